@@ -1,0 +1,89 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Strict settings applied to every target (see the loop at the bottom).
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "Freshet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "freshet", targets: ["freshet"]),
+        .library(name: "FreshetCore", targets: ["FreshetCore"]),
+        .library(name: "FreshetSource", targets: ["FreshetSource"]),
+        .library(name: "FreshetLog", targets: ["FreshetLog"]),
+        .library(name: "FreshetTesting", targets: ["FreshetTesting"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    ],
+    targets: [
+        // IO-free domain: records, schema, JSON codec, transforms.
+        .target(name: "FreshetCore"),
+        // Where data enters: offline generator, Random User HTTP client, compatible API server.
+        .target(
+            name: "FreshetSource",
+            dependencies: [
+                "FreshetCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        // The embedded durable log: Freshet's default broker, with Kafka's semantics.
+        .target(
+            name: "FreshetLog",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // Shared test helpers: fixtures, local servers.
+        .target(
+            name: "FreshetTesting",
+            dependencies: [
+                "FreshetCore", "FreshetSource",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The CLI: wiring only.
+        .executableTarget(
+            name: "freshet",
+            dependencies: [
+                "FreshetCore",
+                "FreshetSource",
+                "FreshetLog",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "FreshetCoreTests", dependencies: ["FreshetCore", "FreshetTesting"]),
+        .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "FreshetCLITests", dependencies: ["FreshetCore", "FreshetTesting"]),
+        .testTarget(
+            name: "FreshetSourceTests",
+            dependencies: [
+                "FreshetCore", "FreshetSource", "FreshetTesting",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+    ]
+)
+
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+}

@@ -1,0 +1,196 @@
+/// A record header: a string key and a byte value (Kafka allows duplicate keys).
+public struct RecordHeader: Sendable, Hashable {
+    public var key: String
+    public var value: [UInt8]
+    public init(key: String, value: [UInt8]) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A record to append.
+public struct ProducerRecord: Sendable, Hashable {
+    /// Partitioning key; `nil` means keyless (sticky partitioning).
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [RecordHeader]
+    /// Milliseconds since the Unix epoch; `nil` means "now" at append time.
+    public var timestamp: Int64?
+    /// An explicit partition; `nil` lets the partitioner choose (murmur2 of the key).
+    public var partition: Int32?
+
+    public init(
+        key: [UInt8]? = nil, value: [UInt8], headers: [RecordHeader] = [], timestamp: Int64? = nil,
+        partition: Int32? = nil
+    ) {
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+        self.partition = partition
+    }
+}
+
+/// Where a produced record landed.
+public struct RecordMetadata: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var timestamp: Int64
+}
+
+/// A record read back from a partition.
+public struct ConsumerRecord: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var offset: Int64
+    public var timestamp: Int64
+    public var key: [UInt8]?
+    public var value: [UInt8]
+    public var headers: [RecordHeader]
+}
+
+/// A topic and a partition number.
+public struct TopicPartition: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var topic: String
+    public var partition: Int32
+    public init(_ topic: String, _ partition: Int32) {
+        self.topic = topic
+        self.partition = partition
+    }
+    public static func < (a: TopicPartition, b: TopicPartition) -> Bool {
+        (a.topic, a.partition) < (b.topic, b.partition)
+    }
+    public var description: String { "\(topic)/\(partition)" }
+}
+
+/// Per-topic settings.
+public struct TopicConfig: Sendable, Hashable, Codable {
+    /// Number of partitions. Defaults to 3.
+    public var partitions: Int32 = 3
+    /// A segment file rolls when the next batch would take it past this size. Defaults to 64 MiB.
+    public var segmentBytes: Int64 = 64 << 20
+    /// Delete the oldest whole segments while the partition is larger than this; `nil` keeps
+    /// everything (Kafka's `retention.bytes = -1`). Defaults to `nil`.
+    public var retentionBytes: Int64? = nil
+    /// Delete whole segments whose newest record is older than this many milliseconds; `nil`
+    /// keeps everything. Defaults to 7 days (Kafka's `retention.ms`).
+    public var retentionMs: Int64? = 7 * 24 * 3600 * 1000
+    /// Largest record (key + value + headers) accepted. Defaults to 1 MiB.
+    public var maxRecordBytes: Int = 1 << 20
+
+    public init(
+        partitions: Int32 = 3, segmentBytes: Int64 = 64 << 20, retentionBytes: Int64? = nil,
+        retentionMs: Int64? = 7 * 24 * 3600 * 1000, maxRecordBytes: Int = 1 << 20
+    ) {
+        self.partitions = partitions
+        self.segmentBytes = segmentBytes
+        self.retentionBytes = retentionBytes
+        self.retentionMs = retentionMs
+        self.maxRecordBytes = maxRecordBytes
+    }
+}
+
+/// One partition of a described topic.
+public struct PartitionDescription: Sendable, Hashable {
+    public var partition: Int32
+    /// First offset still stored (Kafka's log start offset).
+    public var earliestOffset: Int64
+    /// Offset the next record will get and the end of what consumers can read (high watermark).
+    public var latestOffset: Int64
+    /// Bytes on disk.
+    public var sizeBytes: Int64
+    public var segmentCount: Int
+}
+
+/// A described topic.
+public struct TopicDescription: Sendable, Hashable {
+    public var name: String
+    public var config: TopicConfig
+    public var partitions: [PartitionDescription]
+}
+
+/// The result of a raw partition fetch.
+public struct FetchResult: Sendable, Hashable {
+    public var records: [ConsumerRecord]
+    /// End of readable data when the fetch ran.
+    public var highWatermark: Int64
+    /// First offset still stored.
+    public var logStartOffset: Int64
+    /// The offset to fetch next.
+    public var nextOffset: Int64
+}
+
+/// Where a consumer starts when its group has no committed offset for a partition
+/// (or the committed offset was removed by retention).
+public enum OffsetResetPolicy: String, Sendable, Hashable, Codable, CaseIterable {
+    case earliest, latest
+    /// Throw `OFFSET_OUT_OF_RANGE`/`NO_OFFSET_RESET_POLICY` instead of resetting.
+    case none
+}
+
+/// Where to move a group's committed offsets, or where a consumer should seek.
+public enum OffsetSpec: Sendable, Hashable {
+    case earliest, latest
+    case offset(Int64)
+}
+
+/// Settings for a group consumer.
+public struct ConsumerConfig: Sendable {
+    /// The consumer group. Consumers of one group split the partitions (range assignment).
+    public var groupID: String
+    /// Topics to subscribe to.
+    public var topics: [String]
+    /// Where to start without a committed offset. Defaults to `.earliest`.
+    public var resetPolicy: OffsetResetPolicy = .earliest
+    /// Most records one `poll` returns. Defaults to 500 (Kafka's `max.poll.records`).
+    public var maxPollRecords: Int = 500
+    /// Most value+key bytes one `poll` returns (at least one record is always returned).
+    /// Defaults to 1 MiB.
+    public var maxPollBytes: Int = 1 << 20
+    /// How long `poll` waits for data when none is available. Defaults to 500 ms.
+    public var maxWait: Duration = .milliseconds(500)
+    /// When a rebalance takes partitions away, commit this consumer's position (the offset after
+    /// the last record `poll` returned) for them before releasing them, as Kafka's consumer does
+    /// in `onPartitionsRevoked`. Because the next `poll` is what learns of the revocation, the
+    /// records returned by the previous `poll` count as processed. Defaults to `true`.
+    public var commitOnRevoke: Bool = true
+    /// How long the group waits for an owner to release a revoked partition (by polling or
+    /// closing) before moving it anyway (Kafka's `max.poll.interval.ms`). Defaults to 30 s.
+    public var rebalanceTimeout: Duration = .seconds(30)
+    /// A readable prefix for the member id. Defaults to `"consumer"`.
+    public var clientID: String = "consumer"
+
+    public init(groupID: String, topics: [String], resetPolicy: OffsetResetPolicy = .earliest) {
+        self.groupID = groupID
+        self.topics = topics
+        self.resetPolicy = resetPolicy
+    }
+}
+
+/// A group's committed offset and lag for one partition.
+public struct GroupPartitionOffset: Sendable, Hashable {
+    public var topic: String
+    public var partition: Int32
+    public var committedOffset: Int64?
+    public var latestOffset: Int64
+    /// `latestOffset - committedOffset`; `nil` without a committed offset.
+    public var lag: Int64?
+    /// Member currently owning the partition, if any.
+    public var owner: String?
+}
+
+/// A described consumer group.
+public struct GroupDescription: Sendable, Hashable {
+    public struct Member: Sendable, Hashable {
+        public var memberID: String
+        public var topics: [String]
+        public var assignment: [TopicPartition]
+    }
+    public var groupID: String
+    /// `"Stable"`, `"PreparingRebalance"` (a handover is pending) or `"Empty"`.
+    public var state: String
+    public var generation: Int
+    public var members: [Member]
+    public var offsets: [GroupPartitionOffset]
+}

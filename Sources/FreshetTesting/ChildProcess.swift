@@ -1,0 +1,119 @@
+import Foundation
+
+/// The built `freshet` executable: `FRESHET_BIN`, or `.build/debug/freshet` next to the tests.
+public func freshetExecutable() throws -> URL {
+    if let path = ProcessInfo.processInfo.environment["FRESHET_BIN"] {
+        return URL(fileURLWithPath: path)
+    }
+    var candidates: [URL] = []
+    // The test runner lives in the build products folder, next to the executable.
+    let runner = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+    var dir = runner.deletingLastPathComponent()
+    for _ in 0..<4 {
+        candidates.append(dir.appendingPathComponent("freshet"))
+        dir = dir.deletingLastPathComponent()
+    }
+    candidates.append(Fixtures.repositoryRoot.appendingPathComponent(".build/debug/freshet"))
+    for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate.path) {
+        return candidate
+    }
+    throw FixtureError(message: "the freshet executable was not found (looked in \(candidates.map(\.path))); run `swift build` first or set FRESHET_BIN")
+}
+
+/// The outcome of a finished child process.
+public struct ProcessResult: Sendable {
+    public var status: Int32
+    public var stdout: Data
+    public var stderr: String
+    public var stdoutText: String { String(decoding: stdout, as: UTF8.self) }
+}
+
+/// Runs `freshet` with arguments and waits (up to `timeout` seconds) for it to exit.
+public func runFreshet(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], timeout: Double = 120) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = try freshetExecutable()
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
+    let outPipe = Pipe()
+    let errPipe = Pipe()
+    let inPipe = Pipe()
+    process.standardOutput = outPipe
+    process.standardError = errPipe
+    process.standardInput = inPipe
+    try process.run()
+    if let stdin { inPipe.fileHandleForWriting.write(stdin) }
+    try inPipe.fileHandleForWriting.close()
+    // Read both pipes concurrently so a chatty child never blocks on a full pipe.
+    let errBox = DataBox()
+    let errThread = Thread { errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile() }
+    errThread.start()
+    let deadline = Date().addingTimeInterval(timeout)
+    let killer = Thread {
+        while process.isRunning {
+            if Date() > deadline {
+                process.terminate()
+                return
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+    }
+    killer.start()
+    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    while errBox.data == nil { Thread.sleep(forTimeInterval: 0.01) }
+    return ProcessResult(status: process.terminationStatus, stdout: out, stderr: String(decoding: errBox.data ?? Data(), as: UTF8.self))
+}
+
+/// A long-running `freshet` child (a server), stopped with SIGTERM by `stop()`.
+public final class RunningFreshet: @unchecked Sendable {
+    public let process: Process
+    let outPipe = Pipe()
+    let errPipe = Pipe()
+
+    /// Starts the child and waits until a line of its stdout contains `readyMarker`; returns that line.
+    public init(_ arguments: [String], readyMarker: String, timeout: Double = 30) throws {
+        process = Process()
+        process.executableURL = try freshetExecutable()
+        process.arguments = arguments
+        process.standardOutput = outPipe
+        process.standardError = errPipe
+        try process.run()
+        var buffer = Data()
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let chunk = outPipe.fileHandleForReading.availableData
+            if chunk.isEmpty {
+                if !process.isRunning { break }
+                continue
+            }
+            buffer.append(chunk)
+            let text = String(decoding: buffer, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.contains(readyMarker) }) {
+                readyLine = String(line)
+                return
+            }
+        }
+        process.terminate()
+        throw FixtureError(message: "freshet \(arguments.joined(separator: " ")) did not print '\(readyMarker)'; stdout: \(String(decoding: buffer, as: UTF8.self))")
+    }
+
+    public private(set) var readyLine = ""
+
+    /// Sends SIGTERM and waits for exit; returns the exit status.
+    @discardableResult
+    public func stop() -> Int32 {
+        if process.isRunning { process.terminate() }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    deinit {
+        if process.isRunning { process.terminate() }
+    }
+}
+
+final class DataBox: @unchecked Sendable {
+    var data: Data?
+}

@@ -1,0 +1,136 @@
+import ArgumentParser
+import FreshetLog
+import Foundation
+
+/// `freshet consume TOPIC`: a kcat for Freshet.
+struct ConsumeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "consume",
+        abstract: "Write a topic's records to stdout (values, or --json) and commit for the group.",
+        discussion: """
+            With --group, offsets are committed after each batch is written and the group resumes \
+            there next time; --from earliest|latest is where to start without a committed offset, \
+            --from OFFSET seeks every partition. Without --group nothing is committed.
+            """)
+
+    @OptionGroup var log: LogOptions
+
+    @Argument(help: "Topic to read.")
+    var topic: String
+
+    @Option(help: "Consumer group to join and commit for.")
+    var group: String?
+
+    @Option(help: "earliest, latest or an offset (applied to every partition).")
+    var from: OffsetArgument?
+
+    @Option(help: "Stop after this many records.")
+    var max: Int?
+
+    @Flag(help: "Keep waiting for new records.")
+    var follow = false
+
+    @Flag(help: "One JSON object per record: topic, partition, offset, timestamp, key, value, headers.")
+    var json = false
+
+    func validate() throws {
+        if let max, max < 1 { throw ValidationError("--max must be at least 1, got \(max)") }
+    }
+
+    func run() async throws {
+        let out = StdoutWriter()
+        let count = try await log.withBroker { broker in
+            try await consumeTopic(broker: broker, topic: topic, group: group, from: from, max: max, follow: follow) { records in
+                for r in records { out.write(formatRecord(r, json: json)) }
+                out.flush()
+            }
+        }
+        out.flush()
+        if group != nil { logCLIPrintError("consumed \(count) records from '\(topic)', committed for group '\(group!)'") }
+    }
+}
+
+/// Polls `topic` and hands batches to `emit`; commits after each when a group is given.
+func consumeTopic(
+    broker: EmbeddedBroker, topic: String, group: String?, from: OffsetArgument?, max: Int?, follow: Bool,
+    emit: ([ConsumerRecord]) throws -> Void
+) async throws -> Int {
+    _ = try await broker.describeTopic(topic)
+    let groupID = group ?? "freshet-consume-\(getpid())"
+    var config = ConsumerConfig(groupID: groupID, topics: [topic], resetPolicy: from == .latest ? .latest : .earliest)
+    config.maxPollRecords = 5000
+    config.maxPollBytes = 4 << 20
+    let consumer = try await broker.makeConsumer(config)
+    if group == nil || from?.isOffset == true {
+        for tp in await consumer.assignment() { try await consumer.seek(tp, to: from?.spec ?? .earliest) }
+    }
+    var count = 0
+    while true {
+        let remaining = max.map { $0 - count } ?? Int.max
+        if remaining <= 0 { break }
+        let records = try await consumer.poll(
+            maxRecords: Swift.min(remaining, 5000), maxBytes: nil, maxWait: follow ? .seconds(1) : .zero)
+        if records.isEmpty {
+            if follow { continue }
+            break
+        }
+        try emit(records)
+        count += records.count
+        if group != nil {
+            var offsets: [TopicPartition: Int64] = [:]
+            for r in records { offsets[TopicPartition(r.topic, r.partition)] = r.offset + 1 }
+            try await consumer.commit(offsets)
+        }
+    }
+    try await consumer.close()
+    return count
+}
+
+extension OffsetArgument {
+    var isOffset: Bool {
+        if case .offset = self { return true }
+        return false
+    }
+}
+
+func formatRecord(_ r: ConsumerRecord, json: Bool) -> [UInt8] {
+    guard json else { return r.value + [0x0A] }
+    var out: [UInt8] = []
+    out.reserveCapacity(r.value.count + 160)
+    out += Array("{\"topic\":".utf8)
+    appendJSONString(Array(r.topic.utf8), to: &out)
+    out += Array(",\"partition\":\(r.partition),\"offset\":\(r.offset),\"timestamp\":\(r.timestamp),\"key\":".utf8)
+    if let key = r.key { appendJSONString(key, to: &out) } else { out += Array("null".utf8) }
+    out += Array(",\"value\":".utf8)
+    appendJSONString(r.value, to: &out)
+    out += Array(",\"headers\":{".utf8)
+    for (i, h) in r.headers.enumerated() {
+        if i > 0 { out.append(UInt8(ascii: ",")) }
+        appendJSONString(Array(h.key.utf8), to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendJSONString(h.value, to: &out)
+    }
+    out += Array("}}\n".utf8)
+    return out
+}
+
+/// Appends `bytes` as a JSON string literal; invalid UTF-8 is replaced by U+FFFD.
+func appendJSONString(_ bytes: [UInt8], to out: inout [UInt8]) {
+    let valid = String(validating: bytes, as: UTF8.self) != nil
+    let source = valid ? bytes : Array(String(decoding: bytes, as: UTF8.self).utf8)
+    let hex = Array("0123456789abcdef".utf8)
+    out.append(UInt8(ascii: "\""))
+    for b in source {
+        switch b {
+        case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+        case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+        case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+        case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+        case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+        case 0..<0x20:
+            out += [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"), hex[Int(b >> 4)], hex[Int(b & 15)]]
+        default: out.append(b)
+        }
+    }
+    out.append(UInt8(ascii: "\""))
+}

@@ -1,0 +1,132 @@
+import ArgumentParser
+import FreshetLog
+import Foundation
+import Logging
+
+/// Options every log command takes.
+struct LogOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Directory of the embedded log.")
+    var dataDir: String = "./freshet-data"
+
+    @Option(
+        help: ArgumentHelp(
+            "When a write counts as durable: group-commit (fsync every interval, default), fsync (every batch) or none.",
+            valueName: "policy"))
+    var durability: DurabilityChoice = .groupCommit
+
+    @Option(name: .customLong("commit-interval-ms"), help: "Group-commit interval in milliseconds.")
+    var commitIntervalMs: Int = 5
+
+    func validate() throws {
+        guard commitIntervalMs >= 0 && commitIntervalMs <= 10_000 else {
+            throw ValidationError("--commit-interval-ms must be 0...10000, got \(commitIntervalMs)")
+        }
+    }
+
+    var durabilityPolicy: Durability {
+        switch durability {
+        case .groupCommit: .interval(.milliseconds(commitIntervalMs))
+        case .fsync: .everyBatch
+        case .none: .none
+        }
+    }
+
+    func brokerConfig(autoCreate: Bool = false) -> EmbeddedBrokerConfig {
+        var config = EmbeddedBrokerConfig(dataDirectory: dataDir, durability: durabilityPolicy)
+        config.autoCreateTopics = autoCreate
+        var logger = Logger(label: "freshet.log")
+        logger.logLevel = .warning
+        config.logger = logger
+        return config
+    }
+
+    /// Opens the broker, runs `body`, closes it.
+    func withBroker<R: Sendable>(autoCreate: Bool = false, _ body: (EmbeddedBroker) async throws -> R) async throws -> R {
+        try await EmbeddedBroker.withBroker(brokerConfig(autoCreate: autoCreate), body)
+    }
+}
+
+enum DurabilityChoice: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case groupCommit = "group-commit"
+    case fsync
+    case none
+}
+
+/// `earliest`, `latest` or an offset.
+enum OffsetArgument: ExpressibleByArgument, Sendable, Equatable {
+    case earliest, latest
+    case offset(Int64)
+
+    init?(argument: String) {
+        switch argument {
+        case "earliest": self = .earliest
+        case "latest": self = .latest
+        default:
+            guard let o = Int64(argument), o >= 0 else { return nil }
+            self = .offset(o)
+        }
+    }
+
+    var spec: OffsetSpec {
+        switch self {
+        case .earliest: .earliest
+        case .latest: .latest
+        case .offset(let o): .offset(o)
+        }
+    }
+}
+
+/// Buffered writes to stdout (much faster than `print` per record).
+final class StdoutWriter {
+    private var buffer: [UInt8] = []
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    func write(_ bytes: some Collection<UInt8>) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    func write(_ s: String) { write(s.utf8) }
+
+    func flush() {
+        guard !buffer.isEmpty else { return }
+        buffer.withUnsafeBytes { p in
+            var done = 0
+            while done < p.count {
+                let n = Foundation.write(1, p.baseAddress! + done, p.count - done)
+                if n <= 0 {
+                    if errno == EINTR { continue }
+                    break
+                }
+                done += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    deinit { flush() }
+}
+
+func logCLIPrintError(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+/// Left-aligned columns separated by two spaces.
+func logCLITable(_ header: [String], _ rows: [[String]]) -> String {
+    var widths = header.map(\.count)
+    for row in rows { for (i, c) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], c.count) } }
+    func line(_ cells: [String]) -> String {
+        cells.enumerated().map { i, c in
+            i == cells.count - 1 ? c : c + String(repeating: " ", count: widths[i] - c.count)
+        }.joined(separator: "  ")
+    }
+    return ([line(header)] + rows.map(line)).joined(separator: "\n")
+}
+
+/// Compact JSON text for scripts (sorted keys).
+func logCLIJSON(_ value: Any) -> String {
+    guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else {
+        return "null"
+    }
+    return String(decoding: data, as: UTF8.self)
+}
