@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
@@ -45,11 +47,32 @@ let package = Package(
             name: "FreshetLog",
             dependencies: [.product(name: "Logging", package: "swift-log")]
         ),
+        // Where rows land: the Sink contract, SQLite (default), and the dashboard queries.
+        .target(
+            name: "FreshetStore",
+            dependencies: [
+                "FreshetCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        // The processor: micro-batches, schema, dead letters, windows, checkpoints.
+        .target(
+            name: "FreshetStream",
+            dependencies: [
+                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         // Shared test helpers: fixtures, local servers.
         .target(
             name: "FreshetTesting",
             dependencies: [
-                "FreshetCore", "FreshetSource",
+                "FreshetCore", "FreshetSource", "FreshetStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -62,14 +85,32 @@ let package = Package(
                 "FreshetCore",
                 "FreshetSource",
                 "FreshetLog",
+                "FreshetStore",
+                "FreshetStream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
         .testTarget(name: "FreshetCoreTests", dependencies: ["FreshetCore", "FreshetTesting"]),
+        .testTarget(
+            name: "FreshetStreamTests",
+            dependencies: [
+                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore"]),
         .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "FreshetCLITests", dependencies: ["FreshetCore", "FreshetTesting"]),
+        .testTarget(
+            name: "FreshetCLITests",
+            dependencies: [
+                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetTesting",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(
             name: "FreshetSourceTests",
             dependencies: [

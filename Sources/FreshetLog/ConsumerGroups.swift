@@ -68,6 +68,7 @@ extension EmbeddedBroker {
     }
 
     public func makeConsumer(_ config: ConsumerConfig) async throws -> any BrokerConsumer {
+        try checkWritable("join group '\(config.groupID)'")
         try checkOpen()
         try validateGroup(config.groupID)
         for t in config.topics { _ = try topic(t) }
@@ -162,6 +163,7 @@ extension EmbeddedBroker {
     }
 
     public func commitOffsets(group: String, offsets: [TopicPartition: Int64]) async throws {
+        try checkWritable("commit offsets of group '\(group)'")
         try checkOpen()
         try validateGroup(group)
         for tp in offsets.keys { _ = try topic(tp.topic).partition(tp.partition) }
@@ -169,6 +171,7 @@ extension EmbeddedBroker {
     }
 
     public func resetOffsets(group: String, topic: String?, to spec: OffsetSpec) async throws -> [TopicPartition: Int64] {
+        try checkWritable("reset offsets of group '\(group)'")
         try checkOpen()
         try validateGroup(group)
         let (members, committed) = try withGroup(group) { g in (g.members.count, g.committed) }

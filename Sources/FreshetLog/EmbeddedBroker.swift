@@ -28,6 +28,11 @@ public struct EmbeddedBrokerConfig: Sendable {
     public var now: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970 * 1000) }
     /// Defaults to `Logger(label: "freshet.log")`.
     public var logger = Logger(label: "freshet.log")
+    /// Open without the directory lock and without changing anything on disk, so a running
+    /// pipeline's log can be inspected from another process: listing, describing and fetching
+    /// work on a snapshot taken at open; anything that writes throws `READ_ONLY`. A torn tail
+    /// (a batch being appended right now) is skipped, not truncated. Defaults to `false`.
+    public var readOnly = false
 
     public init(dataDirectory: String = "./freshet-data", durability: Durability = .default) {
         self.dataDirectory = dataDirectory
@@ -92,7 +97,8 @@ public final class EmbeddedBroker: Broker {
 
     var partitionSettings: PartitionSettings {
         PartitionSettings(
-            durability: config.durability, indexIntervalBytes: config.indexIntervalBytes, now: config.now)
+            durability: config.durability, indexIntervalBytes: config.indexIntervalBytes, now: config.now,
+            readOnly: config.readOnly)
     }
 
     /// Opens (creating if needed) the data directory, recovering every partition.
@@ -100,12 +106,20 @@ public final class EmbeddedBroker: Broker {
     public init(_ config: EmbeddedBrokerConfig) throws {
         self.config = config
         self.logger = config.logger
-        try FS.makeDirectories(config.dataDirectory)
-        try FS.makeDirectory(config.dataDirectory + "/topics")
-        try FS.makeDirectory(config.dataDirectory + "/groups")
+        if config.readOnly {
+            guard FS.exists(config.dataDirectory + "/topics") else {
+                throw LogError(
+                    .unknownTopicOrPartition, "no freshet log in '\(config.dataDirectory)' (no topics directory)",
+                    context: ["path": config.dataDirectory])
+            }
+        } else {
+            try FS.makeDirectories(config.dataDirectory)
+            try FS.makeDirectory(config.dataDirectory + "/topics")
+            try FS.makeDirectory(config.dataDirectory + "/groups")
+        }
         let lockPath = config.dataDirectory + "/.lock"
-        lockFile = try FileRef(path: lockPath, flags: O_RDWR | O_CREAT)
-        if flock(lockFile.fd, LOCK_EX | LOCK_NB) != 0 {
+        lockFile = try FileRef(path: config.readOnly ? "/dev/null" : lockPath, flags: config.readOnly ? O_RDONLY : O_RDWR | O_CREAT)
+        if !config.readOnly && flock(lockFile.fd, LOCK_EX | LOCK_NB) != 0 {
             throw LogError(
                 .dataDirLocked,
                 "data directory '\(config.dataDirectory)' is in use by another freshet process",
@@ -113,7 +127,8 @@ public final class EmbeddedBroker: Broker {
         }
         var loaded: [String: Topic] = [:]
         let settings = PartitionSettings(
-            durability: config.durability, indexIntervalBytes: config.indexIntervalBytes, now: config.now)
+            durability: config.durability, indexIntervalBytes: config.indexIntervalBytes, now: config.now,
+            readOnly: config.readOnly)
         for name in try FS.list(config.dataDirectory + "/topics") where Self.isValidName(name) {
             let dir = config.dataDirectory + "/topics/" + name
             guard FS.exists(dir + "/topic.json") else { continue }
@@ -158,6 +173,15 @@ public final class EmbeddedBroker: Broker {
         if closed.withLock({ $0 }) { throw LogError(.brokerClosed, "the broker is closed") }
     }
 
+    /// Throws `READ_ONLY` when the broker was opened read-only.
+    func checkWritable(_ what: String) throws {
+        if config.readOnly {
+            throw LogError(
+                .readOnly, "cannot \(what): '\(config.dataDirectory)' is opened read-only (a freshet process may be running on it)",
+                context: ["path": config.dataDirectory])
+        }
+    }
+
     /// Topic names: 1–249 of `[A-Za-z0-9._-]`, not `.` or `..` (Kafka's rule).
     static func isValidName(_ name: String) -> Bool {
         guard !name.isEmpty, name.utf8.count <= 249, name != ".", name != ".." else { return false }
@@ -176,6 +200,7 @@ public final class EmbeddedBroker: Broker {
     // MARK: Topics
 
     public func createTopic(_ name: String, config topicConfig: TopicConfig) async throws {
+        try checkWritable("create topic '\(name)'")
         try createTopicSync(name, config: topicConfig)
     }
 
@@ -226,6 +251,7 @@ public final class EmbeddedBroker: Broker {
     }
 
     public func deleteTopic(_ name: String) async throws {
+        try checkWritable("delete topic '\(name)'")
         try checkOpen()
         guard let t = topics.withLock({ $0.removeValue(forKey: name) }) else { throw LogError.unknownTopic(name) }
         for p in t.partitions { p.close() }
@@ -255,6 +281,7 @@ public final class EmbeddedBroker: Broker {
     /// Writes `records` now (in call order, so a caller can pipeline several calls) and returns
     /// a handle whose `durable()` waits for the durability policy.
     public func append(topic name: String, records: [ProducerRecord]) throws -> PendingProduce {
+        try checkWritable("produce to '\(name)'")
         let t: Topic
         do { t = try topic(name) } catch let e as LogError where e.code == .unknownTopicOrPartition && config.autoCreateTopics {
             do { t = try createTopicSync(name, config: config.defaultTopicConfig) } catch let e2 as LogError

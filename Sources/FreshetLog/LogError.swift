@@ -22,6 +22,7 @@ public struct LogError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let noResetPolicy = Code("NO_OFFSET_RESET_POLICY")
         public static let brokerClosed = Code("BROKER_CLOSED")
         public static let dataDirLocked = Code("DATA_DIR_LOCKED")
+        public static let readOnly = Code("READ_ONLY")
     }
 
     public var code: Code

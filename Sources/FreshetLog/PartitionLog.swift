@@ -95,6 +95,8 @@ struct PartitionSettings: Sendable {
     var durability: Durability
     var indexIntervalBytes: Int
     var now: @Sendable () -> Int64
+    /// Open files read-only and never change them (see `EmbeddedBrokerConfig.readOnly`).
+    var readOnly = false
 }
 
 /// One partition: a list of segments, appended under a per-partition lock.
@@ -151,14 +153,14 @@ final class PartitionLog: Sendable {
         topic: String, partition: Int32, directory: String, config: TopicConfig, settings: PartitionSettings,
         logger: Logger, signal: ChangeSignal
     ) throws -> PartitionLog {
-        try FS.makeDirectory(directory)
+        if !settings.readOnly { try FS.makeDirectory(directory) }
         let bases = try FS.list(directory).compactMap { name -> Int64? in
             guard name.hasSuffix(".log") else { return nil }
             return Int64(name.dropLast(4))
         }.sorted()
         var segments: [Segment] = []
         for (i, base) in bases.enumerated() {
-            let seg = try openSegment(directory: directory, base: base, create: false)
+            let seg = try openSegment(directory: directory, base: base, create: false, readOnly: settings.readOnly)
             if i < bases.count - 1 {
                 seg.nextOffset = bases[i + 1]
                 try scanHeaders(seg, logger: logger, topic: topic, partition: partition)
@@ -167,20 +169,27 @@ final class PartitionLog: Sendable {
             }
             segments.append(seg)
         }
-        if segments.isEmpty { segments.append(try openSegment(directory: directory, base: 0, create: true)) }
+        if segments.isEmpty {
+            if settings.readOnly {
+                throw LogError(
+                    .storageError, "partition \(partition) of topic '\(topic)' has no segment files",
+                    context: ["path": directory, "topic": topic, "partition": "\(partition)"])
+            }
+            segments.append(try openSegment(directory: directory, base: 0, create: true))
+        }
         let next = segments.last!.nextOffset
         let log = PartitionLog(
             topic: topic, partition: partition, directory: directory, config: config, settings: settings,
             logger: logger, signal: signal, state: State(segments: segments, nextOffset: next, highWatermark: next))
-        try log.state.withLock { s in try log.applyRetention(&s) }
+        if !settings.readOnly { try log.state.withLock { s in try log.applyRetention(&s) } }
         return log
     }
 
-    static func openSegment(directory: String, base: Int64, create: Bool) throws -> Segment {
+    static func openSegment(directory: String, base: Int64, create: Bool, readOnly: Bool = false) throws -> Segment {
         let (logPath, indexPath) = Segment.paths(dir: directory, base: base)
-        let flags = O_RDWR | O_CREAT | (create ? O_TRUNC : 0)
+        let flags = readOnly ? O_RDONLY : O_RDWR | O_CREAT | (create ? O_TRUNC : 0)
         let log = try FileRef(path: logPath, flags: flags)
-        let index = try FileRef(path: indexPath, flags: O_RDWR | O_CREAT | (create ? O_TRUNC : 0))
+        let index = try FileRef(path: indexPath, flags: readOnly ? O_RDONLY : O_RDWR | O_CREAT | (create ? O_TRUNC : 0))
         let seg = Segment(baseOffset: base, log: log, index: index, size: try log.size)
         if !create { try seg.loadIndex() }
         if create { FS.syncDirectory(directory) }
@@ -281,6 +290,15 @@ final class PartitionLog: Sendable {
                 startIndex -= 1  // the index point itself is bad: scan from the one before
                 continue
             }
+            if torn && pos < fileSize && settings.readOnly {
+                // Probably a batch being appended by the running writer: read up to here.
+                seg.size = pos
+                seg.nextOffset = next
+                seg.maxTimestamp = maxTs
+                seg.entries = entries
+                seg.bytesSinceIndex = sinceIndex
+                return
+            }
             if torn && pos < fileSize {
                 logger.warning(
                     "truncating torn tail of log segment",
@@ -294,7 +312,7 @@ final class PartitionLog: Sendable {
             seg.maxTimestamp = maxTs
             seg.entries = entries
             seg.bytesSinceIndex = sinceIndex
-            try seg.writeIndex()
+            if !settings.readOnly { try seg.writeIndex() }
             return
         }
     }

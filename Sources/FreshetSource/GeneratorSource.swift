@@ -1,4 +1,11 @@
 import FreshetCore
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// The offline generator as a source: pages of people at an optional steady rate.
 public struct GeneratorSource<C: Clock>: PeopleSource where C.Duration == Duration {
@@ -103,10 +110,3 @@ extension Timestamp {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif

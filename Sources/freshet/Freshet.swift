@@ -21,6 +21,8 @@ struct Freshet: AsyncParsableCommand {
             stream processor into a store with a live dashboard — in one process.
 
             Examples:
+              freshet up
+              freshet up --count 10000
               freshet fetch --count 5
               freshet api serve --port 8787
               freshet fetch --source http://127.0.0.1:8787/api/ --count 10000
@@ -31,7 +33,7 @@ struct Freshet: AsyncParsableCommand {
             """,
         version: "freshet \(FreshetVersion.string)",
         subcommands: [
-            Fetch.self, API.self,
+            Up.self, UsersCommand.self, DLQ.self, Config.self, Fetch.self, API.self,
             ProduceCommand.self, ConsumeCommand.self, TopicsCommand.self, GroupsCommand.self,
             Bench.self,
         ]

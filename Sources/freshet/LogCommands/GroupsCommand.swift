@@ -15,7 +15,7 @@ struct GroupsCommand: AsyncParsableCommand {
         @Flag(help: "Output JSON.") var json = false
 
         func run() async throws {
-            let groups = try await log.withBroker { broker in
+            let groups = try await log.withReadingBroker { broker in
                 var all: [GroupDescription] = []
                 for g in try await broker.listGroups() { all.append(try await broker.describeGroup(g)) }
                 return all
@@ -41,7 +41,7 @@ struct GroupsCommand: AsyncParsableCommand {
         @Flag(help: "Output JSON.") var json = false
 
         func run() async throws {
-            let d = try await log.withBroker { try await $0.describeGroup(group) }
+            let d = try await log.withReadingBroker { try await $0.describeGroup(group) }
             printGroup(d, json: json)
         }
     }

@@ -44,6 +44,18 @@ struct LogOptions: ParsableArguments {
     func withBroker<R: Sendable>(autoCreate: Bool = false, _ body: (EmbeddedBroker) async throws -> R) async throws -> R {
         try await EmbeddedBroker.withBroker(brokerConfig(autoCreate: autoCreate), body)
     }
+
+    /// For commands that only read: when a running pipeline holds the data directory, opens it
+    /// read-only (a snapshot) instead of failing.
+    func withReadingBroker<R: Sendable>(_ body: (EmbeddedBroker) async throws -> R) async throws -> R {
+        do {
+            return try await EmbeddedBroker.withBroker(brokerConfig(), body)
+        } catch let error as LogError where error.code == .dataDirLocked {
+            var config = brokerConfig()
+            config.readOnly = true
+            return try await EmbeddedBroker.withBroker(config, body)
+        }
+    }
 }
 
 enum DurabilityChoice: String, ExpressibleByArgument, CaseIterable, Sendable {

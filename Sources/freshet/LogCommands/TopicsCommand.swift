@@ -15,7 +15,7 @@ struct TopicsCommand: AsyncParsableCommand {
         @Flag(help: "Output JSON.") var json = false
 
         func run() async throws {
-            let described = try await log.withBroker { broker in
+            let described = try await log.withReadingBroker { broker in
                 var all: [TopicDescription] = []
                 for t in try await broker.listTopics() { all.append(try await broker.describeTopic(t)) }
                 return all
@@ -47,7 +47,7 @@ struct TopicsCommand: AsyncParsableCommand {
         @Flag(help: "Output JSON.") var json = false
 
         func run() async throws {
-            let d = try await log.withBroker { try await $0.describeTopic(topic) }
+            let d = try await log.withReadingBroker { try await $0.describeTopic(topic) }
             if json {
                 print(logCLIJSON([
                     "topic": d.name,

@@ -1,0 +1,175 @@
+/// Why a `users_created` record cannot be stored. The raw value is the code written to the
+/// dead-letter topic.
+public enum RejectionCode: String, Sendable, CaseIterable, Hashable {
+    /// The bytes are not JSON.
+    case notJSON = "not_json"
+    /// A string is not valid UTF-8.
+    case invalidUTF8 = "invalid_utf8"
+    /// JSON, but not an object.
+    case notAnObject = "not_an_object"
+    /// A required key is absent.
+    case missingField = "missing_field"
+    /// A key has the wrong JSON type.
+    case wrongType = "wrong_type"
+    /// `id` is not a UUID.
+    case badUUID = "bad_uuid"
+    /// `email` does not have exactly one `@` and a domain.
+    case badEmail = "bad_email"
+    /// `gender` is not `male` or `female`.
+    case badGender = "bad_gender"
+    /// `dob` or `registered_date` is not an ISO-8601 instant.
+    case badDate = "bad_date"
+    /// A field is longer than the limit.
+    case fieldTooLong = "field_too_long"
+    /// The store refused the record permanently, after retries.
+    case storeRejected = "store_rejected"
+}
+
+/// A rejected record's code and a reason a person can act on.
+public struct Rejection: Error, Sendable, Equatable, CustomStringConvertible {
+    public var code: RejectionCode
+    public var reason: String
+
+    public init(_ code: RejectionCode, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(code.rawValue): \(reason)" }
+}
+
+/// The explicit schema of `users_created`, its validation and the transforms that make a
+/// `created_users` row — the seeds' Spark job (`from_json` with a `StructType`, then the
+/// Grafana variant's derived columns), with stricter checks.
+public struct UserSchema: Sendable {
+    /// Longest accepted field, in UTF-8 bytes. Defaults to 1024.
+    public var maxFieldBytes: Int
+
+    public init(maxFieldBytes: Int = 1024) {
+        self.maxFieldBytes = maxFieldBytes
+    }
+
+    /// Parses, validates and transforms one record value. `ingestedAt` is the record's log
+    /// timestamp (ms since the epoch), stored as `ingested_at`.
+    public func row(from value: some Collection<UInt8>, ingestedAt: Int64) -> Result<CreatedUserRow, Rejection> {
+        let json: JSONValue
+        do {
+            json = try JSONParser.parse(value)
+        } catch {
+            if error.code == .invalidUTF8 { return .failure(Rejection(.invalidUTF8, "a string is not valid UTF-8 (byte \(error.offset))")) }
+            return .failure(Rejection(.notJSON, "\(error)"))
+        }
+        guard case .object(let object) = json else {
+            return .failure(Rejection(.notAnObject, "expected a JSON object, found \(json.typeName)"))
+        }
+        return row(from: object, ingestedAt: ingestedAt)
+    }
+
+    public func row(from object: JSONObject, ingestedAt: Int64) -> Result<CreatedUserRow, Rejection> {
+        // Every seed key is required; one pass collects them.
+        var fields = [String?](repeating: nil, count: UserCreated.seedKeys.count)
+        var nat: String?
+        for member in object.members {
+            if member.key == "nat" {
+                switch member.value {
+                case .string(let s): nat = s
+                case .null: nat = nil
+                default: return .failure(Rejection(.wrongType, "nat: expected string, found \(member.value.typeName)"))
+                }
+                continue
+            }
+            guard let index = Self.keyIndex[member.key] else { continue }
+            switch member.value {
+            case .string(let s):
+                fields[index] = s
+            case .number(let n) where member.key == "post_code":
+                fields[index] = n  // Spark's JSON reader reads a numeric post_code as its text.
+            default:
+                let expected = member.key == "post_code" ? "string or number" : "string"
+                return .failure(Rejection(.wrongType, "\(member.key): expected \(expected), found \(member.value.typeName)"))
+            }
+        }
+        for (index, field) in fields.enumerated() where field == nil {
+            return .failure(Rejection(.missingField, "\(UserCreated.seedKeys[index]) is missing"))
+        }
+        let f = fields.map { $0! }
+        for (index, field) in f.enumerated() where field.utf8.count > maxFieldBytes {
+            return .failure(Rejection(.fieldTooLong, "\(UserCreated.seedKeys[index]) is \(field.utf8.count) bytes (limit \(maxFieldBytes))"))
+        }
+        if let nat, nat.utf8.count > maxFieldBytes {
+            return .failure(Rejection(.fieldTooLong, "nat is \(nat.utf8.count) bytes (limit \(maxFieldBytes))"))
+        }
+        let (id, gender, address, email, dob, registered) = (f[0], f[3], f[4], f[6], f[8], f[9])
+        guard Self.isUUID(id) else { return .failure(Rejection(.badUUID, "id '\(id.prefix(64))' is not a UUID")) }
+        guard gender == "male" || gender == "female" else {
+            return .failure(Rejection(.badGender, "gender '\(gender.prefix(64))' is not male or female"))
+        }
+        guard let domain = Self.emailDomain(email) else {
+            return .failure(Rejection(.badEmail, "email '\(email.prefix(128))' needs exactly one @ and a domain"))
+        }
+        guard let dobTime = Timestamp(iso8601: dob) else {
+            return .failure(Rejection(.badDate, "dob '\(dob.prefix(64))' is not an ISO-8601 instant"))
+        }
+        guard let registeredTime = Timestamp(iso8601: registered) else {
+            return .failure(Rejection(.badDate, "registered_date '\(registered.prefix(64))' is not an ISO-8601 instant"))
+        }
+        let r = registeredTime.components
+        return .success(CreatedUserRow(
+            id: id, firstName: f[1], lastName: f[2], gender: gender, address: address, postCode: f[5],
+            email: email, username: f[7], dob: dob, registeredDate: registered, phone: f[10], picture: f[11],
+            year: String(r.year), month: String(r.month), day: String(r.day),
+            country: Self.country(of: address),
+            emailDomain: domain,
+            age: Timestamp.wholeYears(from: dobTime.components, to: r),
+            nat: nat,
+            ingestedAt: ingestedAt
+        ))
+    }
+
+    static let keyIndex: [String: Int] = Dictionary(uniqueKeysWithValues: UserCreated.seedKeys.enumerated().map { ($1, $0) })
+
+    /// The seeds' rule: the text after the last ", " of the address; "Unknown" if empty.
+    public static func country(of address: String) -> String {
+        let utf8 = Array(address.utf8)
+        var i = utf8.count - 2
+        while i >= 0 {
+            if utf8[i] == UInt8(ascii: ","), utf8[i + 1] == UInt8(ascii: " ") {
+                let tail = utf8[(i + 2)...]
+                return tail.isEmpty ? "Unknown" : String(decoding: tail, as: UTF8.self)
+            }
+            i -= 1
+        }
+        return address.isEmpty ? "Unknown" : address
+    }
+
+    /// The lower-cased domain of an address with exactly one `@`, a non-empty local part and
+    /// a dotted domain without spaces; nil otherwise.
+    public static func emailDomain(_ email: String) -> String? {
+        let utf8 = email.utf8
+        guard let at = utf8.firstIndex(of: UInt8(ascii: "@")), at != utf8.startIndex else { return nil }
+        let domainBytes = utf8[utf8.index(after: at)...]
+        guard !domainBytes.isEmpty, !domainBytes.contains(UInt8(ascii: "@")), !domainBytes.contains(UInt8(ascii: " ")),
+              let dot = domainBytes.firstIndex(of: UInt8(ascii: ".")), dot != domainBytes.startIndex,
+              domainBytes.last != UInt8(ascii: "."),
+              !utf8[..<at].contains(UInt8(ascii: " "))
+        else { return nil }
+        return String(decoding: domainBytes, as: UTF8.self).lowercased()
+    }
+
+    /// 8-4-4-4-12 hexadecimal digits.
+    public static func isUUID(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        guard utf8.count == 36 else { return false }
+        for (i, byte) in utf8.enumerated() {
+            if i == 8 || i == 13 || i == 18 || i == 23 {
+                if byte != UInt8(ascii: "-") { return false }
+            } else {
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): continue
+                default: return false
+                }
+            }
+        }
+        return true
+    }
+}

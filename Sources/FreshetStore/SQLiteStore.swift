@@ -1,0 +1,447 @@
+import FreshetCore
+import Foundation
+import NIOConcurrencyHelpers
+import NIOPosix
+
+/// The embedded default store: one SQLite file in WAL mode.
+///
+/// A writer store holds two connections: a writer (used by ``write(_:)``, ``prepare()``,
+/// ``positions(topic:)``) and a read-only reader for the dashboard queries, so queries never wait
+/// behind a batch. A read-only store (``Configuration/readOnly``) holds only the reader; use it
+/// from another process (the CLI) while `freshet up` writes.
+///
+/// Each call is one blocking hop onto `NIOThreadPool`; a whole ``write(_:)`` batch — every row,
+/// window increment, counter delta and position, and the commit — runs in that single hop with
+/// cached prepared statements. Call ``close()`` when done (or use ``withStore(_:_:)``).
+public final class SQLiteStore: Sink, UserQueries {
+    /// How the store opens its file.
+    public struct Configuration: Sendable {
+        /// The database file. Its directory is created if missing (writer only).
+        public var path: String
+        /// Open read-only: queries work while another process writes; writes fail with
+        /// ``StoreError/Code-swift.struct/readOnly``. Defaults to `false`.
+        public var readOnly: Bool
+        /// `PRAGMA synchronous`. Defaults to ``Synchronous/full``: every commit fsyncs the WAL, so
+        /// a batch ``write(_:)`` returned for survives power loss, and the processor may commit
+        /// log offsets after it. `.normal` can lose the last commits on power loss (not on a
+        /// process crash) — that would break exactly-once, so use it only for throwaway runs.
+        public var synchronous: Synchronous
+        /// How long a connection waits for another's lock before failing with
+        /// ``StoreError/Code-swift.struct/busy``. Defaults to 5 seconds.
+        public var busyTimeout: Duration
+        /// Page cache per connection, in KiB. Defaults to 65,536 (64 MiB).
+        public var cacheSizeKiB: Int
+        /// How `user_counts` is maintained. Defaults to ``CounterMaintenance/swiftDeltas``.
+        public var counterMaintenance: CounterMaintenance
+        /// `PRAGMA wal_autocheckpoint` of the writer, in pages (4 KiB): the WAL is copied back into
+        /// the database (and both fsynced) each time it grows past this. Larger means fewer, bigger
+        /// checkpoints (fewer fsyncs, pages rewritten by several batches copied once) and a larger
+        /// WAL file. Defaults to 16,384 (64 MiB).
+        public var walAutocheckpointPages: Int
+        /// `PRAGMA page_size` for a new database file (ignored for an existing one). Defaults to 4,096.
+        public var pageSize: Int
+
+        public init(
+            path: String, readOnly: Bool = false, synchronous: Synchronous = .full,
+            busyTimeout: Duration = .seconds(5), cacheSizeKiB: Int = 65_536,
+            counterMaintenance: CounterMaintenance = .swiftDeltas, walAutocheckpointPages: Int = 16_384,
+            pageSize: Int = 4096
+        ) {
+            self.path = path
+            self.readOnly = readOnly
+            self.synchronous = synchronous
+            self.busyTimeout = busyTimeout
+            self.cacheSizeKiB = cacheSizeKiB
+            self.counterMaintenance = counterMaintenance
+            self.walAutocheckpointPages = walAutocheckpointPages
+            self.pageSize = pageSize
+        }
+    }
+
+    /// SQLite's `PRAGMA synchronous` levels (in WAL mode).
+    public enum Synchronous: String, Sendable, CaseIterable {
+        /// No fsync: a power loss may corrupt or lose data. Benchmarks only.
+        case off = "OFF"
+        /// fsync at checkpoints only: durable across process crashes, not power loss.
+        case normal = "NORMAL"
+        /// fsync the WAL on every commit: durable across power loss.
+        case full = "FULL"
+    }
+
+    /// How the dashboard counters (`user_counts`) follow upserts.
+    public enum CounterMaintenance: String, Sendable, CaseIterable {
+        /// `write` looks up each row's previous counted values by primary key and applies the
+        /// aggregated per-batch deltas (a few hundred counter upserts per batch). Faster.
+        case swiftDeltas
+        /// SQLite triggers on `created_users` (insert/update/delete) adjust `user_counts` per row.
+        case triggers
+    }
+
+    /// The store file for a data directory: `<dataDirectory>/store/freshet.sqlite`.
+    public static func path(dataDirectory: String) -> String {
+        var directory = dataDirectory
+        while directory.count > 1, directory.hasSuffix("/") { directory.removeLast() }
+        return directory + "/store/freshet.sqlite"
+    }
+
+    public let configuration: Configuration
+    private let writer: LockedConnection?
+    private let reader: LockedConnection
+    private let threadPool: NIOThreadPool
+
+    private init(configuration: Configuration, writer: LockedConnection?, reader: LockedConnection, threadPool: NIOThreadPool) {
+        self.configuration = configuration
+        self.writer = writer
+        self.reader = reader
+        self.threadPool = threadPool
+    }
+
+    /// Opens (and for a writer, creates) the store file and sets WAL mode and the pragmas.
+    /// Call ``prepare()`` before the first write.
+    public static func open(
+        _ configuration: Configuration, threadPool: NIOThreadPool = .singleton
+    ) async throws -> SQLiteStore {
+        try await threadPool.runIfActive {
+            try Self.openBlocking(configuration, threadPool: threadPool)
+        }
+    }
+
+    /// Opens a store, runs `body`, and closes the store on every path.
+    public static func withStore<R: Sendable>(
+        _ configuration: Configuration, _ body: (SQLiteStore) async throws -> R
+    ) async throws -> R {
+        let store = try await open(configuration)
+        do {
+            let result = try await body(store)
+            try await store.close()
+            return result
+        } catch {
+            try? await store.close()
+            throw error
+        }
+    }
+
+    private static func openBlocking(_ configuration: Configuration, threadPool: NIOThreadPool) throws -> SQLiteStore {
+        let path = configuration.path
+        let timeout = Int32(clamping: configuration.busyTimeout.components.seconds * 1000
+            + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000)
+        var writer: RawConnection?
+        do {
+            if !configuration.readOnly {
+                let directory = (path as NSString).deletingLastPathComponent
+                if !directory.isEmpty {
+                    do {
+                        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                    } catch {
+                        throw StoreError(
+                            code: .cannotOpen, message: "cannot create the directory \(directory): \(error)",
+                            context: ["path": path])
+                    }
+                }
+                let connection = try RawConnection(path: path, readOnly: false, busyTimeoutMilliseconds: timeout)
+                writer = connection
+                try connection.execute("""
+                    PRAGMA page_size = \(configuration.pageSize);
+                    PRAGMA journal_mode = WAL;
+                    PRAGMA synchronous = \(configuration.synchronous.rawValue);
+                    PRAGMA cache_size = -\(configuration.cacheSizeKiB);
+                    PRAGMA temp_store = MEMORY;
+                    PRAGMA wal_autocheckpoint = \(configuration.walAutocheckpointPages);
+                    """)
+            }
+            let reader = try RawConnection(path: path, readOnly: true, busyTimeoutMilliseconds: timeout)
+            do {
+                try reader.execute("PRAGMA cache_size = -\(configuration.cacheSizeKiB); PRAGMA query_only = ON;")
+                // Fails early (e.g. "file is not a database") rather than at the first query.
+                let probe = try reader.prepare(Schema.hasTables)
+                defer { probe.finalize() }
+                _ = try probe.rows { $0.int(0) }
+            } catch {
+                reader.close()
+                throw error
+            }
+            return SQLiteStore(
+                configuration: configuration,
+                writer: writer.map { LockedConnection($0) },
+                reader: LockedConnection(reader),
+                threadPool: threadPool)
+        } catch {
+            writer?.close()
+            throw error
+        }
+    }
+
+    /// Closes both connections (waiting for a running call to finish). Idempotent.
+    public func close() async throws {
+        try await threadPool.runIfActive { [writer, reader] in
+            writer?.close()
+            reader.close()
+        }
+    }
+
+    // MARK: Sink
+
+    public func prepare() async throws {
+        guard let writer else {
+            // A reader only checks that somebody has created the tables.
+            try await run(on: reader) { connection in
+                let statement = try connection.prepare(Schema.hasTables)
+                defer { statement.finalize() }
+                if try statement.rows({ $0.int(0) }).first != 1 {
+                    throw StoreError(
+                        code: .notPrepared, message: "no Freshet store at \(connection.path) (nothing has written to it yet)",
+                        context: ["path": connection.path])
+                }
+            }
+            return
+        }
+        let triggers = configuration.counterMaintenance == .triggers
+        try await run(on: writer) { connection in
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                try connection.execute(Schema.tables)
+                try connection.execute(Schema.dropTriggers)
+                if triggers { try connection.execute(Schema.createTriggers) }
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func write(_ batch: SinkBatch) async throws {
+        guard let writer else {
+            throw StoreError(
+                code: .readOnly, message: "the store at \(configuration.path) is open read-only",
+                context: ["path": configuration.path])
+        }
+        let swiftDeltas = configuration.counterMaintenance == .swiftDeltas
+        try await run(on: writer) { connection in
+            try Self.writeBlocking(batch, on: connection, swiftDeltas: swiftDeltas)
+        }
+    }
+
+    private struct CounterKey: Hashable {
+        var dimension: Schema.Dimension
+        var value: String
+    }
+
+    private static func writeBlocking(_ batch: SinkBatch, on connection: RawConnection, swiftDeltas: Bool) throws {
+        let addWindow = try connection.cached(Schema.addWindow)
+        let addCount = try connection.cached(Schema.addCount)
+        let recordPosition = try connection.cached(Schema.recordPosition)
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            if swiftDeltas {
+                try upsertWithDeltas(batch.rows, on: connection, addCount: addCount)
+            } else {
+                // Triggers maintain user_counts.
+                let upsert = try connection.cached(Schema.upsertUser)
+                for (index, row) in batch.rows.enumerated() {
+                    Schema.bind(row, to: upsert)
+                    try upsert.step(context: ["id": row.id, "index": String(index)])
+                    upsert.reset()
+                }
+            }
+            for window in batch.windowIncrements {
+                addWindow.bind(1, window.windowStart)
+                addWindow.bind(2, window.dimension)
+                addWindow.bind(3, window.value)
+                addWindow.bind(4, window.count)
+                try addWindow.step(context: ["window": "\(window.windowStart) \(window.dimension)=\(window.value)"])
+                addWindow.reset()
+            }
+            for position in batch.positions {
+                recordPosition.bind(1, position.topic)
+                recordPosition.bind(2, Int64(position.partition))
+                recordPosition.bind(3, position.nextOffset)
+                try recordPosition.step(context: ["topic": position.topic, "partition": String(position.partition)])
+                recordPosition.reset()
+            }
+            try connection.execute("COMMIT")
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// Upserts rows and applies the `user_counts` deltas they cause.
+    ///
+    /// The common case, a new id, costs one primary-key probe: `INSERT … ON CONFLICT DO NOTHING`
+    /// either inserts (count it in) or changes nothing, and only then do we read the old counted
+    /// values and `UPDATE` (move its counts). Rows are applied in order, so an id repeated within
+    /// a batch sees its earlier version.
+    private static func upsertWithDeltas(_ rows: [CreatedUserRow], on connection: RawConnection, addCount: RawStatement) throws {
+        let insert = try connection.cached(Schema.insertUserIfNew)
+        let lookup = try connection.cached(Schema.lookupCounted)
+        let update = try connection.cached(Schema.updateUser)
+        var deltas: [CounterKey: Int] = [:]
+        func move(_ dimension: Schema.Dimension, from old: String, to new: String) {
+            if old == new { return }
+            deltas[CounterKey(dimension: dimension, value: old), default: 0] -= 1
+            deltas[CounterKey(dimension: dimension, value: new), default: 0] += 1
+        }
+        // In id order (stable, so a repeated id keeps its last-wins order): consecutive probes touch
+        // neighbouring primary-key pages, which matters once the index outgrows the page cache.
+        let ordered = rows.indices.sorted { (rows[$0].id, $0) < (rows[$1].id, $1) }
+        for index in ordered {
+            let row = rows[index]
+            func context() -> [String: String] { ["id": row.id, "index": String(index)] }
+            Schema.bind(row, to: insert)
+            try insert.step(context: context())
+            insert.reset()
+            if connection.changes == 1 {
+                deltas[CounterKey(dimension: .total, value: ""), default: 0] += 1
+                deltas[CounterKey(dimension: .gender, value: row.gender), default: 0] += 1
+                deltas[CounterKey(dimension: .country, value: row.country), default: 0] += 1
+                deltas[CounterKey(dimension: .emailDomain, value: row.emailDomain), default: 0] += 1
+                deltas[CounterKey(dimension: .registrationMonth, value: Schema.month(of: row.registeredDate)), default: 0] += 1
+                continue
+            }
+            lookup.bind(1, row.id)
+            if try lookup.step(context: context()) {
+                move(.gender, from: lookup.text(0), to: row.gender)
+                move(.country, from: lookup.text(1), to: row.country)
+                move(.emailDomain, from: lookup.text(2), to: row.emailDomain)
+                move(.registrationMonth, from: Schema.month(of: lookup.text(3)), to: Schema.month(of: row.registeredDate))
+            }
+            lookup.reset()
+            Schema.bind(row, to: update)
+            try update.step(context: context())
+            update.reset()
+        }
+        for (key, delta) in deltas where delta != 0 {
+            addCount.bind(1, key.dimension.rawValue)
+            addCount.bind(2, key.value)
+            addCount.bind(3, delta)
+            try addCount.step()
+            addCount.reset()
+        }
+    }
+
+    public func positions(topic: String) async throws -> [Int32: Int64] {
+        let pairs = try await run(on: writer ?? reader) { connection in
+            let statement = try connection.cached(Schema.selectPositions)
+            statement.bind(1, topic)
+            return try statement.rows { (Int32(truncatingIfNeeded: $0.int(0)), $0.int(1)) }
+        }
+        return Dictionary(pairs, uniquingKeysWith: { $1 })
+    }
+
+    // MARK: UserQueries
+
+    public func totalUsers() async throws -> Int {
+        try await read { connection in
+            Int(try connection.cached(Schema.selectTotal).rows { $0.int(0) }.first ?? 0)
+        }
+    }
+
+    public func countsByGender() async throws -> [LabeledCount] {
+        try await counts(.gender, byCount: true, limit: -1)
+    }
+
+    public func topCountries(limit: Int) async throws -> [LabeledCount] {
+        try await counts(.country, byCount: true, limit: limit)
+    }
+
+    public func registrationsPerMonth() async throws -> [LabeledCount] {
+        try await counts(.registrationMonth, byCount: false, limit: -1)
+    }
+
+    public func topEmailDomains(limit: Int) async throws -> [LabeledCount] {
+        try await counts(.emailDomain, byCount: true, limit: limit)
+    }
+
+    private func counts(_ dimension: Schema.Dimension, byCount: Bool, limit: Int) async throws -> [LabeledCount] {
+        try await read { connection in
+            let statement = try connection.cached(byCount ? Schema.selectCountsByCount : Schema.selectCountsByValue)
+            statement.bind(1, dimension.rawValue)
+            statement.bind(2, limit)
+            return try statement.rows { LabeledCount(label: $0.text(0), count: Int($0.int(1))) }
+        }
+    }
+
+    public func recentUsers(limit: Int) async throws -> [CreatedUserRow] {
+        try await read { connection in
+            let statement = try connection.cached(Schema.selectRecent)
+            statement.bind(1, max(0, limit))
+            return try statement.rows(Schema.readRow)
+        }
+    }
+
+    public func windowCounts(dimension: String, since: Int64) async throws -> [WindowCount] {
+        try await read { connection in
+            let statement = try connection.cached(Schema.selectWindows)
+            statement.bind(1, dimension)
+            statement.bind(2, since)
+            return try statement.rows {
+                WindowCount(windowStart: $0.int(0), dimension: $0.text(1), value: $0.text(2), count: Int($0.int(3)))
+            }
+        }
+    }
+
+    public func user(id: String) async throws -> CreatedUserRow? {
+        try await read { connection in
+            let statement = try connection.cached(Schema.selectUser)
+            statement.bind(1, id)
+            return try statement.rows(Schema.readRow).first
+        }
+    }
+
+    /// Ids are never empty (a CHECK constraint), so "after nothing" is "after ''".
+    public func users(limit: Int, after cursor: String?) async throws -> [CreatedUserRow] {
+        try await read { connection in
+            let statement = try connection.cached(Schema.selectPage)
+            statement.bind(1, cursor ?? "")
+            statement.bind(2, max(0, limit))
+            return try statement.rows(Schema.readRow)
+        }
+    }
+
+    // MARK: Plumbing
+
+    /// Runs `body` on the writer connection (tests use it to inject faults, e.g. `max_page_count`).
+    func withWriterConnection<T: Sendable>(_ body: @escaping @Sendable (RawConnection) throws -> T) async throws -> T {
+        guard let writer else { throw StoreError.closed(path: configuration.path) }
+        return try await run(on: writer, body)
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (RawConnection) throws -> T) async throws -> T {
+        try await run(on: reader, body)
+    }
+
+    private func run<T: Sendable>(
+        on connection: LockedConnection, _ body: @escaping @Sendable (RawConnection) throws -> T
+    ) async throws -> T {
+        try await threadPool.runIfActive {
+            try connection.withConnection(body)
+        }
+    }
+}
+
+/// A `RawConnection` behind a lock; `nil` after close.
+final class LockedConnection: @unchecked Sendable {
+    private let lock = NIOLock()
+    private var connection: RawConnection?
+    private let path: String
+
+    init(_ connection: RawConnection) {
+        self.connection = connection
+        self.path = connection.path
+    }
+
+    func withConnection<T>(_ body: (RawConnection) throws -> T) throws -> T {
+        try lock.withLock {
+            guard let connection else { throw StoreError.closed(path: path) }
+            return try body(connection)
+        }
+    }
+
+    func close() {
+        lock.withLock {
+            connection?.close()
+            connection = nil
+        }
+    }
+}

@@ -1,0 +1,284 @@
+import Foundation
+import FreshetCore
+import Yams
+
+/// Everything `freshet up` runs with. Sources, in increasing precedence: defaults, the YAML
+/// file (`--config`), `FRESHET_*` environment variables (`FRESHET_SOURCE_RATE` sets
+/// `source.rate`), and flags. Unknown keys are errors that name the key.
+public struct PipelineConfiguration: Sendable, Equatable {
+    /// Where the log and the store live. Defaults to `./freshet-data`.
+    public var dataDir = "./freshet-data"
+
+    public struct Source: Sendable, Equatable {
+        /// `generator` (the default, offline) or the URL of a Random User API.
+        public var url = "generator"
+        /// Generator: people per second. Defaults to 200 (a useful live stream on a laptop).
+        public var rate: Double = 200
+        /// URL source: requests per second. Defaults to 2.
+        public var requestsPerSecond: Double = 2
+        /// People per batch/request. Defaults to 500 for a URL, 1000 for the generator.
+        public var batchSize: Int?
+        /// Seed for reproducible people; nil (the default) is random.
+        public var seed: String?
+        /// Nationalities; empty (the default) is all.
+        public var nationalities: [Nationality] = []
+        /// Stop after this many people; with it `freshet up` drains and exits.
+        public var count: Int?
+        /// Stop after this long; with it `freshet up` drains and exits.
+        public var duration: Duration?
+        /// URL source: per-request timeout. Defaults to 10 s.
+        public var timeout: Duration = .seconds(10)
+    }
+
+    public struct Log: Sendable, Equatable {
+        /// Partitions of `users_created`. Defaults to 3.
+        public var partitions: Int = 3
+        /// `group-commit` (default), `fsync` or `none`.
+        public var durability = "group-commit"
+        /// Group-commit interval. Defaults to 5 ms.
+        public var commitInterval: Duration = .milliseconds(5)
+    }
+
+    public struct Processor: Sendable, Equatable {
+        /// Defaults to `freshet-processor`.
+        public var group = "freshet-processor"
+        /// Defaults to 5000.
+        public var maxBatchRecords = 5000
+        /// Defaults to 100 ms.
+        public var idleWait: Duration = .milliseconds(100)
+        /// Defaults to 60 s.
+        public var window: Duration = .seconds(60)
+        /// Defaults to 60 s.
+        public var allowedLateness: Duration = .seconds(60)
+        /// Defaults to 1024.
+        public var maxFieldBytes = 1024
+        /// How far the source may run ahead of the processor. Defaults to 200,000 records.
+        public var maxUnprocessed = 200_000
+    }
+
+    public struct Store: Sendable, Equatable {
+        /// `sqlite` (the default: `<data_dir>/store/freshet.sqlite`) or `sqlite:///path/file.sqlite`.
+        public var url = "sqlite"
+        /// SQLite `synchronous`: `full` (default: a committed batch survives power loss) or `normal`.
+        public var synchronous = "full"
+    }
+
+    public var source = Source()
+    public var log = Log()
+    public var processor = Processor()
+    public var store = Store()
+
+    public init() {}
+}
+
+/// A configuration problem, naming the key and where it came from.
+public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var key: String
+    public var origin: String
+    public var message: String
+
+    public init(key: String, origin: String, message: String) {
+        self.key = key
+        self.origin = origin
+        self.message = message
+    }
+
+    public var description: String { "\(origin): \(key): \(message)" }
+}
+
+extension PipelineConfiguration {
+    /// One configurable key: how to read it, write it from text, and whether it is secret.
+    struct Key: Sendable {
+        let name: String
+        let help: String
+        let get: @Sendable (PipelineConfiguration) -> String?
+        let set: @Sendable (inout PipelineConfiguration, String) throws(ConfigurationError) -> Void
+        var secret = false
+
+        var environmentName: String {
+            "FRESHET_" + name.uppercased().replacingDots()
+        }
+    }
+
+    static func fail(_ key: String, _ message: String) -> ConfigurationError {
+        ConfigurationError(key: key, origin: "", message: message)
+    }
+
+    static func int(_ key: String, _ text: String, min: Int = 0) throws(ConfigurationError) -> Int {
+        guard let v = Int(text), v >= min else { throw fail(key, "expected an integer ≥ \(min), got '\(text)'") }
+        return v
+    }
+
+    static func double(_ key: String, _ text: String) throws(ConfigurationError) -> Double {
+        guard let v = Double(text), v > 0, v.isFinite else { throw fail(key, "expected a positive number, got '\(text)'") }
+        return v
+    }
+
+    static func duration(_ key: String, _ text: String) throws(ConfigurationError) -> Duration {
+        guard let d = DurationText.parse(text) else { throw fail(key, "expected a duration such as 500ms, 60s, 5m; got '\(text)'") }
+        return d
+    }
+
+    static func oneOf(_ key: String, _ text: String, _ allowed: [String]) throws(ConfigurationError) -> String {
+        guard allowed.contains(text) else { throw fail(key, "expected one of \(allowed.joined(separator: ", ")); got '\(text)'") }
+        return text
+    }
+
+    static let keys: [Key] = [
+        Key(name: "data_dir", help: "where the log and the store live", get: { $0.dataDir }, set: { c, v in c.dataDir = v }),
+        Key(name: "source.url", help: "generator, or a Random User API URL", get: { $0.source.url }, set: { c, v throws(ConfigurationError) in
+            guard v == "generator" || v.hasPrefix("http://") || v.hasPrefix("https://") else {
+                throw fail("source.url", "expected 'generator' or an http(s) URL; got '\(v)'")
+            }
+            c.source.url = v
+        }, secret: true),
+        Key(name: "source.rate", help: "generator: people per second", get: { formatNumber($0.source.rate) }, set: { c, v throws(ConfigurationError) in c.source.rate = try double("source.rate", v) }),
+        Key(name: "source.requests_per_second", help: "URL source: requests per second", get: { formatNumber($0.source.requestsPerSecond) }, set: { c, v throws(ConfigurationError) in c.source.requestsPerSecond = try double("source.requests_per_second", v) }),
+        Key(name: "source.batch_size", help: "people per batch or request (1-5000)", get: { $0.source.batchSize.map(String.init) }, set: { c, v throws(ConfigurationError) in
+            let n = try int("source.batch_size", v, min: 1)
+            guard n <= 5000 else { throw fail("source.batch_size", "at most 5000; got \(n)") }
+            c.source.batchSize = n
+        }),
+        Key(name: "source.seed", help: "seed for reproducible people", get: { $0.source.seed }, set: { c, v in c.source.seed = v.isEmpty ? nil : v }),
+        Key(name: "source.nationalities", help: "comma-separated codes, e.g. GB,FR", get: { $0.source.nationalities.isEmpty ? nil : $0.source.nationalities.map(\.rawValue).joined(separator: ",") }, set: { c, v throws(ConfigurationError) in
+            var nats: [Nationality] = []
+            for part in v.split(separator: ",") {
+                guard let nat = Nationality(code: part.filter { $0 != " " }) else { throw fail("source.nationalities", "unknown nationality '\(part)'") }
+                nats.append(nat)
+            }
+            c.source.nationalities = nats
+        }),
+        Key(name: "source.count", help: "stop after this many people, then drain and exit", get: { $0.source.count.map(String.init) }, set: { c, v throws(ConfigurationError) in c.source.count = try int("source.count", v, min: 1) }),
+        Key(name: "source.duration", help: "stop after this long, then drain and exit", get: { $0.source.duration.map(DurationText.format) }, set: { c, v throws(ConfigurationError) in c.source.duration = try duration("source.duration", v) }),
+        Key(name: "source.timeout", help: "URL source: per-request timeout", get: { DurationText.format($0.source.timeout) }, set: { c, v throws(ConfigurationError) in c.source.timeout = try duration("source.timeout", v) }),
+        Key(name: "log.partitions", help: "partitions of users_created", get: { String($0.log.partitions) }, set: { c, v throws(ConfigurationError) in c.log.partitions = try int("log.partitions", v, min: 1) }),
+        Key(name: "log.durability", help: "group-commit, fsync or none", get: { $0.log.durability }, set: { c, v throws(ConfigurationError) in c.log.durability = try oneOf("log.durability", v, ["group-commit", "fsync", "none"]) }),
+        Key(name: "log.commit_interval", help: "group-commit interval", get: { DurationText.format($0.log.commitInterval) }, set: { c, v throws(ConfigurationError) in c.log.commitInterval = try duration("log.commit_interval", v) }),
+        Key(name: "processor.group", help: "consumer group", get: { $0.processor.group }, set: { c, v in c.processor.group = v }),
+        Key(name: "processor.max_batch_records", help: "records per micro-batch", get: { String($0.processor.maxBatchRecords) }, set: { c, v throws(ConfigurationError) in c.processor.maxBatchRecords = try int("processor.max_batch_records", v, min: 1) }),
+        Key(name: "processor.idle_wait", help: "how long an idle poll waits", get: { DurationText.format($0.processor.idleWait) }, set: { c, v throws(ConfigurationError) in c.processor.idleWait = try duration("processor.idle_wait", v) }),
+        Key(name: "processor.window", help: "tumbling window of the live counts", get: { DurationText.format($0.processor.window) }, set: { c, v throws(ConfigurationError) in c.processor.window = try duration("processor.window", v) }),
+        Key(name: "processor.allowed_lateness", help: "how late a record may still count in its window", get: { DurationText.format($0.processor.allowedLateness) }, set: { c, v throws(ConfigurationError) in c.processor.allowedLateness = try duration("processor.allowed_lateness", v) }),
+        Key(name: "processor.max_field_bytes", help: "longest accepted field", get: { String($0.processor.maxFieldBytes) }, set: { c, v throws(ConfigurationError) in c.processor.maxFieldBytes = try int("processor.max_field_bytes", v, min: 1) }),
+        Key(name: "processor.max_unprocessed", help: "how far the source may run ahead", get: { String($0.processor.maxUnprocessed) }, set: { c, v throws(ConfigurationError) in c.processor.maxUnprocessed = try int("processor.max_unprocessed", v, min: 1) }),
+        Key(name: "store.url", help: "sqlite, or sqlite:///path", get: { $0.store.url }, set: { c, v throws(ConfigurationError) in
+            guard v == "sqlite" || v.hasPrefix("sqlite://") else { throw fail("store.url", "expected 'sqlite' or 'sqlite:///path/to/file.sqlite'; got '\(redact(v))'") }
+            c.store.url = v
+        }, secret: true),
+        Key(name: "store.synchronous", help: "SQLite synchronous mode: full or normal", get: { $0.store.synchronous }, set: { c, v throws(ConfigurationError) in c.store.synchronous = try oneOf("store.synchronous", v, ["full", "normal"]) }),
+    ]
+
+    public static func formatNumber(_ v: Double) -> String {
+        v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
+    }
+
+    /// Sets one key from text (a flag, an environment variable, a YAML scalar).
+    public mutating func set(_ name: String, to value: String, origin: String) throws(ConfigurationError) {
+        guard let key = Self.keys.first(where: { $0.name == name }) else {
+            throw ConfigurationError(key: name, origin: origin, message: "unknown key; known keys: \(Self.keys.map(\.name).joined(separator: ", "))")
+        }
+        do {
+            try key.set(&self, value)
+        } catch {
+            throw ConfigurationError(key: name, origin: origin, message: error.message)
+        }
+    }
+
+    /// Applies a YAML document (`source:\n  rate: 500`), naming unknown keys.
+    public mutating func apply(yaml text: String, origin: String) throws(ConfigurationError) {
+        let document: Any?
+        do {
+            document = try Yams.load(yaml: text)
+        } catch {
+            throw ConfigurationError(key: "(file)", origin: origin, message: "not valid YAML: \(error)")
+        }
+        guard let document else { return }
+        guard let root = document as? [String: Any] else {
+            throw ConfigurationError(key: "(file)", origin: origin, message: "expected a mapping of keys at the top level")
+        }
+        for (name, value) in Self.flatten(root, prefix: "") {
+            try set(name, to: value, origin: origin)
+        }
+    }
+
+    static func flatten(_ mapping: [String: Any], prefix: String) -> [(String, String)] {
+        var result: [(String, String)] = []
+        for (key, value) in mapping.sorted(by: { $0.key < $1.key }) {
+            let name = prefix.isEmpty ? key : prefix + "." + key
+            switch value {
+            case let nested as [String: Any]: result += flatten(nested, prefix: name)
+            case let list as [Any]: result.append((name, list.map { "\($0)" }.joined(separator: ",")))
+            case is NSNull: continue  // `~`: not set, keep the default
+            default: result.append((name, "\(value)"))
+            }
+        }
+        return result
+    }
+
+    /// Applies `FRESHET_*` variables that name configuration keys. Returns the names of
+    /// `FRESHET_*` variables that matched no key (the caller warns about them).
+    public mutating func apply(environment: [String: String]) throws(ConfigurationError) -> [String] {
+        var unknown: [String] = []
+        let byName = Dictionary(uniqueKeysWithValues: Self.keys.map { ($0.environmentName, $0) })
+        for (name, value) in environment.sorted(by: { $0.key < $1.key }) where name.hasPrefix("FRESHET_") {
+            guard let key = byName[name] else {
+                if !Self.otherEnvironment.contains(name) { unknown.append(name) }
+                continue
+            }
+            try set(key.name, to: value, origin: "environment \(name)")
+        }
+        return unknown
+    }
+
+    /// `FRESHET_*` variables that are not configuration keys.
+    static let otherEnvironment: Set<String> = ["FRESHET_LOG_LEVEL", "FRESHET_BIN", "FRESHET_FIXTURES"]
+
+    /// The effective configuration as YAML, with credentials redacted.
+    public func yaml() -> String {
+        var lines: [String] = []
+        var section = ""
+        for key in Self.keys {
+            let parts = key.name.split(separator: ".", maxSplits: 1).map(String.init)
+            var value = key.get(self) ?? "~"
+            if key.secret { value = redact(value) }
+            let quoted = Self.needsQuotes(value) ? "\"" + value.replacingQuotes() + "\"" : value
+            if parts.count == 1 {
+                lines.append("\(parts[0]): \(quoted)  # \(key.help)")
+            } else {
+                if parts[0] != section {
+                    section = parts[0]
+                    lines.append("\(section):")
+                }
+                lines.append("  \(parts[1]): \(quoted)  # \(key.help)")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func needsQuotes(_ value: String) -> Bool {
+        value != "~" && (value.isEmpty || value.contains(":") || value.contains("#") || value.contains(",") || value.hasPrefix("*"))
+    }
+
+    /// The SQLite file the store uses.
+    public var storePath: String {
+        if store.url.hasPrefix("sqlite://") { return String(store.url.dropFirst("sqlite://".count)) }
+        return dataDir + "/store/freshet.sqlite"
+    }
+}
+
+/// Hides credentials in a URL: `https://user:secret@host/` → `https://user:***@host/`.
+public func redact(_ text: String) -> String {
+    guard let scheme = text.range(of: "://") else { return text }
+    let rest = text[scheme.upperBound...]
+    let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+    let authority = rest[..<authorityEnd]
+    guard let at = authority.lastIndex(of: "@") else { return text }
+    let userinfo = authority[..<at]
+    let user = userinfo.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
+    return String(text[..<scheme.upperBound]) + user + ":***" + String(rest[at...])
+}
+
+extension String {
+    func replacingDots() -> String { String(map { $0 == "." ? "_" : $0 }) }
+    func replacingQuotes() -> String { replacingOccurrences(of: "\"", with: "\\\"") }
+}

@@ -1,0 +1,50 @@
+import FreshetCore
+import FreshetSource
+import Synchronization
+
+/// Counters and latencies of every stage, shared by the services of one process (and read by
+/// the CLI, benchmarks and, later, the web UI).
+public final class PipelineMetrics: Sendable {
+    public struct Snapshot: Sendable {
+        /// People the source handed over.
+        public var sourced = 0
+        /// Records appended to the log.
+        public var produced = 0
+        /// Records the processor consumed (including dead letters and skipped replays).
+        public var consumed = 0
+        /// Rows written to the store.
+        public var stored = 0
+        /// Records sent to the dead-letter topic, by code.
+        public var deadLettered: [RejectionCode: Int] = [:]
+        /// Records already in the store (replayed after a crash) and skipped.
+        public var skippedReplays = 0
+        /// Records whose window had closed (beyond the allowed lateness): stored, not counted in windows.
+        public var lateForWindows = 0
+        /// Store writes (batches) and failed attempts.
+        public var storeWrites = 0
+        public var storeErrors = 0
+        /// Produced → committed in the store, per record.
+        public var endToEnd = Histogram()
+        /// One store write.
+        public var storeWrite = Histogram()
+        /// The source's own statistics (requests, errors by class).
+        public var source = SourceStats()
+
+        public var totalDeadLettered: Int { deadLettered.values.reduce(0, +) }
+    }
+
+    private let state = Mutex(Snapshot())
+
+    public init() {}
+
+    public var snapshot: Snapshot { state.withLock { $0 } }
+
+    public func update(_ body: (inout Snapshot) -> Void) {
+        state.withLock { body(&$0) }
+    }
+}
+
+extension PipelineMetrics {
+    /// The process-wide metrics of `freshet up`.
+    public static let shared = PipelineMetrics()
+}

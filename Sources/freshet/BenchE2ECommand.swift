@@ -1,0 +1,131 @@
+import ArgumentParser
+import Foundation
+import FreshetCore
+import FreshetStream
+import Logging
+import ServiceLifecycle
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `freshet bench e2e`: the whole pipeline in this process, on a scratch data directory.
+struct BenchE2E: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "e2e",
+        abstract: "End-to-end throughput, latency and memory of the pipeline (generator → log → processor → SQLite).",
+        discussion: """
+            Phase 1 pushes --records people through as fast as they go and reports records/s. \
+            Phase 2 runs at --latency-rate people/s for --latency-duration and reports p50/p99 \
+            end-to-end latency (appended to the log → committed in the store). Peak RSS covers \
+            both. Uses a scratch directory (removed afterwards) with the default durability \
+            (log group commit, SQLite synchronous=FULL).
+
+            Example:
+              swift build -c release && .build/release/freshet bench e2e --records 1000000
+            """
+    )
+
+    @Option(help: "People in the throughput phase.") var records = 1_000_000
+    @Option(help: "People per second in the latency phase.") var latencyRate = 1000.0
+    @Option(help: ArgumentHelp("Length of the latency phase.", valueName: "duration")) var latencyDuration = DurationArgument(.seconds(10))
+    @Option(help: "Scratch directory (default: a new one under /tmp).") var dataDir: String?
+
+    func validate() throws {
+        if records < 1 { throw ValidationError("--records must be at least 1") }
+        if latencyRate <= 0 { throw ValidationError("--latency-rate must be positive") }
+    }
+
+    func run() async throws {
+        let root = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("freshet-bench-\(UUID().uuidString)").path
+        defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: root) } }
+        #if DEBUG
+        print("freshet bench e2e — debug build: numbers are not representative; use `swift build -c release`")
+        #else
+        print("freshet bench e2e — release build")
+        #endif
+        print("machine: \(cpuModel()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores")
+
+        var quietLogger = Logger(label: "freshet.bench")
+        quietLogger.logLevel = .warning
+
+        // Phase 1: throughput.
+        var throughput = PipelineConfiguration()
+        throughput.dataDir = root + "/throughput"
+        throughput.source.count = records
+        throughput.source.rate = 1e12
+        throughput.source.seed = "bench"
+        throughput.processor.maxUnprocessed = 200_000
+        let metrics1 = PipelineMetrics()
+        let bar = ProgressBar(total: records, metrics: metrics1)
+        let clock = ContinuousClock()
+        let started = clock.now
+        let pipeline1 = try await Pipeline.open(throughput, metrics: metrics1, extraServices: [bar], logger: quietLogger)
+        try await pipeline1.run(handleSignals: false)
+        let seconds = started.duration(to: clock.now).seconds
+        bar.finish()
+        let m1 = metrics1.snapshot
+        guard m1.stored == records else { throw RuntimeFailure("throughput phase stored \(m1.stored) of \(records) records") }
+        print("")
+        print("throughput  \(formatted(Double(records) / seconds)) records/s  (\(records) records in \(formatted(seconds, decimals: 2)) s, \(m1.storeWrites) store transactions)")
+        print("            end-to-end under full load: p50 \(Up.ms(m1.endToEnd.percentile(0.5)))  p99 \(Up.ms(m1.endToEnd.percentile(0.99)))")
+
+        // Phase 2: latency at a steady rate.
+        var steady = PipelineConfiguration()
+        steady.dataDir = root + "/latency"
+        steady.source.duration = latencyDuration.duration
+        steady.source.rate = latencyRate
+        steady.source.seed = "bench-latency"
+        let metrics2 = PipelineMetrics()
+        let pipeline2 = try await Pipeline.open(steady, metrics: metrics2, logger: quietLogger)
+        try await pipeline2.run(handleSignals: false)
+        let m2 = metrics2.snapshot
+        print("latency     at \(formatted(latencyRate)) records/s for \(DurationText.format(latencyDuration.duration)): p50 \(Up.ms(m2.endToEnd.percentile(0.5)))  p99 \(Up.ms(m2.endToEnd.percentile(0.99)))  max \(Up.ms(m2.endToEnd.max))  (\(m2.stored) records)")
+        print("            store transaction p50 \(Up.ms(m2.storeWrite.percentile(0.5)))  p99 \(Up.ms(m2.storeWrite.percentile(0.99)))")
+        print("memory      peak RSS \(peakRSSMegabytes()) MB")
+    }
+}
+
+/// Peak resident set size of this process (VmHWM), in MB.
+func peakRSSMegabytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return -1 }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) } ?? 0
+        return kb / 1024
+    }
+    return -1
+}
+
+/// A progress bar on stderr, redrawn ten times a second.
+final class ProgressBar: Service, Sendable {
+    let total: Int
+    let metrics: PipelineMetrics
+
+    init(total: Int, metrics: PipelineMetrics) {
+        self.total = total
+        self.metrics = metrics
+    }
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(100)) }
+            } catch {
+                return
+            }
+            draw(metrics.snapshot.stored)
+        }
+    }
+
+    func draw(_ done: Int) {
+        let width = 40
+        let filled = total == 0 ? width : min(width, done * width / total)
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        FileHandleOutput.standardError.writeRaw("\r  \(bar) \(done)/\(total)")
+    }
+
+    func finish() {
+        draw(metrics.snapshot.stored)
+        FileHandleOutput.standardError.writeRaw("\n")
+    }
+}

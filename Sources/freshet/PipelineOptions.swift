@@ -1,0 +1,111 @@
+import ArgumentParser
+import Foundation
+import FreshetCore
+import FreshetStream
+
+/// The flags `freshet up` and `freshet config print` share. Each maps to a configuration key;
+/// flags win over the environment, which wins over the file.
+struct PipelineOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("YAML configuration file (see `freshet config print`).", valueName: "file"))
+    var config: String?
+
+    @Option(help: "Where the log and the store live (data_dir).")
+    var dataDir: String?
+
+    @Option(help: ArgumentHelp("generator, or the URL of a Random User API (source.url).", valueName: "generator|URL"))
+    var source: String?
+
+    @Option(help: "Generator: people per second (source.rate).")
+    var rate: Double?
+
+    @Option(help: "URL source: requests per second (source.requests_per_second).")
+    var rps: Double?
+
+    @Option(help: "People per batch or request (source.batch_size).")
+    var batchSize: Int?
+
+    @Option(help: "Seed for reproducible people (source.seed).")
+    var seed: String?
+
+    @Option(help: ArgumentHelp("Nationalities, comma-separated (source.nationalities).", valueName: "codes"))
+    var nat: String?
+
+    @Option(help: "Stop the source after this many people, drain, and exit (source.count).")
+    var count: Int?
+
+    @Option(help: ArgumentHelp("Stop the source after this long, drain, and exit (source.duration).", valueName: "duration"))
+    var duration: String?
+
+    @Option(help: ArgumentHelp("Log durability: group-commit, fsync or none (log.durability).", valueName: "policy"))
+    var durability: String?
+
+    @Option(help: "Partitions of users_created when it is created (log.partitions).")
+    var partitions: Int?
+
+    /// The effective configuration: defaults ← file ← environment ← flags.
+    func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (PipelineConfiguration, warnings: [String]) {
+        var configuration = PipelineConfiguration()
+        var warnings: [String] = []
+        do {
+            if let path = config {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw ValidationError("--config: cannot read '\(path)'")
+                }
+                try configuration.apply(yaml: String(decoding: data, as: UTF8.self), origin: path)
+            }
+            for name in try configuration.apply(environment: environment) {
+                warnings.append("ignoring \(name): not a configuration key")
+            }
+            let flags: [(String, String, String?)] = [
+                ("--data-dir", "data_dir", dataDir), ("--source", "source.url", source),
+                ("--rate", "source.rate", rate.map { String($0) }), ("--rps", "source.requests_per_second", rps.map { String($0) }),
+                ("--batch-size", "source.batch_size", batchSize.map(String.init)), ("--seed", "source.seed", seed),
+                ("--nat", "source.nationalities", nat), ("--count", "source.count", count.map(String.init)),
+                ("--duration", "source.duration", duration), ("--durability", "log.durability", durability),
+                ("--partitions", "log.partitions", partitions.map(String.init)),
+            ]
+            for (flag, key, value) in flags {
+                guard let value else { continue }
+                try configuration.set(key, to: value, origin: flag)
+            }
+        } catch let error as ConfigurationError {
+            // A bad flag or config key is a usage error: exit 2, naming it.
+            throw ValidationError(error.origin.hasPrefix("--") ? "\(error.origin): \(error.message)" : error.description)
+        }
+        if configuration.source.count != nil && configuration.source.duration != nil {
+            throw ValidationError("--count and --duration (source.count, source.duration) exclude each other")
+        }
+        return (configuration, warnings)
+    }
+}
+
+struct Config: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the effective configuration.",
+        subcommands: [Print.self]
+    )
+
+    struct Print: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the effective configuration as YAML (credentials redacted).",
+            discussion: """
+                The result of defaults, the --config file, FRESHET_* environment variables \
+                (FRESHET_SOURCE_RATE sets source.rate) and flags, in that order. The output is \
+                a valid configuration file.
+
+                Examples:
+                  freshet config print
+                  freshet config print --config freshet.yaml --rate 500
+                  FRESHET_SOURCE_URL=https://user:pw@example.com/api/ freshet config print
+                """
+        )
+
+        @OptionGroup var options: PipelineOptions
+
+        func run() async throws {
+            let (configuration, warnings) = try options.resolve()
+            for warning in warnings { FileHandleOutput.standardError.writeLine("warning: \(warning)") }
+            print(configuration.yaml(), terminator: "")
+        }
+    }
+}

@@ -1,0 +1,216 @@
+import ArgumentParser
+import Foundation
+import FreshetCore
+import FreshetStore
+
+/// `freshet bench store`: upsert throughput and dashboard query latency of the SQLite store.
+struct BenchStoreCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "store",
+        abstract: "SQLite store: upsert rows/s (fresh inserts, replays, changed updates), query latency, size on disk.",
+        discussion: """
+            Writes --rows generated users in batches of --batch (each batch with its window increments and \
+            one position, as the processor writes them) into a scratch store, then replays the same batches \
+            (no change), then rewrites them with changed values (counters move). Only the time inside \
+            `write` is counted. Then times each dashboard query. Run it on a release build.
+            """
+    )
+
+    @Option(help: "Users to write.") var rows = 1_000_000
+    @Option(help: "Rows per batch (one transaction).") var batch = 5_000
+    @Option(help: "Scratch directory (removed afterwards unless --keep). Defaults to a temp directory.")
+    var dir: String?
+    @Flag(help: "Keep the scratch store.") var keep = false
+    @Option(help: "PRAGMA synchronous: FULL, NORMAL or OFF.") var synchronous = "FULL"
+    @Option(help: "Counter maintenance: swiftDeltas or triggers.") var counters = "swiftDeltas"
+    @Option(help: "Page cache per connection, MiB.") var cacheMib = 64
+    @Option(help: "WAL auto-checkpoint threshold, pages.") var walAutocheckpoint = 16_384
+    @Option(help: "Page size of the new database, bytes.") var pageSize = 4096
+    @Flag(help: "Only the fresh-insert pass (skip replays, updates and queries).") var insertsOnly = false
+    @Option(help: "Repetitions of each query; the median and max are reported.") var queryRepeats = 20
+
+    func validate() throws {
+        guard rows >= 1 else { throw ValidationError("--rows must be at least 1, got \(rows)") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        guard SQLiteStore.Synchronous(rawValue: synchronous.uppercased()) != nil else {
+            throw ValidationError("--synchronous must be FULL, NORMAL or OFF, got \(synchronous)")
+        }
+        guard SQLiteStore.CounterMaintenance(rawValue: counters) != nil else {
+            throw ValidationError("--counters must be swiftDeltas or triggers, got \(counters)")
+        }
+        guard queryRepeats >= 1 else { throw ValidationError("--query-repeats must be at least 1") }
+    }
+
+    func run() async throws {
+        let directory = dir ?? (NSTemporaryDirectory() + "freshet-bench-store-\(UUID().uuidString)")
+        let path = directory + "/freshet.sqlite"
+        defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
+        let configuration = SQLiteStore.Configuration(
+            path: path, synchronous: SQLiteStore.Synchronous(rawValue: synchronous.uppercased())!,
+            cacheSizeKiB: cacheMib * 1024,
+            counterMaintenance: SQLiteStore.CounterMaintenance(rawValue: counters)!,
+            walAutocheckpointPages: walAutocheckpoint, pageSize: pageSize)
+        print("store bench: \(rows) rows, batches of \(batch), synchronous=\(configuration.synchronous.rawValue), counters=\(counters), cache \(cacheMib) MiB, wal_autocheckpoint \(walAutocheckpoint), page size \(pageSize)")
+        print("file: \(path)")
+        try await SQLiteStore.withStore(configuration) { store in
+            try await store.prepare()
+            let insert = try await pass(store, variant: 0)
+            report("fresh inserts", insert)
+            if insertsOnly { return }
+            let replay = try await pass(store, variant: 0)
+            report("replays (unchanged)", replay)
+            let update = try await pass(store, variant: 1)
+            report("updates (changed values)", update)
+            try await queries(store)
+        }
+        let size = ["", "-wal", "-shm"].map { fileSize(path + $0) }
+        print(String(format: "size on disk: %.1f MiB (db %.1f MiB, wal %.1f MiB) = %.0f bytes/row",
+                     Double(size.reduce(0, +)) / 1_048_576, Double(size[0]) / 1_048_576, Double(size[1]) / 1_048_576,
+                     Double(size[0]) / Double(rows)))
+    }
+
+    struct PassResult {
+        var rows: Int
+        var writeTime: Duration
+        var batchTimes: [Duration]
+    }
+
+    /// Writes all rows once; `variant` changes every non-id column deterministically.
+    private func pass(_ store: SQLiteStore, variant: UInt64) async throws -> PassResult {
+        let clock = ContinuousClock()
+        let generator = BenchRows(variant: variant)
+        var total = Duration.zero
+        var times: [Duration] = []
+        var written = 0
+        var offset: Int64 = 0
+        while written < rows {
+            let count = min(batch, rows - written)
+            let rows = (0..<count).map { generator.row(index: written + $0) }
+            offset += Int64(count)
+            let windows = Self.windows(rows)
+            let sinkBatch = SinkBatch(rows: rows, windowIncrements: windows,
+                                      positions: [StreamPosition(topic: "bench", partition: 0, nextOffset: offset)])
+            let start = clock.now
+            try await store.write(sinkBatch)
+            let elapsed = clock.now - start
+            total += elapsed
+            times.append(elapsed)
+            written += count
+        }
+        return PassResult(rows: written, writeTime: total, batchTimes: times)
+    }
+
+    private static func windows(_ rows: [CreatedUserRow]) -> [WindowCount] {
+        var counts: [WindowCount: Int] = [:]
+        for row in rows {
+            let start = row.ingestedAt / 60_000 * 60_000
+            for (dimension, value) in [("total", ""), ("gender", row.gender), ("country", row.country), ("nat", row.nat ?? "")] {
+                counts[WindowCount(windowStart: start, dimension: dimension, value: value, count: 0), default: 0] += 1
+            }
+        }
+        return counts.map { key, count in
+            var window = key
+            window.count = count
+            return window
+        }
+    }
+
+    private func report(_ name: String, _ result: PassResult) {
+        let seconds = Self.seconds(result.writeTime)
+        let sorted = result.batchTimes.sorted()
+        let p50 = Self.seconds(sorted[sorted.count / 2]) * 1000
+        let p99 = Self.seconds(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) * 1000
+        print(Self.pad(name, 26) + String(format: " %9.0f rows/s  (%.2f s in write; batch p50 %.1f ms, p99 %.1f ms)",
+                     Double(result.rows) / seconds, seconds, p50, p99))
+    }
+
+    private func queries(_ store: SQLiteStore) async throws {
+        let clock = ContinuousClock()
+        let someID = try await store.users(limit: 1, after: nil).first?.id ?? "x"
+        let cases: [(String, @Sendable () async throws -> Void)] = [
+            ("totalUsers", { _ = try await store.totalUsers() }),
+            ("countsByGender", { _ = try await store.countsByGender() }),
+            ("topCountries(10)", { _ = try await store.topCountries(limit: 10) }),
+            ("registrationsPerMonth", { _ = try await store.registrationsPerMonth() }),
+            ("topEmailDomains(10)", { _ = try await store.topEmailDomains(limit: 10) }),
+            ("recentUsers(20)", { _ = try await store.recentUsers(limit: 20) }),
+            ("windowCounts(country, 0)", { _ = try await store.windowCounts(dimension: "country", since: 0) }),
+            ("user(id:)", { _ = try await store.user(id: someID) }),
+            ("users(limit: 100, after:)", { _ = try await store.users(limit: 100, after: someID) }),
+        ]
+        print("query latency (\(queryRepeats) runs):")
+        for (name, query) in cases {
+            var times: [Duration] = []
+            for _ in 0..<queryRepeats {
+                let start = clock.now
+                try await query()
+                times.append(clock.now - start)
+            }
+            times.sort()
+            print("  " + Self.pad(name, 26) + String(format: " median %8.3f ms  max %8.3f ms",
+                         Self.seconds(times[times.count / 2]) * 1000, Self.seconds(times.last!) * 1000))
+        }
+    }
+
+    private static func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text : text + String(repeating: " ", count: width - text.count)
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    private func fileSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+}
+
+/// Deterministic, realistic-sized rows: row `index` always has the same id; `variant` changes the rest.
+struct BenchRows {
+    let variant: UInt64
+
+    private static let first = ["Emma", "Noah", "Olivia", "Liam", "Ava", "Lucas", "Mia", "Hugo", "Léa", "Mateo"]
+    private static let last = ["Smith", "Müller", "Dubois", "Silva", "Jensen", "García", "Rossi", "Novak"]
+    private static let countries = [
+        "United States", "Germany", "France", "Brazil", "Denmark", "Spain", "Italy", "Norway", "Canada",
+        "Australia", "New Zealand", "Ireland", "Switzerland", "Netherlands", "Turkey", "Iran", "Finland",
+        "India", "Mexico", "Ukraine", "Serbia", "United Kingdom",
+    ]
+    private static let domains = ["example.com", "gmail.com", "yahoo.com", "proton.me", "outlook.com", "web.de"]
+    private static let nats = ["US", "DE", "FR", "BR", "DK", "ES", nil]
+
+    private func hash(_ index: Int, _ salt: UInt64) -> UInt64 {
+        var z = UInt64(index &+ 1) &* 0x9E37_79B9_7F4A_7C15 &+ salt &* 0xD1B5_4A32_D192_ED03
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    func row(index: Int) -> CreatedUserRow {
+        let idBits = hash(index, 0)
+        let id = String(format: "%08x-%04x-4%03x-%04x-%012llx", UInt32(truncatingIfNeeded: idBits >> 32),
+                        UInt32(truncatingIfNeeded: idBits >> 16) & 0xffff, UInt32(truncatingIfNeeded: idBits) & 0xfff,
+                        UInt32(truncatingIfNeeded: index) & 0xffff, hash(index, 1) & 0xffff_ffff_ffff)
+        let r = hash(index, 2 &+ variant)
+        let gender = r & 1 == 0 ? "female" : "male"
+        let first = Self.first[Int(r >> 8) % Self.first.count]
+        let last = Self.last[Int(r >> 16) % Self.last.count]
+        let country = Self.countries[Int(r >> 24) % Self.countries.count]
+        let domain = Self.domains[Int(r >> 32) % Self.domains.count]
+        let year = 2002 + Int(r >> 40) % 21, month = 1 + Int(r >> 45) % 12, day = 1 + Int(r >> 50) % 28
+        let birthYear = year - 18 - Int(r >> 55) % 50
+        let login = "\(first.lowercased())\(last.lowercased())\(index % 1000)"
+        return CreatedUserRow(
+            id: id, firstName: first, lastName: last, gender: gender,
+            address: "\(Int(r % 9000) + 100) \(last) Street, Springfield, State \(Int(r >> 12) % 50), \(country)",
+            postCode: String(10_000 + Int(r >> 20) % 89_999), email: "\(login)@\(domain)", username: login,
+            dob: String(format: "%04d-%02d-%02dT08:15:00.000Z", birthYear, month, day),
+            registeredDate: String(format: "%04d-%02d-%02dT17:42:11.000Z", year, month, day),
+            phone: String(format: "(%03d) %03d-%04d", Int(r >> 4) % 1000, Int(r >> 14) % 1000, Int(r >> 28) % 10000),
+            picture: "https://randomuser.me/api/portraits/med/\(gender == "female" ? "women" : "men")/\(Int(r >> 36) % 100).jpg",
+            year: String(year), month: String(month), day: String(day), country: country, emailDomain: domain,
+            age: year - birthYear, nat: Self.nats[Int(r >> 58) % Self.nats.count],
+            ingestedAt: 1_767_225_600_000 + Int64(index) * 5
+        )
+    }
+}

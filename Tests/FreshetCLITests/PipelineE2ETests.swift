@@ -1,0 +1,264 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import FreshetCore
+import FreshetLog
+import FreshetSource
+import FreshetStore
+import FreshetTesting
+import Logging
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads what a finished `freshet up` left in a data directory: every record of a topic.
+func records(in dataDir: String, topic: String) async throws -> [ConsumerRecord] {
+    var config = EmbeddedBrokerConfig(dataDirectory: dataDir, durability: .none)
+    config.readOnly = true
+    var logger = Logger(label: "test")
+    logger.logLevel = .critical
+    config.logger = logger
+    return try await EmbeddedBroker.withBroker(config) { broker in
+        guard try await broker.listTopics().contains(topic) else { return [] }
+        var all: [ConsumerRecord] = []
+        for p in try await broker.describeTopic(topic).partitions {
+            var offset = p.earliestOffset
+            while offset < p.latestOffset {
+                let r = try await broker.fetch(topic: topic, partition: p.partition, offset: offset, maxRecords: 10_000, maxBytes: 64 << 20, maxWait: .zero)
+                all += r.records
+                offset = r.nextOffset
+            }
+        }
+        return all
+    }
+}
+
+/// Every row of the store, paged by id.
+func storedRows(in dataDir: String) async throws -> [CreatedUserRow] {
+    try await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dataDir), readOnly: true)) { store in
+        var rows: [CreatedUserRow] = []
+        var cursor: String?
+        while true {
+            let page = try await store.users(limit: 1000, after: cursor)
+            if page.isEmpty { break }
+            rows += page
+            cursor = page.last?.id
+        }
+        return rows
+    }
+}
+
+func tempDataDir() -> String {
+    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-e2e-\(UUID().uuidString)").path
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    return dir
+}
+
+@Suite("freshet up, end to end", .serialized)
+struct PipelineE2ETests {
+    @Test func boundedRunStoresEveryDistinctIdWithCorrectDerivedColumns() async throws {
+        let dir = tempDataDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let result = try runFreshet(["up", "--count", "3000", "--rate", "100000", "--seed", "e2e", "--data-dir", dir])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdoutText.contains("3000 rows stored"))
+
+        let log = try await records(in: dir, topic: "users_created")
+        let messages = try log.map { try UserCreated.decode($0.value) }
+        let produced = Set(messages.map(\.id))
+        #expect(log.count == 3000)
+        let rows = try await storedRows(in: dir)
+        #expect(rows.count == produced.count)
+        #expect(Set(rows.map(\.id)) == produced)
+
+        // Derived columns against an independent computation (Foundation's calendar).
+        let byID = Dictionary(uniqueKeysWithValues: rows.map { ($0.id, $0) })
+        let iso = ISO8601DateFormatter()
+        iso.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        for message in messages.shuffled().prefix(200) {
+            let row = try #require(byID[message.id])
+            let registered = try #require(iso.date(from: message.registeredDate))
+            let dob = try #require(iso.date(from: message.dob))
+            let parts = calendar.dateComponents([.year, .month, .day], from: registered)
+            #expect(row.year == String(parts.year!))
+            #expect(row.month == String(parts.month!))
+            #expect(row.day == String(parts.day!))
+            #expect(row.age == calendar.dateComponents([.year], from: dob, to: registered).year!)
+            #expect(row.country == message.address.components(separatedBy: ", ").last!)
+            #expect(row.emailDomain == message.email.split(separator: "@").last!.lowercased())
+            #expect(row.firstName == message.firstName && row.address == message.address && row.postCode == message.postCode)
+            #expect(row.nat == message.nat)
+        }
+
+        // The live counts saw every record exactly once.
+        let windows = try await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) {
+            try await $0.windowCounts(dimension: "total", since: 0)
+        }
+        #expect(windows.map(\.count).reduce(0, +) == 3000)
+        #expect(try await records(in: dir, topic: "users_created.dlq").isEmpty)
+    }
+
+    @Test func noSecretFieldLandsOnDisk() async throws {
+        let dir = tempDataDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let server = try RunningFreshet(["api", "serve", "--port", "0"], readyMarker: "listening on")
+        defer { server.stop() }
+        let url = try #require(server.readyLine.split(separator: " ").first { $0.hasPrefix("http://") })
+        let result = try runFreshet(["up", "--source", String(url), "--seed", "secrets", "--count", "1000", "--batch-size", "250", "--rps", "100", "--data-dir", dir])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try await storedRows(in: dir).count == 1000)
+
+        // The secrets the server sent for these four pages.
+        let generator = RandomUserGenerator(referenceDate: .now())
+        var secrets = Set<String>()
+        for page in 1...4 {
+            for index in 0..<250 {
+                let s = generator.secrets(seedHash: SplitMix64.hash("secrets"), page: page, index: index)
+                secrets.formUnion([s.salt, s.md5, s.sha1, s.sha256])
+            }
+        }
+        // They are what the server really sent (so a leak would be caught).
+        let (body, _) = try await URLSession.shared.data(from: URL(string: "\(url)?results=250&seed=secrets&page=3")!)
+        let sent = try RandomUserResponse.decode(Array(body))
+        #expect(sent.results.count == 250)
+        let rawLogin = try #require(try JSONParser.parse(Array(body)).objectValue?["results"]?.arrayValue?[17].objectValue?["login"]?.objectValue)
+        #expect(secrets.contains(try #require(rawLogin["sha256"]?.stringValue)))
+        #expect(secrets.contains(try #require(rawLogin["salt"]?.stringValue)))
+
+        var scanned = 0
+        let enumerator = try #require(FileManager.default.enumerator(atPath: dir))
+        for case let path as String in enumerator {
+            var isDirectory: ObjCBool = false
+            let full = dir + "/" + path
+            guard FileManager.default.fileExists(atPath: full, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: full))
+            let text = String(decoding: bytes, as: UTF8.self)
+            scanned += 1
+            for key in ["\"password\"", "\"salt\"", "\"md5\"", "\"sha1\"", "\"sha256\""] { #expect(!text.contains(key), "\(key) in \(path)") }
+            // Secrets are alphanumeric runs: compare whole tokens, once per file.
+            var tokens = Set<String>()
+            var current: [UInt8] = []
+            for byte in bytes {
+                if (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) {
+                    current.append(byte)
+                } else if !current.isEmpty {
+                    if current.count >= 8 { tokens.insert(String(decoding: current, as: UTF8.self)) }
+                    current.removeAll(keepingCapacity: true)
+                }
+            }
+            if current.count >= 8 { tokens.insert(String(decoding: current, as: UTF8.self)) }
+            let leaked = tokens.intersection(secrets)
+            #expect(leaked.isEmpty, "\(leaked.count) secrets from the API are in \(path)")
+        }
+        #expect(scanned >= 4)
+    }
+
+    @Test func sigkillAtRandomPointsLosesAndDuplicatesNothing() async throws {
+        let dir = tempDataDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let arguments = ["up", "--count", "20000", "--rate", "40000", "--seed", "crash", "--data-dir", dir]
+        var kills = 0
+        for _ in 0..<12 {
+            let process = Process()
+            process.executableURL = try freshetExecutable()
+            process.arguments = arguments
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            try await Task.sleep(for: .milliseconds(Int.random(in: 150...1200)))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                kills += 1
+            }
+            process.waitUntilExit()
+        }
+        #expect(kills >= 10, "only \(kills) runs were killed mid-flight")
+        let final = try runFreshet(arguments)
+        #expect(final.status == 0, "\(final.stderr)")
+
+        // Every person of the seed, exactly once.
+        let generator = RandomUserGenerator(referenceDate: .now())
+        let expected = Set((1...20).flatMap { generator.page(seed: "crash", page: $0, results: 1000).map(\.login.uuid) })
+        let rows = try await storedRows(in: dir)
+        #expect(rows.count == 20_000)
+        #expect(Set(rows.map(\.id)) == expected)
+        let (total, genders, windows) = try await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) { store in
+            (try await store.totalUsers(), try await store.countsByGender(), try await store.windowCounts(dimension: "total", since: 0))
+        }
+        #expect(total == 20_000)
+        #expect(genders.map(\.count).reduce(0, +) == 20_000)
+        // Each record in the log was counted in the live windows exactly once, despite the kills.
+        let logRecords = try await records(in: dir, topic: "users_created")
+        #expect(windows.map(\.count).reduce(0, +) == logRecords.count)
+    }
+
+    @Test func sigtermDrainsCommitsAndExitsZero() async throws {
+        let dir = tempDataDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let up = try RunningFreshet(["up", "--rate", "2000", "--seed", "term", "--data-dir", dir], readyMarker: "pipeline running")
+        try await Task.sleep(for: .seconds(2))
+        #expect(up.process.isRunning)
+        #expect(up.stop() == 0)  // SIGTERM
+
+        // What was processed is committed exactly as far as the store has it: nothing to replay.
+        var config = EmbeddedBrokerConfig(dataDirectory: dir, durability: .none)
+        config.readOnly = true
+        let committed = try await EmbeddedBroker.withBroker(config) { try await $0.committedOffsets(group: "freshet-processor") }
+        let positions = try await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) {
+            try await $0.positions(topic: "users_created")
+        }
+        #expect(!positions.isEmpty)
+        for (partition, next) in positions {
+            #expect(committed[TopicPartition("users_created", partition)] == next)
+        }
+        let rows = try await storedRows(in: dir)
+        #expect(rows.count > 500)
+        // A restart picks up the rest of the log and stores it all.
+        let rest = try runFreshet(["up", "--count", "1", "--seed", "term-2", "--data-dir", dir])
+        #expect(rest.status == 0, "\(rest.stderr)")
+        let log = try await records(in: dir, topic: "users_created")
+        let ids = Set(try log.map { try UserCreated.decode($0.value).id })
+        #expect(Set(try await storedRows(in: dir).map(\.id)) == ids)
+    }
+
+    @Test func badRecordsGoToTheDeadLetterTopicAndTheRunCompletes() async throws {
+        let dir = tempDataDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let good = RandomUserGenerator(referenceDate: .now()).page(seed: "dlq", page: 1, results: 100).map(UserCreated.init)
+        var input: [UInt8] = []
+        var expectedCodes: [String] = []
+        for (i, message) in good.enumerated() {
+            input += message.jsonBytes() + [0x0A]
+            if let bad = BadRecords.all[safe: i] {
+                input += bad.1 + [0x0A]
+                expectedCodes.append(bad.2.rawValue)
+            }
+        }
+        let produced = try runFreshet(["produce", "users_created", "--data-dir", dir], stdin: Data(input))
+        #expect(produced.status == 0, "\(produced.stderr)")
+        let result = try runFreshet(["up", "--count", "10", "--rate", "1000", "--seed", "after", "--data-dir", dir])
+        #expect(result.status == 0, "\(result.stderr)")
+
+        let rows = Set(try await storedRows(in: dir).map(\.id))
+        #expect(rows.count == 110)
+        #expect(Set(good.map(\.id)).isSubset(of: rows))
+        let dlq = try runFreshet(["dlq", "list", "-n", "100", "--json", "--data-dir", dir])
+        #expect(dlq.status == 0, "\(dlq.stderr)")
+        let codes = try dlq.stdoutText.split(separator: "\n").map { line -> String in
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            #expect((object["reason"] as? String)?.isEmpty == false)
+            #expect(object["source_topic"] as? String == "users_created")
+            return try #require(object["code"] as? String)
+        }
+        #expect(codes.sorted() == expectedCodes.sorted())
+    }
+}
+
+extension Array {
+    subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
+}

@@ -1,0 +1,76 @@
+import FreshetCore
+import FreshetStream
+import Testing
+
+@Suite("Pipeline configuration")
+struct ConfigurationTests {
+    @Test func fileThenEnvironmentThenFlags() throws {
+        var c = PipelineConfiguration()
+        try c.apply(yaml: """
+            data_dir: /tmp/x
+            source:
+              rate: 500
+              nationalities: [GB, fr]
+              count: 100
+            processor:
+              window: 30s
+            """, origin: "freshet.yaml")
+        #expect(c.dataDir == "/tmp/x")
+        #expect(c.source.rate == 500)
+        #expect(c.source.nationalities == [.gb, .fr])
+        #expect(c.source.count == 100)
+        #expect(c.processor.window == .seconds(30))
+        let unknown = try c.apply(environment: ["FRESHET_SOURCE_RATE": "700", "FRESHET_LOG_LEVEL": "debug", "FRESHET_SORCE_RATE": "1", "PATH": "/bin"])
+        #expect(c.source.rate == 700)
+        #expect(unknown == ["FRESHET_SORCE_RATE"])
+        try c.set("source.rate", to: "900", origin: "--rate")
+        #expect(c.source.rate == 900)
+        #expect(c.storePath == "/tmp/x/store/freshet.sqlite")
+    }
+
+    @Test func unknownKeysAndBadValuesNameThemselves() {
+        var c = PipelineConfiguration()
+        #expect(throws: ConfigurationError.self) { try c.apply(yaml: "source:\n  rat: 5\n", origin: "f.yaml") }
+        do {
+            try c.apply(yaml: "source:\n  rat: 5\n", origin: "f.yaml")
+        } catch {
+            #expect(error.key == "source.rat")
+            #expect(error.description.hasPrefix("f.yaml: source.rat: unknown key"))
+        }
+        for (key, value) in [("source.rate", "fast"), ("log.durability", "maybe"), ("source.duration", "soon"), ("source.url", "ftp://x"), ("source.nationalities", "GB,XX"), ("log.partitions", "0")] {
+            do {
+                try c.set(key, to: value, origin: "test")
+                Issue.record("\(key)=\(value) was accepted")
+            } catch {
+                #expect(error.key == key)
+                #expect(!error.message.isEmpty)
+            }
+        }
+        #expect(throws: ConfigurationError.self) { try c.apply(yaml: "- a\n- b\n", origin: "list.yaml") }
+        #expect(throws: ConfigurationError.self) { try c.apply(yaml: "source: [unclosed\n", origin: "bad.yaml") }
+    }
+
+    @Test func printedYAMLRedactsCredentialsAndReadsBack() throws {
+        var c = PipelineConfiguration()
+        try c.set("source.url", to: "https://alice:s3cr3t@example.com/api/?nat=gb", origin: "test")
+        try c.set("source.seed", to: "demo", origin: "test")
+        try c.set("source.duration", to: "90s", origin: "test")
+        let yaml = c.yaml()
+        #expect(!yaml.contains("s3cr3t"))
+        #expect(yaml.contains("https://alice:***@example.com/api/?nat=gb"))
+        // Without credentials, the printed file configures the same pipeline.
+        var plain = PipelineConfiguration()
+        try plain.set("source.seed", to: "demo", origin: "test")
+        try plain.set("source.duration", to: "90s", origin: "test")
+        try plain.set("source.nationalities", to: "GB,FR", origin: "test")
+        var reread = PipelineConfiguration()
+        try reread.apply(yaml: plain.yaml(), origin: "printed")
+        #expect(reread == plain)
+    }
+
+    @Test func redaction() {
+        #expect(redact("postgres://u:pw@db:5432/x") == "postgres://u:***@db:5432/x")
+        #expect(redact("https://example.com/a@b") == "https://example.com/a@b")
+        #expect(redact("generator") == "generator")
+    }
+}
