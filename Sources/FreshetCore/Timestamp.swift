@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// UTC instants as milliseconds since the Unix epoch, with the API's ISO-8601 text form
 /// (`1955-04-14T06:38:21.191Z`). Pure arithmetic (no Foundation, no time zone database).
 public struct Timestamp: Sendable, Hashable, Comparable {
@@ -167,5 +175,14 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         let d = doy - (153 * mp + 2) / 5 + 1
         let m = mp < 10 ? mp + 3 : mp - 9
         return (m <= 2 ? y + 1 : y, m, d)
+    }
+}
+
+extension Timestamp {
+    /// The current wall-clock time (the one impure member of this module: a clock read).
+    public static func now() -> Timestamp {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Timestamp(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
     }
 }

@@ -1,11 +1,4 @@
 import FreshetCore
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// The offline generator as a source: pages of people at an optional steady rate.
 public struct GeneratorSource<C: Clock>: PeopleSource where C.Duration == Duration {
@@ -100,13 +93,3 @@ extension GeneratorSource where C == ContinuousClock {
         self.init(configuration: configuration, clock: ContinuousClock())
     }
 }
-
-extension Timestamp {
-    /// The current wall-clock time.
-    public static func now() -> Timestamp {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Timestamp(millisecondsSinceEpoch: Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000)
-    }
-}
-

@@ -12,7 +12,7 @@ import UnixSignals
 public final class Pipeline: Sendable {
     public let configuration: PipelineConfiguration
     public let broker: EmbeddedBroker
-    public let store: SQLiteStore
+    public let store: any Sink
     public let metrics: PipelineMetrics
     public let seed: String?
     let processor: StreamProcessor
@@ -22,9 +22,11 @@ public final class Pipeline: Sendable {
     let logger: Logger
 
     /// Opens the log and the store and builds the services. Call `run()` next, or `close()`.
+    /// `sink` replaces the configured store (benchmarks use a discarding one to measure the
+    /// rest of the pipeline).
     public static func open(
         _ configuration: PipelineConfiguration, metrics: PipelineMetrics = .init(), extraServices: [any Service] = [],
-        logger: Logger = Logger(label: "freshet.pipeline")
+        sink: (any Sink)? = nil, logger: Logger = Logger(label: "freshet.pipeline")
     ) async throws -> Pipeline {
         var brokerConfig = EmbeddedBrokerConfig(dataDirectory: configuration.dataDir, durability: Self.durability(configuration.log))
         brokerConfig.defaultTopicConfig.partitions = Int32(configuration.log.partitions)
@@ -37,14 +39,18 @@ public final class Pipeline: Sendable {
         } catch let error as LogError where error.code == .dataDirLocked {
             throw PipelineError("another freshet process is running on \(configuration.dataDir); stop it or use another --data-dir")
         }
-        let store: SQLiteStore
+        let store: any Sink
         do {
             let existing = Set(try await broker.listTopics())
             for topic in ["users_created", "users_created.dlq"] where !existing.contains(topic) {
                 try await broker.createTopic(topic, config: TopicConfig(partitions: Int32(configuration.log.partitions)))
             }
-            store = try await SQLiteStore.open(.init(
-                path: configuration.storePath, synchronous: configuration.store.synchronous == "normal" ? .normal : .full))
+            if let sink {
+                store = sink
+            } else {
+                store = try await SQLiteStore.open(.init(
+                    path: configuration.storePath, synchronous: configuration.store.synchronous == "normal" ? .normal : .full))
+            }
         } catch {
             try? await broker.close()
             throw error
@@ -59,7 +65,7 @@ public final class Pipeline: Sendable {
         return Pipeline(configuration: configuration, broker: broker, store: store, metrics: metrics, extraServices: extraServices, logger: logger)
     }
 
-    init(configuration: PipelineConfiguration, broker: EmbeddedBroker, store: SQLiteStore, metrics: PipelineMetrics, extraServices: [any Service], logger: Logger) {
+    init(configuration: PipelineConfiguration, broker: EmbeddedBroker, store: any Sink, metrics: PipelineMetrics, extraServices: [any Service], logger: Logger) {
         self.configuration = configuration
         self.broker = broker
         self.store = store

@@ -5,10 +5,6 @@ import Logging
 import ServiceLifecycle
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// The seeds' Spark Structured Streaming job: consume `users_created` in micro-batches,
 /// parse with an explicit schema, validate, transform, and write `created_users`.
 ///
@@ -318,9 +314,7 @@ public final class StreamProcessor: Service, Sendable {
     }
 
     static func wallClockMillis() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
+        Timestamp.now().millisecondsSinceEpoch
     }
 }
 

@@ -1,7 +1,9 @@
 import ArgumentParser
 import Foundation
 import FreshetCore
+import FreshetStore
 import FreshetStream
+import Synchronization
 import Logging
 import ServiceLifecycle
 
@@ -30,6 +32,8 @@ struct BenchE2E: AsyncParsableCommand {
     @Option(help: "People per second in the latency phase.") var latencyRate = 1000.0
     @Option(help: ArgumentHelp("Length of the latency phase.", valueName: "duration")) var latencyDuration = DurationArgument(.seconds(10))
     @Option(help: "Scratch directory (default: a new one under /tmp).") var dataDir: String?
+    @Option(help: "Source batch size in the throughput phase (one produce per batch).") var batchSize = 5000
+    @Option(help: "Processor micro-batch limit (records per store transaction).") var maxBatch = 5000
 
     func validate() throws {
         if records < 1 { throw ValidationError("--records must be at least 1") }
@@ -55,7 +59,8 @@ struct BenchE2E: AsyncParsableCommand {
         throughput.source.count = records
         throughput.source.rate = 1e12
         throughput.source.seed = "bench"
-        throughput.processor.maxUnprocessed = 200_000
+        throughput.source.batchSize = batchSize
+        throughput.processor.maxBatchRecords = maxBatch
         let metrics1 = PipelineMetrics()
         let bar = ProgressBar(total: records, metrics: metrics1)
         let clock = ContinuousClock()
@@ -69,6 +74,16 @@ struct BenchE2E: AsyncParsableCommand {
         print("")
         print("throughput  \(formatted(Double(records) / seconds)) records/s  (\(records) records in \(formatted(seconds, decimals: 2)) s, \(m1.storeWrites) store transactions)")
         print("            end-to-end under full load: p50 \(Up.ms(m1.endToEnd.percentile(0.5)))  p99 \(Up.ms(m1.endToEnd.percentile(0.99)))")
+
+        // Phase 1b: the same without the store, to show what the store costs.
+        var noStore = throughput
+        noStore.dataDir = root + "/throughput-discard"
+        let metricsDiscard = PipelineMetrics()
+        let startedDiscard = clock.now
+        let pipelineDiscard = try await Pipeline.open(noStore, metrics: metricsDiscard, sink: DiscardingSink(), logger: quietLogger)
+        try await pipelineDiscard.run(handleSignals: false)
+        let secondsDiscard = startedDiscard.duration(to: clock.now).seconds
+        print("            same run with a discarding sink (source + log + processor only): \(formatted(Double(records) / secondsDiscard)) records/s")
 
         // Phase 2: latency at a steady rate.
         var steady = PipelineConfiguration()
@@ -128,4 +143,15 @@ final class ProgressBar: Service, Sendable {
         draw(metrics.snapshot.stored)
         FileHandleOutput.standardError.writeRaw("\n")
     }
+}
+
+/// A sink that keeps nothing: measures the pipeline without the store.
+final class DiscardingSink: Sink, Sendable {
+    let positionsSeen = Mutex<[Int32: Int64]>([:])
+    func prepare() async throws {}
+    func write(_ batch: SinkBatch) async throws {
+        positionsSeen.withLock { p in for position in batch.positions { p[position.partition] = position.nextOffset } }
+    }
+    func positions(topic: String) async throws -> [Int32: Int64] { positionsSeen.withLock { $0 } }
+    func close() async throws {}
 }
