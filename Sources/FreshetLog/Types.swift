@@ -48,6 +48,16 @@ public struct ConsumerRecord: Sendable, Hashable {
     public var key: [UInt8]?
     public var value: [UInt8]
     public var headers: [RecordHeader]
+
+    public init(topic: String, partition: Int32, offset: Int64, timestamp: Int64, key: [UInt8]?, value: [UInt8], headers: [RecordHeader]) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestamp = timestamp
+        self.key = key
+        self.value = value
+        self.headers = headers
+    }
 }
 
 /// A topic and a partition number.

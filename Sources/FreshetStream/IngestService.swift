@@ -1,8 +1,10 @@
+import CoreMetrics
 import FreshetCore
 import FreshetLog
 import FreshetSource
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// The seeds' `stream_data_from_api` task: people from a source, formatted as
 /// `users_created` messages, appended to the log keyed by `id` (so one person always lands on
@@ -65,7 +67,9 @@ public final class IngestService: Service, Sendable {
     }
 
     static func ingest(source: any PeopleSource, broker: any Broker, topic: String, metrics: PipelineMetrics, backpressure: Backpressure?) async throws -> SourceStats {
-        try await source.run { people in
+        let stage = StageMetrics()
+        let lastStats = Mutex(SourceStats())
+        return try await source.run { people in
             await backpressure?.reserve(people.count)
             var records: [ProducerRecord] = []
             records.reserveCapacity(people.count)
@@ -76,12 +80,24 @@ public final class IngestService: Service, Sendable {
                 message.encode(into: &writer)
                 records.append(ProducerRecord(key: Array(message.id.utf8), value: writer.bytes))
             }
+            let started = ContinuousClock.now
             _ = try await broker.produce(topic: topic, records: records)
+            stage.produceDuration.recordNanoseconds(started.duration(to: .now).nanoseconds)
+            stage.produced.increment(by: records.count)
+            let sourceStats = source.stats
+            lastStats.withLock { previous in
+                stage.recordSource(sourceStats, since: previous)
+                previous = sourceStats
+            }
             metrics.update {
                 $0.sourced += people.count
                 $0.produced += records.count
-                $0.source = source.stats
+                $0.source = sourceStats
             }
         }
     }
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

@@ -63,10 +63,25 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var synchronous = "full"
     }
 
+    public struct Web: Sendable, Equatable {
+        /// Serve the dashboard, API and metrics. Defaults to `true`.
+        public var enabled = true
+        /// Defaults to 127.0.0.1 (this machine only).
+        public var host = "127.0.0.1"
+        /// Defaults to 8080; 0 picks a free port.
+        public var port = 8080
+        /// When set, every page and API except /healthz needs it. Defaults to none.
+        public var token: String?
+        /// Basic-auth user and password (both needed). Default to none.
+        public var username: String?
+        public var password: String?
+    }
+
     public var source = Source()
     public var log = Log()
     public var processor = Processor()
     public var store = Store()
+    public var web = Web()
 
     public init() {}
 }
@@ -166,6 +181,22 @@ extension PipelineConfiguration {
             c.store.url = v
         }, secret: true),
         Key(name: "store.synchronous", help: "SQLite synchronous mode: full or normal", get: { $0.store.synchronous }, set: { c, v throws(ConfigurationError) in c.store.synchronous = try oneOf("store.synchronous", v, ["full", "normal"]) }),
+        Key(name: "web.enabled", help: "serve the dashboard, API and /metrics", get: { $0.web.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in
+            switch v.lowercased() {
+            case "true", "yes", "1", "on": c.web.enabled = true
+            case "false", "no", "0", "off": c.web.enabled = false
+            default: throw fail("web.enabled", "expected true or false; got '\(v)'")
+            }
+        }),
+        Key(name: "web.host", help: "address the web UI binds", get: { $0.web.host }, set: { c, v in c.web.host = v }),
+        Key(name: "web.port", help: "port of the web UI (0: any free port)", get: { String($0.web.port) }, set: { c, v throws(ConfigurationError) in
+            let port = try int("web.port", v)
+            guard port <= 65535 else { throw fail("web.port", "expected 0-65535; got \(port)") }
+            c.web.port = port
+        }),
+        Key(name: "web.token", help: "token every page and API requires (except /healthz)", get: { $0.web.token }, set: { c, v in c.web.token = v.isEmpty ? nil : v }, secret: true),
+        Key(name: "web.username", help: "basic-auth user (with web.password)", get: { $0.web.username }, set: { c, v in c.web.username = v.isEmpty ? nil : v }),
+        Key(name: "web.password", help: "basic-auth password", get: { $0.web.password }, set: { c, v in c.web.password = v.isEmpty ? nil : v }, secret: true),
     ]
 
     public static func formatNumber(_ v: Double) -> String {
@@ -233,14 +264,15 @@ extension PipelineConfiguration {
     /// `FRESHET_*` variables that are not configuration keys.
     static let otherEnvironment: Set<String> = ["FRESHET_LOG_LEVEL", "FRESHET_BIN", "FRESHET_FIXTURES"]
 
-    /// The effective configuration as YAML, with credentials redacted.
+    /// The effective configuration as YAML, with credentials redacted. Keys of a section are
+    /// listed together in `keys` (a test checks every section appears once).
     public func yaml() -> String {
         var lines: [String] = []
         var section = ""
         for key in Self.keys {
             let parts = key.name.split(separator: ".", maxSplits: 1).map(String.init)
             var value = key.get(self) ?? "~"
-            if key.secret { value = redact(value) }
+            if key.secret { value = key.name.hasSuffix("url") ? redact(value) : (value == "~" ? value : "***") }
             let quoted = Self.needsQuotes(value) ? "\"" + value.replacingQuotes() + "\"" : value
             if parts.count == 1 {
                 lines.append("\(parts[0]): \(quoted)  # \(key.help)")

@@ -1,3 +1,4 @@
+import CoreMetrics
 import FreshetCore
 import FreshetLog
 import FreshetStore
@@ -57,6 +58,7 @@ public final class StreamProcessor: Service, Sendable {
     /// allowed lateness: a partition that lags behind holds the watermark back, so its records
     /// are not declared late just because another partition is ahead.
     let newestPerPartition = Mutex<[TopicPartition: Int64]>([:])
+    let stage = StageMetrics()
 
     public init(
         broker: any Broker, sink: any Sink, configuration: Configuration = .init(), metrics: PipelineMetrics = .init(),
@@ -207,6 +209,14 @@ public final class StreamProcessor: Service, Sendable {
         try await consumer.commit(next)
 
         let now = Self.wallClockMillis()
+        stage.consumed.increment(by: records.count)
+        stage.stored.increment(by: rows.count - rejected.count)
+        stage.skippedReplays.increment(by: skipped)
+        stage.lateForWindows.increment(by: late)
+        stage.batchSize.record(records.count)
+        stage.storeWrite.recordMicroseconds(writeMicros)
+        for (code, n) in deadCodes { stage.deadLettered[code]?.increment(by: n) }
+        for event in events { stage.endToEnd.recordMilliseconds(max(0, now - event.timestamp)) }
         metrics.update { m in
             m.consumed += records.count
             m.stored += rows.count - rejected.count
@@ -301,6 +311,7 @@ public final class StreamProcessor: Service, Sendable {
                 throw error
             } catch {
                 metrics.update { $0.storeErrors += 1 }
+                stage.storeErrors.increment()
                 if Task.isCancelled || Task.isShuttingDownGracefully { throw error }
                 logger.error("store write failed; retrying", metadata: ["error": "\(error)", "retry_in": "\(delay)"])
                 try await Task.sleep(for: delay)

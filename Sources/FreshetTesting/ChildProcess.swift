@@ -30,8 +30,23 @@ public struct ProcessResult: Sendable {
 
 /// Runs `freshet` with arguments and waits (up to `timeout` seconds) for it to exit.
 public func runFreshet(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], timeout: Double = 120) throws -> ProcessResult {
+    try runProcess(try freshetExecutable(), arguments, stdin: stdin, environment: environment, timeout: timeout)
+}
+
+/// Runs a program found on PATH (e.g. `python3`, `chromium`); a missing program is an error
+/// naming it, never a skipped check.
+public func runTool(_ name: String, _ arguments: [String], stdin: Data? = nil, timeout: Double = 120) throws -> ProcessResult {
+    let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
+        .map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+    guard let path else { throw FixtureError(message: "\(name) is not installed (scripts/test installs it)") }
+    return try runProcess(path, arguments, stdin: stdin, timeout: timeout)
+}
+
+/// Runs an executable and waits (up to `timeout` seconds) for it to exit.
+public func runProcess(_ executable: URL, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], timeout: Double = 120) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = try freshetExecutable()
+    process.executableURL = executable
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }

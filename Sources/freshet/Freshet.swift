@@ -1,6 +1,8 @@
 import ArgumentParser
 import FreshetSource
 import Logging
+import Metrics
+import Prometheus
 
 #if canImport(Glibc)
 import Glibc
@@ -33,7 +35,7 @@ struct Freshet: AsyncParsableCommand {
             """,
         version: "freshet \(FreshetVersion.string)",
         subcommands: [
-            Up.self, UsersCommand.self, DLQ.self, Config.self, Fetch.self, API.self,
+            Up.self, Serve.self, UsersCommand.self, DLQ.self, Config.self, Fetch.self, API.self,
             ProduceCommand.self, ConsumeCommand.self, TopicsCommand.self, GroupsCommand.self,
             Bench.self,
         ]
@@ -76,6 +78,13 @@ struct Freshet: AsyncParsableCommand {
         let message = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
         FileHandleOutput.standardError.writeLine("error: \(message)")
         return 1
+    }
+
+    /// Sends swift-metrics to a Prometheus registry (once per process) and returns it.
+    static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        return registry
     }
 
     static func bootstrapLogging() {

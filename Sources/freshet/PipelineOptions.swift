@@ -42,6 +42,15 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Partitions of users_created when it is created (log.partitions).")
     var partitions: Int?
 
+    @Option(help: "Address the web UI binds (web.host).")
+    var webHost: String?
+
+    @Option(help: "Port of the web UI, 0 for any free port (web.port).")
+    var webPort: Int?
+
+    @Flag(help: "Do not serve the web UI (web.enabled=false).")
+    var noWeb = false
+
     /// The effective configuration: defaults ← file ← environment ← flags.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (PipelineConfiguration, warnings: [String]) {
         var configuration = PipelineConfiguration()
@@ -63,6 +72,8 @@ struct PipelineOptions: ParsableArguments {
                 ("--nat", "source.nationalities", nat), ("--count", "source.count", count.map(String.init)),
                 ("--duration", "source.duration", duration), ("--durability", "log.durability", durability),
                 ("--partitions", "log.partitions", partitions.map(String.init)),
+                ("--web-host", "web.host", webHost), ("--web-port", "web.port", webPort.map(String.init)),
+                ("--no-web", "web.enabled", noWeb ? "false" : nil),
             ]
             for (flag, key, value) in flags {
                 guard let value else { continue }

@@ -5,6 +5,8 @@ import FreshetLog
 import FreshetSource
 import FreshetStore
 import FreshetStream
+import FreshetWeb
+import Synchronization
 import Logging
 import ServiceLifecycle
 
@@ -35,7 +37,26 @@ struct Up: AsyncParsableCommand {
         let (config, warnings) = try options.resolve()
         for warning in warnings { FileHandleOutput.standardError.writeLine("warning: \(warning)") }
         let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal)
-        let pipeline = try await Pipeline.open(config, metrics: PipelineMetrics.shared, extraServices: [reporter])
+        let registry = Freshet.bootstrapMetrics()
+        // The web UI needs the pipeline's broker, and the pipeline runs the web UI: a small
+        // two-step wiring, the server resolved once the pipeline is open.
+        let web = LateService()
+        let pipeline = try await Pipeline.open(config, metrics: PipelineMetrics.shared, extraServices: config.web.enabled ? [reporter, web] : [reporter])
+        if config.web.enabled {
+            let queries: any UserQueries
+            if let store = pipeline.store as? any UserQueries {
+                queries = store
+            } else {
+                queries = try await SQLiteStore.open(.init(path: config.storePath, readOnly: true))
+            }
+            let server = WebServer(
+                configuration: .init(host: config.web.host, port: config.web.port, token: config.web.token, username: config.web.username, password: config.web.password),
+                queries: queries, broker: .live(pipeline.broker), metrics: PipelineMetrics.shared, registry: registry)
+            let host = config.web.host
+            web.resolve(server.makeApplication { port in
+                FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /api/stats, /metrics)")
+            })
+        }
         let sourceLine = config.source.url == "generator"
             ? "offline generator, \(PipelineConfiguration.formatNumber(config.source.rate)) people/s (seed \(pipeline.seed ?? "?"))"
             : "\(redact(config.source.url)), \(PipelineConfiguration.formatNumber(config.source.requestsPerSecond)) requests/s"
@@ -48,6 +69,7 @@ struct Up: AsyncParsableCommand {
               log        \(config.dataDir)/topics (users_created: \(config.log.partitions) partitions, \(config.log.durability))
               processor  group \(config.processor.group), batches up to \(config.processor.maxBatchRecords), dead letters → users_created.dlq
               store      \(config.storePath)
+              web        \(config.web.enabled ? "http://\(config.web.host):\(config.web.port == 0 ? "<free port>" : String(config.web.port))/" + (config.web.token != nil || config.web.username != nil ? " (authentication required)" : "") : "off (--no-web)")
               query      freshet users count --data-dir \(config.dataDir)
                          freshet users recent -n 5 --data-dir \(config.dataDir)
                          freshet dlq list --data-dir \(config.dataDir)
@@ -110,5 +132,19 @@ final class StatusReporter: Service, Sendable {
 
     func finish() {
         if interactive { FileHandleOutput.standardError.writeRaw("\r\u{1B}[2K") }
+    }
+}
+
+/// A service decided after its group was assembled (the web UI needs the open pipeline).
+final class LateService: Service, Sendable {
+    let service = Mutex<(any Service)?>(nil)
+
+    func resolve(_ service: any Service) {
+        self.service.withLock { $0 = service }
+    }
+
+    func run() async throws {
+        guard let service = service.withLock({ $0 }) else { return }
+        try await service.run()
     }
 }

@@ -68,6 +68,20 @@ struct ConfigurationTests {
         #expect(reread == plain)
     }
 
+    @Test func everySectionIsPrintedOnce() {
+        let sections = PipelineConfiguration().yaml().split(separator: "\n").filter { !$0.hasPrefix(" ") && $0.hasSuffix(":") }
+        #expect(sections == ["source:", "log:", "processor:", "store:", "web:"])
+    }
+
+    @Test func webSecretsAreRedacted() throws {
+        var c = PipelineConfiguration()
+        _ = try c.apply(environment: ["FRESHET_WEB_TOKEN": "tok-123", "FRESHET_WEB_PASSWORD": "pw-456", "FRESHET_WEB_USERNAME": "ops"])
+        #expect(c.web.token == "tok-123" && c.web.password == "pw-456")
+        let yaml = c.yaml()
+        #expect(!yaml.contains("tok-123") && !yaml.contains("pw-456"))
+        #expect(yaml.contains("token: \"***\"") && yaml.contains("username: ops"))
+    }
+
     @Test func redaction() {
         #expect(redact("postgres://u:pw@db:5432/x") == "postgres://u:***@db:5432/x")
         #expect(redact("https://example.com/a@b") == "https://example.com/a@b")

@@ -1,0 +1,1172 @@
+/// The dashboard's pages, styles and script, embedded in the binary (no CDN, works offline).
+///
+/// Generated from plain HTML/CSS/JS; the pages reference only /assets/app.css and /assets/app.js.
+enum Assets {
+    /// Served at `/`: the six Grafana panels plus live ingest per minute.
+    static let dashboardHTML = #"""
+<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="color-scheme" content="light">
+  <title>Dashboard · Freshet</title>
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="/assets/app.css">
+  <script src="/assets/app.js" defer></script>
+</head>
+<body data-page="dashboard" data-updates="0">
+  <a class="skip-link" href="#main">Skip to content</a>
+  <header class="topbar">
+    <a class="brand" href="/"><svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M2 8c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#1f60c4" stroke-width="2.2" stroke-linecap="round"/><path d="M2 14c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#0f8b8d" stroke-width="2.2" stroke-linecap="round"/><path d="M2 20c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#37872d" stroke-width="2.2" stroke-linecap="round"/></svg><span>Freshet</span></a>
+    <nav aria-label="Main">
+      <ul>
+        <li><a href="/" aria-current="page">Dashboard</a></li>
+        <li><a href="/pipeline">Pipeline</a></li>
+        <li><a href="/topics">Topics</a></li>
+      </ul>
+    </nav>
+    <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
+  </header>
+  <main id="main">
+    <div class="page-head">
+      <h1>Users</h1>
+      <p class="meta" id="meta">Waiting for data…</p>
+    </div>
+    <div class="grid">
+      <section class="panel span-3" data-panel="total" aria-labelledby="h-total">
+        <h2 id="h-total">Total users</h2>
+        <p class="panel-sub">All users in the store</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-9" data-panel="ingest" aria-labelledby="h-ingest">
+        <h2 id="h-ingest">Live ingest per minute</h2>
+        <p class="panel-sub">Users stored per minute, last 60 minutes</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-4" data-panel="gender" aria-labelledby="h-gender">
+        <h2 id="h-gender">Gender distribution</h2>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-4" data-panel="countries" aria-labelledby="h-countries">
+        <h2 id="h-countries">Top 10 countries</h2>
+        <p class="panel-sub">Users by nationality</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-4" data-panel="domains" aria-labelledby="h-domains">
+        <h2 id="h-domains">Email providers</h2>
+        <p class="panel-sub">Users by email domain</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-12" data-panel="monthly" aria-labelledby="h-monthly">
+        <h2 id="h-monthly">Monthly registration trend</h2>
+        <p class="panel-sub">Users by month of registration date</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-12" data-panel="recent" aria-labelledby="h-recent">
+        <h2 id="h-recent">Recently registered users</h2>
+        <p class="panel-sub">Newest first</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+    </div>
+  </main>
+  <noscript><p class="note">This dashboard needs JavaScript to load live data. The raw data is at <a href="/api/stats">/api/stats</a>.</p></noscript>
+</body>
+</html>
+"""#
+
+    /// Served at `/pipeline`: throughput, latency, lag, dead letters, source errors, process.
+    static let pipelineHTML = #"""
+<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="color-scheme" content="light">
+  <title>Pipeline · Freshet</title>
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="/assets/app.css">
+  <script src="/assets/app.js" defer></script>
+</head>
+<body data-page="pipeline" data-updates="0">
+  <a class="skip-link" href="#main">Skip to content</a>
+  <header class="topbar">
+    <a class="brand" href="/"><svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M2 8c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#1f60c4" stroke-width="2.2" stroke-linecap="round"/><path d="M2 14c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#0f8b8d" stroke-width="2.2" stroke-linecap="round"/><path d="M2 20c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#37872d" stroke-width="2.2" stroke-linecap="round"/></svg><span>Freshet</span></a>
+    <nav aria-label="Main">
+      <ul>
+        <li><a href="/">Dashboard</a></li>
+        <li><a href="/pipeline" aria-current="page">Pipeline</a></li>
+        <li><a href="/topics">Topics</a></li>
+      </ul>
+    </nav>
+    <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
+  </header>
+  <main id="main">
+    <div class="page-head">
+      <h1>Pipeline</h1>
+      <p class="meta" id="meta">Waiting for data…</p>
+    </div>
+    <div id="mode-note"></div>
+    <div class="grid">
+      <section class="panel span-6" data-panel="throughput" aria-labelledby="h-throughput">
+        <h2 id="h-throughput">Throughput</h2>
+        <p class="panel-sub">Records per second into and out of the log</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-3" data-panel="latency" aria-labelledby="h-latency">
+        <h2 id="h-latency">Latency</h2>
+        <p class="panel-sub">Percentiles over recent records</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-3" data-panel="process" aria-labelledby="h-process">
+        <h2 id="h-process">Process</h2>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-6" data-panel="lag" aria-labelledby="h-lag">
+        <h2 id="h-lag">Consumer lag</h2>
+        <p class="panel-sub">Records behind, per partition</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-6" data-panel="source-errors" aria-labelledby="h-source-errors">
+        <h2 id="h-source-errors">Source errors</h2>
+        <p class="panel-sub">Failed source requests by class</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-12" data-panel="dlq" aria-labelledby="h-dlq">
+        <h2 id="h-dlq">Dead-letter queue</h2>
+        <p class="panel-sub">Records rejected by validation, latest first</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+    </div>
+  </main>
+  <noscript><p class="note">This dashboard needs JavaScript to load live data. The raw data is at <a href="/api/stats">/api/stats</a>.</p></noscript>
+</body>
+</html>
+"""#
+
+    /// Served at `/topics`: topics/partitions, consumer groups, last-messages viewer.
+    static let topicsHTML = #"""
+<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="color-scheme" content="light">
+  <title>Topics · Freshet</title>
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="/assets/app.css">
+  <script src="/assets/app.js" defer></script>
+</head>
+<body data-page="topics" data-updates="0">
+  <a class="skip-link" href="#main">Skip to content</a>
+  <header class="topbar">
+    <a class="brand" href="/"><svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M2 8c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#1f60c4" stroke-width="2.2" stroke-linecap="round"/><path d="M2 14c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#0f8b8d" stroke-width="2.2" stroke-linecap="round"/><path d="M2 20c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#37872d" stroke-width="2.2" stroke-linecap="round"/></svg><span>Freshet</span></a>
+    <nav aria-label="Main">
+      <ul>
+        <li><a href="/">Dashboard</a></li>
+        <li><a href="/pipeline">Pipeline</a></li>
+        <li><a href="/topics" aria-current="page">Topics</a></li>
+      </ul>
+    </nav>
+    <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
+  </header>
+  <main id="main">
+    <div class="page-head">
+      <h1>Topics</h1>
+      <p class="meta" id="meta">Waiting for data…</p>
+    </div>
+    <div class="grid">
+      <section class="panel span-6" data-panel="topics" aria-labelledby="h-topics">
+        <h2 id="h-topics">Topics and partitions</h2>
+        <p class="panel-sub">Offsets and sizes of the embedded log</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-6" data-panel="groups" aria-labelledby="h-groups">
+        <h2 id="h-groups">Consumer groups</h2>
+        <p class="panel-sub">Members, committed offsets and lag</p>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+      <section class="panel span-12" data-panel="messages" aria-labelledby="h-messages">
+        <h2 id="h-messages">Last messages</h2>
+        <p class="panel-sub">Newest first; click a value to expand it</p>
+        <form class="controls" onsubmit="return false" aria-label="Message viewer options">
+          <label>Topic <select id="msg-topic"><option value="users_created">users_created</option></select></label>
+          <label>Show <select id="msg-limit"><option value="10">10</option><option value="20" selected>20</option><option value="50">50</option></select></label>
+          <button type="button" id="msg-refresh">Refresh</button>
+          <label class="inline"><input type="checkbox" id="msg-auto" checked> auto-refresh</label>
+        </form>
+        <div class="panel-body"><p class="empty">Loading…</p></div>
+      </section>
+    </div>
+  </main>
+  <noscript><p class="note">This dashboard needs JavaScript to load live data. The raw data is at <a href="/api/stats">/api/stats</a>.</p></noscript>
+</body>
+</html>
+"""#
+
+    /// Served at `/assets/app.css`.
+    static let css = #"""
+/* Freshet dashboard: light, Grafana-like panels. No external fonts or images. */
+:root {
+  --bg: #f4f5f5;
+  --panel: #ffffff;
+  --border: #d8dbe0;
+  --line: #eceef1;
+  --text: #1f2328;
+  --muted: #545d68;
+  --accent: #1a5bbf;
+  --accent-bg: #e7effb;
+  --ok: #1a7f37;
+  --warn: #8a5300;
+  --bad: #b3152a;
+  --radius: 4px;
+  color-scheme: light;
+  font-family: system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+}
+* { box-sizing: border-box; }
+html, body { margin: 0; }
+body { background: var(--bg); color: var(--text); font-size: 14px; line-height: 1.45; }
+a { color: var(--accent); }
+:focus-visible { outline: 2px solid var(--accent); outline-offset: 2px; }
+
+.sr-only {
+  position: absolute !important; width: 1px; height: 1px; padding: 0; margin: -1px;
+  overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; border: 0;
+}
+.skip-link { position: absolute; left: -9999px; top: 8px; z-index: 20; background: #fff; padding: 6px 10px; border: 1px solid var(--border); }
+.skip-link:focus { left: 8px; }
+
+/* ---------- top bar ---------- */
+.topbar {
+  display: flex; align-items: center; flex-wrap: wrap; gap: 6px 18px;
+  padding: 8px 16px; background: #fff; border-bottom: 1px solid var(--border);
+  position: sticky; top: 0; z-index: 10;
+}
+.brand { display: inline-flex; align-items: center; gap: 8px; font-weight: 700; font-size: 16px; color: var(--text); text-decoration: none; }
+.brand svg { display: block; }
+.topbar nav ul { list-style: none; display: flex; gap: 2px; margin: 0; padding: 0; }
+.topbar nav a {
+  display: block; padding: 6px 10px; border-radius: var(--radius);
+  color: var(--muted); text-decoration: none; font-weight: 500;
+}
+.topbar nav a:hover { background: #eef0f2; color: var(--text); }
+.topbar nav a[aria-current="page"] { color: var(--accent); background: var(--accent-bg); }
+.status {
+  margin-left: auto; display: inline-flex; align-items: center; gap: 6px;
+  font-size: 13px; color: var(--muted); padding: 2px 10px;
+  border: 1px solid var(--border); border-radius: 999px; white-space: nowrap;
+}
+.status .dot { width: 8px; height: 8px; border-radius: 50%; background: #8c959f; }
+.status[data-state="live"] { color: var(--ok); }
+.status[data-state="live"] .dot { background: #2da44e; box-shadow: 0 0 0 3px rgba(45, 164, 78, .18); }
+.status[data-state="reconnecting"] { color: var(--warn); border-color: #e3c77a; background: #fff8e5; }
+.status[data-state="reconnecting"] .dot { background: #d4a72c; animation: pulse 1s ease-in-out infinite alternate; }
+@keyframes pulse { from { opacity: 1; } to { opacity: .25; } }
+@media (prefers-reduced-motion: reduce) { .status .dot { animation: none !important; } }
+
+/* ---------- page ---------- */
+main { padding: 14px 16px 32px; max-width: 1680px; margin: 0 auto; }
+.page-head { display: flex; align-items: baseline; flex-wrap: wrap; gap: 4px 14px; margin: 2px 0 12px; }
+h1 { font-size: 20px; margin: 0; font-weight: 650; }
+.meta { margin: 0; color: var(--muted); font-size: 13px; }
+.note {
+  margin: 0 0 12px; padding: 10px 14px; border: 1px solid #e3c77a; background: #fff8e5;
+  border-radius: var(--radius); color: #4d3800;
+}
+.note strong { color: #4d3800; }
+
+.grid { display: grid; gap: 12px; grid-template-columns: repeat(12, minmax(0, 1fr)); }
+.panel {
+  grid-column: span 12; min-width: 0;
+  background: var(--panel); border: 1px solid var(--border); border-radius: var(--radius);
+  padding: 10px 14px 14px;
+}
+@media (min-width: 760px) {
+  .span-3, .span-4, .span-5, .span-6 { grid-column: span 6; }
+  .span-7, .span-8, .span-9, .span-12 { grid-column: span 12; }
+}
+@media (min-width: 1180px) {
+  .span-3 { grid-column: span 3; }
+  .span-4 { grid-column: span 4; }
+  .span-5 { grid-column: span 5; }
+  .span-6 { grid-column: span 6; }
+  .span-7 { grid-column: span 7; }
+  .span-8 { grid-column: span 8; }
+  .span-9 { grid-column: span 9; }
+}
+.panel h2 { font-size: 14px; font-weight: 600; margin: 0 0 2px; color: var(--text); }
+.panel-sub { margin: 0 0 8px; color: var(--muted); font-size: 12px; }
+.panel-body { min-width: 0; }
+.panel h3 { font-size: 13px; font-weight: 600; margin: 12px 0 6px; }
+.empty { color: var(--muted); margin: 12px 0; font-style: italic; }
+
+/* ---------- numbers ---------- */
+.num, .big, .stat-value, td.num, th.num { font-variant-numeric: tabular-nums; }
+.big { font-size: 46px; font-weight: 600; line-height: 1.1; color: var(--accent); margin: 10px 0 8px; letter-spacing: -0.5px; }
+.sub-stats { display: flex; flex-wrap: wrap; gap: 6px 18px; margin: 0; padding: 0; list-style: none; color: var(--muted); }
+.sub-stats b { color: var(--text); font-weight: 600; }
+.stats { display: grid; grid-template-columns: repeat(auto-fill, minmax(128px, 1fr)); gap: 8px; margin: 6px 0 8px; }
+.stat { border: 1px solid var(--line); border-radius: var(--radius); padding: 6px 10px; background: #fafbfc; min-width: 0; }
+.stat-label { font-size: 12px; color: var(--muted); }
+.stat-value { font-size: 22px; font-weight: 600; line-height: 1.25; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.stat.wrap .stat-value { white-space: normal; }
+.stat-value .unit { font-size: 13px; font-weight: 500; color: var(--muted); margin-left: 4px; }
+.stat.bad .stat-value { color: var(--bad); }
+.stat.ok .stat-value { color: var(--ok); }
+
+/* ---------- charts ---------- */
+.chart { display: block; max-width: 100%; height: auto; overflow: visible; }
+.chart text { font-size: 12px; fill: var(--text); }
+.chart .axis text, .chart text.axis { fill: var(--muted); font-size: 11px; }
+.chart .grid-line { stroke: #e6e8eb; stroke-width: 1; }
+.chart .baseline { stroke: #b9bec6; stroke-width: 1; }
+.chart .bar:hover, .chart .slice:hover { opacity: .8; }
+.donut-wrap { display: flex; flex-wrap: wrap; align-items: center; gap: 12px 24px; }
+.donut-wrap .chart { flex: 0 0 auto; }
+.legend { list-style: none; margin: 0; padding: 0; display: grid; gap: 6px; min-width: 150px; }
+.legend li { display: grid; grid-template-columns: 12px auto 1fr; gap: 8px; align-items: center; }
+.legend .sw { width: 12px; height: 12px; border-radius: 2px; }
+.legend .lv { text-align: right; color: var(--muted); font-variant-numeric: tabular-nums; white-space: nowrap; }
+.legend .ll { font-weight: 500; }
+.chips { display: flex; flex-wrap: wrap; gap: 6px; list-style: none; margin: 4px 0 8px; padding: 0; }
+.chip { display: inline-flex; gap: 6px; align-items: center; padding: 2px 8px; border-radius: 999px; background: #fdecee; color: var(--bad); font-size: 12px; border: 1px solid #f3c3ca; }
+.chip b { font-variant-numeric: tabular-nums; }
+.code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; }
+.tag-code { display: inline-block; padding: 1px 6px; border-radius: 3px; background: #fdecee; color: var(--bad); font-weight: 600; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; white-space: nowrap; }
+
+/* ---------- tables ---------- */
+.table-wrap { overflow-x: auto; max-width: 100%; }
+table.data { width: 100%; border-collapse: collapse; font-size: 13px; }
+table.data caption { text-align: left; color: var(--muted); font-size: 12px; padding: 0 0 4px; }
+table.data th { text-align: left; font-weight: 600; color: var(--muted); border-bottom: 1px solid var(--border); padding: 6px 8px; white-space: nowrap; }
+table.data td { padding: 6px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+table.data tbody tr:hover td { background: #f7f9fc; }
+table.data .num { text-align: right; white-space: nowrap; }
+table.data tr.group-head th { background: #f6f7f9; color: var(--text); font-size: 13px; border-top: 1px solid var(--border); }
+table.data tr.group-head th .meta { display: inline; margin-left: 8px; font-weight: 400; }
+table.data td.dlq-reason { color: var(--bad); }
+.lag-bad { color: var(--bad); font-weight: 600; }
+details.value summary { cursor: pointer; font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; color: var(--text); overflow-wrap: anywhere; }
+details.value pre {
+  margin: 6px 0 0; padding: 8px; background: #f6f8fa; border: 1px solid var(--line); border-radius: var(--radius);
+  max-height: 360px; overflow: auto; white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px;
+}
+.headers { margin: 6px 0 0; font-size: 12px; color: var(--muted); }
+.headers dt { font-weight: 600; color: var(--text); }
+.headers dd { margin: 0 0 4px 12px; overflow-wrap: anywhere; }
+
+/* ---------- groups, controls ---------- */
+.group { border-top: 1px solid var(--line); padding-top: 8px; margin-top: 8px; }
+.group:first-child { border-top: 0; margin-top: 0; padding-top: 0; }
+.group-title { display: flex; flex-wrap: wrap; gap: 6px 12px; align-items: baseline; }
+.state { font-size: 12px; padding: 1px 8px; border-radius: 999px; background: #eef0f2; color: var(--muted); }
+.state[data-state="Stable"] { background: #e3f4e7; color: var(--ok); }
+.members { margin: 4px 0 8px; padding-left: 18px; color: var(--muted); font-size: 12px; }
+.members li { overflow-wrap: anywhere; }
+.controls { display: flex; flex-wrap: wrap; gap: 8px 14px; align-items: end; margin: 4px 0 10px; }
+.controls label { display: grid; gap: 2px; font-size: 12px; color: var(--muted); }
+.controls label.inline { display: inline-flex; align-items: center; gap: 6px; font-size: 13px; color: var(--text); }
+select, button {
+  font: inherit; font-size: 13px; color: var(--text); background: #fff;
+  border: 1px solid #b9bec6; border-radius: var(--radius); padding: 5px 8px; min-height: 32px;
+}
+button { cursor: pointer; background: var(--accent-bg); border-color: #a9c1ea; color: var(--accent); font-weight: 500; }
+button:hover { background: #d7e5fa; }
+
+/* ---------- phones: stack wide tables into cards ---------- */
+@media (max-width: 640px) {
+  main { padding: 10px 8px 24px; }
+  .topbar { padding: 6px 10px; gap: 4px 10px; }
+  .topbar nav a { padding: 6px 8px; }
+  .big { font-size: 38px; }
+  table.stack thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); }
+  table.stack, table.stack tbody, table.stack tr, table.stack td { display: block; width: 100%; }
+  table.stack tr { border-bottom: 1px solid var(--border); padding: 6px 0; }
+  table.stack tr.group-head th { display: block; }
+  table.stack td { display: grid; grid-template-columns: 6.5em minmax(0, 1fr); gap: 8px; border: 0; padding: 2px 4px; text-align: left; }
+  table.stack td.num { text-align: left; }
+  table.stack td::before { content: attr(data-label); color: var(--muted); font-weight: 600; font-size: 12px; }
+}
+@media (min-width: 641px) { details.value { min-width: 16em; } }
+.delta { margin-top: 14px; }
+"""#
+
+    /// Served at `/assets/app.js`.
+    static let js = #"""
+// Freshet dashboard script: plain ES2020, no dependencies, hand-drawn SVG charts.
+// Every value from the server is inserted with textContent / setAttribute, never innerHTML.
+"use strict";
+(function () {
+  const SVGNS = "http://www.w3.org/2000/svg";
+  const COLORS = ["#1f60c4", "#e0752d", "#37872d", "#c4162a", "#8f3bb8", "#0f8b8d", "#a66d00", "#5c6670", "#c2397f", "#4f7fd9"];
+  const GENDER_COLORS = { female: "#8f3bb8", male: "#1f60c4" };
+  const NNBSP = "\u202F"; // narrow no-break space: thin thousands separator
+  const ERROR_CLASSES = ["429", "5xx", "4xx", "timeout", "connection", "malformed", "empty"];
+
+  // ---------------------------------------------------------------- DOM helpers
+  function setAttrs(node, attrs) {
+    if (!attrs) return;
+    for (const [k, v] of Object.entries(attrs)) {
+      if (v === null || v === undefined || v === false) continue;
+      if (k === "text") node.textContent = String(v);
+      else if (k.startsWith("on") && typeof v === "function") node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, String(v));
+    }
+  }
+  function addKids(node, kids) {
+    for (const k of kids.flat(Infinity)) {
+      if (k === null || k === undefined || k === false) continue;
+      node.append(k instanceof Node ? k : document.createTextNode(String(k)));
+    }
+  }
+  function h(tag, attrs, ...kids) {
+    const node = document.createElement(tag);
+    setAttrs(node, attrs);
+    addKids(node, kids);
+    return node;
+  }
+  function s(tag, attrs, ...kids) {
+    const node = document.createElementNS(SVGNS, tag);
+    setAttrs(node, attrs);
+    addKids(node, kids);
+    return node;
+  }
+  const $ = (sel, root) => (root || document).querySelector(sel);
+
+  // ---------------------------------------------------------------- formatting
+  const isNum = (n) => typeof n === "number" && Number.isFinite(n);
+  const pad2 = (n) => String(n).padStart(2, "0");
+  function groupDigits(str) { return str.replace(/\B(?=(\d{3})+(?!\d))/g, NNBSP); }
+  function fmtInt(n) {
+    if (!isNum(n)) return "—";
+    const r = Math.round(n);
+    return (r < 0 ? "−" : "") + groupDigits(String(Math.abs(r)));
+  }
+  function fmtDec(n, digits) {
+    if (!isNum(n)) return "—";
+    const d = digits === undefined ? 1 : digits;
+    const fixed = Math.abs(n).toFixed(d);
+    const [ip, fp] = fixed.split(".");
+    return (n < 0 && Number(fixed) !== 0 ? "−" : "") + groupDigits(ip) + (fp ? "." + fp : "");
+  }
+  const fmtMs = (n) => (isNum(n) ? fmtDec(n, 1) + " ms" : "—");
+  function fmtTime(ms) {
+    if (!isNum(ms)) return "—";
+    const d = new Date(ms);
+    return pad2(d.getHours()) + ":" + pad2(d.getMinutes()) + ":" + pad2(d.getSeconds());
+  }
+  function fmtHM(ms) {
+    const d = new Date(ms);
+    return pad2(d.getHours()) + ":" + pad2(d.getMinutes());
+  }
+  function fmtFull(ms) {
+    if (!isNum(ms)) return "";
+    const d = new Date(ms);
+    return d.getFullYear() + "-" + pad2(d.getMonth() + 1) + "-" + pad2(d.getDate()) + " " + fmtTime(ms);
+  }
+  function fmtDuration(sec) {
+    if (!isNum(sec)) return "—";
+    const t = Math.max(0, Math.floor(sec));
+    const hh = Math.floor(t / 3600), mm = Math.floor((t % 3600) / 60), ss = t % 60;
+    return hh + "h " + pad2(mm) + "m " + pad2(ss) + "s";
+  }
+  function fmtBytes(b) {
+    if (!isNum(b)) return "—";
+    if (b < 1000) return fmtInt(b) + " B";
+    if (b < 1e6) return fmtDec(b / 1e3, 1) + " kB";
+    if (b < 1e9) return fmtDec(b / 1e6, 1) + " MB";
+    return fmtDec(b / 1e9, 2) + " GB";
+  }
+  function fmtCompact(v) {
+    if (!isNum(v)) return "—";
+    const a = Math.abs(v);
+    if (a >= 1e9) return trimDec(v / 1e9) + "G";
+    if (a >= 1e6) return trimDec(v / 1e6) + "M";
+    if (a >= 1e4) return trimDec(v / 1e3) + "k";
+    if (Number.isInteger(v)) return fmtInt(v);
+    return fmtDec(v, a < 10 ? 1 : 0);
+  }
+  function trimDec(x) { return (Math.round(x * 10) / 10).toString(); }
+  const pct = (part, total) => (total > 0 ? fmtDec((part / total) * 100, 1) + "%" : "—");
+  const sumCounts = (arr, key) => (Array.isArray(arr) ? arr.reduce((a, it) => a + (Number(it && it[key || "count"]) || 0), 0) : 0);
+  const clip = (str, max) => (str.length > max ? str.slice(0, Math.max(1, max - 1)) + "…" : str);
+
+  // ---------------------------------------------------------------- live status + counters
+  function setStatus(state) {
+    const el = document.getElementById("live-status");
+    if (!el || el.dataset.state === state) return;
+    el.dataset.state = state;
+    const text = { live: "live", reconnecting: "reconnecting…", connecting: "connecting…" }[state] || state;
+    const t = $(".status-text", el);
+    if (t) t.textContent = text;
+    el.setAttribute("title", state === "live" ? "Receiving live updates" : "Connection lost, retrying");
+  }
+  function countUpdate(total) {
+    const b = document.body;
+    const n = (parseInt(b.dataset.updates || "0", 10) || 0) + 1;
+    b.dataset.updates = String(n);
+    if (isNum(total)) {
+      if (!("firstTotal" in b.dataset)) b.dataset.firstTotal = String(total);
+      b.dataset.total = String(total);
+    }
+  }
+  function panel(name) { return document.querySelector('section[data-panel="' + name + '"]'); }
+  function panelBody(name) { const p = panel(name); return p ? $(".panel-body", p) || p : null; }
+  function fill(name, value, ...content) {
+    const p = panel(name);
+    if (!p) return;
+    const body = $(".panel-body", p) || p;
+    body.replaceChildren(...content.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+    if (isNum(value)) { p.dataset.value = String(value); p.removeAttribute("data-unavailable"); }
+    else { p.removeAttribute("data-value"); p.dataset.unavailable = "true"; }
+  }
+  function widthOf(name, fallback) {
+    const b = panelBody(name);
+    const w = b ? b.clientWidth : 0;
+    return w > 0 ? w : (fallback || 480);
+  }
+  const empty = (msg) => h("p", { class: "empty" }, msg || "No data yet.");
+
+  // Live stats: one initial fetch, then Server-Sent Events (EventSource reconnects by itself).
+  function subscribeStats(onStats) {
+    let sawEvent = false;
+    setStatus("connecting");
+    fetch("/api/stats", { cache: "no-store", credentials: "same-origin" })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+      .then((data) => { if (!sawEvent && data && typeof data === "object") onStats(data); })
+      .catch(() => {});
+    let es = null, retry = null;
+    const connect = () => {
+      es = new EventSource("/events");
+      es.onopen = () => setStatus("live");
+      es.addEventListener("stats", (ev) => {
+        let data;
+        try { data = JSON.parse(ev.data); } catch (_) { return; }
+        if (!data || typeof data !== "object") return;
+        sawEvent = true;
+        setStatus("live");
+        onStats(data);
+      });
+      es.onerror = () => {
+        setStatus("reconnecting");
+        // A non-retriable failure (e.g. HTTP error status) closes the source: reopen it ourselves.
+        if (es.readyState === EventSource.CLOSED) {
+          clearTimeout(retry);
+          retry = setTimeout(connect, 3000);
+        }
+      };
+    };
+    connect();
+  }
+  function getJSON(url) {
+    return fetch(url, { cache: "no-store", credentials: "same-origin" }).then((r) => {
+      if (!r.ok) throw new Error(url + ": HTTP " + r.status);
+      return r.json();
+    });
+  }
+  function onResize(fn) {
+    let t = null, lastW = window.innerWidth;
+    window.addEventListener("resize", () => {
+      if (window.innerWidth === lastW) return;
+      lastW = window.innerWidth;
+      clearTimeout(t);
+      t = setTimeout(fn, 150);
+    });
+  }
+
+  // ---------------------------------------------------------------- chart helpers
+  function niceTicks(max, count) {
+    if (!(max > 0)) return [0, 1];
+    const raw = max / (count || 4);
+    const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+    const norm = raw / mag;
+    let step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 && mag >= 10 ? 2.5 : norm <= 5 ? 5 : 10) * mag;
+    if (step < 1 && Number.isInteger(max)) step = 1;
+    const top = Math.ceil(max / step - 1e-9) * step;
+    const ticks = [];
+    for (let v = 0; v <= top + step / 2; v += step) ticks.push(Math.round(v * 1e6) / 1e6);
+    return ticks;
+  }
+  function chartSvg(w, hgt, label, cls) {
+    const svg = s("svg", {
+      class: "chart " + (cls || ""), role: "img", "aria-label": label,
+      width: w, height: hgt, viewBox: "0 0 " + w + " " + hgt, preserveAspectRatio: "xMinYMin meet",
+    });
+    svg.append(s("title", { text: label }));
+    return svg;
+  }
+  function srTable(caption, headers, rows) {
+    return h("table", { class: "sr-only" },
+      h("caption", { text: caption }),
+      h("thead", null, h("tr", null, headers.map((x) => h("th", { scope: "col", text: x })))),
+      h("tbody", null, rows.map((r) => h("tr", null, r.map((c) => h("td", { text: c }))))));
+  }
+  function summary(items, n, fmt) {
+    return items.slice(0, n).map((it) => it.label + " " + (fmt || fmtInt)(it.value)).join(", ") + (items.length > n ? ", …" : "");
+  }
+  function yAxis(svg, ticks, m, pw, y, fmt) {
+    const g = s("g", { class: "axis" });
+    for (const t of ticks) {
+      const yy = Math.round(y(t)) + 0.5;
+      g.append(s("line", { class: t === 0 ? "baseline" : "grid-line", x1: m.l, x2: m.l + pw, y1: yy, y2: yy }));
+      g.append(s("text", { x: m.l - 6, y: yy, "text-anchor": "end", "dominant-baseline": "middle", text: (fmt || fmtCompact)(t) }));
+    }
+    svg.append(g);
+  }
+
+  // Horizontal bars: items [{label, value}]
+  function hbarChart(items, opts) {
+    const W = Math.max(220, Math.floor(opts.width));
+    const rowH = 22, gap = 6, top = 2;
+    const H = top + items.length * (rowH + gap);
+    const longest = items.reduce((m, it) => Math.max(m, String(it.label).length), 0);
+    const labelW = Math.min(Math.round(W * 0.4), Math.max(48, longest * 7 + 10));
+    const valueW = 62;
+    const bw = Math.max(20, W - labelW - valueW);
+    const max = Math.max(1, ...items.map((it) => it.value));
+    const svg = chartSvg(W, H, opts.label, "hbar");
+    const maxChars = Math.max(4, Math.floor((labelW - 10) / 6.6));
+    items.forEach((it, i) => {
+      const y0 = top + i * (rowH + gap);
+      const len = it.value > 0 ? Math.max(2, (it.value / max) * bw) : 0;
+      const color = opts.colors ? opts.colors[i % opts.colors.length] : (opts.color || COLORS[0]);
+      const g = s("g", null);
+      g.append(s("title", { text: it.label + ": " + (opts.fmt || fmtInt)(it.value) }));
+      g.append(s("text", { x: labelW - 8, y: y0 + rowH / 2, "text-anchor": "end", "dominant-baseline": "middle", text: clip(String(it.label), maxChars) }));
+      g.append(s("rect", { class: "bar", x: labelW, y: y0, width: len.toFixed(1), height: rowH, rx: 2, fill: color }));
+      g.append(s("text", { class: "num", x: labelW + len + 6, y: y0 + rowH / 2, "dominant-baseline": "middle", text: (opts.fmt || fmtInt)(it.value) }));
+      svg.append(g);
+    });
+    return svg;
+  }
+
+  // Vertical bars: items [{label, value, title?}], x labels thinned.
+  function vbarChart(items, opts) {
+    const W = Math.max(220, Math.floor(opts.width));
+    const H = opts.height || 200;
+    const m = { l: 46, r: 8, t: 10, b: 24 };
+    const pw = W - m.l - m.r, ph = H - m.t - m.b;
+    const max = Math.max(0, ...items.map((it) => it.value));
+    const ticks = niceTicks(max || 1, 4);
+    const yMax = ticks[ticks.length - 1];
+    const y = (v) => m.t + ph - (v / yMax) * ph;
+    const svg = chartSvg(W, H, opts.label, "vbar");
+    yAxis(svg, ticks, m, pw, y, opts.tickFmt);
+    const n = Math.max(1, items.length);
+    const slot = pw / n;
+    const bw = Math.max(1, Math.min(48, slot * 0.78));
+    const every = Math.max(1, Math.ceil(n / Math.max(1, Math.floor(pw / (opts.labelWidth || 54)))));
+    const xg = s("g", { class: "axis" });
+    items.forEach((it, i) => {
+      const cx = m.l + slot * i + slot / 2;
+      const hgt = it.value > 0 ? Math.max(1, (it.value / yMax) * ph) : 0;
+      const color = typeof opts.color === "function" ? opts.color(it, i) : (opts.color || COLORS[0]);
+      const r = s("rect", { class: "bar", x: (cx - bw / 2).toFixed(1), y: (m.t + ph - hgt).toFixed(1), width: bw.toFixed(1), height: hgt.toFixed(1), fill: color });
+      r.append(s("title", { text: it.title || it.label + ": " + fmtInt(it.value) }));
+      svg.append(r);
+      const anchorLast = i === n - 1 || (n - 1 - i) % every === 0;
+      if (anchorLast) xg.append(s("text", { x: cx, y: H - 6, "text-anchor": "middle", text: it.label }));
+    });
+    svg.append(xg);
+    return svg;
+  }
+
+  // Line chart: points [{label, value}]; x labels thinned to fit (years for long month series).
+  function lineChart(points, opts) {
+    const W = Math.max(240, Math.floor(opts.width));
+    const H = opts.height || 230;
+    const m = { l: 46, r: 14, t: 10, b: 26 };
+    const pw = W - m.l - m.r, ph = H - m.t - m.b;
+    const n = points.length;
+    const max = Math.max(0, ...points.map((p) => p.value));
+    const ticks = niceTicks(max || 1, 4);
+    const yMax = ticks[ticks.length - 1];
+    const x = (i) => m.l + (n <= 1 ? pw / 2 : (i * pw) / (n - 1));
+    const y = (v) => m.t + ph - (v / yMax) * ph;
+    const svg = chartSvg(W, H, opts.label, "line");
+    yAxis(svg, ticks, m, pw, y);
+    const color = opts.color || COLORS[0];
+    if (n > 0) {
+      let d = "";
+      points.forEach((p, i) => { d += (i ? "L" : "M") + x(i).toFixed(1) + "," + y(p.value).toFixed(1); });
+      const area = d + "L" + x(n - 1).toFixed(1) + "," + (m.t + ph) + "L" + x(0).toFixed(1) + "," + (m.t + ph) + "Z";
+      svg.append(s("path", { d: area, fill: color, "fill-opacity": 0.1, stroke: "none" }));
+      svg.append(s("path", { d: d, fill: "none", stroke: color, "stroke-width": 2, "stroke-linejoin": "round", "stroke-linecap": "round" }));
+      if (n <= 400) {
+        const g = s("g", null);
+        points.forEach((p, i) => {
+          const c = s("circle", { cx: x(i).toFixed(1), cy: y(p.value).toFixed(1), r: n <= 60 ? 3 : 6, fill: n <= 60 ? color : "transparent" });
+          c.append(s("title", { text: p.label + ": " + fmtInt(p.value) }));
+          g.append(c);
+        });
+        svg.append(g);
+      }
+    }
+    // x labels
+    const maxLabels = Math.max(2, Math.floor(pw / 58));
+    let idx = [];
+    const isMonth = points.length > 0 && points.every((p) => /^\d{4}-\d{2}$/.test(p.label));
+    if (isMonth && n > maxLabels) {
+      const jan = [];
+      points.forEach((p, i) => { if (p.label.endsWith("-01")) jan.push(i); });
+      const step = Math.max(1, Math.ceil(jan.length / maxLabels));
+      idx = jan.filter((_, k) => k % step === 0).map((i) => ({ i: i, text: points[i].label.slice(0, 4) }));
+      if (idx.length < 2) idx = [];
+    }
+    if (!idx.length && n) {
+      const step = Math.max(1, Math.ceil(n / maxLabels));
+      for (let i = 0; i < n; i += step) idx.push({ i: i, text: points[i].label });
+    }
+    const xg = s("g", { class: "axis" });
+    idx.forEach(({ i, text }) => {
+      const xx = x(i);
+      xg.append(s("line", { class: "grid-line", x1: xx, x2: xx, y1: m.t + ph, y2: m.t + ph + 4 }));
+      xg.append(s("text", { x: xx, y: H - 6, "text-anchor": xx < m.l + 20 ? "start" : xx > W - 30 ? "end" : "middle", text: text }));
+    });
+    svg.append(xg);
+    return svg;
+  }
+
+  // Donut with a legend: items [{label, value}]
+  function donutChart(items, opts) {
+    const total = items.reduce((a, it) => a + it.value, 0);
+    const size = 168, r = 62, sw = 30, c = size / 2;
+    const circ = 2 * Math.PI * r;
+    const svg = chartSvg(size, size, opts.label, "donut");
+    svg.append(s("circle", { cx: c, cy: c, r: r, fill: "none", stroke: "#eceef1", "stroke-width": sw }));
+    let offset = 0;
+    items.forEach((it, i) => {
+      if (!(it.value > 0) || !(total > 0)) return;
+      const len = (it.value / total) * circ;
+      const seg = s("circle", {
+        class: "slice", cx: c, cy: c, r: r, fill: "none", stroke: opts.color(it, i), "stroke-width": sw,
+        "stroke-dasharray": len.toFixed(2) + " " + (circ - len).toFixed(2),
+        "stroke-dashoffset": (-offset).toFixed(2), transform: "rotate(-90 " + c + " " + c + ")",
+      });
+      seg.append(s("title", { text: it.label + ": " + fmtInt(it.value) + " (" + pct(it.value, total) + ")" }));
+      svg.append(seg);
+      offset += len;
+    });
+    svg.append(s("text", { x: c, y: c - 4, "text-anchor": "middle", "font-size": 18, "font-weight": 600, text: fmtCompact(total) }));
+    svg.append(s("text", { class: "axis", x: c, y: c + 14, "text-anchor": "middle", text: "users" }));
+    const legend = h("ul", { class: "legend", "aria-hidden": "true" }, items.map((it, i) =>
+      h("li", null,
+        h("span", { class: "sw", style: "background:" + opts.color(it, i) }),
+        h("span", { class: "ll", text: it.label }),
+        h("span", { class: "lv", text: fmtInt(it.value) + " · " + pct(it.value, total) }))));
+    return h("div", { class: "donut-wrap" }, svg, legend);
+  }
+
+  // Small multi-series sparkline: series [{name, color, values[]}]
+  function sparkline(series, opts) {
+    const W = Math.max(200, Math.floor(opts.width)), H = opts.height || 64;
+    const m = { l: 4, r: 4, t: 6, b: 6 };
+    const pw = W - m.l - m.r, ph = H - m.t - m.b;
+    const all = series.flatMap((se) => se.values.filter(isNum));
+    const max = Math.max(1, ...all);
+    const n = Math.max(2, opts.capacity || Math.max(...series.map((se) => se.values.length)));
+    const svg = chartSvg(W, H, opts.label, "spark");
+    svg.append(s("line", { class: "baseline", x1: m.l, x2: W - m.r, y1: m.t + ph + 0.5, y2: m.t + ph + 0.5 }));
+    for (const se of series) {
+      const vals = se.values;
+      const startI = n - vals.length;
+      let d = "";
+      vals.forEach((v, i) => {
+        if (!isNum(v)) return;
+        const xx = m.l + ((startI + i) * pw) / (n - 1);
+        const yy = m.t + ph - (v / max) * ph;
+        d += (d ? "L" : "M") + xx.toFixed(1) + "," + yy.toFixed(1);
+      });
+      if (d) svg.append(s("path", { d: d, fill: "none", stroke: se.color, "stroke-width": se.width || 2, "stroke-dasharray": se.dash || null, "stroke-linejoin": "round" }));
+    }
+    return svg;
+  }
+
+  function dataTable(headers, rows, opts) {
+    // headers: [{text, num?}], rows: arrays of cells (string | Node | {text|node, num?, cls?})
+    return h("div", { class: "table-wrap" }, h("table", { class: "data " + ((opts && opts.stack) ? "stack" : "") },
+      opts && opts.caption ? h("caption", { class: "sr-only", text: opts.caption }) : null,
+      h("thead", null, h("tr", null, headers.map((c) => h("th", { scope: "col", class: c.num ? "num" : null, text: c.text })))),
+      h("tbody", null, rows.map((r) => {
+        const tr = h("tr", r.attrs || null);
+        (r.cells || r).forEach((cell, i) => {
+          const isObj = cell && typeof cell === "object" && !(cell instanceof Node);
+          const content = isObj ? (cell.node || cell.text) : cell;
+          const td = h("td", { class: [headers[i].num ? "num" : "", isObj && cell.cls ? cell.cls : ""].join(" ").trim() || null, "data-label": headers[i].text, title: isObj && cell.title ? cell.title : null });
+          if (content instanceof Node) td.append(content); else td.textContent = content === null || content === undefined ? "—" : String(content);
+          tr.append(td);
+        });
+        return tr;
+      }))));
+  }
+  function stat(label, value, unit, cls) {
+    return h("div", { class: "stat " + (cls || "") },
+      h("div", { class: "stat-label", text: label }),
+      h("div", { class: "stat-value" }, value, unit ? h("span", { class: "unit", text: unit }) : null));
+  }
+  function setMeta(st, extra) {
+    const el = document.getElementById("meta");
+    if (!el) return;
+    const parts = ["updated " + fmtTime(st.generated_at)];
+    if (st.mode) parts.push("mode: " + st.mode);
+    if (isNum(st.uptime_seconds)) parts.push("uptime " + fmtDuration(st.uptime_seconds));
+    if (extra) parts.push(extra);
+    el.textContent = parts.join(" · ");
+  }
+  const items = (arr) => (Array.isArray(arr) ? arr : []).map((it) => ({ label: String(it && it.label !== undefined ? it.label : "?"), value: Number(it && it.count) || 0 }));
+
+  // ================================================================= Dashboard
+  function dashboardPage() {
+    let last = null;
+    const draw = (st) => {
+      const u = st.users || {};
+      setMeta(st);
+      // total
+      fill("total", Number(u.total) || 0,
+        h("p", { class: "big", text: fmtInt(Number(u.total) || 0) }),
+        h("ul", { class: "sub-stats" },
+          h("li", null, "Male ", h("b", { text: fmtInt(Number(u.male) || 0) })),
+          h("li", null, "Female ", h("b", { text: fmtInt(Number(u.female) || 0) }))),
+        "firstTotal" in document.body.dataset ? h("p", { class: "panel-sub delta", text: "+" + fmtInt(Math.max(0, (Number(u.total) || 0) - Number(document.body.dataset.firstTotal))) + " since this page was opened" }) : null);
+      // gender
+      const g = items(u.gender);
+      const gSum = g.reduce((a, it) => a + it.value, 0);
+      fill("gender", gSum, g.length && gSum > 0 ? [
+        donutChart(g, { label: "Gender distribution: " + g.map((it) => it.label + " " + fmtInt(it.value) + " (" + pct(it.value, gSum) + ")").join(", "), color: (it, i) => GENDER_COLORS[it.label.toLowerCase()] || COLORS[(i + 2) % COLORS.length] }),
+        srTable("Gender distribution", ["Gender", "Users", "Share"], g.map((it) => [it.label, fmtInt(it.value), pct(it.value, gSum)])),
+      ] : empty());
+      // countries
+      const c = items(u.top_countries).slice(0, 10);
+      const cSum = c.reduce((a, it) => a + it.value, 0);
+      fill("countries", cSum, c.length ? [
+        hbarChart(c, { width: widthOf("countries"), label: "Top countries by users: " + summary(c, 10), color: COLORS[0] }),
+        srTable("Top 10 countries", ["Country", "Users"], c.map((it) => [it.label, fmtInt(it.value)])),
+      ] : empty());
+      // recent
+      const rec = Array.isArray(u.recent) ? u.recent : [];
+      fill("recent", rec.length, rec.length ? dataTable(
+        [{ text: "Name" }, { text: "Email" }, { text: "Phone" }, { text: "Address" }, { text: "Gender" }, { text: "Nat." }, { text: "Ingested" }],
+        rec.map((r) => [
+          [r.first_name, r.last_name].filter(Boolean).join(" ") || "—", r.email, r.phone, r.address, r.gender, r.nat,
+          { text: fmtTime(r.ingested_at), title: r.registered_date ? "registered " + String(r.registered_date) : null },
+        ]), { stack: true, caption: "The " + rec.length + " most recently ingested users, newest first" }) : empty());
+      // monthly
+      const mo = items(u.monthly_registrations);
+      const moSum = mo.reduce((a, it) => a + it.value, 0);
+      fill("monthly", moSum, mo.length ? [
+        lineChart(mo, { width: widthOf("monthly"), height: 240, label: "Monthly registrations from " + mo[0].label + " to " + mo[mo.length - 1].label + ", " + fmtInt(moSum) + " users in total, peak " + fmtInt(Math.max(...mo.map((p) => p.value))) + " in a month", color: COLORS[2] }),
+        srTable("Registrations per month", ["Month", "Registrations"], mo.map((it) => [it.label, fmtInt(it.value)])),
+      ] : empty());
+      // domains
+      const dm = items(u.email_domains).slice(0, 10);
+      const dSum = dm.reduce((a, it) => a + it.value, 0);
+      fill("domains", dSum, dm.length ? [
+        hbarChart(dm, { width: widthOf("domains"), label: "Email providers by users: " + summary(dm, 10), colors: COLORS }),
+        srTable("Email providers", ["Domain", "Users"], dm.map((it) => [it.label, fmtInt(it.value)])),
+      ] : empty());
+      // ingest per minute
+      // Minutes without ingest may be missing from the data: lay the bars on a 60-minute grid.
+      const raw = (Array.isArray(st.ingest_per_minute) ? st.ingest_per_minute : [])
+        .map((b) => ({ ts: Number(b.window_start) || 0, value: Number(b.count) || 0 }));
+      const iSum = raw.reduce((a, it) => a + it.value, 0);
+      let ing = [];
+      if (raw.length) {
+        const MIN = 60000;
+        const end = Math.max(Math.floor((Number(st.generated_at) || 0) / MIN) * MIN, ...raw.map((b) => Math.floor(b.ts / MIN) * MIN));
+        const start = end - 59 * MIN;
+        const byMin = new Map();
+        for (const b of raw) {
+          const k = Math.max(start, Math.floor(b.ts / MIN) * MIN);
+          byMin.set(k, (byMin.get(k) || 0) + b.value);
+        }
+        for (let t = start; t <= end; t += MIN) {
+          const v = byMin.get(t) || 0;
+          ing.push({ label: fmtHM(t), value: v, title: fmtHM(t) + " — " + fmtInt(v) + " users" });
+        }
+      }
+      const lastMin = ing.length ? ing[ing.length - 1].value : 0;
+      fill("ingest", iSum, ing.length ? [
+        h("ul", { class: "sub-stats" },
+          h("li", null, "Last 60 min ", h("b", { text: fmtInt(iSum) })),
+          h("li", null, "Current minute ", h("b", { text: fmtInt(lastMin) })),
+          h("li", null, "Avg/min ", h("b", { text: fmtInt(iSum / ing.length) }))),
+        vbarChart(ing, { width: widthOf("ingest"), height: 190, label: "Users ingested per minute over the last " + ing.length + " minutes, " + fmtInt(iSum) + " in total, latest minute " + fmtInt(lastMin), color: COLORS[0] }),
+        srTable("Users ingested per minute", ["Minute", "Users"], ing.filter((it) => it.value > 0).map((it) => [it.label, fmtInt(it.value)])),
+      ] : empty("No ingest in the last 60 minutes."));
+    };
+    subscribeStats((st) => {
+      last = st;
+      draw(st);
+      countUpdate(st.users ? Number(st.users.total) : undefined);
+    });
+    onResize(() => { if (last) draw(last); });
+  }
+
+  // ================================================================= Pipeline
+  function pipelinePage() {
+    const CAP = 60;
+    const hist = [];
+    let last = null;
+    const draw = (st) => {
+      const p = st.pipeline && typeof st.pipeline === "object" ? st.pipeline : null;
+      setMeta(st);
+      const note = document.getElementById("mode-note");
+      if (note) {
+        if (!p) {
+          if (!note.firstChild) note.append(h("div", { class: "note", role: "note" },
+            h("strong", { text: "read-only: no pipeline runs in this process" }),
+            " — this server only reads the store (mode “" + String(st.mode || "serve") + "”). Run the pipeline with “freshet up” to see live throughput, latency, lag and errors."));
+        } else note.replaceChildren();
+      }
+      const na = () => empty("Not available: no pipeline runs in this process.");
+      // throughput
+      if (p) {
+        const inV = hist.map((x) => x.in), outV = hist.map((x) => x.out);
+        fill("throughput", Number(p.records_in_per_second) || 0,
+          h("div", { class: "stats" },
+            stat("In", fmtDec(Number(p.records_in_per_second), 1), "rec/s"),
+            stat("Out", fmtDec(Number(p.records_out_per_second), 1), "rec/s")),
+          h("div", { class: "stats" },
+            stat("Produced", fmtInt(Number(p.produced))),
+            stat("Consumed", fmtInt(Number(p.consumed))),
+            stat("Stored", fmtInt(Number(p.stored)))),
+          h("p", { class: "panel-sub" }, "Records/s over the last " + hist.length + " updates — ", h("span", { style: "color:" + COLORS[0], text: "━ in" }), " ", h("span", { style: "color:" + COLORS[1], text: "┅ out" }), " (max " + fmtDec(Math.max(0, ...inV.filter(isNum), ...outV.filter(isNum)), 1) + ")"),
+          sparkline([{ name: "in", color: COLORS[0], values: inV }, { name: "out", color: COLORS[1], values: outV, dash: "4 3" }],
+            { width: widthOf("throughput"), height: 64, capacity: CAP, label: "Records per second over the last " + hist.length + " updates: in now " + fmtDec(Number(p.records_in_per_second), 1) + ", out now " + fmtDec(Number(p.records_out_per_second), 1) }),
+          srTable("Records per second, recent updates", ["Time", "In", "Out"], hist.slice(-10).map((x) => [fmtTime(x.t), fmtDec(x.in, 1), fmtDec(x.out, 1)])));
+      } else {
+        fill("throughput", undefined, na(), h("ul", { class: "sub-stats" }, h("li", null, "Users stored ", h("b", { text: fmtInt(Number(st.users && st.users.total)) }))));
+      }
+      // latency
+      if (p) {
+        const lat = p.latency_ms || {}, sw = p.store_write_ms || {};
+        fill("latency", isNum(lat.p99) ? lat.p99 : 0,
+          h("h3", { text: "End-to-end (source → store)" }),
+          h("div", { class: "stats" }, stat("p50", fmtDec(lat.p50, 1), "ms"), stat("p99", fmtDec(lat.p99, 1), "ms")),
+          h("h3", { text: "Store write" }),
+          h("div", { class: "stats" }, stat("p50", fmtDec(sw.p50, 1), "ms"), stat("p99", fmtDec(sw.p99, 1), "ms")));
+      } else fill("latency", undefined, na());
+      // lag
+      if (p) {
+        const lag = (Array.isArray(p.lag) ? p.lag : []).map((l) => ({ label: "p" + l.partition, value: Number(l.lag) || 0, title: "partition " + l.partition + ": lag " + fmtInt(Number(l.lag) || 0) }));
+        const total = isNum(p.total_lag) ? p.total_lag : lag.reduce((a, it) => a + it.value, 0);
+        fill("lag", total,
+          h("div", { class: "stats" }, stat("Total lag", fmtInt(total), "records", total > 1000 ? "bad" : "")),
+          lag.length ? [
+            vbarChart(lag, { width: widthOf("lag"), height: 160, labelWidth: 30, label: "Consumer lag per partition: " + lag.map((l) => l.label + " " + fmtInt(l.value)).join(", "), color: COLORS[5] }),
+            srTable("Consumer lag per partition", ["Partition", "Lag"], lag.map((l) => [l.label, fmtInt(l.value)])),
+          ] : empty("No partitions assigned."));
+      } else fill("lag", undefined, na());
+      // dlq
+      if (p) {
+        const dlq = p.dlq || {};
+        const byCode = Object.entries(dlq.by_code || {}).sort((a, b) => b[1] - a[1]);
+        const latest = Array.isArray(dlq.latest) ? dlq.latest : [];
+        fill("dlq", Number(dlq.total) || 0,
+          h("div", { class: "stats" }, stat("Dead-lettered", fmtInt(Number(dlq.total) || 0), "records", dlq.total > 0 ? "bad" : "ok")),
+          byCode.length ? h("ul", { class: "chips", "aria-label": "Dead letters by code" }, byCode.map(([code, n]) => h("li", { class: "chip" }, h("span", { class: "code", text: code }), h("b", { text: fmtInt(Number(n)) })))) : null,
+          latest.length ? dataTable([{ text: "Time" }, { text: "Code" }, { text: "Reason" }, { text: "Source" }],
+            latest.map((d) => [fmtTime(d.timestamp), { node: h("span", { class: "tag-code", text: String(d.code) }) }, { text: d.reason, cls: "dlq-reason" }, { node: h("span", { class: "code", text: String(d.source) }) }]),
+            { stack: true, caption: "Latest dead-lettered records" }) : empty("No dead letters."));
+      } else fill("dlq", undefined, na());
+      // source errors
+      if (p) {
+        const src = p.source || {};
+        const errs = src.errors || {};
+        const keys = ERROR_CLASSES.concat(Object.keys(errs).filter((k) => !ERROR_CLASSES.includes(k)));
+        const it = keys.map((k) => ({ label: k, value: Number(errs[k]) || 0 }));
+        const eSum = it.reduce((a, x) => a + x.value, 0);
+        fill("source-errors", eSum,
+          h("div", { class: "stats" }, stat("Requests", fmtInt(Number(src.requests))), stat("People", fmtInt(Number(src.people))), stat("Errors", fmtInt(eSum), null, eSum > 0 ? "bad" : "ok")),
+          hbarChart(it, { width: widthOf("source-errors"), label: "Source errors by class: " + it.map((x) => x.label + " " + fmtInt(x.value)).join(", "), color: COLORS[3] }),
+          srTable("Source errors by class", ["Class", "Errors"], it.map((x) => [x.label, fmtInt(x.value)])));
+      } else fill("source-errors", undefined, na());
+      // process
+      const rss = p && isNum(p.rss_bytes) ? p.rss_bytes : null;
+      fill("process", isNum(st.uptime_seconds) ? st.uptime_seconds : 0,
+        h("div", { class: "stats" },
+          stat("Uptime", fmtDuration(st.uptime_seconds), null, "wrap"),
+          stat("RSS", rss === null ? "—" : fmtDec(rss / 1e6, 1), "MB"),
+          stat("Mode", String(st.mode || "—")),
+          stat("Users stored", fmtInt(Number(st.users && st.users.total)))));
+    };
+    subscribeStats((st) => {
+      const p = st.pipeline;
+      if (p && typeof p === "object") {
+        hist.push({ t: st.generated_at, in: Number(p.records_in_per_second), out: Number(p.records_out_per_second) });
+        if (hist.length > CAP) hist.splice(0, hist.length - CAP);
+      }
+      last = st;
+      draw(st);
+      countUpdate(st.users ? Number(st.users.total) : undefined);
+    });
+    onResize(() => { if (last) draw(last); });
+  }
+
+  // ================================================================= Topics
+  function topicsPage() {
+    const params = new URLSearchParams(location.search);
+    const sel = document.getElementById("msg-topic");
+    const lim = document.getElementById("msg-limit");
+    const auto = document.getElementById("msg-auto");
+    const refresh = document.getElementById("msg-refresh");
+    const open = new Set(); // expanded message rows: "partition@offset"
+    let wanted = params.get("topic") || "users_created";
+    if (params.get("limit") && lim) lim.value = params.get("limit");
+    let msgSeq = 0;
+
+    function renderTopics(topics) {
+      const list = Array.isArray(topics) ? topics : [];
+      const body = panelBody("topics");
+      let nParts = 0;
+      const table = h("table", { class: "data" },
+        h("caption", { class: "sr-only", text: "Topics and their partitions" }),
+        h("thead", null, h("tr", null, ["Partition", "Earliest", "Latest", "Records", "Bytes"].map((x, i) => h("th", { scope: "col", class: i ? "num" : null, text: x })))));
+      for (const t of list) {
+        const parts = Array.isArray(t.partitions) ? t.partitions : [];
+        const recs = parts.reduce((a, p) => a + Math.max(0, (Number(p.latest) || 0) - (Number(p.earliest) || 0)), 0);
+        const bytes = parts.reduce((a, p) => a + (Number(p.bytes) || 0), 0);
+        const tb = h("tbody", { "data-topic-group": String(t.name) },
+          h("tr", { class: "group-head" }, h("th", { scope: "rowgroup", colspan: 5 },
+            h("span", { class: "code", text: String(t.name) }),
+            h("span", { class: "meta", text: parts.length + (parts.length === 1 ? " partition · " : " partitions · ") + fmtInt(recs) + " records · " + fmtBytes(bytes) }))));
+        for (const p of parts) {
+          nParts++;
+          const e = Number(p.earliest), l = Number(p.latest);
+          tb.append(h("tr", { "data-topic": String(t.name), "data-partition": String(p.partition), "data-latest": isNum(l) ? String(l) : null },
+            h("td", { "data-label": "Partition", text: String(p.partition) }),
+            h("td", { class: "num", "data-label": "Earliest", text: fmtInt(e) }),
+            h("td", { class: "num", "data-label": "Latest", text: fmtInt(l) }),
+            h("td", { class: "num", "data-label": "Records", text: fmtInt(Math.max(0, l - e)) }),
+            h("td", { class: "num", "data-label": "Bytes", text: fmtBytes(Number(p.bytes)) })));
+        }
+        table.append(tb);
+      }
+      body.replaceChildren(list.length ? h("div", { class: "table-wrap" }, table) : empty("No topics."));
+      panel("topics").dataset.value = String(nParts);
+    }
+
+    function renderGroups(groups) {
+      const list = Array.isArray(groups) ? groups : [];
+      const body = panelBody("groups");
+      body.replaceChildren(...(list.length ? list.map((g) => {
+        const members = Array.isArray(g.members) ? g.members : [];
+        const offs = Array.isArray(g.offsets) ? g.offsets : [];
+        const totalLag = offs.reduce((a, o) => a + (isNum(o.lag) ? o.lag : 0), 0);
+        return h("div", { class: "group", "data-group": String(g.group) },
+          h("h3", { class: "group-title" }, h("span", { class: "code", text: String(g.group) }),
+            h("span", { class: "state", "data-state": String(g.state), text: String(g.state || "unknown") }),
+            h("span", { class: "meta", text: members.length + (members.length === 1 ? " member" : " members") + " · total lag " + fmtInt(totalLag) })),
+          members.length ? h("ul", { class: "members", "aria-label": "Members of " + g.group }, members.map((m) =>
+            h("li", null, h("span", { class: "code", text: String(m.member_id) }), " → ",
+              (Array.isArray(m.assignment) && m.assignment.length ? m.assignment.join(", ") : "no partitions")))) : null,
+          offs.length ? dataTable([{ text: "Topic / partition" }, { text: "Committed", num: true }, { text: "Latest", num: true }, { text: "Lag", num: true }, { text: "Owner" }],
+            offs.map((o) => ({
+              attrs: { "data-group": String(g.group), "data-group-topic": String(o.topic), "data-group-partition": String(o.partition) },
+              cells: [String(o.topic) + " / " + o.partition,
+                o.committed === null || o.committed === undefined ? "—" : fmtInt(Number(o.committed)),
+                fmtInt(Number(o.latest)),
+                { text: o.lag === null || o.lag === undefined ? "—" : fmtInt(Number(o.lag)), cls: isNum(o.lag) && o.lag > 1000 ? "lag-bad" : "" },
+                { node: h("span", { class: "code", text: o.owner === null || o.owner === undefined ? "—" : String(o.owner) }) }],
+            })), { stack: true, caption: "Committed offsets of " + g.group }) : empty("No committed offsets."));
+      }) : [empty("No consumer groups.")]));
+      panel("groups").dataset.value = String(list.length);
+    }
+
+    function updateSelect(topics) {
+      const names = (Array.isArray(topics) ? topics : []).map((t) => String(t.name));
+      const have = Array.from(sel.options).map((o) => o.value);
+      if (names.join("\n") !== have.join("\n")) {
+        sel.replaceChildren(...names.map((n) => h("option", { value: n, text: n })));
+      }
+      const pick = names.includes(wanted) ? wanted : names.includes(sel.value) ? sel.value : names[0];
+      if (pick !== undefined && sel.value !== pick) sel.value = pick;
+    }
+
+    async function loadMessages() {
+      const topic = sel.value || wanted;
+      if (!topic) return;
+      const limit = parseInt(lim.value, 10) || 20;
+      const seq = ++msgSeq;
+      let msgs;
+      try {
+        msgs = await getJSON("/api/topics/" + encodeURIComponent(topic) + "/messages?limit=" + limit);
+      } catch (e) {
+        if (seq === msgSeq) fill("messages", undefined, empty("Could not load messages: " + e.message));
+        return;
+      }
+      if (seq !== msgSeq) return; // a newer request superseded this one
+      renderMessages(topic, Array.isArray(msgs) ? msgs : []);
+    }
+
+    function prettyValue(v) {
+      const str = v === null || v === undefined ? "" : String(v);
+      try { return JSON.stringify(JSON.parse(str), null, 2); } catch (_) { return str; }
+    }
+
+    function renderMessages(topic, msgs) {
+      const hdr = (m, k) => (m.headers && typeof m.headers === "object" && m.headers[k] !== undefined && m.headers[k] !== null ? String(m.headers[k]) : "");
+      const isDlq = /\.dlq$/.test(topic) || msgs.some((m) => hdr(m, "freshet.error.code"));
+      const headers = [{ text: "Partition", num: true }, { text: "Offset", num: true }, { text: "Time" }, { text: "Key" }]
+        .concat(isDlq ? [{ text: "Error code" }, { text: "Reason" }] : [])
+        .concat([{ text: "Value" }]);
+      const rows = msgs.map((m) => {
+        const id = m.partition + "@" + m.offset;
+        const value = m.value === null || m.value === undefined ? "" : String(m.value);
+        const det = h("details", { class: "value" },
+          h("summary", { text: clip(value.replace(/\s+/g, " "), 90) || "(empty)" }),
+          h("pre", { text: prettyValue(value) }),
+          m.headers && Object.keys(m.headers).length ? h("dl", { class: "headers" }, Object.entries(m.headers).flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: String(v) })])) : null);
+        if (open.has(id)) det.open = true;
+        det.addEventListener("toggle", () => { if (det.open) open.add(id); else open.delete(id); });
+        const cells = [fmtInt(Number(m.partition)), fmtInt(Number(m.offset)), { text: fmtTime(Number(m.timestamp)), title: fmtFull(Number(m.timestamp)) },
+          { node: h("span", { class: "code", text: m.key === null || m.key === undefined ? "—" : String(m.key) }) }];
+        if (isDlq) cells.push({ node: h("span", { class: "tag-code", text: hdr(m, "freshet.error.code") || "—" }) }, { text: hdr(m, "freshet.error.reason") || "—", cls: "dlq-reason" });
+        cells.push({ node: det });
+        return { attrs: { "data-msg-partition": String(m.partition), "data-msg-offset": String(m.offset) }, cells: cells };
+      });
+      fill("messages", msgs.length,
+        h("p", { class: "panel-sub", text: msgs.length + " newest message" + (msgs.length === 1 ? "" : "s") + " of " + topic + (isDlq ? " — dead letters, with error code and reason" : "") + " · loaded " + fmtTime(Date.now()) }),
+        msgs.length ? dataTable(headers, rows, { stack: true, caption: "Last messages of " + topic }) : empty("No messages in " + topic + "."));
+    }
+
+    async function poll() {
+      try {
+        const [topics, groups] = await Promise.all([getJSON("/api/topics"), getJSON("/api/groups")]);
+        setStatus("live");
+        renderTopics(topics);
+        renderGroups(groups);
+        const before = sel.value;
+        updateSelect(topics);
+        const meta = document.getElementById("meta");
+        if (meta) meta.textContent = "updated " + fmtTime(Date.now()) + " · refreshes every 2 s";
+        const t = (Array.isArray(topics) ? topics : []).find((x) => x.name === "users_created");
+        const total = t ? t.partitions.reduce((a, p) => a + (Number(p.latest) || 0), 0) : undefined;
+        countUpdate(total);
+        if (before !== sel.value || auto.checked || !panel("messages").dataset.value) loadMessages();
+      } catch (_) {
+        setStatus("reconnecting");
+      } finally {
+        setTimeout(poll, 2000);
+      }
+    }
+
+    sel.addEventListener("change", () => { wanted = sel.value; open.clear(); loadMessages(); });
+    lim.addEventListener("change", loadMessages);
+    refresh.addEventListener("click", loadMessages);
+    setStatus("connecting");
+    poll();
+  }
+
+  // ---------------------------------------------------------------- boot
+  function boot() {
+    const page = document.body.dataset.page;
+    if (page === "dashboard") dashboardPage();
+    else if (page === "pipeline") pipelinePage();
+    else if (page === "topics") topicsPage();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
+  else boot();
+})();
+"""#
+}

@@ -1,0 +1,211 @@
+import Foundation
+import FreshetCore
+import FreshetLog
+import FreshetSource
+import FreshetStore
+import FreshetStream
+import Synchronization
+
+/// Computes what the dashboard shows: the store's panels, the live windows, and (in
+/// `freshet up`) the pipeline's own numbers. At most one computation per half second is shared
+/// by every client (each SSE connection asks once a second).
+public final class StatsProvider: Sendable {
+    let queries: any UserQueries
+    let broker: BrokerAccess
+    let metrics: PipelineMetrics?
+    let group: String
+    let started = ContinuousClock.now
+
+    struct Cache {
+        var json: [UInt8] = []
+        var at: ContinuousClock.Instant?
+        var lastSample: (at: ContinuousClock.Instant, produced: Int, stored: Int)?
+        var rates: (inPerSecond: Double, outPerSecond: Double) = (0, 0)
+    }
+
+    let cache = Mutex(Cache())
+    /// Serialises recomputation so concurrent clients share one.
+    let computing = AsyncSerializer()
+
+    public init(queries: any UserQueries, broker: BrokerAccess, metrics: PipelineMetrics?, group: String = "freshet-processor") {
+        self.queries = queries
+        self.broker = broker
+        self.metrics = metrics
+        self.group = group
+    }
+
+    /// The `/api/stats` document as JSON bytes.
+    public func statsJSON() async throws -> [UInt8] {
+        try await computing.run {
+            if let cached = cache.withLock({ c -> [UInt8]? in
+                guard let at = c.at, at.duration(to: .now) < .milliseconds(500) else { return nil }
+                return c.json
+            }) {
+                return cached
+            }
+            let json = try JSONSerialization.data(withJSONObject: try await stats(), options: [.sortedKeys])
+            let bytes = Array(json)
+            cache.withLock {
+                $0.json = bytes
+                $0.at = .now
+            }
+            return bytes
+        }
+    }
+
+    func stats() async throws -> [String: Any] {
+        let now = Timestamp.now().millisecondsSinceEpoch
+        let genders = try await queries.countsByGender()
+        let total = try await queries.totalUsers()
+        let users: [String: Any] = [
+            "total": total,
+            "male": genders.first { $0.label == "male" }?.count ?? 0,
+            "female": genders.first { $0.label == "female" }?.count ?? 0,
+            "gender": genders.map(Self.labeled),
+            "top_countries": try await queries.topCountries(limit: 10).map(Self.labeled),
+            "recent": try await queries.recentUsers(limit: 10).map(Self.user),
+            "monthly_registrations": try await queries.registrationsPerMonth().map(Self.labeled),
+            "email_domains": try await queries.topEmailDomains(limit: 10).map(Self.labeled),
+        ]
+        let windows = try await queries.windowCounts(dimension: "total", since: now - 60 * 60_000)
+        var document: [String: Any] = [
+            "generated_at": Int(now),
+            "mode": metrics == nil ? "serve" : "up",
+            "uptime_seconds": started.duration(to: .now).secondsDouble,
+            "users": users,
+            "ingest_per_minute": windows.map { ["window_start": Int($0.windowStart), "count": $0.count] },
+        ]
+        document["pipeline"] = try await pipeline() ?? NSNull()
+        return document
+    }
+
+    func pipeline() async throws -> [String: Any]? {
+        guard let metrics else { return nil }
+        let m = metrics.snapshot
+        let rates = cache.withLock { c -> (Double, Double) in
+            let instant = ContinuousClock.now
+            if let last = c.lastSample {
+                let seconds = last.at.duration(to: instant).secondsDouble
+                if seconds >= 0.9 {
+                    c.rates = (Double(m.produced - last.produced) / seconds, Double(m.stored - last.stored) / seconds)
+                    c.lastSample = (instant, m.produced, m.stored)
+                }
+            } else {
+                c.lastSample = (instant, m.produced, m.stored)
+            }
+            return c.rates
+        }
+        let group = self.group
+        let found: Unchecked<([[String: Any]], [[String: Any]])> = try await broker.with { broker in
+            let description = try? await broker.describeGroup(group)
+            let lag: [[String: Any]] = (description?.offsets ?? []).filter { $0.topic == "users_created" }.map {
+                ["partition": Int($0.partition), "lag": Int($0.lag ?? $0.latestOffset)]
+            }
+            let latest = try await Self.messages(broker, topic: "users_created.dlq", limit: 5).map { record -> [String: Any] in
+                let entry = DeadLetter.entry(from: record)
+                return ["code": entry.code, "reason": entry.reason, "source": "\(entry.sourceTopic)/\(entry.sourcePartition)@\(entry.sourceOffset)",
+                        "timestamp": Int(entry.timestamp)]
+            }
+            return Unchecked((lag, latest))
+        }
+        let (lag, latest) = found.value
+        var byCode: [String: Int] = [:]
+        for (code, count) in m.deadLettered { byCode[code.rawValue] = count }
+        var errors: [String: Int] = [:]
+        for errorClass in FreshetSourceErrorClasses.all { errors[errorClass] = 0 }
+        for (errorClass, count) in m.source.errors { errors[errorClass.rawValue] = count }
+        return [
+            "records_in_per_second": rates.0,
+            "records_out_per_second": rates.1,
+            "produced": m.produced, "consumed": m.consumed, "stored": m.stored,
+            "latency_ms": ["p50": Double(m.endToEnd.percentile(0.5)) / 1000, "p99": Double(m.endToEnd.percentile(0.99)) / 1000],
+            "store_write_ms": ["p50": Double(m.storeWrite.percentile(0.5)) / 1000, "p99": Double(m.storeWrite.percentile(0.99)) / 1000],
+            "lag": lag, "total_lag": lag.compactMap { $0["lag"] as? Int }.reduce(0, +),
+            "dlq": ["total": m.totalDeadLettered, "by_code": byCode, "latest": latest],
+            "source": ["requests": m.source.requests, "people": m.source.people, "errors": errors],
+            "rss_bytes": ProcessInfo.residentBytes,
+        ]
+    }
+
+    /// The newest `limit` records of a topic across partitions, newest first.
+    static func messages(_ broker: any Broker, topic: String, limit: Int) async throws -> [ConsumerRecord] {
+        guard try await broker.listTopics().contains(topic) else { return [] }
+        var records: [ConsumerRecord] = []
+        for p in try await broker.describeTopic(topic).partitions where p.latestOffset > p.earliestOffset {
+            var offset = max(p.earliestOffset, p.latestOffset - Int64(limit))
+            while offset < p.latestOffset {
+                let r = try await broker.fetch(topic: topic, partition: p.partition, offset: offset, maxRecords: limit, maxBytes: 8 << 20, maxWait: .zero)
+                if r.records.isEmpty { break }
+                records += r.records
+                offset = r.nextOffset
+            }
+        }
+        return Array(records.sorted { ($0.timestamp, $0.partition, $0.offset) > ($1.timestamp, $1.partition, $1.offset) }.prefix(limit))
+    }
+
+    static func labeled(_ c: LabeledCount) -> [String: Any] { ["label": c.label, "count": c.count] }
+
+    static func user(_ r: CreatedUserRow) -> [String: Any] {
+        [
+            "id": r.id, "first_name": r.firstName, "last_name": r.lastName, "gender": r.gender, "address": r.address,
+            "post_code": r.postCode, "email": r.email, "username": r.username, "dob": r.dob, "registered_date": r.registeredDate,
+            "phone": r.phone, "picture": r.picture, "year": r.year, "month": r.month, "day": r.day, "country": r.country,
+            "email_domain": r.emailDomain, "age": r.age, "nat": r.nat ?? NSNull(), "ingested_at": Int(r.ingestedAt),
+        ]
+    }
+}
+
+enum FreshetSourceErrorClasses {
+    static let all = ["429", "5xx", "4xx", "timeout", "connection", "malformed", "empty"]
+}
+
+/// Carries plain JSON values (dictionaries of strings and numbers) out of a broker closure.
+struct Unchecked<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Runs async closures one at a time.
+final class AsyncSerializer: Sendable {
+    let busy = Mutex<(running: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func run<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        await withCheckedContinuation { continuation in
+            let now = busy.withLock { state -> Bool in
+                if state.running {
+                    state.waiters.append(continuation)
+                    return false
+                }
+                state.running = true
+                return true
+            }
+            if now { continuation.resume() }
+        }
+        defer {
+            let next = busy.withLock { state -> CheckedContinuation<Void, Never>? in
+                if state.waiters.isEmpty {
+                    state.running = false
+                    return nil
+                }
+                return state.waiters.removeFirst()
+            }
+            next?.resume()
+        }
+        return try await body()
+    }
+}
+
+extension Duration {
+    var secondsDouble: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+extension ProcessInfo {
+    /// Resident set size now (VmRSS), in bytes.
+    static var residentBytes: Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+            return (line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) } ?? 0) * 1024
+        }
+        return 0
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import FreshetCore
+import FreshetLog
+import FreshetStore
+import FreshetStream
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import Prometheus
+import ServiceLifecycle
+
+/// Freshet's web UI and API (Grafana's and Control Center's roles), served by `freshet up`
+/// and `freshet serve`:
+///
+/// - pages: `/` (dashboard), `/pipeline`, `/topics`, with `/assets/app.css`, `/assets/app.js`;
+/// - live updates: `/events` (Server-Sent Events, a `stats` event every second);
+/// - JSON: `/api/stats`, `/api/users?limit=&cursor=`, `/api/users/{id}`, `/api/topics`,
+///   `/api/topics/{name}/messages?limit=`, `/api/groups`, `/api/dlq?limit=`;
+/// - operations: `/metrics` (Prometheus text format), `/healthz`, `/readyz`.
+public struct WebServer: Sendable {
+    public let configuration: WebConfiguration
+    let stats: StatsProvider
+    let queries: any UserQueries
+    let broker: BrokerAccess
+    let registry: PrometheusCollectorRegistry?
+
+    public init(configuration: WebConfiguration, queries: any UserQueries, broker: BrokerAccess, metrics: PipelineMetrics?, registry: PrometheusCollectorRegistry?) {
+        self.configuration = configuration
+        self.queries = queries
+        self.broker = broker
+        self.registry = registry
+        stats = StatsProvider(queries: queries, broker: broker, metrics: metrics)
+    }
+
+    /// The routes, for an application or a test.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: AuthenticationMiddleware(configuration: configuration))
+
+        for (path, page) in [("/", Assets.dashboardHTML), ("/pipeline", Assets.pipelineHTML), ("/topics", Assets.topicsHTML)] {
+            router.get(RouterPath(path)) { _, _ in Self.text(page, type: "text/html; charset=utf-8") }
+        }
+        router.get("/assets/app.css") { _, _ in Self.text(Assets.css, type: "text/css; charset=utf-8") }
+        router.get("/assets/app.js") { _, _ in Self.text(Assets.js, type: "text/javascript; charset=utf-8") }
+
+        router.get("/healthz") { _, _ in Self.json(["status": "ok"]) }
+        router.get("/readyz") { _, _ in try await self.readiness() }
+        router.get("/metrics") { _, _ in
+            let body = self.registry?.emitToString() ?? ""
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: body)))
+        }
+
+        router.get("/api/stats") { _, _ in
+            Response(status: .ok, headers: Self.jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: try await self.stats.statsJSON())))
+        }
+        router.get("/events") { _, _ in self.events() }
+        router.get("/api/users") { request, _ in try await self.users(request) }
+        router.get("/api/users/:id") { _, context in
+            let id = context.parameters.get("id") ?? ""
+            guard let row = try await self.queries.user(id: id) else {
+                return Self.error("no user with id '\(id)'", parameter: "id", status: .notFound)
+            }
+            return Self.json(StatsProvider.user(row))
+        }
+        router.get("/api/topics") { _, _ in try await self.topics() }
+        router.get("/api/topics/:name/messages") { request, context in
+            try await self.messages(topic: context.parameters.get("name") ?? "", request: request)
+        }
+        router.get("/api/groups") { _, _ in try await self.groups() }
+        router.get("/api/dlq") { request, _ in try await self.messages(topic: "users_created.dlq", request: request) }
+        return router
+    }
+
+    /// The server as a service; `onListening` receives the bound port.
+    public func makeApplication(logger: Logger = Logger(label: "freshet.web"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "freshet"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
+            logger: logger
+        )
+    }
+
+    // MARK: Handlers
+
+    /// A `stats` event every second until the client leaves or the server shuts down.
+    func events() -> Response {
+        let stats = self.stats
+        var headers = HTTPFields()
+        headers[.contentType] = "text/event-stream"
+        headers[.cacheControl] = "no-cache"
+        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+            // Reconnect quickly after a restart.
+            try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+            // Ends within a second of a graceful shutdown, so the server can stop.
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                var event = Array("event: stats\ndata: ".utf8)
+                event += try await stats.statsJSON()
+                event += Array("\n\n".utf8)
+                try await writer.write(ByteBuffer(bytes: event))
+                try? await Task.sleep(for: .seconds(1))
+            }
+            try await writer.finish(nil)
+        })
+    }
+
+    func users(_ request: Request) async throws -> Response {
+        let limit: Int
+        switch Self.intParameter(request, "limit", range: 1...1000, default: 50) {
+        case .success(let value): limit = value
+        case .failure(let response): return response
+        }
+        let cursor = request.uri.queryParameters.get("cursor")
+        if let cursor, !UserSchema.isUUID(cursor) {
+            return Self.error("cursor must be the id of the last user of the previous page (a UUID); got '\(cursor.prefix(64))'", parameter: "cursor")
+        }
+        let rows = try await queries.users(limit: limit, after: cursor)
+        return Self.json([
+            "users": rows.map(StatsProvider.user),
+            "next_cursor": rows.count == limit ? rows.last.map { $0.id as Any } ?? NSNull() : NSNull(),
+        ])
+    }
+
+    func topics() async throws -> Response {
+        let topics: [[String: Any]] = try await broker.with { broker -> Unchecked<[[String: Any]]> in
+            var result: [[String: Any]] = []
+            for name in try await broker.listTopics() {
+                let d = try await broker.describeTopic(name)
+                result.append(["name": name, "partitions": d.partitions.map {
+                    ["partition": Int($0.partition), "earliest": Int($0.earliestOffset), "latest": Int($0.latestOffset), "bytes": Int($0.sizeBytes)]
+                }])
+            }
+            return Unchecked(result)
+        }.value
+        return Self.json(topics)
+    }
+
+    func groups() async throws -> Response {
+        let groups: [[String: Any]] = try await broker.with { broker -> Unchecked<[[String: Any]]> in
+            var result: [[String: Any]] = []
+            for name in try await broker.listGroups() {
+                let d = try await broker.describeGroup(name)
+                result.append([
+                    "group": name, "state": d.state,
+                    "members": d.members.map { ["member_id": $0.memberID, "assignment": $0.assignment.map(\.description)] },
+                    "offsets": d.offsets.map {
+                        ["topic": $0.topic, "partition": Int($0.partition), "committed": $0.committedOffset.map { Int($0) as Any } ?? NSNull(),
+                         "latest": Int($0.latestOffset), "lag": $0.lag.map { Int($0) as Any } ?? NSNull(), "owner": $0.owner as Any? ?? NSNull()]
+                    },
+                ])
+            }
+            return Unchecked(result)
+        }.value
+        return Self.json(groups)
+    }
+
+    func messages(topic: String, request: Request) async throws -> Response {
+        let limit: Int
+        switch Self.intParameter(request, "limit", range: 1...500, default: 20) {
+        case .success(let value): limit = value
+        case .failure(let response): return response
+        }
+        let found: [[String: Any]]? = try await broker.with { broker -> Unchecked<[[String: Any]]?> in
+            guard try await broker.listTopics().contains(topic) else { return Unchecked(nil) }
+            return Unchecked(try await StatsProvider.messages(broker, topic: topic, limit: limit).map { record in
+                var headers: [String: String] = [:]
+                for h in record.headers { headers[h.key] = String(decoding: h.value, as: UTF8.self) }
+                return [
+                    "partition": Int(record.partition), "offset": Int(record.offset), "timestamp": Int(record.timestamp),
+                    "key": record.key.map { String(decoding: $0, as: UTF8.self) as Any } ?? NSNull(),
+                    "value": String(decoding: record.value, as: UTF8.self), "headers": headers,
+                ]
+            })
+        }.value
+        guard let found else { return Self.error("no topic named '\(topic.prefix(100))'", parameter: "name", status: .notFound) }
+        return Self.json(found)
+    }
+
+    func readiness() async throws -> Response {
+        var checks: [String: String] = [:]
+        do {
+            _ = try await queries.totalUsers()
+            checks["store"] = "ok"
+        } catch {
+            checks["store"] = "\(error)"
+        }
+        do {
+            _ = try await broker.with { try await $0.listTopics() }
+            checks["broker"] = "ok"
+        } catch {
+            checks["broker"] = "\(error)"
+        }
+        let ready = checks.values.allSatisfy { $0 == "ok" }
+        return Self.json(["status": ready ? "ready" : "not ready", "checks": checks], status: ready ? .ok : .serviceUnavailable)
+    }
+
+    // MARK: Helpers
+
+    static let jsonHeaders: HTTPFields = [.contentType: "application/json; charset=utf-8"]
+
+    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
+        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        return Response(status: status, headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    /// A JSON error that names the offending parameter.
+    static func error(_ message: String, parameter: String, status: HTTPResponse.Status = .badRequest) -> Response {
+        json(["error": message, "parameter": parameter], status: status)
+    }
+
+    static func text(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    enum ParameterResult {
+        case success(Int)
+        case failure(Response)
+    }
+
+    static func intParameter(_ request: Request, _ name: String, range: ClosedRange<Int>, default value: Int) -> ParameterResult {
+        guard let text = request.uri.queryParameters.get(name) else { return .success(value) }
+        guard let n = Int(text), range.contains(n) else {
+            return .failure(error("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound); got '\(text.prefix(32))'", parameter: name))
+        }
+        return .success(n)
+    }
+}
