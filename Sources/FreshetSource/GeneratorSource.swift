@@ -55,29 +55,18 @@ public struct GeneratorSource<C: Clock>: PeopleSource where C.Duration == Durati
             interval = .seconds(Double(perBatch) / rate)
         }
         var pacer = Pacer(clock: clock, interval: interval)
-        let start = clock.now
+        var budget = RunBudget(stop: configuration.stop, clock: clock)
         var page = 1
-        var produced = 0
         while !Task.isCancelled {
-            var count = perBatch
-            switch configuration.stop {
-            case .count(let total):
-                if produced >= total { return stats }
-                count = min(count, total - produced)
-            case .duration(let limit):
-                if start.duration(to: clock.now) >= limit { return stats }
-            case .never:
-                break
-            }
+            guard let count = budget.next(batch: perBatch) else { return stats }
             try await pacer.wait()
-            // The wait may have carried us past the end of the run.
-            if case .duration(let limit) = configuration.stop, start.duration(to: clock.now) >= limit { return stats }
+            if budget.timeIsUp { return stats }
             let people = generator.page(
                 seed: configuration.seed, page: page, results: count,
                 nationalities: configuration.nationalities, gender: configuration.gender
             )
             page += 1
-            produced += people.count
+            budget.produced += people.count
             box.update {
                 $0.batches += 1
                 $0.people += people.count

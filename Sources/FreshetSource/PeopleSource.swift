@@ -45,7 +45,8 @@ public struct SourceStats: Sendable, Equatable, CustomStringConvertible {
     public var totalErrors: Int { errors.values.reduce(0, +) }
 
     public var description: String {
-        var text = "\(people) people in \(batches) batches, \(requests) requests"
+        var text = "\(people) people in \(batches) \(batches == 1 ? "batch" : "batches")"
+        if requests > 0 { text += ", \(requests) \(requests == 1 ? "request" : "requests")" }
         if errors.isEmpty {
             text += ", no errors"
         } else {
@@ -97,5 +98,35 @@ struct Pacer<C: Clock> where C.Duration == Duration {
         } else {
             self.next = now.advanced(by: interval)
         }
+    }
+}
+
+/// A run measured against its stop condition, shared by every source.
+struct RunBudget<C: Clock> where C.Duration == Duration {
+    let stop: StopCondition
+    let clock: C
+    let start: C.Instant
+    /// People delivered so far.
+    var produced = 0
+
+    init(stop: StopCondition, clock: C) {
+        self.stop = stop
+        self.clock = clock
+        start = clock.now
+    }
+
+    /// How many people to ask for next (at most `batch`), or nil when the run is over.
+    func next(batch: Int) -> Int? {
+        switch stop {
+        case .count(let total): produced >= total ? nil : min(batch, total - produced)
+        case .duration: timeIsUp ? nil : batch
+        case .never: batch
+        }
+    }
+
+    /// For a duration run: whether it has ended (a pacing wait may carry it past the end).
+    var timeIsUp: Bool {
+        if case .duration(let limit) = stop { return start.duration(to: clock.now) >= limit }
+        return false
     }
 }

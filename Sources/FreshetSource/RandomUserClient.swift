@@ -82,25 +82,14 @@ public struct RandomUserClient<C: Clock>: PeopleSource where C.Duration == Durat
         var pacer = Pacer(clock: clock, interval: interval)
         var systemRandom = SystemRandomNumberGenerator()
         var jitter = SplitMix64(seed: systemRandom.next())
-        let start = clock.now
+        var budget = RunBudget(stop: configuration.stop, clock: clock)
         var page = 1
-        var produced = 0
         var failures = 0
         while true {
             try Task.checkCancellation()
-            var count = batchSize
-            switch configuration.stop {
-            case .count(let total):
-                if produced >= total { return stats }
-                count = min(count, total - produced)
-            case .duration(let limit):
-                if start.duration(to: clock.now) >= limit { return stats }
-            case .never:
-                break
-            }
+            guard let count = budget.next(batch: batchSize) else { return stats }
             try await pacer.wait()
-            // The wait may have carried us past the end of the run.
-            if case .duration(let limit) = configuration.stop, start.duration(to: clock.now) >= limit { return stats }
+            if budget.timeIsUp { return stats }
             let url = requestURL(results: count, page: page)
             box.update { $0.requests += 1 }
             switch await attempt(url: url) {
@@ -108,7 +97,7 @@ public struct RandomUserClient<C: Clock>: PeopleSource where C.Duration == Durat
                 failures = 0
                 page += 1
                 if people.count > count { people.removeLast(people.count - count) }
-                produced += people.count
+                budget.produced += people.count
                 box.update {
                     $0.batches += 1
                     $0.people += people.count
