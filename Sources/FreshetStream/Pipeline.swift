@@ -117,8 +117,10 @@ public final class Pipeline: Sendable {
             .init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
             .init(service: ingest, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
         ]
+        // A companion that fails (e.g. the web UI cannot bind its port) stops the pipeline with
+        // its error rather than leaving it running without it.
         for service in extraServices {
-            services.append(.init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .ignore))
+            services.append(.init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: .init(
             services: services,

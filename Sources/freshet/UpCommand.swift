@@ -55,7 +55,7 @@ struct Up: AsyncParsableCommand {
             let host = config.web.host
             web.resolve(server.makeApplication { port in
                 FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /api/stats, /metrics)")
-            })
+            }, hint: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)")
         }
         let sourceLine = config.source.url == "generator"
             ? "offline generator, \(PipelineConfiguration.formatNumber(config.source.rate)) people/s (seed \(pipeline.seed ?? "?"))"
@@ -138,13 +138,20 @@ final class StatusReporter: Service, Sendable {
 /// A service decided after its group was assembled (the web UI needs the open pipeline).
 final class LateService: Service, Sendable {
     let service = Mutex<(any Service)?>(nil)
+    let failureHint = Mutex("")
 
-    func resolve(_ service: any Service) {
+    /// `hint` prefixes an error of the service, e.g. "web UI cannot listen on 127.0.0.1:8080".
+    func resolve(_ service: any Service, hint: String) {
         self.service.withLock { $0 = service }
+        failureHint.withLock { $0 = hint }
     }
 
     func run() async throws {
         guard let service = service.withLock({ $0 }) else { return }
-        try await service.run()
+        do {
+            try await service.run()
+        } catch {
+            throw RuntimeFailure("\(failureHint.withLock { $0 }): \(error)")
+        }
     }
 }

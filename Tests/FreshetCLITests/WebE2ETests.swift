@@ -93,6 +93,17 @@ struct WebE2ETests {
         #expect((after["users"] as? [String: Any])?["total"] as? Int == 600)
     }
 
+    @Test func aBusyWebPortIsAClearErrorNotASilentGap() throws {
+        let dir = tempDataDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let occupant = try RunningFreshet(["api", "serve", "--port", "0"], readyMarker: "listening on")
+        defer { occupant.stop() }
+        let port = try #require(try webURL(occupant).split(separator: ":").last?.split(separator: "/").first.map(String.init))
+        let result = try runFreshet(["up", "--count", "100000", "--rate", "100", "--web-port", port, "--data-dir", dir], timeout: 60)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("error: web UI cannot listen on 127.0.0.1:\(port) (use --web-port, or --no-web)"), "\(result.stderr)")
+    }
+
     @Test func metricsAreValidPrometheusExposition() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
