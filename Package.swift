@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
     ],
     targets: [
@@ -83,6 +84,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
+        // Kafka's wire protocol (sans-IO): record batches and compression so far.
+        .target(
+            name: "FreshetKafka",
+            dependencies: [
+                "FreshetLog", "CZstd",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
+        ),
+        // Debian's libzstd (zstd-compressed Kafka batches); scripts/test installs libzstd-dev.
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Codec benchmark: `swift run -c release RecordsBench`.
+        .executableTarget(name: "RecordsBench", dependencies: ["FreshetKafka"], path: "Benchmarks/RecordsBench"),
         // Shared test helpers: fixtures, local servers.
         .target(
             name: "FreshetTesting",
@@ -133,6 +147,11 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
+        .testTarget(
+            name: "FreshetKafkaTests",
+            dependencies: ["FreshetKafka", "FreshetLog", .product(name: "NIOCore", package: "swift-nio")],
+            exclude: ["RecordsGolden"]
+        ),
         .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore"]),
         .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
@@ -156,6 +175,7 @@ let package = Package(
     ]
 )
 
-for target in package.targets {
+// System-library targets (CZstd) take no settings.
+for target in package.targets where target.type != .system {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }

@@ -1,0 +1,450 @@
+import FreshetLog
+import NIOCore
+
+/// A Kafka record batch, magic 2 (Kafka ≥ 0.11): the unit producers send, brokers store and
+/// consumers fetch. Encode with ``encode()``; decode a Fetch/Produce `records` blob with
+/// `decodeAll(_:options:)`.
+///
+/// Wire layout (big-endian): baseOffset i64, batchLength i32, partitionLeaderEpoch i32,
+/// magic i8 = 2, crc u32 (CRC-32C of everything after it), attributes i16, lastOffsetDelta i32,
+/// baseTimestamp i64, maxTimestamp i64, producerId i64, producerEpoch i16, baseSequence i32,
+/// record count i32, then the records — compressed as one block when the codec isn't `none`.
+public struct RecordBatch: Sendable, Hashable {
+    /// The batch header's `attributes` field.
+    public struct Attributes: Sendable, Hashable {
+        /// Bits 0–2.
+        public var compression: KafkaCompression
+        /// Bit 3.
+        public var timestampType: KafkaTimestampType
+        /// Bit 4: part of a transaction.
+        public var isTransactional: Bool
+        /// Bit 5: holds control records (transaction markers), not user data.
+        public var isControl: Bool
+        /// Bit 6: `baseTimestamp` is the delete horizon of a compacted batch.
+        public var hasDeleteHorizon: Bool
+
+        public init(
+            compression: KafkaCompression = .none, timestampType: KafkaTimestampType = .createTime,
+            isTransactional: Bool = false, isControl: Bool = false, hasDeleteHorizon: Bool = false
+        ) {
+            self.compression = compression
+            self.timestampType = timestampType
+            self.isTransactional = isTransactional
+            self.isControl = isControl
+            self.hasDeleteHorizon = hasDeleteHorizon
+        }
+
+        /// The 16-bit wire value.
+        public var rawValue: Int16 {
+            var v = Int16(compression.rawValue)
+            if timestampType == .logAppendTime { v |= 1 << 3 }
+            if isTransactional { v |= 1 << 4 }
+            if isControl { v |= 1 << 5 }
+            if hasDeleteHorizon { v |= 1 << 6 }
+            return v
+        }
+
+        /// Parses the wire value; throws for a codec id other than 0–4.
+        public init(rawValue: Int16, baseOffset: Int64? = nil) throws {
+            let id = Int8(rawValue & 0x7)
+            guard let codec = KafkaCompression(rawValue: id) else {
+                throw KafkaRecordsError(
+                    .unsupportedCompression, "compression codec id \(id) is unknown (Kafka defines 0–4)",
+                    baseOffset: baseOffset)
+            }
+            self.init(
+                compression: codec, timestampType: rawValue & (1 << 3) != 0 ? .logAppendTime : .createTime,
+                isTransactional: rawValue & (1 << 4) != 0, isControl: rawValue & (1 << 5) != 0,
+                hasDeleteHorizon: rawValue & (1 << 6) != 0)
+        }
+    }
+
+    /// Offset of the first record. Producers send 0; the broker assigns the real one.
+    public var baseOffset: Int64
+    /// Leader epoch stamped by the broker; producers send -1.
+    public var partitionLeaderEpoch: Int32
+    public var attributes: Attributes
+    /// `lastOffset - baseOffset`; may exceed `records.count - 1` after compaction.
+    public var lastOffsetDelta: Int32
+    /// Timestamp of the first record (or the delete horizon, see ``Attributes/hasDeleteHorizon``).
+    public var baseTimestamp: Int64
+    /// Largest record timestamp (or the log-append time).
+    public var maxTimestamp: Int64
+    /// Idempotent/transactional producer id; -1 when none.
+    public var producerId: Int64
+    /// Producer epoch; -1 when none.
+    public var producerEpoch: Int16
+    /// Sequence number of the first record for the idempotent producer; -1 when none.
+    public var baseSequence: Int32
+    /// The records, with absolute offsets and timestamps.
+    public var records: [KafkaRecord]
+
+    public init(
+        baseOffset: Int64, partitionLeaderEpoch: Int32 = -1, attributes: Attributes, lastOffsetDelta: Int32,
+        baseTimestamp: Int64, maxTimestamp: Int64, producerId: Int64 = -1, producerEpoch: Int16 = -1,
+        baseSequence: Int32 = -1, records: [KafkaRecord]
+    ) {
+        self.baseOffset = baseOffset
+        self.partitionLeaderEpoch = partitionLeaderEpoch
+        self.attributes = attributes
+        self.lastOffsetDelta = lastOffsetDelta
+        self.baseTimestamp = baseTimestamp
+        self.maxTimestamp = maxTimestamp
+        self.producerId = producerId
+        self.producerEpoch = producerEpoch
+        self.baseSequence = baseSequence
+        self.records = records
+    }
+
+    /// The offset of the batch's last record.
+    public var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
+
+    /// Size of the fixed header before the records.
+    public static let headerSize = 61
+    /// The magic byte this type encodes and decodes.
+    public static let magic: UInt8 = 2
+
+    /// A batch as a producer sends it: base offset 0, records numbered 0, 1, 2, …, base
+    /// timestamp of the first record, max timestamp of all.
+    ///
+    /// - Parameters:
+    ///   - producerId, producerEpoch, baseSequence: from InitProducerId and the producer's
+    ///     per-partition sequence (idempotent producer); -1 each when not idempotent.
+    public static func producing(
+        _ records: [KafkaRecord], compression: KafkaCompression = .none, producerId: Int64 = -1,
+        producerEpoch: Int16 = -1, baseSequence: Int32 = -1, isTransactional: Bool = false
+    ) -> RecordBatch {
+        var numbered = records
+        for i in numbered.indices { numbered[i].offset = Int64(i) }
+        let base = records.first?.timestamp ?? -1
+        let maxTimestamp = records.lazy.map(\.timestamp).max() ?? -1
+        return RecordBatch(
+            baseOffset: 0, partitionLeaderEpoch: -1,
+            attributes: Attributes(compression: compression, isTransactional: isTransactional),
+            lastOffsetDelta: Int32(clamping: records.count - 1), baseTimestamp: base, maxTimestamp: maxTimestamp,
+            producerId: producerId, producerEpoch: producerEpoch, baseSequence: baseSequence, records: numbered)
+    }
+}
+
+// MARK: - Encoding
+
+extension RecordBatch {
+    /// The batch's wire bytes, compressed with ``Attributes/compression`` and CRC'd.
+    ///
+    /// Each record's offset delta is `record.offset - baseOffset` and its timestamp delta
+    /// `record.timestamp - baseTimestamp`.
+    /// - Throws: ``KafkaRecordsError`` for values beyond Int32 limits.
+    public func encode() throws -> [UInt8] {
+        var payload: [UInt8] = []
+        payload.reserveCapacity(records.count * 16 + records.reduce(0) { $0 + ($1.key?.count ?? 0) + ($1.value?.count ?? 0) })
+        var body: [UInt8] = []
+        for record in records {
+            body.removeAll(keepingCapacity: true)
+            try Self.encodeBody(record, baseOffset: baseOffset, baseTimestamp: baseTimestamp, into: &body)
+            guard body.count <= Int32.max else {
+                throw KafkaRecordsError(.encodingLimit, "a record is larger than 2 GiB", baseOffset: baseOffset)
+            }
+            KafkaVarint.write(Int32(body.count), to: &payload)
+            payload.append(contentsOf: body)
+        }
+        let codec = attributes.compression
+        if codec != .none {
+            payload = try KafkaCodecs.compress(payload, codec: codec)
+        }
+        guard payload.count <= Int(Int32.max) - Self.headerSize, records.count <= Int32.max else {
+            throw KafkaRecordsError(.encodingLimit, "the batch is larger than 2 GiB", baseOffset: baseOffset)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(Self.headerSize + payload.count)
+        out.appendBE(baseOffset)
+        out.appendBE(Int32(Self.headerSize - 12 + payload.count))
+        out.appendBE(partitionLeaderEpoch)
+        out.append(Self.magic)
+        out.appendBE(UInt32(0))  // CRC, filled below
+        out.appendBE(attributes.rawValue)
+        out.appendBE(lastOffsetDelta)
+        out.appendBE(baseTimestamp)
+        out.appendBE(maxTimestamp)
+        out.appendBE(producerId)
+        out.appendBE(producerEpoch)
+        out.appendBE(baseSequence)
+        out.appendBE(Int32(records.count))
+        out.append(contentsOf: payload)
+        let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[21...])) }
+        out.setBE(crc, at: 17)
+        return out
+    }
+
+    private static func encodeBody(
+        _ r: KafkaRecord, baseOffset: Int64, baseTimestamp: Int64, into out: inout [UInt8]
+    ) throws {
+        let offsetDelta = r.offset - baseOffset
+        guard let delta = Int32(exactly: offsetDelta) else {
+            throw KafkaRecordsError(
+                .encodingLimit, "record offset \(r.offset) is too far from the base offset", baseOffset: baseOffset)
+        }
+        out.append(0)  // record attributes: unused
+        KafkaVarint.write(r.timestamp &- baseTimestamp, to: &out)
+        KafkaVarint.write(delta, to: &out)
+        try writeBytes(r.key, to: &out, baseOffset: baseOffset)
+        try writeBytes(r.value, to: &out, baseOffset: baseOffset)
+        KafkaVarint.write(Int32(clamping: r.headers.count), to: &out)
+        for h in r.headers {
+            let key = Array(h.key.utf8)
+            try writeBytes(key, to: &out, baseOffset: baseOffset)
+            try writeBytes(h.value, to: &out, baseOffset: baseOffset)
+        }
+    }
+
+    private static func writeBytes(_ bytes: [UInt8]?, to out: inout [UInt8], baseOffset: Int64) throws {
+        guard let bytes else {
+            KafkaVarint.write(Int32(-1), to: &out)
+            return
+        }
+        guard let n = Int32(exactly: bytes.count) else {
+            throw KafkaRecordsError(.encodingLimit, "a key, value or header is larger than 2 GiB", baseOffset: baseOffset)
+        }
+        KafkaVarint.write(n, to: &out)
+        out.append(contentsOf: bytes)
+    }
+}
+
+// MARK: - Decoding
+
+/// Options for decoding a records blob.
+public struct RecordBatchDecodingOptions: Sendable, Hashable {
+    /// What to do with legacy message sets (magic 0 or 1, Kafka < 0.11).
+    public enum LegacyMessageSets: Sendable, Hashable {
+        /// Throw ``KafkaRecordsError/Code/legacyMessageFormat`` naming the offset.
+        case reject
+        /// Skip them and report their offsets in ``DecodedRecordBatches/skippedLegacyOffsets``.
+        case skip
+    }
+
+    /// Defaults to `.reject`: silently skipping would lose data.
+    public var legacyMessageSets: LegacyMessageSets
+    /// Whether to check each batch's CRC-32C. Defaults to `true`.
+    public var verifyCRC: Bool
+    /// Upper bound on one batch's decompressed records, against decompression bombs.
+    /// Defaults to 256 MiB.
+    public var maxDecompressedBytes: Int
+
+    public init(legacyMessageSets: LegacyMessageSets = .reject, verifyCRC: Bool = true, maxDecompressedBytes: Int = 256 << 20) {
+        self.legacyMessageSets = legacyMessageSets
+        self.verifyCRC = verifyCRC
+        self.maxDecompressedBytes = maxDecompressedBytes
+    }
+}
+
+/// The result of decoding a Fetch response's `records` blob.
+public struct DecodedRecordBatches: Sendable, Hashable {
+    /// Every complete batch, in order.
+    public var batches: [RecordBatch]
+    /// Bytes at the end that form an incomplete batch (the broker truncated at max bytes);
+    /// fetch again from the offset after the last complete batch.
+    public var trailingPartialBytes: Int
+    /// Base offsets of skipped legacy (magic 0/1) entries, with `.skip`.
+    public var skippedLegacyOffsets: [Int64]
+
+    /// All records of all batches, in offset order.
+    public var records: [KafkaRecord] { batches.flatMap(\.records) }
+}
+
+extension RecordBatch {
+    /// Decodes every complete batch in `bytes` (e.g. a Fetch response's `records` field) and
+    /// ignores a trailing partial batch.
+    /// - Throws: ``KafkaRecordsError`` for a bad CRC (naming the base offset), an unknown
+    ///   codec id (5–7), a legacy message set (unless skipped), or a malformed batch.
+    public static func decodeAll(
+        _ bytes: [UInt8], options: RecordBatchDecodingOptions = .init()
+    ) throws -> DecodedRecordBatches {
+        try bytes.withUnsafeBytes { (raw) in try decodeAll(raw, options: options) }
+    }
+
+    /// `decodeAll(_:options:)` for the readable bytes of a `ByteBuffer` (not consumed).
+    public static func decodeAll(
+        _ buffer: ByteBuffer, options: RecordBatchDecodingOptions = .init()
+    ) throws -> DecodedRecordBatches {
+        try buffer.withUnsafeReadableBytes { raw in try decodeAll(raw, options: options) }
+    }
+
+    /// Decodes every complete batch in `raw`; see `decodeAll(_:options:)`.
+    public static func decodeAll(
+        _ raw: UnsafeRawBufferPointer, options: RecordBatchDecodingOptions = .init()
+    ) throws -> DecodedRecordBatches {
+        var result = DecodedRecordBatches(batches: [], trailingPartialBytes: 0, skippedLegacyOffsets: [])
+        var pos = 0
+        while pos < raw.count {
+            // baseOffset/offset (8) + length (4) + epoch-or-crc (4) + magic (1): the same
+            // positions in v2 batches and legacy messages.
+            guard raw.count - pos >= 17 else { break }
+            let baseOffset = raw.beInt64(at: pos)
+            let length = Int(raw.beInt32(at: pos + 8))
+            let magic = raw[pos + 16]
+            guard length >= 0 else {
+                throw KafkaRecordsError(.corruptBatch, "negative batch length \(length)", baseOffset: baseOffset, position: pos)
+            }
+            let total = 12 + length
+            guard raw.count - pos >= total else { break }  // trailing partial batch
+            switch magic {
+            case 2:
+                let slice = UnsafeRawBufferPointer(rebasing: raw[pos..<(pos + total)])
+                do {
+                    result.batches.append(try decodeOne(slice, options: options))
+                } catch var e as KafkaRecordsError {
+                    if e.position != nil { e.position! += pos }
+                    throw e
+                }
+            case 0, 1:
+                switch options.legacyMessageSets {
+                case .reject:
+                    throw KafkaRecordsError(
+                        .legacyMessageFormat,
+                        "legacy message set (magic \(magic), Kafka < 0.11) is not supported by Freshet; "
+                            + "upgrade the topic's message format or decode with legacyMessageSets: .skip",
+                        baseOffset: baseOffset, position: pos)
+                case .skip:
+                    result.skippedLegacyOffsets.append(baseOffset)
+                }
+            default:
+                throw KafkaRecordsError(
+                    .unsupportedMagic, "record batch magic \(magic) is unknown (expected 2)", baseOffset: baseOffset,
+                    position: pos)
+            }
+            pos += total
+        }
+        result.trailingPartialBytes = raw.count - pos
+        return result
+    }
+
+    /// Decodes exactly one complete magic-2 batch occupying all of `bytes`.
+    public static func decode(
+        _ bytes: [UInt8], options: RecordBatchDecodingOptions = .init()
+    ) throws -> RecordBatch {
+        let decoded = try decodeAll(bytes, options: options)
+        guard decoded.batches.count == 1, decoded.trailingPartialBytes == 0 else {
+            throw KafkaRecordsError(
+                .corruptBatch, "expected exactly one complete batch, found \(decoded.batches.count) and "
+                    + "\(decoded.trailingPartialBytes) trailing bytes")
+        }
+        return decoded.batches[0]
+    }
+
+    static func decodeOne(_ b: UnsafeRawBufferPointer, options: RecordBatchDecodingOptions) throws -> RecordBatch {
+        let baseOffset = b.beInt64(at: 0)
+        guard b.count >= headerSize else {
+            throw KafkaRecordsError(
+                .corruptBatch, "batch length \(b.count - 12) is shorter than the \(headerSize - 12)-byte v2 header",
+                baseOffset: baseOffset, position: 8)
+        }
+        if options.verifyCRC {
+            let stored = b.beUInt32(at: 17)
+            let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[21...]))
+            guard stored == computed else {
+                throw KafkaRecordsError(
+                    .crcMismatch,
+                    "record batch at base offset \(baseOffset) is corrupt: CRC-32C is 0x\(String(computed, radix: 16)), "
+                        + "the batch says 0x\(String(stored, radix: 16))",
+                    baseOffset: baseOffset, position: 17)
+            }
+        }
+        let attributes = try Attributes(rawValue: b.beInt16(at: 21), baseOffset: baseOffset)
+        let count = Int(b.beInt32(at: 57))
+        var batch = RecordBatch(
+            baseOffset: baseOffset, partitionLeaderEpoch: b.beInt32(at: 12), attributes: attributes,
+            lastOffsetDelta: b.beInt32(at: 23), baseTimestamp: b.beInt64(at: 27), maxTimestamp: b.beInt64(at: 35),
+            producerId: b.beInt64(at: 43), producerEpoch: b.beInt16(at: 51), baseSequence: b.beInt32(at: 53),
+            records: [])
+        guard count >= 0 else {
+            throw KafkaRecordsError(.corruptBatch, "negative record count \(count)", baseOffset: baseOffset, position: 57)
+        }
+        let payload = UnsafeRawBufferPointer(rebasing: b[headerSize...])
+        do {
+            if attributes.compression == .none {
+                batch.records = try decodeRecords(payload, count: count, batch: batch)
+            } else {
+                let plain = try KafkaCodecs.decompress(
+                    payload, codec: attributes.compression, maxBytes: options.maxDecompressedBytes)
+                batch.records = try plain.withUnsafeBytes { (p) in
+                    try decodeRecords(p, count: count, batch: batch)
+                }
+            }
+        } catch var e as KafkaRecordsError {
+            e.baseOffset = baseOffset
+            if e.code == .corruptCompressedData || e.code == .unsupportedCompression { e.codec = attributes.compression }
+            // Positions inside decompressed data don't map to the input.
+            if attributes.compression != .none { e.position = nil } else if let p = e.position { e.position = p + headerSize }
+            throw e
+        }
+        return batch
+    }
+
+    private static func decodeRecords(
+        _ p: UnsafeRawBufferPointer, count: Int, batch: RecordBatch
+    ) throws -> [KafkaRecord] {
+        var records: [KafkaRecord] = []
+        records.reserveCapacity(min(count, p.count / 7))
+        let logAppend = batch.attributes.timestampType == .logAppendTime
+        var i = 0
+        for n in 0..<count {
+            let length = Int(try KafkaVarint.readVarint(p, &i))
+            guard length >= 0, length <= p.count - i else {
+                throw KafkaRecordsError(
+                    length < 0 ? .invalidRecord : .truncated,
+                    "record \(n) of \(count) claims \(length) bytes but \(p.count - i) remain", position: i)
+            }
+            let end = i + length
+            let body = UnsafeRawBufferPointer(rebasing: p[..<end])
+            i += 1  // attributes: unused
+            let timestampDelta = try KafkaVarint.readVarlong(body, &i)
+            let offsetDelta = try KafkaVarint.readVarint(body, &i)
+            let key = try readBytes(body, &i, what: "key", record: n)
+            let value = try readBytes(body, &i, what: "value", record: n)
+            let headerCount = Int(try KafkaVarint.readVarint(body, &i))
+            guard headerCount >= 0 else {
+                throw KafkaRecordsError(.invalidRecord, "record \(n) has a negative header count", position: i)
+            }
+            var headers: [KafkaRecordHeader] = []
+            if headerCount > 0 {
+                headers.reserveCapacity(min(headerCount, length / 2))
+                for _ in 0..<headerCount {
+                    guard let keyBytes = try readBytes(body, &i, what: "header key", record: n) else {
+                        throw KafkaRecordsError(.invalidRecord, "record \(n) has a null header key", position: i)
+                    }
+                    guard let key = String(validating: keyBytes, as: UTF8.self) else {
+                        throw KafkaRecordsError(.invalidRecord, "record \(n) has a header key that is not UTF-8", position: i)
+                    }
+                    headers.append(KafkaRecordHeader(key: key, value: try readBytes(body, &i, what: "header value", record: n)))
+                }
+            }
+            guard i == end else {
+                throw KafkaRecordsError(
+                    .invalidRecord, "record \(n) has \(end - i) bytes left over after its headers", position: i)
+            }
+            records.append(
+                KafkaRecord(
+                    key: key, value: value, headers: headers,
+                    timestamp: logAppend ? batch.maxTimestamp : batch.baseTimestamp &+ timestampDelta,
+                    offset: batch.baseOffset &+ Int64(offsetDelta)))
+        }
+        guard i == p.count else {
+            throw KafkaRecordsError(
+                .corruptBatch, "\(p.count - i) bytes follow the batch's \(count) records", position: i)
+        }
+        return records
+    }
+
+    @inline(__always)
+    private static func readBytes(
+        _ p: UnsafeRawBufferPointer, _ i: inout Int, what: StaticString, record: Int
+    ) throws -> [UInt8]? {
+        let n = Int(try KafkaVarint.readVarint(p, &i))
+        if n == -1 { return nil }
+        guard n >= 0, n <= p.count - i else {
+            throw KafkaRecordsError(.invalidRecord, "record \(record)'s \(what) length \(n) is out of bounds", position: i)
+        }
+        let bytes = [UInt8](UnsafeRawBufferPointer(rebasing: p[i..<(i + n)]))
+        i += n
+        return bytes
+    }
+}
