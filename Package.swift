@@ -84,7 +84,8 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // Kafka's wire protocol (sans-IO): record batches and compression so far.
+        // Kafka's wire protocol, sans-IO: primitives, headers, framing, the messages a client
+        // needs, version negotiation; record batches and compression codecs.
         .target(
             name: "FreshetKafka",
             dependencies: [
@@ -149,8 +150,12 @@ let package = Package(
         ),
         .testTarget(
             name: "FreshetKafkaTests",
-            dependencies: ["FreshetKafka", "FreshetLog", .product(name: "NIOCore", package: "swift-nio")],
-            exclude: ["RecordsGolden"]
+            dependencies: [
+                "FreshetKafka", "FreshetLog",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            exclude: ["Golden", "RecordsGolden"]
         ),
         .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore"]),
         .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),

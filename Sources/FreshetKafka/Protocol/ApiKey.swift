@@ -1,0 +1,66 @@
+/// A Kafka API key (the first field of every request header).
+///
+/// A struct rather than an enum so that keys a broker advertises but Freshet does not know
+/// (in an ApiVersions answer) are still representable.
+public struct ApiKey: RawRepresentable, Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var rawValue: Int16
+    public init(rawValue: Int16) { self.rawValue = rawValue }
+
+    public static let produce = ApiKey(rawValue: 0)
+    public static let fetch = ApiKey(rawValue: 1)
+    public static let listOffsets = ApiKey(rawValue: 2)
+    public static let metadata = ApiKey(rawValue: 3)
+    public static let offsetCommit = ApiKey(rawValue: 8)
+    public static let offsetFetch = ApiKey(rawValue: 9)
+    public static let findCoordinator = ApiKey(rawValue: 10)
+    public static let joinGroup = ApiKey(rawValue: 11)
+    public static let heartbeat = ApiKey(rawValue: 12)
+    public static let leaveGroup = ApiKey(rawValue: 13)
+    public static let syncGroup = ApiKey(rawValue: 14)
+    public static let saslHandshake = ApiKey(rawValue: 17)
+    public static let apiVersions = ApiKey(rawValue: 18)
+    public static let createTopics = ApiKey(rawValue: 19)
+    public static let initProducerId = ApiKey(rawValue: 22)
+    public static let saslAuthenticate = ApiKey(rawValue: 36)
+
+    /// The Kafka name of the API ("Produce", "ApiVersions"), or "ApiKey(n)" for others.
+    public var name: String {
+        switch self {
+        case .produce: "Produce"
+        case .fetch: "Fetch"
+        case .listOffsets: "ListOffsets"
+        case .metadata: "Metadata"
+        case .offsetCommit: "OffsetCommit"
+        case .offsetFetch: "OffsetFetch"
+        case .findCoordinator: "FindCoordinator"
+        case .joinGroup: "JoinGroup"
+        case .heartbeat: "Heartbeat"
+        case .leaveGroup: "LeaveGroup"
+        case .syncGroup: "SyncGroup"
+        case .saslHandshake: "SaslHandshake"
+        case .apiVersions: "ApiVersions"
+        case .createTopics: "CreateTopics"
+        case .initProducerId: "InitProducerId"
+        case .saslAuthenticate: "SaslAuthenticate"
+        default: "ApiKey(\(rawValue))"
+        }
+    }
+
+    public var description: String { name }
+
+    public static func < (a: ApiKey, b: ApiKey) -> Bool { a.rawValue < b.rawValue }
+
+    /// Every request type this module implements.
+    public static let implementedRequests: [any KafkaRequest.Type] = [
+        ProduceRequest.self, FetchRequest.self, ListOffsetsRequest.self, MetadataRequest.self,
+        OffsetCommitRequest.self, OffsetFetchRequest.self, FindCoordinatorRequest.self,
+        JoinGroupRequest.self, HeartbeatRequest.self, LeaveGroupRequest.self, SyncGroupRequest.self,
+        SaslHandshakeRequest.self, ApiVersionsRequest.self, CreateTopicsRequest.self,
+        InitProducerIdRequest.self, SaslAuthenticateRequest.self,
+    ]
+
+    /// The request type implementing this API, if any.
+    public var requestType: (any KafkaRequest.Type)? {
+        Self.implementedRequests.first { $0.apiKey == self }
+    }
+}
