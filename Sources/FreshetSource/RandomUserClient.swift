@@ -107,7 +107,7 @@ public struct RandomUserClient<C: Clock>: PeopleSource where C.Duration == Durat
                 failures += 1
                 box.update { $0.errors[errorClass, default: 0] += 1 }
                 if let limit = configuration.maxConsecutiveFailures, failures >= limit {
-                    throw SourceError(code: .gaveUp, message: "giving up after \(failures) consecutive failed requests to \(configuration.url); last: \(detail)")
+                    throw SourceError(code: .gaveUp, message: "giving up after \(failures) consecutive failed requests to \(redact(configuration.url)); last: \(detail)")
                 }
                 let delay = backoff(failures: failures, retryAfter: retryAfter, jitter: &jitter)
                 logger.warning("request failed, retrying", metadata: [

@@ -143,7 +143,7 @@ extension PipelineConfiguration {
         Key(name: "data_dir", help: "where the log and the store live", get: { $0.dataDir }, set: { c, v in c.dataDir = v }),
         Key(name: "source.url", help: "generator, or a Random User API URL", get: { $0.source.url }, set: { c, v throws(ConfigurationError) in
             guard v == "generator" || v.hasPrefix("http://") || v.hasPrefix("https://") else {
-                throw fail("source.url", "expected 'generator' or an http(s) URL; got '\(v)'")
+                throw fail("source.url", "expected 'generator' or an http(s) URL; got '\(redact(v))'")
             }
             c.source.url = v
         }, secret: true),
@@ -298,17 +298,6 @@ extension PipelineConfiguration {
     }
 }
 
-/// Hides credentials in a URL: `https://user:secret@host/` → `https://user:***@host/`.
-public func redact(_ text: String) -> String {
-    guard let scheme = text.range(of: "://") else { return text }
-    let rest = text[scheme.upperBound...]
-    let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
-    let authority = rest[..<authorityEnd]
-    guard let at = authority.lastIndex(of: "@") else { return text }
-    let userinfo = authority[..<at]
-    let user = userinfo.split(separator: ":", maxSplits: 1).first.map(String.init) ?? ""
-    return String(text[..<scheme.upperBound]) + user + ":***" + String(rest[at...])
-}
 
 extension String {
     func replacingDots() -> String { String(map { $0 == "." ? "_" : $0 }) }

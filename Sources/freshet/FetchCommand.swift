@@ -66,7 +66,7 @@ struct Fetch: AsyncParsableCommand {
         if let gender, gender != "male", gender != "female" { throw ValidationError("--gender must be male or female (got '\(gender)')") }
         if source != "generator" {
             guard source.hasPrefix("http://") || source.hasPrefix("https://") else {
-                throw ValidationError("--source must be 'generator' or an http(s) URL (got '\(source)')")
+                throw ValidationError("--source must be 'generator' or an http(s) URL (got '\(redact(source))')")
             }
             if rate != nil { throw ValidationError("--rate applies to the generator; use --rps for a URL source") }
             if gender != nil { throw ValidationError("--gender applies to the generator only") }

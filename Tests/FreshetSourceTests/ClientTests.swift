@@ -112,6 +112,17 @@ struct ClientTests {
         #expect(source.stats.people == 0)
     }
 
+    @Test func credentialsInTheURLNeverReachAnErrorMessage() async throws {
+        let source = client("http://alice:s3cr3t@127.0.0.1:9/api/", clock: RecordingClock()) { $0.maxConsecutiveFailures = 1 }
+        do {
+            _ = try await source.run { _ in }
+            Issue.record("expected the source to give up")
+        } catch let error as SourceError {
+            #expect(!error.description.contains("s3cr3t"))
+            #expect(error.description.contains("http://alice:***@127.0.0.1:9/api/"))
+        }
+    }
+
     @Test func survivesRandomFaults() async throws {
         let faults = FaultInjection(rate: 0.4, kinds: [.tooManyRequests, .serverError, .malformed, .empty], retryAfterSeconds: 1, seed: 42)
         try await withRandomUserAPIServer(faults: faults) { base in
