@@ -2,6 +2,7 @@ import FreshetCore
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// A fault the compatible API server can inject, for testing clients.
@@ -163,7 +164,11 @@ public struct RandomUserAPIServer: Sendable {
         case .empty:
             return Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(string: #"{"results":[]}"#)))
         case .slow:
-            try await Task.sleep(for: configuration.faults?.slowDelay ?? .seconds(5))
+            // Outlast the client's timeout, but let a shutting-down server finish promptly.
+            let deadline = ContinuousClock.now + (configuration.faults?.slowDelay ?? .seconds(5))
+            while ContinuousClock.now < deadline && !Task.isShuttingDownGracefully && !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(50))
+            }
         case nil:
             break
         }

@@ -20,7 +20,8 @@ struct ClientTests {
 
     func client(_ url: String, clock: RecordingClock, _ configure: (inout RandomUserClient<RecordingClock>.Configuration) -> Void = { _ in }) -> RandomUserClient<RecordingClock> {
         var configuration = RandomUserClient<RecordingClock>.Configuration(
-            url: url, batchSize: 500, requestsPerSecond: 1000, stop: .count(1000), requestTimeout: .milliseconds(500),
+            // A generous timeout: a loaded machine must not turn slow answers into timeouts.
+            url: url, batchSize: 500, requestsPerSecond: 1000, stop: .count(1000), requestTimeout: .seconds(20),
             backoffBase: .milliseconds(10), backoffMax: .seconds(30), maxConsecutiveFailures: 10
         )
         configure(&configuration)
@@ -48,11 +49,15 @@ struct ClientTests {
     }
 
     @Test func backsOffRecoversAndCountsEveryErrorClass() async throws {
-        let faults = FaultInjection(script: [.tooManyRequests, .serverError, .slow, .malformed, .empty], retryAfterSeconds: 2, slowDelay: .seconds(3))
+        // The slow answer outlasts a 2 s timeout by far (and ends when the server shuts down).
+        let faults = FaultInjection(script: [.tooManyRequests, .serverError, .slow, .malformed, .empty], retryAfterSeconds: 2, slowDelay: .seconds(60))
         try await withRandomUserAPIServer(faults: faults) { base in
             let clock = RecordingClock()
             let collected = Collected()
-            let source = client(base, clock: clock) { $0.stop = .count(700) }
+            let source = client(base, clock: clock) {
+                $0.stop = .count(700)
+                $0.requestTimeout = .seconds(2)
+            }
             let stats = try await source.run { collected.add($0) }
             #expect(stats.errors == [.rateLimited: 1, .serverError: 1, .timeout: 1, .malformed: 1, .emptyResults: 1])
             #expect(stats.requests == 7)  // 5 faults, then 500 + 200
@@ -100,7 +105,11 @@ struct ClientTests {
     }
 
     @Test func givesUpOnAnUnreachableServerWithAClearError() async throws {
-        let source = client("http://127.0.0.1:9/api/", clock: RecordingClock()) { $0.maxConsecutiveFailures = 3 }
+        // Nothing listens there: AsyncHTTPClient retries the refused connect until the deadline.
+        let source = client("http://127.0.0.1:9/api/", clock: RecordingClock()) {
+            $0.maxConsecutiveFailures = 3
+            $0.requestTimeout = .milliseconds(500)
+        }
         do {
             _ = try await source.run { _ in }
             Issue.record("expected the source to give up")
@@ -113,7 +122,10 @@ struct ClientTests {
     }
 
     @Test func credentialsInTheURLNeverReachAnErrorMessage() async throws {
-        let source = client("http://alice:s3cr3t@127.0.0.1:9/api/", clock: RecordingClock()) { $0.maxConsecutiveFailures = 1 }
+        let source = client("http://alice:s3cr3t@127.0.0.1:9/api/", clock: RecordingClock()) {
+            $0.maxConsecutiveFailures = 1
+            $0.requestTimeout = .milliseconds(500)
+        }
         do {
             _ = try await source.run { _ in }
             Issue.record("expected the source to give up")
