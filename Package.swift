@@ -85,13 +85,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ]
         ),
-        // Kafka's wire protocol, sans-IO: primitives, headers, framing, the messages a client
-        // needs, version negotiation; record batches and compression codecs.
+        // Kafka's wire protocol: sans-IO codec (primitives, headers, framing, messages, version
+        // negotiation, record batches, compression) and a NIO connection with pipelining.
         .target(
             name: "FreshetKafka",
             dependencies: [
                 "FreshetLog", "CZstd",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
