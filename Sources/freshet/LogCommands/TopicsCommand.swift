@@ -126,8 +126,17 @@ struct TopicsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            // Following needs the live log; a one-off tail also works next to a running pipeline.
+            if follow {
+                try await log.withBroker { try await tail($0) }
+            } else {
+                try await log.withReadingBroker { try await tail($0) }
+            }
+        }
+
+        func tail(_ broker: EmbeddedBroker) async throws {
             let out = StdoutWriter()
-            try await log.withBroker { broker in
+            do {
                 let d = try await broker.describeTopic(topic)
                 var last: [ConsumerRecord] = []
                 for p in d.partitions where p.latestOffset > p.earliestOffset {
