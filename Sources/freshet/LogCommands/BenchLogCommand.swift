@@ -13,6 +13,9 @@ struct BenchLogCommand: AsyncParsableCommand {
             --producers tasks append keyed records of --record-size bytes in batches of --batch; the \
             baseline writes the same number of bytes with plain write(2) in batch-sized chunks and the \
             same fsync cadence (none, every chunk, or every commit interval).
+
+            Example:
+              swift build -c release && .build/release/freshet bench log --records 300000
             """)
 
     @OptionGroup var log: LogOptions

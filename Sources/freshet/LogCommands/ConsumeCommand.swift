@@ -11,6 +11,11 @@ struct ConsumeCommand: AsyncParsableCommand {
             With --group, offsets are committed after each batch is written and the group resumes \
             there next time; --from earliest|latest is where to start without a committed offset, \
             --from OFFSET seeks every partition. Without --group nothing is committed.
+
+            Examples:
+              freshet consume users_created --group demo --max 10
+              freshet consume users_created --from earliest --json --max 100
+              freshet consume users_created.dlq --group triage --follow
             """)
 
     @OptionGroup var log: LogOptions

@@ -7,6 +7,13 @@ struct GroupsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "groups",
         abstract: "Consumer groups: committed offsets and lag.",
+        discussion: """
+            Examples:
+              freshet groups list
+              freshet groups describe freshet-processor
+              freshet groups reset-offsets demo --to earliest
+              freshet groups reset-offsets demo --to 1200 --topic users_created
+            """,
         subcommands: [List.self, Describe.self, ResetOffsets.self])
 
     struct List: AsyncParsableCommand {

@@ -11,6 +11,10 @@ struct ProduceCommand: AsyncParsableCommand {
             Each non-empty line becomes one record. With --key-field, the key is the string value of \
             that top-level JSON field (numbers and other values use their JSON text); lines without it \
             are keyless. The topic is created with --partitions if it does not exist.
+
+            Examples:
+              freshet fetch --count 1000 | freshet produce users_created --key-field id
+              cat records.jsonl | freshet produce audit --partitions 6
             """)
 
     @OptionGroup var log: LogOptions

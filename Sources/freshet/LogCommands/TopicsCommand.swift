@@ -7,6 +7,15 @@ struct TopicsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "topics",
         abstract: "List, describe, create, delete and tail topics of the embedded log.",
+        discussion: """
+            Examples:
+              freshet topics list
+              freshet topics describe users_created --json
+              freshet topics create audit --partitions 6
+              freshet topics tail users_created.dlq -n 5
+              freshet topics tail users_created --follow
+              freshet topics delete audit
+            """,
         subcommands: [List.self, Describe.self, Create.self, Delete.self, Tail.self])
 
     struct List: AsyncParsableCommand {

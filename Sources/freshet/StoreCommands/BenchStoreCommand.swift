@@ -13,6 +13,9 @@ struct BenchStoreCommand: AsyncParsableCommand {
             one position, as the processor writes them) into a scratch store, then replays the same batches \
             (no change), then rewrites them with changed values (counters move). Only the time inside \
             `write` is counted. Then times each dashboard query. Run it on a release build.
+
+            Example:
+              swift build -c release && .build/release/freshet bench store --rows 1000000 --batch 5000
             """
     )
 

@@ -8,6 +8,13 @@ struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "Query the users in the store (read-only; safe while `freshet up` runs).",
+        discussion: """
+            Examples:
+              freshet users count
+              freshet users recent -n 10
+              freshet users get 55d52592-02d2-4ffc-85b5-522e726444c5 --json
+              freshet users list --limit 100 --cursor 55d52592-02d2-4ffc-85b5-522e726444c5
+            """,
         subcommands: [Count.self, Recent.self, Get.self, List.self]
     )
 
