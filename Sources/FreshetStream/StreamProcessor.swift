@@ -82,21 +82,29 @@ public final class StreamProcessor: Service, Sendable {
         consumerConfig.clientID = "freshet-processor"
         let consumer = try await broker.makeConsumer(consumerConfig)
         var storePositions: [TopicPartition: Int64] = [:]
+        // Partitions whose store position is known; a partition must be in here before any of
+        // its records is processed, however the poll and the assignment interleave.
+        var loaded = Set<TopicPartition>()
         var knownAssignment: [TopicPartition] = []
         do {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let records = try await consumer.poll(maxRecords: nil, maxBytes: nil, maxWait: nil)
                 let assignment = await consumer.assignment()
                 if assignment != knownAssignment {
-                    // New partitions: learn how far the store already is for them.
+                    // A revoked partition may be advanced by another processor before it comes back.
                     knownAssignment = assignment
+                    loaded.formIntersection(assignment)
+                    logger.info("assigned partitions", metadata: ["partitions": "\(assignment.map(\.description).joined(separator: ","))"])
+                }
+                let inBatch = Set(records.map { TopicPartition($0.topic, $0.partition) })
+                if !inBatch.isSubset(of: loaded) {
+                    // Learn how far the store already is for these partitions (records below that
+                    // position were applied before a crash and are skipped).
                     let stored = try await sink.positions(topic: configuration.topic)
-                    storePositions = [:]
-                    for tp in assignment { if let next = stored[tp.partition] { storePositions[tp] = next } }
-                    logger.info("assigned partitions", metadata: [
-                        "partitions": "\(assignment.map(\.description).joined(separator: ","))",
-                        "store_positions": "\(storePositions.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ","))",
-                    ])
+                    for tp in inBatch.subtracting(loaded) {
+                        storePositions[tp] = stored[tp.partition]
+                        loaded.insert(tp)
+                    }
                 }
                 if records.isEmpty {
                     if configuration.drainWhenSourceFinishes, sourceFinished.isSet, try await caughtUp(consumer) { break }
