@@ -90,14 +90,12 @@ let package = Package(
         .target(
             name: "FreshetKafka",
             dependencies: [
-                "FreshetLog", "CZstd",
+                "FreshetLog",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
-        // Debian's libzstd (zstd-compressed Kafka batches); scripts/test installs libzstd-dev.
-        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Codec benchmark: `swift run -c release RecordsBench`.
         .executableTarget(name: "RecordsBench", dependencies: ["FreshetKafka"], path: "Benchmarks/RecordsBench"),
         // Shared test helpers: fixtures, local servers.
@@ -182,7 +180,6 @@ let package = Package(
     ]
 )
 
-// System-library targets (CZstd) take no settings.
-for target in package.targets where target.type != .system {
+for target in package.targets {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }
