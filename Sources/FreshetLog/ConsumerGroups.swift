@@ -348,27 +348,37 @@ final class EmbeddedConsumer: BrokerConsumer {
             let (order, start) = state.withLock { s in (s.order, s.cursor) }
             var records: [ConsumerRecord] = []
             var bytes = 0
-            for k in 0..<order.count {
-                let tp = order[(start + k) % order.count]
-                guard records.count < maxRecords, records.isEmpty || bytes < maxBytes else { break }
-                guard let position = state.withLock({ $0.positions[tp] }) else { continue }
-                let p = try partitionLog(tp)
-                var result: FetchResult
-                do {
-                    result = try p.read(
-                        from: position, maxRecords: maxRecords - records.count,
-                        maxBytes: records.isEmpty ? maxBytes : maxBytes - bytes)
-                } catch let e as LogError where e.code == .offsetOutOfRange {
-                    let newPosition = try reset(tp, p, reason: "position \(position) is out of range (\(e.message))")
-                    state.withLock { $0.positions[tp] = newPosition }
-                    result = try p.read(
-                        from: newPosition, maxRecords: maxRecords - records.count,
-                        maxBytes: records.isEmpty ? maxBytes : maxBytes - bytes)
+            // Fair share first: each partition may fill only its part of the budget, so a
+            // backlog on one partition cannot starve the others within a poll; a second pass
+            // hands what is left to whichever partitions still have records.
+            let share = order.isEmpty ? maxRecords : max(1, (maxRecords + order.count - 1) / order.count)
+            let byteShare = order.isEmpty ? maxBytes : max(1, (maxBytes + order.count - 1) / order.count)
+            for pass in 0..<2 {
+                for k in 0..<order.count {
+                    let tp = order[(start + k) % order.count]
+                    guard records.count < maxRecords, records.isEmpty || bytes < maxBytes else { break }
+                    guard let position = state.withLock({ $0.positions[tp] }) else { continue }
+                    var recordLimit = maxRecords - records.count
+                    var byteLimit = records.isEmpty ? maxBytes : maxBytes - bytes
+                    if pass == 0 {
+                        recordLimit = min(recordLimit, share)
+                        byteLimit = min(byteLimit, byteShare)
+                    }
+                    let p = try partitionLog(tp)
+                    var result: FetchResult
+                    do {
+                        result = try p.read(from: position, maxRecords: recordLimit, maxBytes: byteLimit)
+                    } catch let e as LogError where e.code == .offsetOutOfRange {
+                        let newPosition = try reset(tp, p, reason: "position \(position) is out of range (\(e.message))")
+                        state.withLock { $0.positions[tp] = newPosition }
+                        result = try p.read(from: newPosition, maxRecords: recordLimit, maxBytes: byteLimit)
+                    }
+                    for r in result.records { bytes += r.value.count + (r.key?.count ?? 0) }
+                    records.append(contentsOf: result.records)
+                    let next = result.nextOffset
+                    state.withLock { $0.positions[tp] = next }
                 }
-                for r in result.records { bytes += r.value.count + (r.key?.count ?? 0) }
-                records.append(contentsOf: result.records)
-                let next = result.nextOffset
-                state.withLock { $0.positions[tp] = next }
+                if order.count <= 1 { break }
             }
             state.withLock { s in s.cursor = s.order.isEmpty ? 0 : (s.cursor + 1) % s.order.count }
             if !records.isEmpty || ContinuousClock.now >= deadline { return records }

@@ -5,6 +5,38 @@ import Testing
 @testable import FreshetLog
 
 @Suite struct ConsumerGroupTests {
+    @Test func oneConsumerPollSharesItsBudgetAcrossPartitionsWithABacklog() async throws {
+        try await withTempDirectory { dir in
+            try await EmbeddedBroker.withBroker(makeConfig(dir)) { broker in
+                try await broker.createTopic("t", config: TopicConfig(partitions: 3))
+                for p in Int32(0)..<3 {
+                    _ = try await broker.produce(topic: "t", records: (0..<1000).map { record("p\(p)-\($0)", partition: p) })
+                }
+                let c = try await broker.makeConsumer(ConsumerConfig(groupID: "g", topics: ["t"]))
+                var perPartition: [Int32: Int] = [:]
+                for r in try await c.poll(maxRecords: 300, maxBytes: nil, maxWait: nil) { perPartition[r.partition, default: 0] += 1 }
+                // A backlog of 1,000 on every partition: each gets its third of the poll, not
+                // 300 from one partition while the others wait.
+                #expect(perPartition == [0: 100, 1: 100, 2: 100])
+                // A partition without backlog leaves its share to the others (second pass).
+                var second: [Int32: Int] = [:]
+                for r in try await c.poll(maxRecords: 2000, maxBytes: nil, maxWait: nil) { second[r.partition, default: 0] += 1 }
+                #expect(second.values.reduce(0, +) == 2000)
+                #expect(second.count == 3 && second.values.allSatisfy { $0 >= 600 })
+                try await c.close()
+                // Shares a partition cannot use go to the others (second pass).
+                try await broker.createTopic("u", config: TopicConfig(partitions: 3))
+                _ = try await broker.produce(topic: "u", records: (0..<1000).map { record("big-\($0)", partition: 0) })
+                for p in Int32(1)..<3 { _ = try await broker.produce(topic: "u", records: (0..<10).map { record("small-\($0)", partition: p) }) }
+                let d = try await broker.makeConsumer(ConsumerConfig(groupID: "g2", topics: ["u"]))
+                var third: [Int32: Int] = [:]
+                for r in try await d.poll(maxRecords: 300, maxBytes: nil, maxWait: nil) { third[r.partition, default: 0] += 1 }
+                #expect(third == [0: 280, 1: 10, 2: 10])
+                try await d.close()
+            }
+        }
+    }
+
     @Test func twoConsumersSplitPartitionsAndHandOverWithoutLossOrDuplicates() async throws {
         try await withTempDirectory { dir in
             try await EmbeddedBroker.withBroker(makeConfig(dir)) { broker in
