@@ -6,48 +6,85 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
+/// Which stages of the pipeline a process runs.
+public enum PipelineRole: String, Sendable, CaseIterable {
+    /// Source, log and processor in one process (`freshet up`).
+    case all
+    /// The source only, producing to the broker (`freshet ingest`): bounded runs end when the
+    /// source has produced everything.
+    case ingest
+    /// The processor only, as a member of the consumer group (`freshet process`): runs until
+    /// SIGINT/SIGTERM; several processes split the partitions.
+    case process
+}
+
 /// The whole pipeline of one process, assembled from a `PipelineConfiguration`:
-/// source → embedded log → processor → SQLite store. `freshet up` and `freshet bench e2e`
-/// run it; `run()` returns when a bounded run has drained, or after a graceful shutdown.
+/// source → log (embedded, or a Kafka cluster) → processor → SQLite store. `freshet up`,
+/// `freshet ingest`, `freshet process` and `freshet bench e2e` run it; `run()` returns when a
+/// bounded run has drained, or after a graceful shutdown.
 public final class Pipeline: Sendable {
     public let configuration: PipelineConfiguration
-    public let broker: EmbeddedBroker
-    public let store: any Sink
+    public let role: PipelineRole
+    public let broker: any Broker
+    /// The store; `nil` for the ingest role, which has none.
+    public let sink: (any Sink)?
     public let metrics: PipelineMetrics
     public let seed: String?
-    let processor: StreamProcessor
-    let ingest: IngestService
-    let backpressure: Backpressure
+    let processor: StreamProcessor?
+    let ingest: IngestService?
+    let backpressure: Backpressure?
     let extraServices: [any Service]
     let logger: Logger
 
+    /// The store of a pipeline that has one (every role but ingest).
+    public var store: any Sink {
+        guard let sink else { preconditionFailure("the ingest role has no store") }
+        return sink
+    }
+
     /// Opens the log and the store and builds the services. Call `run()` next, or `close()`.
     /// `sink` replaces the configured store (benchmarks use a discarding one to measure the
-    /// rest of the pipeline).
+    /// rest of the pipeline). `broker` replaces the embedded log (the CLI passes a Kafka
+    /// client for `broker.url: kafka://…`); the pipeline closes it either way.
     public static func open(
-        _ configuration: PipelineConfiguration, metrics: PipelineMetrics = .init(), extraServices: [any Service] = [],
+        _ configuration: PipelineConfiguration, role: PipelineRole = .all, broker external: (any Broker)? = nil,
+        metrics: PipelineMetrics = .init(), extraServices: [any Service] = [],
         sink: (any Sink)? = nil, logger: Logger = Logger(label: "freshet.pipeline")
     ) async throws -> Pipeline {
-        var brokerConfig = EmbeddedBrokerConfig(dataDirectory: configuration.dataDir, durability: Self.durability(configuration.log))
-        brokerConfig.defaultTopicConfig.partitions = Int32(configuration.log.partitions)
-        var logLogger = Logger(label: "freshet.log")
-        logLogger.logLevel = max(.notice, logger.logLevel)
-        brokerConfig.logger = logLogger
-        let broker: EmbeddedBroker
-        do {
-            broker = try EmbeddedBroker(brokerConfig)
-        } catch let error as LogError where error.code == .dataDirLocked {
-            throw PipelineError("another freshet process is running on \(configuration.dataDir); stop it or use another --data-dir")
+        let broker: any Broker
+        if let external {
+            broker = external
+        } else {
+            guard role == .all else {
+                try? await sink?.close()
+                throw PipelineError(
+                    "freshet \(role.rawValue) runs one stage of a pipeline whose stages share a Kafka cluster; "
+                        + "set --broker kafka://host:port (the embedded log belongs to one process: use freshet up)")
+            }
+            var brokerConfig = EmbeddedBrokerConfig(dataDirectory: configuration.dataDir, durability: Self.durability(configuration.log))
+            brokerConfig.defaultTopicConfig.partitions = Int32(configuration.log.partitions)
+            var logLogger = Logger(label: "freshet.log")
+            logLogger.logLevel = max(.notice, logger.logLevel)
+            brokerConfig.logger = logLogger
+            do {
+                broker = try EmbeddedBroker(brokerConfig)
+            } catch let error as LogError where error.code == .dataDirLocked {
+                throw PipelineError("another freshet process is running on \(configuration.dataDir); stop it or use another --data-dir")
+            }
         }
-        let store: any Sink
+        var store: (any Sink)?
         do {
             let existing = Set(try await broker.listTopics())
             for topic in ["users_created", "users_created.dlq"] where !existing.contains(topic) {
-                try await broker.createTopic(topic, config: TopicConfig(partitions: Int32(configuration.log.partitions)))
+                do {
+                    try await broker.createTopic(topic, config: TopicConfig(partitions: Int32(configuration.log.partitions)))
+                } catch let error as LogError where error.code == .topicAlreadyExists {
+                    // Another process of the pipeline created it meanwhile.
+                }
             }
             if let sink {
                 store = sink
-            } else {
+            } else if role != .ingest {
                 store = try await SQLiteStore.open(.init(
                     path: configuration.storePath, synchronous: configuration.store.synchronous == "normal" ? .normal : .full))
             }
@@ -56,19 +93,25 @@ public final class Pipeline: Sendable {
             throw error
         }
         do {
-            try await store.prepare()
+            try await store?.prepare()
         } catch {
-            try? await store.close()
+            try? await store?.close()
             try? await broker.close()
             throw error
         }
-        return Pipeline(configuration: configuration, broker: broker, store: store, metrics: metrics, extraServices: extraServices, logger: logger)
+        return Pipeline(
+            configuration: configuration, role: role, broker: broker, store: store, metrics: metrics, extraServices: extraServices,
+            logger: logger)
     }
 
-    init(configuration: PipelineConfiguration, broker: EmbeddedBroker, store: any Sink, metrics: PipelineMetrics, extraServices: [any Service], logger: Logger) {
+    init(
+        configuration: PipelineConfiguration, role: PipelineRole, broker: any Broker, store: (any Sink)?, metrics: PipelineMetrics,
+        extraServices: [any Service], logger: Logger
+    ) {
         self.configuration = configuration
+        self.role = role
         self.broker = broker
-        self.store = store
+        self.sink = store
         self.metrics = metrics
         self.extraServices = extraServices
         self.logger = logger
@@ -90,7 +133,10 @@ public final class Pipeline: Sendable {
                 url: source.url, batchSize: source.batchSize ?? 500, requestsPerSecond: source.requestsPerSecond,
                 stop: stop, requestTimeout: source.timeout, seed: source.seed, nationalities: nats), logger: sourceLogger)
         }
-        backpressure = Backpressure(maxUnprocessed: configuration.processor.maxUnprocessed)
+        // Backpressure couples source and processor of one process; across processes the
+        // broker buffers, and the processor's lag shows in `freshet groups describe`.
+        let backpressure = role == .all ? Backpressure(maxUnprocessed: configuration.processor.maxUnprocessed) : nil
+        self.backpressure = backpressure
         let finished = SourceFinishedFlag()
         var processorConfig = StreamProcessor.Configuration()
         processorConfig.group = configuration.processor.group
@@ -99,24 +145,36 @@ public final class Pipeline: Sendable {
         processorConfig.window = configuration.processor.window
         processorConfig.allowedLateness = configuration.processor.allowedLateness
         processorConfig.schema = UserSchema(maxFieldBytes: configuration.processor.maxFieldBytes)
-        processorConfig.drainWhenSourceFinishes = configuration.isBounded
+        processorConfig.drainWhenSourceFinishes = role == .all && configuration.isBounded
         var processorLogger = Logger(label: "freshet.processor")
         processorLogger.logLevel = logger.logLevel
         var ingestLogger = Logger(label: "freshet.ingest")
         ingestLogger.logLevel = logger.logLevel
-        processor = StreamProcessor(
-            broker: broker, sink: store, configuration: processorConfig, metrics: metrics, backpressure: backpressure,
-            sourceFinished: finished, logger: processorLogger)
-        ingest = IngestService(source: people, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, logger: ingestLogger)
+        if role != .ingest, let store {
+            processor = StreamProcessor(
+                broker: broker, sink: store, configuration: processorConfig, metrics: metrics, backpressure: backpressure,
+                sourceFinished: finished, logger: processorLogger)
+        } else {
+            processor = nil
+        }
+        ingest = role == .process
+            ? nil
+            : IngestService(source: people, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, logger: ingestLogger)
     }
 
     /// Runs until a bounded run has drained, or SIGINT/SIGTERM (when `handleSignals`) or
     /// cancellation; then closes the store and the log.
     public func run(handleSignals: Bool = true) async throws {
-        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
-            .init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup),
-            .init(service: ingest, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup),
-        ]
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let processor {
+            services.append(.init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
+        if let ingest {
+            // Alone (freshet ingest), a source that has produced everything ends the run.
+            services.append(.init(
+                service: ingest, successTerminationBehavior: processor == nil ? .gracefullyShutdownGroup : .ignore,
+                failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         // A companion that fails (e.g. the web UI cannot bind its port) stops the pipeline with
         // its error rather than leaving it running without it.
         for service in extraServices {
@@ -133,8 +191,8 @@ public final class Pipeline: Sendable {
         } catch {
             failure = error
         }
-        backpressure.close()
-        try? await store.close()
+        backpressure?.close()
+        try? await sink?.close()
         try? await broker.close()
         if let failure { throw failure }
     }

@@ -30,8 +30,18 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var timeout: Duration = .seconds(10)
     }
 
+    public struct Broker: Sendable, Equatable {
+        /// `embedded` (the default: Freshet's own log in `<data_dir>/topics`) or a Kafka
+        /// cluster, `kafka://[user:password@]host:port[,host:port…][?option=value…]`
+        /// (docs/kafka.md lists the options).
+        public var url = "embedded"
+
+        /// Whether the pipeline talks to a Kafka cluster.
+        public var isKafka: Bool { url.hasPrefix("kafka://") }
+    }
+
     public struct Log: Sendable, Equatable {
-        /// Partitions of `users_created`. Defaults to 3.
+        /// Partitions of `users_created` (created on the broker when missing). Defaults to 3.
         public var partitions: Int = 3
         /// `group-commit` (default), `fsync` or `none`.
         public var durability = "group-commit"
@@ -78,6 +88,7 @@ public struct PipelineConfiguration: Sendable, Equatable {
     }
 
     public var source = Source()
+    public var broker = Broker()
     public var log = Log()
     public var processor = Processor()
     public var store = Store()
@@ -166,6 +177,12 @@ extension PipelineConfiguration {
         Key(name: "source.count", help: "stop after this many people, then drain and exit", get: { $0.source.count.map(String.init) }, set: { c, v throws(ConfigurationError) in c.source.count = try int("source.count", v, min: 1) }),
         Key(name: "source.duration", help: "stop after this long, then drain and exit", get: { $0.source.duration.map(DurationText.format) }, set: { c, v throws(ConfigurationError) in c.source.duration = try duration("source.duration", v) }),
         Key(name: "source.timeout", help: "URL source: per-request timeout", get: { DurationText.format($0.source.timeout) }, set: { c, v throws(ConfigurationError) in c.source.timeout = try duration("source.timeout", v) }),
+        Key(name: "broker.url", help: "embedded, or kafka://host:port[,host:port]", get: { $0.broker.url }, set: { c, v throws(ConfigurationError) in
+            guard v == "embedded" || v.hasPrefix("kafka://") else {
+                throw fail("broker.url", "expected 'embedded' or 'kafka://host:port'; got '\(redact(v))'")
+            }
+            c.broker.url = v
+        }, secret: true),
         Key(name: "log.partitions", help: "partitions of users_created", get: { String($0.log.partitions) }, set: { c, v throws(ConfigurationError) in c.log.partitions = try int("log.partitions", v, min: 1) }),
         Key(name: "log.durability", help: "group-commit, fsync or none", get: { $0.log.durability }, set: { c, v throws(ConfigurationError) in c.log.durability = try oneOf("log.durability", v, ["group-commit", "fsync", "none"]) }),
         Key(name: "log.commit_interval", help: "group-commit interval", get: { DurationText.format($0.log.commitInterval) }, set: { c, v throws(ConfigurationError) in c.log.commitInterval = try duration("log.commit_interval", v) }),

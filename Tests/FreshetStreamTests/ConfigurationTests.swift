@@ -70,7 +70,7 @@ struct ConfigurationTests {
 
     @Test func everySectionIsPrintedOnce() {
         let sections = PipelineConfiguration().yaml().split(separator: "\n").filter { !$0.hasPrefix(" ") && $0.hasSuffix(":") }
-        #expect(sections == ["source:", "log:", "processor:", "store:", "web:"])
+        #expect(sections == ["source:", "broker:", "log:", "processor:", "store:", "web:"])
     }
 
     @Test func webSecretsAreRedacted() throws {
