@@ -83,11 +83,18 @@ import Testing
         #expect(error?.code == .connectFailed)
     }
 
-    @Test func tlsIsNotSupportedYet() async throws {
-        let error = await #expect(throws: KafkaConnectionError.self) {
-            _ = try await KafkaConnection.connect(host: "127.0.0.1", port: 1, configuration: .init(useTLS: true))
+    /// TLS to Tansu's plaintext listener: the handshake fails and says so (Tansu 0.6 cannot
+    /// serve TLS: its `--cert` and `--key` options exclude each other).
+    @Test func tlsToTansuPlaintextListenerFailsClearly() async throws {
+        try await TansuBroker.with { broker in
+            let error = await #expect(throws: KafkaConnectionError.self) {
+                _ = try await KafkaConnection.connect(
+                    host: "127.0.0.1", port: broker.port,
+                    configuration: .init(connectTimeout: .seconds(2), tls: .init(verification: .none)))
+            }
+            #expect(error?.code == .tlsFailed)
+            #expect(error?.message.contains("TLS") == true)
         }
-        #expect(error?.code == .notSupported)
     }
 
     /// CreateTopics, Produce (acks=-1) 100 keyed records with headers to each of 3 partitions,

@@ -60,7 +60,9 @@ final class TansuBroker: @unchecked Sendable {
     }
 
     /// Starts Tansu and waits until it accepts TCP connections (at most 15 s).
-    static func start() throws -> TansuBroker {
+    ///
+    /// - Parameter arguments: added to `tansu broker …`, e.g. `--authentication`.
+    static func start(arguments: [String] = []) throws -> TansuBroker {
         let binary = try binary()
         var lastError = "no attempt"
         for _ in 0..<3 {
@@ -75,7 +77,7 @@ final class TansuBroker: @unchecked Sendable {
                 "--listener-url", "tcp://127.0.0.1:\(port)",
                 "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
                 "--storage-engine", "memory://tansu/",
-            ]
+            ] + arguments
             process.standardOutput = log
             process.standardError = log
             try process.run()
@@ -105,8 +107,8 @@ final class TansuBroker: @unchecked Sendable {
     }
 
     /// Runs `body` with a fresh broker, stopping it afterwards.
-    static func with<T>(_ body: (TansuBroker) async throws -> T) async throws -> T {
-        let broker = try start()
+    static func with<T>(arguments: [String] = [], _ body: (TansuBroker) async throws -> T) async throws -> T {
+        let broker = try start(arguments: arguments)
         defer { broker.stop() }
         return try await body(broker)
     }

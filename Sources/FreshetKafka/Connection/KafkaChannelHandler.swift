@@ -1,4 +1,5 @@
 import NIOCore
+import NIOTLS
 
 /// Drives a `KafkaConnectionStateMachine` from a channel: feeds it frames and events and
 /// performs the actions it returns. Sits after `KafkaFrameByteToMessageDecoder`.
@@ -17,13 +18,18 @@ final class KafkaChannelHandler: ChannelInboundHandler {
     private var timeouts: [KafkaConnectionStateMachine.RequestID: Scheduled<Void>] = [:]
     private var connectTimeout: Scheduled<Void>?
     private var readyCompleted = false
+    /// Set when a `NIOSSLClientHandler` sits before this handler: its handshake errors are
+    /// reported as `.tlsFailed` with what to check.
+    private let tls: (configuration: KafkaTLSConfiguration, host: String)?
+    private var tlsHandshakeCompleted = false
     /// Succeeds with the negotiated versions once ApiVersions completes.
     let readyPromise: EventLoopPromise<ApiVersionsResponse>
 
     init(
         configuration: KafkaConnectionStateMachine.Configuration, requestTimeout: TimeAmount, connectTimeout: TimeAmount,
-        readyPromise: EventLoopPromise<ApiVersionsResponse>
+        readyPromise: EventLoopPromise<ApiVersionsResponse>, tls: (configuration: KafkaTLSConfiguration, host: String)? = nil
     ) {
+        self.tls = tls
         self.machine = KafkaConnectionStateMachine(configuration: configuration)
         self.requestTimeout = requestTimeout
         self.connectTimeoutAmount = connectTimeout
@@ -36,13 +42,33 @@ final class KafkaChannelHandler: ChannelInboundHandler {
         self.context = context
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         connectTimeout = context.eventLoop.scheduleTask(in: connectTimeoutAmount) {
-            bound.value.perform(bound.value.machine.connectTimedOut())
+            bound.value.connectTimedOut()
         }
         if context.channel.isActive { perform(machine.channelActive()) }
     }
 
+    private func connectTimedOut() {
+        // A TLS client facing a plaintext listener typically hears nothing back: say so.
+        if let tls, !tlsHandshakeCompleted, !machine.isClosed {
+            perform(machine.errorCaught(KafkaConnectionError(
+                code: .tlsFailed,
+                message: "the TLS handshake did not complete within the connect timeout (\(connectTimeoutAmount)); is this a TLS listener, and does '\(tls.configuration.expectedServerName(host: tls.host))' resolve to it?",
+                broker: machine.configuration.brokerDescription)))
+            return
+        }
+        perform(machine.connectTimedOut())
+    }
+
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        // The pipeline is gone (the channel closed): the connect must not wait forever.
+        if !readyCompleted {
+            readyCompleted = true
+            connectTimeout?.cancel()
+            readyPromise.fail(KafkaConnectionError(
+                code: .connectionClosed, message: "the connection closed before ApiVersions completed",
+                broker: machine.configuration.brokerDescription))
+        }
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -60,7 +86,19 @@ final class KafkaChannelHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if let tls, !tlsHandshakeCompleted,
+            let tlsError = tls.configuration.handshakeError(
+                error, host: tls.host, broker: machine.configuration.brokerDescription ?? tls.host)
+        {
+            perform(machine.errorCaught(tlsError))
+            return
+        }
         perform(machine.errorCaught(error))
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if case TLSUserEvent.handshakeCompleted = event { tlsHandshakeCompleted = true }
+        context.fireUserInboundEventTriggered(event)
     }
 
     /// Sends `request`; `promise` completes with the raw response frame.

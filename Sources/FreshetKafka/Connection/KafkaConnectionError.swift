@@ -12,6 +12,10 @@ public struct KafkaConnectionError: Error, Sendable, Hashable, CustomStringConve
             case versionNegotiationFailed
             case noCommonVersion
             case notSupported
+            case tlsFailed
+            case authenticationFailed
+            case unsupportedSASLMechanism
+            case invalidConfiguration
         }
 
         let base: Base
@@ -32,8 +36,20 @@ public struct KafkaConnectionError: Error, Sendable, Hashable, CustomStringConve
         public static let versionNegotiationFailed = Code(base: .versionNegotiationFailed)
         /// The broker supports no version of the API that Freshet implements.
         public static let noCommonVersion = Code(base: .noCommonVersion)
-        /// A configured feature (TLS, SASL) is not implemented yet.
+        /// The broker lacks a feature the configuration needs (e.g. SaslAuthenticate, which
+        /// brokers before Kafka 1.0 do not have).
         public static let notSupported = Code(base: .notSupported)
+        /// The TLS handshake failed: an untrusted certificate, a certificate that does not
+        /// name the server, a broker that does not speak TLS on that port, …
+        public static let tlsFailed = Code(base: .tlsFailed)
+        /// The broker rejected the SASL credentials, or the SASL exchange failed (e.g. the
+        /// broker could not prove it knows the SCRAM credential).
+        public static let authenticationFailed = Code(base: .authenticationFailed)
+        /// The broker does not enable the configured SASL mechanism; the message names the
+        /// ones it offers.
+        public static let unsupportedSASLMechanism = Code(base: .unsupportedSASLMechanism)
+        /// The configuration cannot be used (e.g. an unreadable CA file).
+        public static let invalidConfiguration = Code(base: .invalidConfiguration)
 
         public var description: String { base.rawValue }
     }

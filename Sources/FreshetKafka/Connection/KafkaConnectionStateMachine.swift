@@ -230,9 +230,14 @@ public struct KafkaConnectionStateMachine: Sendable {
         closeAll(.init(code: .connectionClosed, message: "connection closed by the client", broker: broker), close: true)
     }
 
-    /// The channel raised an error.
+    /// The channel raised an error. A `KafkaConnectionError` (e.g. a TLS failure the
+    /// handler has explained) is the reason as is.
     public mutating func errorCaught(_ error: any Error) -> Action {
         if case .closed = state { return .none }
+        if var error = error as? KafkaConnectionError {
+            error.broker = error.broker ?? broker
+            return closeAll(error)
+        }
         let code: KafkaConnectionError.Code = error is KafkaProtocolError ? .protocolError : .connectionClosed
         return closeAll(.init(code: code, message: "connection error: \(error)", broker: broker))
     }

@@ -1,0 +1,359 @@
+import Crypto
+import Foundation
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+import _CryptoExtras
+
+@testable import FreshetKafka
+
+/// The server side of SCRAM (RFC 5802) for tests, written apart from `SCRAMClient`: PBKDF2
+/// comes from `_CryptoExtras`, and the proof is checked the way a server does (recover the
+/// client key from the proof, hash it, compare with the stored key).
+struct TestSCRAMServer: Sendable {
+    struct Rejected: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let algorithm: SCRAMClient.Algorithm
+    let username: String
+    let salt: [UInt8]
+    let iterations: Int
+    let nonceSuffix: String
+    let storedKey: [UInt8]
+    let serverKey: [UInt8]
+    private(set) var clientFirstBare = ""
+    private(set) var serverFirst = ""
+    private(set) var nonce = ""
+
+    init(
+        algorithm: SCRAMClient.Algorithm, username: String, password: String,
+        salt: [UInt8] = Array("freshet-test-salt".utf8), iterations: Int = 4096, nonceSuffix: String = "srv-3rHf9zQ"
+    ) throws {
+        self.algorithm = algorithm
+        self.username = username
+        self.salt = salt
+        self.iterations = iterations
+        self.nonceSuffix = nonceSuffix
+        let (hash, length): (KDF.Insecure.PBKDF2.HashFunction, Int) = algorithm == .sha256 ? (.sha256, 32) : (.sha512, 64)
+        let salted = try KDF.Insecure.PBKDF2.deriveKey(
+            from: Array(password.utf8), salt: salt, using: hash, outputByteCount: length, unsafeUncheckedRounds: iterations
+        ).withUnsafeBytes { Array($0) }
+        let clientKey = Self.hmac(algorithm, key: salted, Array("Client Key".utf8))
+        storedKey = algorithm == .sha256 ? Array(SHA256.hash(data: clientKey)) : Array(SHA512.hash(data: clientKey))
+        serverKey = Self.hmac(algorithm, key: salted, Array("Server Key".utf8))
+    }
+
+    static func hmac(_ algorithm: SCRAMClient.Algorithm, key: [UInt8], _ message: [UInt8]) -> [UInt8] {
+        let key = SymmetricKey(data: key)
+        return algorithm == .sha256
+            ? Array(HMAC<SHA256>.authenticationCode(for: message, using: key))
+            : Array(HMAC<SHA512>.authenticationCode(for: message, using: key))
+    }
+
+    /// Answers `n,,n=<user>,r=<nonce>` with `r=<nonce+suffix>,s=<salt>,i=<iterations>`.
+    mutating func receiveClientFirst(_ message: String) throws -> String {
+        guard message.hasPrefix("n,,") else { throw Rejected(description: "GS2 header is not n,,") }
+        clientFirstBare = String(message.dropFirst(3))
+        let fields = Self.fields(clientFirstBare)
+        let user = fields["n"]?.replacing("=2C", with: ",").replacing("=3D", with: "=")
+        guard user == username else { throw Rejected(description: "unknown user") }
+        guard let clientNonce = fields["r"], !clientNonce.isEmpty else { throw Rejected(description: "no nonce") }
+        nonce = clientNonce + nonceSuffix
+        serverFirst = "r=\(nonce),s=\(Data(salt).base64EncodedString()),i=\(iterations)"
+        return serverFirst
+    }
+
+    /// Checks `c=biws,r=…,p=…`; returns `v=<server signature>`, or throws on a bad proof.
+    func receiveClientFinal(_ message: String) throws -> String {
+        guard let proofRange = message.range(of: ",p=") else { throw Rejected(description: "no proof") }
+        let withoutProof = String(message[..<proofRange.lowerBound])
+        let fields = Self.fields(withoutProof)
+        guard fields["c"] == "biws", fields["r"] == nonce else { throw Rejected(description: "bad channel binding or nonce") }
+        guard let proof = Data(base64Encoded: String(message[proofRange.upperBound...])) else {
+            throw Rejected(description: "proof is not base64")
+        }
+        let authMessage = Array("\(clientFirstBare),\(serverFirst),\(withoutProof)".utf8)
+        let clientSignature = Self.hmac(algorithm, key: storedKey, authMessage)
+        let clientKey = zip(proof, clientSignature).map { $0 ^ $1 }
+        let hashed = algorithm == .sha256 ? Array(SHA256.hash(data: clientKey)) : Array(SHA512.hash(data: clientKey))
+        guard proof.count == storedKey.count, hashed == storedKey else { throw Rejected(description: "invalid-proof") }
+        return "v=" + Data(Self.hmac(algorithm, key: serverKey, authMessage)).base64EncodedString()
+    }
+
+    private static func fields(_ message: String) -> [Character: String] {
+        var result: [Character: String] = [:]
+        for part in message.split(separator: ",") where part.count >= 2 {
+            result[part.first!] = String(part.dropFirst(2))
+        }
+        return result
+    }
+}
+
+/// A Kafka "broker" in the test process, on NIO and the module's own codec: answers
+/// ApiVersions, SaslHandshake, SaslAuthenticate (PLAIN and SCRAM with one fixed
+/// credential) and Metadata, optionally behind TLS. Like Kafka, it closes a connection
+/// that sends anything but those before authenticating, and one whose authentication
+/// failed, right after the error response.
+final class TestKafkaBroker: Sendable {
+    struct Options: Sendable {
+        /// Mechanisms enabled, in the order SaslHandshake lists them. Empty: no SASL.
+        var mechanisms: [String] = ["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+        var username = "alice"
+        var password = "correct horse battery staple"
+        var scramIterations = 4096
+        /// Served behind `NIOSSLServerHandler` when set.
+        var tls: NIOSSLContext? = nil
+        /// SaslHandshake versions listed in ApiVersions.
+        var saslHandshakeVersions: ClosedRange<Int16> = 0...1
+    }
+
+    let options: Options
+    private let channel: any Channel
+    private let log = Mutex<[String]>([])
+    var port: Int { channel.localAddress?.port ?? 0 }
+
+    /// Requests received, in order, as "SaslHandshake v1 PLAIN" etc.
+    var requests: [String] { log.withLock { $0 } }
+
+    private init(options: Options, channel: any Channel) {
+        self.options = options
+        self.channel = channel
+    }
+
+    static func with<T>(_ options: Options = .init(), _ body: (TestKafkaBroker) async throws -> T) async throws -> T {
+        let broker = try await start(options)
+        do {
+            let result = try await body(broker)
+            try? await broker.channel.close()
+            return result
+        } catch {
+            try? await broker.channel.close()
+            throw error
+        }
+    }
+
+    static func start(_ options: Options) async throws -> TestKafkaBroker {
+        let box = Mutex<TestKafkaBroker?>(nil)
+        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture {
+                    guard let broker = box.withLock({ $0 }) else { throw TestSCRAMServer.Rejected(description: "not started") }
+                    let sync = child.pipeline.syncOperations
+                    if let tls = options.tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+                    try sync.addHandler(ByteToMessageHandler(KafkaFrameByteToMessageDecoder(maximumFrameSize: 1 << 20)))
+                    try sync.addHandler(TestBrokerHandler(broker: broker))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let broker = TestKafkaBroker(options: options, channel: channel)
+        box.withLock { $0 = broker }
+        return broker
+    }
+
+    func record(_ entry: String) { log.withLock { $0.append(entry) } }
+}
+
+private final class TestBrokerHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let broker: TestKafkaBroker
+    private var mechanism: String?
+    private var scram: TestSCRAMServer?
+    private var scramRound = 0
+    private var authenticated: Bool
+
+    init(broker: TestKafkaBroker) {
+        self.broker = broker
+        self.authenticated = broker.options.mechanisms.isEmpty
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        do {
+            try handle(frame, context: context)
+        } catch {
+            broker.record("error: \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        broker.record("error: \(error)")
+        context.close(promise: nil)
+    }
+
+    private func handle(_ frame: ByteBuffer, context: ChannelHandlerContext) throws {
+        var peek = frame
+        let header = try KafkaRequestHeader.decode(from: &peek)
+        let version = header.apiVersion
+        let id = header.correlationID
+        switch header.apiKey {
+        case .apiVersions:
+            broker.record("ApiVersions v\(version)")
+            var response = ApiVersionsResponse()
+            response.apiKeys = ApiKey.implementedRequests.map { type in
+                let range = type.apiKey == .saslHandshake ? broker.options.saslHandshakeVersions : type.supportedVersions
+                return .init(apiKey: type.apiKey, minVersion: range.lowerBound, maxVersion: range.upperBound)
+            }
+            try reply(response, to: ApiVersionsRequest.self, version: version, id: id, context)
+        case .saslHandshake:
+            let request = try KafkaWire.decodeRequest(frame, as: SaslHandshakeRequest.self).body
+            broker.record("SaslHandshake v\(version) \(request.mechanism)")
+            var response = SaslHandshakeResponse()
+            response.mechanisms = broker.options.mechanisms
+            if broker.options.mechanisms.contains(request.mechanism) {
+                mechanism = request.mechanism
+            } else {
+                response.errorCode = .unsupportedSaslMechanism
+            }
+            try reply(response, to: SaslHandshakeRequest.self, version: version, id: id, context)
+            if mechanism == nil { context.close(promise: nil) }
+        case .saslAuthenticate:
+            let request = try KafkaWire.decodeRequest(frame, as: SaslAuthenticateRequest.self).body
+            broker.record("SaslAuthenticate v\(version)")
+            var response = SaslAuthenticateResponse()
+            do {
+                response.authBytes = ByteBuffer(string: try authenticate(request.authBytes))
+            } catch {
+                response.errorCode = .saslAuthenticationFailed
+                response.errorMessage = "Authentication failed during authentication due to invalid credentials with SASL mechanism \(mechanism ?? "?")"
+            }
+            try reply(response, to: SaslAuthenticateRequest.self, version: version, id: id, context)
+            if response.errorCode != .noError { context.close(promise: nil) }
+        case .metadata:
+            broker.record("Metadata v\(version)")
+            guard authenticated else {
+                broker.record("closed: Metadata before authentication")
+                context.close(promise: nil)
+                return
+            }
+            var response = MetadataResponse()
+            response.brokers = [.init(nodeID: 1, host: "127.0.0.1", port: Int32(broker.port))]
+            response.clusterID = "freshet-test-cluster"
+            try reply(response, to: MetadataRequest.self, version: version, id: id, context)
+        default:
+            broker.record("closed: unexpected \(header.apiKey)")
+            context.close(promise: nil)
+        }
+    }
+
+    /// The server's answer to one SaslAuthenticate; throws when the credential is wrong.
+    private func authenticate(_ bytes: ByteBuffer) throws -> String {
+        let options = broker.options
+        switch mechanism {
+        case "PLAIN":
+            guard Array(bytes.readableBytesView) == [0] + Array(options.username.utf8) + [0] + Array(options.password.utf8) else {
+                throw TestSCRAMServer.Rejected(description: "bad PLAIN credential")
+            }
+            authenticated = true
+            return ""
+        case "SCRAM-SHA-256", "SCRAM-SHA-512":
+            scramRound += 1
+            if scramRound == 1 {
+                var server = try TestSCRAMServer(
+                    algorithm: mechanism == "SCRAM-SHA-256" ? .sha256 : .sha512, username: options.username,
+                    password: options.password, iterations: options.scramIterations)
+                let answer = try server.receiveClientFirst(String(buffer: bytes))
+                scram = server
+                return answer
+            }
+            guard scramRound == 2, let scram else { throw TestSCRAMServer.Rejected(description: "SCRAM round \(scramRound)") }
+            let answer = try scram.receiveClientFinal(String(buffer: bytes))
+            authenticated = true
+            return answer
+        default:
+            throw TestSCRAMServer.Rejected(description: "SaslAuthenticate before SaslHandshake")
+        }
+    }
+
+    private func reply<R: KafkaRequest>(
+        _ response: R.Response, to: R.Type, version: Int16, id: Int32, _ context: ChannelHandlerContext
+    ) throws {
+        let frame = try KafkaWire.encodeResponse(response, to: R.self, version: version, correlationID: id)
+        context.writeAndFlush(wrapOutboundOut(frame), promise: nil)
+    }
+}
+
+/// A throwaway CA, a server certificate for the name localhost (deliberately not for
+/// 127.0.0.1: NIOSSL accepts a certificate naming the address it connected to, whatever
+/// the server name, so an IP entry would hide name checks) and a client certificate,
+/// made once per test run with the openssl CLI in a temporary directory. A missing openssl
+/// is a test failure, not a skip (scripts/test installs it).
+struct TestCertificates: Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let directory: String
+    var caFile: String { directory + "/ca.pem" }
+    var serverCertificateFile: String { directory + "/server.pem" }
+    var serverKeyFile: String { directory + "/server.key" }
+    var clientCertificateFile: String { directory + "/client.pem" }
+    var clientKeyFile: String { directory + "/client.key" }
+
+    private static let made: Result<TestCertificates, Failure> = Result { try make() }.mapError {
+        $0 as? Failure ?? Failure(description: "\($0)")
+    }
+
+    static func shared() throws -> TestCertificates { try made.get() }
+
+    private static func make() throws -> TestCertificates {
+        guard let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl"]
+            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        else {
+            throw Failure(description: "the openssl CLI is missing: the TLS tests need it (apt-get install openssl; scripts/test installs it)")
+        }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-tls-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        func run(_ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: openssl)
+            process.arguments = arguments
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            let errors = Pipe()
+            process.standardError = errors
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let message = errors.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw Failure(description: "openssl \(arguments.joined(separator: " ")) failed: \(String(decoding: message, as: UTF8.self))")
+            }
+        }
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        try run(["req", "-x509"] + ec + [
+            "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Freshet Test CA",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        ])
+        for (name, subject, extensions) in [
+            ("server", "/CN=localhost", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n"),
+            ("client", "/CN=freshet-client", "extendedKeyUsage=clientAuth\n"),
+        ] {
+            try (extensions + "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n")
+                .write(toFile: directory + "/\(name).ext", atomically: true, encoding: .utf8)
+            try run(["req"] + ec + ["-keyout", "\(name).key", "-out", "\(name).csr", "-subj", subject])
+            try run([
+                "x509", "-req", "-in", "\(name).csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", "\(name).pem", "-days", "2", "-extfile", "\(name).ext",
+            ])
+        }
+        return TestCertificates(directory: directory)
+    }
+
+    /// The server side: this certificate, and (for mTLS) client certificates must chain to
+    /// the test CA.
+    func serverContext(requireClientCertificate: Bool = false) throws -> NIOSSLContext {
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: try NIOSSLCertificate.fromPEMFile(serverCertificateFile).map { .certificate($0) },
+            privateKey: .privateKey(try NIOSSLPrivateKey(file: serverKeyFile, format: .pem)))
+        if requireClientCertificate {
+            configuration.certificateVerification = .noHostnameVerification
+            configuration.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(caFile))
+        }
+        return try NIOSSLContext(configuration: configuration)
+    }
+}
