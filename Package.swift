@@ -96,6 +96,12 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ]
         ),
+        // Cassandra's native protocol v4: sans-IO codec (primitives, framing, messages both
+        // ways, types and values) and the Murmur3 partitioner's token.
+        .target(
+            name: "FreshetCQL",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Debian's libzstd (zstd-compressed Kafka batches); scripts/test installs libzstd-dev.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         // Codec benchmark: `swift run -c release RecordsBench`.
@@ -158,6 +164,15 @@ let package = Package(
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
             exclude: ["Golden", "RecordsGolden"]
+        ),
+        .testTarget(
+            name: "FreshetCQLTests",
+            dependencies: [
+                "FreshetCQL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            exclude: ["Golden"]
         ),
         .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore"]),
         .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),
