@@ -36,7 +36,7 @@ struct CQLRobustnessTests {
         }
     }
 
-    @Test("every truncated body of every golden frame throws CQLProtocolError (requests) or decodes a prefix-safe value (responses)",
+    @Test("every truncated body of every golden frame: a request throws CQLProtocolError, a response decodes or throws it",
           arguments: CQLGoldenFrame.everyV4Frame)
     func truncatedBodies(_ golden: CQLGoldenFrame) throws {
         let frame = try golden.frame()

@@ -11,6 +11,10 @@ Writes, next to this script:
                         values serialized by the driver's cqltypes; then every frame is decoded
                         with the driver's ProtocolHandler.decode_message and the decoded fields
                         are asserted, so each file is one the driver accepts.
+                        The PROTOCOL_ERROR answers to v5/v65/v66 are also served, from a
+                        loopback stand-in server, to the driver's real Connection class, which
+                        must raise ProtocolVersionUnsupported (what Cluster catches to retry
+                        one version lower) and then connect at v4.
   values.txt            "<name> <hex>": CQL values serialized by the driver's cqltypes.
   murmur3.txt           "<hex key> <token>": Murmur3Partitioner tokens from the driver
                         (cassandra.metadata.Murmur3Token.hash_fn, the compiled cmurmur3), checked
@@ -509,6 +513,74 @@ def capture_responses():
 
 SetText = cqltypes.SetType.apply_parameters([cqltypes.UTF8Type])
 
+
+def check_downgrade_with_a_real_connection(responses):
+    """Runs the driver's own Connection against a loopback stand-in server that answers
+    exactly like FreshetCQL: a frame of another version gets the captured
+    error-unsupported-version-vN frame (on the request's stream), a v4 OPTIONS gets SUPPORTED
+    and a v4 STARTUP gets READY. The driver must raise ProtocolVersionUnsupported at v5 (what
+    Cluster catches to retry one version lower) and connect at v4."""
+    import socket
+    import threading
+    from cassandra.cluster import DefaultConnection
+    from cassandra.connection import DefaultEndPoint, ProtocolVersionUnsupported
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+    stop = threading.Event()
+
+    def serve(conn):
+        with conn:
+            buf = b""
+            while not stop.is_set():
+                data = conn.recv(65536)
+                if not data:
+                    return
+                buf += data
+                while len(buf) >= 9:
+                    version, _, stream, opcode, length = struct.unpack(">BBhBi", buf[:9])
+                    if len(buf) < 9 + length:
+                        break
+                    buf = buf[9 + length:]
+                    if version != V4:
+                        answer = bytearray(responses["error-unsupported-version-v%d" % version][0])
+                        struct.pack_into(">h", answer, 2, stream)
+                        conn.sendall(bytes(answer))
+                        return
+                    if opcode == 0x05:
+                        # The driver requires the COMPRESSION key (KeyError without it).
+                        conn.sendall(response_frame(0x06, body((write_stringmultimap, {
+                            "CQL_VERSION": ["3.4.7"], "COMPRESSION": []})), stream))
+                    elif opcode == 0x01:
+                        conn.sendall(response_frame(0x02, b"", stream))
+
+    def accept():
+        while not stop.is_set():
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=serve, args=(conn,), daemon=True).start()
+
+    threading.Thread(target=accept, daemon=True).start()
+    DefaultConnection.initialize_reactor()  # as Cluster does before its first connection
+    endpoint = DefaultEndPoint("127.0.0.1", port)
+    try:
+        for version in (ProtocolVersion.V5, ProtocolVersion.DSE_V2, ProtocolVersion.DSE_V1):
+            try:
+                DefaultConnection.factory(endpoint, 5, protocol_version=version).close()
+                sys.exit("the driver connected at v%d" % version)
+            except ProtocolVersionUnsupported:
+                pass
+        conn = DefaultConnection.factory(endpoint, 5, protocol_version=V4)
+        assert not conn.is_defunct
+        conn.close()
+    finally:
+        stop.set()
+        listener.close()
+
 # ---------------------------------------------------------------------------------------
 # Values: name -> (driver type, python value). The Swift test has the same names.
 
@@ -600,6 +672,7 @@ if __name__ == "__main__":
     assert Murmur3Token.hash_fn(b"abc") == -5434086359492102041
     requests = capture_requests()
     responses = capture_responses()
+    check_downgrade_with_a_real_connection(responses)
     capture_values()
     capture_murmur3()
     print("wrote %d request frames, %d response frames, %d values, %d tokens"
