@@ -102,6 +102,12 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // Cassandra's native protocol v4: sans-IO codec (primitives, framing, messages both
+        // ways, types and values) and the Murmur3 partitioner's token.
+        .target(
+            name: "FreshetCQL",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+        ),
         // Codec benchmark: `swift run -c release RecordsBench`.
         .executableTarget(name: "RecordsBench", dependencies: ["FreshetKafka"], path: "Benchmarks/RecordsBench"),
         // Shared test helpers: fixtures, local servers.
@@ -167,6 +173,15 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
             exclude: ["Golden", "RecordsGolden"]
+        ),
+        .testTarget(
+            name: "FreshetCQLTests",
+            dependencies: [
+                "FreshetCQL",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOTestUtils", package: "swift-nio"),
+            ],
+            exclude: ["Golden"]
         ),
         .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore"]),
         .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),
