@@ -91,6 +91,7 @@ let package = Package(
             name: "FreshetKafka",
             dependencies: [
                 "FreshetLog", "CZstd",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "CompressNIO", package: "compress-nio"),
@@ -154,10 +155,11 @@ let package = Package(
             name: "FreshetKafkaTests",
             dependencies: [
                 "FreshetKafka", "FreshetLog",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
             ],
-            exclude: ["Golden", "RecordsGolden"]
+            exclude: ["Golden", "RecordsGolden", "Python"]
         ),
         .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore"]),
         .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),
