@@ -209,6 +209,8 @@ public struct KafkaClientConfiguration: Sendable {
             producer.idempotence = false
         }
         if sessionGiven && !heartbeatGiven { consumer.heartbeatInterval = consumer.sessionTimeout / 3 }
+        // `didSet` does not run inside an initializer.
+        connection.clientID = clientID
         try validate()
     }
 
