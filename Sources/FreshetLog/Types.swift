@@ -37,6 +37,13 @@ public struct RecordMetadata: Sendable, Hashable {
     public var partition: Int32
     public var offset: Int64
     public var timestamp: Int64
+
+    public init(topic: String, partition: Int32, offset: Int64, timestamp: Int64) {
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.timestamp = timestamp
+    }
 }
 
 /// A record read back from a partition.
@@ -111,6 +118,14 @@ public struct PartitionDescription: Sendable, Hashable {
     /// Bytes on disk.
     public var sizeBytes: Int64
     public var segmentCount: Int
+
+    public init(partition: Int32, earliestOffset: Int64, latestOffset: Int64, sizeBytes: Int64, segmentCount: Int) {
+        self.partition = partition
+        self.earliestOffset = earliestOffset
+        self.latestOffset = latestOffset
+        self.sizeBytes = sizeBytes
+        self.segmentCount = segmentCount
+    }
 }
 
 /// A described topic.
@@ -118,6 +133,12 @@ public struct TopicDescription: Sendable, Hashable {
     public var name: String
     public var config: TopicConfig
     public var partitions: [PartitionDescription]
+
+    public init(name: String, config: TopicConfig, partitions: [PartitionDescription]) {
+        self.name = name
+        self.config = config
+        self.partitions = partitions
+    }
 }
 
 /// The result of a raw partition fetch.
@@ -129,6 +150,13 @@ public struct FetchResult: Sendable, Hashable {
     public var logStartOffset: Int64
     /// The offset to fetch next.
     public var nextOffset: Int64
+
+    public init(records: [ConsumerRecord], highWatermark: Int64, logStartOffset: Int64, nextOffset: Int64) {
+        self.records = records
+        self.highWatermark = highWatermark
+        self.logStartOffset = logStartOffset
+        self.nextOffset = nextOffset
+    }
 }
 
 /// Where a consumer starts when its group has no committed offset for a partition
@@ -188,6 +216,15 @@ public struct GroupPartitionOffset: Sendable, Hashable {
     public var lag: Int64?
     /// Member currently owning the partition, if any.
     public var owner: String?
+
+    public init(topic: String, partition: Int32, committedOffset: Int64?, latestOffset: Int64, lag: Int64?, owner: String?) {
+        self.topic = topic
+        self.partition = partition
+        self.committedOffset = committedOffset
+        self.latestOffset = latestOffset
+        self.lag = lag
+        self.owner = owner
+    }
 }
 
 /// A described consumer group.
@@ -196,6 +233,12 @@ public struct GroupDescription: Sendable, Hashable {
         public var memberID: String
         public var topics: [String]
         public var assignment: [TopicPartition]
+
+        public init(memberID: String, topics: [String], assignment: [TopicPartition]) {
+            self.memberID = memberID
+            self.topics = topics
+            self.assignment = assignment
+        }
     }
     public var groupID: String
     /// `"Stable"`, `"PreparingRebalance"` (a handover is pending) or `"Empty"`.
@@ -203,4 +246,12 @@ public struct GroupDescription: Sendable, Hashable {
     public var generation: Int
     public var members: [Member]
     public var offsets: [GroupPartitionOffset]
+
+    public init(groupID: String, state: String, generation: Int, members: [Member], offsets: [GroupPartitionOffset]) {
+        self.groupID = groupID
+        self.state = state
+        self.generation = generation
+        self.members = members
+        self.offsets = offsets
+    }
 }

@@ -25,6 +25,9 @@ enum ProtocolSamples {
         case .offsetFetch: return (offsetFetchRequest, offsetFetchResponse)
         case .saslHandshake: return (SaslHandshakeRequest(mechanism: "PLAIN"), saslHandshakeResponse)
         case .saslAuthenticate: return (SaslAuthenticateRequest(authBytes: ByteBuffer(bytes: [0, 0x75, 0, 0x70])), saslAuthenticateResponse)
+        case .deleteTopics: return (DeleteTopicsRequest(names: ["users", "dlq"], timeoutMs: 5000), deleteTopicsResponse)
+        case .listGroups: return (listGroupsRequest, listGroupsResponse)
+        case .describeGroups: return (describeGroupsRequest, describeGroupsResponse)
         default: fatalError("no sample for \(type.apiKey)")
         }
     }
@@ -441,6 +444,68 @@ enum ProtocolSamples {
         r.errorMessage = "no"
         r.authBytes = ByteBuffer(bytes: [1, 2])
         r.sessionLifetimeMs = 3600
+        return r
+    }
+
+    static var deleteTopicsResponse: DeleteTopicsResponse {
+        var a = DeleteTopicsResponse.Result()
+        a.name = "users"
+        a.topicID = topicID
+        var b = DeleteTopicsResponse.Result()
+        b.name = "dlq"
+        b.errorCode = .unknownTopicOrPartition
+        b.errorMessage = "no such topic"
+        var r = DeleteTopicsResponse()
+        r.throttleTimeMs = 3
+        r.responses = [a, b]
+        return r
+    }
+
+    static var listGroupsRequest: ListGroupsRequest {
+        var r = ListGroupsRequest()
+        r.statesFilter = ["Stable"]
+        r.typesFilter = ["classic"]
+        return r
+    }
+
+    static var listGroupsResponse: ListGroupsResponse {
+        var g = ListGroupsResponse.Group()
+        g.groupID = "freshet-processor"
+        g.protocolType = "consumer"
+        g.groupState = "Stable"
+        g.groupType = "classic"
+        var r = ListGroupsResponse()
+        r.throttleTimeMs = 2
+        r.errorCode = .coordinatorLoadInProgress
+        r.groups = [g]
+        return r
+    }
+
+    static var describeGroupsRequest: DescribeGroupsRequest {
+        var r = DescribeGroupsRequest(groups: ["group-a", "group-b"])
+        r.includeAuthorizedOperations = true
+        return r
+    }
+
+    static var describeGroupsResponse: DescribeGroupsResponse {
+        var m = DescribeGroupsResponse.Member()
+        m.memberID = "consumer-1-abc"
+        m.groupInstanceID = "instance-1"
+        m.clientID = "freshet"
+        m.clientHost = "/127.0.0.1"
+        m.memberMetadata = ByteBuffer(bytes: [0, 0, 0, 0, 0, 1, 0, 5, 117, 115, 101, 114, 115, 255, 255, 255, 255])
+        m.memberAssignment = ByteBuffer(bytes: [0, 0, 0, 0, 0, 0, 255, 255, 255, 255])
+        var g = DescribeGroupsResponse.Group()
+        g.errorCode = .groupAuthorizationFailed
+        g.groupID = "group-a"
+        g.groupState = "Stable"
+        g.protocolType = "consumer"
+        g.protocolData = "range"
+        g.members = [m]
+        g.authorizedOperations = 0x0F
+        var r = DescribeGroupsResponse()
+        r.throttleTimeMs = 1
+        r.groups = [g]
         return r
     }
 }

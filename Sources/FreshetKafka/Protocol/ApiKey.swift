@@ -17,9 +17,12 @@ public struct ApiKey: RawRepresentable, Sendable, Hashable, Comparable, CustomSt
     public static let heartbeat = ApiKey(rawValue: 12)
     public static let leaveGroup = ApiKey(rawValue: 13)
     public static let syncGroup = ApiKey(rawValue: 14)
+    public static let describeGroups = ApiKey(rawValue: 15)
+    public static let listGroups = ApiKey(rawValue: 16)
     public static let saslHandshake = ApiKey(rawValue: 17)
     public static let apiVersions = ApiKey(rawValue: 18)
     public static let createTopics = ApiKey(rawValue: 19)
+    public static let deleteTopics = ApiKey(rawValue: 20)
     public static let initProducerId = ApiKey(rawValue: 22)
     public static let saslAuthenticate = ApiKey(rawValue: 36)
 
@@ -37,9 +40,12 @@ public struct ApiKey: RawRepresentable, Sendable, Hashable, Comparable, CustomSt
         case .heartbeat: "Heartbeat"
         case .leaveGroup: "LeaveGroup"
         case .syncGroup: "SyncGroup"
+        case .describeGroups: "DescribeGroups"
+        case .listGroups: "ListGroups"
         case .saslHandshake: "SaslHandshake"
         case .apiVersions: "ApiVersions"
         case .createTopics: "CreateTopics"
+        case .deleteTopics: "DeleteTopics"
         case .initProducerId: "InitProducerId"
         case .saslAuthenticate: "SaslAuthenticate"
         default: "ApiKey(\(rawValue))"
@@ -56,7 +62,8 @@ public struct ApiKey: RawRepresentable, Sendable, Hashable, Comparable, CustomSt
         OffsetCommitRequest.self, OffsetFetchRequest.self, FindCoordinatorRequest.self,
         JoinGroupRequest.self, HeartbeatRequest.self, LeaveGroupRequest.self, SyncGroupRequest.self,
         SaslHandshakeRequest.self, ApiVersionsRequest.self, CreateTopicsRequest.self,
-        InitProducerIdRequest.self, SaslAuthenticateRequest.self,
+        InitProducerIdRequest.self, SaslAuthenticateRequest.self, DeleteTopicsRequest.self,
+        ListGroupsRequest.self, DescribeGroupsRequest.self,
     ]
 
     /// The request type implementing this API, if any.

@@ -253,3 +253,81 @@ public struct SaslAuthenticateResponse: KafkaWireStruct {
         try c.emptyTaggedFields()
     }
 }
+
+/// DeleteTopics (key 20), v1–v6 (flexible from v4; v6 names topics by name or id).
+public struct DeleteTopicsRequest: KafkaRequest {
+    public typealias Response = DeleteTopicsResponse
+    public static let apiKey = ApiKey.deleteTopics
+    public static let supportedVersions: ClosedRange<Int16> = 1...6
+    public static let firstFlexibleVersion: Int16? = 4
+
+    public struct Topic: KafkaWireStruct {
+        public var name: String? = nil
+        public var topicID = KafkaUUID.zero
+        public init() {}
+        public init(name: String) { self.name = name }
+        public mutating func code(_ c: inout KafkaCodec) throws {
+            try c.nullableString(&name, "Name")
+            try c.uuid(&topicID, "TopicId")
+            try c.emptyTaggedFields()
+        }
+    }
+
+    /// v6+.
+    public var topics: [Topic] = []
+    /// v0–v5.
+    public var topicNames: [String] = []
+    /// Defaults to 30000.
+    public var timeoutMs: Int32 = 30_000
+
+    public init() {}
+
+    /// Deletes `names`, filling both the v6 and the older field.
+    public init(names: [String], timeoutMs: Int32 = 30_000) {
+        self.topics = names.map(Topic.init(name:))
+        self.topicNames = names
+        self.timeoutMs = timeoutMs
+    }
+
+    public mutating func code(_ c: inout KafkaCodec) throws {
+        if c.version >= 6 { try c.array(&topics, "Topics") } else { try c.stringArray(&topicNames, "TopicNames") }
+        try c.int32(&timeoutMs, "TimeoutMs")
+        try c.emptyTaggedFields()
+    }
+}
+
+public struct DeleteTopicsResponse: KafkaWireStruct {
+    public struct Result: KafkaWireStruct {
+        /// Nullable from v6.
+        public var name: String? = ""
+        /// v6+.
+        public var topicID = KafkaUUID.zero
+        public var errorCode = KafkaErrorCode.noError
+        /// v5+.
+        public var errorMessage: String? = nil
+        public init() {}
+        public mutating func code(_ c: inout KafkaCodec) throws {
+            if c.version >= 6 { try c.nullableString(&name, "Name") } else {
+                var n = name ?? ""
+                try c.string(&n, "Name")
+                name = n
+            }
+            if c.version >= 6 { try c.uuid(&topicID, "TopicId") }
+            try c.errorCode(&errorCode, "ErrorCode")
+            if c.version >= 5 { try c.nullableString(&errorMessage, "ErrorMessage") }
+            try c.emptyTaggedFields()
+        }
+    }
+
+    /// v1+.
+    public var throttleTimeMs: Int32 = 0
+    public var responses: [Result] = []
+
+    public init() {}
+
+    public mutating func code(_ c: inout KafkaCodec) throws {
+        try c.int32(&throttleTimeMs, "ThrottleTimeMs")
+        try c.array(&responses, "Responses")
+        try c.emptyTaggedFields()
+    }
+}

@@ -1,0 +1,301 @@
+import FreshetLog
+import NIOCore
+
+/// Everything the Kafka client layer (`KafkaCluster`, `KafkaProducer`, `KafkaConsumer`,
+/// `KafkaBroker`) needs. Build one in code or from a URL with `init(url:)`.
+public struct KafkaClientConfiguration: Sendable {
+    /// A `host:port` to contact.
+    public struct Server: Sendable, Hashable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    /// Producer settings.
+    public struct Producer: Sendable, Hashable {
+        /// How long a partition's batch waits for more records before it is sent
+        /// (Kafka's `linger.ms`). Defaults to 5 ms.
+        public var linger: Duration = .milliseconds(5)
+        /// A batch is sent as soon as it holds this many bytes (Kafka's `batch.size`, but
+        /// larger). A single larger record still goes out alone. Defaults to 1 MiB.
+        public var maxBatchBytes: Int = 1 << 20
+        /// -1 waits for all in-sync replicas, 1 for the leader only. 0 (no response) is not
+        /// supported. Defaults to -1 (`acks=all`).
+        public var acks: Int16 = -1
+        /// Idempotent producer: a producer id and per-partition sequence numbers, so that
+        /// retries never duplicate or reorder. Requires `acks = -1`. Defaults to `true`.
+        public var idempotence: Bool = true
+        /// Time from a record being accepted until its batch succeeds or fails for good,
+        /// retries included (Kafka's `delivery.timeout.ms`). Defaults to 120 s.
+        public var deliveryTimeout: Duration = .seconds(120)
+        /// Pause before retrying a batch after a retriable error. Defaults to 100 ms.
+        public var retryBackoff: Duration = .milliseconds(100)
+        /// Codec of produced batches. Defaults to `.none`.
+        public var compression: KafkaCompression = .none
+        /// Bytes of records accepted but not yet acknowledged, at most; `produce` waits while
+        /// more are pending (Kafka's `buffer.memory`). Defaults to 32 MiB.
+        public var maxBufferedBytes: Int = 32 << 20
+        /// Time the broker may take to replicate a Produce (`timeout.ms`). Defaults to 30 s.
+        public var requestTimeout: Duration = .seconds(30)
+
+        public init() {}
+    }
+
+    /// Consumer (group member) settings.
+    public struct Consumer: Sendable, Hashable {
+        /// The group forgets a member it has not heard from in this long
+        /// (`session.timeout.ms`). Defaults to 10 s.
+        public var sessionTimeout: Duration = .seconds(10)
+        /// Time between heartbeats; a third of the session timeout or less
+        /// (`heartbeat.interval.ms`). Defaults to 3 s.
+        public var heartbeatInterval: Duration = .seconds(3)
+        /// The broker answers a Fetch once it has this many bytes (`fetch.min.bytes`).
+        /// Defaults to 1.
+        public var fetchMinBytes: Int32 = 1
+        /// Most bytes one Fetch response may carry (`fetch.max.bytes`). Defaults to 50 MiB.
+        public var fetchMaxBytes: Int32 = 50 << 20
+        /// Most bytes per partition in one Fetch (`max.partition.fetch.bytes`). Defaults to 1 MiB.
+        public var partitionMaxBytes: Int32 = 1 << 20
+        /// Longest a Fetch waits at the broker for `fetchMinBytes` (`fetch.max.wait.ms`); a
+        /// poll with a shorter `maxWait` waits less. Defaults to 500 ms.
+        public var maxWait: Duration = .milliseconds(500)
+        /// How partitions are split among members when this consumer leads the group.
+        /// Defaults to `.range` (Kafka's default, and what the embedded broker does).
+        public var assignor: KafkaPartitionAssignor = .range
+        /// Pause before retrying a join, a commit or a Fetch after a retriable error.
+        /// Defaults to 100 ms.
+        public var retryBackoff: Duration = .milliseconds(100)
+
+        public init() {}
+    }
+
+    /// Settings of topics the client creates.
+    public struct TopicDefaults: Sendable, Hashable {
+        /// Partitions of a created topic when the `TopicConfig` does not say. Defaults to 3.
+        public var partitions: Int32 = 3
+        /// Replicas per partition; -1 uses the broker's default. Defaults to -1.
+        public var replicationFactor: Int16 = -1
+        public init() {}
+    }
+
+    /// Where to find the cluster (any of its brokers). Defaults to `localhost:9092`.
+    public var bootstrapServers: [Server] = [Server(host: "localhost", port: 9092)]
+    /// Sent in every request (`client.id`). Defaults to "freshet".
+    public var clientID: String = "freshet" {
+        didSet { connection.clientID = clientID }
+    }
+    /// Per-connection settings (timeouts, pipelining, frame size). Defaults to
+    /// `KafkaConnection.Configuration()` with `clientID`.
+    public var connection = KafkaConnection.Configuration()
+    /// First pause before reconnecting to a broker that failed; doubles each failure
+    /// (`reconnect.backoff.ms`). Defaults to 100 ms.
+    public var reconnectBackoff: Duration = .milliseconds(100)
+    /// Longest pause between reconnect attempts (`reconnect.backoff.max.ms`). Defaults to 10 s.
+    public var reconnectBackoffMax: Duration = .seconds(10)
+    /// Attempts of an operation that meets retriable errors (leader moved, coordinator
+    /// loading, connection lost) before it fails. Defaults to 10.
+    public var retries: Int = 10
+    public var producer = Producer()
+    public var consumer = Consumer()
+    public var topicDefaults = TopicDefaults()
+
+    public init(bootstrapServers: [Server] = [Server(host: "localhost", port: 9092)], clientID: String = "freshet") {
+        self.bootstrapServers = bootstrapServers
+        self.clientID = clientID
+        self.connection.clientID = clientID
+    }
+
+    /// The keys `init(url:)` understands.
+    public static let urlQueryKeys = [
+        "client_id", "partitions", "replication_factor", "linger_ms", "batch_bytes", "session_timeout_ms",
+        "heartbeat_interval_ms", "acks", "idempotence", "compression", "request_timeout_ms", "assignor",
+    ]
+
+    /// Parses `kafka://host:port[,host2:port2][?key=value&…]`.
+    ///
+    /// Query keys: `client_id`, `partitions`, `replication_factor`, `linger_ms`, `batch_bytes`,
+    /// `session_timeout_ms`, `heartbeat_interval_ms` (defaults to a third of the session
+    /// timeout when only that is given), `acks` (`all`, `-1` or `1`), `idempotence`
+    /// (`true`/`false`; turned off by `acks=1` unless set), `compression`
+    /// (`none`, `gzip`, `snappy`, `lz4`, `zstd`), `request_timeout_ms`, `assignor`
+    /// (`range`, `roundrobin`). A port defaults to 9092.
+    /// - Throws: `KafkaClientError.invalidConfiguration` naming the bad part or key.
+    public init(url: String) throws {
+        self.init()
+        func bad(_ message: String) -> KafkaClientError {
+            KafkaClientError(.invalidConfiguration, "invalid Kafka URL '\(url)': \(message)")
+        }
+        guard url.hasPrefix("kafka://") else { throw bad("it must start with kafka://") }
+        let rest = url.dropFirst("kafka://".count)
+        let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let hostPart = parts[0].hasSuffix("/") ? parts[0].dropLast() : parts[0]
+        guard !hostPart.isEmpty else { throw bad("no host:port given") }
+        var servers: [Server] = []
+        for item in hostPart.split(separator: ",", omittingEmptySubsequences: false) {
+            guard let server = Self.parseServer(item) else { throw bad("'\(item)' is not host:port") }
+            servers.append(server)
+        }
+        bootstrapServers = servers
+
+        var acksGiven: Int16?
+        var idempotenceGiven: Bool?
+        var sessionGiven = false
+        var heartbeatGiven = false
+        if parts.count == 2, !parts[1].isEmpty {
+            for pair in parts[1].split(separator: "&") {
+                let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+                let key = String(kv[0])
+                guard kv.count == 2, !kv[1].isEmpty else { throw bad("query key '\(key)' has no value") }
+                let value = String(kv[1]).removingPercentEncodingLite
+                func int(_ range: ClosedRange<Int>) throws -> Int {
+                    guard let n = Int(value), range.contains(n) else {
+                        throw bad("'\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(value)'")
+                    }
+                    return n
+                }
+                switch key {
+                case "client_id": clientID = value
+                case "partitions": topicDefaults.partitions = Int32(try int(1...100_000))
+                case "replication_factor": topicDefaults.replicationFactor = Int16(try int(-1...Int(Int16.max)))
+                case "linger_ms": producer.linger = .milliseconds(try int(0...600_000))
+                case "batch_bytes": producer.maxBatchBytes = try int(1...(256 << 20))
+                case "session_timeout_ms":
+                    consumer.sessionTimeout = .milliseconds(try int(1000...3_600_000))
+                    sessionGiven = true
+                case "heartbeat_interval_ms":
+                    consumer.heartbeatInterval = .milliseconds(try int(10...3_600_000))
+                    heartbeatGiven = true
+                case "request_timeout_ms":
+                    let ms = try int(100...3_600_000)
+                    connection.requestTimeout = .milliseconds(Int64(ms))
+                    producer.requestTimeout = .milliseconds(ms)
+                case "acks":
+                    switch value.lowercased() {
+                    case "all", "-1": acksGiven = -1
+                    case "1": acksGiven = 1
+                    case "0": throw bad("acks=0 is not supported (the broker sends no response); use 1 or all")
+                    default: throw bad("'acks' must be all, -1 or 1, got '\(value)'")
+                    }
+                case "idempotence":
+                    switch value.lowercased() {
+                    case "true", "1", "yes": idempotenceGiven = true
+                    case "false", "0", "no": idempotenceGiven = false
+                    default: throw bad("'idempotence' must be true or false, got '\(value)'")
+                    }
+                case "compression":
+                    guard let codec = KafkaCompression.named(value) else {
+                        throw bad("'compression' must be none, gzip, snappy, lz4 or zstd, got '\(value)'")
+                    }
+                    producer.compression = codec
+                case "assignor":
+                    guard let assignor = KafkaPartitionAssignor(rawValue: value.lowercased()) else {
+                        throw bad("'assignor' must be range or roundrobin, got '\(value)'")
+                    }
+                    consumer.assignor = assignor
+                default:
+                    throw bad("unknown query key '\(key)' (known: \(Self.urlQueryKeys.joined(separator: ", ")))")
+                }
+            }
+        }
+        if let acksGiven { producer.acks = acksGiven }
+        if let idempotenceGiven {
+            if idempotenceGiven && producer.acks != -1 { throw bad("idempotence=true requires acks=all") }
+            producer.idempotence = idempotenceGiven
+        } else if producer.acks != -1 {
+            producer.idempotence = false
+        }
+        if sessionGiven && !heartbeatGiven { consumer.heartbeatInterval = consumer.sessionTimeout / 3 }
+        // `didSet` does not run inside an initializer.
+        connection.clientID = clientID
+        try validate()
+    }
+
+    /// Checks values that must agree with each other.
+    public func validate() throws {
+        func bad(_ message: String) -> KafkaClientError { KafkaClientError(.invalidConfiguration, message) }
+        if bootstrapServers.isEmpty { throw bad("no bootstrap servers configured") }
+        if producer.acks != -1 && producer.acks != 1 { throw bad("producer acks must be -1 (all) or 1, got \(producer.acks)") }
+        if producer.idempotence && producer.acks != -1 { throw bad("the idempotent producer requires acks=-1 (all)") }
+        if consumer.heartbeatInterval >= consumer.sessionTimeout {
+            throw bad("heartbeat interval \(consumer.heartbeatInterval) must be below the session timeout \(consumer.sessionTimeout)")
+        }
+        if producer.maxBatchBytes <= 0 || producer.maxBufferedBytes < producer.maxBatchBytes {
+            throw bad("producer maxBufferedBytes (\(producer.maxBufferedBytes)) must be at least maxBatchBytes (\(producer.maxBatchBytes))")
+        }
+    }
+
+    static func parseServer(_ text: Substring) -> Server? {
+        var host: Substring
+        var portText: Substring?
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = text[text.index(after: text.startIndex)..<close]
+            let after = text[text.index(after: close)...]
+            if !after.isEmpty {
+                guard after.hasPrefix(":") else { return nil }
+                portText = after.dropFirst()
+            }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            portText = text[text.index(after: colon)...]
+        } else {
+            host = text
+        }
+        guard !host.isEmpty, !host.contains("/"), !host.contains("@") else { return nil }
+        var port = 9092
+        if let portText {
+            guard let p = Int(portText), (1...65535).contains(p) else { return nil }
+            port = p
+        }
+        return Server(host: String(host), port: port)
+    }
+}
+
+extension KafkaCompression {
+    /// `none`, `gzip`, `snappy`, `lz4`, `zstd`.
+    public static func named(_ name: String) -> KafkaCompression? {
+        switch name.lowercased() {
+        case "none": KafkaCompression.none
+        case "gzip": .gzip
+        case "snappy": .snappy
+        case "lz4": .lz4
+        case "zstd": .zstd
+        default: nil
+        }
+    }
+}
+
+extension String {
+    /// `%XX` decoding without Foundation (query values such as client ids).
+    var removingPercentEncodingLite: String {
+        guard contains("%") else { return self }
+        var bytes: [UInt8] = []
+        var it = Array(utf8)[...]
+        while let c = it.popFirst() {
+            if c == UInt8(ascii: "%"), it.count >= 2,
+                let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16)
+            {
+                bytes.append(v)
+                it = it.dropFirst(2)
+            } else {
+                bytes.append(c)
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds, clamped to Int32 (Kafka's `*_ms` fields).
+    var kafkaMilliseconds: Int32 {
+        let (s, atto) = components
+        let ms = s * 1000 + atto / 1_000_000_000_000_000
+        return Int32(clamping: ms)
+    }
+
+    var timeAmount: TimeAmount { .milliseconds(Int64(kafkaMilliseconds)) }
+}

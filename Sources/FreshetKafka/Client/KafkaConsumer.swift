@@ -1,0 +1,517 @@
+import FreshetLog
+import Logging
+import NIOCore
+import Synchronization
+
+/// A member of a Kafka consumer group (classic protocol, eager rebalancing), implementing
+/// Freshet's `BrokerConsumer`.
+///
+/// Membership is `KafkaGroupStateMachine`; this actor performs its actions: JoinGroup (with
+/// the MEMBER_ID_REQUIRED retry), SyncGroup (computing the assignment with
+/// `KafkaPartitionAssignor` when it leads), Heartbeat on a background task, LeaveGroup on
+/// `close`. A rebalance noticed by the heartbeat is handled by the next `poll`: positions of
+/// the owned partitions are committed (`ConsumerConfig.commitOnRevoke`), the partitions
+/// released, the group rejoined, and new partitions start at their committed offset or the
+/// reset policy.
+///
+/// Fetching: one Fetch per partition leader; records are buffered per partition and `poll`
+/// hands them out round robin, so no partition waits for another to be drained.
+public actor KafkaConsumer: BrokerConsumer {
+    struct PartitionState {
+        /// Next offset `poll` returns.
+        var position: Int64
+        /// Next offset to fetch (ahead of `position` while records are buffered).
+        var fetchOffset: Int64
+        var buffer: [ConsumerRecord] = []
+        var bufferIndex = 0
+        var buffered: Int { buffer.count - bufferIndex }
+    }
+
+    public nonisolated let groupID: String
+    public nonisolated var memberID: String { memberIDBox.withLock { $0 } }
+    private nonisolated let memberIDBox = Mutex("")
+    nonisolated let cluster: KafkaCluster
+    nonisolated let config: ConsumerConfig
+    nonisolated let settings: KafkaClientConfiguration.Consumer
+    nonisolated let logger: Logger
+    private var machine = KafkaGroupStateMachine()
+    private var partitions: [TopicPartition: PartitionState] = [:]
+    private var order: [TopicPartition] = []
+    private var cursor = 0
+    private var heartbeatTask: Task<Void, Never>?
+    private var closed = false
+    private var fatal: (any Error)?
+
+    init(cluster: KafkaCluster, config: ConsumerConfig, settings: KafkaClientConfiguration.Consumer, logger: Logger) {
+        self.cluster = cluster
+        self.groupID = config.groupID
+        self.config = config
+        self.settings = settings
+        self.logger = logger
+    }
+
+    /// Joins `config.groupID` over `cluster` (which this consumer then owns and closes) and
+    /// returns the member once its first assignment is known.
+    public static func join(
+        cluster: KafkaCluster, config: ConsumerConfig, settings: KafkaClientConfiguration.Consumer, logger: Logger
+    ) async throws -> KafkaConsumer {
+        for topic in config.topics { _ = try await cluster.topic(topic) }
+        let consumer = KafkaConsumer(cluster: cluster, config: config, settings: settings, logger: logger)
+        do {
+            try await consumer.ensureJoined()
+        } catch {
+            await cluster.close()
+            throw error
+        }
+        await consumer.startHeartbeats()
+        return consumer
+    }
+
+    private func closedError() -> LogError {
+        LogError(.brokerClosed, "consumer '\(memberID)' of group '\(groupID)' is closed", context: ["group": groupID])
+    }
+
+    // MARK: Membership
+
+    private func startHeartbeats() {
+        let interval = settings.heartbeatInterval
+        heartbeatTask = Task { [weak self] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: interval)
+                guard let self, !Task.isCancelled else { return }
+                await self.heartbeat()
+            }
+        }
+    }
+
+    private func heartbeat() async {
+        for action in machine.heartbeatDue() {
+            guard case .sendHeartbeat(let g) = action else { continue }
+            var request = HeartbeatRequest()
+            request.groupID = groupID
+            request.generationID = g.generationID
+            request.memberID = g.memberID
+            do {
+                let response = try await cluster.send(request, to: try await cluster.coordinator(group: groupID))
+                for next in machine.heartbeatCompleted(error: response.errorCode, generation: g) {
+                    switch next {
+                    case .refreshCoordinator: await cluster.invalidateCoordinator(group: groupID)
+                    case .fail(let code): fatal = groupFailure(code)
+                    case .rejoinNeeded:
+                        logger.debug("group is rebalancing", metadata: ["group": "\(groupID)", "reason": "\(response.errorCode.name)"])
+                    default: break
+                    }
+                }
+            } catch {
+                logger.debug("heartbeat failed", metadata: ["group": "\(groupID)", "error": "\(error)"])
+                await cluster.invalidateCoordinator(group: groupID)
+            }
+        }
+    }
+
+    private func groupFailure(_ code: KafkaErrorCode) -> KafkaClientError {
+        KafkaClientError(
+            .groupMembershipFailed, "consumer cannot stay in group '\(groupID)': \(code.name)", group: groupID, kafkaError: code)
+    }
+
+    /// Runs join → sync → assignment until the member is stable (revoking first when
+    /// rejoining).
+    private func ensureJoined() async throws {
+        guard machine.needsJoin else { return }
+        let deadline = ContinuousClock.now + config.rebalanceTimeout + settings.sessionTimeout
+        var actions = machine.join()
+        while !actions.isEmpty {
+            let action = actions.removeFirst()
+            if ContinuousClock.now > deadline {
+                throw KafkaClientError(
+                    .timedOut, "consumer could not join group '\(groupID)' within \(config.rebalanceTimeout + settings.sessionTimeout)",
+                    group: groupID)
+            }
+            switch action {
+            case .revoke(let owned, let commit, let generation):
+                if commit, config.commitOnRevoke, let generation {
+                    var offsets: [TopicPartition: Int64] = [:]
+                    for tp in owned { if let p = partitions[tp] { offsets[tp] = p.position } }
+                    do {
+                        try await sendCommit(offsets, generation: generation)
+                    } catch {
+                        logger.warning(
+                            "commit of revoked partitions failed; their records may be read again",
+                            metadata: ["group": "\(groupID)", "error": "\(error)"])
+                    }
+                }
+                logger.debug("releasing partitions", metadata: ["group": "\(groupID)", "partitions": "\(owned)"])
+                for tp in owned { partitions[tp] = nil }
+                order = []
+            case .sendJoin(let id):
+                actions += try await sendJoin(memberID: id)
+            case .retryJoin(let id, let refresh):
+                if refresh { await cluster.invalidateCoordinator(group: groupID) }
+                try await Task.sleep(for: settings.retryBackoff)
+                actions += try await sendJoin(memberID: id)
+            case .sendSync(let g, let members):
+                actions += try await sendSync(g, members: members)
+            case .assigned(let tps):
+                try await install(tps)
+            case .fail(let code):
+                throw groupFailure(code)
+            case .sendHeartbeat, .refreshCoordinator, .rejoinNeeded, .sendLeave:
+                break
+            }
+        }
+        memberIDBox.withLock { $0 = machine.memberID }
+    }
+
+    private func sendJoin(memberID: String) async throws -> [KafkaGroupStateMachine.Action] {
+        var request = JoinGroupRequest()
+        request.groupID = groupID
+        request.sessionTimeoutMs = settings.sessionTimeout.kafkaMilliseconds
+        request.rebalanceTimeoutMs = config.rebalanceTimeout.kafkaMilliseconds
+        request.memberID = memberID
+        request.protocolType = "consumer"
+        let metadata = try ConsumerProtocolSubscription(topics: config.topics.sorted()).encoded(version: 0)
+        let preferred = [settings.assignor] + KafkaPartitionAssignor.allCases.filter { $0 != settings.assignor }
+        request.protocols = preferred.map { .init(name: $0.protocolName, metadata: metadata) }
+        // JoinGroup is answered only when the rebalance completes.
+        let timeout = (config.rebalanceTimeout + settings.sessionTimeout + .seconds(5)).timeAmount
+        let response = try await cluster.sendToCoordinator(group: groupID, request, timeout: timeout) { $0.errorCode }
+        var members: [String: [String]] = [:]
+        for m in response.members {
+            members[m.memberID] = (try? ConsumerProtocolSubscription.decode(m.metadata).0.topics) ?? []
+        }
+        logger.debug(
+            "JoinGroup answered",
+            metadata: ["group": "\(groupID)", "error": "\(response.errorCode.name)", "generation": "\(response.generationID)",
+                       "member": "\(response.memberID)", "leader": "\(response.leader)"])
+        return machine.joinCompleted(
+            error: response.errorCode, generationID: response.generationID, memberID: response.memberID,
+            leaderID: response.leader, protocolName: response.protocolName, members: members)
+    }
+
+    private func sendSync(_ g: KafkaGroupStateMachine.Generation, members: [String: [String]]?) async throws -> [KafkaGroupStateMachine.Action] {
+        var request = SyncGroupRequest()
+        request.groupID = groupID
+        request.generationID = g.generationID
+        request.memberID = g.memberID
+        request.protocolType = "consumer"
+        request.protocolName = g.protocolName
+        if let members {
+            let assignor = KafkaPartitionAssignor(rawValue: g.protocolName ?? "") ?? settings.assignor
+            var counts: [String: Int32] = [:]
+            for topic in Set(members.values.flatMap { $0 }) {
+                if let info = try? await cluster.topic(topic) { counts[topic] = info.partitionCount }
+            }
+            let plan = assignor.assign(subscriptions: members, partitionCounts: counts)
+            request.assignments = try plan.keys.sorted().map { member in
+                let byTopic = Dictionary(grouping: plan[member]!, by: \.topic)
+                let assignment = ConsumerProtocolAssignment(
+                    assignedPartitions: byTopic.keys.sorted().map { .init(topic: $0, partitions: byTopic[$0]!.map(\.partition).sorted()) })
+                return .init(memberID: member, assignment: try assignment.encoded(version: 0))
+            }
+            logger.debug("leading group", metadata: ["group": "\(groupID)", "assignment": "\(plan)"])
+        }
+        let timeout = (config.rebalanceTimeout + .seconds(5)).timeAmount
+        let response = try await cluster.sendToCoordinator(group: groupID, request, timeout: timeout) { $0.errorCode }
+        var assigned: [TopicPartition] = []
+        if response.errorCode == .noError {
+            let (assignment, _) = try ConsumerProtocolAssignment.decode(response.assignment)
+            for t in assignment.assignedPartitions { for p in t.partitions { assigned.append(TopicPartition(t.topic, p)) } }
+        }
+        return machine.syncCompleted(error: response.errorCode, assignment: assigned)
+    }
+
+    /// Starting positions of newly assigned partitions: the committed offset, else the reset
+    /// policy.
+    private func install(_ tps: [TopicPartition]) async throws {
+        let committed = try await cluster.committedOffsets(group: groupID, partitions: tps)
+        var missing: [TopicPartition] = []
+        for tp in tps {
+            if let c = committed[tp] {
+                partitions[tp] = PartitionState(position: c, fetchOffset: c)
+            } else {
+                missing.append(tp)
+            }
+        }
+        if !missing.isEmpty {
+            let reset = try await resetPositions(missing, reason: "no committed offset")
+            for (tp, o) in reset { partitions[tp] = PartitionState(position: o, fetchOffset: o) }
+        }
+        order = tps.sorted()
+        cursor = 0
+        logger.info(
+            "consumer assigned partitions",
+            metadata: ["group": "\(groupID)", "member": "\(machine.memberID)", "partitions": "\(order.map(\.description).joined(separator: ","))"])
+    }
+
+    private func resetPositions(_ tps: [TopicPartition], reason: String) async throws -> [TopicPartition: Int64] {
+        switch config.resetPolicy {
+        case .none:
+            let tp = tps[0]
+            throw LogError(
+                .noResetPolicy, "\(reason) for \(tp) in group '\(groupID)' and the reset policy is none",
+                context: ["group": groupID, "topic": tp.topic, "partition": "\(tp.partition)"])
+        case .earliest, .latest:
+            let bounds = try await cluster.partitionBounds(tps)
+            var result: [TopicPartition: Int64] = [:]
+            for tp in tps {
+                guard let b = bounds[tp] else { continue }
+                result[tp] = config.resetPolicy == .earliest ? b.logStartOffset : b.highWatermark
+            }
+            logger.debug(
+                "consumer positions reset",
+                metadata: ["group": "\(groupID)", "reason": "\(reason)", "policy": "\(config.resetPolicy.rawValue)", "offsets": "\(result)"])
+            return result
+        }
+    }
+
+    // MARK: Poll
+
+    public func poll(maxRecords: Int?, maxBytes: Int?, maxWait: Duration?) async throws -> [ConsumerRecord] {
+        let maxRecords = max(1, maxRecords ?? config.maxPollRecords)
+        let maxBytes = maxBytes ?? config.maxPollBytes
+        let deadline = ContinuousClock.now + (maxWait ?? config.maxWait)
+        while true {
+            if closed { throw closedError() }
+            if let fatal { throw fatal }
+            if machine.needsJoin { try await ensureJoined() }
+            let records = drain(maxRecords: maxRecords, maxBytes: maxBytes)
+            if !records.isEmpty { return records }
+            let remaining = deadline - ContinuousClock.now
+            if remaining <= .zero { return [] }
+            if order.isEmpty {
+                // Nothing assigned: wait (a rebalance may bring partitions).
+                try await Task.sleep(for: min(remaining, settings.maxWait))
+                continue
+            }
+            try await fetch(maxWait: min(remaining, settings.maxWait))
+        }
+    }
+
+    /// Hands out buffered records round robin across partitions, starting one partition
+    /// further each poll.
+    private func drain(maxRecords: Int, maxBytes: Int) -> [ConsumerRecord] {
+        guard !order.isEmpty else { return [] }
+        var out: [ConsumerRecord] = []
+        var bytes = 0
+        let start = cursor % order.count
+        cursor = (cursor + 1) % order.count
+        var progress = true
+        while progress, out.count < maxRecords, out.isEmpty || bytes < maxBytes {
+            progress = false
+            for k in 0..<order.count {
+                guard out.count < maxRecords, out.isEmpty || bytes < maxBytes else { break }
+                let tp = order[(start + k) % order.count]
+                guard var state = partitions[tp], state.buffered > 0 else { continue }
+                let record = state.buffer[state.bufferIndex]
+                state.bufferIndex += 1
+                state.position = record.offset + 1
+                if state.bufferIndex == state.buffer.count {
+                    state.buffer = []
+                    state.bufferIndex = 0
+                }
+                partitions[tp] = state
+                out.append(record)
+                bytes += record.value.count + (record.key?.count ?? 0)
+                progress = true
+            }
+        }
+        return out
+    }
+
+    /// One Fetch per leader for every owned partition whose buffer is empty.
+    private func fetch(maxWait: Duration) async throws {
+        let start = cursor % max(order.count, 1)
+        let rotated = Array(order[start...] + order[..<start])
+        var byLeader: [Int32: [(TopicPartition, Int64)]] = [:]
+        for tp in rotated {
+            guard let state = partitions[tp], state.buffered == 0 else { continue }
+            byLeader[try await cluster.leader(tp), default: []].append((tp, state.fetchOffset))
+        }
+        guard !byLeader.isEmpty else { return }
+        let cluster = self.cluster
+        let settings = self.settings
+        let waitMs = max(KafkaCluster.minimumFetchWaitMs, maxWait.kafkaMilliseconds)
+        let results = try await withThrowingTaskGroup(of: (FetchResponse?, [(TopicPartition, Int64)]).self) { group in
+            for (leader, items) in byLeader {
+                group.addTask {
+                    var request = FetchRequest()
+                    request.maxWaitMs = waitMs
+                    request.minBytes = settings.fetchMinBytes
+                    request.maxBytes = settings.fetchMaxBytes
+                    // Keep the rotated order, grouping consecutive partitions of one topic.
+                    var topics: [FetchRequest.Topic] = []
+                    for (tp, offset) in items {
+                        let p = FetchRequest.Partition(partition: tp.partition, fetchOffset: offset, partitionMaxBytes: settings.partitionMaxBytes)
+                        if topics.last?.topic == tp.topic { topics[topics.count - 1].partitions.append(p) } else {
+                            topics.append(.init(topic: tp.topic, partitions: [p]))
+                        }
+                    }
+                    request.topics = topics
+                    let timeout = TimeAmount.milliseconds(Int64(waitMs) + 30_000)
+                    do {
+                        return (try await cluster.send(request, to: leader, timeout: timeout), items)
+                    } catch let e as KafkaConnectionError {
+                        _ = e
+                        return (nil, items)
+                    }
+                }
+            }
+            var all: [(FetchResponse?, [(TopicPartition, Int64)])] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        var failedConnection = false
+        for (response, items) in results {
+            guard let response else {
+                failedConnection = true
+                continue
+            }
+            for (tp, offset) in items {
+                guard let data = response.responses.first(where: { $0.topic == tp.topic })?.partitions.first(where: { $0.partitionIndex == tp.partition }) else { continue }
+                try await handle(tp, requestedOffset: offset, data)
+            }
+        }
+        if failedConnection { try await Task.sleep(for: settings.retryBackoff) }
+    }
+
+    private func handle(_ tp: TopicPartition, requestedOffset: Int64, _ data: FetchResponse.Partition) async throws {
+        // Seeked or revoked while the Fetch was out: drop the answer.
+        guard let state = partitions[tp], state.fetchOffset == requestedOffset, state.buffered == 0 else { return }
+        var code = data.errorCode
+        // Tansu 0.6 answers a position past the high watermark with no error (Kafka: OFFSET_OUT_OF_RANGE).
+        if code == .noError, data.highWatermark >= 0, requestedOffset > data.highWatermark { code = .offsetOutOfRange }
+        switch code {
+        case .noError:
+            guard let bytes = data.records, bytes.readableBytes > 0 else { return }
+            let decoded = try RecordBatch.decodeAll(bytes)
+            var next = requestedOffset
+            var records: [ConsumerRecord] = []
+            for batch in decoded.batches {
+                defer { next = max(next, batch.lastOffset + 1) }
+                if batch.attributes.isControl { continue }
+                for r in batch.records where r.offset >= requestedOffset {
+                    records.append(
+                        ConsumerRecord(
+                            topic: tp.topic, partition: tp.partition, offset: r.offset, timestamp: r.timestamp, key: r.key,
+                            value: r.value ?? [], headers: r.headers.map { RecordHeader(key: $0.key, value: $0.value ?? []) }))
+                }
+            }
+            var updated = state
+            updated.fetchOffset = next
+            updated.buffer = records
+            updated.bufferIndex = 0
+            if records.isEmpty { updated.position = max(updated.position, next) }
+            partitions[tp] = updated
+        case .offsetOutOfRange:
+            let reset = try await resetPositions([tp], reason: "position \(requestedOffset) is out of range")
+            if let o = reset[tp], partitions[tp] != nil { partitions[tp] = PartitionState(position: o, fetchOffset: o) }
+        default:
+            if code.invalidatesMetadata {
+                await cluster.invalidate(topic: tp.topic)
+            } else if !code.isRetriable {
+                throw KafkaClientError(
+                    .brokerError, "fetch of \(tp) failed: \(code.name)", topic: tp.topic, partition: tp.partition,
+                    group: groupID, kafkaError: code)
+            }
+        }
+    }
+
+    // MARK: Offsets
+
+    public func commit() async throws {
+        if closed { throw closedError() }
+        var offsets: [TopicPartition: Int64] = [:]
+        for (tp, state) in partitions { offsets[tp] = state.position }
+        try await commitOwned(offsets)
+    }
+
+    public func commit(_ offsets: [TopicPartition: Int64]) async throws {
+        if closed { throw closedError() }
+        for tp in offsets.keys where partitions[tp] == nil {
+            throw LogError(
+                .illegalGeneration, "cannot commit \(tp) for group '\(groupID)': it is not assigned to consumer '\(memberID)'",
+                context: ["group": groupID, "member": memberID, "topic": tp.topic, "partition": "\(tp.partition)"])
+        }
+        try await commitOwned(offsets)
+    }
+
+    private func commitOwned(_ offsets: [TopicPartition: Int64]) async throws {
+        guard !offsets.isEmpty else { return }
+        guard let generation = machine.commitGeneration else {
+            throw LogError(
+                .illegalGeneration, "consumer '\(memberID)' of group '\(groupID)' is rejoining the group; poll again, then commit",
+                context: ["group": groupID, "member": memberID])
+        }
+        try await sendCommit(offsets, generation: generation)
+    }
+
+    private func sendCommit(_ offsets: [TopicPartition: Int64], generation: KafkaGroupStateMachine.Generation) async throws {
+        let errors = try await cluster.commitOffsets(
+            group: groupID, offsets: offsets, generationID: generation.generationID, memberID: generation.memberID)
+        guard let (tp, code) = errors.first else { return }
+        if code == .illegalGeneration || code == .unknownMemberId || code == .rebalanceInProgress {
+            _ = machine.commitRejected(error: code)
+            throw LogError(
+                .illegalGeneration,
+                "commit of \(tp) for group '\(groupID)' was rejected (\(code.name)): the group rebalanced; the next poll rejoins",
+                context: ["group": groupID, "member": generation.memberID, "topic": tp.topic, "partition": "\(tp.partition)"])
+        }
+        throw KafkaClientError(
+            .brokerError, "commit of \(tp) for group '\(groupID)' failed: \(code.name)", topic: tp.topic, partition: tp.partition,
+            group: groupID, kafkaError: code)
+    }
+
+    public func seek(_ tp: TopicPartition, to spec: OffsetSpec) async throws {
+        guard partitions[tp] != nil else {
+            throw LogError(
+                .illegalGeneration, "cannot seek \(tp): it is not assigned to consumer '\(memberID)'",
+                context: ["group": groupID, "topic": tp.topic, "partition": "\(tp.partition)"])
+        }
+        let bounds = try await cluster.partitionBounds([tp])
+        guard let b = bounds[tp] else { throw LogError.kafkaUnknownTopic(tp.topic) }
+        let o: Int64
+        switch spec {
+        case .earliest: o = b.logStartOffset
+        case .latest: o = b.highWatermark
+        case .offset(let x):
+            guard x >= b.logStartOffset && x <= b.highWatermark else {
+                throw LogError(
+                    .offsetOutOfRange, "offset \(x) is out of range for \(tp) (valid: \(b.logStartOffset)...\(b.highWatermark))",
+                    context: ["topic": tp.topic, "partition": "\(tp.partition)", "offset": "\(x)"])
+            }
+            o = x
+        }
+        if partitions[tp] != nil { partitions[tp] = PartitionState(position: o, fetchOffset: o) }
+    }
+
+    public func assignment() async -> [TopicPartition] { order }
+
+    public func position(_ tp: TopicPartition) async -> Int64? { partitions[tp]?.position }
+
+    public func close() async throws {
+        if closed { return }
+        closed = true
+        heartbeatTask?.cancel()
+        for action in machine.leave() {
+            guard case .sendLeave(let id) = action else { continue }
+            var request = LeaveGroupRequest()
+            request.groupID = groupID
+            request.memberID = id
+            var member = LeaveGroupRequest.Member()
+            member.memberID = id
+            request.members = [member]
+            do {
+                _ = try await cluster.sendToCoordinator(group: groupID, request) { $0.errorCode }
+            } catch {
+                logger.debug("LeaveGroup failed", metadata: ["group": "\(groupID)", "error": "\(error)"])
+            }
+        }
+        partitions = [:]
+        order = []
+        await cluster.close()
+    }
+
+    deinit {
+        heartbeatTask?.cancel()
+    }
+}
