@@ -131,6 +131,7 @@ let package = Package(
                 "FreshetStore",
                 "FreshetStream",
                 "FreshetWeb",
+                "FreshetKafka",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -164,7 +165,7 @@ let package = Package(
         .testTarget(
             name: "FreshetKafkaTests",
             dependencies: [
-                "FreshetKafka", "FreshetLog",
+                "FreshetKafka", "FreshetLog", "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The built `freshet` executable: `FRESHET_BIN`, or `.build/debug/freshet` next to the tests.
 public func freshetExecutable() throws -> URL {
@@ -88,12 +91,25 @@ public final class RunningFreshet: @unchecked Sendable {
     let errPipe = Pipe()
 
     /// Starts the child and waits until a line of its stdout contains `readyMarker`; returns that line.
-    public init(_ arguments: [String], readyMarker: String, timeout: Double = 30) throws {
+    /// `environment` is added to this process's; with `stderrFile`, the child's stderr goes to
+    /// that file (tests read its log lines) instead of a pipe.
+    public init(
+        _ arguments: [String], readyMarker: String, timeout: Double = 30, environment: [String: String] = [:],
+        stderrFile: String? = nil
+    ) throws {
         process = Process()
         process.executableURL = try freshetExecutable()
         process.arguments = arguments
         process.standardOutput = outPipe
-        process.standardError = errPipe
+        if let stderrFile {
+            _ = FileManager.default.createFile(atPath: stderrFile, contents: nil)
+            process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrFile))
+        } else {
+            process.standardError = errPipe
+        }
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         try process.run()
         var buffer = Data()
         let deadline = Date().addingTimeInterval(timeout)
@@ -115,6 +131,14 @@ public final class RunningFreshet: @unchecked Sendable {
     }
 
     public private(set) var readyLine = ""
+
+    /// Sends SIGKILL (no chance to drain, commit or leave the group) and waits for exit.
+    public func kill() {
+        if process.isRunning {
+            _ = Glibc.kill(process.processIdentifier, SIGKILL)
+        }
+        process.waitUntilExit()
+    }
 
     /// Sends SIGTERM and waits for exit; returns the exit status.
     @discardableResult

@@ -35,7 +35,7 @@ struct Freshet: AsyncParsableCommand {
             """,
         version: "freshet \(FreshetVersion.string)",
         subcommands: [
-            Up.self, Serve.self, UsersCommand.self, DLQ.self, Config.self, Fetch.self, API.self,
+            Up.self, IngestCommand.self, ProcessCommand.self, Serve.self, UsersCommand.self, DLQ.self, Config.self, Fetch.self, API.self,
             ProduceCommand.self, ConsumeCommand.self, TopicsCommand.self, GroupsCommand.self,
             Bench.self,
         ]

@@ -36,6 +36,12 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Stop the source after this long, drain, and exit (source.duration).", valueName: "duration"))
     var duration: String?
 
+    @Option(help: ArgumentHelp("embedded (default), or a Kafka cluster: kafka://host:port[,host:port] (broker.url).", valueName: "embedded|URL"))
+    var broker: String?
+
+    @Option(help: "Consumer group of the processor (processor.group).")
+    var group: String?
+
     @Option(help: ArgumentHelp("Log durability: group-commit, fsync or none (log.durability).", valueName: "policy"))
     var durability: String?
 
@@ -70,7 +76,8 @@ struct PipelineOptions: ParsableArguments {
                 ("--rate", "source.rate", rate.map { String($0) }), ("--rps", "source.requests_per_second", rps.map { String($0) }),
                 ("--batch-size", "source.batch_size", batchSize.map(String.init)), ("--seed", "source.seed", seed),
                 ("--nat", "source.nationalities", nat), ("--count", "source.count", count.map(String.init)),
-                ("--duration", "source.duration", duration), ("--durability", "log.durability", durability),
+                ("--duration", "source.duration", duration), ("--broker", "broker.url", broker),
+                ("--group", "processor.group", group), ("--durability", "log.durability", durability),
                 ("--partitions", "log.partitions", partitions.map(String.init)),
                 ("--web-host", "web.host", webHost), ("--web-port", "web.port", webPort.map(String.init)),
                 ("--no-web", "web.enabled", noWeb ? "false" : nil),

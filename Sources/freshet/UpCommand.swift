@@ -34,58 +34,7 @@ struct Up: AsyncParsableCommand {
     @OptionGroup var options: PipelineOptions
 
     func run() async throws {
-        let (config, warnings) = try options.resolve()
-        for warning in warnings { FileHandleOutput.standardError.writeLine("warning: \(warning)") }
-        let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal)
-        let registry = Freshet.bootstrapMetrics()
-        // The web UI needs the pipeline's broker, and the pipeline runs the web UI: a small
-        // two-step wiring, the server resolved once the pipeline is open.
-        let web = LateService()
-        let pipeline = try await Pipeline.open(config, metrics: PipelineMetrics.shared, extraServices: config.web.enabled ? [reporter, web] : [reporter])
-        if config.web.enabled {
-            let queries: any UserQueries
-            if let store = pipeline.store as? any UserQueries {
-                queries = store
-            } else {
-                queries = try await SQLiteStore.open(.init(path: config.storePath, readOnly: true))
-            }
-            let server = WebServer(
-                configuration: .init(host: config.web.host, port: config.web.port, token: config.web.token, username: config.web.username, password: config.web.password),
-                queries: queries, broker: .live(pipeline.broker), metrics: PipelineMetrics.shared, registry: registry)
-            let host = config.web.host
-            web.resolve(server.makeApplication { port in
-                FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /api/stats, /metrics)")
-            }, hint: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)")
-        }
-        let sourceLine = config.source.url == "generator"
-            ? "offline generator, \(PipelineConfiguration.formatNumber(config.source.rate)) people/s (seed \(pipeline.seed ?? "?"))"
-            : "\(redact(config.source.url)), \(PipelineConfiguration.formatNumber(config.source.requestsPerSecond)) requests/s"
-        let stopLine = config.source.count.map { "stops after \($0) people, then drains and exits" }
-            ?? config.source.duration.map { "stops after \(DurationText.format($0)), then drains and exits" }
-            ?? "runs until Ctrl-C (in-flight batches are drained and committed)"
-        FileHandleOutput.standardOutput.writeLine("""
-            freshet up — pipeline running (\(stopLine))
-              source     \(sourceLine)
-              log        \(config.dataDir)/topics (users_created: \(config.log.partitions) partitions, \(config.log.durability))
-              processor  group \(config.processor.group), batches up to \(config.processor.maxBatchRecords), dead letters → users_created.dlq
-              store      \(config.storePath)
-              web        \(config.web.enabled ? "http://\(config.web.host):\(config.web.port == 0 ? "<free port>" : String(config.web.port))/" + (config.web.token != nil || config.web.username != nil ? " (authentication required)" : "") : "off (--no-web)")
-              query      freshet users count --data-dir \(config.dataDir)
-                         freshet users recent -n 5 --data-dir \(config.dataDir)
-                         freshet dlq list --data-dir \(config.dataDir)
-            """)
-        var failure: (any Error)?
-        do {
-            try await pipeline.run()
-        } catch {
-            failure = error
-        }
-        reporter.finish()
-        let m = pipeline.metrics.snapshot
-        FileHandleOutput.standardOutput.writeLine(
-            "freshet up: \(m.produced) records ingested, \(m.stored) rows stored, \(m.totalDeadLettered) dead letters, "
-                + "\(m.skippedReplays) replays skipped; end-to-end p50 \(Self.ms(m.endToEnd.percentile(0.5))) p99 \(Self.ms(m.endToEnd.percentile(0.99)))")
-        if let failure { throw failure }
+        try await PipelineRun.run(options: options, role: .all)
     }
 
     static func ms(_ micros: Int64) -> String {

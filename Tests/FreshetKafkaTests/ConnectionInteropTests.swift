@@ -1,3 +1,4 @@
+import FreshetTesting
 import Foundation
 import NIOCore
 import Testing

@@ -113,9 +113,18 @@ public struct KafkaClientConfiguration: Sendable {
     public static let urlQueryKeys = [
         "client_id", "partitions", "replication_factor", "linger_ms", "batch_bytes", "session_timeout_ms",
         "heartbeat_interval_ms", "acks", "idempotence", "compression", "request_timeout_ms", "assignor",
+        "sasl", "tls", "tls_ca", "tls_cert", "tls_key", "tls_server_name", "tls_verify",
     ]
 
-    /// Parses `kafka://host:port[,host2:port2][?key=value&…]`.
+    /// Parses `kafka://[user:password@]host:port[,host2:port2][?key=value&…]`.
+    ///
+    /// Security: `user:password@` (percent-encoded) are the SASL credentials, used with
+    /// `sasl` (`plain`, `scram-sha-256`, `scram-sha-512`; required with credentials);
+    /// `tls=true` turns on TLS with the system trust roots, `tls_ca` (a PEM file) trusts a
+    /// private CA instead, `tls_cert` + `tls_key` (PEM files) present a client certificate,
+    /// `tls_server_name` overrides the name checked in the broker's certificate, and
+    /// `tls_verify` is `full` (default), `no-hostname` or `none`. Any `tls_*` key implies
+    /// `tls=true`. The password never appears in an error.
     ///
     /// Query keys: `client_id`, `partitions`, `replication_factor`, `linger_ms`, `batch_bytes`,
     /// `session_timeout_ms`, `heartbeat_interval_ms` (defaults to a third of the session
@@ -126,13 +135,26 @@ public struct KafkaClientConfiguration: Sendable {
     /// - Throws: `KafkaClientError.invalidConfiguration` naming the bad part or key.
     public init(url: String) throws {
         self.init()
+        let shown = Self.redactingPassword(url)
         func bad(_ message: String) -> KafkaClientError {
-            KafkaClientError(.invalidConfiguration, "invalid Kafka URL '\(url)': \(message)")
+            KafkaClientError(.invalidConfiguration, "invalid Kafka URL '\(shown)': \(message)")
         }
         guard url.hasPrefix("kafka://") else { throw bad("it must start with kafka://") }
         let rest = url.dropFirst("kafka://".count)
         let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let hostPart = parts[0].hasSuffix("/") ? parts[0].dropLast() : parts[0]
+        var authority = parts[0].hasSuffix("/") ? parts[0].dropLast() : parts[0]
+        var credentials: (user: String, password: String)?
+        if let at = authority.lastIndex(of: "@") {
+            let userInfo = authority[..<at]
+            guard let colon = userInfo.firstIndex(of: ":"), colon != userInfo.startIndex else {
+                throw bad("credentials must be user:password@ (percent-encoded)")
+            }
+            credentials = (
+                String(userInfo[..<colon]).removingPercentEncodingLite,
+                String(userInfo[userInfo.index(after: colon)...]).removingPercentEncodingLite)
+            authority = authority[authority.index(after: at)...]
+        }
+        let hostPart = authority
         guard !hostPart.isEmpty else { throw bad("no host:port given") }
         var servers: [Server] = []
         for item in hostPart.split(separator: ",", omittingEmptySubsequences: false) {
@@ -141,6 +163,12 @@ public struct KafkaClientConfiguration: Sendable {
         }
         bootstrapServers = servers
 
+        var saslMechanism: KafkaSASLConfiguration.Mechanism?
+        var tlsOn: Bool?
+        var tls = KafkaTLSConfiguration()
+        var tlsKeyGiven = false
+        var certificateFile: String?
+        var keyFile: String?
         var acksGiven: Int16?
         var idempotenceGiven: Bool?
         var sessionGiven = false
@@ -196,11 +224,64 @@ public struct KafkaClientConfiguration: Sendable {
                         throw bad("'assignor' must be range or roundrobin, got '\(value)'")
                     }
                     consumer.assignor = assignor
+                case "sasl":
+                    switch value.lowercased() {
+                    case "plain": saslMechanism = .plain
+                    case "scram-sha-256": saslMechanism = .scramSHA256
+                    case "scram-sha-512": saslMechanism = .scramSHA512
+                    default: throw bad("'sasl' must be plain, scram-sha-256 or scram-sha-512, got '\(value)'")
+                    }
+                case "tls":
+                    switch value.lowercased() {
+                    case "true", "1", "yes": tlsOn = true
+                    case "false", "0", "no": tlsOn = false
+                    default: throw bad("'tls' must be true or false, got '\(value)'")
+                    }
+                case "tls_ca":
+                    tls.trustRoots = .pemFile(value)
+                    tlsKeyGiven = true
+                case "tls_cert":
+                    certificateFile = value
+                    tlsKeyGiven = true
+                case "tls_key":
+                    keyFile = value
+                    tlsKeyGiven = true
+                case "tls_server_name":
+                    tls.serverName = value
+                    tlsKeyGiven = true
+                case "tls_verify":
+                    switch value.lowercased() {
+                    case "full": tls.verification = .full
+                    case "no-hostname": tls.verification = .noHostnameVerification
+                    case "none": tls.verification = .none
+                    default: throw bad("'tls_verify' must be full, no-hostname or none, got '\(value)'")
+                    }
+                    tlsKeyGiven = true
                 default:
                     throw bad("unknown query key '\(key)' (known: \(Self.urlQueryKeys.joined(separator: ", ")))")
                 }
             }
         }
+        switch (credentials, saslMechanism) {
+        case (let credentials?, let mechanism?):
+            connection.sasl = KafkaSASLConfiguration(mechanism: mechanism, username: credentials.user, password: credentials.password)
+        case (.some, nil):
+            throw bad("credentials given without 'sasl': add sasl=plain, sasl=scram-sha-256 or sasl=scram-sha-512")
+        case (nil, let mechanism?):
+            throw bad("'sasl=\(mechanism.name)' needs credentials: kafka://user:password@host:port")
+        case (nil, nil):
+            break
+        }
+        switch (certificateFile, keyFile) {
+        case (let certificate?, let key?):
+            tls.clientCertificate = .init(certificateChainFile: certificate, privateKeyFile: key)
+        case (.some, nil), (nil, .some):
+            throw bad("'tls_cert' and 'tls_key' go together")
+        case (nil, nil):
+            break
+        }
+        if tlsOn == false && tlsKeyGiven { throw bad("tls=false contradicts the tls_* keys") }
+        if tlsOn == true || tlsKeyGiven { connection.tls = tls }
         if let acksGiven { producer.acks = acksGiven }
         if let idempotenceGiven {
             if idempotenceGiven && producer.acks != -1 { throw bad("idempotence=true requires acks=all") }
@@ -212,6 +293,16 @@ public struct KafkaClientConfiguration: Sendable {
         // `didSet` does not run inside an initializer.
         connection.clientID = clientID
         try validate()
+    }
+
+    /// `url` with the password of its user info replaced by `***`.
+    static func redactingPassword(_ url: String) -> String {
+        guard url.hasPrefix("kafka://") else { return url }
+        let rest = url.dropFirst("kafka://".count)
+        let authorityEnd = rest.firstIndex { $0 == "?" || $0 == "/" } ?? rest.endIndex
+        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
+        let user = rest[..<at].split(separator: ":", maxSplits: 1).first ?? ""
+        return "kafka://" + user + ":***" + rest[at...]
     }
 
     /// Checks values that must agree with each other.

@@ -57,7 +57,7 @@ struct ConsumeCommand: AsyncParsableCommand {
 
 /// Polls `topic` and hands batches to `emit`; commits after each when a group is given.
 func consumeTopic(
-    broker: EmbeddedBroker, topic: String, group: String?, from: OffsetArgument?, max: Int?, follow: Bool,
+    broker: any Broker, topic: String, group: String?, from: OffsetArgument?, max: Int?, follow: Bool,
     emit: ([ConsumerRecord]) throws -> Void
 ) async throws -> Int {
     _ = try await broker.describeTopic(topic)
@@ -70,15 +70,29 @@ func consumeTopic(
         for tp in await consumer.assignment() { try await consumer.seek(tp, to: from?.spec ?? .earliest) }
     }
     var count = 0
+    // The embedded log answers a poll from its files at once; a Kafka poll is a network round
+    // trip that may come back empty while a fetch is still under way, so without --follow the
+    // loop ends when every assigned partition has reached the end of the log (or after a few
+    // empty polls in a row, if the broker's high watermark does not move).
+    let wait: Duration = follow ? .seconds(1) : (broker is EmbeddedBroker ? .zero : .milliseconds(500))
+    var emptyPolls = 0
     while true {
         let remaining = max.map { $0 - count } ?? Int.max
         if remaining <= 0 { break }
-        let records = try await consumer.poll(
-            maxRecords: Swift.min(remaining, 5000), maxBytes: nil, maxWait: follow ? .seconds(1) : .zero)
+        let records = try await consumer.poll(maxRecords: Swift.min(remaining, 5000), maxBytes: nil, maxWait: wait)
         if records.isEmpty {
             if follow { continue }
-            break
+            emptyPolls += 1
+            if broker is EmbeddedBroker || emptyPolls >= 6 { break }
+            let latest = Dictionary(uniqueKeysWithValues: try await broker.describeTopic(topic).partitions.map { ($0.partition, $0.latestOffset) })
+            var caughtUp = true
+            for tp in await consumer.assignment() where (await consumer.position(tp) ?? 0) < (latest[tp.partition] ?? 0) {
+                caughtUp = false
+            }
+            if caughtUp { break }
+            continue
         }
+        emptyPolls = 0
         try emit(records)
         count += records.count
         if group != nil {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FreshetCore
 import FreshetLog
 import Foundation
 import Logging
@@ -7,6 +8,12 @@ import Logging
 struct LogOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory of the embedded log.")
     var dataDir: String = "./freshet-data"
+
+    @Option(
+        help: ArgumentHelp(
+            "embedded (the log in --data-dir, default) or a Kafka cluster, kafka://host:port[,host:port] (or FRESHET_BROKER_URL).",
+            valueName: "embedded|URL"))
+    var broker: String?
 
     @Option(
         help: ArgumentHelp(
@@ -21,7 +28,18 @@ struct LogOptions: ParsableArguments {
         guard commitIntervalMs >= 0 && commitIntervalMs <= 10_000 else {
             throw ValidationError("--commit-interval-ms must be 0...10000, got \(commitIntervalMs)")
         }
+        let url = brokerURL
+        guard url == "embedded" || url.hasPrefix("kafka://") else {
+            throw ValidationError("--broker: expected 'embedded' or 'kafka://host:port'; got '\(redact(url))'")
+        }
     }
+
+    /// `--broker`, else `FRESHET_BROKER_URL`, else `embedded`.
+    var brokerURL: String {
+        broker ?? ProcessInfo.processInfo.environment["FRESHET_BROKER_URL"] ?? "embedded"
+    }
+
+    var isKafka: Bool { brokerURL.hasPrefix("kafka://") }
 
     var durabilityPolicy: Durability {
         switch durability {
@@ -40,14 +58,29 @@ struct LogOptions: ParsableArguments {
         return config
     }
 
-    /// Opens the broker, runs `body`, closes it.
-    func withBroker<R: Sendable>(autoCreate: Bool = false, _ body: (EmbeddedBroker) async throws -> R) async throws -> R {
-        try await EmbeddedBroker.withBroker(brokerConfig(autoCreate: autoCreate), body)
+    /// Opens the broker (the embedded log, or a Kafka client), runs `body`, closes it.
+    func withBroker<R: Sendable>(autoCreate: Bool = false, _ body: (any Broker) async throws -> R) async throws -> R {
+        if isKafka { return try await withKafka(body) }
+        return try await EmbeddedBroker.withBroker(brokerConfig(autoCreate: autoCreate), body)
+    }
+
+    private func withKafka<R: Sendable>(_ body: (any Broker) async throws -> R) async throws -> R {
+        let broker = try await BrokerConnection.connect(url: brokerURL)
+        let result: R
+        do {
+            result = try await body(broker)
+        } catch {
+            try? await broker.close()
+            throw error
+        }
+        try await broker.close()
+        return result
     }
 
     /// For commands that only read: when a running pipeline holds the data directory, opens it
-    /// read-only (a snapshot) instead of failing.
-    func withReadingBroker<R: Sendable>(_ body: (EmbeddedBroker) async throws -> R) async throws -> R {
+    /// read-only (a snapshot) instead of failing. (A Kafka cluster is shared anyway.)
+    func withReadingBroker<R: Sendable>(_ body: (any Broker) async throws -> R) async throws -> R {
+        if isKafka { return try await withKafka(body) }
         do {
             return try await EmbeddedBroker.withBroker(brokerConfig(), body)
         } catch let error as LogError where error.code == .dataDirLocked {

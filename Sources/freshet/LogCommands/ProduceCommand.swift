@@ -47,14 +47,20 @@ struct ProduceCommand: AsyncParsableCommand {
                 try await broker.createTopic(topic, config: config)
                 logCLIPrintError("created topic '\(topic)' with \(partitions) partitions")
             }
+            let embedded = broker as? EmbeddedBroker
             var pending: [PendingProduce] = []
             var batch: [ProducerRecord] = []
             batch.reserveCapacity(batchSize)
             var count = 0
             func flush() async throws {
                 guard !batch.isEmpty else { return }
-                // Appends happen in call order; keep a few batches in flight for group commit.
-                pending.append(try broker.append(topic: topic, records: batch))
+                if let embedded {
+                    // Appends happen in call order; keep a few batches in flight for group commit.
+                    pending.append(try embedded.append(topic: topic, records: batch))
+                } else {
+                    // A Kafka producer batches and pipelines per partition itself.
+                    _ = try await broker.produce(topic: topic, records: batch)
+                }
                 count += batch.count
                 batch.removeAll(keepingCapacity: true)
                 if pending.count >= 8 { _ = try await pending.removeFirst().durable() }

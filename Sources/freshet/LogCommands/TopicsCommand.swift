@@ -143,7 +143,7 @@ struct TopicsCommand: AsyncParsableCommand {
             }
         }
 
-        func tail(_ broker: EmbeddedBroker) async throws {
+        func tail(_ broker: any Broker) async throws {
             let out = StdoutWriter()
             do {
                 let d = try await broker.describeTopic(topic)

@@ -1,5 +1,4 @@
 import Foundation
-import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -12,19 +11,23 @@ import Darwin
 /// the binary); set `FRESHET_TANSU` to use another binary.
 ///
 /// A missing binary is a test failure, never a skip.
-final class TansuBroker: @unchecked Sendable {
-    let port: Int
+public final class TansuBroker: @unchecked Sendable {
+    public let port: Int
     private let process: Process
     private let logURL: URL
 
-    var bootstrap: String { "127.0.0.1:\(port)" }
+    public var bootstrap: String { "127.0.0.1:\(port)" }
 
-    struct Missing: Error, CustomStringConvertible {
-        var description: String
+    /// `kafka://127.0.0.1:PORT`, for `--broker`.
+    public var url: String { "kafka://\(bootstrap)" }
+
+    public struct Missing: Error, CustomStringConvertible {
+        public var description: String
+        public init(description: String) { self.description = description }
     }
 
     /// Path of the Tansu binary, or throws `Missing` saying how to install it.
-    static func binary() throws -> String {
+    public static func binary() throws -> String {
         if let path = ProcessInfo.processInfo.environment["FRESHET_TANSU"] {
             guard FileManager.default.isExecutableFile(atPath: path) else {
                 throw Missing(description: "FRESHET_TANSU=\(path) is not an executable Tansu binary")
@@ -40,7 +43,7 @@ final class TansuBroker: @unchecked Sendable {
         return path
     }
 
-    static func runPython(_ arguments: [String]) throws -> String {
+    public static func runPython(_ arguments: [String]) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3"] + arguments
@@ -62,7 +65,7 @@ final class TansuBroker: @unchecked Sendable {
     /// Starts Tansu and waits until it accepts TCP connections (at most 15 s).
     ///
     /// - Parameter arguments: added to `tansu broker …`, e.g. `--authentication`.
-    static func start(arguments: [String] = []) throws -> TansuBroker {
+    public static func start(arguments: [String] = []) throws -> TansuBroker {
         let binary = try binary()
         var lastError = "no attempt"
         for _ in 0..<3 {
@@ -93,11 +96,11 @@ final class TansuBroker: @unchecked Sendable {
         throw Missing(description: lastError)
     }
 
-    func log() -> String {
+    public func log() -> String {
         (try? String(contentsOf: logURL, encoding: .utf8)) ?? ""
     }
 
-    func stop() {
+    public func stop() {
         // Tansu ignores SIGTERM while it has connections, so stop it for good.
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
@@ -107,7 +110,7 @@ final class TansuBroker: @unchecked Sendable {
     }
 
     /// Runs `body` with a fresh broker, stopping it afterwards.
-    static func with<T>(arguments: [String] = [], _ body: (TansuBroker) async throws -> T) async throws -> T {
+    public static func with<T>(arguments: [String] = [], _ body: (TansuBroker) async throws -> T) async throws -> T {
         let broker = try start(arguments: arguments)
         defer { broker.stop() }
         return try await body(broker)

@@ -1,0 +1,155 @@
+import ArgumentParser
+import FreshetCore
+import FreshetLog
+import FreshetStore
+import FreshetStream
+import FreshetWeb
+import Logging
+import ServiceLifecycle
+
+/// What `freshet up`, `freshet ingest` and `freshet process` share: resolve the
+/// configuration, connect the broker, open the pipeline for a role, print where things are,
+/// run, and print a summary.
+enum PipelineRun {
+    static func run(options: PipelineOptions, role: PipelineRole) async throws {
+        let (config, warnings) = try options.resolve()
+        for warning in warnings { FileHandleOutput.standardError.writeLine("warning: \(warning)") }
+        if role != .all && !config.broker.isKafka {
+            throw ValidationError(
+                "freshet \(role.rawValue) needs a shared broker: add --broker kafka://host:port "
+                    + "(the embedded log belongs to one process; use freshet up)")
+        }
+        let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal)
+        let registry = Freshet.bootstrapMetrics()
+        // The ingest role has no store, so no dashboard.
+        let webEnabled = config.web.enabled && role != .ingest
+        // The web UI needs the pipeline's broker, and the pipeline runs the web UI: a small
+        // two-step wiring, the server resolved once the pipeline is open.
+        let web = LateService()
+        let broker = try await BrokerConnection.open(config)
+        let pipeline = try await Pipeline.open(
+            config, role: role, broker: broker, metrics: PipelineMetrics.shared,
+            extraServices: webEnabled ? [reporter, web] : [reporter])
+        if webEnabled {
+            let queries: any UserQueries
+            if let store = pipeline.store as? any UserQueries {
+                queries = store
+            } else {
+                queries = try await SQLiteStore.open(.init(path: config.storePath, readOnly: true))
+            }
+            let server = WebServer(
+                configuration: .init(host: config.web.host, port: config.web.port, token: config.web.token, username: config.web.username, password: config.web.password),
+                queries: queries, broker: .live(pipeline.broker), metrics: PipelineMetrics.shared, registry: registry)
+            let host = config.web.host
+            web.resolve(server.makeApplication { port in
+                FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /api/stats, /metrics)")
+            }, hint: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)")
+        }
+        FileHandleOutput.standardOutput.writeLine(banner(config, role: role, seed: pipeline.seed, webEnabled: webEnabled))
+        var failure: (any Error)?
+        do {
+            try await pipeline.run()
+        } catch {
+            failure = error
+        }
+        reporter.finish()
+        let m = pipeline.metrics.snapshot
+        let summary: String
+        switch role {
+        case .ingest:
+            summary = "freshet ingest: \(m.produced) records produced to \(redact(config.broker.url))"
+        case .process:
+            summary = "freshet process: \(m.consumed) records consumed, \(m.stored) rows stored, \(m.totalDeadLettered) dead letters, "
+                + "\(m.skippedReplays) replays skipped"
+        case .all:
+            summary = "freshet up: \(m.produced) records ingested, \(m.stored) rows stored, \(m.totalDeadLettered) dead letters, "
+                + "\(m.skippedReplays) replays skipped; end-to-end p50 \(Up.ms(m.endToEnd.percentile(0.5))) p99 \(Up.ms(m.endToEnd.percentile(0.99)))"
+        }
+        FileHandleOutput.standardOutput.writeLine(summary)
+        if let failure { throw failure }
+    }
+
+    static func banner(_ config: PipelineConfiguration, role: PipelineRole, seed: String?, webEnabled: Bool) -> String {
+        let command = role == .all ? "up" : role.rawValue
+        let sourceLine = config.source.url == "generator"
+            ? "offline generator, \(PipelineConfiguration.formatNumber(config.source.rate)) people/s (seed \(seed ?? "?"))"
+            : "\(redact(config.source.url)), \(PipelineConfiguration.formatNumber(config.source.requestsPerSecond)) requests/s"
+        let stopLine: String
+        if role == .process {
+            stopLine = "runs until Ctrl-C; processes of group \(config.processor.group) split the partitions"
+        } else {
+            stopLine = config.source.count.map { "stops after \($0) people, then \(role == .all ? "drains and exits" : "exits")" }
+                ?? config.source.duration.map { "stops after \(DurationText.format($0)), then \(role == .all ? "drains and exits" : "exits")" }
+                ?? "runs until Ctrl-C (in-flight batches are drained and committed)"
+        }
+        let logLine = config.broker.isKafka
+            ? "Kafka \(redact(config.broker.url)) (users_created: \(config.log.partitions) partitions when created)"
+            : "\(config.dataDir)/topics (users_created: \(config.log.partitions) partitions, \(config.log.durability))"
+        var lines = ["freshet \(command) — pipeline running (\(stopLine))"]
+        if role != .process { lines.append("  source     \(sourceLine)") }
+        lines.append("  log        \(logLine)")
+        if role != .ingest {
+            lines.append("  processor  group \(config.processor.group), batches up to \(config.processor.maxBatchRecords), dead letters → users_created.dlq")
+            lines.append("  store      \(config.storePath)")
+            let auth = config.web.token != nil || config.web.username != nil ? " (authentication required)" : ""
+            let port = config.web.port == 0 ? "<free port>" : String(config.web.port)
+            lines.append("  web        \(webEnabled ? "http://\(config.web.host):\(port)/" + auth : "off (--no-web)")")
+            lines.append("  query      freshet users count --data-dir \(config.dataDir)")
+            lines.append("             freshet users recent -n 5 --data-dir \(config.dataDir)")
+            lines.append("             freshet dlq list --data-dir \(config.dataDir)")
+        }
+        return lines.joined(separator: "\n")
+    }
+}
+
+struct IngestCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Run only the source: people → users_created on a Kafka cluster.",
+        discussion: """
+            The first stage of a scaled-out pipeline: the source (the offline generator or a \
+            Random User API) formats people as users_created messages and produces them to the \
+            Kafka cluster of --broker, creating the topics when missing. `freshet process` \
+            workers consume them. With --count or --duration it exits 0 once everything is \
+            acknowledged by the cluster (acks=all); otherwise it runs until SIGINT/SIGTERM.
+
+            Examples:
+              freshet ingest --broker kafka://127.0.0.1:9092 --rate 1000
+              freshet ingest --broker kafka://k1:9092,k2:9092 --count 100000 --seed demo
+              freshet ingest --broker kafka://127.0.0.1:9092 --source https://randomuser.me/api/ --rps 1
+            """
+    )
+
+    @OptionGroup var options: PipelineOptions
+
+    func run() async throws {
+        try await PipelineRun.run(options: options, role: .ingest)
+    }
+}
+
+struct ProcessCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "process",
+        abstract: "Run only the processor, as one worker of a consumer group on Kafka.",
+        discussion: """
+            The second stage of a scaled-out pipeline: consumes users_created from the Kafka \
+            cluster of --broker as a member of the group processor.group (--group), validates \
+            and transforms the records into the store, and sends malformed ones to \
+            users_created.dlq. Start several: the group splits the partitions between them, and \
+            when one stops (or dies) the others take its partitions over — offsets are committed \
+            only after the store has a batch, and the store keeps each partition's position in \
+            the same transaction as its rows, so nothing is lost or stored twice. Runs until \
+            SIGINT/SIGTERM, which drain the in-flight batch, commit, and leave the group.
+
+            Examples:
+              freshet process --broker kafka://127.0.0.1:9092
+              freshet process --broker kafka://127.0.0.1:9092 --group etl --data-dir /srv/freshet --web-port 8081
+            """
+    )
+
+    @OptionGroup var options: PipelineOptions
+
+    func run() async throws {
+        try await PipelineRun.run(options: options, role: .process)
+    }
+}

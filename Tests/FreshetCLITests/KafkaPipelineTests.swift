@@ -1,0 +1,140 @@
+import Foundation
+import FreshetCore
+import FreshetSource
+import FreshetStore
+import FreshetTesting
+import Testing
+
+/// The unchanged pipeline through a real Kafka-compatible broker (Tansu, started per test):
+/// `freshet up --broker kafka://…`, and the scaled-out form — `freshet ingest` plus two
+/// `freshet process` workers in one consumer group, one of them killed mid-run.
+@Suite("Pipeline through Kafka (Tansu)", .serialized)
+struct KafkaPipelineTests {
+    /// Short group timeouts: Tansu completes a join after session.timeout.ms / 2.
+    static func url(_ tansu: TansuBroker) -> String { tansu.url + "?session_timeout_ms=6000" }
+
+    /// The people the generator makes for `seed` in pages of `pageSize` (the source's batch:
+    /// 1,000, or a tenth of the rate when that is smaller).
+    static func expectedIDs(seed: String, count: Int, pageSize: Int = 1000) -> Set<String> {
+        let generator = RandomUserGenerator(referenceDate: .now())
+        return Set((1...(count / pageSize)).flatMap { generator.page(seed: seed, page: $0, results: pageSize).map(\.login.uuid) })
+    }
+
+    /// Rows, the total of the live window counts, and the sum of the stored positions.
+    static func storeState(_ dir: String) async throws -> (rows: [CreatedUserRow], windows: Int, positions: Int64) {
+        let rows = try await storedRows(in: dir)
+        let (windows, positions) = try await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) { store in
+            (try await store.windowCounts(dimension: "total", since: 0).map(\.count).reduce(0, +),
+             try await store.positions(topic: "users_created").values.reduce(0, +))
+        }
+        return (rows, windows, positions)
+    }
+
+    static func rowCount(_ dir: String) async -> Int {
+        guard FileManager.default.fileExists(atPath: SQLiteStore.path(dataDirectory: dir)) else { return 0 }
+        return (try? await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) { try await $0.totalUsers() }) ?? 0
+    }
+
+    @Test func upThroughKafkaStoresEveryProducedIdExactlyOnce() async throws {
+        try await TansuBroker.with { tansu in
+            let dir = tempDataDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let result = try runFreshet([
+                "up", "--broker", Self.url(tansu), "--no-web", "--count", "20000", "--rate", "100000", "--seed", "kafka-up",
+                "--data-dir", dir,
+            ], timeout: 300)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdoutText.contains("Kafka kafka://\(tansu.bootstrap)"), "\(result.stdoutText)")
+            let state = try await Self.storeState(dir)
+            #expect(state.rows.count == 20_000)
+            let unexpected = Set(state.rows.map(\.id)).symmetricDifference(Self.expectedIDs(seed: "kafka-up", count: 20_000))
+            #expect(unexpected.isEmpty, "\(unexpected.count) ids missing or unexpected, e.g. \(unexpected.prefix(3))")
+            // Each record applied exactly once: counted once in the windows, once in the positions.
+            #expect(state.windows == 20_000)
+            #expect(state.positions == 20_000)
+            // The embedded log was not used: the data directory holds only the store.
+            #expect(!FileManager.default.fileExists(atPath: dir + "/topics"))
+            // The CLI's log commands see the same cluster.
+            let topics = try runFreshet(["topics", "list", "--broker", tansu.url])
+            #expect(topics.status == 0, "\(topics.stderr)")
+            #expect(topics.stdoutText.contains("users_created"), "\(topics.stdoutText)")
+            #expect(topics.stdoutText.contains("users_created.dlq"), "\(topics.stdoutText)")
+        }
+    }
+
+    @Test func twoProcessWorkersSplitThePartitionsAndOneTakesOverWhenTheOtherDies() async throws {
+        try await TansuBroker.with { tansu in
+            let dir = tempDataDir()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let url = Self.url(tansu)
+            let total = 30_000
+            // Create the topics first so both workers join a group over existing partitions.
+            let created = try runFreshet(["topics", "create", "users_created", "--partitions", "4", "--broker", tansu.url])
+            #expect(created.status == 0, "\(created.stderr)")
+            let logA = dir + "/worker-a.log", logB = dir + "/worker-b.log"
+            let environment = ["FRESHET_LOG_LEVEL": "info"]
+            let workerArguments = ["process", "--broker", url, "--no-web", "--data-dir", dir, "--partitions", "4"]
+            let a = try RunningFreshet(workerArguments, readyMarker: "pipeline running", environment: environment, stderrFile: logA)
+            let b = try RunningFreshet(workerArguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB)
+            defer { a.kill(); b.kill() }
+
+            // Both workers own partitions before any data flows.
+            func assignments(_ path: String) -> [String] {
+                let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+                return text.split(separator: "\n").filter { $0.contains("assigned partitions") }.map(String.init)
+            }
+            try await waitUntil("both workers hold partitions", timeout: 60) {
+                guard let lastA = assignments(logA).last, let lastB = assignments(logB).last else { return false }
+                return lastA.contains("users_created/") && lastB.contains("users_created/")
+            }
+
+            // The source runs in its own process, at a pace that leaves the workers mid-stream
+            // when one of them dies.
+            let ingest = try RunningFreshet(
+                [
+                    "ingest", "--broker", url, "--count", "\(total)", "--rate", "2500", "--seed", "takeover",
+                    "--partitions", "4",
+                ],
+                readyMarker: "pipeline running")
+            defer { ingest.kill() }
+
+            // Kill worker A mid-stream (no drain, no commit, no LeaveGroup): B must take its
+            // partitions over after the session timeout and resume from what the store has.
+            try await waitUntil("a quarter of the rows stored", timeout: 120) { await Self.rowCount(dir) >= total / 4 }
+            #expect(await Self.rowCount(dir) < total, "the workers finished before the kill; the test proves nothing")
+            a.kill()
+            ingest.process.waitUntilExit()
+            #expect(ingest.process.terminationStatus == 0)
+            try await waitUntil("worker B stored everything", timeout: 180) { await Self.rowCount(dir) >= total }
+            let lastB = assignments(logB).last ?? ""
+            for partition in 0..<4 { #expect(lastB.contains("users_created/\(partition)"), "\(lastB)") }
+            #expect(b.stop() == 0)
+
+            let state = try await Self.storeState(dir)
+            #expect(state.rows.count == total)
+            let unexpected = Set(state.rows.map(\.id)).symmetricDifference(Self.expectedIDs(seed: "takeover", count: total, pageSize: 250))
+            #expect(unexpected.isEmpty, "\(unexpected.count) ids missing or unexpected, e.g. \(unexpected.prefix(3))")
+            #expect(state.windows == total, "window counts \(state.windows) for \(total) records: a record was applied twice or lost")
+            #expect(state.positions == Int64(total))
+        }
+    }
+
+    @Test func processAndIngestRefuseTheEmbeddedLogWithAClearError() throws {
+        for command in ["process", "ingest"] {
+            let result = try runFreshet([command, "--no-web", "--data-dir", tempDataDir()])
+            #expect(result.status == 2)
+            #expect(result.stderr.contains("--broker kafka://"), "\(result.stderr)")
+        }
+    }
+}
+
+/// Polls `condition` every 200 ms until it holds, or fails the test after `timeout` seconds.
+func waitUntil(_ what: String, timeout: Double, _ condition: () async throws -> Bool) async throws {
+    let deadline = Date().addingTimeInterval(timeout)
+    while Date() < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(200))
+    }
+    Issue.record("timed out after \(timeout) s waiting until \(what)")
+    throw CancellationError()
+}
