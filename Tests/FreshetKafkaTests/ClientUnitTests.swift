@@ -50,11 +50,52 @@ struct ClientConfigurationTests {
         ("kafka://h:1?compression=brotli", "compression"),
         ("kafka://h:1?linger_ms", "linger_ms"),
         ("kafka://h:1?session_timeout_ms=6000&heartbeat_interval_ms=7000", "heartbeat"),
+        ("kafka://u:pw@h:1", "sasl="),
+        ("kafka://h:1?sasl=plain", "needs credentials"),
+        ("kafka://u:pw@h:1?sasl=gssapi", "'sasl'"),
+        ("kafka://pw@h:1?sasl=plain", "user:password@"),
+        ("kafka://h:1?tls=maybe", "'tls'"),
+        ("kafka://h:1?tls_cert=/c.pem", "tls_key"),
+        ("kafka://h:1?tls=false&tls_ca=/ca.pem", "tls=false"),
+        ("kafka://h:1?tls_verify=some", "tls_verify"),
     ])
     func badURL(_ url: String, _ named: String) {
         let error = #expect(throws: KafkaClientError.self) { try KafkaClientConfiguration(url: url) }
         #expect(error?.code == .invalidConfiguration)
         #expect(error?.message.contains(named) == true, "\(error?.message ?? "") should name \(named)")
+    }
+}
+
+@Suite("Kafka client security in the URL")
+struct ClientSecurityURLTests {
+    @Test func credentialsAndMechanismBecomeSASL() throws {
+        let c = try KafkaClientConfiguration(url: "kafka://app%40corp:p%3Ass@k1:9093?sasl=scram-sha-256")
+        #expect(c.bootstrapServers == [.init(host: "k1", port: 9093)])
+        #expect(c.connection.sasl?.mechanism == .scramSHA256)
+        #expect(c.connection.sasl?.username == "app@corp")
+        #expect(c.connection.sasl?.password == "p:ss")
+        #expect(c.connection.tls == nil)
+    }
+
+    @Test func tlsKeys() throws {
+        let c = try KafkaClientConfiguration(
+            url: "kafka://h:9093?tls_ca=/etc/ca.pem&tls_cert=/etc/c.pem&tls_key=/etc/k.pem&tls_server_name=kafka.internal&tls_verify=no-hostname")
+        let tls = try #require(c.connection.tls)
+        #expect(tls.trustRoots == .pemFile("/etc/ca.pem"))
+        #expect(tls.clientCertificate == .init(certificateChainFile: "/etc/c.pem", privateKeyFile: "/etc/k.pem"))
+        #expect(tls.serverName == "kafka.internal")
+        #expect(tls.verification == .noHostnameVerification)
+        let plain = try KafkaClientConfiguration(url: "kafka://h:9093?tls=true")
+        #expect(plain.connection.tls?.trustRoots == .system)
+        #expect(plain.connection.tls?.verification == .full)
+    }
+
+    @Test func thePasswordNeverAppearsInAnError() {
+        let error = #expect(throws: KafkaClientError.self) {
+            try KafkaClientConfiguration(url: "kafka://app:hunter2@h:1?colour=blue")
+        }
+        #expect(error?.message.contains("hunter2") == false, "\(error?.message ?? "")")
+        #expect(error?.message.contains("kafka://app:***@h:1") == true, "\(error?.message ?? "")")
     }
 }
 
