@@ -59,6 +59,14 @@ struct KafkaPipelineTests {
             #expect(topics.status == 0, "\(topics.stderr)")
             #expect(topics.stdoutText.contains("users_created"), "\(topics.stdoutText)")
             #expect(topics.stdoutText.contains("users_created.dlq"), "\(topics.stdoutText)")
+            // The processor's group committed every partition to its end after the store had it.
+            let group = try runFreshet(["groups", "describe", "freshet-processor", "--json", "--broker", tansu.url])
+            #expect(group.status == 0, "\(group.stderr)")
+            let described = try JSONSerialization.jsonObject(with: group.stdout) as? [String: Any]
+            let offsets = (described?["offsets"] as? [[String: Any]] ?? []).filter { $0["topic"] as? String == "users_created" }
+            #expect(offsets.count == 3, "\(group.stdoutText)")
+            #expect(offsets.allSatisfy { $0["lag"] as? Int == 0 }, "\(group.stdoutText)")
+            #expect(offsets.compactMap { $0["committed"] as? Int }.reduce(0, +) == 20_000, "\(group.stdoutText)")
         }
     }
 
