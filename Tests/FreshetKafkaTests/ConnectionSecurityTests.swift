@@ -12,10 +12,10 @@ import Testing
 
     static func configuration(
         _ mechanism: KafkaSASLConfiguration.Mechanism?, username: String = "alice",
-        password: String = "correct horse battery staple", tls: KafkaTLSConfiguration? = nil
+        password: String = "correct horse battery staple", tls: KafkaTLSConfiguration? = nil, timeout: Int64 = 10
     ) -> KafkaConnection.Configuration {
         KafkaConnection.Configuration(
-            connectTimeout: .seconds(10), requestTimeout: .seconds(10), tls: tls,
+            connectTimeout: .seconds(timeout), requestTimeout: .seconds(timeout), tls: tls,
             sasl: mechanism.map { .init(mechanism: $0, username: username, password: password) })
     }
 
@@ -236,17 +236,19 @@ import Testing
     /// authentication), so against it we check the handshake and a rejected login; the
     /// successful exchanges are covered by the in-test broker above.
     @Test func tansuRefusesPlainAndRejectsAnUnknownSCRAMUser() async throws {
+        // Generous timeouts: a real broker on a loaded CI machine, and the test is about what
+        // Tansu answers, not how fast (alone it takes well under a second).
         try await TansuBroker.with(arguments: ["--authentication"]) { broker in
             let plain = await #expect(throws: KafkaConnectionError.self) {
                 _ = try await KafkaConnection.connect(
-                    host: "127.0.0.1", port: broker.port, configuration: Self.configuration(.plain))
+                    host: "127.0.0.1", port: broker.port, configuration: Self.configuration(.plain, timeout: 60))
             }
             #expect(plain?.code == .connectionClosed)
             #expect(plain?.message.contains("SaslHandshake for PLAIN") == true)
             for mechanism in [KafkaSASLConfiguration.Mechanism.scramSHA256, .scramSHA512] {
                 let error = await #expect(throws: KafkaConnectionError.self) {
                     _ = try await KafkaConnection.connect(
-                        host: "127.0.0.1", port: broker.port, configuration: Self.configuration(mechanism, username: "nobody"))
+                        host: "127.0.0.1", port: broker.port, configuration: Self.configuration(mechanism, username: "nobody", timeout: 60))
                 }
                 #expect(error?.code == .authenticationFailed, "\(mechanism): \(String(describing: error))")
             }
