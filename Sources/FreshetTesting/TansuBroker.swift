@@ -64,12 +64,14 @@ public final class TansuBroker: @unchecked Sendable {
 
     /// Starts Tansu and waits until it accepts TCP connections (at most 15 s).
     ///
-    /// - Parameter arguments: added to `tansu broker …`, e.g. `--authentication`.
-    public static func start(arguments: [String] = []) throws -> TansuBroker {
+    /// - Parameters:
+    ///   - arguments: added to `tansu broker …`, e.g. `--authentication`.
+    ///   - port: listen here (a restarted broker at the same address) instead of a free port.
+    public static func start(arguments: [String] = [], port fixedPort: Int? = nil) throws -> TansuBroker {
         let binary = try binary()
         var lastError = "no attempt"
         for _ in 0..<3 {
-            let port = try freePort()
+            let port = try fixedPort ?? freePort()
             let logURL = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-tansu-\(port)-\(UUID().uuidString).log")
             _ = FileManager.default.createFile(atPath: logURL.path, contents: nil)
             let log = try FileHandle(forWritingTo: logURL)

@@ -104,3 +104,38 @@ import Testing
         }
     }
 }
+
+/// The cluster reconnects (with backoff) when its broker goes away and comes back.
+@Suite(.serialized) struct ClientReconnectTansuTests {
+    @Test func producesAgainAfterTheBrokerRestartsAtTheSameAddress() async throws {
+        var tansu = try TansuBroker.start()
+        defer { tansu.stop() }
+        let broker = try await KafkaBroker.connect(ClientTest.configuration(tansu), logger: ClientTest.logger)
+        let topic = ClientTest.topicName("restart")
+        try await broker.createTopic(topic, config: TopicConfig(partitions: 2))
+        let before = try await broker.produce(topic: topic, records: [ProducerRecord(key: [1], value: Array("before".utf8))])
+        #expect(before.count == 1)
+
+        // The broker dies (in-memory storage: its topics die with it) and a new one starts
+        // at the same address; the client must reconnect rather than keep a dead channel.
+        let port = tansu.port
+        tansu.stop()
+        tansu = try TansuBroker.start(port: port)
+        var recreated = false
+        for _ in 0..<50 where !recreated {
+            do {
+                try await broker.createTopic(topic, config: TopicConfig(partitions: 2))
+                recreated = true
+            } catch {
+                try await Task.sleep(for: .milliseconds(200))
+            }
+        }
+        #expect(recreated, "the client never reached the restarted broker")
+        let after = try await broker.produce(topic: topic, records: [ProducerRecord(key: [1], value: Array("after".utf8))])
+        #expect(after.count == 1)
+        let fetched = try await broker.fetch(
+            topic: topic, partition: after[0].partition, offset: 0, maxRecords: 10, maxBytes: 1 << 20, maxWait: .seconds(1))
+        #expect(fetched.records.map { String(decoding: $0.value, as: UTF8.self) } == ["after"])
+        try await broker.close()
+    }
+}
