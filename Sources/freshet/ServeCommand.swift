@@ -1,4 +1,5 @@
 import ArgumentParser
+import FreshetLog
 import FreshetStore
 import FreshetStream
 import FreshetWeb
@@ -16,6 +17,7 @@ struct Serve: AsyncParsableCommand {
             Examples:
               freshet serve
               freshet serve --data-dir /var/lib/freshet --web-port 9090
+              freshet serve --broker kafka://127.0.0.1:9092   # topics pages from the Kafka cluster
               FRESHET_WEB_TOKEN=s3cret freshet serve --web-host 0.0.0.0
             """
     )
@@ -27,9 +29,17 @@ struct Serve: AsyncParsableCommand {
         for warning in warnings { FileHandleOutput.standardError.writeLine("warning: \(warning)") }
         let store = try await SQLiteStore.open(.init(path: config.storePath, readOnly: true))
         let registry = Freshet.bootstrapMetrics()
+        // The topics pages read the embedded log read-only, or the Kafka cluster of --broker.
+        let kafka: (any Broker)?
+        do {
+            kafka = try await BrokerConnection.open(config)
+        } catch {
+            try? await store.close()
+            throw error
+        }
         let server = WebServer(
             configuration: .init(host: config.web.host, port: config.web.port, token: config.web.token, username: config.web.username, password: config.web.password),
-            queries: store, broker: .readOnly(dataDirectory: config.dataDir), metrics: nil, registry: registry)
+            queries: store, broker: kafka.map { .live($0) } ?? .readOnly(dataDirectory: config.dataDir), metrics: nil, registry: registry)
         let host = config.web.host
         let app = server.makeApplication { port in
             FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (read-only over \(config.dataDir))")
@@ -37,9 +47,11 @@ struct Serve: AsyncParsableCommand {
         do {
             try await app.runService()
         } catch {
+            try? await kafka?.close()
             try? await store.close()
             throw error
         }
+        try? await kafka?.close()
         try await store.close()
     }
 }
