@@ -36,7 +36,7 @@ final class CQLEndpointFixture: Sendable {
         return rows
     }
 
-    static func start(rows count: Int = 2_000, credentials: CQLCredentials? = nil) async throws -> CQLEndpointFixture {
+    static func start(rows count: Int = 2_000, credentials: CQLCredentials? = nil, maxInFlight: Int = 128) async throws -> CQLEndpointFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-cql-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let store = try await SQLiteStore.open(.init(path: SQLiteStore.path(dataDirectory: directory)))
@@ -47,7 +47,7 @@ final class CQLEndpointFixture: Sendable {
         logger.logLevel = ProcessInfo.processInfo.environment["FRESHET_CQL_DEBUG"] == nil ? .warning : .debug
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let server = CQLServer(
-            configuration: .init(host: "127.0.0.1", port: 0, credentials: credentials), queries: store, sink: store, logger: logger,
+            configuration: .init(host: "127.0.0.1", port: 0, credentials: credentials, maxInFlightRequestsPerConnection: maxInFlight), queries: store, sink: store, logger: logger,
             now: { 1_800_000_000_000 },
             onListening: { port in
                 continuation.yield(port)
@@ -70,8 +70,8 @@ final class CQLEndpointFixture: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    static func with<T>(rows: Int = 2_000, credentials: CQLCredentials? = nil, _ body: (CQLEndpointFixture) async throws -> T) async throws -> T {
-        let fixture = try await start(rows: rows, credentials: credentials)
+    static func with<T>(rows: Int = 2_000, credentials: CQLCredentials? = nil, maxInFlight: Int = 128, _ body: (CQLEndpointFixture) async throws -> T) async throws -> T {
+        let fixture = try await start(rows: rows, credentials: credentials, maxInFlight: maxInFlight)
         do {
             let result = try await body(fixture)
             try await fixture.stop()
