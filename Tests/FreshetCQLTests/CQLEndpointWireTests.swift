@@ -1,6 +1,7 @@
 import Foundation
 import FreshetCQL
 import FreshetCQLServer
+import FreshetCore
 import FreshetStore
 import Logging
 import NIOCore
@@ -13,13 +14,27 @@ import Testing
 struct CQLEndpointWireTests {
     /// A raw client: writes bytes, collects response frames.
     final class RawClient {
-        let channel: NIOAsyncChannel<CQLFrame, ByteBuffer>
+        let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
         /// The inbound stream allows one iterator.
         var frames: NIOAsyncChannelInboundStream<CQLFrame>.AsyncIterator
 
-        init(channel: NIOAsyncChannel<CQLFrame, ByteBuffer>) {
-            self.channel = channel
-            self.frames = channel.inbound.makeAsyncIterator()
+        init(inbound: NIOAsyncChannelInboundStream<CQLFrame>, outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+            self.outbound = outbound
+            self.frames = inbound.makeAsyncIterator()
+        }
+
+        /// Connects, runs `body`, and closes the connection.
+        static func with<T>(port: Int, _ body: (RawClient) async throws -> T) async throws -> T {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CQLFrameByteToMessageDecoder()))
+                        return try NIOAsyncChannel<CQLFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            return try await channel.executeThenClose { inbound, outbound in
+                try await body(RawClient(inbound: inbound, outbound: outbound))
+            }
         }
 
         /// Frames until the server closes the connection.
@@ -30,17 +45,6 @@ struct CQLEndpointWireTests {
                 count += 1
             }
             return count
-        }
-
-        static func connect(port: Int) async throws -> RawClient {
-            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .connect(host: "127.0.0.1", port: port) { channel in
-                    channel.eventLoop.makeCompletedFuture {
-                        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CQLFrameByteToMessageDecoder()))
-                        return try NIOAsyncChannel<CQLFrame, ByteBuffer>(wrappingChannelSynchronously: channel)
-                    }
-                }
-            return RawClient(channel: channel)
         }
 
         /// Sends `requests` in one write and reads `count` responses, in arrival order.
@@ -54,7 +58,7 @@ struct CQLEndpointWireTests {
         }
 
         func exchange(_ bytes: ByteBuffer, expecting count: Int) async throws -> [CQLResponseFrame] {
-            try await channel.channel.writeAndFlush(bytes)
+            try await outbound.write(bytes)
             var responses: [CQLResponseFrame] = []
             while responses.count < count, let frame = try await frames.next() {
                 responses.append(try CQLResponseFrame(decoding: frame))
@@ -67,53 +71,54 @@ struct CQLEndpointWireTests {
     @Test(arguments: [128, 1])
     func multiplexedStreamsAreAnsweredOnTheirStreams(maxInFlight: Int) async throws {
         try await CQLEndpointFixture.with(rows: 50, maxInFlight: maxInFlight) { fixture in
-            let client = try await RawClient.connect(port: fixture.port)
-            let startup = try await client.exchange(
-                [CQLRequestFrame(streamID: 5, request: .options), CQLRequestFrame(streamID: 6, request: .startup(options: ["CQL_VERSION": "3.0.0"]))],
-                expecting: 2)
-            #expect(startup.map(\.streamID) == [5, 6])
-            #expect(startup.last?.response == .ready)
+            try await RawClient.with(port: fixture.port) { client in
+                let startup = try await client.exchange(
+                    [CQLRequestFrame(streamID: 5, request: .options), CQLRequestFrame(streamID: 6, request: .startup(options: ["CQL_VERSION": "3.0.0"]))],
+                    expecting: 2)
+                #expect(startup.map(\.streamID) == [5, 6])
+                #expect(startup.last?.response == .ready)
 
-            // Many queries in one write, each on its own stream; storage reads finish in any order.
-            let ids = fixture.rows.prefix(40).map(\.id)
-            var requests = ids.enumerated().map { i, id in
-                CQLRequestFrame(streamID: Int16(100 + i), request: .query("SELECT id FROM spark_streams.created_users WHERE id = '\(id)'", parameters: .init()))
-            }
-            requests.append(CQLRequestFrame(streamID: 99, request: .query("SELECT COUNT(*) FROM spark_streams.created_users", parameters: .init())))
-            requests.append(CQLRequestFrame(streamID: 98, request: .query("SELECT nonsense", parameters: .init())))
-            let responses = try await client.exchange(requests, expecting: requests.count)
-            #expect(Set(responses.map(\.streamID)) == Set(requests.map(\.streamID)))
-            for response in responses {
-                switch response.streamID {
-                case 99:
-                    guard case .result(.rows(let rows)) = response.response else { Issue.record("COUNT: \(response.response)"); continue }
-                    #expect(try rows.decodedRows() == [[.bigint(50)]])
-                case 98:
-                    guard case .error(let error) = response.response else { Issue.record("nonsense: \(response.response)"); continue }
-                    #expect(error.code == .syntaxError)
-                default:
-                    guard case .result(.rows(let rows)) = response.response else { Issue.record("\(response.response)"); continue }
-                    #expect(try rows.decodedRows() == [[.text(ids[Int(response.streamID) - 100])]])
+                // Many queries in one write, each on its own stream; storage reads finish in any order.
+                let ids = fixture.rows.prefix(40).map(\.id)
+                var requests = ids.enumerated().map { i, id in
+                    CQLRequestFrame(streamID: Int16(100 + i), request: .query("SELECT id FROM spark_streams.created_users WHERE id = '\(id)'", parameters: .init()))
+                }
+                requests.append(CQLRequestFrame(streamID: 99, request: .query("SELECT COUNT(*) FROM spark_streams.created_users", parameters: .init())))
+                requests.append(CQLRequestFrame(streamID: 98, request: .query("SELECT nonsense", parameters: .init())))
+                let responses = try await client.exchange(requests, expecting: requests.count)
+                #expect(Set(responses.map(\.streamID)) == Set(requests.map(\.streamID)))
+                for response in responses {
+                    switch response.streamID {
+                    case 99:
+                        guard case .result(.rows(let rows)) = response.response else { Issue.record("COUNT: \(response.response)"); continue }
+                        #expect(try rows.decodedRows() == [[.bigint(50)]])
+                    case 98:
+                        guard case .error(let error) = response.response else { Issue.record("nonsense: \(response.response)"); continue }
+                        #expect(error.code == .syntaxError)
+                    default:
+                        guard case .result(.rows(let rows)) = response.response else { Issue.record("\(response.response)"); continue }
+                        #expect(try rows.decodedRows() == [[.text(ids[Int(response.streamID) - 100])]])
+                    }
                 }
             }
-            try await client.channel.channel.close()
         }
     }
 
     @Test(arguments: [UInt8(3), 5, 66])
     func otherVersionsGetTheDowngradeAnswerAndAClose(version: UInt8) async throws {
         try await CQLEndpointFixture.with(rows: 1) { fixture in
-            let client = try await RawClient.connect(port: fixture.port)
-            // An OPTIONS frame of `version` on stream 3.
-            let responses = try await client.exchange(ByteBuffer(bytes: [version, 0, 0, 3, CQLOpcode.options.rawValue, 0, 0, 0, 0]), expecting: 1)
-            #expect(responses.first?.streamID == 3)
-            guard case .error(let error)? = responses.first?.response else {
-                Issue.record("expected an ERROR, got \(responses)")
-                return
+            try await RawClient.with(port: fixture.port) { client in
+                // An OPTIONS frame of `version` on stream 3.
+                let responses = try await client.exchange(ByteBuffer(bytes: [version, 0, 0, 3, CQLOpcode.options.rawValue, 0, 0, 0, 0]), expecting: 1)
+                #expect(responses.first?.streamID == 3)
+                guard case .error(let error)? = responses.first?.response else {
+                    Issue.record("expected an ERROR, got \(responses)")
+                    return
+                }
+                #expect(error.code == .protocolError && error.message.contains("unsupported protocol version"))
+                // The server closes the connection after the answer.
+                #expect(await client.remainingFrames() == 0)
             }
-            #expect(error.code == .protocolError && error.message.contains("unsupported protocol version"))
-            // The server closes the connection after the answer.
-            #expect(await client.remainingFrames() == 0)
         }
     }
 
@@ -132,31 +137,33 @@ struct CQLEndpointWireTests {
             tasks.addTask { try await group.run() }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
-            let client = try await RawClient.connect(port: port)
-            let ready = try await client.exchange([CQLRequestFrame(streamID: 1, request: .startup(options: ["CQL_VERSION": "3.0.0"]))], expecting: 1)
-            #expect(ready.first?.response == .ready)
-            // A read-only endpoint refuses writes.
-            let insert = try await client.exchange(
-                [CQLRequestFrame(streamID: 2, request: .query("INSERT INTO spark_streams.created_users (id) VALUES ('x')", parameters: .init()))], expecting: 1)
-            guard case .error(let error)? = insert.first?.response else {
-                Issue.record("INSERT into a read-only endpoint: \(insert)")
-                return
+            try await RawClient.with(port: port) { client in
+                let ready = try await client.exchange([CQLRequestFrame(streamID: 1, request: .startup(options: ["CQL_VERSION": "3.0.0"]))], expecting: 1)
+                #expect(ready.first?.response == .ready)
+                // A read-only endpoint refuses writes.
+                let insert = try await client.exchange(
+                    [CQLRequestFrame(streamID: 2, request: .query("INSERT INTO spark_streams.created_users (id) VALUES ('x')", parameters: .init()))], expecting: 1)
+                if case .error(let error)? = insert.first?.response {
+                    #expect(error.code == .unauthorized)
+                } else {
+                    Issue.record("INSERT into a read-only endpoint: \(insert)")
+                }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                #expect(await client.remainingFrames() == 0)
             }
-            #expect(error.code == .unauthorized)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            #expect(await client.remainingFrames() == 0)
         }
         try await store.close()
     }
 
     @Test func stoppingTheServerClosesOpenConnections() async throws {
         let fixture = try await CQLEndpointFixture.start(rows: 1)
-        let client = try await RawClient.connect(port: fixture.port)
-        let ready = try await client.exchange([CQLRequestFrame(streamID: 1, request: .startup(options: ["CQL_VERSION": "3.0.0"]))], expecting: 1)
-        #expect(ready.first?.response == .ready)
-        try await fixture.stop()
-        // The idle connection ends: the inbound stream finishes rather than hanging.
-        #expect(await client.remainingFrames() == 0)
+        try await RawClient.with(port: fixture.port) { client in
+            let ready = try await client.exchange([CQLRequestFrame(streamID: 1, request: .startup(options: ["CQL_VERSION": "3.0.0"]))], expecting: 1)
+            #expect(ready.first?.response == .ready)
+            try await fixture.stop()
+            // The idle connection ends: the inbound stream finishes rather than hanging.
+            #expect(await client.remainingFrames() == 0)
+        }
     }
 }
