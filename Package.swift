@@ -109,6 +109,18 @@ let package = Package(
             name: "FreshetCQL",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")]
         ),
+        // The CQL endpoint over the store: a NIO server running FreshetCQL's connection state
+        // machine and query planner, with spark_streams.created_users backed by FreshetStore.
+        .target(
+            name: "FreshetCQLServer",
+            dependencies: [
+                "FreshetCQL", "FreshetCore", "FreshetStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Codec benchmark: `swift run -c release RecordsBench`.
         .executableTarget(name: "RecordsBench", dependencies: ["FreshetKafka"], path: "Benchmarks/RecordsBench"),
         // Shared test helpers: fixtures, local servers.
@@ -180,11 +192,14 @@ let package = Package(
         .testTarget(
             name: "FreshetCQLTests",
             dependencies: [
-                "FreshetCQL",
+                "FreshetCQL", "FreshetCQLServer", "FreshetCore", "FreshetSource", "FreshetStore", "FreshetTesting",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOTestUtils", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            exclude: ["Golden"]
+            exclude: ["Golden", "Clients"]
         ),
         .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore"]),
         .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),

@@ -87,12 +87,29 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var password: String?
     }
 
+    /// The CQL endpoint (FreshetCQLServer's `CQLServer`): the store over Cassandra's native
+    /// protocol v4, for cqlsh and the DataStax drivers.
+    public struct CQL: Sendable, Equatable {
+        /// Serve the endpoint. Defaults to `true`.
+        public var enabled = true
+        /// Defaults to 127.0.0.1 (this machine only).
+        public var host = "127.0.0.1"
+        /// Defaults to 9042, Cassandra's native port; 0 picks a free port.
+        public var port = 9042
+        /// With `password`, clients must log in (Cassandra's PasswordAuthenticator). Defaults to none.
+        public var username: String?
+        public var password: String?
+        /// Requests one connection may have running at once. Defaults to 128.
+        public var maxInFlightPerConnection = 128
+    }
+
     public var source = Source()
     public var broker = Broker()
     public var log = Log()
     public var processor = Processor()
     public var store = Store()
     public var web = Web()
+    public var cql = CQL()
 
     public init() {}
 }
@@ -214,6 +231,24 @@ extension PipelineConfiguration {
         Key(name: "web.token", help: "token every page and API requires (except /healthz)", get: { $0.web.token }, set: { c, v in c.web.token = v.isEmpty ? nil : v }, secret: true),
         Key(name: "web.username", help: "basic-auth user (with web.password)", get: { $0.web.username }, set: { c, v in c.web.username = v.isEmpty ? nil : v }),
         Key(name: "web.password", help: "basic-auth password", get: { $0.web.password }, set: { c, v in c.web.password = v.isEmpty ? nil : v }, secret: true),
+        Key(name: "cql.enabled", help: "serve the CQL endpoint (cqlsh, Cassandra drivers)", get: { $0.cql.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in
+            switch v.lowercased() {
+            case "true", "yes", "1", "on": c.cql.enabled = true
+            case "false", "no", "0", "off": c.cql.enabled = false
+            default: throw fail("cql.enabled", "expected true or false; got '\(v)'")
+            }
+        }),
+        Key(name: "cql.host", help: "address the CQL endpoint binds", get: { $0.cql.host }, set: { c, v in c.cql.host = v }),
+        Key(name: "cql.port", help: "port of the CQL endpoint (0: any free port)", get: { String($0.cql.port) }, set: { c, v throws(ConfigurationError) in
+            let port = try int("cql.port", v)
+            guard port <= 65535 else { throw fail("cql.port", "expected 0-65535; got \(port)") }
+            c.cql.port = port
+        }),
+        Key(name: "cql.username", help: "user CQL clients log in as (with cql.password)", get: { $0.cql.username }, set: { c, v in c.cql.username = v.isEmpty ? nil : v }),
+        Key(name: "cql.password", help: "password CQL clients log in with", get: { $0.cql.password }, set: { c, v in c.cql.password = v.isEmpty ? nil : v }, secret: true),
+        Key(name: "cql.max_in_flight_per_connection", help: "CQL requests one connection may have running", get: { String($0.cql.maxInFlightPerConnection) }, set: { c, v throws(ConfigurationError) in
+            c.cql.maxInFlightPerConnection = try int("cql.max_in_flight_per_connection", v, min: 1)
+        }),
     ]
 
     public static func formatNumber(_ v: Double) -> String {

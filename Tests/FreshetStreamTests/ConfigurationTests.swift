@@ -70,7 +70,7 @@ struct ConfigurationTests {
 
     @Test func everySectionIsPrintedOnce() {
         let sections = PipelineConfiguration().yaml().split(separator: "\n").filter { !$0.hasPrefix(" ") && $0.hasSuffix(":") }
-        #expect(sections == ["source:", "broker:", "log:", "processor:", "store:", "web:"])
+        #expect(sections == ["source:", "broker:", "log:", "processor:", "store:", "web:", "cql:"])
     }
 
     @Test func webSecretsAreRedacted() throws {
@@ -80,6 +80,17 @@ struct ConfigurationTests {
         let yaml = c.yaml()
         #expect(!yaml.contains("tok-123") && !yaml.contains("pw-456"))
         #expect(yaml.contains("token: \"***\"") && yaml.contains("username: ops"))
+    }
+
+    @Test func cqlKeys() throws {
+        var c = PipelineConfiguration()
+        #expect(c.cql.enabled && c.cql.host == "127.0.0.1" && c.cql.port == 9042 && c.cql.username == nil)
+        _ = try c.apply(environment: ["FRESHET_CQL_PORT": "19042", "FRESHET_CQL_USERNAME": "reader", "FRESHET_CQL_PASSWORD": "cql-pw-789"])
+        try c.set("cql.enabled", to: "false", origin: "test")
+        #expect(c.cql.port == 19042 && c.cql.username == "reader" && c.cql.password == "cql-pw-789" && !c.cql.enabled)
+        #expect(!c.yaml().contains("cql-pw-789"))
+        #expect(throws: ConfigurationError.self) { try c.set("cql.port", to: "70000", origin: "test") }
+        #expect(throws: ConfigurationError.self) { try c.set("cql.max_in_flight_per_connection", to: "0", origin: "test") }
     }
 
     @Test func redaction() {

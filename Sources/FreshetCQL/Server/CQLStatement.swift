@@ -1,0 +1,191 @@
+/// The statements Freshet's CQL endpoint understands: the surface cqlsh and the drivers use
+/// on connect, DESCRIBE, and reads and writes of one table. `CQLStatementParser` builds them.
+
+/// `keyspace.name` or `name`; identifiers are already case-folded (unquoted) or exact (quoted).
+public struct CQLQualifiedName: Sendable, Hashable, CustomStringConvertible {
+    public var keyspace: String?
+    public var name: String
+
+    public init(keyspace: String?, name: String) {
+        self.keyspace = keyspace
+        self.name = name
+    }
+
+    public var description: String { keyspace.map { "\($0).\(name)" } ?? name }
+}
+
+/// A constant written in the statement.
+public indirect enum CQLLiteral: Sendable, Hashable {
+    case string(String)
+    /// Digits with an optional leading minus, kept as text so that the column type decides
+    /// the range (int, bigint, varint...).
+    case integer(String)
+    /// A number with a fraction or an exponent, kept as text.
+    case float(String)
+    case boolean(Bool)
+    case uuid(CQLUUID)
+    /// `0x…`.
+    case blob([UInt8])
+    case null
+    /// `{k: v, …}`, in the order written.
+    case map([CQLLiteralPair])
+    /// `{a, b}` or `[a, b]`.
+    case collection([CQLLiteral])
+}
+
+public struct CQLLiteralPair: Sendable, Hashable {
+    public var key: CQLLiteral
+    public var value: CQLLiteral
+
+    public init(key: CQLLiteral, value: CQLLiteral) {
+        self.key = key
+        self.value = value
+    }
+}
+
+/// A value position: a literal or a `?` bind marker (its index among the statement's markers).
+public enum CQLTerm: Sendable, Hashable {
+    case literal(CQLLiteral)
+    case bindMarker(Int)
+}
+
+/// One `column = term` of a WHERE clause.
+public struct CQLRelation: Sendable, Hashable {
+    public var column: String
+    public var term: CQLTerm
+
+    public init(column: String, term: CQLTerm) {
+        self.column = column
+        self.term = term
+    }
+}
+
+/// What a SELECT returns.
+public enum CQLSelection: Sendable, Hashable {
+    /// `*`.
+    case all
+    /// `COUNT(*)` or `COUNT(1)`, with an optional alias (the column is named `count` otherwise).
+    case count(alias: String?)
+    /// Columns in the order asked, each with an optional alias.
+    case columns([CQLSelectedColumn])
+}
+
+public struct CQLSelectedColumn: Sendable, Hashable {
+    public var name: String
+    public var alias: String?
+
+    public init(name: String, alias: String? = nil) {
+        self.name = name
+        self.alias = alias
+    }
+}
+
+public struct CQLSelectStatement: Sendable, Hashable {
+    public var selection: CQLSelection
+    public var table: CQLQualifiedName
+    /// Equalities joined by AND.
+    public var relations: [CQLRelation]
+    public var limit: CQLTerm?
+    public var allowFiltering: Bool
+
+    public init(selection: CQLSelection, table: CQLQualifiedName, relations: [CQLRelation] = [], limit: CQLTerm? = nil, allowFiltering: Bool = false) {
+        self.selection = selection
+        self.table = table
+        self.relations = relations
+        self.limit = limit
+        self.allowFiltering = allowFiltering
+    }
+}
+
+public struct CQLInsertStatement: Sendable, Hashable {
+    public var table: CQLQualifiedName
+    public var columns: [String]
+    /// One term per column.
+    public var values: [CQLTerm]
+
+    public init(table: CQLQualifiedName, columns: [String], values: [CQLTerm]) {
+        self.table = table
+        self.columns = columns
+        self.values = values
+    }
+}
+
+public struct CQLCreateKeyspaceStatement: Sendable, Hashable {
+    public var name: String
+    public var ifNotExists: Bool
+    /// The `replication` map, as written.
+    public var replication: [CQLLiteralPair]
+    public var durableWrites: Bool?
+
+    public init(name: String, ifNotExists: Bool, replication: [CQLLiteralPair], durableWrites: Bool? = nil) {
+        self.name = name
+        self.ifNotExists = ifNotExists
+        self.replication = replication
+        self.durableWrites = durableWrites
+    }
+}
+
+public struct CQLCreateTableStatement: Sendable, Hashable {
+    public struct Column: Sendable, Hashable {
+        public var name: String
+        public var type: CQLType
+
+        public init(name: String, type: CQLType) {
+            self.name = name
+            self.type = type
+        }
+    }
+
+    public var table: CQLQualifiedName
+    public var ifNotExists: Bool
+    public var columns: [Column]
+    /// The partition key columns.
+    public var partitionKey: [String]
+    /// The clustering columns.
+    public var clustering: [String]
+
+    public init(table: CQLQualifiedName, ifNotExists: Bool, columns: [Column], partitionKey: [String], clustering: [String] = []) {
+        self.table = table
+        self.ifNotExists = ifNotExists
+        self.columns = columns
+        self.partitionKey = partitionKey
+        self.clustering = clustering
+    }
+}
+
+/// The server-side DESCRIBE of Cassandra 4.0+, which cqlsh 6 sends as a statement.
+public enum CQLDescribeStatement: Sendable, Hashable {
+    case keyspaces
+    case tables
+    case types
+    case functions
+    case aggregates
+    case cluster
+    /// `DESCRIBE [FULL] SCHEMA`; without FULL the system keyspaces are left out.
+    case schema(full: Bool)
+    /// `DESCRIBE KEYSPACE [name]`: the current keyspace when no name is given.
+    case keyspace(String?)
+    case table(CQLQualifiedName)
+    /// `DESCRIBE name`: a keyspace, or else a table of the current keyspace.
+    case name(CQLQualifiedName)
+}
+
+public enum CQLStatement: Sendable, Hashable {
+    case select(CQLSelectStatement)
+    case insert(CQLInsertStatement)
+    case use(String)
+    case createKeyspace(CQLCreateKeyspaceStatement)
+    case createTable(CQLCreateTableStatement)
+    case describe(CQLDescribeStatement)
+}
+
+/// A parsed statement with the number of `?` markers it has.
+public struct CQLParsedStatement: Sendable, Hashable {
+    public var statement: CQLStatement
+    public var bindMarkerCount: Int
+
+    public init(statement: CQLStatement, bindMarkerCount: Int) {
+        self.statement = statement
+        self.bindMarkerCount = bindMarkerCount
+    }
+}

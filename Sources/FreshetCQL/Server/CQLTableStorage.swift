@@ -1,0 +1,184 @@
+import NIOCore
+
+/// The rows behind a table the endpoint serves from storage (`CQLTableSource.storage`).
+///
+/// A table has a single-column partition key and no clustering columns; rows are values in
+/// the order of the table definition's `columns`. Implementations throw `CQLServerError` for
+/// problems the client caused (a value the store refuses) and anything else for store
+/// failures, which the client sees as SERVER_ERROR.
+public protocol CQLTableStorage: Sendable {
+    /// How many rows there are.
+    func count() async throws -> Int64
+    /// The row whose partition key is `key`.
+    func row(key: CQLValue) async throws -> [CQLValue?]?
+    /// Up to `limit` rows in partition-key order, starting after `key` when it is given.
+    func rows(limit: Int, after key: CQLValue?) async throws -> [[CQLValue?]]
+    /// Inserts or updates rows, all or none. Each write names the columns it sets; the
+    /// others keep their current value (or the storage's default for a new row).
+    func upsert(_ writes: [CQLRowWrite]) async throws
+}
+
+/// The columns one INSERT sets.
+public struct CQLRowWrite: Sendable, Hashable {
+    /// The partition key's value.
+    public var key: CQLValue
+    /// Column name to value (`nil` is null), for the columns the statement names.
+    public var values: [String: CQLValue?]
+
+    public init(key: CQLValue, values: [String: CQLValue?]) {
+        self.key = key
+        self.values = values
+    }
+}
+
+/// A request that needs storage, with everything needed to build its RESULT.
+public struct CQLStorageOperation: Sendable, Hashable {
+    public enum Kind: Sendable, Hashable {
+        /// `SELECT COUNT(*)`, of the whole table or of one partition.
+        case count(key: CQLValue?)
+        /// One partition.
+        case get(key: CQLValue)
+        /// A page of the whole table.
+        case scan(page: CQLPage)
+        case upsert([CQLRowWrite])
+    }
+
+    public var table: CQLTableDefinition
+    public var kind: Kind
+    /// For reads: which of the table's columns to return, in order.
+    public var projection: [Int]
+    /// For reads: the result's columns (names may be aliases).
+    public var resultColumns: [CQLColumnSpec]
+    /// Leave the column specs out of the Rows metadata (EXECUTE with skip_metadata).
+    public var skipMetadata: Bool
+    /// For LIMIT on a single partition or a count.
+    public var limit: Int?
+
+    public init(table: CQLTableDefinition, kind: Kind, projection: [Int] = [], resultColumns: [CQLColumnSpec] = [], skipMetadata: Bool = false, limit: Int? = nil) {
+        self.table = table
+        self.kind = kind
+        self.projection = projection
+        self.resultColumns = resultColumns
+        self.skipMetadata = skipMetadata
+        self.limit = limit
+    }
+
+    /// Runs the operation and builds its RESULT.
+    public func run(on storage: any CQLTableStorage) async throws(CQLServerError) -> CQLResult {
+        do {
+            switch kind {
+            case .count(let key):
+                let n: Int64
+                if let key {
+                    n = try await storage.row(key: key) == nil ? 0 : 1
+                } else {
+                    n = try await storage.count()
+                }
+                let rows: [[CQLValue?]] = limit == 0 ? [] : [[.bigint(n)]]
+                return .rows(CQLRows(metadata: metadata(pagingState: nil), values: rows))
+            case .get(let key):
+                let row = try await storage.row(key: key)
+                let rows = row.map { [project($0)] } ?? []
+                return .rows(CQLRows(metadata: metadata(pagingState: nil), values: limit == 0 ? [] : rows))
+            case .scan(let page):
+                let (rows, next) = try await page.fetch(from: storage)
+                return .rows(CQLRows(metadata: metadata(pagingState: next?.encoded()), values: rows.map(project)))
+            case .upsert(let writes):
+                try await storage.upsert(writes)
+                return .void
+            }
+        } catch let error as CQLServerError {
+            throw error
+        } catch {
+            let what = if case .upsert = kind { "writing to" } else { "reading" }
+            throw CQLServerError(code: .serverError, message: "Freshet's store failed \(what) \(table.qualifiedName): \(error)")
+        }
+    }
+
+    func project(_ row: [CQLValue?]) -> [CQLValue?] { projection.map { row[$0] } }
+
+    func metadata(pagingState: ByteBuffer?) -> CQLRowsMetadata {
+        if skipMetadata { return CQLRowsMetadata(noMetadataColumnCount: resultColumns.count, pagingState: pagingState) }
+        return CQLRowsMetadata(columns: resultColumns, pagingState: pagingState)
+    }
+}
+
+/// One page of a whole-table read, and where the next one starts.
+///
+/// The paging state a client gets back is opaque to it: a format byte, the number of rows
+/// already returned (for LIMIT across pages) and the last partition key of the page.
+public struct CQLPage: Sendable, Hashable {
+    /// Rows per page; `nil` returns everything up to the limit in one page.
+    public var pageSize: Int?
+    /// The statement's LIMIT.
+    public var limit: Int?
+    /// Rows returned by the previous pages.
+    public var returned: Int
+    /// The last key of the previous page.
+    public var after: CQLValue?
+    /// The partition key's type, to decode `after` from a paging state.
+    public var keyType: CQLType
+    /// Where the partition key is in a row.
+    public var keyIndex: Int
+
+    public init(pageSize: Int?, limit: Int?, returned: Int = 0, after: CQLValue? = nil, keyType: CQLType, keyIndex: Int) {
+        self.pageSize = pageSize
+        self.limit = limit
+        self.returned = returned
+        self.after = after
+        self.keyType = keyType
+        self.keyIndex = keyIndex
+    }
+
+    static let format: UInt8 = 1
+
+    /// The page a paging state continues; throws PROTOCOL_ERROR for a state this endpoint did
+    /// not make.
+    public init(pageSize: Int?, limit: Int?, pagingState: ByteBuffer, keyType: CQLType, keyIndex: Int) throws(CQLServerError) {
+        var state = pagingState
+        guard state.readInteger(as: UInt8.self) == Self.format, let returned = state.readInteger(as: Int32.self), returned >= 0,
+            let key = try? CQLValue(decoding: state, as: keyType)
+        else {
+            throw CQLServerError(code: .protocolError, message: "Invalid value for the paging state (not one this server returned)")
+        }
+        self.init(pageSize: pageSize, limit: limit, returned: Int(returned), after: key, keyType: keyType, keyIndex: keyIndex)
+    }
+
+    /// The paging state that continues after this page.
+    public func encoded() -> ByteBuffer {
+        var buffer = ByteBuffer()
+        buffer.writeInteger(Self.format)
+        buffer.writeInteger(Int32(clamping: returned))
+        after?.encode(into: &buffer)
+        return buffer
+    }
+
+    /// The rows of this page and, when more remain, the next page.
+    func fetch(from storage: any CQLTableStorage) async throws -> ([[CQLValue?]], CQLPage?) {
+        let remaining = limit.map { max(0, $0 - returned) }
+        var want = pageSize.map { max(1, $0) } ?? remaining ?? Int.max
+        if let remaining { want = min(want, remaining) }
+        if want == 0 { return ([], nil) }
+        // One row more than the page tells whether another page follows.
+        var rows: [[CQLValue?]] = []
+        if want == Int.max {
+            let chunk = 10_000
+            var cursor = after
+            while true {
+                let batch = try await storage.rows(limit: chunk, after: cursor)
+                rows += batch
+                guard batch.count == chunk, let last = batch.last?[keyIndex] else { break }
+                cursor = last
+            }
+            return (rows, nil)
+        }
+        rows = try await storage.rows(limit: want + 1, after: after)
+        let hasMore = rows.count > want && (remaining.map { $0 > want } ?? true)
+        if rows.count > want { rows.removeLast(rows.count - want) }
+        guard hasMore, let last = rows.last?[keyIndex] else { return (rows, nil) }
+        var next = self
+        next.returned = returned + rows.count
+        next.after = last
+        return (rows, next)
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import FreshetCQL
+import FreshetCQLServer
+import FreshetCore
+import FreshetSource
+import FreshetStore
+import FreshetTesting
+import Logging
+
+/// A CQL endpoint over a temporary SQLite store filled with generated users.
+final class CQLEndpointFixture: Sendable {
+    let store: SQLiteStore
+    let rows: [CreatedUserRow]
+    let port: Int
+    let directory: String
+    private let task: Task<Void, any Error>
+
+    private init(store: SQLiteStore, rows: [CreatedUserRow], port: Int, directory: String, task: Task<Void, any Error>) {
+        self.store = store
+        self.rows = rows
+        self.port = port
+        self.directory = directory
+        self.task = task
+    }
+
+    /// Rows from the offline generator through the processor's transform.
+    static func users(_ count: Int, seed: String = "cql") -> [CreatedUserRow] {
+        let generator = RandomUserGenerator(referenceDate: Timestamp(year: 2026, month: 1, day: 1))
+        var rows: [CreatedUserRow] = []
+        var page = 1
+        while rows.count < count {
+            let batch = generator.page(seed: seed, page: page, results: min(1000, count - rows.count)).map(UserCreated.init)
+            rows += batch.map { try! UserSchema().row(from: $0.jsonBytes(), ingestedAt: 1_767_225_600_000 + Int64(rows.count)).get() }
+            page += 1
+        }
+        return rows
+    }
+
+    static func start(rows count: Int = 2_000, credentials: CQLCredentials? = nil, maxInFlight: Int = 128) async throws -> CQLEndpointFixture {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-cql-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let store = try await SQLiteStore.open(.init(path: SQLiteStore.path(dataDirectory: directory)))
+        try await store.prepare()
+        let rows = users(count)
+        try await store.write(SinkBatch(rows: rows, windowIncrements: [], positions: []))
+        var logger = Logger(label: "freshet.cql.test")
+        logger.logLevel = ProcessInfo.processInfo.environment["FRESHET_CQL_DEBUG"] == nil ? .warning : .debug
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let server = CQLServer(
+            configuration: .init(host: "127.0.0.1", port: 0, credentials: credentials, maxInFlightRequestsPerConnection: maxInFlight), queries: store, sink: store, logger: logger,
+            now: { 1_800_000_000_000 },
+            onListening: { port in
+                continuation.yield(port)
+                continuation.finish()
+            })
+        let task = Task { try await server.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else {
+            task.cancel()
+            _ = try await task.value
+            throw CQLFixtureError( "the CQL endpoint did not start")
+        }
+        return CQLEndpointFixture(store: store, rows: rows, port: port, directory: directory, task: task)
+    }
+
+    func stop() async throws {
+        task.cancel()
+        _ = try await task.value
+        try await store.close()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    static func with<T>(rows: Int = 2_000, credentials: CQLCredentials? = nil, maxInFlight: Int = 128, _ body: (CQLEndpointFixture) async throws -> T) async throws -> T {
+        let fixture = try await start(rows: rows, credentials: credentials, maxInFlight: maxInFlight)
+        do {
+            let result = try await body(fixture)
+            try await fixture.stop()
+            return result
+        } catch {
+            try? await fixture.stop()
+            throw error
+        }
+    }
+}
+
+/// `runTool` on its own thread, so that a client blocking on the endpoint never holds one of
+/// the few threads the endpoint itself needs.
+func runClient(_ name: String, _ arguments: [String], timeout: Double = 120) async throws -> ProcessResult {
+    let result = try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            continuation.resume(with: Result { try runTool(name, arguments, timeout: timeout) })
+        }.start()
+    }
+    if ProcessInfo.processInfo.environment["FRESHET_CQL_DEBUG"] != nil {
+        print("$ \(name) \(arguments.joined(separator: " ")) → \(result.status)\n\(result.stdoutText)\n\(result.stderr)")
+    }
+    return result
+}
+
+/// The Python script that drives cassandra-driver.
+var driverScript: String {
+    Fixtures.repositoryRoot.appendingPathComponent("Tests/FreshetCQLTests/Clients/driver_check.py").path
+}
+
+/// Runs `driver_check.py` and decodes its JSON; a non-zero exit is an error with its stderr.
+func runDriver(_ arguments: [String]) async throws -> [String: Any] {
+    let result = try await runClient("python3", [driverScript] + arguments)
+    guard result.status == 0 else {
+        throw CQLFixtureError( "driver_check.py \(arguments.joined(separator: " ")) exited with \(result.status): \(result.stderr.suffix(4000)) \(result.stdoutText)")
+    }
+    let line = result.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
+    guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+        throw CQLFixtureError( "driver_check.py printed no JSON object: \(result.stdoutText)")
+    }
+    return object
+}
+
+struct CQLFixtureError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
