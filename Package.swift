@@ -144,6 +144,7 @@ let package = Package(
                 "FreshetStream",
                 "FreshetWeb",
                 "FreshetKafka",
+                "FreshetCQL", "FreshetCQLServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

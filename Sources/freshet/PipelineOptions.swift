@@ -57,6 +57,15 @@ struct PipelineOptions: ParsableArguments {
     @Flag(help: "Do not serve the web UI (web.enabled=false).")
     var noWeb = false
 
+    @Option(help: "Address the CQL endpoint binds (cql.host).")
+    var cqlHost: String?
+
+    @Option(help: "Port of the CQL endpoint for cqlsh and Cassandra drivers, 0 for any free port (cql.port).")
+    var cqlPort: Int?
+
+    @Flag(help: "Do not serve the CQL endpoint (cql.enabled=false).")
+    var noCql = false
+
     /// The effective configuration: defaults ← file ← environment ← flags.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (PipelineConfiguration, warnings: [String]) {
         var configuration = PipelineConfiguration()
@@ -81,6 +90,8 @@ struct PipelineOptions: ParsableArguments {
                 ("--partitions", "log.partitions", partitions.map(String.init)),
                 ("--web-host", "web.host", webHost), ("--web-port", "web.port", webPort.map(String.init)),
                 ("--no-web", "web.enabled", noWeb ? "false" : nil),
+                ("--cql-host", "cql.host", cqlHost), ("--cql-port", "cql.port", cqlPort.map(String.init)),
+                ("--no-cql", "cql.enabled", noCql ? "false" : nil),
             ]
             for (flag, key, value) in flags {
                 guard let value else { continue }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import FreshetCQL
+import FreshetCQLServer
 import FreshetCore
 import FreshetLog
 import FreshetStore
@@ -21,15 +23,25 @@ enum PipelineRun {
         }
         let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal)
         let registry = Freshet.bootstrapMetrics()
-        // The ingest role has no store, so no dashboard.
+        // The ingest role has no store, so no dashboard and no CQL endpoint.
         let webEnabled = config.web.enabled && role != .ingest
+        let cqlEnabled = config.cql.enabled && role != .ingest
         // The web UI needs the pipeline's broker, and the pipeline runs the web UI: a small
         // two-step wiring, the server resolved once the pipeline is open.
         let web = LateService()
+        let cql = LateService()
         let broker = try await BrokerConnection.open(config)
         let pipeline = try await Pipeline.open(
             config, role: role, broker: broker, metrics: PipelineMetrics.shared,
-            extraServices: webEnabled ? [reporter, web] : [reporter])
+            extraServices: [reporter] + (webEnabled ? [web] : []) + (cqlEnabled ? [cql] : []))
+        if cqlEnabled, let queries = pipeline.store as? any UserQueries {
+            let host = config.cql.host
+            cql.resolve(CQLServer(
+                configuration: config.cqlServerConfiguration, queries: queries, sink: pipeline.store,
+                onListening: { port in
+                    FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(host):\(port)  (cqlsh \(host) \(port); keyspace spark_streams)")
+                }), hint: "the CQL endpoint cannot listen on \(host):\(config.cql.port) (use --cql-port, or --no-cql)")
+        }
         if webEnabled {
             let queries: any UserQueries
             if let store = pipeline.store as? any UserQueries {
@@ -94,6 +106,9 @@ enum PipelineRun {
             let auth = config.web.token != nil || config.web.username != nil ? " (authentication required)" : ""
             let port = config.web.port == 0 ? "<free port>" : String(config.web.port)
             lines.append("  web        \(webEnabled ? "http://\(config.web.host):\(port)/" + auth : "off (--no-web)")")
+            let cqlPort = config.cql.port == 0 ? "<free port>" : String(config.cql.port)
+            let cqlAuth = config.cql.username != nil ? " (authentication required)" : ""
+            lines.append("  cql        \(config.cql.enabled ? "\(config.cql.host):\(cqlPort), spark_streams.created_users" + cqlAuth : "off (--no-cql)")")
             lines.append("  query      freshet users count --data-dir \(config.dataDir)")
             lines.append("             freshet users recent -n 5 --data-dir \(config.dataDir)")
             lines.append("             freshet dlq list --data-dir \(config.dataDir)")
@@ -151,5 +166,15 @@ struct ProcessCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await PipelineRun.run(options: options, role: .process)
+    }
+}
+
+extension PipelineConfiguration {
+    /// The CQL endpoint's settings from the `cql.*` keys.
+    var cqlServerConfiguration: CQLServerConfiguration {
+        CQLServerConfiguration(
+            host: cql.host, port: cql.port,
+            credentials: cql.username.map { CQLCredentials(username: $0, password: cql.password ?? "") },
+            maxInFlightRequestsPerConnection: cql.maxInFlightPerConnection)
     }
 }

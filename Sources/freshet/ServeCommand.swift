@@ -5,6 +5,9 @@ import FreshetStream
 import FreshetWeb
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import UnixSignals
+import FreshetCQLServer
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,8 +17,12 @@ struct Serve: AsyncParsableCommand {
             the store and the log are opened read-only, so both can run at once). The pipeline \
             page shows no live numbers here: no pipeline runs in this process.
 
+            The CQL endpoint (--cql-port, default 9042; --no-cql) serves the same store to \
+            cqlsh and Cassandra drivers, read-only.
+
             Examples:
               freshet serve
+              freshet serve --cql-port 9043 --web-port 9090
               freshet serve --data-dir /var/lib/freshet --web-port 9090
               freshet serve --broker kafka://127.0.0.1:9092   # topics pages from the Kafka cluster
               FRESHET_WEB_TOKEN=s3cret freshet serve --web-host 0.0.0.0
@@ -44,8 +51,20 @@ struct Serve: AsyncParsableCommand {
         let app = server.makeApplication { port in
             FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (read-only over \(config.dataDir))")
         }
+        var services: [any Service] = [app]
+        if config.cql.enabled {
+            // Read-only (no sink): INSERTs are refused here; the writer is the pipeline.
+            let cqlHost = config.cql.host
+            let cql = CQLServer(configuration: config.cqlServerConfiguration, queries: store, sink: nil, onListening: { port in
+                FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(cqlHost):\(port)  (read-only; cqlsh \(cqlHost) \(port))")
+            })
+            services.append(CQLService(cql, hint: "the CQL endpoint cannot listen on \(cqlHost):\(config.cql.port) (use --cql-port, or --no-cql)"))
+        }
+        let group = ServiceGroup(configuration: .init(
+            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "freshet.serve")))
         do {
-            try await app.runService()
+            try await group.run()
         } catch {
             try? await kafka?.close()
             try? await store.close()
@@ -53,5 +72,22 @@ struct Serve: AsyncParsableCommand {
         }
         try? await kafka?.close()
         try await store.close()
+    }
+}
+
+/// A service whose failure (e.g. the port is taken) names what failed and how to avoid it.
+struct CQLService: Service {
+    let server: CQLServer
+    let hint: String
+    init(_ server: CQLServer, hint: String) {
+        self.server = server
+        self.hint = hint
+    }
+    func run() async throws {
+        do {
+            try await server.run()
+        } catch {
+            throw RuntimeFailure("\(hint): \(error)")
+        }
     }
 }

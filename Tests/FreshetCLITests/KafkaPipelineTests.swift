@@ -40,7 +40,7 @@ struct KafkaPipelineTests {
             let dir = tempDataDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let result = try runFreshet([
-                "up", "--broker", Self.url(tansu), "--no-web", "--count", "20000", "--rate", "100000", "--seed", "kafka-up",
+                "up", "--no-cql", "--broker", Self.url(tansu), "--no-web", "--count", "20000", "--rate", "100000", "--seed", "kafka-up",
                 "--data-dir", dir,
             ], timeout: 300)
             #expect(result.status == 0, "\(result.stderr)")
@@ -81,7 +81,7 @@ struct KafkaPipelineTests {
             #expect(created.status == 0, "\(created.stderr)")
             let logA = dir + "/worker-a.log", logB = dir + "/worker-b.log"
             let environment = ["FRESHET_LOG_LEVEL": "info"]
-            let workerArguments = ["process", "--broker", url, "--no-web", "--data-dir", dir, "--partitions", "4"]
+            let workerArguments = ["process", "--no-cql", "--broker", url, "--no-web", "--data-dir", dir, "--partitions", "4"]
             let a = try RunningFreshet(workerArguments, readyMarker: "pipeline running", environment: environment, stderrFile: logA)
             let b = try RunningFreshet(workerArguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB)
             defer { a.kill(); b.kill() }

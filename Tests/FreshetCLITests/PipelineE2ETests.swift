@@ -62,7 +62,7 @@ struct PipelineE2ETests {
     @Test func boundedRunStoresEveryDistinctIdWithCorrectDerivedColumns() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try runFreshet(["up", "--no-web", "--count", "3000", "--rate", "100000", "--seed", "e2e", "--data-dir", dir])
+        let result = try runFreshet(["up", "--no-cql", "--no-web", "--count", "3000", "--rate", "100000", "--seed", "e2e", "--data-dir", dir])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdoutText.contains("3000 rows stored"))
 
@@ -109,7 +109,7 @@ struct PipelineE2ETests {
         let server = try RunningFreshet(["api", "serve", "--port", "0"], readyMarker: "listening on")
         defer { server.stop() }
         let url = try #require(server.readyLine.split(separator: " ").first { $0.hasPrefix("http://") })
-        let result = try runFreshet(["up", "--no-web", "--source", String(url), "--seed", "secrets", "--count", "1000", "--batch-size", "250", "--rps", "100", "--data-dir", dir])
+        let result = try runFreshet(["up", "--no-cql", "--no-web", "--source", String(url), "--seed", "secrets", "--count", "1000", "--batch-size", "250", "--rps", "100", "--data-dir", dir])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try await storedRows(in: dir).count == 1000)
 
@@ -161,7 +161,7 @@ struct PipelineE2ETests {
     @Test func sigkillAtRandomPointsLosesAndDuplicatesNothing() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let arguments = ["up", "--count", "20000", "--rate", "10000", "--seed", "crash", "--no-web", "--data-dir", dir]
+        let arguments = ["up", "--no-cql", "--count", "20000", "--rate", "10000", "--seed", "crash", "--no-web", "--data-dir", dir]
         var kills = 0
         for _ in 0..<12 {
             let process = Process()
@@ -208,7 +208,7 @@ struct PipelineE2ETests {
     @Test func sigtermDrainsCommitsAndExitsZero() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let up = try RunningFreshet(["up", "--no-web", "--rate", "2000", "--seed", "term", "--data-dir", dir], readyMarker: "pipeline running")
+        let up = try RunningFreshet(["up", "--no-cql", "--no-web", "--rate", "2000", "--seed", "term", "--data-dir", dir], readyMarker: "pipeline running")
         try await Task.sleep(for: .seconds(2))
         #expect(up.process.isRunning)
         #expect(up.stop() == 0)  // SIGTERM
@@ -227,7 +227,7 @@ struct PipelineE2ETests {
         let rows = try await storedRows(in: dir)
         #expect(!rows.isEmpty)  // some progress; the point is what follows
         // A restart picks up the rest of the log and stores it all.
-        let rest = try runFreshet(["up", "--no-web", "--count", "1", "--seed", "term-2", "--data-dir", dir])
+        let rest = try runFreshet(["up", "--no-cql", "--no-web", "--count", "1", "--seed", "term-2", "--data-dir", dir])
         #expect(rest.status == 0, "\(rest.stderr)")
         let log = try await records(in: dir, topic: "users_created")
         let ids = Set(try log.map { try UserCreated.decode($0.value).id })
@@ -249,7 +249,7 @@ struct PipelineE2ETests {
         }
         let produced = try runFreshet(["produce", "users_created", "--data-dir", dir], stdin: Data(input))
         #expect(produced.status == 0, "\(produced.stderr)")
-        let result = try runFreshet(["up", "--no-web", "--count", "10", "--rate", "1000", "--seed", "after", "--data-dir", dir])
+        let result = try runFreshet(["up", "--no-cql", "--no-web", "--count", "10", "--rate", "1000", "--seed", "after", "--data-dir", dir])
         #expect(result.status == 0, "\(result.stderr)")
 
         let rows = Set(try await storedRows(in: dir).map(\.id))

@@ -37,7 +37,7 @@ struct WebE2ETests {
     @Test func dashboardInHeadlessChromium() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let up = try RunningFreshet(["up", "--rate", "300", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
+        let up = try RunningFreshet(["up", "--no-cql", "--rate", "300", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
         defer { up.stop() }
         let base = try webURL(up)
         try await Task.sleep(for: .seconds(2))
@@ -70,9 +70,9 @@ struct WebE2ETests {
     @Test func serveIsReadOnlyOverAnExistingDataDirectory() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let run = try runFreshet(["up", "--count", "500", "--rate", "100000", "--no-web", "--data-dir", dir])
+        let run = try runFreshet(["up", "--no-cql", "--count", "500", "--rate", "100000", "--no-web", "--data-dir", dir])
         #expect(run.status == 0, "\(run.stderr)")
-        let serve = try RunningFreshet(["serve", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
+        let serve = try RunningFreshet(["serve", "--no-cql", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
         defer { serve.stop() }
         let base = try webURL(serve)
         let (body, _) = try await URLSession.shared.data(from: URL(string: base + "api/stats")!)
@@ -85,7 +85,7 @@ struct WebE2ETests {
         let partitions = try #require(topics.first { $0["name"] as? String == "users_created" }?["partitions"] as? [[String: Any]])
         #expect(partitions.compactMap { $0["latest"] as? Int }.reduce(0, +) == 500)
         // Serving did not take the data directory: a pipeline can run on it at the same time.
-        let more = try runFreshet(["up", "--count", "100", "--rate", "100000", "--no-web", "--seed", "more", "--data-dir", dir])
+        let more = try runFreshet(["up", "--no-cql", "--count", "100", "--rate", "100000", "--no-web", "--seed", "more", "--data-dir", dir])
         #expect(more.status == 0, "\(more.stderr)")
         try await Task.sleep(for: .milliseconds(600))  // past the stats cache
         let (again, _) = try await URLSession.shared.data(from: URL(string: base + "api/stats")!)
@@ -99,7 +99,7 @@ struct WebE2ETests {
         let occupant = try RunningFreshet(["api", "serve", "--port", "0"], readyMarker: "listening on")
         defer { occupant.stop() }
         let port = try #require(try webURL(occupant).split(separator: ":").last?.split(separator: "/").first.map(String.init))
-        let result = try runFreshet(["up", "--count", "100000", "--rate", "100", "--web-port", port, "--data-dir", dir], timeout: 60)
+        let result = try runFreshet(["up", "--no-cql", "--count", "100000", "--rate", "100", "--web-port", port, "--data-dir", dir], timeout: 60)
         #expect(result.status == 1)
         #expect(result.stderr.contains("error: web UI cannot listen on 127.0.0.1:\(port) (use --web-port, or --no-web)"), "\(result.stderr)")
     }
@@ -107,7 +107,7 @@ struct WebE2ETests {
     @Test func metricsAreValidPrometheusExposition() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let up = try RunningFreshet(["up", "--rate", "500", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
+        let up = try RunningFreshet(["up", "--no-cql", "--rate", "500", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
         defer { up.stop() }
         let base = try webURL(up)
         try await Task.sleep(for: .seconds(2))
