@@ -15,7 +15,10 @@ import Synchronization
 /// reset policy.
 ///
 /// Fetching: one Fetch per partition leader; records are buffered per partition and `poll`
-/// hands them out round robin, so no partition waits for another to be drained.
+/// hands them out round robin, so no partition waits for another to be drained. When `poll`
+/// returns records, the next Fetch for the partitions it emptied starts in the background
+/// (one round ahead, so memory stays bounded) and its batches are decoded off the actor, so
+/// the network round trip and the decoding overlap with the caller's processing.
 public actor KafkaConsumer: BrokerConsumer {
     struct PartitionState {
         /// Next offset `poll` returns.
@@ -39,6 +42,8 @@ public actor KafkaConsumer: BrokerConsumer {
     private var order: [TopicPartition] = []
     private var cursor = 0
     private var heartbeatTask: Task<Void, Never>?
+    /// The background Fetch started when the last `poll` returned records.
+    private var prefetch: Task<[FetchedPartition], any Error>?
     private var closed = false
     private var fatal: (any Error)?
 
@@ -275,7 +280,10 @@ public actor KafkaConsumer: BrokerConsumer {
             if let fatal { throw fatal }
             if machine.needsJoin { try await ensureJoined() }
             let records = drain(maxRecords: maxRecords, maxBytes: maxBytes)
-            if !records.isEmpty { return records }
+            if !records.isEmpty {
+                try await startPrefetch()
+                return records
+            }
             let remaining = deadline - ContinuousClock.now
             if remaining <= .zero { return [] }
             if order.isEmpty {
@@ -318,8 +326,19 @@ public actor KafkaConsumer: BrokerConsumer {
         return out
     }
 
-    /// One Fetch per leader for every owned partition whose buffer is empty.
-    private func fetch(maxWait: Duration) async throws {
+    /// A partition's answer to a Fetch, decoded (off the actor) against the offset asked for.
+    struct FetchedPartition: Sendable {
+        var tp: TopicPartition
+        var requestedOffset: Int64
+        var errorCode: KafkaErrorCode
+        /// Records at or after `requestedOffset` (control batches skipped).
+        var records: [ConsumerRecord] = []
+        /// The offset after the last batch returned.
+        var next: Int64
+    }
+
+    /// Leaders and offsets of every owned partition whose buffer is empty.
+    private func fetchTargets() async throws -> [Int32: [(TopicPartition, Int64)]] {
         let start = cursor % max(order.count, 1)
         let rotated = Array(order[start...] + order[..<start])
         var byLeader: [Int32: [(TopicPartition, Int64)]] = [:]
@@ -327,10 +346,41 @@ public actor KafkaConsumer: BrokerConsumer {
             guard let state = partitions[tp], state.buffered == 0 else { continue }
             byLeader[try await cluster.leader(tp), default: []].append((tp, state.fetchOffset))
         }
-        guard !byLeader.isEmpty else { return }
+        return byLeader
+    }
+
+    /// Starts the next Fetch in the background (one round ahead; a short broker wait, so an
+    /// idle topic does not hold the next `poll` beyond its own `maxWait`).
+    private func startPrefetch() async throws {
+        guard prefetch == nil, !closed, fatal == nil, !machine.needsJoin else { return }
+        let byLeader = try await fetchTargets()
+        guard !byLeader.isEmpty, prefetch == nil else { return }
         let cluster = self.cluster
         let settings = self.settings
-        let waitMs = max(KafkaCluster.minimumFetchWaitMs, maxWait.kafkaMilliseconds)
+        prefetch = Task { try await Self.fetch(byLeader, cluster: cluster, settings: settings, waitMs: KafkaCluster.minimumFetchWaitMs) }
+    }
+
+    /// One Fetch per leader for every owned partition whose buffer is empty — or the answer
+    /// of the background Fetch, when one is out.
+    private func fetch(maxWait: Duration) async throws {
+        let fetched: [FetchedPartition]
+        if let pending = prefetch {
+            prefetch = nil
+            fetched = try await pending.value
+        } else {
+            let byLeader = try await fetchTargets()
+            guard !byLeader.isEmpty else { return }
+            let waitMs = max(KafkaCluster.minimumFetchWaitMs, maxWait.kafkaMilliseconds)
+            fetched = try await Self.fetch(byLeader, cluster: cluster, settings: settings, waitMs: waitMs)
+        }
+        for partition in fetched { try await apply(partition) }
+    }
+
+    /// Sends the Fetches (concurrently, one per leader) and decodes the answers. A failed
+    /// connection leaves its partitions out (they are fetched again after the retry backoff).
+    private static func fetch(
+        _ byLeader: [Int32: [(TopicPartition, Int64)]], cluster: KafkaCluster, settings: KafkaClientConfiguration.Consumer, waitMs: Int32
+    ) async throws -> [FetchedPartition] {
         let results = try await withThrowingTaskGroup(of: (FetchResponse?, [(TopicPartition, Int64)]).self) { group in
             for (leader, items) in byLeader {
                 group.addTask {
@@ -360,6 +410,7 @@ public actor KafkaConsumer: BrokerConsumer {
             for try await r in group { all.append(r) }
             return all
         }
+        var fetched: [FetchedPartition] = []
         var failedConnection = false
         for (response, items) in results {
             guard let response else {
@@ -368,44 +419,51 @@ public actor KafkaConsumer: BrokerConsumer {
             }
             for (tp, offset) in items {
                 guard let data = response.responses.first(where: { $0.topic == tp.topic })?.partitions.first(where: { $0.partitionIndex == tp.partition }) else { continue }
-                try await handle(tp, requestedOffset: offset, data)
+                fetched.append(try decode(tp, requestedOffset: offset, data))
             }
         }
         if failedConnection { try await Task.sleep(for: settings.retryBackoff) }
+        return fetched
     }
 
-    private func handle(_ tp: TopicPartition, requestedOffset: Int64, _ data: FetchResponse.Partition) async throws {
-        // Seeked or revoked while the Fetch was out: drop the answer.
-        guard let state = partitions[tp], state.fetchOffset == requestedOffset, state.buffered == 0 else { return }
+    private static func decode(_ tp: TopicPartition, requestedOffset: Int64, _ data: FetchResponse.Partition) throws -> FetchedPartition {
         var code = data.errorCode
         // Tansu 0.6 answers a position past the high watermark with no error (Kafka: OFFSET_OUT_OF_RANGE).
         if code == .noError, data.highWatermark >= 0, requestedOffset > data.highWatermark { code = .offsetOutOfRange }
-        switch code {
-        case .noError:
-            guard let bytes = data.records, bytes.readableBytes > 0 else { return }
-            let decoded = try RecordBatch.decodeAll(bytes)
-            var next = requestedOffset
-            var records: [ConsumerRecord] = []
-            for batch in decoded.batches {
-                defer { next = max(next, batch.lastOffset + 1) }
-                if batch.attributes.isControl { continue }
-                for r in batch.records where r.offset >= requestedOffset {
-                    records.append(
-                        ConsumerRecord(
-                            topic: tp.topic, partition: tp.partition, offset: r.offset, timestamp: r.timestamp, key: r.key,
-                            value: r.value ?? [], headers: r.headers.map { RecordHeader(key: $0.key, value: $0.value ?? []) }))
-                }
+        var fetched = FetchedPartition(tp: tp, requestedOffset: requestedOffset, errorCode: code, next: requestedOffset)
+        guard code == .noError, let bytes = data.records, bytes.readableBytes > 0 else { return fetched }
+        let decoded = try RecordBatch.decodeAll(bytes)
+        for batch in decoded.batches {
+            defer { fetched.next = max(fetched.next, batch.lastOffset + 1) }
+            if batch.attributes.isControl { continue }
+            for r in batch.records where r.offset >= requestedOffset {
+                fetched.records.append(
+                    ConsumerRecord(
+                        topic: tp.topic, partition: tp.partition, offset: r.offset, timestamp: r.timestamp, key: r.key,
+                        value: r.value ?? [], headers: r.headers.map { RecordHeader(key: $0.key, value: $0.value ?? []) }))
             }
+        }
+        return fetched
+    }
+
+    private func apply(_ fetched: FetchedPartition) async throws {
+        let tp = fetched.tp
+        // Seeked or revoked while the Fetch was out: drop the answer.
+        guard let state = partitions[tp], state.fetchOffset == fetched.requestedOffset, state.buffered == 0 else { return }
+        switch fetched.errorCode {
+        case .noError:
+            guard fetched.next > fetched.requestedOffset else { return }
             var updated = state
-            updated.fetchOffset = next
-            updated.buffer = records
+            updated.fetchOffset = fetched.next
+            updated.buffer = fetched.records
             updated.bufferIndex = 0
-            if records.isEmpty { updated.position = max(updated.position, next) }
+            if fetched.records.isEmpty { updated.position = max(updated.position, fetched.next) }
             partitions[tp] = updated
         case .offsetOutOfRange:
-            let reset = try await resetPositions([tp], reason: "position \(requestedOffset) is out of range")
+            let reset = try await resetPositions([tp], reason: "position \(fetched.requestedOffset) is out of range")
             if let o = reset[tp], partitions[tp] != nil { partitions[tp] = PartitionState(position: o, fetchOffset: o) }
         default:
+            let code = fetched.errorCode
             if code.invalidatesMetadata {
                 await cluster.invalidate(topic: tp.topic)
             } else if !code.isRetriable {
@@ -492,6 +550,8 @@ public actor KafkaConsumer: BrokerConsumer {
         if closed { return }
         closed = true
         heartbeatTask?.cancel()
+        prefetch?.cancel()
+        prefetch = nil
         for action in machine.leave() {
             guard case .sendLeave(let id) = action else { continue }
             var request = LeaveGroupRequest()
@@ -513,5 +573,6 @@ public actor KafkaConsumer: BrokerConsumer {
 
     deinit {
         heartbeatTask?.cancel()
+        prefetch?.cancel()
     }
 }
