@@ -23,7 +23,7 @@ struct CQLEndpointE2ETests {
         try await waitUntil("the live run's first person is stored", timeout: 60) {
             (try? await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) { try await $0.totalUsers() }) == 3001
         }
-        let cqlsh = try runTool("cqlsh", ["127.0.0.1", String(port), "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
+        let cqlsh = try runTool("cqlsh", ["--connect-timeout", "60", "--request-timeout", "60", "127.0.0.1", String(port), "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
         #expect(cqlsh.status == 0, "\(cqlsh.stderr)")
         let users = try runFreshet(["users", "count", "--data-dir", dir])
         #expect(users.status == 0, "\(users.stderr)")

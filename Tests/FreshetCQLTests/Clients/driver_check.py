@@ -21,8 +21,10 @@ INSERT_COLUMNS = ["id", "first_name", "last_name", "gender", "address", "post_co
 
 def data(port, protocol, known_id):
     kwargs = {} if protocol == "default" else {"protocol_version": int(protocol)}
-    profile = ExecutionProfile(load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()))
-    cluster = Cluster(["127.0.0.1"], port=port, execution_profiles={EXEC_PROFILE_DEFAULT: profile}, **kwargs)
+    profile = ExecutionProfile(load_balancing_policy=TokenAwarePolicy(DCAwareRoundRobinPolicy()), request_timeout=60)
+    # Generous timeouts: the suite runs in parallel on a loaded 2-core CI machine.
+    cluster = Cluster(["127.0.0.1"], port=port, execution_profiles={EXEC_PROFILE_DEFAULT: profile},
+                      connect_timeout=60, control_connection_timeout=60, **kwargs)
     session = cluster.connect()
     out = {"protocol_version": cluster.protocol_version}
 
@@ -87,7 +89,8 @@ def data(port, protocol, known_id):
 
 
 def auth(port, user, password):
-    cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4, auth_provider=PlainTextAuthProvider(user, password))
+    cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4, auth_provider=PlainTextAuthProvider(user, password),
+                      connect_timeout=60, control_connection_timeout=60)
     try:
         session = cluster.connect()
         count = session.execute("SELECT COUNT(*) FROM spark_streams.created_users").one()[0]
