@@ -229,7 +229,7 @@ let package = Package(
             name: "FreshetCQLClientTests",
             dependencies: [
                 "FreshetCQL", "FreshetCQLClient", "FreshetCQLServer", "FreshetCassandra", "FreshetCore", "FreshetSource",
-                "FreshetStore", "FreshetTesting",
+                "FreshetStore", "FreshetStream", "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -5,8 +5,8 @@ import NIOPosix
 import Synchronization
 
 /// A client for a CQL cluster (Cassandra, or Freshet's CQL endpoint): a pool of
-/// `CQLConnection`s to every node of the local data center, found from the contact points'
-/// `system.local` and `system.peers`.
+/// `connectionsPerHost` `CQLConnection`s to every node found from the first contact point's
+/// `system.local` and `system.peers` (nodes of other data centers are tried last).
 ///
 /// - Token-aware: an EXECUTE whose partition key is bound goes to a replica of that key
 ///   (the token ring from `system.local`/`system.peers`, the keyspace's replication from
@@ -66,7 +66,7 @@ public final class CQLClient: Sendable {
     }
 
     /// Connects to the first contact point that answers, reads the topology and opens
-    /// `connectionsPerHost` connections to each node of the local data center.
+    /// `connectionsPerHost` connections to each node.
     ///
     /// Fails when no contact point can be reached (the last error), or at once on an
     /// authentication or protocol-version failure.

@@ -1,6 +1,6 @@
 import Foundation
 import FreshetCQL
-import FreshetCQLClient
+@testable import FreshetCQLClient
 import FreshetCQLServer
 import FreshetCassandra
 import FreshetCore
@@ -106,6 +106,10 @@ struct CQLClientEndpointTests {
                 #expect(page.rows.count == 1)
                 #expect(page.namedRows.first?["email"] == .text(rows[7].email))
                 #expect(page.namedRows.first?["age"] == .int(Int32(rows[7].age)))
+                // Token-aware: the keyspace's replication is known, so the key's replica leads the plan.
+                #expect(await client.replication(of: "spark_streams") == .simple(replicationFactor: 1))
+                let key = try #require(select.routingKey([CQLBindValue(.text(rows[7].id))]))
+                #expect(client.plan(routingKey: key, replication: .simple(replicationFactor: 1)).first == "127.0.0.1:\(scope.port)")
                 #expect(try await client.schemaVersions().count == 1)
                 try await client.awaitSchemaAgreement()
             }
