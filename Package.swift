@@ -69,7 +69,7 @@ let package = Package(
         .target(
             name: "FreshetStream",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore",
+                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetCassandra",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -119,6 +119,29 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The CQL client: connections running FreshetCQL's client state machine, a pool with
+        // token-aware routing, prepared statements, retries and reconnects.
+        .target(
+            name: "FreshetCQLClient",
+            dependencies: [
+                "FreshetCQL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // The Cassandra sink: created_users, window counts and stream positions in a Cassandra
+        // cluster (or another Freshet's CQL endpoint) through FreshetCQLClient.
+        .target(
+            name: "FreshetCassandra",
+            dependencies: [
+                "FreshetCore", "FreshetStore", "FreshetCQL", "FreshetCQLClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         // Codec benchmark: `swift run -c release RecordsBench`.
@@ -201,6 +224,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             exclude: ["Golden", "Clients"]
+        ),
+        .testTarget(
+            name: "FreshetCQLClientTests",
+            dependencies: [
+                "FreshetCQL", "FreshetCQLClient", "FreshetCQLServer", "FreshetCassandra", "FreshetCore", "FreshetSource",
+                "FreshetStore", "FreshetStream", "FreshetTesting",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
         ),
         .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore"]),
         .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),

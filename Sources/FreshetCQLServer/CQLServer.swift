@@ -53,7 +53,8 @@ public struct CQLServer: Service {
     let onListening: @Sendable (Int) async -> Void
 
     /// - Parameters:
-    ///   - queries: where reads go (`SQLiteStore`).
+    ///   - queries: where reads go (`SQLiteStore`). When it is also a `KeyedRowStore`, the endpoint
+    ///     serves `SinkStateCQLTables` (a remote Cassandra sink's positions and window counts) too.
     ///   - sink: where INSERTs go, as `SinkBatch`es of rows; `nil` makes the endpoint read-only.
     ///   - now: ms since the epoch, for `ingested_at` of rows an INSERT creates without one.
     ///   - onListening: receives the bound port (useful with port 0).
@@ -64,8 +65,20 @@ public struct CQLServer: Service {
         onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) {
         self.configuration = configuration
-        self.planner = CQLQueryPlanner(catalog: CQLCatalog(node: configuration.node, userKeyspaces: [CreatedUsersCQLTable.keyspace]))
-        self.storage = [CreatedUsersCQLTable.definition.qualifiedName: CreatedUsersStorage(queries: queries, sink: sink, now: now)]
+        var keyspace = CreatedUsersCQLTable.keyspace
+        var storage: [String: any CQLTableStorage] = [
+            CreatedUsersCQLTable.definition.qualifiedName: CreatedUsersStorage(queries: queries, sink: sink, now: now)
+        ]
+        // A store that keeps keyed rows (SQLite) also serves a remote sink's bookkeeping tables.
+        if let keyed = queries as? any KeyedRowStore {
+            let names = Set(SinkStateCQLTables.all.map(\.qualifiedName))
+            for table in SinkStateCQLTables.all {
+                keyspace.tables.append(table)
+                storage[table.qualifiedName] = KeyedCQLTableStorage(table: table, store: keyed, writable: sink != nil, siblings: names)
+            }
+        }
+        self.planner = CQLQueryPlanner(catalog: CQLCatalog(node: configuration.node, userKeyspaces: [keyspace]))
+        self.storage = storage
         self.logger = logger
         self.eventLoopGroup = eventLoopGroup
         self.onListening = onListening

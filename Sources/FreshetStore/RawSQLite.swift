@@ -125,6 +125,13 @@ final class RawStatement {
 
     @inline(__always) func bind(_ index: Int32, _ value: Int) { bind(index, Int64(value)) }
 
+    func bind(_ index: Int32, blob value: [UInt8]) {
+        value.withUnsafeBytes { bytes in
+            // A zero-length blob still needs a non-null pointer, or SQLite stores NULL.
+            _ = sqlite_nio_sqlite3_bind_blob64(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!, UInt64(bytes.count), transient)
+        }
+    }
+
     /// Steps once: `true` if a row is available, `false` when done.
     @discardableResult
     func step(context: @autoclosure () -> [String: String] = [:]) throws(StoreError) -> Bool {
@@ -155,6 +162,12 @@ final class RawStatement {
         guard let bytes = sqlite_nio_sqlite3_column_text(handle, column) else { return "" }
         let count = Int(sqlite_nio_sqlite3_column_bytes(handle, column))
         return String(decoding: UnsafeBufferPointer(start: bytes, count: count), as: UTF8.self)
+    }
+
+    func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite_nio_sqlite3_column_bytes(handle, column))
+        guard count > 0, let bytes = sqlite_nio_sqlite3_column_blob(handle, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
     }
 
     /// Runs a query to completion, mapping each row; resets afterwards.

@@ -13,7 +13,7 @@ import NIOPosix
 /// Each call is one blocking hop onto `NIOThreadPool`; a whole ``write(_:)`` batch — every row,
 /// window increment, counter delta and position, and the commit — runs in that single hop with
 /// cached prepared statements. Call ``close()`` when done (or use ``withStore(_:_:)``).
-public final class SQLiteStore: Sink, UserQueries {
+public final class SQLiteStore: Sink, UserQueries, KeyedRowStore {
     /// How the store opens its file.
     public struct Configuration: Sendable {
         /// The database file. Its directory is created if missing (writer only).
@@ -396,6 +396,71 @@ public final class SQLiteStore: Sink, UserQueries {
             statement.bind(1, cursor ?? "")
             statement.bind(2, max(0, limit))
             return try statement.rows(Schema.readRow)
+        }
+    }
+
+    // MARK: KeyedRowStore
+
+    public func keyedRow(table: String, key: String) async throws -> [UInt8]? {
+        try await readKeyed { connection in
+            let statement = try connection.cached(Schema.selectKeyedRow)
+            statement.bind(1, table)
+            statement.bind(2, key)
+            return try statement.rows { $0.blob(0) }.first
+        } ?? nil
+    }
+
+    public func keyedRows(table: String, limit: Int, after key: String?) async throws -> [KeyedRow] {
+        try await readKeyed { connection in
+            let statement = try connection.cached(Schema.selectKeyedRows)
+            statement.bind(1, table)
+            statement.bind(2, key)
+            statement.bind(3, max(0, limit))
+            return try statement.rows { KeyedRow(table: table, key: $0.text(0), value: $0.blob(1)) }
+        } ?? []
+    }
+
+    public func keyedRowCount(table: String) async throws -> Int {
+        try await readKeyed { connection in
+            let statement = try connection.cached(Schema.countKeyedRows)
+            statement.bind(1, table)
+            return Int(try statement.rows { $0.int(0) }.first ?? 0)
+        } ?? 0
+    }
+
+    public func putKeyedRows(_ rows: [KeyedRow]) async throws {
+        guard let writer else {
+            throw StoreError(
+                code: .readOnly, message: "the store at \(configuration.path) is open read-only",
+                context: ["path": configuration.path])
+        }
+        try await run(on: writer) { connection in
+            let put = try connection.cached(Schema.putKeyedRow)
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                for row in rows {
+                    put.bind(1, row.table)
+                    put.bind(2, row.key)
+                    put.bind(3, blob: row.value)
+                    try put.step(context: ["table": row.table, "key": row.key])
+                    put.reset()
+                }
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// Runs a keyed-rows read on the writer (so a remote writer reads its own writes) or the
+    /// reader; `nil` when the store predates the `keyed_rows` table (read-only, never prepared
+    /// by this version).
+    private func readKeyed<T: Sendable>(_ body: @escaping @Sendable (RawConnection) throws -> T) async throws -> T? {
+        try await run(on: writer ?? reader) { connection in
+            let probe = try connection.cached(Schema.hasKeyedRows)
+            guard try probe.rows({ $0.int(0) }).first == 1 else { return nil }
+            return try body(connection)
         }
     }
 

@@ -40,6 +40,12 @@ enum Schema {
             next_offset INTEGER NOT NULL CHECK (next_offset >= 0),
             PRIMARY KEY (topic, partition)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS keyed_rows (
+            tbl TEXT NOT NULL,
+            key TEXT NOT NULL,
+            value BLOB NOT NULL,
+            PRIMARY KEY (tbl, key)
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS user_counts (
             dimension TEXT NOT NULL,
             value TEXT NOT NULL,
@@ -136,6 +142,14 @@ enum Schema {
         WHERE dimension = ?1 AND window_start >= ?2 ORDER BY window_start, value
         """
     static let selectPositions = "SELECT partition, next_offset FROM stream_positions WHERE topic = ?1"
+    static let putKeyedRow = """
+        INSERT INTO keyed_rows (tbl, key, value) VALUES (?1, ?2, ?3)
+        ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value
+        """
+    static let selectKeyedRow = "SELECT value FROM keyed_rows WHERE tbl = ?1 AND key = ?2"
+    static let selectKeyedRows = "SELECT key, value FROM keyed_rows WHERE tbl = ?1 AND (?2 IS NULL OR key > ?2) ORDER BY key LIMIT ?3"
+    static let countKeyedRows = "SELECT count(*) FROM keyed_rows WHERE tbl = ?1"
+    static let hasKeyedRows = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'keyed_rows'"
     static let hasTables = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'user_counts'"
 
     /// Counter dimensions in `user_counts`.

@@ -56,3 +56,28 @@ extension StoreError: SinkFailure {
         code == .rowRejected ? (context["id"] ?? "?") : nil
     }
 }
+
+/// One row of a keyed table: an opaque value under a table name and a key.
+public struct KeyedRow: Sendable, Hashable {
+    public var table: String
+    public var key: String
+    public var value: [UInt8]
+
+    public init(table: String, key: String, value: [UInt8]) {
+        self.table = table
+        self.key = key
+        self.value = value
+    }
+}
+
+/// Tables of opaque rows by key, kept for other writers: the CQL endpoint stores a remote
+/// pipeline's `spark_streams.stream_positions` and `window_counts` here, apart from this
+/// store's own positions and windows (which belong to the local processor and its log).
+public protocol KeyedRowStore: Sendable {
+    func keyedRow(table: String, key: String) async throws -> [UInt8]?
+    /// Up to `limit` rows of `table` in key order, after `key` when given.
+    func keyedRows(table: String, limit: Int, after key: String?) async throws -> [KeyedRow]
+    func keyedRowCount(table: String) async throws -> Int
+    /// Inserts or replaces rows, all or none (one transaction).
+    func putKeyedRows(_ rows: [KeyedRow]) async throws
+}

@@ -1,3 +1,4 @@
+import FreshetCassandra
 import FreshetCore
 import FreshetLog
 import FreshetSource
@@ -84,6 +85,8 @@ public final class Pipeline: Sendable {
             }
             if let sink {
                 store = sink
+            } else if role != .ingest, configuration.store.url.hasPrefix("cassandra://") {
+                store = try await CassandraSink.connect(url: configuration.store.url)
             } else if role != .ingest {
                 store = try await SQLiteStore.open(.init(
                     path: configuration.storePath, synchronous: configuration.store.synchronous == "normal" ? .normal : .full))

@@ -1,4 +1,5 @@
 import Foundation
+import FreshetCassandra
 import FreshetCore
 import Yams
 
@@ -67,7 +68,9 @@ public struct PipelineConfiguration: Sendable, Equatable {
     }
 
     public struct Store: Sendable, Equatable {
-        /// `sqlite` (the default: `<data_dir>/store/freshet.sqlite`) or `sqlite:///path/file.sqlite`.
+        /// `sqlite` (the default: `<data_dir>/store/freshet.sqlite`), `sqlite:///path/file.sqlite`, or
+        /// `cassandra://[user:password@]host[:port][,host…][?keyspace=spark_streams&consistency=LOCAL_QUORUM&replication_factor=1]`
+        /// (`CassandraSinkConfiguration` lists every parameter).
         public var url = "sqlite"
         /// SQLite `synchronous`: `full` (default: a committed batch survives power loss) or `normal`.
         public var synchronous = "full"
@@ -210,8 +213,16 @@ extension PipelineConfiguration {
         Key(name: "processor.allowed_lateness", help: "how late a record may still count in its window", get: { DurationText.format($0.processor.allowedLateness) }, set: { c, v throws(ConfigurationError) in c.processor.allowedLateness = try duration("processor.allowed_lateness", v) }),
         Key(name: "processor.max_field_bytes", help: "longest accepted field", get: { String($0.processor.maxFieldBytes) }, set: { c, v throws(ConfigurationError) in c.processor.maxFieldBytes = try int("processor.max_field_bytes", v, min: 1) }),
         Key(name: "processor.max_unprocessed", help: "how far the source may run ahead", get: { String($0.processor.maxUnprocessed) }, set: { c, v throws(ConfigurationError) in c.processor.maxUnprocessed = try int("processor.max_unprocessed", v, min: 1) }),
-        Key(name: "store.url", help: "sqlite, or sqlite:///path", get: { $0.store.url }, set: { c, v throws(ConfigurationError) in
-            guard v == "sqlite" || v.hasPrefix("sqlite://") else { throw fail("store.url", "expected 'sqlite' or 'sqlite:///path/to/file.sqlite'; got '\(redact(v))'") }
+        Key(name: "store.url", help: "sqlite, sqlite:///path, or cassandra://[user:password@]host[:port][,host…][?keyspace=…]", get: { $0.store.url }, set: { c, v throws(ConfigurationError) in
+            if v.hasPrefix("cassandra://") {
+                do throws(CassandraSinkError) {
+                    _ = try CassandraSinkConfiguration(url: v)
+                } catch {
+                    throw fail("store.url", "\(error.message) (in '\(redact(v))')")
+                }
+            } else if !(v == "sqlite" || v.hasPrefix("sqlite://")) {
+                throw fail("store.url", "expected 'sqlite', 'sqlite:///path/to/file.sqlite' or 'cassandra://host:9042[?keyspace=…]'; got '\(redact(v))'")
+            }
             c.store.url = v
         }, secret: true),
         Key(name: "store.synchronous", help: "SQLite synchronous mode: full or normal", get: { $0.store.synchronous }, set: { c, v throws(ConfigurationError) in c.store.synchronous = try oneOf("store.synchronous", v, ["full", "normal"]) }),

@@ -19,7 +19,7 @@ import Testing
             let indexes = try dump("pragma_index_list('created_users')", path: path).map { $0[1] }
             #expect(indexes.contains("created_users_ingested_at"))
             let tables = try dump("sqlite_master", path: path).filter { $0[0] == "table" }.map { $0[1] }
-            #expect(Set(tables) == ["created_users", "window_counts", "stream_positions", "user_counts"])
+            #expect(Set(tables) == ["created_users", "window_counts", "stream_positions", "user_counts", "keyed_rows"])
         }
     }
 

@@ -93,6 +93,24 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError.self) { try c.set("cql.max_in_flight_per_connection", to: "0", origin: "test") }
     }
 
+    @Test func cassandraStoreURL() throws {
+        var c = PipelineConfiguration()
+        try c.set("store.url", to: "cassandra://app:cass-pw-456@db1:9042,db2?keyspace=spark_streams&consistency=LOCAL_QUORUM", origin: "--store")
+        #expect(c.store.url.hasPrefix("cassandra://app:cass-pw-456@db1"))
+        let yaml = c.yaml()
+        #expect(!yaml.contains("cass-pw-456"))
+        #expect(yaml.contains("cassandra://app:***@db1:9042,db2?keyspace=spark_streams&consistency=LOCAL_QUORUM"))
+        do {
+            try c.set("store.url", to: "cassandra://app:cass-pw-456@db1?keyspce=x", origin: "--store")
+            Issue.record("a bad cassandra:// parameter was accepted")
+        } catch {
+            #expect(error.key == "store.url")
+            #expect(error.description.contains("unknown parameter keyspce"))
+            #expect(!error.description.contains("cass-pw-456"))
+        }
+        #expect(throws: ConfigurationError.self) { try c.set("store.url", to: "mysql://db", origin: "--store") }
+    }
+
     @Test func redaction() {
         #expect(redact("postgres://u:pw@db:5432/x") == "postgres://u:***@db:5432/x")
         #expect(redact("https://example.com/a@b") == "https://example.com/a@b")

@@ -338,8 +338,7 @@ public struct CQLQueryPlanner: Sendable {
 
     func plan(_ batch: CQLBatch, session: CQLSessionState) throws(CQLServerError) -> CQLPlan {
         guard batch.type != .counter else { throw CQLServerError(code: .invalid, message: "counter batches are not supported by Freshet's CQL endpoint") }
-        var table: CQLTableDefinition?
-        var writes: [CQLRowWrite] = []
+        var tables: [CQLTableWrites] = []
         for statement in batch.statements {
             let parsed: CQLParsedStatement
             var keyspace = session.keyspace
@@ -357,14 +356,16 @@ public struct CQLQueryPlanner: Sendable {
                 throw CQLServerError(code: .invalid, message: "There were \(parsed.bindMarkerCount) markers(?) in CQL but \(statement.values.count) bound variables")
             }
             let (target, write) = try rowWrite(insert, binder: Binder(values: statement.values), keyspace: keyspace)
-            if let table, table.qualifiedName != target.qualifiedName {
-                throw CQLServerError(code: .invalid, message: "a BATCH on Freshet's CQL endpoint writes to one table (got \(table.qualifiedName) and \(target.qualifiedName))")
+            if let index = tables.firstIndex(where: { $0.table.qualifiedName == target.qualifiedName }) {
+                tables[index].writes.append(write)
+            } else {
+                tables.append(CQLTableWrites(table: target, writes: [write]))
             }
-            table = target
-            writes.append(write)
         }
-        guard let table else { return .result(.void) }
-        return .storage(CQLStorageOperation(table: table, kind: .upsert(writes)))
+        guard let first = tables.first else { return .result(.void) }
+        // Several tables: the first table's storage decides whether it can write them together.
+        if tables.count > 1 { return .storage(CQLStorageOperation(table: first.table, kind: .upsertTables(tables))) }
+        return .storage(CQLStorageOperation(table: first.table, kind: .upsert(first.writes)))
     }
 
     // MARK: Names

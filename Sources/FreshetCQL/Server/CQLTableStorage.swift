@@ -16,6 +16,29 @@ public protocol CQLTableStorage: Sendable {
     /// Inserts or updates rows, all or none. Each write names the columns it sets; the
     /// others keep their current value (or the storage's default for a new row).
     func upsert(_ writes: [CQLRowWrite]) async throws
+    /// Inserts or updates rows of several tables, all or none (a BATCH across tables). The
+    /// storage registered for the first table gets the call. Defaults to refusing: most
+    /// storages cannot write another table in the same transaction.
+    func upsert(tables: [CQLTableWrites]) async throws
+}
+
+extension CQLTableStorage {
+    public func upsert(tables: [CQLTableWrites]) async throws {
+        throw CQLServerError(
+            code: .invalid,
+            message: "a BATCH on Freshet's CQL endpoint writes to one table, or only to the sink-state tables (got \(tables.map(\.table.qualifiedName).joined(separator: ", ")))")
+    }
+}
+
+/// The writes of one table within a multi-table BATCH.
+public struct CQLTableWrites: Sendable, Hashable {
+    public var table: CQLTableDefinition
+    public var writes: [CQLRowWrite]
+
+    public init(table: CQLTableDefinition, writes: [CQLRowWrite]) {
+        self.table = table
+        self.writes = writes
+    }
 }
 
 /// The columns one INSERT sets.
@@ -41,6 +64,8 @@ public struct CQLStorageOperation: Sendable, Hashable {
         /// A page of the whole table.
         case scan(page: CQLPage)
         case upsert([CQLRowWrite])
+        /// A BATCH writing several tables, in statement order per table; `table` is the first.
+        case upsertTables([CQLTableWrites])
     }
 
     public var table: CQLTableDefinition
@@ -86,11 +111,17 @@ public struct CQLStorageOperation: Sendable, Hashable {
             case .upsert(let writes):
                 try await storage.upsert(writes)
                 return .void
+            case .upsertTables(let tables):
+                try await storage.upsert(tables: tables)
+                return .void
             }
         } catch let error as CQLServerError {
             throw error
         } catch {
-            let what = if case .upsert = kind { "writing to" } else { "reading" }
+            let what = switch kind {
+            case .upsert, .upsertTables: "writing to"
+            default: "reading"
+            }
             throw CQLServerError(code: .serverError, message: "Freshet's store failed \(what) \(table.qualifiedName): \(error)")
         }
     }
