@@ -167,7 +167,7 @@ let package = Package(
                 "FreshetStream",
                 "FreshetWeb",
                 "FreshetKafka",
-                "FreshetCQL", "FreshetCQLServer",
+                "FreshetCQL", "FreshetCQLServer", "FreshetCassandra",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -74,6 +74,9 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var url = "sqlite"
         /// SQLite `synchronous`: `full` (default: a committed batch survives power loss) or `normal`.
         public var synchronous = "full"
+
+        /// Whether rows go to a Cassandra cluster (or a CQL endpoint) rather than SQLite.
+        public var isCassandra: Bool { url.hasPrefix("cassandra://") }
     }
 
     public struct Web: Sendable, Equatable {

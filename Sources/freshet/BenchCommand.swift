@@ -13,7 +13,7 @@ struct Bench: AsyncParsableCommand {
             Example:
               swift build -c release && .build/release/freshet bench source
             """,
-        subcommands: [BenchSource.self, BenchLogCommand.self, BenchStoreCommand.self, BenchE2E.self, BenchKafka.self]
+        subcommands: [BenchSource.self, BenchLogCommand.self, BenchStoreCommand.self, BenchE2E.self, BenchKafka.self, BenchCQL.self]
     )
 }
 

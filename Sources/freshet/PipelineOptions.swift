@@ -39,6 +39,9 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("embedded (default), or a Kafka cluster: kafka://host:port[,host:port] (broker.url).", valueName: "embedded|URL"))
     var broker: String?
 
+    @Option(help: ArgumentHelp("sqlite (default), sqlite:///path, or a Cassandra cluster: cassandra://host:9042[?keyspace=…] (store.url).", valueName: "URL"))
+    var store: String?
+
     @Option(help: "Consumer group of the processor (processor.group).")
     var group: String?
 
@@ -86,7 +89,7 @@ struct PipelineOptions: ParsableArguments {
                 ("--batch-size", "source.batch_size", batchSize.map(String.init)), ("--seed", "source.seed", seed),
                 ("--nat", "source.nationalities", nat), ("--count", "source.count", count.map(String.init)),
                 ("--duration", "source.duration", duration), ("--broker", "broker.url", broker),
-                ("--group", "processor.group", group), ("--durability", "log.durability", durability),
+                ("--group", "processor.group", group), ("--store", "store.url", store), ("--durability", "log.durability", durability),
                 ("--partitions", "log.partitions", partitions.map(String.init)),
                 ("--web-host", "web.host", webHost), ("--web-port", "web.port", webPort.map(String.init)),
                 ("--no-web", "web.enabled", noWeb ? "false" : nil),

@@ -23,9 +23,16 @@ enum PipelineRun {
         }
         let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal)
         let registry = Freshet.bootstrapMetrics()
-        // The ingest role has no store, so no dashboard and no CQL endpoint.
-        let webEnabled = config.web.enabled && role != .ingest
-        let cqlEnabled = config.cql.enabled && role != .ingest
+        // The dashboard and the CQL endpoint read the SQLite store: the ingest role has no
+        // store, and a Cassandra store is queried in Cassandra itself.
+        let localStore = role != .ingest && !config.store.isCassandra
+        let webEnabled = config.web.enabled && localStore
+        let cqlEnabled = config.cql.enabled && localStore
+        if role != .ingest && config.store.isCassandra && (config.web.enabled || config.cql.enabled) {
+            FileHandleOutput.standardError.writeLine(
+                "note: the web UI and the CQL endpoint serve the SQLite store; with store.url cassandra:// they are off "
+                    + "(query the cluster with cqlsh; freshet serve shows a SQLite store)")
+        }
         // The web UI needs the pipeline's broker, and the pipeline runs the web UI: a small
         // two-step wiring, the server resolved once the pipeline is open.
         let web = LateService()
@@ -57,7 +64,7 @@ enum PipelineRun {
                 FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /api/stats, /metrics)")
             }, hint: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)")
         }
-        FileHandleOutput.standardOutput.writeLine(banner(config, role: role, seed: pipeline.seed, webEnabled: webEnabled))
+        FileHandleOutput.standardOutput.writeLine(banner(config, role: role, seed: pipeline.seed, webEnabled: webEnabled, cqlEnabled: cqlEnabled))
         var failure: (any Error)?
         do {
             try await pipeline.run()
@@ -81,7 +88,7 @@ enum PipelineRun {
         if let failure { throw failure }
     }
 
-    static func banner(_ config: PipelineConfiguration, role: PipelineRole, seed: String?, webEnabled: Bool) -> String {
+    static func banner(_ config: PipelineConfiguration, role: PipelineRole, seed: String?, webEnabled: Bool, cqlEnabled: Bool) -> String {
         let command = role == .all ? "up" : role.rawValue
         let sourceLine = config.source.url == "generator"
             ? "offline generator, \(PipelineConfiguration.formatNumber(config.source.rate)) people/s (seed \(seed ?? "?"))"
@@ -102,16 +109,24 @@ enum PipelineRun {
         lines.append("  log        \(logLine)")
         if role != .ingest {
             lines.append("  processor  group \(config.processor.group), batches up to \(config.processor.maxBatchRecords), dead letters → users_created.dlq")
-            lines.append("  store      \(config.storePath)")
+            lines.append("  store      \(config.store.isCassandra ? redact(config.store.url) : config.storePath)")
             let auth = config.web.token != nil || config.web.username != nil ? " (authentication required)" : ""
             let port = config.web.port == 0 ? "<free port>" : String(config.web.port)
-            lines.append("  web        \(webEnabled ? "http://\(config.web.host):\(port)/" + auth : "off (--no-web)")")
+            let cassandra = config.store.isCassandra
+            lines.append("  web        \(webEnabled ? "http://\(config.web.host):\(port)/" + auth : cassandra ? "off (Cassandra store)" : "off (--no-web)")")
             let cqlPort = config.cql.port == 0 ? "<free port>" : String(config.cql.port)
             let cqlAuth = config.cql.username != nil ? " (authentication required)" : ""
-            lines.append("  cql        \(config.cql.enabled ? "\(config.cql.host):\(cqlPort), spark_streams.created_users" + cqlAuth : "off (--no-cql)")")
-            lines.append("  query      freshet users count --data-dir \(config.dataDir)")
-            lines.append("             freshet users recent -n 5 --data-dir \(config.dataDir)")
-            lines.append("             freshet dlq list --data-dir \(config.dataDir)")
+            lines.append("  cql        \(cqlEnabled ? "\(config.cql.host):\(cqlPort), spark_streams.created_users" + cqlAuth : cassandra ? "off (Cassandra store)" : "off (--no-cql)")")
+            if cassandra {
+                lines.append("  query      cqlsh HOST PORT -e \"SELECT COUNT(*) FROM spark_streams.created_users;\"")
+            } else {
+                lines.append("  query      freshet users count --data-dir \(config.dataDir)")
+                lines.append("             freshet users recent -n 5 --data-dir \(config.dataDir)")
+            }
+            lines.append(
+                config.broker.isKafka
+                    ? "             freshet dlq list --broker '\(redact(config.broker.url))'"
+                    : "             freshet dlq list --data-dir \(config.dataDir)")
         }
         return lines.joined(separator: "\n")
     }

@@ -18,11 +18,13 @@ struct Serve: AsyncParsableCommand {
             page shows no live numbers here: no pipeline runs in this process.
 
             The CQL endpoint (--cql-port, default 9042; --no-cql) serves the same store to \
-            cqlsh and Cassandra drivers, read-only.
+            cqlsh and Cassandra drivers, read-only — or, with --cql-writable, as a Cassandra node \
+            that CQL writers (another Freshet's --store cassandra://…) upsert into.
 
             Examples:
               freshet serve
               freshet serve --cql-port 9043 --web-port 9090
+              freshet serve --cql-writable --data-dir /srv/warehouse
               freshet serve --data-dir /var/lib/freshet --web-port 9090
               freshet serve --broker kafka://127.0.0.1:9092   # topics pages from the Kafka cluster
               FRESHET_WEB_TOKEN=s3cret freshet serve --web-host 0.0.0.0
@@ -31,10 +33,23 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: PipelineOptions
 
+    @Flag(help: "Let CQL clients write: INSERTs (and a Freshet pipeline's --store cassandra://) upsert into this store.")
+    var cqlWritable = false
+
     func run() async throws {
         let (config, warnings) = try options.resolve()
         for warning in warnings { FileHandleOutput.standardError.writeLine("warning: \(warning)") }
-        let store = try await SQLiteStore.open(.init(path: config.storePath, readOnly: true))
+        if cqlWritable && !config.cql.enabled { throw ValidationError("--cql-writable needs the CQL endpoint (drop --no-cql)") }
+        // Read-only unless CQL clients may write; a writable store is created when missing.
+        let store = try await SQLiteStore.open(.init(path: config.storePath, readOnly: !cqlWritable))
+        if cqlWritable {
+            do {
+                try await store.prepare()
+            } catch {
+                try? await store.close()
+                throw error
+            }
+        }
         let registry = Freshet.bootstrapMetrics()
         // The topics pages read the embedded log read-only, or the Kafka cluster of --broker.
         let kafka: (any Broker)?
@@ -53,10 +68,11 @@ struct Serve: AsyncParsableCommand {
         }
         var services: [any Service] = [app]
         if config.cql.enabled {
-            // Read-only (no sink): INSERTs are refused here; the writer is the pipeline.
+            // Read-only (no sink) unless --cql-writable: the writer is normally the pipeline.
             let cqlHost = config.cql.host
-            let cql = CQLServer(configuration: config.cqlServerConfiguration, queries: store, sink: nil, onListening: { port in
-                FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(cqlHost):\(port)  (read-only; cqlsh \(cqlHost) \(port))")
+            let mode = cqlWritable ? "writable" : "read-only"
+            let cql = CQLServer(configuration: config.cqlServerConfiguration, queries: store, sink: cqlWritable ? store : nil, onListening: { port in
+                FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(cqlHost):\(port)  (\(mode); cqlsh \(cqlHost) \(port))")
             })
             services.append(CQLService(cql, hint: "the CQL endpoint cannot listen on \(cqlHost):\(config.cql.port) (use --cql-port, or --no-cql)"))
         }

@@ -1,4 +1,5 @@
 import Foundation
+import FreshetCore
 import FreshetStore
 import FreshetTesting
 import Testing
@@ -35,5 +36,67 @@ struct CQLEndpointE2ETests {
         #expect(cells.contains(count), "cqlsh printed: \(cqlsh.stdoutText)")
         #expect(cells.contains("(1"), "cqlsh printed: \(cqlsh.stdoutText)")
         #expect(up.stop() == 0)
+    }
+}
+
+/// Freshet's own Cassandra sink writing a pipeline run into the CQL endpoint of a second
+/// Freshet process, as it would into a Cassandra cluster.
+@Suite("Cassandra store into a second Freshet", .serialized)
+struct CassandraStoreE2ETests {
+    @Test func aRunStoredThroughTheCQLSinkReadsBackEqualToTheSource() async throws {
+        let warehouse = tempDataDir(), pipelineDir = tempDataDir()
+        defer {
+            try? FileManager.default.removeItem(atPath: warehouse)
+            try? FileManager.default.removeItem(atPath: pipelineDir)
+        }
+        let node = try RunningFreshet(
+            ["serve", "--cql-writable", "--cql-port", "0", "--web-port", "0", "--data-dir", warehouse],
+            readyMarker: "CQL endpoint listening on")
+        defer { node.stop() }
+        let port = try #require(node.readyLine.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last)
+        #expect(node.readyLine.contains("writable"), "\(node.readyLine)")
+
+        let run = try runFreshet([
+            "up", "--store", "cassandra://127.0.0.1:\(port)?keyspace=spark_streams", "--count", "5000", "--rate", "100000",
+            "--seed", "cassandra-sink", "--data-dir", pipelineDir,
+        ], timeout: 300)
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdoutText.contains("5000 rows stored"), "\(run.stdoutText)")
+        #expect(run.stderr.contains("the web UI and the CQL endpoint serve the SQLite store"), "\(run.stderr)")
+        // No local SQLite store was written by the pipeline.
+        #expect(!FileManager.default.fileExists(atPath: SQLiteStore.path(dataDirectory: pipelineDir)))
+
+        // The second process's store holds exactly the source's people, field for field: the
+        // same seed run into a local SQLite store is the reference.
+        let reference = tempDataDir()
+        defer { try? FileManager.default.removeItem(atPath: reference) }
+        let local = try runFreshet(["up", "--no-web", "--no-cql", "--count", "5000", "--rate", "100000", "--seed", "cassandra-sink", "--data-dir", reference])
+        #expect(local.status == 0, "\(local.stderr)")
+        let stored = try await storedRows(in: warehouse)
+        let source = try await storedRows(in: reference)
+        #expect(stored.count == 5000)
+        func comparable(_ rows: [CreatedUserRow]) -> [String: [String]] {
+            Dictionary(uniqueKeysWithValues: rows.map { r in
+                (r.id, [r.firstName, r.lastName, r.gender, r.address, r.postCode, r.email, r.username, r.dob, r.registeredDate, r.phone, r.picture, r.nat ?? ""])
+            })
+        }
+        let storedByID = comparable(stored), sourceByID = comparable(source)
+        let differing = sourceByID.filter { storedByID[$0.key] != $0.value }.map(\.key)
+        #expect(Set(storedByID.keys) == Set(sourceByID.keys) && differing.isEmpty, "\(differing.count) rows differ, e.g. \(differing.prefix(3))")
+
+        let cqlsh = try runTool("cqlsh", ["--connect-timeout", "60", "--request-timeout", "60", "127.0.0.1", String(port), "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
+        #expect(cqlsh.stdoutText.split(whereSeparator: \.isWhitespace).contains("5000"), "\(cqlsh.stdoutText) \(cqlsh.stderr)")
+        #expect(node.stop() == 0)
+    }
+}
+
+@Suite("bench cql")
+struct BenchCQLTests {
+    @Test func printsRowsPerSecondAndStoresEveryRow() throws {
+        // The command itself fails unless the endpoint's store holds every row it wrote.
+        let result = try runFreshet(["bench", "cql", "--rows", "1500", "--batch", "500"], timeout: 300)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdoutText.contains("1500 rows in batches of 500"), "\(result.stdoutText)")
+        #expect(result.stdoutText.contains("rows/s"), "\(result.stdoutText)")
     }
 }

@@ -103,7 +103,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
         return PassResult(rows: written, writeTime: total, batchTimes: times)
     }
 
-    private static func windows(_ rows: [CreatedUserRow]) -> [WindowCount] {
+    static func windows(_ rows: [CreatedUserRow]) -> [WindowCount] {
         var counts: [WindowCount: Int] = [:]
         for row in rows {
             let start = row.ingestedAt / 60_000 * 60_000
