@@ -112,6 +112,15 @@ struct CreatedUsersStorage: CQLTableStorage {
     let sink: (any Sink)?
     /// Milliseconds since the epoch, for `ingested_at` of rows an INSERT creates without it.
     let now: @Sendable () -> Int64
+    /// Group commit of the upserts that arrive concurrently (on every connection).
+    let writer: RowWriteGroupCommit?
+
+    init(queries: any UserQueries, sink: (any Sink)?, now: @escaping @Sendable () -> Int64) {
+        self.queries = queries
+        self.sink = sink
+        self.now = now
+        self.writer = sink.map(RowWriteGroupCommit.init)
+    }
 
     func count() async throws -> Int64 { Int64(try await queries.totalUsers()) }
 
@@ -130,7 +139,7 @@ struct CreatedUsersStorage: CQLTableStorage {
     }
 
     func upsert(_ writes: [CQLRowWrite]) async throws {
-        guard let sink else {
+        guard let writer else {
             throw CQLServerError(code: .unauthorized, message: "this CQL endpoint is read-only (it serves a store opened for reading)")
         }
         var rows: [String: CreatedUserRow] = [:]
@@ -152,9 +161,64 @@ struct CreatedUsersStorage: CQLTableStorage {
             if rows.updateValue(row, forKey: id) == nil { order.append(id) }
         }
         do {
-            try await sink.write(SinkBatch(rows: order.compactMap { rows[$0] }, windowIncrements: [], positions: []))
+            try await writer.write(order.compactMap { rows[$0] })
         } catch let error as StoreError where error.code == .rowRejected {
             throw CQLServerError(code: .invalid, message: "Freshet's store refused the row: \(error.message)")
         }
+    }
+}
+
+/// Group commit for upserts: while one store transaction runs, the rows of every INSERT that
+/// arrives (a Cassandra writer sends hundreds concurrently, one row each) wait, and then go in
+/// the next transaction together — one fsync for all of them instead of one each. Each INSERT
+/// is answered once its row is durable. A row the store refuses fails only its own INSERT: the
+/// group is then written request by request.
+actor RowWriteGroupCommit {
+    private let sink: any Sink
+    private var pending: [(rows: [CreatedUserRow], done: CheckedContinuation<Void, any Error>)] = []
+    private var flushing = false
+
+    init(_ sink: any Sink) {
+        self.sink = sink
+    }
+
+    func write(_ rows: [CreatedUserRow]) async throws {
+        guard !rows.isEmpty else { return }
+        try await withCheckedThrowingContinuation { (done: CheckedContinuation<Void, any Error>) in
+            pending.append((rows, done))
+            if !flushing {
+                flushing = true
+                Task { await self.flush() }
+            }
+        }
+    }
+
+    private func flush() async {
+        while !pending.isEmpty {
+            let group = pending
+            pending = []
+            // Later writes of an id win, in arrival order.
+            var merged: [String: CreatedUserRow] = [:]
+            var order: [String] = []
+            for request in group {
+                for row in request.rows where merged.updateValue(row, forKey: row.id) == nil { order.append(row.id) }
+            }
+            do {
+                try await sink.write(SinkBatch(rows: order.compactMap { merged[$0] }, windowIncrements: [], positions: []))
+                for request in group { request.done.resume() }
+            } catch let error as StoreError where error.code == .rowRejected && group.count > 1 {
+                for request in group {
+                    do {
+                        try await sink.write(SinkBatch(rows: request.rows, windowIncrements: [], positions: []))
+                        request.done.resume()
+                    } catch {
+                        request.done.resume(throwing: error)
+                    }
+                }
+            } catch {
+                for request in group { request.done.resume(throwing: error) }
+            }
+        }
+        flushing = false
     }
 }
