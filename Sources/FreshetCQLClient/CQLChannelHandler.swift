@@ -1,5 +1,6 @@
 import FreshetCQL
 import NIOCore
+import NIOSSL
 
 /// Drives a `CQLClientConnectionStateMachine` from a channel: feeds it frames and events and
 /// performs the actions it returns. Sits after `CQLFrameByteToMessageDecoder`.
@@ -77,6 +78,11 @@ final class CQLChannelHandler: ChannelInboundHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if error is CQLProtocolError {
             perform(machine.decodeFailed(error))
+        } else if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
+            // A certificate the client cannot verify, a name that does not match, a plaintext
+            // node: say it is TLS, not just that the connection closed.
+            perform(machine.errorCaught(CQLClientError(
+                code: .tlsFailed, message: "TLS with the node failed: \(error)", host: machine.configuration.host)))
         } else {
             perform(machine.errorCaught(error))
         }

@@ -55,7 +55,11 @@ public final class CassandraSink: Sink {
     public static func clientConfiguration(_ configuration: CassandraSinkConfiguration) -> CQLClientConfiguration {
         var connection = CQLConnection.Configuration(
             credentials: configuration.credentials, requestTimeout: .seconds(Int64(configuration.requestTimeoutSeconds)))
-        if configuration.tls { connection.tls = .makeClientConfiguration() }
+        if configuration.tls {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let ca = configuration.tlsCAFile { tls.trustRoots = .file(ca) }
+            connection.tls = tls
+        }
         return CQLClientConfiguration(
             contactPoints: configuration.contactPoints, connection: connection, connectionsPerHost: configuration.connectionsPerHost,
             consistency: configuration.consistency, localDataCenter: configuration.localDataCenter)

@@ -52,6 +52,7 @@ public struct CassandraSinkError: Error, Sendable, Hashable, CustomStringConvert
 /// | `local_dc` | the first contact point's | preferred data center |
 /// | `request_timeout` | 12 (seconds) | per request |
 /// | `tls` | false | `true` speaks TLS, verifying the node's certificate with the system roots |
+/// | `tls_ca` | — | a PEM file of CA certificates to verify the nodes with instead (implies `tls`) |
 ///
 /// The port defaults to 9042. User name and password are percent-decoded.
 public struct CassandraSinkConfiguration: Sendable, Hashable {
@@ -74,6 +75,9 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
     public var requestTimeoutSeconds: Int
     /// Defaults to `false`.
     public var tls: Bool
+    /// PEM file of the CA that signed the nodes' certificates; `nil` (the default): the
+    /// system trust roots.
+    public var tlsCAFile: String?
 
     public init(
         contactPoints: [CQLContactPoint], credentials: CQLCredentials? = nil, keyspace: String = "spark_streams",
@@ -97,7 +101,7 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
         "EACH_QUORUM": .eachQuorum, "LOCAL_ONE": .localOne,
     ]
 
-    static let parameters = ["keyspace", "replication_factor", "consistency", "connections", "concurrency", "local_dc", "request_timeout", "tls"]
+    static let parameters = ["keyspace", "replication_factor", "consistency", "connections", "concurrency", "local_dc", "request_timeout", "tls", "tls_ca"]
 
     /// Parses a `cassandra://` URL; errors name the part or parameter at fault.
     public init(url: String) throws(CassandraSinkError) {
@@ -163,6 +167,10 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
                 case "false", "0", "no": tls = false
                 default: throw bad("tls must be true or false; got '\(value)'", key)
                 }
+            case "tls_ca":
+                guard !value.isEmpty else { throw bad("tls_ca is empty; give a PEM file", key) }
+                tlsCAFile = Self.percentDecoded(Substring(value)) ?? value
+                tls = true
             default:
                 throw bad("unknown parameter \(key); known: \(Self.parameters.joined(separator: ", "))", key)
             }

@@ -2,6 +2,7 @@ import FreshetCQL
 import FreshetCQLServer
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A tiny CQL node for failure flows, built on the codec: the server connection state machine
@@ -39,7 +40,8 @@ final class ScriptedCQLServer: Sendable {
         self.channel = channel
     }
 
-    static func start(credentials: CQLCredentials? = nil, script: @escaping Script) async throws -> ScriptedCQLServer {
+    /// - Parameter tls: serve TLS with this context (the test CA's server certificate).
+    static func start(credentials: CQLCredentials? = nil, tls: NIOSSLContext? = nil, script: @escaping Script) async throws -> ScriptedCQLServer {
         let planner = CQLQueryPlanner(catalog: CQLCatalog(userKeyspaces: [CreatedUsersCQLTable.keyspace]))
         let box = Mutex<ScriptedCQLServer?>(nil)
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -48,6 +50,7 @@ final class ScriptedCQLServer: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let server = box.withLock { $0 }
                     server?.connections.withLock { $0 += 1 }
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CQLFrameByteToMessageDecoder()))
                     try channel.pipeline.syncOperations.addHandler(
                         Handler(credentials: credentials, planner: planner, script: script, record: { request in
@@ -65,8 +68,10 @@ final class ScriptedCQLServer: Sendable {
         return server
     }
 
-    static func with<T>(credentials: CQLCredentials? = nil, script: @escaping Script, _ body: (ScriptedCQLServer) async throws -> T) async throws -> T {
-        let server = try await start(credentials: credentials, script: script)
+    static func with<T>(
+        credentials: CQLCredentials? = nil, tls: NIOSSLContext? = nil, script: @escaping Script, _ body: (ScriptedCQLServer) async throws -> T
+    ) async throws -> T {
+        let server = try await start(credentials: credentials, tls: tls, script: script)
         do {
             let result = try await body(server)
             try await server.stop()
