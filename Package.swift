@@ -259,6 +259,15 @@ let package = Package(
     ]
 )
 
+// MARK: Scheduler (kept in its own block so Package.swift merges stay trivial)
+// The IO-free scheduler core: cron and interval schedules, DAG model and validation, task
+// instance state machine, retries, and a scheduler loop driven by an injected clock.
+package.products.append(.library(name: "FreshetScheduler", targets: ["FreshetScheduler"]))
+package.targets += [
+    .target(name: "FreshetScheduler", dependencies: ["FreshetCore"]),
+    .testTarget(name: "FreshetSchedulerTests", dependencies: ["FreshetScheduler", "FreshetCore", "FreshetTesting"]),
+]
+
 for target in package.targets {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }

@@ -1,0 +1,234 @@
+import FreshetCore
+
+/// A run recorded earlier (by a previous process, later by the store).
+public struct RunRecord: Sendable, Hashable {
+    public var dagID: String
+    public var runID: String
+    /// Nil for manual runs.
+    public var interval: DataInterval?
+    public var state: RunState
+
+    public init(dagID: String, runID: String, interval: DataInterval?, state: RunState) {
+        self.dagID = dagID
+        self.runID = runID
+        self.interval = interval
+        self.state = state
+    }
+}
+
+/// The scheduler's decisions as a sans-IO core: given DAGs, past runs and the time (passed in
+/// as `now`), it decides which runs to create and which task instances to start. Executors
+/// report back through `received(_:now:)`.
+///
+/// Rules: a run for interval `[start, end)` is created at `end`; with catchup off only the latest
+/// missed interval gets a run; a DAG never has more than `maxActiveRuns` active runs (due
+/// intervals wait, oldest first); a paused DAG gets no new runs and starts no task instances
+/// (running ones finish); at most `parallelism` task instances run at once.
+public struct Scheduler: Sendable {
+    public struct Configuration: Sendable, Hashable {
+        /// Task instances running at once across all DAGs. Defaults to 16.
+        public var parallelism: Int
+        public init(parallelism: Int = 16) { self.parallelism = parallelism }
+    }
+
+    public enum Action: Sendable, Hashable {
+        case createRun(dag: String, run: String, interval: DataInterval?)
+        case startTask(dag: String, run: String, task: String, tryNumber: Int, deadline: Timestamp?)
+        case stopTask(dag: String, run: String, task: String)
+        case scheduleRetry(dag: String, run: String, task: String, at: Timestamp)
+        case markSkipped(dag: String, run: String, task: String)
+        case runFinished(dag: String, run: String, state: RunState)
+    }
+
+    /// An executor's report about one task instance.
+    public struct TaskEvent: Sendable, Hashable {
+        public var dag: String
+        public var run: String
+        public var event: DAGRunStateMachine.Event
+        public init(dag: String, run: String, _ event: DAGRunStateMachine.Event) {
+            self.dag = dag
+            self.run = run
+            self.event = event
+        }
+    }
+
+    public let configuration: Configuration
+    public private(set) var dags: [DAG]
+    /// Active runs, oldest first.
+    public private(set) var activeRuns: [DAGRunStateMachine] = []
+    /// Finished runs, past ones first.
+    public private(set) var finishedRuns: [RunRecord] = []
+    private var lastIntervalEnd: [String: Timestamp] = [:]
+
+    /// `pastRuns` set where each DAG's schedule continues. A past run still marked running (its
+    /// process died) is resumed from its first task; persistence of task states comes later.
+    public init(dags: [DAG], pastRuns: [RunRecord] = [], configuration: Configuration = Configuration()) throws(SchedulerError) {
+        var seen = Set<String>()
+        for dag in dags where !seen.insert(dag.id).inserted {
+            throw SchedulerError(.invalidSchedule, "DAG id '\(dag.id)' is defined twice", token: dag.id)
+        }
+        self.dags = dags
+        self.configuration = configuration
+        for r in pastRuns {
+            guard let dag = dags.first(where: { $0.id == r.dagID }) else { continue }
+            if let end = r.interval?.end {
+                lastIntervalEnd[r.dagID] = max(end, lastIntervalEnd[r.dagID] ?? end)
+            }
+            if r.state == .running {
+                activeRuns.append(DAGRunStateMachine(dag: dag, runID: r.runID, interval: r.interval))
+            } else {
+                finishedRuns.append(r)
+            }
+        }
+    }
+
+    public func dag(_ id: String) -> DAG? { dags.first { $0.id == id } }
+
+    public mutating func setPaused(_ dagID: String, _ paused: Bool) throws(SchedulerError) {
+        guard let i = dags.firstIndex(where: { $0.id == dagID }) else { throw Self.unknown(dagID) }
+        dags[i].schedule.isPaused = paused
+    }
+
+    /// Creates a manual run now (allowed for every schedule; still bound by `maxActiveRuns`).
+    /// Returns nothing if the DAG is at `maxActiveRuns` or paused.
+    public mutating func trigger(_ dagID: String, now: Timestamp) throws(SchedulerError) -> [Action] {
+        guard let dag = dag(dagID) else { throw Self.unknown(dagID) }
+        guard !dag.schedule.isPaused, activeCount(dagID) < dag.schedule.maxActiveRuns else { return [] }
+        let runID = "manual__\(now.iso8601)"
+        activeRuns.append(DAGRunStateMachine(dag: dag, runID: runID, interval: nil))
+        return [.createRun(dag: dagID, run: runID, interval: nil)] + step(now: now)
+    }
+
+    /// Time has reached `now`: create due runs, retry, time out, queue and start.
+    public mutating func tick(now: Timestamp) -> [Action] {
+        var actions: [Action] = []
+        for dag in dags where !dag.schedule.isPaused {
+            let capacity = dag.schedule.maxActiveRuns - activeCount(dag.id)
+            guard capacity > 0 else { continue }
+            for interval in dag.schedule.dueIntervals(now: now, lastIntervalEnd: lastIntervalEnd[dag.id], limit: capacity) {
+                let runID = "scheduled__\(interval.start.iso8601)"
+                activeRuns.append(DAGRunStateMachine(dag: dag, runID: runID, interval: interval))
+                lastIntervalEnd[dag.id] = interval.end
+                actions.append(.createRun(dag: dag.id, run: runID, interval: interval))
+            }
+        }
+        return actions + step(now: now)
+    }
+
+    /// Applies an executor's report, then starts whatever became ready.
+    public mutating func received(_ event: TaskEvent, now: Timestamp) -> [Action] {
+        guard let i = activeRuns.firstIndex(where: { $0.dag.id == event.dag && $0.runID == event.run }) else { return [] }
+        let actions = activeRuns[i].received(event.event, now: now).map { Self.lift($0, activeRuns[i]) }
+        return actions + step(now: now)
+    }
+
+    /// The earliest future time at which `tick` has something to do, or nil.
+    public func nextWakeup(after now: Timestamp) -> Timestamp? {
+        var times: [Timestamp] = activeRuns.compactMap(\.nextWakeup)
+        for dag in dags where !dag.schedule.isPaused && activeCount(dag.id) < dag.schedule.maxActiveRuns {
+            if let t = dag.schedule.nextDue(lastIntervalEnd: lastIntervalEnd[dag.id], now: now) { times.append(t) }
+        }
+        return times.filter { $0 > now }.min()
+    }
+
+    public func activeCount(_ dagID: String) -> Int { activeRuns.count { $0.dag.id == dagID } }
+
+    private mutating func step(now: Timestamp) -> [Action] {
+        var actions: [Action] = []
+        for i in activeRuns.indices {
+            actions += activeRuns[i].advance(now: now).map { Self.lift($0, activeRuns[i]) }
+        }
+        var running = activeRuns.reduce(0) { n, r in n + r.instances.values.count { $0.state == .running } }
+        for i in activeRuns.indices where !activeRuns[i].dag.schedule.isPaused && !isPaused(activeRuns[i].dag.id) {
+            for task in activeRuns[i].queued where running < configuration.parallelism {
+                if let a = activeRuns[i].start(task, now: now) {
+                    actions.append(Self.lift(a, activeRuns[i]))
+                    running += 1
+                }
+            }
+        }
+        for run in activeRuns where run.state != .running {
+            finishedRuns.append(RunRecord(dagID: run.dag.id, runID: run.runID, interval: run.interval, state: run.state))
+        }
+        activeRuns.removeAll { $0.state != .running }
+        return actions
+    }
+
+    private func isPaused(_ dagID: String) -> Bool { dag(dagID)?.schedule.isPaused ?? false }
+
+    private static func lift(_ a: DAGRunStateMachine.Action, _ run: DAGRunStateMachine) -> Action {
+        let d = run.dag.id, r = run.runID
+        switch a {
+        case let .startTask(t, n, deadline): return .startTask(dag: d, run: r, task: t, tryNumber: n, deadline: deadline)
+        case let .stopTask(t): return .stopTask(dag: d, run: r, task: t)
+        case let .scheduleRetry(t, at): return .scheduleRetry(dag: d, run: r, task: t, at: at)
+        case let .markSkipped(t): return .markSkipped(dag: d, run: r, task: t)
+        case let .runFinished(s): return .runFinished(dag: d, run: r, state: s)
+        }
+    }
+
+    private static func unknown(_ id: String) -> SchedulerError {
+        SchedulerError(.unknownDAG, "no DAG named '\(id)'", token: id)
+    }
+}
+
+/// Drives a `Scheduler` with an injected clock: wakes when the core has something to do,
+/// hands each action to an executor, and feeds the executor's reports back after the delays it
+/// names. With a test clock (`RecordingClock`) a simulated day runs instantly.
+public struct SchedulerLoop<C: Clock<Duration>>: Sendable {
+    /// What an executor reports and how long after the action it does.
+    public typealias Reply = (event: Scheduler.TaskEvent, after: Duration)
+
+    public var scheduler: Scheduler
+    let clock: C
+    let origin: Timestamp
+    let originInstant: C.Instant
+    private var pending: [(at: Timestamp, seq: Int, event: Scheduler.TaskEvent)] = []
+    private var seq = 0
+
+    /// `wallTimeAtStart` is the wall-clock time at `clock.now`; later times are measured by the clock.
+    public init(scheduler: Scheduler, clock: C, wallTimeAtStart: Timestamp) {
+        self.scheduler = scheduler
+        self.clock = clock
+        self.origin = wallTimeAtStart
+        self.originInstant = clock.now
+    }
+
+    public var now: Timestamp { origin.adding(originInstant.duration(to: clock.now)) }
+
+    /// Runs until the wall time reaches `end`, returning every action with the time it was taken.
+    public mutating func run(
+        until end: Timestamp,
+        executor: (Scheduler.Action, Timestamp) async throws -> [Reply]
+    ) async throws -> [(at: Timestamp, action: Scheduler.Action)] {
+        var log: [(at: Timestamp, action: Scheduler.Action)] = []
+        while true {
+            let now = self.now
+            var actions = scheduler.tick(now: now)
+            while let i = pending.indices.filter({ pending[$0].at <= now }).min(by: { (pending[$0].at, pending[$0].seq) < (pending[$1].at, pending[$1].seq) }) {
+                let e = pending.remove(at: i)
+                actions += scheduler.received(e.event, now: now)
+            }
+            for a in actions {
+                log.append((now, a))
+                for reply in try await executor(a, now) {
+                    seq += 1
+                    pending.append((now.adding(reply.after), seq, reply.event))
+                }
+            }
+            if pending.contains(where: { $0.at <= now }) { continue }
+            let wake = ([scheduler.nextWakeup(after: now)].compactMap { $0 } + pending.map(\.at)).min()
+            guard let wake, wake <= end else {
+                if now < end { try await clock.sleep(until: originInstant.advanced(by: origin.duration(to: end)), tolerance: nil) }
+                return log
+            }
+            try await clock.sleep(until: originInstant.advanced(by: origin.duration(to: wake)), tolerance: nil)
+        }
+    }
+}
+
+extension Timestamp {
+    func duration(to other: Timestamp) -> Duration {
+        .milliseconds(other.millisecondsSinceEpoch - millisecondsSinceEpoch)
+    }
+}
