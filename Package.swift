@@ -266,7 +266,35 @@ package.products.append(.library(name: "FreshetScheduler", targets: ["FreshetSch
 package.targets += [
     .target(name: "FreshetScheduler", dependencies: ["FreshetCore"]),
     .testTarget(name: "FreshetSchedulerTests", dependencies: ["FreshetScheduler", "FreshetCore", "FreshetTesting"]),
+    // The run history in SQLite (`<data_dir>/scheduler.sqlite`), through sqlite-nio's bundled C library.
+    .target(
+        name: "FreshetSchedulerSQLite",
+        dependencies: ["FreshetScheduler", "FreshetCore", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+    ),
+    // The scheduler for real: task executor (broker steps, stream, shell) and the scheduler service.
+    .target(
+        name: "FreshetSchedulerService",
+        dependencies: [
+            "FreshetScheduler", "FreshetCore", "FreshetLog", "FreshetSource", "FreshetStream",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]
+    ),
+    .testTarget(
+        name: "FreshetSchedulerServiceTests",
+        dependencies: [
+            "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerService", "FreshetCore", "FreshetLog", "FreshetTesting",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
 ]
+if let cli = package.targets.first(where: { $0.name == "freshet" }) {
+    cli.dependencies += ["FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerService"]
+}
+if let cliTests = package.targets.first(where: { $0.name == "FreshetCLITests" }) {
+    cliTests.dependencies += ["FreshetScheduler", "FreshetSchedulerSQLite"]
+}
 
 for target in package.targets {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings

@@ -92,9 +92,15 @@ public struct Scheduler: Sendable {
     /// Creates a manual run now (allowed for every schedule; still bound by `maxActiveRuns`).
     /// Returns nothing if the DAG is at `maxActiveRuns` or paused.
     public mutating func trigger(_ dagID: String, now: Timestamp) throws(SchedulerError) -> [Action] {
+        try trigger(dagID, runID: "manual__\(now.iso8601)", now: now)
+    }
+
+    /// Creates a manual run with a given id (a run queued in the run history). Returns nothing
+    /// if the DAG is at `maxActiveRuns` or paused, or a run with this id is already active.
+    public mutating func trigger(_ dagID: String, runID: String, now: Timestamp) throws(SchedulerError) -> [Action] {
         guard let dag = dag(dagID) else { throw Self.unknown(dagID) }
-        guard !dag.schedule.isPaused, activeCount(dagID) < dag.schedule.maxActiveRuns else { return [] }
-        let runID = "manual__\(now.iso8601)"
+        guard !dag.schedule.isPaused, activeCount(dagID) < dag.schedule.maxActiveRuns,
+              !activeRuns.contains(where: { $0.dag.id == dagID && $0.runID == runID }) else { return [] }
         activeRuns.append(DAGRunStateMachine(dag: dag, runID: runID, interval: nil))
         return [.createRun(dag: dagID, run: runID, interval: nil)] + step(now: now)
     }
@@ -230,5 +236,66 @@ public struct SchedulerLoop<C: Clock<Duration>>: Sendable {
 extension Timestamp {
     func duration(to other: Timestamp) -> Duration {
         .milliseconds(other.millisecondsSinceEpoch - millisecondsSinceEpoch)
+    }
+}
+
+/// What drives `SchedulerLoop.run(inbox:wake:executor:)`: executors' reports and commands, as
+/// they happen.
+public enum SchedulerInput: Sendable, Hashable {
+    /// An executor's report about a task instance.
+    case event(Scheduler.TaskEvent)
+    /// Start a manual run with this id (a run queued in the run history).
+    case trigger(dag: String, run: String)
+    case setPaused(dag: String, Bool)
+    /// Time may have reached a wake-up: tick.
+    case tick
+}
+
+extension SchedulerLoop {
+    /// Runs the scheduler on live input until `inbox` finishes or the task is cancelled.
+    ///
+    /// Each input is applied, then the core ticks at the clock's `now`; every resulting action
+    /// goes to `executor` in order, which must return quickly (start work in a task and report
+    /// back through the inbox). Wake-ups (next schedule, retry, timeout) are slept on the
+    /// injected clock by a helper task that yields `.tick` into `wake`, the inbox's continuation.
+    /// `onTriggerError` hears about triggers naming an unknown DAG.
+    public mutating func run(
+        inbox: AsyncStream<SchedulerInput>,
+        wake: AsyncStream<SchedulerInput>.Continuation,
+        onTriggerError: (SchedulerError, _ dag: String, _ run: String) -> Void = { _, _, _ in },
+        executor: (Scheduler.Action, Timestamp) async throws -> Void
+    ) async throws {
+        var sleeper: Task<Void, Never>?
+        var sleepingUntil: Timestamp?
+        defer { sleeper?.cancel() }
+        // A first tick so due runs start without waiting for input.
+        wake.yield(.tick)
+        for await input in inbox {
+            let now = self.now
+            var actions: [Scheduler.Action] = []
+            switch input {
+            case let .event(e): actions += scheduler.received(e, now: now)
+            case let .trigger(dag, run):
+                do { actions += try scheduler.trigger(dag, runID: run, now: now) } catch { onTriggerError(error, dag, run) }
+            case let .setPaused(dag, paused): try? scheduler.setPaused(dag, paused)
+            case .tick: break
+            }
+            actions += scheduler.tick(now: now)
+            for a in actions { try await executor(a, now) }
+            let next = scheduler.nextWakeup(after: now)
+            if next != sleepingUntil {
+                sleeper?.cancel()
+                sleepingUntil = next
+                sleeper = next.map { at in
+                    let clock = self.clock
+                    let deadline = originInstant.advanced(by: origin.duration(to: at))
+                    return Task {
+                        do { try await clock.sleep(until: deadline, tolerance: nil) } catch { return }
+                        wake.yield(.tick)
+                    }
+                }
+            }
+            if sleeper == nil || sleepingUntil.map({ $0 <= self.now }) == true { sleepingUntil = nil }
+        }
     }
 }

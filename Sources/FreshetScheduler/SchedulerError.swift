@@ -11,6 +11,7 @@ public struct SchedulerError: Error, Sendable, Equatable, CustomStringConvertibl
         case cycle = "cycle"
         case invalidTask = "invalid_task"
         case unknownDAG = "unknown_dag"
+        case invalidConf = "invalid_conf"
     }
 
     public var code: Code

@@ -66,7 +66,9 @@ public final class IngestService: Service, Sendable {
         logger.info("source finished", metadata: ["stats": "\(stats)"])
     }
 
-    static func ingest(source: any PeopleSource, broker: any Broker, topic: String, metrics: PipelineMetrics, backpressure: Backpressure?) async throws -> SourceStats {
+    /// Streams `source` into `topic` until the source ends, one batch in flight; the scheduler's
+    /// stream task uses it directly (no processor, so no backpressure is needed there).
+    public static func ingest(source: any PeopleSource, broker: any Broker, topic: String, metrics: PipelineMetrics, backpressure: Backpressure?) async throws -> SourceStats {
         let stage = StageMetrics()
         let lastStats = Mutex(SourceStats())
         return try await source.run { people in

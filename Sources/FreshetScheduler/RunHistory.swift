@@ -1,0 +1,262 @@
+import FreshetCore
+import Synchronization
+
+/// How a DAG run came to be.
+public enum RunKind: String, Sendable, Hashable {
+    /// Created by the schedule for a data interval.
+    case scheduled
+    /// Triggered by hand (`freshet dags trigger`).
+    case manual
+}
+
+/// A DAG run's state as stored: `queued` (a manual run waiting for a scheduler), then the
+/// `RunState`s.
+public enum StoredRunState: String, Sendable, Hashable {
+    case queued
+    case running
+    case success
+    case failed
+
+    public init(_ state: RunState) {
+        switch state {
+        case .running: self = .running
+        case .success: self = .success
+        case .failed: self = .failed
+        }
+    }
+
+    public var isFinished: Bool { self == .success || self == .failed }
+}
+
+/// One DAG run in the run history.
+public struct DAGRunEntry: Sendable, Hashable {
+    public var dagID: String
+    public var runID: String
+    public var kind: RunKind
+    /// Nil for manual runs.
+    public var interval: DataInterval?
+    public var state: StoredRunState
+    public var createdAt: Timestamp
+    public var startedAt: Timestamp?
+    public var endedAt: Timestamp?
+    /// Records the run's stream tasks appended to the log.
+    public var recordsProduced: Int
+    /// Why the run failed (the first failed task's error), if it did.
+    public var error: String?
+    /// `--conf` overrides (`duration`, `rate`).
+    public var conf: [String: String]
+
+    public init(dagID: String, runID: String, kind: RunKind, interval: DataInterval? = nil, state: StoredRunState,
+                createdAt: Timestamp, startedAt: Timestamp? = nil, endedAt: Timestamp? = nil, recordsProduced: Int = 0,
+                error: String? = nil, conf: [String: String] = [:]) {
+        self.dagID = dagID
+        self.runID = runID
+        self.kind = kind
+        self.interval = interval
+        self.state = state
+        self.createdAt = createdAt
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.recordsProduced = recordsProduced
+        self.error = error
+        self.conf = conf
+    }
+
+    /// What the scheduler core needs to continue (nil for queued runs, which are triggered anew).
+    public var record: RunRecord? {
+        switch state {
+        case .queued: nil
+        case .running: RunRecord(dagID: dagID, runID: runID, interval: interval, state: .running)
+        case .success: RunRecord(dagID: dagID, runID: runID, interval: interval, state: .success)
+        case .failed: RunRecord(dagID: dagID, runID: runID, interval: interval, state: .failed)
+        }
+    }
+}
+
+/// One try of one task in a run.
+public struct TaskInstanceEntry: Sendable, Hashable {
+    public var dagID: String
+    public var runID: String
+    public var taskID: String
+    public var tryNumber: Int
+    public var state: TaskState
+    public var startedAt: Timestamp?
+    public var endedAt: Timestamp?
+    public var error: String?
+
+    public init(dagID: String, runID: String, taskID: String, tryNumber: Int, state: TaskState,
+                startedAt: Timestamp? = nil, endedAt: Timestamp? = nil, error: String? = nil) {
+        self.dagID = dagID
+        self.runID = runID
+        self.taskID = taskID
+        self.tryNumber = tryNumber
+        self.state = state
+        self.startedAt = startedAt
+        self.endedAt = endedAt
+        self.error = error
+    }
+}
+
+/// The last sign of life of a scheduler working on a run history.
+public struct SchedulerHeartbeat: Sendable, Hashable {
+    /// Who: `pid@host`.
+    public var owner: String
+    public var at: Timestamp
+    public init(owner: String, at: Timestamp) {
+        self.owner = owner
+        self.at = at
+    }
+}
+
+/// Where DAG runs, task instances, pause flags and the scheduler heartbeat are kept, so a
+/// restarted scheduler continues where the last one stopped and the CLI can see and queue runs.
+/// Implementations: `InMemoryRunHistory` (tests), `SQLiteRunHistory` (FreshetSchedulerSQLite).
+public protocol RunHistory: Sendable {
+    /// Inserts or replaces the run with the same (dag, run id).
+    func saveRun(_ run: DAGRunEntry) throws
+    /// Inserts or replaces the instance with the same (dag, run, task, try).
+    func saveTask(_ task: TaskInstanceEntry) throws
+    /// Runs newest first (by creation time), of one DAG or all; at most `limit`.
+    func runs(dagID: String?, limit: Int) throws -> [DAGRunEntry]
+    func run(dagID: String, runID: String) throws -> DAGRunEntry?
+    /// Task instances of a run, in start order.
+    func tasks(dagID: String, runID: String) throws -> [TaskInstanceEntry]
+    /// Runs in `queued` state, oldest first.
+    func queuedRuns() throws -> [DAGRunEntry]
+    /// Runs not yet finished (queued or running), oldest first: what a restarted scheduler resumes.
+    func unfinishedRuns() throws -> [DAGRunEntry]
+    /// The latest scheduled run of each DAG: where its schedule continues.
+    func latestScheduledRuns() throws -> [DAGRunEntry]
+    func setPaused(_ dagID: String, _ paused: Bool) throws
+    func pausedDAGs() throws -> Set<String>
+    func beat(_ heartbeat: SchedulerHeartbeat) throws
+    func heartbeat() throws -> SchedulerHeartbeat?
+}
+
+extension RunHistory {
+    /// The past runs the `Scheduler` restores from: the latest scheduled run of each DAG (where
+    /// its schedule continues) and every run still marked running (resumed).
+    public func pastRuns() throws -> [RunRecord] {
+        var seen = Set<String>()
+        var result: [RunRecord] = []
+        for r in try latestScheduledRuns() + unfinishedRuns() where seen.insert(r.dagID + "\u{0}" + r.runID).inserted {
+            if let record = r.record { result.append(record) }
+        }
+        return result
+    }
+}
+
+/// A run history in memory, for tests and one-off runs.
+public final class InMemoryRunHistory: RunHistory {
+    private struct State {
+        var runs: [DAGRunEntry] = []
+        var tasks: [TaskInstanceEntry] = []
+        var paused: Set<String> = []
+        var heartbeat: SchedulerHeartbeat?
+    }
+    private let state = Mutex(State())
+
+    public init() {}
+
+    public func saveRun(_ run: DAGRunEntry) {
+        state.withLock { s in
+            if let i = s.runs.firstIndex(where: { $0.dagID == run.dagID && $0.runID == run.runID }) { s.runs[i] = run } else { s.runs.append(run) }
+        }
+    }
+
+    public func saveTask(_ task: TaskInstanceEntry) {
+        state.withLock { s in
+            if let i = s.tasks.firstIndex(where: { $0.dagID == task.dagID && $0.runID == task.runID && $0.taskID == task.taskID && $0.tryNumber == task.tryNumber }) {
+                s.tasks[i] = task
+            } else {
+                s.tasks.append(task)
+            }
+        }
+    }
+
+    public func runs(dagID: String?, limit: Int) -> [DAGRunEntry] {
+        state.withLock { s in
+            Array(s.runs.filter { dagID == nil || $0.dagID == dagID }.reversed().prefix(limit))
+        }
+    }
+
+    public func run(dagID: String, runID: String) -> DAGRunEntry? {
+        state.withLock { $0.runs.first { $0.dagID == dagID && $0.runID == runID } }
+    }
+
+    public func tasks(dagID: String, runID: String) -> [TaskInstanceEntry] {
+        state.withLock { $0.tasks.filter { $0.dagID == dagID && $0.runID == runID } }
+    }
+
+    public func queuedRuns() -> [DAGRunEntry] { state.withLock { $0.runs.filter { $0.state == .queued } } }
+    public func unfinishedRuns() -> [DAGRunEntry] { state.withLock { $0.runs.filter { !$0.state.isFinished } } }
+
+    public func latestScheduledRuns() -> [DAGRunEntry] {
+        state.withLock { s in
+            var latest: [String: DAGRunEntry] = [:]
+            for r in s.runs where r.kind == .scheduled {
+                if let end = r.interval?.end, end >= (latest[r.dagID]?.interval?.end ?? end) { latest[r.dagID] = r }
+            }
+            return Array(latest.values)
+        }
+    }
+
+    public func setPaused(_ dagID: String, _ paused: Bool) {
+        state.withLock { s in
+            if paused { s.paused.insert(dagID) } else { s.paused.remove(dagID) }
+        }
+    }
+
+    public func pausedDAGs() -> Set<String> { state.withLock { $0.paused } }
+    public func beat(_ heartbeat: SchedulerHeartbeat) { state.withLock { $0.heartbeat = heartbeat } }
+    public func heartbeat() -> SchedulerHeartbeat? { state.withLock { $0.heartbeat } }
+}
+
+extension DAG {
+    /// The DAG as one run sees it with `--conf` overrides applied: `duration` (e.g. `3s`) and
+    /// `rate` (records/s) change every stream task. Other keys, or values that do not parse,
+    /// are an `invalidConf` error naming the key.
+    public func applying(conf: [String: String]) throws(SchedulerError) -> DAG {
+        guard !conf.isEmpty else { return self }
+        var duration: Duration?
+        var rate: Double?
+        for (key, value) in conf.sorted(by: { $0.key < $1.key }) {
+            switch key {
+            case "duration":
+                guard let d = DurationText.parse(value), d > .zero else {
+                    throw SchedulerError(.invalidConf, "conf key 'duration': '\(value)' is not a positive duration (e.g. 30s, 2m)", token: key)
+                }
+                duration = d
+            case "rate":
+                guard let r = Double(value), r > 0, r.isFinite else {
+                    throw SchedulerError(.invalidConf, "conf key 'rate': '\(value)' is not a positive number of records per second", token: key)
+                }
+                rate = r
+            default:
+                throw SchedulerError(.invalidConf, "unknown conf key '\(key)' for DAG '\(id)' (known: duration, rate)", token: key)
+            }
+        }
+        guard tasks.contains(where: { if case .stream = $0.kind { true } else { false } }) else {
+            throw SchedulerError(.invalidConf, "conf key '\(conf.keys.sorted()[0])': DAG '\(id)' has no stream task to apply it to", token: conf.keys.sorted()[0])
+        }
+        let changed = tasks.map { task -> DAGTask in
+            guard case let .stream(d, r) = task.kind else { return task }
+            var t = task
+            t.kind = .stream(duration: duration ?? d, rate: rate ?? r)
+            return t
+        }
+        // Same ids and edges as a validated DAG: cannot fail.
+        return try! DAG(id: id, schedule: schedule, tasks: changed, defaultArgs: defaultArgs)
+    }
+}
+
+extension Schedule {
+    /// `@daily`, `0 6 * * * (Europe/Berlin)`, `every 30m` or `manual`.
+    public var summary: String {
+        switch trigger {
+        case let .cron(expr, zone): zone == .utc ? expr.source : "\(expr.source) (\(zone.identifier))"
+        case let .interval(d): "every \(DurationText.format(d))"
+        case .manual: "manual"
+        }
+    }
+}
