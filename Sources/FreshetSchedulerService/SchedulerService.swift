@@ -117,6 +117,8 @@ public final class SchedulerService<C: Clock<Duration>>: Service, Sendable {
             wake.finish()
         }
         await work.stopAll(now: Timestamp.now())
+        // Clear the heartbeat so `freshet dags trigger` runs in-process at once rather than queue.
+        if single == nil { try? history.beat(SchedulerHeartbeat(owner: configuration.owner, at: Timestamp(millisecondsSinceEpoch: 0))) }
     }
 }
 

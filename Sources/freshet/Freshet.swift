@@ -37,7 +37,7 @@ struct Freshet: AsyncParsableCommand {
         subcommands: [
             Up.self, IngestCommand.self, ProcessCommand.self, Serve.self, UsersCommand.self, DLQ.self, Config.self, Fetch.self, API.self,
             ProduceCommand.self, ConsumeCommand.self, TopicsCommand.self, GroupsCommand.self,
-            Bench.self,
+            Bench.self, DagsCommand.self, SchedulerCommand.self,
         ]
     )
 

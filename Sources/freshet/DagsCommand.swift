@@ -1,0 +1,272 @@
+import ArgumentParser
+import Foundation
+import FreshetCore
+import FreshetLog
+import FreshetScheduler
+import FreshetSchedulerService
+import FreshetSchedulerSQLite
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The DAGs this binary knows. The stream task runs at 1,000 records/s unless `--conf rate=…`.
+enum DAGCatalog {
+    static let dags: [DAG] = [DAG.userAutomation(rate: 1000)]
+
+    /// The DAG named `id`, or a usage error naming it (exit 2).
+    static func dag(_ id: String) throws -> DAG {
+        guard let dag = dags.first(where: { $0.id == id }) else {
+            throw ValidationError("unknown DAG '\(id)' (known: \(dags.map(\.id).joined(separator: ", ")))")
+        }
+        return dag
+    }
+
+    static func openHistory(_ log: LogOptions) throws -> SQLiteRunHistory {
+        let path = SQLiteRunHistory.path(dataDirectory: log.dataDir)
+        do {
+            return try SQLiteRunHistory(path: path)
+        } catch {
+            throw RuntimeFailure("cannot open the run history \(path): \(error)")
+        }
+    }
+
+    /// A scheduler beat within the last 3 seconds.
+    static func schedulerIsRunning(_ history: any RunHistory) throws -> SchedulerHeartbeat? {
+        guard let beat = try history.heartbeat() else { return nil }
+        return Timestamp.now().millisecondsSinceEpoch - beat.at.millisecondsSinceEpoch < 3000 ? beat : nil
+    }
+}
+
+/// `freshet dags list|runs|trigger|pause|unpause`.
+struct DagsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dags",
+        abstract: "List DAGs, see their runs, trigger, pause and unpause them.",
+        discussion: """
+            Run history lives in <data-dir>/scheduler.sqlite; `freshet scheduler` runs the DAGs.
+
+            Examples:
+              freshet dags list
+              freshet dags runs user_automation -n 5
+              freshet dags trigger user_automation --conf duration=3s --wait
+              freshet dags pause user_automation
+            """,
+        subcommands: [List.self, Runs.self, Trigger.self, Pause.self, Unpause.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "DAGs with schedule, pause flag, next scheduled run and last run state.",
+            discussion: "Examples:\n  freshet dags list\n  freshet dags list --json --data-dir ./freshet-data")
+        @OptionGroup var log: LogOptions
+        @Flag(help: "Output JSON.") var json = false
+
+        func run() async throws {
+            let history = try DAGCatalog.openHistory(log)
+            defer { history.close() }
+            let paused = try history.pausedDAGs()
+            let latest = try history.latestScheduledRuns()
+            let now = Timestamp.now()
+            var rows: [[String: Any]] = []
+            for dag in DAGCatalog.dags {
+                let isPaused = paused.contains(dag.id)
+                let next = isPaused ? nil : dag.schedule.nextDue(lastIntervalEnd: latest.first { $0.dagID == dag.id }?.interval?.end, now: now)
+                let last = try history.runs(dagID: dag.id, limit: 1).first
+                rows.append(["dag": dag.id, "schedule": dag.schedule.summary, "paused": isPaused,
+                             "next_run": next?.iso8601 ?? NSNull(), "last_run": last?.runID ?? NSNull(),
+                             "last_state": last?.state.rawValue ?? NSNull()])
+            }
+            if json {
+                print(logCLIJSON(rows))
+                return
+            }
+            print(logCLITable(["DAG", "SCHEDULE", "PAUSED", "NEXT RUN", "LAST RUN"], rows.map { r in
+                [r["dag"] as! String, r["schedule"] as! String, (r["paused"] as! Bool) ? "yes" : "no",
+                 r["next_run"] as? String ?? "-", (r["last_state"] as? String).map { "\($0) (\(r["last_run"] as! String))" } ?? "-"]
+            }))
+        }
+    }
+
+    struct Runs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The newest runs of a DAG: run id, state, start, duration, records, error.",
+            discussion: "Examples:\n  freshet dags runs user_automation\n  freshet dags runs user_automation -n 5 --json")
+        @OptionGroup var log: LogOptions
+        @Argument(help: "DAG id.") var dag: String
+        @Option(name: .short, help: "How many, newest first.") var n = 20
+        @Flag(help: "Output JSON.") var json = false
+
+        func validate() throws {
+            _ = try DAGCatalog.dag(dag)
+            guard n >= 1 else { throw ValidationError("-n must be at least 1, got \(n)") }
+        }
+
+        func run() async throws {
+            let history = try DAGCatalog.openHistory(log)
+            defer { history.close() }
+            let runs = try history.runs(dagID: dag, limit: n)
+            func duration(_ r: DAGRunEntry) -> Duration? {
+                guard let s = r.startedAt else { return nil }
+                let end = r.endedAt ?? .now()
+                return .milliseconds(end.millisecondsSinceEpoch - s.millisecondsSinceEpoch)
+            }
+            if json {
+                print(logCLIJSON(runs.map { r -> [String: Any] in
+                    ["run_id": r.runID, "kind": r.kind.rawValue, "state": r.state.rawValue,
+                     "start": r.startedAt?.iso8601 ?? NSNull(), "end": r.endedAt?.iso8601 ?? NSNull(),
+                     "duration_ms": duration(r).map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? NSNull(),
+                     "records": r.recordsProduced, "error": r.error ?? NSNull(), "conf": r.conf,
+                     "interval_start": r.interval?.start.iso8601 ?? NSNull(), "interval_end": r.interval?.end.iso8601 ?? NSNull()]
+                }))
+                return
+            }
+            if runs.isEmpty {
+                print("no runs of \(dag) yet (freshet dags trigger \(dag))")
+                return
+            }
+            print(logCLITable(["RUN ID", "STATE", "START", "DURATION", "RECORDS", "ERROR"], runs.map { r in
+                [r.runID, r.state.rawValue, r.startedAt?.iso8601 ?? "-", duration(r).map(DurationText.format) ?? "-",
+                 "\(r.recordsProduced)", r.error ?? ""]
+            }))
+        }
+    }
+
+    struct Trigger: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Queue a manual run (run it here if no scheduler is running on the data directory).",
+            discussion: """
+                --conf keys: duration (e.g. 3s) and rate (records/s) of the stream task.
+
+                Examples:
+                  freshet dags trigger user_automation
+                  freshet dags trigger user_automation --conf duration=3s --conf rate=500 --wait
+                """)
+        @OptionGroup var log: LogOptions
+        @Argument(help: "DAG id.") var dag: String
+        @Option(name: .customLong("conf"), help: ArgumentHelp("Run setting key=value (repeatable).", valueName: "key=value"))
+        var conf: [String] = []
+        @Flag(help: "Wait until the run ends; exit 1 if it failed.") var wait = false
+
+        func parsedConf() throws -> [String: String] {
+            var result: [String: String] = [:]
+            for item in conf {
+                guard let eq = item.firstIndex(of: "="), eq != item.startIndex else {
+                    throw ValidationError("--conf: '\(item)' is not key=value")
+                }
+                result[String(item[..<eq])] = String(item[item.index(after: eq)...])
+            }
+            return result
+        }
+
+        func validate() throws {
+            let dag = try DAGCatalog.dag(self.dag)
+            do { _ = try dag.applying(conf: try parsedConf()) } catch let error as SchedulerError {
+                throw ValidationError("--conf: \(error.message)")
+            }
+        }
+
+        func run() async throws {
+            let dag = try DAGCatalog.dag(self.dag)
+            let history = try DAGCatalog.openHistory(log)
+            defer { history.close() }
+            let runID = try SchedulerService<ContinuousClock>.queueManualRun(dag: dag, conf: try parsedConf(), history: history)
+            let final: DAGRunEntry?
+            if let beat = try DAGCatalog.schedulerIsRunning(history) {
+                print("queued \(runID) for the scheduler \(beat.owner)")
+                guard wait else { return }
+                while true {
+                    if let r = try history.run(dagID: dag.id, runID: runID), r.state.isFinished {
+                        final = r
+                        break
+                    }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            } else {
+                print("no scheduler is running on \(log.dataDir); running \(runID) in this process")
+                let logger = {
+                    var logger = Logger(label: "freshet.scheduler")
+                    logger.logLevel = .warning
+                    return logger
+                }()
+                let executor: @Sendable (any Broker) async throws -> DAGRunEntry? = { [history] broker in
+                    let service = SchedulerService(dags: DAGCatalog.dags, history: history, executor: TaskExecutor(broker: broker),
+                                                   clock: ContinuousClock(), logger: logger)
+                    return try await service.runQueued(dagID: dag.id, runID: runID)
+                }
+                final = try await log.withBroker(executor)
+            }
+            guard let final else { throw RuntimeFailure("run \(runID) vanished from the run history") }
+            var duration = "-"
+            if let s = final.startedAt, let e = final.endedAt {
+                duration = DurationText.format(.milliseconds(e.millisecondsSinceEpoch - s.millisecondsSinceEpoch))
+            }
+            print("\(runID): \(final.state.rawValue) in \(duration), \(final.recordsProduced) records")
+            if final.state != .success {
+                throw RuntimeFailure("run \(runID) of \(dag.id) \(final.state.rawValue): \(final.error ?? "no error recorded")")
+            }
+        }
+    }
+
+    struct Pause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Pause a DAG: no new runs, no new task instances (running ones finish).",
+            discussion: "Examples:\n  freshet dags pause user_automation")
+        @OptionGroup var log: LogOptions
+        @Argument(help: "DAG id.") var dag: String
+        func validate() throws { _ = try DAGCatalog.dag(dag) }
+        func run() async throws {
+            let history = try DAGCatalog.openHistory(log)
+            defer { history.close() }
+            try history.setPaused(dag, true)
+            print("paused \(dag)")
+        }
+    }
+
+    struct Unpause: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Unpause a DAG.",
+            discussion: "Examples:\n  freshet dags unpause user_automation")
+        @OptionGroup var log: LogOptions
+        @Argument(help: "DAG id.") var dag: String
+        func validate() throws { _ = try DAGCatalog.dag(dag) }
+        func run() async throws {
+            let history = try DAGCatalog.openHistory(log)
+            defer { history.close() }
+            try history.setPaused(dag, false)
+            print("unpaused \(dag)")
+        }
+    }
+}
+
+/// `freshet scheduler`: the scheduler service alone over a data directory and a broker.
+struct SchedulerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scheduler",
+        abstract: "Run the DAG scheduler: scheduled and queued manual runs, until Ctrl-C.",
+        discussion: """
+            Run history: <data-dir>/scheduler.sqlite. Ctrl-C stops running tasks and marks them failed.
+
+            Examples:
+              freshet scheduler
+              freshet scheduler --data-dir ./freshet-data
+              freshet scheduler --broker kafka://localhost:9092
+            """)
+    @OptionGroup var log: LogOptions
+
+    func run() async throws {
+        let history = try DAGCatalog.openHistory(log)
+        defer { history.close() }
+        if let beat = try DAGCatalog.schedulerIsRunning(history) {
+            throw RuntimeFailure("a scheduler (\(beat.owner)) is already running on \(log.dataDir)")
+        }
+        let dataDir = log.dataDir
+        let body: @Sendable (any Broker) async throws -> Void = { [history] broker in
+            let service = SchedulerService(dags: DAGCatalog.dags, history: history, executor: TaskExecutor(broker: broker), clock: ContinuousClock())
+            print("scheduler running on \(dataDir) (DAGs: \(DAGCatalog.dags.map(\.id).joined(separator: ", "))); Ctrl-C stops it")
+            let group = ServiceGroup(configuration: .init(
+                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "freshet.scheduler")))
+            try await group.run()
+        }
+        try await log.withBroker(body)
+    }
+}
