@@ -120,10 +120,19 @@ public final class PostgresServer: @unchecked Sendable {
         guard FileManager.default.createFile(atPath: passwordFile, contents: Data(password.utf8), attributes: [.posixPermissions: 0o644]) else {
             throw Failure("cannot write \(passwordFile)")
         }
-        try run("initdb", [
+        let common = [
             "-D", dataDirectory, "-U", user, "--pwfile", passwordFile, "--auth-local=trust", "--auth-host=scram-sha-256",
-            "-E", "UTF8", "--no-sync",
-        ])
+            "-E", "UTF8", "--no-sync", "--locale=C.UTF-8",
+        ]
+        // A linguistic default collation (ICU en-US, as most production clusters have one), so
+        // tests notice code that relies on byte order without asking for it. Builds without ICU
+        // get the C.UTF-8 default.
+        do {
+            try run("initdb", common + ["--locale-provider=icu", "--icu-locale=en-US"])
+        } catch {
+            try? FileManager.default.removeItem(atPath: dataDirectory)
+            try run("initdb", common)
+        }
     }
 
     /// Runs one of the server's binaries as ``osUser``; throws with its output when it fails.
