@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // IO-free domain: records, schema, JSON codec, transforms.
@@ -69,7 +70,7 @@ let package = Package(
         .target(
             name: "FreshetStream",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetCassandra",
+                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetCassandra", "FreshetPostgres",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -139,6 +140,18 @@ let package = Package(
             name: "FreshetCassandra",
             dependencies: [
                 "FreshetCore", "FreshetStore", "FreshetCQL", "FreshetCQLClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // The PostgreSQL sink: created_users, window counts, stream positions and the dashboard
+        // counters in a PostgreSQL database through postgres-nio, one transaction per batch.
+        .target(
+            name: "FreshetPostgres",
+            dependencies: [
+                "FreshetCore", "FreshetStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -237,6 +250,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore"]),
+        .testTarget(
+            name: "FreshetPostgresTests",
+            dependencies: [
+                "FreshetCore", "FreshetStore", "FreshetPostgres", "FreshetStream", "FreshetTesting",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "FreshetCLITests",

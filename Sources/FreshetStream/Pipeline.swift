@@ -1,4 +1,5 @@
 import FreshetCassandra
+import FreshetPostgres
 import FreshetCore
 import FreshetLog
 import FreshetSource
@@ -87,6 +88,8 @@ public final class Pipeline: Sendable {
                 store = sink
             } else if role != .ingest, configuration.store.url.hasPrefix("cassandra://") {
                 store = try await CassandraSink.connect(url: configuration.store.url)
+            } else if role != .ingest, configuration.store.isPostgres {
+                store = try await PostgresSink.connect(url: configuration.store.url)
             } else if role != .ingest {
                 store = try await SQLiteStore.open(.init(
                     path: configuration.storePath, synchronous: configuration.store.synchronous == "normal" ? .normal : .full))

@@ -1,5 +1,6 @@
 import Foundation
 import FreshetCassandra
+import FreshetPostgres
 import FreshetCore
 import Yams
 
@@ -70,13 +71,18 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public struct Store: Sendable, Equatable {
         /// `sqlite` (the default: `<data_dir>/store/freshet.sqlite`), `sqlite:///path/file.sqlite`, or
         /// `cassandra://[user:password@]host[:port][,host…][?keyspace=spark_streams&consistency=LOCAL_QUORUM&replication_factor=1]`
-        /// (`CassandraSinkConfiguration` lists every parameter).
+        /// (`CassandraSinkConfiguration` lists every parameter), or
+        /// `postgres://user:password@host[:port]/database[?sslmode=prefer&connections=4]`
+        /// (`PostgresSinkConfiguration` lists every parameter).
         public var url = "sqlite"
         /// SQLite `synchronous`: `full` (default: a committed batch survives power loss) or `normal`.
         public var synchronous = "full"
 
         /// Whether rows go to a Cassandra cluster (or a CQL endpoint) rather than SQLite.
         public var isCassandra: Bool { url.hasPrefix("cassandra://") }
+
+        /// Whether rows go to a PostgreSQL database rather than SQLite.
+        public var isPostgres: Bool { PostgresSinkConfiguration.isPostgresURL(url) }
     }
 
     public struct Web: Sendable, Equatable {
@@ -216,15 +222,22 @@ extension PipelineConfiguration {
         Key(name: "processor.allowed_lateness", help: "how late a record may still count in its window", get: { DurationText.format($0.processor.allowedLateness) }, set: { c, v throws(ConfigurationError) in c.processor.allowedLateness = try duration("processor.allowed_lateness", v) }),
         Key(name: "processor.max_field_bytes", help: "longest accepted field", get: { String($0.processor.maxFieldBytes) }, set: { c, v throws(ConfigurationError) in c.processor.maxFieldBytes = try int("processor.max_field_bytes", v, min: 1) }),
         Key(name: "processor.max_unprocessed", help: "how far the source may run ahead", get: { String($0.processor.maxUnprocessed) }, set: { c, v throws(ConfigurationError) in c.processor.maxUnprocessed = try int("processor.max_unprocessed", v, min: 1) }),
-        Key(name: "store.url", help: "sqlite, sqlite:///path, or cassandra://[user:password@]host[:port][,host…][?keyspace=…]", get: { $0.store.url }, set: { c, v throws(ConfigurationError) in
+        Key(name: "store.url", help: "sqlite, sqlite:///path, cassandra://[user:password@]host[:port][,host…][?keyspace=…], or postgres://user:password@host[:port]/database", get: { $0.store.url }, set: { c, v throws(ConfigurationError) in
             if v.hasPrefix("cassandra://") {
                 do throws(CassandraSinkError) {
                     _ = try CassandraSinkConfiguration(url: v)
                 } catch {
                     throw fail("store.url", "\(error.message) (in '\(redact(v))')")
                 }
+            } else if PostgresSinkConfiguration.isPostgresURL(v) {
+                do throws(PostgresSinkError) {
+                    _ = try PostgresSinkConfiguration(url: v)
+                } catch {
+                    // Not the URL itself: a malformed one may not redact cleanly.
+                    throw fail("store.url", "\(error.message) (the URL's \(error.part ?? "syntax"))")
+                }
             } else if !(v == "sqlite" || v.hasPrefix("sqlite://")) {
-                throw fail("store.url", "expected 'sqlite', 'sqlite:///path/to/file.sqlite' or 'cassandra://host:9042[?keyspace=…]'; got '\(redact(v))'")
+                throw fail("store.url", "expected 'sqlite', 'sqlite:///path/to/file.sqlite', 'cassandra://host:9042[?keyspace=…]' or 'postgres://user:password@host:5432/database'; got '\(redact(v))'")
             }
             c.store.url = v
         }, secret: true),

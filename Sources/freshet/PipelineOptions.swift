@@ -39,7 +39,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("embedded (default), or a Kafka cluster: kafka://host:port[,host:port] (broker.url).", valueName: "embedded|URL"))
     var broker: String?
 
-    @Option(help: ArgumentHelp("sqlite (default), sqlite:///path, or a Cassandra cluster: cassandra://host:9042[?keyspace=…] (store.url).", valueName: "URL"))
+    @Option(help: ArgumentHelp("sqlite (default), sqlite:///path, a Cassandra cluster: cassandra://host:9042[?keyspace=…], or PostgreSQL: postgres://user:password@host:5432/database (store.url).", valueName: "URL"))
     var store: String?
 
     @Option(help: "Consumer group of the processor (processor.group).")

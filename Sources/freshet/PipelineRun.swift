@@ -23,8 +23,9 @@ enum PipelineRun {
         }
         let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal)
         let registry = Freshet.bootstrapMetrics()
-        // The dashboard and the CQL endpoint read the SQLite store: the ingest role has no
-        // store, and a Cassandra store is queried in Cassandra itself.
+        // The dashboard and the CQL endpoint read the store (SQLite or PostgreSQL, both
+        // UserQueries): the ingest role has no store, and a Cassandra store is queried in
+        // Cassandra itself.
         let localStore = role != .ingest && !config.store.isCassandra
         let webEnabled = config.web.enabled && localStore
         let cqlEnabled = config.cql.enabled && localStore
@@ -109,7 +110,7 @@ enum PipelineRun {
         lines.append("  log        \(logLine)")
         if role != .ingest {
             lines.append("  processor  group \(config.processor.group), batches up to \(config.processor.maxBatchRecords), dead letters → users_created.dlq")
-            lines.append("  store      \(config.store.isCassandra ? redact(config.store.url) : config.storePath)")
+            lines.append("  store      \(config.store.isCassandra || config.store.isPostgres ? redact(config.store.url) : config.storePath)")
             let auth = config.web.token != nil || config.web.username != nil ? " (authentication required)" : ""
             let port = config.web.port == 0 ? "<free port>" : String(config.web.port)
             let cassandra = config.store.isCassandra
@@ -119,6 +120,8 @@ enum PipelineRun {
             lines.append("  cql        \(cqlEnabled ? "\(config.cql.host):\(cqlPort), spark_streams.created_users" + cqlAuth : cassandra ? "off (Cassandra store)" : "off (--no-cql)")")
             if cassandra {
                 lines.append("  query      cqlsh HOST PORT -e \"SELECT COUNT(*) FROM spark_streams.created_users;\"")
+            } else if config.store.isPostgres {
+                lines.append("  query      psql \"\(redact(config.store.url))\" -c \"SELECT count(*) FROM created_users;\"")
             } else {
                 lines.append("  query      freshet users count --data-dir \(config.dataDir)")
                 lines.append("             freshet users recent -n 5 --data-dir \(config.dataDir)")

@@ -1,0 +1,376 @@
+import FreshetCore
+import FreshetStore
+import Logging
+import NIOCore
+import NIOSSL
+import PostgresNIO
+
+/// A `Sink` and `UserQueries` over a PostgreSQL database, with the SQLite store's tables and
+/// guarantees (`--store postgres://user:password@host:port/db`).
+///
+/// Tables (created by ``prepare()`` if missing): `created_users` (the SQLite store's columns),
+/// `window_counts`, `stream_positions`, and `user_counts`, the dashboard counters, kept by
+/// statement-level triggers on `created_users` (see `PostgresSchema`).
+///
+/// ``write(_:)`` runs one transaction: multi-row upserts of the rows (`ON CONFLICT (id) DO
+/// UPDATE`, the last version of an id repeated in the batch wins, as in SQLite), window
+/// increments (`count = count + EXCLUDED.count`) and positions; it returns after `COMMIT`, so a
+/// batch is durable (with the server's `synchronous_commit`) exactly when its positions are, and
+/// a replay from those positions skips it. A row the server refuses for good (SQLSTATE class 22
+/// or 23: a constraint, a value it cannot store) fails the batch with
+/// ``PostgresSinkError/Code-swift.struct/rowRejected`` and its ``rejectedRowID``; anything else
+/// is ``PostgresSinkError/Code-swift.struct/writeFailed`` (retry).
+///
+/// The sink owns a `PostgresClient` (a connection pool) and runs it in a task of its own from
+/// ``connect(_:logger:)`` until ``close()``.
+public final class PostgresSink: Sink, UserQueries {
+    public let configuration: PostgresSinkConfiguration
+    public let client: PostgresClient
+    private let runTask: Task<Void, Never>
+    private let logger: Logger
+
+    private init(configuration: PostgresSinkConfiguration, client: PostgresClient, runTask: Task<Void, Never>, logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.runTask = runTask
+        self.logger = logger
+    }
+
+    /// Parses the URL (see ``PostgresSinkConfiguration``) and connects.
+    public static func connect(url: String, logger: Logger = Logger(label: "freshet.postgres")) async throws -> PostgresSink {
+        try await connect(PostgresSinkConfiguration(url: url), logger: logger)
+    }
+
+    /// Checks that the server accepts the login (one connection, so a wrong password or host
+    /// fails here at once rather than when the pool gives up), then starts the pool.
+    public static func connect(
+        _ configuration: PostgresSinkConfiguration, logger: Logger = Logger(label: "freshet.postgres")
+    ) async throws -> PostgresSink {
+        let where_ = "\(configuration.username)@\(configuration.host):\(configuration.port)/\(configuration.database)"
+        let tls: PostgresConnection.Configuration.TLS
+        var clientTLS: PostgresClient.Configuration.TLS
+        do {
+            switch configuration.tls {
+            case .disable:
+                tls = .disable
+                clientTLS = .disable
+            case .prefer:
+                tls = .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                clientTLS = .prefer(.makeClientConfiguration())
+            case .require:
+                tls = .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+                clientTLS = .require(.makeClientConfiguration())
+            }
+        } catch {
+            throw PostgresSinkError(code: .connectFailed, message: "cannot set up TLS for \(where_): \(error)")
+        }
+        var probeConfiguration = PostgresConnection.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: tls)
+        probeConfiguration.options.connectTimeout = .seconds(Int64(configuration.connectTimeoutSeconds))
+        do {
+            let probe = try await PostgresConnection.connect(configuration: probeConfiguration, id: 0, logger: logger)
+            try? await probe.close()
+        } catch {
+            throw PostgresSinkError(
+                code: .connectFailed, message: "cannot connect to PostgreSQL at \(where_): \(Self.explain(error))",
+                sqlState: Self.sqlState(error))
+        }
+        var clientConfiguration = PostgresClient.Configuration(
+            host: configuration.host, port: configuration.port, username: configuration.username,
+            password: configuration.password, database: configuration.database, tls: clientTLS)
+        clientConfiguration.options.maximumConnections = configuration.maximumConnections
+        clientConfiguration.options.connectTimeout = .seconds(Int64(configuration.connectTimeoutSeconds))
+        let client = PostgresClient(configuration: clientConfiguration, backgroundLogger: logger)
+        // The pool leases only while run() runs; wait until the task has entered it (else the
+        // first query logs "run() hasn't been called yet").
+        let started = AsyncStream<Void>.makeStream()
+        let runTask = Task {
+            started.continuation.finish()
+            await client.run()
+        }
+        for await _ in started.stream {}
+        return PostgresSink(configuration: configuration, client: client, runTask: runTask, logger: logger)
+    }
+
+    /// Stops the pool and closes its connections. Idempotent.
+    public func close() async throws {
+        runTask.cancel()
+        await runTask.value
+    }
+
+    // MARK: Sink
+
+    public func prepare() async throws {
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.prepareLockKey))", logger: logger)
+                for statement in PostgresSchema.tables + PostgresSchema.triggers {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                }
+            }
+        } catch {
+            throw Self.failure(error, code: .schemaFailed, doing: "creating the tables")
+        }
+    }
+
+    public func write(_ batch: SinkBatch) async throws {
+        let rows = Self.lastVersions(batch.rows)
+        // Refuse here what the server would refuse, to name the row even in a many-row batch.
+        for row in rows where !(1...255).contains(row.id.unicodeScalars.count) {
+            throw PostgresSinkError(
+                code: .rowRejected, message: "the id must be 1 to 255 characters (got \(row.id.unicodeScalars.count))", rowID: row.id)
+        }
+        var windows: [WindowKey: Int] = [:]
+        var windowOrder: [WindowKey] = []
+        for window in batch.windowIncrements {
+            let key = WindowKey(start: window.windowStart, dimension: window.dimension, value: window.value)
+            if windows[key] == nil { windowOrder.append(key) }
+            windows[key, default: 0] += window.count
+        }
+        var positions: [PositionKey: Int64] = [:]
+        for position in batch.positions {
+            positions[PositionKey(topic: position.topic, partition: position.partition)] = position.nextOffset
+        }
+        let logger = self.logger
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                var start = 0
+                while start < rows.count {
+                    let chunk = rows[start..<min(start + PostgresSchema.rowsPerStatement, rows.count)]
+                    var binds = PostgresBindings(capacity: chunk.count * CreatedUserRow.columns.count)
+                    for row in chunk { Self.bind(row, to: &binds) }
+                    do {
+                        try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.upsertUsers(rows: chunk.count), binds: binds), logger: logger)
+                    } catch {
+                        // Only the rows' statement can blame a row; a constraint of windows or
+                        // positions is the processor's bug, not a row to dead-letter.
+                        guard let state = Self.sqlState(error), state.hasPrefix("22") || state.hasPrefix("23") else { throw error }
+                        throw PostgresSinkError(
+                            code: .rowRejected,
+                            message: chunk.count == 1
+                                ? "the server refused row \(chunk[chunk.startIndex].id): \(Self.explain(error))"
+                                : "the server refused a row of a \(rows.count)-row batch: \(Self.explain(error))",
+                            rowID: chunk.count == 1 ? chunk[chunk.startIndex].id : "?", sqlState: state)
+                    }
+                    start += chunk.count
+                }
+                start = 0
+                while start < windowOrder.count {
+                    let chunk = windowOrder[start..<min(start + PostgresSchema.rowsPerStatement, windowOrder.count)]
+                    var binds = PostgresBindings(capacity: chunk.count * 4)
+                    for key in chunk {
+                        binds.append(key.start)
+                        binds.append(key.dimension)
+                        binds.append(key.value)
+                        binds.append(Int64(windows[key]!))
+                    }
+                    try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.addWindows(rows: chunk.count), binds: binds), logger: logger)
+                    start += chunk.count
+                }
+                if !positions.isEmpty {
+                    var binds = PostgresBindings(capacity: positions.count * 3)
+                    for (key, offset) in positions {
+                        binds.append(key.topic)
+                        binds.append(Int32(key.partition))
+                        binds.append(offset)
+                    }
+                    try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.recordPositions(rows: positions.count), binds: binds), logger: logger)
+                }
+            }
+        } catch {
+            throw Self.failure(error, code: .writeFailed, doing: "writing a batch of \(rows.count) rows")
+        }
+    }
+
+    public func positions(topic: String) async throws -> [Int32: Int64] {
+        try await read("reading positions") { client in
+            var result: [Int32: Int64] = [:]
+            for try await (partition, offset) in try await client.query(
+                PostgresQuery(unsafeSQL: PostgresSchema.selectPositions, binds: Self.binds(topic))
+            ).decode((Int32, Int64).self) {
+                result[partition] = offset
+            }
+            return result
+        }
+    }
+
+    // MARK: UserQueries
+
+    public func totalUsers() async throws -> Int {
+        try await read("counting users") { client in
+            var total: Int64 = 0
+            for try await count in try await client.query(PostgresQuery(unsafeSQL: PostgresSchema.selectTotal)).decode(Int64.self) {
+                total = count
+            }
+            return Int(total)
+        }
+    }
+
+    public func countsByGender() async throws -> [LabeledCount] {
+        try await counts("gender", byCount: true, limit: nil)
+    }
+
+    public func topCountries(limit: Int) async throws -> [LabeledCount] {
+        try await counts("country", byCount: true, limit: limit)
+    }
+
+    public func registrationsPerMonth() async throws -> [LabeledCount] {
+        try await counts("registration_month", byCount: false, limit: nil)
+    }
+
+    public func topEmailDomains(limit: Int) async throws -> [LabeledCount] {
+        try await counts("email_domain", byCount: true, limit: limit)
+    }
+
+    /// `limit` nil (or negative, as SQLite's `LIMIT -1`) means every label.
+    private func counts(_ dimension: String, byCount: Bool, limit: Int?) async throws -> [LabeledCount] {
+        try await read("reading \(dimension) counts") { client in
+            var binds = PostgresBindings()
+            binds.append(dimension)
+            if let limit, limit >= 0 { binds.append(Int64(limit)) } else { binds.appendNull() }
+            var result: [LabeledCount] = []
+            let sql = byCount ? PostgresSchema.selectCountsByCount : PostgresSchema.selectCountsByValue
+            for try await (label, count) in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds)).decode((String, Int64).self) {
+                result.append(LabeledCount(label: label, count: Int(count)))
+            }
+            return result
+        }
+    }
+
+    public func recentUsers(limit: Int) async throws -> [CreatedUserRow] {
+        try await users(PostgresSchema.selectRecent, Self.binds(Int64(max(0, limit))), doing: "reading recent users")
+    }
+
+    public func windowCounts(dimension: String, since: Int64) async throws -> [WindowCount] {
+        try await read("reading window counts") { client in
+            var binds = PostgresBindings()
+            binds.append(dimension)
+            binds.append(since)
+            var result: [WindowCount] = []
+            for try await (start, dimension, value, count) in try await client.query(
+                PostgresQuery(unsafeSQL: PostgresSchema.selectWindows, binds: binds)
+            ).decode((Int64, String, String, Int64).self) {
+                result.append(WindowCount(windowStart: start, dimension: dimension, value: value, count: Int(count)))
+            }
+            return result
+        }
+    }
+
+    public func user(id: String) async throws -> CreatedUserRow? {
+        try await users(PostgresSchema.selectUser, Self.binds(id), doing: "reading a user").first
+    }
+
+    /// Ids are never empty (a CHECK constraint), so "after nothing" is "after ''".
+    public func users(limit: Int, after cursor: String?) async throws -> [CreatedUserRow] {
+        var binds = PostgresBindings()
+        binds.append(cursor ?? "")
+        binds.append(Int64(max(0, limit)))
+        return try await users(PostgresSchema.selectPage, binds, doing: "paging users")
+    }
+
+    // MARK: Plumbing
+
+    private struct WindowKey: Hashable {
+        var start: Int64
+        var dimension: String
+        var value: String
+    }
+
+    private struct PositionKey: Hashable {
+        var topic: String
+        var partition: Int32
+    }
+
+    /// The last version of each id, in first-seen order: one statement cannot upsert an id twice.
+    static func lastVersions(_ rows: [CreatedUserRow]) -> [CreatedUserRow] {
+        var index: [String: Int] = [:]
+        var result: [CreatedUserRow] = []
+        result.reserveCapacity(rows.count)
+        for row in rows {
+            if let at = index[row.id] {
+                result[at] = row
+            } else {
+                index[row.id] = result.count
+                result.append(row)
+            }
+        }
+        return result
+    }
+
+    static func binds(_ value: some PostgresDynamicTypeEncodable) -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(value)
+        return binds
+    }
+
+    static func bind(_ row: CreatedUserRow, to binds: inout PostgresBindings) {
+        for text in [row.id, row.firstName, row.lastName, row.gender, row.address, row.postCode, row.email, row.username, row.dob,
+                     row.registeredDate, row.phone, row.picture, row.year, row.month, row.day, row.country, row.emailDomain] {
+            binds.append(text)
+        }
+        binds.append(Int64(row.age))
+        if let nat = row.nat { binds.append(nat) } else { binds.appendNull() }
+        binds.append(row.ingestedAt)
+    }
+
+    private func users(_ sql: String, _ binds: PostgresBindings, doing what: String) async throws -> [CreatedUserRow] {
+        try await read(what) { client in
+            var result: [CreatedUserRow] = []
+            for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds)) {
+                let cells = row.makeRandomAccess()
+                func text(_ i: Int) throws -> String { try cells[i].decode(String.self) }
+                result.append(CreatedUserRow(
+                    id: try text(0), firstName: try text(1), lastName: try text(2), gender: try text(3), address: try text(4),
+                    postCode: try text(5), email: try text(6), username: try text(7), dob: try text(8), registeredDate: try text(9),
+                    phone: try text(10), picture: try text(11), year: try text(12), month: try text(13), day: try text(14),
+                    country: try text(15), emailDomain: try text(16), age: Int(try cells[17].decode(Int64.self)),
+                    nat: try cells[18].decode(String?.self), ingestedAt: try cells[19].decode(Int64.self)))
+            }
+            return result
+        }
+    }
+
+    private func read<T: Sendable>(_ what: String, _ body: (PostgresClient) async throws -> T) async throws -> T {
+        do {
+            return try await body(client)
+        } catch {
+            throw Self.failure(error, code: .readFailed, doing: what)
+        }
+    }
+
+    /// The error inside a `PostgresTransactionError` (which wraps whatever failed: BEGIN, the
+    /// closure, COMMIT), or the error itself.
+    static func unwrapped(_ error: any Error) -> any Error {
+        guard let error = error as? PostgresTransactionError else { return error }
+        return error.closureError ?? error.commitError ?? error.beginError ?? error.rollbackError ?? error
+    }
+
+    static func sqlState(_ error: any Error) -> String? {
+        (unwrapped(error) as? PSQLError)?.serverInfo?[.sqlState]
+    }
+
+    /// The server's message and detail, or the client error's code — PSQLError's own
+    /// description is deliberately generic.
+    static func explain(_ error: any Error) -> String {
+        guard let error = unwrapped(error) as? PSQLError else { return "\(unwrapped(error))" }
+        if let info = error.serverInfo {
+            var text = info[.message] ?? "server error"
+            if let detail = info[.detail] { text += " — \(detail)" }
+            return text
+        }
+        if let underlying = error.underlying { return "\(error.code): \(underlying)" }
+        return "\(error.code)"
+    }
+
+    static func failure(_ error: any Error, code: PostgresSinkError.Code, doing what: String) -> PostgresSinkError {
+        if let error = unwrapped(error) as? PostgresSinkError { return error }
+        return PostgresSinkError(code: code, message: "\(what): \(explain(error))", sqlState: sqlState(error))
+    }
+}
+
+extension PostgresSinkError: SinkFailure {
+    public var rejectedRowID: String? {
+        code == .rowRejected ? (rowID ?? "?") : nil
+    }
+}

@@ -1,0 +1,258 @@
+import Foundation
+import FreshetCore
+import FreshetPostgres
+import FreshetStore
+import FreshetTesting
+import PostgresNIO
+import Testing
+
+/// The `Sink` contract and `UserQueries` against a real PostgreSQL server, mirroring
+/// FreshetStoreTests' SQLite store tests.
+@Suite("PostgreSQL sink", .postgresServer)
+struct PostgresSinkTests {
+    @Test func prepareIsIdempotentAndCreatesTheSQLiteColumns() async throws {
+        try await withPostgresSink { sink, _ in
+            try await sink.prepare()
+            var columns: [String] = []
+            for try await name in try await sink.client.query(
+                "SELECT column_name::text FROM information_schema.columns WHERE table_name = 'created_users' ORDER BY ordinal_position"
+            ).decode(String.self) {
+                columns.append(name)
+            }
+            #expect(columns == CreatedUserRow.columns)
+        }
+    }
+
+    @Test func everyColumnRoundTripsIncludingNilNat() async throws {
+        try await withPostgresSink { sink, _ in
+            var generator = RowGenerator(seed: 1)
+            var withNat = generator.row(idPool: 10)
+            withNat.id = "a"
+            withNat.nat = "DE"
+            withNat.age = Int(Int32.max) + 7  // BIGINT, as SQLite's INTEGER
+            var withoutNat = generator.row(idPool: 10)
+            withoutNat.id = "b"
+            withoutNat.nat = nil
+            try await sink.write(batch([withNat, withoutNat]))
+            #expect(try await sink.user(id: "a") == withNat)
+            #expect(try await sink.user(id: "b") == withoutNat)
+            #expect(try await sink.user(id: "missing") == nil)
+        }
+    }
+
+    @Test func replayingABatchChangesNoRowAndNoCounter() async throws {
+        try await withPostgresSink { sink, _ in
+            var generator = RowGenerator(seed: 2)
+            let rows = (0..<500).map { _ in generator.row(idPool: 300) }
+            let windows = [WindowCount(windowStart: 60_000, dimension: "total", value: "", count: 500)]
+            let replayed = batch(rows, windows: windows, positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 500)])
+            try await sink.write(replayed)
+            let users = try await dump("created_users", sink)
+            let counts = try await dump("user_counts", sink)
+            let positions = try await dump("stream_positions", sink)
+            #expect(users.count == Set(rows.map(\.id)).count)
+            try await sink.write(replayed)
+            #expect(try await dump("created_users", sink) == users)
+            #expect(try await dump("user_counts", sink) == counts)
+            #expect(try await dump("stream_positions", sink) == positions)
+            // Window increments add by design: exactly-once comes from the positions, which the
+            // processor reads back to skip a replayed batch (see the pipeline test).
+            #expect(try await sink.windowCounts(dimension: "total", since: 0).map(\.count) == [1000])
+        }
+    }
+
+    @Test func anUpsertThatChangesARowMovesItsCounts() async throws {
+        try await withPostgresSink { sink, _ in
+            var generator = RowGenerator(seed: 3)
+            var first = generator.row(idPool: 1)
+            first.gender = "female"; first.country = "Germany"; first.emailDomain = "a.com"
+            first.registeredDate = "2015-03-04T00:00:00.000Z"
+            var second = first
+            second.gender = "male"; second.country = "France"; second.emailDomain = "b.com"
+            second.registeredDate = "2016-11-30T00:00:00.000Z"
+            try await sink.write(batch([first]))
+            #expect(try await sink.topCountries(limit: 10) == [LabeledCount(label: "Germany", count: 1)])
+            try await sink.write(batch([second]))
+            #expect(try await sink.totalUsers() == 1)
+            #expect(try await sink.countsByGender() == [LabeledCount(label: "male", count: 1)])
+            #expect(try await sink.topCountries(limit: 10) == [LabeledCount(label: "France", count: 1)])
+            #expect(try await sink.topEmailDomains(limit: 10) == [LabeledCount(label: "b.com", count: 1)])
+            #expect(try await sink.registrationsPerMonth() == [LabeledCount(label: "2016-11", count: 1)])
+            // The same id twice in one batch: the last version wins and is counted once.
+            var third = second
+            third.country = "Spain"
+            try await sink.write(batch([first, third]))
+            #expect(try await sink.totalUsers() == 1)
+            #expect(try await sink.topCountries(limit: 10) == [LabeledCount(label: "Spain", count: 1)])
+            #expect(try await sink.countsByGender() == [LabeledCount(label: "male", count: 1)])
+            #expect(try await sink.user(id: first.id) == third)
+        }
+    }
+
+    @Test func windowIncrementsAddUpAcrossBatchesAndWithinOne() async throws {
+        try await withPostgresSink { sink, _ in
+            try await sink.write(batch([], windows: [
+                WindowCount(windowStart: 0, dimension: "gender", value: "female", count: 3),
+                WindowCount(windowStart: 60_000, dimension: "gender", value: "male", count: 2),
+            ]))
+            try await sink.write(batch([], windows: [
+                WindowCount(windowStart: 0, dimension: "gender", value: "female", count: 4),
+                WindowCount(windowStart: 120_000, dimension: "gender", value: "female", count: 1),
+                WindowCount(windowStart: 120_000, dimension: "gender", value: "female", count: 5),  // same key twice
+                WindowCount(windowStart: 0, dimension: "country", value: "Spain", count: 9),
+            ]))
+            #expect(try await sink.windowCounts(dimension: "gender", since: 0) == [
+                WindowCount(windowStart: 0, dimension: "gender", value: "female", count: 7),
+                WindowCount(windowStart: 60_000, dimension: "gender", value: "male", count: 2),
+                WindowCount(windowStart: 120_000, dimension: "gender", value: "female", count: 6),
+            ])
+            #expect(try await sink.windowCounts(dimension: "gender", since: 60_000).count == 2)
+            #expect(try await sink.windowCounts(dimension: "country", since: 0).map(\.count) == [9])
+        }
+    }
+
+    @Test func positionsRoundTripPerTopicAndPartitionAcrossConnections() async throws {
+        try await withPostgresSink { sink, url in
+            #expect(try await sink.positions(topic: "users").isEmpty)
+            try await sink.write(batch([], positions: [
+                StreamPosition(topic: "users", partition: 0, nextOffset: 10),
+                StreamPosition(topic: "users", partition: 2, nextOffset: 7),
+                StreamPosition(topic: "other", partition: 0, nextOffset: 99),
+            ]))
+            try await sink.write(batch([], positions: [StreamPosition(topic: "users", partition: 0, nextOffset: 25)]))
+            #expect(try await sink.positions(topic: "users") == [0: 25, 2: 7])
+            #expect(try await sink.positions(topic: "other") == [0: 99])
+            // A restarted processor (a new sink on the same database) reads the same positions.
+            let reopened = try await PostgresSink.connect(url: url)
+            try await reopened.prepare()
+            #expect(try await reopened.positions(topic: "users") == [0: 25, 2: 7])
+            try await reopened.close()
+        }
+    }
+
+    @Test func aRejectedRowIsNamedAndTheBatchAppliesNothing() async throws {
+        try await withPostgresSink { sink, _ in
+            var generator = RowGenerator(seed: 4)
+            let good = (0..<200).map { _ in generator.row(idPool: 1000) }
+            try await sink.write(batch(good, windows: [WindowCount(windowStart: 0, dimension: "total", value: "", count: 200)],
+                                       positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 200)]))
+            let before = try await dumpAll(sink)
+            let rows = (0..<300).map { _ in generator.row(idPool: 1000) }  // overwrites some, inserts others
+            var tooLong = generator.row(idPool: 1)
+            tooLong.id = "z" + String(repeating: "x", count: 300)
+            let failing = batch(rows + [tooLong], windows: [WindowCount(windowStart: 0, dimension: "total", value: "", count: 301)],
+                                positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 501)])
+            let error = await #expect(throws: PostgresSinkError.self) { try await sink.write(failing) }
+            #expect(error?.code == .rowRejected)
+            #expect(error?.rejectedRowID == tooLong.id)
+            #expect(try await dumpAll(sink) == before)
+
+            // A value the server itself refuses (PostgreSQL text cannot hold NUL): SQLSTATE 22021.
+            // In a many-row batch the server does not say which row: "?" makes the processor
+            // isolate the rows; alone, the row is named.
+            var nul = generator.row(idPool: 1)
+            nul.id = "nul-row"
+            nul.firstName = "a\u{0}b"
+            let manyError = await #expect(throws: PostgresSinkError.self) {
+                try await sink.write(batch(rows + [nul], positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 501)]))
+            }
+            #expect(manyError?.code == .rowRejected)
+            #expect(manyError?.rejectedRowID == "?")
+            #expect(manyError?.sqlState?.hasPrefix("22") == true)
+            let aloneError = await #expect(throws: PostgresSinkError.self) { try await sink.write(batch([nul])) }
+            #expect(aloneError?.rejectedRowID == "nul-row")
+            // A violated constraint (an empty id, caught by the server's CHECK when it gets there).
+            var empty = generator.row(idPool: 1)
+            empty.id = ""
+            let emptyError = await #expect(throws: PostgresSinkError.self) { try await sink.write(batch([empty])) }
+            #expect(emptyError?.rejectedRowID == "")
+            #expect(try await dumpAll(sink) == before)
+
+            // A failure that is not a row's fault (a negative offset breaks a CHECK of
+            // stream_positions) rolls the rows back too, and is not a rejected row.
+            let badPosition = batch(rows, windows: [WindowCount(windowStart: 0, dimension: "total", value: "", count: 1)],
+                                    positions: [StreamPosition(topic: "t", partition: 0, nextOffset: -1)])
+            let positionError = await #expect(throws: PostgresSinkError.self) { try await sink.write(badPosition) }
+            #expect(positionError?.code == .writeFailed)
+            #expect(positionError?.rejectedRowID == nil)
+            #expect(try await dumpAll(sink) == before)
+            // The sink stays usable: the processor dead-letters the row and retries without it.
+            try await sink.write(batch(rows, positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 501)]))
+            #expect(try await sink.positions(topic: "t") == [0: 501])
+        }
+    }
+
+    @Test func theServerCheckRejectsAnEmptyIdWrittenDirectly() async throws {
+        // The CHECK exists on the server, not only in the sink's own pre-check.
+        try await withPostgresSink { sink, _ in
+            let error = await #expect(throws: PSQLError.self) {
+                try await sink.client.query(
+                    "INSERT INTO created_users (id, first_name, last_name, gender, address, post_code, email, username, dob, registered_date, phone, picture, year, month, day, country, email_domain, age, nat, ingested_at) VALUES ('', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 0, NULL, 0)")
+            }
+            #expect(error?.serverInfo?[.sqlState] == "23514")
+        }
+    }
+
+    @Test func everyUserQueryEqualsTheSQLiteStoresAnswer() async throws {
+        try await withPostgresSink { sink, _ in
+            try await withSQLiteStore { sqlite in
+                #expect(try await sink.totalUsers() == 0)
+                #expect(try await sink.countsByGender().isEmpty)
+                #expect(try await sink.users(limit: 10, after: nil).isEmpty)
+                var generator = RowGenerator(seed: 5)
+                for batchNumber in 0..<8 {
+                    let rows = (0..<500).map { _ in generator.row(idPool: 2500) }
+                    var windows: [WindowCount] = []
+                    for row in rows {
+                        windows.append(WindowCount(windowStart: row.ingestedAt / 60_000 * 60_000, dimension: "gender", value: row.gender, count: 1))
+                        windows.append(WindowCount(windowStart: row.ingestedAt / 60_000 * 60_000, dimension: "country", value: row.country, count: 1))
+                    }
+                    let written = batch(rows, windows: windows, positions: [StreamPosition(topic: "t", partition: Int32(batchNumber % 3), nextOffset: Int64(batchNumber))])
+                    try await sink.write(written)
+                    try await sqlite.write(written)
+                }
+                let total = try await sqlite.totalUsers()
+                #expect(total > 1500)
+                #expect(try await sink.totalUsers() == total)
+                #expect(try await sink.countsByGender() == sqlite.countsByGender())
+                for limit in [0, 1, 4, 100] {
+                    #expect(try await sink.topCountries(limit: limit) == sqlite.topCountries(limit: limit))
+                    #expect(try await sink.topEmailDomains(limit: limit) == sqlite.topEmailDomains(limit: limit))
+                    #expect(try await sink.recentUsers(limit: limit) == sqlite.recentUsers(limit: limit))
+                }
+                #expect(try await sink.registrationsPerMonth() == sqlite.registrationsPerMonth())
+                for dimension in ["gender", "country", "total"] {
+                    for since in [0, 1_700_005_000_000, Int64.max] as [Int64] {
+                        #expect(try await sink.windowCounts(dimension: dimension, since: since) == sqlite.windowCounts(dimension: dimension, since: since))
+                    }
+                }
+                #expect(try await sink.positions(topic: "t") == sqlite.positions(topic: "t"))
+                // Keyset paging visits the same rows in the same (code point) order.
+                var cursor: String?
+                var pages = 0
+                while true {
+                    let page = try await sink.users(limit: 97, after: cursor)
+                    #expect(page == (try await sqlite.users(limit: 97, after: cursor)))
+                    if page.isEmpty { break }
+                    cursor = page.last?.id
+                    pages += 1
+                }
+                #expect(pages == (total + 96) / 97)
+                for id in ["u-1", "U-1", "ü-1", "u-2499", "nobody"] {
+                    #expect(try await sink.user(id: id) == sqlite.user(id: id))
+                }
+            }
+        }
+    }
+
+    @Test func aWrongPasswordFailsAtConnectWithoutShowingIt() async throws {
+        let server = try PostgresServerTrait.server()
+        let secret = "not-the-password-\(UUID().uuidString.prefix(8))"
+        let url = "postgres://freshet:\(secret)@127.0.0.1:\(server.port)/postgres?sslmode=disable"
+        let error = await #expect(throws: PostgresSinkError.self) { _ = try await PostgresSink.connect(url: url) }
+        #expect(error?.code == .connectFailed)
+        #expect(error?.sqlState == "28P01")  // invalid_password
+        #expect(error.map { "\($0)".contains(secret) } == false)
+        #expect(error.map { String(reflecting: $0).contains(secret) } == false)
+    }
+}
