@@ -12,7 +12,7 @@ import Testing
 
     static func configuration(
         _ mechanism: KafkaSASLConfiguration.Mechanism?, username: String = "alice",
-        password: String = "correct horse battery staple", tls: KafkaTLSConfiguration? = nil, timeout: Int64 = 10
+        password: String = "correct horse battery staple", tls: KafkaTLSConfiguration? = nil, timeout: Int64 = 60
     ) -> KafkaConnection.Configuration {
         KafkaConnection.Configuration(
             connectTimeout: .seconds(timeout), requestTimeout: .seconds(timeout), tls: tls,
