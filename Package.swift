@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "FreshetKafka",
             dependencies: [
-                "FreshetLog",
+                "FreshetCore", "FreshetLog",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -249,7 +249,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore"]),
+        .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore", "FreshetTesting"]),
         .testTarget(
             name: "FreshetPostgresTests",
             dependencies: [

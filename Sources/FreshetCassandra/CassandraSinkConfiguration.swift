@@ -1,3 +1,4 @@
+import FreshetCore
 import FreshetCQL
 import FreshetCQLClient
 
@@ -123,8 +124,8 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
             let userInfo = rest[..<at]
             rest = rest[rest.index(after: at)...]
             guard let colon = userInfo.firstIndex(of: ":") else { throw bad("give both user and password: cassandra://user:password@host", "password") }
-            guard let user = Self.percentDecoded(userInfo[..<colon]), !user.isEmpty else { throw bad("the user name is empty or badly percent-encoded", "user") }
-            guard let password = Self.percentDecoded(userInfo[userInfo.index(after: colon)...]) else {
+            guard let user = percentDecoded(userInfo[..<colon]), !user.isEmpty else { throw bad("the user name is empty or badly percent-encoded", "user") }
+            guard let password = percentDecoded(userInfo[userInfo.index(after: colon)...]) else {
                 throw bad("the password is badly percent-encoded", "password")
             }
             credentials = CQLCredentials(username: user, password: password)
@@ -137,7 +138,7 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(parts[0])
-            let value = parts.count > 1 ? (Self.percentDecoded(parts[1]) ?? "") : ""
+            let value = parts.count > 1 ? (percentDecoded(parts[1]) ?? "") : ""
             guard seen.insert(key).inserted else { throw bad("parameter \(key) is given twice", key) }
             func int(_ range: ClosedRange<Int>) throws(CassandraSinkError) -> Int {
                 guard let n = Int(value), range.contains(n) else { throw bad("\(key) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(value)'", key) }
@@ -169,7 +170,7 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
                 }
             case "tls_ca":
                 guard !value.isEmpty else { throw bad("tls_ca is empty; give a PEM file", key) }
-                tlsCAFile = Self.percentDecoded(Substring(value)) ?? value
+                tlsCAFile = value
                 tls = true
             default:
                 throw bad("unknown parameter \(key); known: \(Self.parameters.joined(separator: ", "))", key)
@@ -204,28 +205,5 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
             return false
         }
         return name.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_") }
-    }
-
-    static func percentDecoded(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var utf8 = text.utf8.makeIterator()
-        while let byte = utf8.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = utf8.next().flatMap(hex), let low = utf8.next().flatMap(hex) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    static func hex(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

@@ -1,3 +1,4 @@
+import FreshetCore
 /// Why the PostgreSQL sink could not be configured, connect, or write, with what to do.
 ///
 /// Messages never contain the password: URL errors name the part at fault (`part`), and server
@@ -137,14 +138,14 @@ public struct PostgresSinkConfiguration: Sendable, Hashable {
         var password: String?
         if let colon = userInfo.firstIndex(of: ":") {
             userPart = userInfo[..<colon]
-            guard let decoded = Self.percentDecoded(userInfo[userInfo.index(after: colon)...]) else {
+            guard let decoded = percentDecoded(userInfo[userInfo.index(after: colon)...]) else {
                 throw bad("the password is badly percent-encoded", "password")
             }
             password = decoded
         } else {
             userPart = userInfo
         }
-        guard let user = Self.percentDecoded(userPart), !user.isEmpty else { throw bad("the user name is empty or badly percent-encoded", "user") }
+        guard let user = percentDecoded(userPart), !user.isEmpty else { throw bad("the user name is empty or badly percent-encoded", "user") }
         var host = hostPort
         var port = 5432
         if host.hasPrefix("[") {
@@ -165,7 +166,7 @@ public struct PostgresSinkConfiguration: Sendable, Hashable {
             host = host[..<colon]
         }
         guard !host.isEmpty else { throw bad("no host in the URL", "host") }
-        guard let database = Self.percentDecoded(path), !database.isEmpty, !database.contains("/") else {
+        guard let database = percentDecoded(path), !database.isEmpty, !database.contains("/") else {
             throw bad("give the database as the URL's path: postgres://user:password@host:port/database", "database")
         }
         self.init(host: String(host), port: port, username: user, password: password, database: database)
@@ -173,7 +174,7 @@ public struct PostgresSinkConfiguration: Sendable, Hashable {
         for pair in query.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = String(parts[0])
-            let value = parts.count > 1 ? (Self.percentDecoded(parts[1]) ?? "") : ""
+            let value = parts.count > 1 ? (percentDecoded(parts[1]) ?? "") : ""
             guard seen.insert(key).inserted else { throw bad("parameter \(key) is given twice", key) }
             func int(_ range: ClosedRange<Int>) throws(PostgresSinkError) -> Int {
                 guard let n = Int(value), range.contains(n) else {
@@ -192,29 +193,6 @@ public struct PostgresSinkConfiguration: Sendable, Hashable {
             default:
                 throw bad("unknown parameter \(key); known: \(Self.parameters.joined(separator: ", "))", key)
             }
-        }
-    }
-
-    static func percentDecoded(_ text: Substring) -> String? {
-        var bytes: [UInt8] = []
-        var utf8 = text.utf8.makeIterator()
-        while let byte = utf8.next() {
-            guard byte == UInt8(ascii: "%") else {
-                bytes.append(byte)
-                continue
-            }
-            guard let high = utf8.next().flatMap(hex), let low = utf8.next().flatMap(hex) else { return nil }
-            bytes.append(high << 4 | low)
-        }
-        return String(validating: bytes, as: UTF8.self)
-    }
-
-    static func hex(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 }

@@ -24,3 +24,18 @@ struct RedactionTests {
         for secret in secrets { #expect(!text.contains(secret), "\(secret) in \(text)") }
     }
 }
+
+@Suite("Percent-decoding of URL parts")
+struct PercentDecodingTests {
+    @Test("decodes %XX, keeps the rest, refuses malformed escapes and non-UTF-8", arguments: [
+        ("plain", "plain"), ("p%40ss%3Aword", "p@ss:word"), ("%C3%BCber", "über"), ("%2f%2F", "//"), ("", ""),
+    ])
+    func decodes(input: String, expected: String) {
+        #expect(percentDecoded(input) == expected)
+    }
+
+    @Test(arguments: ["%", "%4", "%zz", "a%g1", "%FF"])
+    func refuses(input: String) {
+        #expect(percentDecoded(input) == nil)
+    }
+}

@@ -58,6 +58,8 @@ struct ClientConfigurationTests {
         ("kafka://h:1?tls_cert=/c.pem", "tls_key"),
         ("kafka://h:1?tls=false&tls_ca=/ca.pem", "tls=false"),
         ("kafka://h:1?tls_verify=some", "tls_verify"),
+        ("kafka://u:p%zz@h:1?sasl=plain", "percent-encoded"),
+        ("kafka://h:1?client_id=a%2", "client_id"),
     ])
     func badURL(_ url: String, _ named: String) {
         let error = #expect(throws: KafkaClientError.self) { try KafkaClientConfiguration(url: url) }

@@ -1,5 +1,6 @@
 import Foundation
 import FreshetCore
+import FreshetTesting
 import Testing
 @testable import FreshetStore
 

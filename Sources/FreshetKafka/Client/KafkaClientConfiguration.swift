@@ -1,3 +1,4 @@
+import FreshetCore
 import FreshetLog
 import NIOCore
 
@@ -135,7 +136,7 @@ public struct KafkaClientConfiguration: Sendable {
     /// - Throws: `KafkaClientError.invalidConfiguration` naming the bad part or key.
     public init(url: String) throws {
         self.init()
-        let shown = Self.redactingPassword(url)
+        let shown = redact(url)
         func bad(_ message: String) -> KafkaClientError {
             KafkaClientError(.invalidConfiguration, "invalid Kafka URL '\(shown)': \(message)")
         }
@@ -149,9 +150,10 @@ public struct KafkaClientConfiguration: Sendable {
             guard let colon = userInfo.firstIndex(of: ":"), colon != userInfo.startIndex else {
                 throw bad("credentials must be user:password@ (percent-encoded)")
             }
-            credentials = (
-                String(userInfo[..<colon]).removingPercentEncodingLite,
-                String(userInfo[userInfo.index(after: colon)...]).removingPercentEncodingLite)
+            guard let user = percentDecoded(userInfo[..<colon]), let password = percentDecoded(userInfo[userInfo.index(after: colon)...]) else {
+                throw bad("credentials are badly percent-encoded (a % must be followed by two hex digits)")
+            }
+            credentials = (user, password)
             authority = authority[authority.index(after: at)...]
         }
         let hostPart = authority
@@ -178,7 +180,7 @@ public struct KafkaClientConfiguration: Sendable {
                 let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
                 let key = String(kv[0])
                 guard kv.count == 2, !kv[1].isEmpty else { throw bad("query key '\(key)' has no value") }
-                let value = String(kv[1]).removingPercentEncodingLite
+                guard let value = percentDecoded(kv[1]) else { throw bad("query key '\(key)' has a badly percent-encoded value") }
                 func int(_ range: ClosedRange<Int>) throws -> Int {
                     guard let n = Int(value), range.contains(n) else {
                         throw bad("'\(key)' must be an integer in \(range.lowerBound)...\(range.upperBound), got '\(value)'")
@@ -295,16 +297,6 @@ public struct KafkaClientConfiguration: Sendable {
         try validate()
     }
 
-    /// `url` with the password of its user info replaced by `***`.
-    static func redactingPassword(_ url: String) -> String {
-        guard url.hasPrefix("kafka://") else { return url }
-        let rest = url.dropFirst("kafka://".count)
-        let authorityEnd = rest.firstIndex { $0 == "?" || $0 == "/" } ?? rest.endIndex
-        guard let at = rest[..<authorityEnd].lastIndex(of: "@") else { return url }
-        let user = rest[..<at].split(separator: ":", maxSplits: 1).first ?? ""
-        return "kafka://" + user + ":***" + rest[at...]
-    }
-
     /// Checks values that must agree with each other.
     public func validate() throws {
         func bad(_ message: String) -> KafkaClientError { KafkaClientError(.invalidConfiguration, message) }
@@ -357,26 +349,6 @@ extension KafkaCompression {
         case "zstd": .zstd
         default: nil
         }
-    }
-}
-
-extension String {
-    /// `%XX` decoding without Foundation (query values such as client ids).
-    var removingPercentEncodingLite: String {
-        guard contains("%") else { return self }
-        var bytes: [UInt8] = []
-        var it = Array(utf8)[...]
-        while let c = it.popFirst() {
-            if c == UInt8(ascii: "%"), it.count >= 2,
-                let v = UInt8(String(decoding: it.prefix(2), as: UTF8.self), radix: 16)
-            {
-                bytes.append(v)
-                it = it.dropFirst(2)
-            } else {
-                bytes.append(c)
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 }
 
