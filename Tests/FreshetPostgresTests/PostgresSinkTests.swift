@@ -24,20 +24,7 @@ struct PostgresSinkTests {
     }
 
     @Test func everyColumnRoundTripsIncludingNilNat() async throws {
-        try await withPostgresSink { sink, _ in
-            var generator = RowGenerator(seed: 1)
-            var withNat = generator.row(idPool: 10)
-            withNat.id = "a"
-            withNat.nat = "DE"
-            withNat.age = Int(Int32.max) + 7  // BIGINT, as SQLite's INTEGER
-            var withoutNat = generator.row(idPool: 10)
-            withoutNat.id = "b"
-            withoutNat.nat = nil
-            try await sink.write(batch([withNat, withoutNat]))
-            #expect(try await sink.user(id: "a") == withNat)
-            #expect(try await sink.user(id: "b") == withoutNat)
-            #expect(try await sink.user(id: "missing") == nil)
-        }
+        try await withPostgresSink { sink, _ in try await SinkContract.everyColumnRoundTrips(sink) }
     }
 
     @Test func replayingABatchChangesNoRowAndNoCounter() async throws {
@@ -62,53 +49,11 @@ struct PostgresSinkTests {
     }
 
     @Test func anUpsertThatChangesARowMovesItsCounts() async throws {
-        try await withPostgresSink { sink, _ in
-            var generator = RowGenerator(seed: 3)
-            var first = generator.row(idPool: 1)
-            first.gender = "female"; first.country = "Germany"; first.emailDomain = "a.com"
-            first.registeredDate = "2015-03-04T00:00:00.000Z"
-            var second = first
-            second.gender = "male"; second.country = "France"; second.emailDomain = "b.com"
-            second.registeredDate = "2016-11-30T00:00:00.000Z"
-            try await sink.write(batch([first]))
-            #expect(try await sink.topCountries(limit: 10) == [LabeledCount(label: "Germany", count: 1)])
-            try await sink.write(batch([second]))
-            #expect(try await sink.totalUsers() == 1)
-            #expect(try await sink.countsByGender() == [LabeledCount(label: "male", count: 1)])
-            #expect(try await sink.topCountries(limit: 10) == [LabeledCount(label: "France", count: 1)])
-            #expect(try await sink.topEmailDomains(limit: 10) == [LabeledCount(label: "b.com", count: 1)])
-            #expect(try await sink.registrationsPerMonth() == [LabeledCount(label: "2016-11", count: 1)])
-            // The same id twice in one batch: the last version wins and is counted once.
-            var third = second
-            third.country = "Spain"
-            try await sink.write(batch([first, third]))
-            #expect(try await sink.totalUsers() == 1)
-            #expect(try await sink.topCountries(limit: 10) == [LabeledCount(label: "Spain", count: 1)])
-            #expect(try await sink.countsByGender() == [LabeledCount(label: "male", count: 1)])
-            #expect(try await sink.user(id: first.id) == third)
-        }
+        try await withPostgresSink { sink, _ in try await SinkContract.anUpsertThatChangesARowMovesItsCounts(sink) }
     }
 
     @Test func windowIncrementsAddUpAcrossBatchesAndWithinOne() async throws {
-        try await withPostgresSink { sink, _ in
-            try await sink.write(batch([], windows: [
-                WindowCount(windowStart: 0, dimension: "gender", value: "female", count: 3),
-                WindowCount(windowStart: 60_000, dimension: "gender", value: "male", count: 2),
-            ]))
-            try await sink.write(batch([], windows: [
-                WindowCount(windowStart: 0, dimension: "gender", value: "female", count: 4),
-                WindowCount(windowStart: 120_000, dimension: "gender", value: "female", count: 1),
-                WindowCount(windowStart: 120_000, dimension: "gender", value: "female", count: 5),  // same key twice
-                WindowCount(windowStart: 0, dimension: "country", value: "Spain", count: 9),
-            ]))
-            #expect(try await sink.windowCounts(dimension: "gender", since: 0) == [
-                WindowCount(windowStart: 0, dimension: "gender", value: "female", count: 7),
-                WindowCount(windowStart: 60_000, dimension: "gender", value: "male", count: 2),
-                WindowCount(windowStart: 120_000, dimension: "gender", value: "female", count: 6),
-            ])
-            #expect(try await sink.windowCounts(dimension: "gender", since: 60_000).count == 2)
-            #expect(try await sink.windowCounts(dimension: "country", since: 0).map(\.count) == [9])
-        }
+        try await withPostgresSink { sink, _ in try await SinkContract.windowIncrementsAddUp(sink) }
     }
 
     @Test func positionsRoundTripPerTopicAndPartitionAcrossConnections() async throws {

@@ -25,24 +25,7 @@ import Testing
     }
 
     @Test func everyColumnRoundTripsIncludingNilNat() async throws {
-        try await withTestStore { store, _ in
-            var generator = RowGenerator(seed: 1)
-            var withNat = generator.row(idPool: 1)
-            withNat.id = "with-nat"
-            withNat.nat = "DE"
-            withNat.firstName = "Zoë 😀 O'Brien \"quoted\""
-            withNat.ingestedAt = Int64.max - 1
-            withNat.age = -3
-            var withoutNat = generator.row(idPool: 1)
-            withoutNat.id = "without-nat"
-            withoutNat.nat = nil
-            withoutNat.address = ""
-            try await store.write(batch([withNat, withoutNat]))
-            #expect(try await store.user(id: "with-nat") == withNat)
-            #expect(try await store.user(id: "without-nat") == withoutNat)
-            #expect(try await store.user(id: "without-nat")?.nat == nil)
-            #expect(try await store.user(id: "missing") == nil)
-        }
+        try await withTestStore { store, _ in try await SinkContract.everyColumnRoundTrips(store) }
     }
 
     @Test func pathIsDerivedFromTheDataDirectory() {
@@ -82,52 +65,11 @@ import Testing
 
     @Test(arguments: SQLiteStore.CounterMaintenance.allCases)
     func anUpsertThatChangesARowMovesItsCounts(counters: SQLiteStore.CounterMaintenance) async throws {
-        try await withTestStore(counters: counters) { store, _ in
-            var generator = RowGenerator(seed: 3)
-            var first = generator.row(idPool: 1)
-            first.gender = "female"; first.country = "Germany"; first.emailDomain = "a.com"
-            first.registeredDate = "2015-03-04T00:00:00.000Z"
-            var second = first
-            second.gender = "male"; second.country = "France"; second.emailDomain = "b.com"
-            second.registeredDate = "2016-11-30T00:00:00.000Z"
-            try await store.write(batch([first]))
-            #expect(try await store.topCountries(limit: 10) == [LabeledCount(label: "Germany", count: 1)])
-            try await store.write(batch([second]))
-            #expect(try await store.totalUsers() == 1)
-            #expect(try await store.countsByGender() == [LabeledCount(label: "male", count: 1)])
-            #expect(try await store.topCountries(limit: 10) == [LabeledCount(label: "France", count: 1)])
-            #expect(try await store.topEmailDomains(limit: 10) == [LabeledCount(label: "b.com", count: 1)])
-            #expect(try await store.registrationsPerMonth() == [LabeledCount(label: "2016-11", count: 1)])
-            // The same id twice in one batch: the last version wins and is counted once.
-            var third = second
-            third.country = "Spain"
-            try await store.write(batch([first, third]))
-            #expect(try await store.totalUsers() == 1)
-            #expect(try await store.topCountries(limit: 10) == [LabeledCount(label: "Spain", count: 1)])
-            #expect(try await store.countsByGender() == [LabeledCount(label: "male", count: 1)])
-            #expect(try await store.user(id: first.id) == third)
-        }
+        try await withTestStore(counters: counters) { store, _ in try await SinkContract.anUpsertThatChangesARowMovesItsCounts(store) }
     }
 
-    @Test func windowIncrementsAddUpAcrossBatches() async throws {
-        try await withTestStore { store, _ in
-            try await store.write(batch([], windows: [
-                WindowCount(windowStart: 0, dimension: "gender", value: "female", count: 3),
-                WindowCount(windowStart: 60_000, dimension: "gender", value: "male", count: 2),
-            ]))
-            try await store.write(batch([], windows: [
-                WindowCount(windowStart: 0, dimension: "gender", value: "female", count: 4),
-                WindowCount(windowStart: 120_000, dimension: "gender", value: "female", count: 1),
-                WindowCount(windowStart: 0, dimension: "country", value: "Spain", count: 9),
-            ]))
-            #expect(try await store.windowCounts(dimension: "gender", since: 0) == [
-                WindowCount(windowStart: 0, dimension: "gender", value: "female", count: 7),
-                WindowCount(windowStart: 60_000, dimension: "gender", value: "male", count: 2),
-                WindowCount(windowStart: 120_000, dimension: "gender", value: "female", count: 1),
-            ])
-            #expect(try await store.windowCounts(dimension: "gender", since: 60_000).count == 2)
-            #expect(try await store.windowCounts(dimension: "country", since: 0).map(\.count) == [9])
-        }
+    @Test func windowIncrementsAddUpAcrossBatchesAndWithinOne() async throws {
+        try await withTestStore { store, _ in try await SinkContract.windowIncrementsAddUp(store) }
     }
 
     @Test func positionsAreRecordedPerTopicAndPartition() async throws {
