@@ -134,6 +134,15 @@ public protocol RunHistory: Sendable {
 }
 
 extension RunHistory {
+    /// Records a queued manual run of `dag` with `conf` checked against it (a `SchedulerError`
+    /// naming a bad key); returns the run id. A scheduler running on this history starts it.
+    public func queueManualRun(dag: DAG, conf: [String: String], now: Timestamp = .now()) throws -> String {
+        _ = try dag.applying(conf: conf)
+        let runID = "manual__\(now.iso8601)"
+        try saveRun(DAGRunEntry(dagID: dag.id, runID: runID, kind: .manual, state: .queued, createdAt: now, conf: conf))
+        return runID
+    }
+
     /// The past runs the `Scheduler` restores from: the latest scheduled run of each DAG (where
     /// its schedule continues) and every run still marked running (resumed).
     public func pastRuns() throws -> [RunRecord] {

@@ -62,14 +62,6 @@ public final class SchedulerService<C: Clock<Duration>>: Service, Sendable {
         return try history.run(dagID: dagID, runID: runID)
     }
 
-    /// Records queued runs with `--conf` checked against the DAG; returns the run id.
-    public static func queueManualRun(dag: DAG, conf: [String: String], history: any RunHistory, now: Timestamp = .now()) throws -> String {
-        _ = try dag.applying(conf: conf)
-        let runID = "manual__\(now.iso8601)"
-        try history.saveRun(DAGRunEntry(dagID: dag.id, runID: runID, kind: .manual, state: .queued, createdAt: now, conf: conf))
-        return runID
-    }
-
     private func drive(single: (dag: String, run: String)?) async throws {
         let paused = try history.pausedDAGs()
         var dags = self.dags

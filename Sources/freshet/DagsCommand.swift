@@ -168,7 +168,7 @@ struct DagsCommand: AsyncParsableCommand {
             let dag = try DAGCatalog.dag(self.dag)
             let history = try DAGCatalog.openHistory(log)
             defer { history.close() }
-            let runID = try SchedulerService<ContinuousClock>.queueManualRun(dag: dag, conf: try parsedConf(), history: history)
+            let runID = try history.queueManualRun(dag: dag, conf: try parsedConf())
             let final: DAGRunEntry?
             if let beat = try DAGCatalog.schedulerIsRunning(history) {
                 print("queued \(runID) for the scheduler \(beat.owner)")

@@ -40,8 +40,8 @@ import Testing
         defer { history.close() }
         let ok = try shellDAG("ok", "true")
         let bad = try shellDAG("bad", "echo 'no such table' >&2; exit 4", retries: 1)
-        let okRun = try SchedulerService<ContinuousClock>.queueManualRun(dag: ok, conf: [:], history: history)
-        let badRun = try SchedulerService<ContinuousClock>.queueManualRun(dag: bad, conf: [:], history: history)
+        let okRun = try history.queueManualRun(dag: ok, conf: [:])
+        let badRun = try history.queueManualRun(dag: bad, conf: [:])
         try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
             try await runService(service([ok, bad], history, broker: broker)) {
                 try history.run(dagID: "ok", runID: okRun)?.state.isFinished == true && history.run(dagID: "bad", runID: badRun)?.state.isFinished == true
@@ -84,7 +84,7 @@ import Testing
     @Test func gracefulShutdownStopsRunningTasksAndMarksThemFailed() async throws {
         let history = InMemoryRunHistory()
         let dag = try shellDAG("slow", "sleep 30")
-        let run = try SchedulerService<ContinuousClock>.queueManualRun(dag: dag, conf: [:], history: history)
+        let run = try history.queueManualRun(dag: dag, conf: [:])
         let dir = tempDir("svc")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
@@ -111,7 +111,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let history = InMemoryRunHistory()
         let dag = DAG.userAutomation(duration: .seconds(600), rate: 100)
-        let run = try SchedulerService<ContinuousClock>.queueManualRun(dag: dag, conf: ["duration": "1s"], history: history)
+        let run = try history.queueManualRun(dag: dag, conf: ["duration": "1s"])
         let entry = try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
             let result = try await service([dag], history, broker: broker).runQueued(dagID: dag.id, runID: run)
             let d = try await broker.describeTopic("users_created")
