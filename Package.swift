@@ -310,6 +310,13 @@ package.targets += [
         ]
     ),
 ]
+// The pipeline configuration reads the `dags` section (FreshetScheduler's DAGDefinitions).
+if let stream = package.targets.first(where: { $0.name == "FreshetStream" }) {
+    stream.dependencies += ["FreshetScheduler"]
+}
+if let streamTests = package.targets.first(where: { $0.name == "FreshetStreamTests" }) {
+    streamTests.dependencies += ["FreshetScheduler"]
+}
 if let cli = package.targets.first(where: { $0.name == "freshet" }) {
     cli.dependencies += ["FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerService"]
 }

@@ -2,6 +2,7 @@ import Foundation
 import FreshetCassandra
 import FreshetPostgres
 import FreshetCore
+import FreshetScheduler
 import Yams
 
 /// Everything `freshet up` runs with. Sources, in increasing precedence: defaults, the YAML
@@ -123,7 +124,35 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var web = Web()
     public var cql = CQL()
 
+    /// The DAG scheduler that `freshet up` runs in-process (Airflow's role).
+    public struct Scheduler: Sendable, Equatable {
+        /// Run the scheduler in `freshet up`. Defaults to `true`.
+        public var enabled = true
+        /// How long a run's claim lasts without renewal: a process that dies mid-run loses its
+        /// runs to another scheduler sharing the metadata database after this. Defaults to 30 s.
+        public var lease: Duration = .seconds(30)
+    }
+
+    /// Where the run history (DAG runs, task instances, pause flags) is kept.
+    public struct Metadata: Sendable, Equatable {
+        /// `sqlite` (the default: `<data_dir>/scheduler.sqlite`) or
+        /// `postgres://user:password@host[:port]/database`, which several Freshet processes share.
+        public var url = "sqlite"
+
+        public var isPostgres: Bool { PostgresSinkConfiguration.isPostgresURL(url) }
+    }
+
+    public var scheduler = Scheduler()
+    public var metadata = Metadata()
+    /// The file's `dags` section as written (see `DAGDefinitions`); nil when it has none.
+    public var dags: ConfigNode?
+
     public init() {}
+
+    /// The DAGs to schedule: `builtins`, overridden and extended by the `dags` section.
+    public func dagDefinitions(builtins: [DAG]) -> DAGDefinitions {
+        DAGDefinitions(builtins: builtins, configured: dags)
+    }
 }
 
 /// A configuration problem, naming the key and where it came from.
@@ -276,6 +305,30 @@ extension PipelineConfiguration {
         Key(name: "cql.max_in_flight_per_connection", help: "CQL requests one connection may have running", get: { String($0.cql.maxInFlightPerConnection) }, set: { c, v throws(ConfigurationError) in
             c.cql.maxInFlightPerConnection = try int("cql.max_in_flight_per_connection", v, min: 1)
         }),
+        Key(name: "scheduler.enabled", help: "run the DAG scheduler in freshet up", get: { $0.scheduler.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in
+            switch v.lowercased() {
+            case "true", "yes", "1", "on": c.scheduler.enabled = true
+            case "false", "no", "0", "off": c.scheduler.enabled = false
+            default: throw fail("scheduler.enabled", "expected true or false; got '\(v)'")
+            }
+        }),
+        Key(name: "scheduler.lease", help: "how long a run's claim lasts without renewal (shared metadata)", get: { DurationText.format($0.scheduler.lease) }, set: { c, v throws(ConfigurationError) in
+            let d = try duration("scheduler.lease", v)
+            guard d >= .seconds(1) else { throw fail("scheduler.lease", "at least 1s; got '\(v)'") }
+            c.scheduler.lease = d
+        }),
+        Key(name: "metadata.url", help: "run history: sqlite (<data_dir>/scheduler.sqlite) or postgres://user:password@host[:port]/database", get: { $0.metadata.url }, set: { c, v throws(ConfigurationError) in
+            if PostgresSinkConfiguration.isPostgresURL(v) {
+                do throws(PostgresSinkError) {
+                    _ = try PostgresSinkConfiguration(url: v)
+                } catch {
+                    throw fail("metadata.url", "\(error.message) (the URL's \(error.part ?? "syntax"))")
+                }
+            } else if v != "sqlite" {
+                throw fail("metadata.url", "expected 'sqlite' or 'postgres://user:password@host:5432/database'; got '\(redact(v))'")
+            }
+            c.metadata.url = v
+        }, secret: true),
     ]
 
     public static func formatNumber(_ v: Double) -> String {
@@ -303,11 +356,45 @@ extension PipelineConfiguration {
             throw ConfigurationError(key: "(file)", origin: origin, message: "not valid YAML: \(error)")
         }
         guard let document else { return }
-        guard let root = document as? [String: Any] else {
+        guard var root = document as? [String: Any] else {
             throw ConfigurationError(key: "(file)", origin: origin, message: "expected a mapping of keys at the top level")
+        }
+        // DAG definitions are a tree, read in the order written (task order matters); the
+        // scheduler validates them DAG by DAG (`DAGDefinitions`).
+        if root.removeValue(forKey: "dags") != nil {
+            let node: Node?
+            do { node = try Yams.compose(yaml: text) } catch {
+                throw ConfigurationError(key: "(file)", origin: origin, message: "not valid YAML: \(error)")
+            }
+            if case let .mapping(mapping)? = node, let value = mapping.first(where: { $0.key.string == "dags" })?.value {
+                dags = Self.configNode(value)
+            }
         }
         for (name, value) in Self.flatten(root, prefix: "") {
             try set(name, to: value, origin: origin)
+        }
+    }
+
+    /// A YAML node as a `ConfigNode`; null is nil.
+    static func configNode(_ node: Node) -> ConfigNode? {
+        switch node {
+        case let .scalar(scalar):
+            if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return nil }
+            return .scalar(scalar.string)
+        case let .sequence(sequence): return .list(sequence.compactMap(configNode))
+        case let .mapping(mapping):
+            return .mapping(mapping.compactMap { key, value in configNode(value).map { ConfigEntry(key.string ?? "\(key)", $0) } })
+        case .alias: return nil
+        }
+    }
+
+    /// A `ConfigNode` as a YAML node (for `yaml()`).
+    static func yamlNode(_ node: ConfigNode) -> Node {
+        switch node {
+        // libyaml quotes a scalar that would not read back as the same text.
+        case let .scalar(text): return .scalar(.init(text))
+        case let .list(items): return .sequence(.init(items.map(yamlNode), .implicit, .flow))
+        case let .mapping(entries): return .mapping(.init(entries.map { (Node($0.key), yamlNode($0.value)) }))
         }
     }
 
@@ -363,7 +450,11 @@ extension PipelineConfiguration {
                 lines.append("  \(parts[1]): \(quoted)  # \(key.help)")
             }
         }
-        return lines.joined(separator: "\n") + "\n"
+        var text = lines.joined(separator: "\n") + "\n"
+        if let dags, let yaml = try? Yams.serialize(node: .mapping(.init([(Node("dags"), Self.yamlNode(dags))]))) {
+            text += "# DAGs (freshet dags list shows what the scheduler made of them)\n" + yaml
+        }
+        return text
     }
 
     static func needsQuotes(_ value: String) -> Bool {
