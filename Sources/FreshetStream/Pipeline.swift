@@ -123,22 +123,9 @@ public final class Pipeline: Sendable {
         self.logger = logger
         let source = configuration.source
         let stop: StopCondition = source.count.map { .count($0) } ?? source.duration.map { .duration($0) } ?? .never
-        let nats = source.nationalities
-        let people: any PeopleSource
-        if source.url == "generator" {
-            let seed = source.seed ?? RandomUserGenerator.randomSeed()
-            self.seed = seed
-            people = GeneratorSource(configuration: .init(
-                seed: seed, nationalities: nats.isEmpty ? Nationality.allCases : nats, batchSize: source.batchSize ?? 1000,
-                rate: source.rate, stop: stop))
-        } else {
-            self.seed = source.seed
-            var sourceLogger = Logger(label: "freshet.source")
-            sourceLogger.logLevel = max(.warning, logger.logLevel)
-            people = RandomUserClient(configuration: .init(
-                url: source.url, batchSize: source.batchSize ?? 500, requestsPerSecond: source.requestsPerSecond,
-                stop: stop, requestTimeout: source.timeout, seed: source.seed, nationalities: nats), logger: sourceLogger)
-        }
+        let seed = source.url == "generator" ? source.seed ?? RandomUserGenerator.randomSeed() : source.seed
+        self.seed = source.url == "none" ? nil : seed
+        let people = source.url == "none" ? nil : configuration.peopleSource(stop: stop, seed: seed, logger: logger)
         // Backpressure couples source and processor of one process; across processes the
         // broker buffers, and the processor's lag shows in `freshet groups describe`.
         let backpressure = role == .all ? Backpressure(maxUnprocessed: configuration.processor.maxUnprocessed) : nil
@@ -165,7 +152,7 @@ public final class Pipeline: Sendable {
         }
         ingest = role == .process
             ? nil
-            : IngestService(source: people, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, logger: ingestLogger)
+            : people.map { IngestService(source: $0, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, logger: ingestLogger) }
     }
 
     /// Runs until a bounded run has drained, or SIGINT/SIGTERM (when `handleSignals`) or
@@ -213,6 +200,28 @@ public final class Pipeline: Sendable {
 }
 
 extension PipelineConfiguration {
+    /// The configured source (the generator or a Random User API, with its nationalities,
+    /// batch size and rate) stopping at `stop`; `rate` replaces the generator's rate. The
+    /// pipeline's continuous source and the scheduler's stream tasks both come from here.
+    /// Nil for `source.url: none`.
+    public func peopleSource(stop: StopCondition, rate: Double? = nil, seed: String? = nil, logger: Logger = Logger(label: "freshet.source")) -> (any PeopleSource)? {
+        let nats = source.nationalities
+        switch source.url {
+        case "none":
+            return nil
+        case "generator":
+            return GeneratorSource(configuration: .init(
+                seed: seed ?? source.seed ?? RandomUserGenerator.randomSeed(), nationalities: nats.isEmpty ? Nationality.allCases : nats,
+                batchSize: source.batchSize ?? 1000, rate: rate ?? source.rate, stop: stop))
+        default:
+            var sourceLogger = logger
+            sourceLogger.logLevel = max(.warning, logger.logLevel)
+            return RandomUserClient(configuration: .init(
+                url: source.url, batchSize: source.batchSize ?? 500, requestsPerSecond: source.requestsPerSecond,
+                stop: stop, requestTimeout: source.timeout, seed: seed ?? source.seed, nationalities: nats), logger: sourceLogger)
+        }
+    }
+
     /// A run with `count` or `duration` drains and ends by itself.
     public var isBounded: Bool { source.count != nil || source.duration != nil }
 }

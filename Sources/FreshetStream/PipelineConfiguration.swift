@@ -13,7 +13,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var dataDir = "./freshet-data"
 
     public struct Source: Sendable, Equatable {
-        /// `generator` (the default, offline) or the URL of a Random User API.
+        /// `generator` (the default, offline), the URL of a Random User API, or `none`: no
+        /// continuous source in `freshet up`, only the scheduler's DAG runs append people.
         public var url = "generator"
         /// Generator: people per second. Defaults to 200 (a useful live stream on a laptop).
         public var rate: Double = 200
@@ -210,9 +211,9 @@ extension PipelineConfiguration {
 
     static let keys: [Key] = [
         Key(name: "data_dir", help: "where the log and the store live", get: { $0.dataDir }, set: { c, v in c.dataDir = v }),
-        Key(name: "source.url", help: "generator, or a Random User API URL", get: { $0.source.url }, set: { c, v throws(ConfigurationError) in
-            guard v == "generator" || v.hasPrefix("http://") || v.hasPrefix("https://") else {
-                throw fail("source.url", "expected 'generator' or an http(s) URL; got '\(redact(v))'")
+        Key(name: "source.url", help: "generator, a Random User API URL, or none (only DAG runs ingest)", get: { $0.source.url }, set: { c, v throws(ConfigurationError) in
+            guard v == "generator" || v == "none" || v.hasPrefix("http://") || v.hasPrefix("https://") else {
+                throw fail("source.url", "expected 'generator', 'none' or an http(s) URL; got '\(redact(v))'")
             }
             c.source.url = v
         }, secret: true),

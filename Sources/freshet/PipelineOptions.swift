@@ -12,7 +12,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Where the log and the store live (data_dir).")
     var dataDir: String?
 
-    @Option(help: ArgumentHelp("generator, or the URL of a Random User API (source.url).", valueName: "generator|URL"))
+    @Option(help: ArgumentHelp("generator, the URL of a Random User API, or none: only DAG runs append people (source.url).", valueName: "generator|URL|none"))
     var source: String?
 
     @Option(help: "Generator: people per second (source.rate).")
@@ -69,6 +69,12 @@ struct PipelineOptions: ParsableArguments {
     @Flag(help: "Do not serve the CQL endpoint (cql.enabled=false).")
     var noCql = false
 
+    @Flag(help: "Do not run the DAG scheduler in freshet up (scheduler.enabled=false).")
+    var noScheduler = false
+
+    @Option(help: ArgumentHelp("Run history: sqlite (<data-dir>/scheduler.sqlite, default) or postgres://user:password@host:5432/database, shared by several Freshet processes (metadata.url).", valueName: "URL"))
+    var metadata: String?
+
     /// The effective configuration: defaults ← file ← environment ← flags.
     func resolve(environment: [String: String] = ProcessInfo.processInfo.environment) throws -> (PipelineConfiguration, warnings: [String]) {
         var configuration = PipelineConfiguration()
@@ -95,6 +101,7 @@ struct PipelineOptions: ParsableArguments {
                 ("--no-web", "web.enabled", noWeb ? "false" : nil),
                 ("--cql-host", "cql.host", cqlHost), ("--cql-port", "cql.port", cqlPort.map(String.init)),
                 ("--no-cql", "cql.enabled", noCql ? "false" : nil),
+                ("--no-scheduler", "scheduler.enabled", noScheduler ? "false" : nil), ("--metadata", "metadata.url", metadata),
             ]
             for (flag, key, value) in flags {
                 guard let value else { continue }
@@ -106,6 +113,9 @@ struct PipelineOptions: ParsableArguments {
         }
         if configuration.source.count != nil && configuration.source.duration != nil {
             throw ValidationError("--count and --duration (source.count, source.duration) exclude each other")
+        }
+        if configuration.source.url == "none" && (configuration.source.count != nil || configuration.source.duration != nil) {
+            throw ValidationError("--count and --duration (source.count, source.duration) stop the source, and source.url is none")
         }
         return (configuration, warnings)
     }

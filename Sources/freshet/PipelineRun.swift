@@ -2,6 +2,7 @@ import ArgumentParser
 import FreshetCQL
 import FreshetCQLServer
 import FreshetCore
+import FreshetScheduler
 import FreshetLog
 import FreshetStore
 import FreshetStream
@@ -21,6 +22,9 @@ enum PipelineRun {
                 "freshet \(role.rawValue) needs a shared broker: add --broker kafka://host:port "
                     + "(the embedded log belongs to one process; use freshet up)")
         }
+        if role == .ingest && config.source.url == "none" {
+            throw ValidationError("freshet ingest needs a source: --source generator or a Random User API URL (source.url is none)")
+        }
         let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal)
         let registry = Freshet.bootstrapMetrics()
         // The dashboard and the CQL endpoint read the store (SQLite or PostgreSQL, both
@@ -38,10 +42,24 @@ enum PipelineRun {
         // two-step wiring, the server resolved once the pipeline is open.
         let web = LateService()
         let cql = LateService()
-        let broker = try await BrokerConnection.open(config)
-        let pipeline = try await Pipeline.open(
-            config, role: role, broker: broker, metrics: PipelineMetrics.shared,
-            extraServices: [reporter] + (webEnabled ? [web] : []) + (cqlEnabled ? [cql] : []))
+        let schedulerService = LateService()
+        // `freshet up` runs the DAG scheduler too (Airflow's role); its stream tasks append to
+        // the pipeline's broker.
+        let scheduler = role == .all && config.scheduler.enabled ? try await PipelineScheduler.open(config) : nil
+        let broker: (any Broker)?
+        let pipeline: Pipeline
+        do {
+            broker = try await BrokerConnection.open(config)
+            pipeline = try await Pipeline.open(
+                config, role: role, broker: broker, metrics: PipelineMetrics.shared,
+                extraServices: [reporter] + (webEnabled ? [web] : []) + (cqlEnabled ? [cql] : []) + (scheduler != nil ? [schedulerService] : []))
+        } catch {
+            await scheduler?.close()
+            throw error
+        }
+        if let scheduler {
+            schedulerService.resolve(scheduler.service(config: config, broker: pipeline.broker), hint: "the DAG scheduler failed")
+        }
         if cqlEnabled, let queries = pipeline.store as? any UserQueries {
             let host = config.cql.host
             cql.resolve(CQLServer(
@@ -65,13 +83,19 @@ enum PipelineRun {
                 FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /api/stats, /metrics)")
             }, hint: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)")
         }
-        FileHandleOutput.standardOutput.writeLine(banner(config, role: role, seed: pipeline.seed, webEnabled: webEnabled, cqlEnabled: cqlEnabled))
+        var schedulerLine: String?
+        if let scheduler {
+            schedulerLine = "\(scheduler.summary()); runs in \(scheduler.location)"
+        }
+        FileHandleOutput.standardOutput.writeLine(banner(
+            config, role: role, seed: pipeline.seed, webEnabled: webEnabled, cqlEnabled: cqlEnabled, scheduler: schedulerLine))
         var failure: (any Error)?
         do {
             try await pipeline.run()
         } catch {
             failure = error
         }
+        await scheduler?.close()
         reporter.finish()
         let m = pipeline.metrics.snapshot
         let summary: String
@@ -89,9 +113,11 @@ enum PipelineRun {
         if let failure { throw failure }
     }
 
-    static func banner(_ config: PipelineConfiguration, role: PipelineRole, seed: String?, webEnabled: Bool, cqlEnabled: Bool) -> String {
+    static func banner(_ config: PipelineConfiguration, role: PipelineRole, seed: String?, webEnabled: Bool, cqlEnabled: Bool, scheduler: String? = nil) -> String {
         let command = role == .all ? "up" : role.rawValue
-        let sourceLine = config.source.url == "generator"
+        let sourceLine = config.source.url == "none"
+            ? "none (only DAG runs append people)"
+            : config.source.url == "generator"
             ? "offline generator, \(PipelineConfiguration.formatNumber(config.source.rate)) people/s (seed \(seed ?? "?"))"
             : "\(redact(config.source.url)), \(PipelineConfiguration.formatNumber(config.source.requestsPerSecond)) requests/s"
         let stopLine: String
@@ -107,6 +133,9 @@ enum PipelineRun {
             : "\(config.dataDir)/topics (users_created: \(config.log.partitions) partitions, \(config.log.durability))"
         var lines = ["freshet \(command) — pipeline running (\(stopLine))"]
         if role != .process { lines.append("  source     \(sourceLine)") }
+        if role == .all {
+            lines.append("  scheduler  \(scheduler ?? "off (scheduler.enabled: false)")")
+        }
         lines.append("  log        \(logLine)")
         if role != .ingest {
             lines.append("  processor  group \(config.processor.group), batches up to \(config.processor.maxBatchRecords), dead letters → users_created.dlq")
