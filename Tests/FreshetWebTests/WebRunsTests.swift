@@ -393,6 +393,17 @@ struct WebRunsPageTests {
                 #expect(queued.first?.conf == ["duration": "2s"])
                 #expect(attributeValues(triggered.dom, marker: "data-run=\"\(queued.first?.runID ?? "-")\"", "data-state") == ["queued"])
 
+                // An invalid duration: the API's error, naming the key, is shown in the page; nothing is queued.
+                let invalid = """
+                    (() => { const b = document.querySelector('[data-trigger="user_automation"]'); if (!b) return false;
+                      if (!window.__clicked) { window.__clicked = true; document.querySelector('[data-duration="user_automation"]').value = 'soon'; b.click(); }
+                      const alert = document.getElementById('runs-error'); return !alert.hidden && alert.textContent.includes('soon'); })()
+                    """
+                let rejected = try browseRuns(base + "/runs?token=t0ken", until: invalid)
+                #expect(rejected.status == 0, "the API error was not shown: \(rejected.stderr)")
+                #expect(rejected.dom.contains("conf key 'duration'"), "error text missing")
+                #expect(try await history.queuedRuns().count == 1)
+
                 // Origin checked against Host by a real HTTP server.
                 for (origin, status) in [(base, 201), ("http://evil.example", 403), ("http://127.0.0.1:1", 403)] {
                     var request = HTTPClientRequest(url: base + "/api/dags/user_automation/runs")
