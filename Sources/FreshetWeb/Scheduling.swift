@@ -173,8 +173,8 @@ extension WebServer {
         let (dag, body, scheduling) = checked
         var conf: [String: String] = [:]
         if let body {
-            for key in body.keys where key != "conf" {
-                return Self.error("unknown field '\(key.prefix(100))' (known: conf)", parameter: key)
+            if let key = body.keys.sorted().first(where: { $0 != "conf" }) {
+                return Self.error("unknown field '\(key.prefix(100))' (known: conf)", parameter: String(key.prefix(100)))
             }
             switch body["conf"] {
             case nil, is NSNull: break
