@@ -323,6 +323,13 @@ if let cli = package.targets.first(where: { $0.name == "freshet" }) {
 if let cliTests = package.targets.first(where: { $0.name == "FreshetCLITests" }) {
     cliTests.dependencies += ["FreshetScheduler", "FreshetSchedulerSQLite"]
 }
+// The web UI's Runs page and DAG API (`WebScheduling`).
+if let web = package.targets.first(where: { $0.name == "FreshetWeb" }) {
+    web.dependencies += ["FreshetScheduler"]
+}
+if let webTests = package.targets.first(where: { $0.name == "FreshetWebTests" }) {
+    webTests.dependencies += ["FreshetScheduler"]
+}
 
 for target in package.targets {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings

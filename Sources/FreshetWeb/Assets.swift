@@ -24,6 +24,7 @@ enum Assets {
         <li><a href="/" aria-current="page">Dashboard</a></li>
         <li><a href="/pipeline">Pipeline</a></li>
         <li><a href="/topics">Topics</a></li>
+        <li><a href="/runs">Runs</a></li>
       </ul>
     </nav>
     <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
@@ -97,6 +98,7 @@ enum Assets {
         <li><a href="/">Dashboard</a></li>
         <li><a href="/pipeline" aria-current="page">Pipeline</a></li>
         <li><a href="/topics">Topics</a></li>
+        <li><a href="/runs">Runs</a></li>
       </ul>
     </nav>
     <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
@@ -166,6 +168,7 @@ enum Assets {
         <li><a href="/">Dashboard</a></li>
         <li><a href="/pipeline">Pipeline</a></li>
         <li><a href="/topics" aria-current="page">Topics</a></li>
+        <li><a href="/runs">Runs</a></li>
       </ul>
     </nav>
     <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
@@ -203,6 +206,47 @@ enum Assets {
 </body>
 </html>
 """#
+
+    /// Served at `/runs`: DAGs with their newest runs (needs a `WebScheduling`).
+    static let runsHTML = #"""
+<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <meta name="color-scheme" content="light">
+  <title>Runs · Freshet</title>
+  <link rel="icon" href="data:,">
+  <link rel="stylesheet" href="/assets/app.css">
+  <script src="/assets/app.js" defer></script>
+</head>
+<body data-page="runs" data-updates="0">
+  <a class="skip-link" href="#main">Skip to content</a>
+  <header class="topbar">
+    <a class="brand" href="/"><svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M2 8c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#1f60c4" stroke-width="2.2" stroke-linecap="round"/><path d="M2 14c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#0f8b8d" stroke-width="2.2" stroke-linecap="round"/><path d="M2 20c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#37872d" stroke-width="2.2" stroke-linecap="round"/></svg><span>Freshet</span></a>
+    <nav aria-label="Main">
+      <ul>
+        <li><a href="/">Dashboard</a></li>
+        <li><a href="/pipeline">Pipeline</a></li>
+        <li><a href="/topics">Topics</a></li>
+        <li><a href="/runs" aria-current="page">Runs</a></li>
+      </ul>
+    </nav>
+    <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
+  </header>
+  <main id="main">
+    <div class="page-head">
+      <h1>Runs</h1>
+      <p class="meta" id="meta">Waiting for data…</p>
+    </div>
+    <p class="note run-alert" id="runs-error" role="alert" hidden></p>
+    <div class="grid" id="dags"><p class="empty">Loading…</p></div>
+  </main>
+  <noscript><p class="note">This page needs JavaScript to load live data. The raw data is at <a href="/api/dags">/api/dags</a>.</p></noscript>
+</body>
+</html>
+"""#
+
 
     /// Served at `/assets/app.css`.
     static let css = #"""
@@ -372,6 +416,22 @@ select, button {
 }
 button { cursor: pointer; background: var(--accent-bg); border-color: #a9c1ea; color: var(--accent); font-weight: 500; }
 button:hover { background: #d7e5fa; }
+.state[data-state="queued"] { background: #eef0f2; color: var(--muted); }
+.state[data-state="running"] { background: var(--accent-bg); color: var(--accent); }
+.state[data-state="success"] { background: #e3f4e7; color: var(--ok); }
+.state[data-state="failed"], .state[data-state="up_for_retry"] { background: #fbe5e8; color: var(--bad); }
+.state[data-state="paused"] { background: #fff8e5; color: var(--warn); }
+td .state, .run-id { white-space: nowrap; }
+.run-error { color: var(--bad); overflow-wrap: anywhere; white-space: pre-wrap; max-width: 48em; }
+.dag-info { display: flex; flex-wrap: wrap; gap: 4px 14px; align-items: baseline; }
+details.tasks summary { cursor: pointer; color: var(--accent); }
+details.tasks ul { margin: 4px 0 0; padding-left: 16px; font-size: 12px; }
+details.tasks li { overflow-wrap: anywhere; }
+input[type="text"] {
+  font: inherit; font-size: 13px; color: var(--text); background: #fff; width: 7em;
+  border: 1px solid #b9bec6; border-radius: var(--radius); padding: 5px 8px; min-height: 32px;
+}
+button:disabled { opacity: .6; cursor: progress; }
 
 /* ---------- phones: stack wide tables into cards ---------- */
 @media (max-width: 640px) {
@@ -1158,12 +1218,182 @@ button:hover { background: #d7e5fa; }
     poll();
   }
 
+  // ================================================================= Runs
+  function runsPage() {
+    const root = document.getElementById("dags");
+    const alertBox = document.getElementById("runs-error");
+    const sections = new Map(); // dag id -> {el, info, body, form}
+    const openRuns = new Set(); // "dag\u0000run id" with task instances shown
+    let writable = false;
+
+    function showError(msg) {
+      alertBox.textContent = msg || "";
+      alertBox.hidden = !msg;
+    }
+    async function apiError(r) {
+      try {
+        const j = await r.json();
+        return j && j.error ? String(j.error) : "HTTP " + r.status;
+      } catch (_) { return "HTTP " + r.status; }
+    }
+    const when = (iso) => { const ms = iso ? Date.parse(iso) : NaN; return isNum(ms) ? fmtFull(ms) : "—"; };
+    function fmtRunDuration(ms) {
+      if (!isNum(ms)) return "—";
+      if (ms < 1000) return fmtInt(ms) + " ms";
+      if (ms < 60000) return fmtDec(ms / 1000, 1) + " s";
+      return fmtDuration(ms / 1000);
+    }
+    const badge = (state) => h("span", { class: "state", "data-state": String(state), text: String(state) });
+
+    async function post(dag, action, body) {
+      const init = { method: "POST", credentials: "same-origin", cache: "no-store" };
+      if (body !== undefined) { init.headers = { "Content-Type": "application/json" }; init.body = JSON.stringify(body); }
+      let r;
+      try { r = await fetch("/api/dags/" + encodeURIComponent(dag) + "/" + action, init); }
+      catch (e) { showError(dag + ": " + action + " failed: " + e.message); return null; }
+      if (!r.ok) { showError(dag + ": " + action + " failed: " + await apiError(r)); return null; }
+      showError("");
+      return r.json();
+    }
+
+    function controls(dag) {
+      const dur = h("input", { type: "text", placeholder: "e.g. 3s", "data-duration": dag, autocomplete: "off" });
+      const trigger = h("button", { type: "submit", "data-trigger": dag, text: "Trigger run" });
+      const pause = h("button", { type: "button", "data-pause": dag, text: "Pause" });
+      const out = h("span", { class: "meta", role: "status", "data-trigger-result": dag });
+      const form = h("form", { class: "controls", "aria-label": "Run " + dag },
+        h("label", null, "Duration (optional)", dur), trigger, pause, out);
+      form.addEventListener("submit", async (ev) => {
+        ev.preventDefault();
+        trigger.disabled = true;
+        const conf = {};
+        if (dur.value.trim()) conf.duration = dur.value.trim();
+        const j = await post(dag, "runs", { conf: conf });
+        trigger.disabled = false;
+        if (j) { out.textContent = "queued " + String(j.run_id); refresh(); }
+      });
+      pause.addEventListener("click", async () => {
+        pause.disabled = true;
+        const j = await post(dag, pause.dataset.paused === "true" ? "unpause" : "pause");
+        pause.disabled = false;
+        if (j) refresh();
+      });
+      return form;
+    }
+
+    function section(d) {
+      let sec = sections.get(d.dag);
+      if (sec && !!sec.form === writable) return sec;
+      const id = "h-dag-" + (sections.size + 1);
+      const info = h("p", { class: "panel-sub dag-info" });
+      const body = h("div", { class: "panel-body" }, empty("Loading…"));
+      const form = writable ? controls(d.dag) : null;
+      const el = h("section", { class: "panel span-12", "data-dag": d.dag, "aria-labelledby": id },
+        h("h2", { id: id }, h("span", { class: "code", text: d.dag })), info, form, body);
+      if (sec) sec.el.replaceWith(el); else root.append(el);
+      sec = { el: el, info: info, body: body, form: form };
+      sections.set(d.dag, sec);
+      return sec;
+    }
+
+    function renderDAG(d, runs) {
+      const sec = section(d);
+      sec.el.dataset.paused = String(!!d.paused);
+      const tasks = Array.isArray(d.tasks) ? d.tasks : [];
+      sec.info.replaceChildren(
+        h("span", null, "schedule ", h("span", { class: "code", text: String(d.schedule) })),
+        d.paused ? badge("paused") : h("span", { text: "active" }),
+        h("span", { text: "next run " + (d.paused ? "— (paused)" : when(d.next_run)) }),
+        h("span", { text: "tasks " + tasks.map((t) => String(t.task_id)).join(" → ") }));
+      if (sec.form) {
+        const pause = $("[data-pause]", sec.form);
+        pause.dataset.paused = String(!!d.paused);
+        pause.textContent = d.paused ? "Unpause" : "Pause";
+      }
+      const list = Array.isArray(runs) ? runs : [];
+      const rows = list.map((r) => {
+        const key = d.dag + "\u0000" + r.run_id;
+        const ti = Array.isArray(r.tasks) ? r.tasks : [];
+        const det = h("details", { class: "tasks" },
+          h("summary", { text: ti.length + (ti.length === 1 ? " task instance" : " task instances") }),
+          h("ul", null, ti.map((t) => h("li", { "data-task": String(t.task_id) },
+            h("span", { class: "code", text: String(t.task_id) }), " try " + t.try_number + " ", badge(t.state),
+            " " + when(t.start) + (t.error ? " — " : ""), t.error ? h("span", { class: "run-error", text: String(t.error) }) : null))));
+        if (openRuns.has(key)) det.open = true;
+        det.addEventListener("toggle", () => { if (det.open) openRuns.add(key); else openRuns.delete(key); });
+        return {
+          attrs: { "data-run": String(r.run_id), "data-state": String(r.state), "data-records": String(r.records) },
+          cells: [
+            { node: h("span", { class: "code run-id", text: String(r.run_id) }) },
+            { node: badge(r.state) },
+            { text: when(r.start), title: r.start ? String(r.start) + (r.end ? " → " + String(r.end) : "") : null },
+            fmtRunDuration(r.duration_ms),
+            fmtInt(Number(r.records)),
+            { text: r.error === null || r.error === undefined ? "" : String(r.error), cls: "run-error" },
+            { node: det },
+          ],
+        };
+      });
+      sec.body.replaceChildren(rows.length
+        ? dataTable([{ text: "Run" }, { text: "State" }, { text: "Start" }, { text: "Duration", num: true }, { text: "Records", num: true }, { text: "Error" }, { text: "Tasks" }],
+          rows, { stack: true, caption: "Newest runs of " + d.dag })
+        : empty("No runs of " + d.dag + " yet."));
+      sec.el.dataset.value = String(rows.length);
+    }
+
+    let busy = false;
+    async function refresh() {
+      if (busy) return;
+      busy = true;
+      try {
+        const r = await fetch("/api/dags", { cache: "no-store", credentials: "same-origin" });
+        if (r.status === 404) {
+          const msg = await apiError(r);
+          document.body.dataset.noScheduler = "true";
+          root.replaceChildren(h("p", { class: "note", "data-no-scheduler": "true", text: msg.startsWith("no scheduler") ? "No scheduler here: this server was started without DAGs (freshet scheduler runs them)." : msg }));
+          setStatus("live");
+          countUpdate();
+          return;
+        }
+        if (!r.ok) { showError("/api/dags: " + await apiError(r)); setStatus("reconnecting"); return; }
+        const data = await r.json();
+        writable = !!(data && data.writable);
+        document.body.dataset.writable = String(writable);
+        const dags = Array.isArray(data && data.dags) ? data.dags : [];
+        const runs = await Promise.all(dags.map(async (d) => {
+          const rr = await fetch("/api/dags/" + encodeURIComponent(d.dag) + "/runs?limit=20", { cache: "no-store", credentials: "same-origin" });
+          if (!rr.ok) throw new Error(d.dag + ": " + await apiError(rr));
+          return rr.json();
+        }));
+        if (!sections.size) root.replaceChildren();
+        dags.forEach((d, i) => renderDAG(d, runs[i]));
+        if (!dags.length) root.replaceChildren(empty("No DAGs."));
+        setStatus("live");
+        const meta = document.getElementById("meta");
+        if (meta) meta.textContent = "updated " + fmtTime(Date.now()) + " · refreshes every 2 s" + (writable ? "" : " · read-only (set web.token to trigger runs)");
+        countUpdate();
+      } catch (e) {
+        setStatus("reconnecting");
+        showError("Could not load runs: " + e.message);
+      } finally {
+        busy = false;
+      }
+    }
+    async function loop() {
+      await refresh();
+      setTimeout(loop, 2000);
+    }
+    setStatus("connecting");
+    loop();
+  }
+
   // ---------------------------------------------------------------- boot
   function boot() {
     const page = document.body.dataset.page;
     if (page === "dashboard") dashboardPage();
     else if (page === "pipeline") pipelinePage();
     else if (page === "topics") topicsPage();
+    else if (page === "runs") runsPage();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", boot);
   else boot();

@@ -13,10 +13,13 @@ import ServiceLifecycle
 /// Freshet's web UI and API (Grafana's and Control Center's roles), served by `freshet up`
 /// and `freshet serve`:
 ///
-/// - pages: `/` (dashboard), `/pipeline`, `/topics`, with `/assets/app.css`, `/assets/app.js`;
+/// - pages: `/` (dashboard), `/pipeline`, `/topics`, `/runs` (DAG runs), with `/assets/app.css`, `/assets/app.js`;
 /// - live updates: `/events` (Server-Sent Events, a `stats` event every second);
 /// - JSON: `/api/stats`, `/api/users?limit=&cursor=`, `/api/users/{id}`, `/api/topics`,
 ///   `/api/topics/{name}/messages?limit=`, `/api/groups`, `/api/dlq?limit=`;
+/// - DAGs (with `scheduling`): `GET /api/dags`, `GET /api/dags/{dag}/runs?limit=`, and the
+///   writes `POST /api/dags/{dag}/runs` (queue a manual run), `/pause`, `/unpause`, which need
+///   configured credentials and a same-origin request;
 /// - operations: `/metrics` (Prometheus text format), `/healthz`, `/readyz`.
 public struct WebServer: Sendable {
     public let configuration: WebConfiguration
@@ -24,9 +27,14 @@ public struct WebServer: Sendable {
     let queries: any UserQueries
     let broker: BrokerAccess
     let registry: PrometheusCollectorRegistry?
+    /// DAGs and run history for `/runs` and `/api/dags…`; nil: those answer "no scheduler here".
+    let scheduling: WebScheduling?
+    let runClock = ManualRunClock()
 
-    public init(configuration: WebConfiguration, queries: any UserQueries, broker: BrokerAccess, metrics: PipelineMetrics?, registry: PrometheusCollectorRegistry?) {
+    public init(configuration: WebConfiguration, queries: any UserQueries, broker: BrokerAccess, metrics: PipelineMetrics?,
+                registry: PrometheusCollectorRegistry?, scheduling: WebScheduling? = nil) {
         self.configuration = configuration
+        self.scheduling = scheduling
         self.queries = queries
         self.broker = broker
         self.registry = registry
@@ -38,7 +46,7 @@ public struct WebServer: Sendable {
         let router = Router()
         router.add(middleware: AuthenticationMiddleware(configuration: configuration))
 
-        for (path, page) in [("/", Assets.dashboardHTML), ("/pipeline", Assets.pipelineHTML), ("/topics", Assets.topicsHTML)] {
+        for (path, page) in [("/", Assets.dashboardHTML), ("/pipeline", Assets.pipelineHTML), ("/topics", Assets.topicsHTML), ("/runs", Assets.runsHTML)] {
             router.get(RouterPath(path)) { _, _ in Self.text(page, type: "text/html; charset=utf-8") }
         }
         router.get("/assets/app.css") { _, _ in Self.text(Assets.css, type: "text/css; charset=utf-8") }
@@ -69,6 +77,7 @@ public struct WebServer: Sendable {
         }
         router.get("/api/groups") { _, _ in try await self.groups() }
         router.get("/api/dlq") { request, _ in try await self.messages(topic: "users_created.dlq", request: request) }
+        addSchedulingRoutes(to: router)
         return router
     }
 

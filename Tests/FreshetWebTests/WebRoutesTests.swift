@@ -85,12 +85,13 @@ struct WebRoutesTests {
         try await withFixture { f in
             let app = Application(router: f.server().makeRouter())
             try await app.test(.router) { client in
-                for path in ["/", "/pipeline", "/topics"] {
+                for path in ["/", "/pipeline", "/topics", "/runs"] {
                     try await client.execute(uri: path, method: .get) { response in
                         #expect(response.status == .ok)
                         #expect(response.headers[.contentType]?.hasPrefix("text/html") == true)
                         let html = String(buffer: response.body)
                         #expect(html.contains("/assets/app.js") && html.contains("/assets/app.css"))
+                        #expect(html.contains("<a href=\"/runs\""), "no Runs link in the nav of \(path)")
                         #expect(!html.contains("http://") && !html.contains("https://"), "no external resources on \(path)")
                     }
                 }
@@ -257,7 +258,7 @@ struct WebRoutesTests {
         try await withFixture { f in
             let app = Application(router: f.server(.init(port: 0, token: "s3cr3t-token")).makeRouter())
             try await app.test(.router) { client in
-                for path in ["/", "/pipeline", "/topics", "/api/stats", "/api/users", "/api/topics", "/api/groups", "/api/dlq", "/metrics", "/readyz", "/events", "/assets/app.js"] {
+                for path in ["/", "/pipeline", "/topics", "/api/stats", "/api/users", "/api/topics", "/api/groups", "/api/dlq", "/metrics", "/readyz", "/events", "/assets/app.js", "/runs", "/api/dags"] {
                     try await client.execute(uri: path, method: .get) { response in
                         #expect(response.status == .unauthorized, "\(path) without the token")
                         #expect(!String(buffer: response.body).contains("s3cr3t"))

@@ -1,0 +1,237 @@
+import Foundation
+import FreshetCore
+import FreshetScheduler
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Synchronization
+
+/// What the Runs page and the DAG API work on: the DAGs this binary knows and the run history
+/// a scheduler (in this process or another one on the same data directory) works on. The web
+/// server only reads the history, queues manual runs and sets pause flags; a scheduler starts
+/// the queued runs.
+public struct WebScheduling: Sendable {
+    public var dags: [DAG]
+    public var history: any RunHistory
+
+    public init(dags: [DAG], history: any RunHistory) {
+        self.dags = dags
+        self.history = history
+    }
+}
+
+extension WebServer {
+    /// `GET /api/dags`, `GET|POST /api/dags/{dag}/runs`, `POST /api/dags/{dag}/pause|unpause`.
+    func addSchedulingRoutes(to router: Router<BasicRequestContext>) {
+        router.get("/api/dags") { _, _ in try await self.listDAGs() }
+        router.get("/api/dags/:dag/runs") { request, context in
+            try await self.listRuns(dag: context.parameters.get("dag") ?? "", request: request)
+        }
+        router.post("/api/dags/:dag/runs") { request, context in
+            try await self.trigger(dag: context.parameters.get("dag") ?? "", request: request)
+        }
+        router.post("/api/dags/:dag/pause") { request, context in
+            try await self.setPaused(dag: context.parameters.get("dag") ?? "", paused: true, request: request)
+        }
+        router.post("/api/dags/:dag/unpause") { request, context in
+            try await self.setPaused(dag: context.parameters.get("dag") ?? "", paused: false, request: request)
+        }
+    }
+
+    /// Writes (trigger, pause) need configured credentials: without any, anyone who can reach
+    /// the port could start runs.
+    var writesAllowed: Bool { configuration.requiresAuthentication }
+
+    static func noScheduler() -> Response {
+        error("no scheduler here: this web server was started without DAGs and a run history", parameter: "dag", status: .notFound)
+    }
+
+    func lookup(_ scheduling: WebScheduling, _ id: String) -> Result<DAG, WebFailure> {
+        if let dag = scheduling.dags.first(where: { $0.id == id }) { return .success(dag) }
+        let known = scheduling.dags.map(\.id).joined(separator: ", ")
+        return .failure(WebFailure(Self.error("unknown DAG '\(id.prefix(100))' (known: \(known))", parameter: "dag", status: .notFound)))
+    }
+
+    // MARK: Reads
+
+    func listDAGs() async throws -> Response {
+        guard let scheduling else { return Self.noScheduler() }
+        let history = scheduling.history
+        let paused = try await history.pausedDAGs()
+        let latest = try await history.latestScheduledRuns()
+        let now = Timestamp.now()
+        var rows: [[String: Any]] = []
+        for dag in scheduling.dags {
+            let isPaused = paused.contains(dag.id)
+            let next = isPaused ? nil : dag.schedule.nextDue(lastIntervalEnd: latest.first { $0.dagID == dag.id }?.interval?.end, now: now)
+            let last = try await history.runs(dagID: dag.id, limit: 1).first
+            rows.append([
+                "dag": dag.id, "schedule": dag.schedule.summary, "paused": isPaused,
+                "next_run": next?.iso8601 ?? NSNull(), "last_run": last?.runID ?? NSNull(),
+                "last_state": last?.state.rawValue ?? NSNull(),
+                "tasks": dag.tasks.map { ["task_id": $0.id, "upstream": $0.upstream] },
+            ])
+        }
+        return Self.json(["writable": writesAllowed, "dags": rows])
+    }
+
+    func listRuns(dag id: String, request: Request) async throws -> Response {
+        guard let scheduling else { return Self.noScheduler() }
+        let dag: DAG
+        switch lookup(scheduling, id) {
+        case .success(let d): dag = d
+        case .failure(let f): return f.response
+        }
+        let limit: Int
+        switch Self.intParameter(request, "limit", range: 1...500, default: 20) {
+        case .success(let value): limit = value
+        case .failure(let response): return response
+        }
+        let history = scheduling.history
+        var result: [[String: Any]] = []
+        for run in try await history.runs(dagID: dag.id, limit: limit) {
+            var row = Self.runJSON(run)
+            row["tasks"] = try await history.tasks(dagID: dag.id, runID: run.runID).map(Self.taskJSON)
+            result.append(row)
+        }
+        return Self.json(result)
+    }
+
+    /// The fields of `freshet dags runs --json`.
+    static func runJSON(_ r: DAGRunEntry) -> [String: Any] {
+        var duration: Any = NSNull()
+        if let s = r.startedAt {
+            duration = Int((r.endedAt ?? .now()).millisecondsSinceEpoch - s.millisecondsSinceEpoch)
+        }
+        return [
+            "run_id": r.runID, "kind": r.kind.rawValue, "state": r.state.rawValue,
+            "start": r.startedAt?.iso8601 ?? NSNull(), "end": r.endedAt?.iso8601 ?? NSNull(),
+            "duration_ms": duration, "records": r.recordsProduced, "error": r.error ?? NSNull(), "conf": r.conf,
+            "interval_start": r.interval?.start.iso8601 ?? NSNull(), "interval_end": r.interval?.end.iso8601 ?? NSNull(),
+        ]
+    }
+
+    static func taskJSON(_ t: TaskInstanceEntry) -> [String: Any] {
+        [
+            "task_id": t.taskID, "try_number": t.tryNumber, "state": t.state.rawValue,
+            "start": t.startedAt?.iso8601 ?? NSNull(), "end": t.endedAt?.iso8601 ?? NSNull(), "error": t.error ?? NSNull(),
+        ]
+    }
+
+    // MARK: Writes
+
+    /// The checks every write passes before it touches the history: a scheduler, configured
+    /// credentials (the middleware already checked them), a same-origin request (CSRF), a
+    /// known DAG, and a JSON body if there is one. Returns the DAG and the parsed body.
+    func checkWrite(dag id: String, request: Request) async throws -> Result<(DAG, [String: Any]?, WebScheduling), WebFailure> {
+        guard let scheduling else { return .failure(WebFailure(Self.noScheduler())) }
+        guard writesAllowed else {
+            return .failure(WebFailure(Self.json([
+                "error": "writes (trigger, pause, unpause) need authentication: set web.token, or web.username and web.password",
+            ], status: .forbidden)))
+        }
+        if let origin = request.headers[.origin], !Self.sameOrigin(origin, authority: request.head.authority) {
+            return .failure(WebFailure(Self.json([
+                "error": "cross-origin write refused: Origin '\(origin.prefix(200))' does not match the host '\((request.head.authority ?? "").prefix(200))'",
+            ], status: .forbidden)))
+        }
+        let dag: DAG
+        switch lookup(scheduling, id) {
+        case .success(let d): dag = d
+        case .failure(let f): return .failure(f)
+        }
+        let body = try await request.body.collect(upTo: 64 * 1024)
+        guard body.readableBytes > 0 else { return .success((dag, nil, scheduling)) }
+        let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard type == "application/json" else {
+            return .failure(WebFailure(Self.json([
+                "error": "a request body must be JSON (Content-Type: application/json); got '\((request.headers[.contentType] ?? "none").prefix(100))'",
+            ], status: .unsupportedMediaType)))
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            return .failure(WebFailure(Self.error("the body is not a JSON object (e.g. {\"conf\": {\"duration\": \"3s\"}})", parameter: "body")))
+        }
+        return .success((dag, object, scheduling))
+    }
+
+    /// `Origin` is `scheme://host[:port]`; the request's authority is `host[:port]`.
+    static func sameOrigin(_ origin: String, authority: String?) -> Bool {
+        guard let authority, let url = URL(string: origin), let host = url.host else { return false }
+        var originAuthority = host.contains(":") ? "[\(host)]" : host
+        if let port = url.port { originAuthority += ":\(port)" }
+        let defaultPort = url.scheme == "https" ? ":443" : ":80"
+        let normalize = { (a: String) in a.lowercased().hasSuffix(defaultPort) ? String(a.lowercased().dropLast(defaultPort.count)) : a.lowercased() }
+        return normalize(originAuthority) == normalize(authority)
+    }
+
+    func trigger(dag id: String, request: Request) async throws -> Response {
+        let checked: (DAG, [String: Any]?, WebScheduling)
+        switch try await checkWrite(dag: id, request: request) {
+        case .success(let c): checked = c
+        case .failure(let f): return f.response
+        }
+        let (dag, body, scheduling) = checked
+        var conf: [String: String] = [:]
+        if let body {
+            if let key = body.keys.sorted().first(where: { $0 != "conf" }) {
+                return Self.error("unknown field '\(key.prefix(100))' (known: conf)", parameter: String(key.prefix(100)))
+            }
+            switch body["conf"] {
+            case nil, is NSNull: break
+            case let object as [String: Any]:
+                for (key, value) in object {
+                    switch value {
+                    case let text as String: conf[key] = text
+                    case let number as NSNumber: conf[key] = number.stringValue
+                    default: return Self.json(["error": "conf key '\(key.prefix(100))': the value must be a string or a number", "parameter": "conf", "key": key], status: .badRequest)
+                    }
+                }
+            default:
+                return Self.error("conf must be an object of key: value strings (e.g. {\"duration\": \"3s\", \"rate\": \"500\"})", parameter: "conf")
+            }
+        }
+        let runID: String
+        do {
+            // Run ids are `manual__<millisecond>`: never reuse one (two triggers in the same
+            // millisecond would otherwise overwrite each other's run).
+            var now = Timestamp(millisecondsSinceEpoch: runClock.next())
+            while try await scheduling.history.run(dagID: dag.id, runID: "manual__\(now.iso8601)") != nil {
+                now = Timestamp(millisecondsSinceEpoch: runClock.next())
+            }
+            runID = try await scheduling.history.queueManualRun(dag: dag, conf: conf, now: now)
+        } catch let error as SchedulerError {
+            var body: [String: Any] = ["error": error.message, "parameter": "conf"]
+            if let key = error.token { body["key"] = key }
+            return Self.json(body, status: .badRequest)
+        }
+        return Self.json(["dag_id": dag.id, "run_id": runID, "state": StoredRunState.queued.rawValue], status: .created)
+    }
+
+    func setPaused(dag id: String, paused: Bool, request: Request) async throws -> Response {
+        let checked: (DAG, [String: Any]?, WebScheduling)
+        switch try await checkWrite(dag: id, request: request) {
+        case .success(let c): checked = c
+        case .failure(let f): return f.response
+        }
+        let (dag, _, scheduling) = checked
+        try await scheduling.history.setPaused(dag.id, paused)
+        return Self.json(["dag_id": dag.id, "paused": paused])
+    }
+}
+
+/// Strictly increasing milliseconds since the epoch for manual run ids.
+final class ManualRunClock: Sendable {
+    private let last = Mutex<Int64>(0)
+    func next() -> Int64 {
+        last.withLock { last in
+            last = max(Timestamp.now().millisecondsSinceEpoch, last + 1)
+            return last
+        }
+    }
+}
+
+/// An error answer, carried in a `Result`.
+struct WebFailure: Error {
+    let response: Response
+    init(_ response: Response) { self.response = response }
+}
