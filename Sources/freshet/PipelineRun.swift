@@ -77,10 +77,11 @@ enum PipelineRun {
             }
             let server = WebServer(
                 configuration: .init(host: config.web.host, port: config.web.port, token: config.web.token, username: config.web.username, password: config.web.password),
-                queries: queries, broker: .live(pipeline.broker), metrics: PipelineMetrics.shared, registry: registry)
+                queries: queries, broker: .live(pipeline.broker), metrics: PipelineMetrics.shared, registry: registry,
+                scheduling: scheduler.map { WebScheduling(dags: $0.definitions.dags, history: $0.history) })
             let host = config.web.host
             web.resolve(server.makeApplication { port in
-                FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /api/stats, /metrics)")
+                FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /runs, /api/stats, /metrics)")
             }, hint: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)")
         }
         var schedulerLine: String?
