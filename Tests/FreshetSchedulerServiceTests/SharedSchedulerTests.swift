@@ -85,13 +85,17 @@ struct SharedSchedulerTests {
         try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
             let a = service(dag, dying, broker: broker, owner: "a@test", lease: .seconds(2))
             let b = service(dag, shared, broker: broker, owner: "b@test", lease: .seconds(2))
+            let serviceA = Task { try await a.run() }
+            try await waitUntil { try await shared.tasks(dagID: "long", runID: run).contains { $0.taskID == "work" && $0.state == .running } }
+            #expect(try await shared.run(dagID: "long", runID: run)?.owner == "a@test")
+            // A "crashes": it can no longer write anything (no lease renewal, no shutdown
+            // records), and stops; its `sleep 60` is killed.
+            dying.sever()
+            serviceA.cancel()
+            try await serviceA.value
+            #expect(try await shared.run(dagID: "long", runID: run)?.state == .running, "A recorded nothing of its end")
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await a.run() }
-                try await waitUntil { try await shared.tasks(dagID: "long", runID: run).contains { $0.taskID == "work" && $0.state == .running } }
-                #expect(try await shared.run(dagID: "long", runID: run)?.owner == "a@test")
                 group.addTask { try await b.run() }
-                // A "crashes": it can no longer write anything, and stops.
-                dying.sever()
                 try await waitUntil { try await shared.run(dagID: "long", runID: run)?.state.isFinished == true }
                 group.cancelAll()
                 try await group.waitForAll()
