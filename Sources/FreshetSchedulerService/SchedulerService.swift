@@ -127,7 +127,9 @@ public final class SchedulerService<C: Clock<Duration>>: Service, Sendable {
         } onGracefulShutdown: {
             wake.finish()
         }
+        // Wait for the poll to end so no beat or renewal lands after the cleanup below.
         poll.cancel()
+        await poll.value
         await work.stopAll(now: Timestamp.now())
         // Remove the heartbeat so `freshet dags trigger` runs in-process at once rather than queue.
         if single == nil { try? await history.endHeartbeat(owner: configuration.owner) }
