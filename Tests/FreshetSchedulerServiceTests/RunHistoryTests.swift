@@ -29,36 +29,36 @@ func ts(_ text: String) -> Timestamp { Timestamp(iso8601: text)! }
         do {
             let h = try SQLiteRunHistory(path: path)
             defer { h.close() }
-            try await h.saveRun(scheduled)
-            try await h.saveRun(manual)
-            try await h.saveTask(failedTask)
+            try h.saveRun(scheduled)
+            try h.saveRun(manual)
+            try h.saveTask(failedTask)
             var retried = failedTask
             retried.tryNumber = 2
             retried.state = .success
             retried.error = nil
-            try await h.saveTask(retried)
-            try await h.setPaused("d", true)
-            try await h.setPaused("e", true)
-            try await h.setPaused("e", false)
-            try await h.beat(SchedulerHeartbeat(owner: "1@host", at: ts("2026-01-03T00:00:05Z")))
-            try await h.claimRun(DAGRunEntry(dagID: "d", runID: "scheduled__3", kind: .scheduled, state: .running, createdAt: ts("2026-01-03T00:00:06Z")),
+            try h.saveTask(retried)
+            try h.setPaused("d", true)
+            try h.setPaused("e", true)
+            try h.setPaused("e", false)
+            try h.beat(SchedulerHeartbeat(owner: "1@host", at: ts("2026-01-03T00:00:05Z")))
+            _ = try h.claimRun(DAGRunEntry(dagID: "d", runID: "scheduled__3", kind: .scheduled, state: .running, createdAt: ts("2026-01-03T00:00:06Z")),
                                  owner: "1@host", leaseUntil: ts("2026-01-03T00:00:36Z"), now: ts("2026-01-03T00:00:06Z"))
         }
         let h = try SQLiteRunHistory(path: path)
         defer { h.close() }
-        let claimed = try #require(try await h.run(dagID: "d", runID: "scheduled__3"))
+        let claimed = try #require(try h.run(dagID: "d", runID: "scheduled__3"))
         #expect(claimed.owner == "1@host" && claimed.leaseUntil == ts("2026-01-03T00:00:36Z"), "owner and lease survive")
-        try await h.saveRun(DAGRunEntry(dagID: "d", runID: "scheduled__3", kind: .scheduled, state: .failed, createdAt: ts("2026-01-03T00:00:06Z")))
-        #expect(try await h.runs(dagID: "d", limit: 10).dropFirst() == [manual, scheduled], "newest first, every field back")
-        #expect(try await h.runs(dagID: "d", limit: 2).last == manual)
-        #expect(try await h.runs(dagID: "other", limit: 10).isEmpty)
-        #expect(try await h.queuedRuns() == [manual])
-        #expect(try await h.unfinishedRuns() == [manual])
-        #expect(try await h.latestScheduledRuns() == [scheduled], "scheduled__3 has no interval")
-        #expect(try await h.tasks(dagID: "d", runID: "scheduled__1").map(\.tryNumber) == [1, 2])
-        #expect(try await h.tasks(dagID: "d", runID: "scheduled__1").first == failedTask)
-        #expect(try await h.pausedDAGs() == ["d"])
-        #expect(try await h.heartbeat() == SchedulerHeartbeat(owner: "1@host", at: ts("2026-01-03T00:00:05Z")))
+        try h.saveRun(DAGRunEntry(dagID: "d", runID: "scheduled__3", kind: .scheduled, state: .failed, createdAt: ts("2026-01-03T00:00:06Z")))
+        #expect(try h.runs(dagID: "d", limit: 10).dropFirst() == [manual, scheduled], "newest first, every field back")
+        #expect(try h.runs(dagID: "d", limit: 2).last == manual)
+        #expect(try h.runs(dagID: "other", limit: 10).isEmpty)
+        #expect(try h.queuedRuns() == [manual])
+        #expect(try h.unfinishedRuns() == [manual])
+        #expect(try h.latestScheduledRuns() == [scheduled], "scheduled__3 has no interval")
+        #expect(try h.tasks(dagID: "d", runID: "scheduled__1").map(\.tryNumber) == [1, 2])
+        #expect(try h.tasks(dagID: "d", runID: "scheduled__1").first == failedTask)
+        #expect(try h.pausedDAGs() == ["d"])
+        #expect(try h.heartbeat() == SchedulerHeartbeat(owner: "1@host", at: ts("2026-01-03T00:00:05Z")))
         // Queued runs are not past runs: they are triggered anew.
         #expect(try await h.pastRuns() == [RunRecord(dagID: "d", runID: "scheduled__1", interval: interval, state: .success)])
     }
@@ -72,7 +72,7 @@ func ts(_ text: String) -> Timestamp { Timestamp(iso8601: text)! }
                           tasks: [DAGTask("a", .shell(command: "true"))])
         for hour in 0..<3 {
             let start = ts("2026-01-01T0\(hour):00:00Z")
-            try await h.saveRun(DAGRunEntry(dagID: "h", runID: "scheduled__\(hour)", kind: .scheduled,
+            try h.saveRun(DAGRunEntry(dagID: "h", runID: "scheduled__\(hour)", kind: .scheduled,
                                       interval: DataInterval(start: start, end: ts("2026-01-01T0\(hour + 1):00:00Z")), state: .success, createdAt: start))
         }
         var s = try Scheduler(dags: [dag], pastRuns: try await h.pastRuns())

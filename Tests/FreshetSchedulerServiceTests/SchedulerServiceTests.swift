@@ -54,7 +54,7 @@ import Testing
         let badEntry = try #require(try await history.run(dagID: "bad", runID: badRun))
         #expect(badEntry.state == .failed)
         #expect(badEntry.error == "second: exit code 4: no such table")
-        let tries = try await history.tasks(dagID: "bad", runID: badRun).filter { $0.taskID == "second" }
+        let tries = try history.tasks(dagID: "bad", runID: badRun).filter { $0.taskID == "second" }
         #expect(tries.map(\.state) == [.upForRetry, .failed])
         #expect(try await history.heartbeat() == nil, "a stopped service removes its heartbeat")
         #expect(try await history.run(dagID: "ok", runID: okRun)?.owner == SchedulerHeartbeat.processOwner, "claimed by this process")
