@@ -301,10 +301,19 @@ package.targets += [
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ]
     ),
+    // The run history in PostgreSQL, shared by several schedulers (runs claimed with leases).
+    .target(
+        name: "FreshetSchedulerPostgres",
+        dependencies: [
+            "FreshetScheduler", "FreshetCore", "FreshetPostgres",
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]
+    ),
     .testTarget(
         name: "FreshetSchedulerServiceTests",
         dependencies: [
-            "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerService", "FreshetCore", "FreshetLog", "FreshetTesting",
+            "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService", "FreshetCore", "FreshetLog", "FreshetTesting",
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]
@@ -318,10 +327,14 @@ if let streamTests = package.targets.first(where: { $0.name == "FreshetStreamTes
     streamTests.dependencies += ["FreshetScheduler"]
 }
 if let cli = package.targets.first(where: { $0.name == "freshet" }) {
-    cli.dependencies += ["FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerService"]
+    cli.dependencies += ["FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService"]
 }
 if let cliTests = package.targets.first(where: { $0.name == "FreshetCLITests" }) {
-    cliTests.dependencies += ["FreshetScheduler", "FreshetSchedulerSQLite"]
+    cliTests.dependencies += ["FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres"]
+}
+// The RunHistory contract (FreshetTesting) checks every implementation.
+if let testing = package.targets.first(where: { $0.name == "FreshetTesting" }) {
+    testing.dependencies += ["FreshetScheduler"]
 }
 // The web UI's Runs page and DAG API (`WebScheduling`).
 if let web = package.targets.first(where: { $0.name == "FreshetWeb" }) {

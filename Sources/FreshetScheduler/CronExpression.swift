@@ -178,7 +178,8 @@ extension Timestamp {
         Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + Int64(minutes) * 60_000)
     }
 
-    func adding(_ duration: Duration) -> Timestamp {
+    /// `duration` later (to the millisecond).
+    public func adding(_ duration: Duration) -> Timestamp {
         let c = duration.components
         return Timestamp(millisecondsSinceEpoch: millisecondsSinceEpoch + c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000)
     }

@@ -70,6 +70,54 @@ public struct DAGRunStateMachine: Sendable {
         self.instances = instances
     }
 
+    /// A run restored from its recorded task instances (`tasks`, any order, several tries per
+    /// task allowed: the highest try number counts), e.g. when this process adopts a run another
+    /// process started. Each task's latest record gives its state:
+    ///
+    /// - `success`, `skipped`: kept.
+    /// - `up_for_retry`: waits again, until the try's end (or `now` if unknown) plus the policy's delay.
+    /// - `running` (its process died mid-try) or `failed`: a failed try, numbered as recorded: retried
+    ///   per the task's retry policy from `now` (the try number continues), or failed once the
+    ///   retries are used up; downstream tasks are then skipped.
+    /// - `pending`, `queued`, or no record: pending (queued once its upstream succeeded).
+    ///
+    /// Returns the machine and the actions of this restoration (`scheduleRetry`, `markSkipped`,
+    /// `runFinished`), which the caller performs like any others. Nothing is started here.
+    public static func restored(dag: DAG, runID: String, interval: DataInterval?, tasks: [TaskInstanceEntry],
+                                now: Timestamp) -> (DAGRunStateMachine, [Action]) {
+        var machine = DAGRunStateMachine(dag: dag, runID: runID, interval: interval)
+        var latest: [String: TaskInstanceEntry] = [:]
+        for t in tasks where machine.instances[t.taskID] != nil {
+            if let seen = latest[t.taskID], seen.tryNumber > t.tryNumber { continue }
+            latest[t.taskID] = t
+        }
+        var failedTries: [String] = []
+        for task in dag.tasks {
+            guard let record = latest[task.id] else { continue }
+            var i = machine.instances[task.id]!
+            i.tryNumber = max(record.tryNumber, 0)
+            switch record.state {
+            case .success, .skipped:
+                i.state = record.state
+            case .upForRetry:
+                i.state = .upForRetry
+                i.retryAt = (record.endedAt ?? now).adding(dag.retryPolicy(for: task).delay(beforeRetry: max(i.tryNumber, 1)))
+            case .running, .failed:
+                i.state = .running
+                failedTries.append(task.id)
+            case .pending, .queued:
+                i.state = .pending
+            }
+            machine.instances[task.id] = i
+        }
+        var actions: [Action] = []
+        for id in failedTries {
+            actions += machine.received(.taskFailed(id, reason: "restored"), now: now)
+        }
+        actions += machine.propagate()
+        return (machine, actions)
+    }
+
     /// Derived: failed once every instance is finished and any failed; success once all succeeded
     /// (or were skipped without a failure); running otherwise.
     public var state: RunState {

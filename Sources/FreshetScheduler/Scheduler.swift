@@ -24,6 +24,11 @@ public struct RunRecord: Sendable, Hashable {
 /// missed interval gets a run; a DAG never has more than `maxActiveRuns` active runs (due
 /// intervals wait, oldest first); a paused DAG gets no new runs and starts no task instances
 /// (running ones finish); at most `parallelism` task instances run at once.
+///
+/// Several schedulers may share one run history; each run is worked on by the one process that
+/// claimed it. A run another process owns is *watched* here: it stays active (so it counts
+/// towards `maxActiveRuns`) but nothing is started for it, until that process finishes it
+/// (`forget(dag:run:)`) or dies and this one takes it over (`adopt(dag:run:interval:tasks:now:)`).
 public struct Scheduler: Sendable {
     public struct Configuration: Sendable, Hashable {
         /// Task instances running at once across all DAGs. Defaults to 16.
@@ -59,9 +64,14 @@ public struct Scheduler: Sendable {
     /// Finished runs, past ones first.
     public private(set) var finishedRuns: [RunRecord] = []
     private var lastIntervalEnd: [String: Timestamp] = [:]
+    /// Active runs owned by another process ("dag\0run").
+    public private(set) var watched: Set<String> = []
 
-    /// `pastRuns` set where each DAG's schedule continues. A past run still marked running (its
-    /// process died) is resumed from its first task; persistence of task states comes later.
+    static func key(_ dag: String, _ run: String) -> String { dag + "\u{0}" + run }
+
+    /// `pastRuns` set where each DAG's schedule continues. A past run still marked running is
+    /// watched (another process may still own it): the caller adopts it once it holds its lease,
+    /// or forgets it once it has finished elsewhere.
     public init(dags: [DAG], pastRuns: [RunRecord] = [], configuration: Configuration = Configuration()) throws(SchedulerError) {
         var seen = Set<String>()
         for dag in dags where !seen.insert(dag.id).inserted {
@@ -76,6 +86,7 @@ public struct Scheduler: Sendable {
             }
             if r.state == .running {
                 activeRuns.append(DAGRunStateMachine(dag: dag, runID: r.runID, interval: r.interval))
+                watched.insert(Self.key(r.dagID, r.runID))
             } else {
                 finishedRuns.append(r)
             }
@@ -105,6 +116,50 @@ public struct Scheduler: Sendable {
         return [.createRun(dag: dagID, run: runID, interval: nil)] + step(now: now)
     }
 
+    /// Another process owns this active run (it won the claim): keep it active, reset to its
+    /// initial state, and start nothing for it; actions already returned for it are void.
+    /// Unknown runs are ignored.
+    /// A run this scheduler did not know yet (started by another process) is added with
+    /// `interval`, which also moves its DAG's schedule past that interval. Runs of unknown DAGs
+    /// are ignored.
+    public mutating func watch(dag dagID: String, run runID: String, interval: DataInterval? = nil) {
+        if let i = activeRuns.firstIndex(where: { $0.dag.id == dagID && $0.runID == runID }) {
+            let r = activeRuns[i]
+            activeRuns[i] = DAGRunStateMachine(dag: r.dag, runID: r.runID, interval: r.interval)
+        } else if let dag = dag(dagID) {
+            activeRuns.append(DAGRunStateMachine(dag: dag, runID: runID, interval: interval))
+            if let end = interval?.end { lastIntervalEnd[dagID] = max(end, lastIntervalEnd[dagID] ?? end) }
+        } else {
+            return
+        }
+        watched.insert(Self.key(dagID, runID))
+    }
+
+    /// The run finished in another process: drop it silently (no actions; it is not added to
+    /// `finishedRuns`). Frees its `maxActiveRuns` slot.
+    public mutating func forget(dag dagID: String, run runID: String) {
+        activeRuns.removeAll { $0.dag.id == dagID && $0.runID == runID }
+        watched.remove(Self.key(dagID, runID))
+    }
+
+    /// This process took over the run (its previous owner stopped renewing the lease): it is
+    /// restored from its recorded task instances (see `DAGRunStateMachine.restored`) and worked
+    /// on from now on. Returns the restoration's actions plus whatever can start. An unknown DAG
+    /// adopts nothing.
+    public mutating func adopt(dag dagID: String, run runID: String, interval: DataInterval?, tasks: [TaskInstanceEntry],
+                               now: Timestamp) -> [Action] {
+        guard let dag = dag(dagID) else { return [] }
+        let (machine, restoration) = DAGRunStateMachine.restored(dag: dag, runID: runID, interval: interval, tasks: tasks, now: now)
+        watched.remove(Self.key(dagID, runID))
+        if let i = activeRuns.firstIndex(where: { $0.dag.id == dagID && $0.runID == runID }) {
+            activeRuns[i] = machine
+        } else {
+            activeRuns.append(machine)
+        }
+        if let end = interval?.end { lastIntervalEnd[dagID] = max(end, lastIntervalEnd[dagID] ?? end) }
+        return restoration.map { Self.lift($0, machine) } + step(now: now)
+    }
+
     /// Time has reached `now`: create due runs, retry, time out, queue and start.
     public mutating func tick(now: Timestamp) -> [Action] {
         var actions: [Action] = []
@@ -123,14 +178,15 @@ public struct Scheduler: Sendable {
 
     /// Applies an executor's report, then starts whatever became ready.
     public mutating func received(_ event: TaskEvent, now: Timestamp) -> [Action] {
-        guard let i = activeRuns.firstIndex(where: { $0.dag.id == event.dag && $0.runID == event.run }) else { return [] }
+        guard !watched.contains(Self.key(event.dag, event.run)),
+              let i = activeRuns.firstIndex(where: { $0.dag.id == event.dag && $0.runID == event.run }) else { return [] }
         let actions = activeRuns[i].received(event.event, now: now).map { Self.lift($0, activeRuns[i]) }
         return actions + step(now: now)
     }
 
     /// The earliest future time at which `tick` has something to do, or nil.
     public func nextWakeup(after now: Timestamp) -> Timestamp? {
-        var times: [Timestamp] = activeRuns.compactMap(\.nextWakeup)
+        var times: [Timestamp] = activeRuns.filter { !watched.contains(Self.key($0.dag.id, $0.runID)) }.compactMap(\.nextWakeup)
         for dag in dags where !dag.schedule.isPaused && activeCount(dag.id) < dag.schedule.maxActiveRuns {
             if let t = dag.schedule.nextDue(lastIntervalEnd: lastIntervalEnd[dag.id], now: now) { times.append(t) }
         }
@@ -141,11 +197,12 @@ public struct Scheduler: Sendable {
 
     private mutating func step(now: Timestamp) -> [Action] {
         var actions: [Action] = []
-        for i in activeRuns.indices {
+        let mine = activeRuns.indices.filter { !watched.contains(Self.key(activeRuns[$0].dag.id, activeRuns[$0].runID)) }
+        for i in mine {
             actions += activeRuns[i].advance(now: now).map { Self.lift($0, activeRuns[i]) }
         }
-        var running = activeRuns.reduce(0) { n, r in n + r.instances.values.count { $0.state == .running } }
-        for i in activeRuns.indices where !activeRuns[i].dag.schedule.isPaused && !isPaused(activeRuns[i].dag.id) {
+        var running = mine.reduce(0) { n, i in n + activeRuns[i].instances.values.count { $0.state == .running } }
+        for i in mine where !activeRuns[i].dag.schedule.isPaused && !isPaused(activeRuns[i].dag.id) {
             for task in activeRuns[i].queued where running < configuration.parallelism {
                 if let a = activeRuns[i].start(task, now: now) {
                     actions.append(Self.lift(a, activeRuns[i]))
@@ -153,10 +210,10 @@ public struct Scheduler: Sendable {
                 }
             }
         }
-        for run in activeRuns where run.state != .running {
+        for run in activeRuns where run.state != .running && !watched.contains(Self.key(run.dag.id, run.runID)) {
             finishedRuns.append(RunRecord(dagID: run.dag.id, runID: run.runID, interval: run.interval, state: run.state))
         }
-        activeRuns.removeAll { $0.state != .running }
+        activeRuns.removeAll { $0.state != .running && !watched.contains(Self.key($0.dag.id, $0.runID)) }
         return actions
     }
 
@@ -247,6 +304,12 @@ public enum SchedulerInput: Sendable, Hashable {
     /// Start a manual run with this id (a run queued in the run history).
     case trigger(dag: String, run: String)
     case setPaused(dag: String, Bool)
+    /// Another process won the claim of this run: `Scheduler.watch(dag:run:)`.
+    case watch(dag: String, run: String, interval: DataInterval?)
+    /// The watched run finished elsewhere: `Scheduler.forget(dag:run:)`.
+    case forget(dag: String, run: String)
+    /// This process took the run over: `Scheduler.adopt(dag:run:interval:tasks:now:)`.
+    case adopt(dag: String, run: String, interval: DataInterval?, tasks: [TaskInstanceEntry])
     /// Time may have reached a wake-up: tick.
     case tick
 }
@@ -278,6 +341,9 @@ extension SchedulerLoop {
             case let .trigger(dag, run):
                 do { actions += try scheduler.trigger(dag, runID: run, now: now) } catch { onTriggerError(error, dag, run) }
             case let .setPaused(dag, paused): try? scheduler.setPaused(dag, paused)
+            case let .watch(dag, run, interval): scheduler.watch(dag: dag, run: run, interval: interval)
+            case let .forget(dag, run): scheduler.forget(dag: dag, run: run)
+            case let .adopt(dag, run, interval, tasks): actions += scheduler.adopt(dag: dag, run: run, interval: interval, tasks: tasks, now: now)
             case .tick: break
             }
             actions += scheduler.tick(now: now)

@@ -8,8 +8,11 @@ import VaporCSQLite
 /// `<data_dir>/scheduler.sqlite`: the scheduler service writes it, the CLI reads it and queues
 /// manual runs in it, from other processes at the same time.
 ///
-/// Calls are synchronous and short (one small statement each). Call `close()` when done.
-public final class SQLiteRunHistory: RunHistory {
+/// Calls are short (one small statement or transaction each) and run synchronously under the
+/// history's lock, behind the protocol's async signatures. `claimRun` holds SQLite's write lock
+/// (`BEGIN IMMEDIATE`) while it reads and writes, so it is atomic across processes too. Call
+/// `close()` when done.
+public final class SQLiteRunHistory: ClosableRunHistory {
     /// The history file of a data directory: `<dataDirectory>/scheduler.sqlite`.
     public static func path(dataDirectory: String) -> String {
         URL(fileURLWithPath: dataDirectory).appendingPathComponent("scheduler.sqlite").path
@@ -41,9 +44,12 @@ public final class SQLiteRunHistory: RunHistory {
                     state TEXT NOT NULL, started_at INTEGER, ended_at INTEGER, error TEXT,
                     PRIMARY KEY (dag_id, run_id, task_id, try_number));
                 CREATE TABLE IF NOT EXISTS dag_pauses (dag_id TEXT PRIMARY KEY, paused INTEGER NOT NULL);
-                CREATE TABLE IF NOT EXISTS scheduler_heartbeat (
-                    id INTEGER PRIMARY KEY CHECK (id = 1), owner TEXT NOT NULL, at INTEGER NOT NULL);
+                CREATE TABLE IF NOT EXISTS scheduler_heartbeats (owner TEXT PRIMARY KEY, at INTEGER NOT NULL);
                 """)
+            // Files written before leases existed lack the two columns.
+            let columns = Set(try connection.query("PRAGMA table_info(dag_runs)", []) { $0.text(1) })
+            if !columns.contains("owner") { try connection.execute("ALTER TABLE dag_runs ADD COLUMN owner TEXT") }
+            if !columns.contains("lease_until") { try connection.execute("ALTER TABLE dag_runs ADD COLUMN lease_until INTEGER") }
         } catch {
             connection.close()
             throw error
@@ -56,16 +62,57 @@ public final class SQLiteRunHistory: RunHistory {
 
     deinit { db.withLock { $0.close() } }
 
-    private static let runColumns = "dag_id, run_id, kind, interval_start, interval_end, state, created_at, started_at, ended_at, records_produced, error, conf"
+    private static let runColumns = "dag_id, run_id, kind, interval_start, interval_end, state, created_at, started_at, ended_at, records_produced, error, conf, owner, lease_until"
+
+    private static func values(_ r: DAGRunEntry) -> [Value] {
+        [
+            .text(r.dagID), .text(r.runID), .text(r.kind.rawValue), .int(r.interval?.start.millisecondsSinceEpoch),
+            .int(r.interval?.end.millisecondsSinceEpoch), .text(r.state.rawValue), .int(r.createdAt.millisecondsSinceEpoch),
+            .int(r.startedAt?.millisecondsSinceEpoch), .int(r.endedAt?.millisecondsSinceEpoch), .int(Int64(r.recordsProduced)),
+            .text(r.error), .text(Self.encode(r.conf)), .text(r.owner), .int(r.leaseUntil?.millisecondsSinceEpoch),
+        ]
+    }
 
     public func saveRun(_ r: DAGRunEntry) throws {
         try db.withLock { c in
-            try c.run("INSERT OR REPLACE INTO dag_runs (\(Self.runColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", [
-                .text(r.dagID), .text(r.runID), .text(r.kind.rawValue), .int(r.interval?.start.millisecondsSinceEpoch),
-                .int(r.interval?.end.millisecondsSinceEpoch), .text(r.state.rawValue), .int(r.createdAt.millisecondsSinceEpoch),
-                .int(r.startedAt?.millisecondsSinceEpoch), .int(r.endedAt?.millisecondsSinceEpoch), .int(Int64(r.recordsProduced)),
-                .text(r.error), .text(Self.encode(r.conf)),
-            ])
+            try c.run("INSERT OR REPLACE INTO dag_runs (\(Self.runColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.values(r))
+        }
+    }
+
+    public func insertRun(_ r: DAGRunEntry) throws -> Bool {
+        try db.withLock { c in
+            try c.run("INSERT OR IGNORE INTO dag_runs (\(Self.runColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.values(r))
+            return c.changes() == 1
+        }
+    }
+
+    public func claimRun(_ entry: DAGRunEntry, owner: String, leaseUntil: Timestamp, now: Timestamp) throws -> DAGRunEntry? {
+        try db.withLock { c in
+            try c.execute("BEGIN IMMEDIATE")
+            do {
+                let stored = try Self.queryRuns(c, "WHERE dag_id = ? AND run_id = ?", [.text(entry.dagID), .text(entry.runID)]).first
+                var claimed: DAGRunEntry? = nil
+                if stored == nil || stored!.isClaimable(by: owner, now: now) {
+                    var r = stored ?? entry
+                    r.state = .running
+                    r.owner = owner
+                    r.leaseUntil = leaseUntil
+                    r.startedAt = r.startedAt ?? entry.startedAt ?? now
+                    try c.run("INSERT OR REPLACE INTO dag_runs (\(Self.runColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", Self.values(r))
+                    claimed = r
+                }
+                try c.execute("COMMIT")
+                return claimed
+            } catch {
+                try? c.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    public func renewLeases(owner: String, until: Timestamp) throws {
+        try db.withLock { c in
+            try c.run("UPDATE dag_runs SET lease_until = ? WHERE owner = ? AND state = 'running'", [.int(until.millisecondsSinceEpoch), .text(owner)])
         }
     }
 
@@ -112,6 +159,14 @@ public final class SQLiteRunHistory: RunHistory {
         }
     }
 
+    public func registerDAGs(_ pausedIfNew: [String: Bool]) throws {
+        try db.withLock { c in
+            for (dag, paused) in pausedIfNew.sorted(by: { $0.key < $1.key }) {
+                try c.run("INSERT OR IGNORE INTO dag_pauses (dag_id, paused) VALUES (?, ?)", [.text(dag), .int(paused ? 1 : 0)])
+            }
+        }
+    }
+
     public func setPaused(_ dagID: String, _ paused: Bool) throws {
         try db.withLock { c in
             try c.run("INSERT OR REPLACE INTO dag_pauses (dag_id, paused) VALUES (?, ?)", [.text(dagID), .int(paused ? 1 : 0)])
@@ -124,21 +179,28 @@ public final class SQLiteRunHistory: RunHistory {
 
     public func beat(_ heartbeat: SchedulerHeartbeat) throws {
         try db.withLock { c in
-            try c.run("INSERT OR REPLACE INTO scheduler_heartbeat (id, owner, at) VALUES (1, ?, ?)",
+            try c.run("INSERT OR REPLACE INTO scheduler_heartbeats (owner, at) VALUES (?, ?)",
                       [.text(heartbeat.owner), .int(heartbeat.at.millisecondsSinceEpoch)])
         }
     }
 
+    public func endHeartbeat(owner: String) throws {
+        try db.withLock { c in try c.run("DELETE FROM scheduler_heartbeats WHERE owner = ?", [.text(owner)]) }
+    }
+
     public func heartbeat() throws -> SchedulerHeartbeat? {
         try db.withLock { c in
-            try c.query("SELECT owner, at FROM scheduler_heartbeat WHERE id = 1", []) {
+            try c.query("SELECT owner, at FROM scheduler_heartbeats ORDER BY at DESC LIMIT 1", []) {
                 SchedulerHeartbeat(owner: $0.text(0), at: Timestamp(millisecondsSinceEpoch: $0.int(1)))
             }
         }.first
     }
 
     private func queryRuns(_ tail: String, _ values: [Value]) throws -> [DAGRunEntry] {
-        try db.withLock { c in
+        try db.withLock { c in try Self.queryRuns(c, tail, values) }
+    }
+
+    private static func queryRuns(_ c: Connection, _ tail: String, _ values: [Value]) throws -> [DAGRunEntry] {
             try c.query("SELECT \(Self.runColumns) FROM dag_runs \(tail)", values) { s in
                 let interval: DataInterval? = switch (s.timestamp(3), s.timestamp(4)) {
                 case let (start?, end?): DataInterval(start: start, end: end)
@@ -148,9 +210,8 @@ public final class SQLiteRunHistory: RunHistory {
                     dagID: s.text(0), runID: s.text(1), kind: RunKind(rawValue: s.text(2)) ?? .manual, interval: interval,
                     state: StoredRunState(rawValue: s.text(5)) ?? .failed, createdAt: s.timestamp(6) ?? Timestamp(millisecondsSinceEpoch: 0),
                     startedAt: s.timestamp(7), endedAt: s.timestamp(8), recordsProduced: Int(s.int(9)), error: s.optionalText(10),
-                    conf: Self.decode(s.text(11)))
+                    conf: Self.decode(s.text(11)), owner: s.optionalText(12), leaseUntil: s.timestamp(13))
             }
-        }
     }
 
     static func encode(_ conf: [String: String]) -> String {
@@ -195,6 +256,9 @@ final class Connection {
         handle = db
         sqlite_nio_sqlite3_busy_timeout(db, 5000)
     }
+
+    /// Rows changed by the last statement.
+    func changes() -> Int { handle.map { Int(sqlite_nio_sqlite3_changes($0)) } ?? 0 }
 
     func close() {
         if let handle { sqlite_nio_sqlite3_close_v2(handle) }

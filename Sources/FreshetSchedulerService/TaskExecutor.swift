@@ -67,10 +67,12 @@ public struct TaskExecutor: Sendable {
 
     /// Runs one try of `kind`, failing it with "timed out after …" past `timeout`.
     /// If the calling task is cancelled the work stops and the outcome says "stopped".
-    public func execute(_ kind: TaskKind, timeout: Duration? = nil) async -> TaskOutcome {
+    /// A shell command gets `environment` on top of this process's environment (the service
+    /// sets `FRESHET_DAG_ID`, `FRESHET_RUN_ID`, `FRESHET_TASK_ID` and `FRESHET_TRY_NUMBER`).
+    public func execute(_ kind: TaskKind, timeout: Duration? = nil, environment: [String: String] = [:]) async -> TaskOutcome {
         do {
-            guard let timeout else { return try await perform(kind) }
-            return try await withTimeout(timeout) { try await perform(kind) }
+            guard let timeout else { return try await perform(kind, environment: environment) }
+            return try await withTimeout(timeout) { try await perform(kind, environment: environment) }
                 ?? TaskOutcome(error: "timed out after \(DurationText.format(timeout))")
         } catch is CancellationError {
             return TaskOutcome(error: "stopped")
@@ -79,7 +81,7 @@ public struct TaskExecutor: Sendable {
         }
     }
 
-    func perform(_ kind: TaskKind) async throws -> TaskOutcome {
+    func perform(_ kind: TaskKind, environment: [String: String] = [:]) async throws -> TaskOutcome {
         switch kind {
         case .builtin(.checkBroker):
             guard let topics = try await withTimeout(configuration.checkTimeout, { try await broker.listTopics() }) else {
@@ -105,17 +107,20 @@ public struct TaskExecutor: Sendable {
             }
             return TaskOutcome(recordsProduced: source.stats.people)
         case let .shell(command):
-            return try await runShell(command)
+            return try await runShell(command, environment: environment)
         }
     }
 
-    func runShell(_ command: String) async throws -> TaskOutcome {
+    func runShell(_ command: String, environment: [String: String] = [:]) async throws -> TaskOutcome {
         let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-task-\(UUID().uuidString).stderr").path
         FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", command]
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
+        }
         process.standardInput = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
         // A file, not a pipe: a killed shell's orphans can never keep us waiting for EOF.

@@ -10,8 +10,15 @@ import ServiceLifecycle
 import UnixSignals
 
 /// The DAGs this binary knows. The stream task runs at 1,000 records/s unless `--conf rate=…`.
+/// The run history is opened by `openHistory(metadata:dataDir:)` (SchedulerMetadata.swift).
 enum DAGCatalog {
-    static let dags: [DAG] = [DAG.userAutomation(rate: 1000)]
+    static let dags: [DAG] = [DAG.userAutomation(rate: 1000)] + testDAGs()
+
+    /// Each DAG's pause flag the first time a run history sees it: the built-in
+    /// `user_automation` starts paused (Airflow's `is_paused_upon_creation`), others do not.
+    static var pausedIfNew: [String: Bool] {
+        Dictionary(uniqueKeysWithValues: dags.map { ($0.id, $0.id == "user_automation") })
+    }
 
     /// The DAG named `id`, or a usage error naming it (exit 2).
     static func dag(_ id: String) throws -> DAG {
@@ -21,19 +28,16 @@ enum DAGCatalog {
         return dag
     }
 
-    static func openHistory(_ log: LogOptions) throws -> SQLiteRunHistory {
-        let path = SQLiteRunHistory.path(dataDirectory: log.dataDir)
+    /// Runs `body` with the history `--metadata` names, closing it afterwards.
+    static func withHistory(_ log: LogOptions, _ metadata: MetadataOptions, _ body: (any RunHistory) async throws -> Void) async throws {
+        let history = try await openHistory(metadata: metadata.resolved, dataDir: log.dataDir)
         do {
-            return try SQLiteRunHistory(path: path)
+            try await body(history)
         } catch {
-            throw RuntimeFailure("cannot open the run history \(path): \(error)")
+            await history.close()
+            throw error
         }
-    }
-
-    /// A scheduler beat within the last 3 seconds.
-    static func schedulerIsRunning(_ history: any RunHistory) throws -> SchedulerHeartbeat? {
-        guard let beat = try history.heartbeat() else { return nil }
-        return Timestamp.now().millisecondsSinceEpoch - beat.at.millisecondsSinceEpoch < 3000 ? beat : nil
+        await history.close()
     }
 }
 
@@ -43,7 +47,9 @@ struct DagsCommand: AsyncParsableCommand {
         commandName: "dags",
         abstract: "List DAGs, see their runs, trigger, pause and unpause them.",
         discussion: """
-            Run history lives in <data-dir>/scheduler.sqlite; `freshet scheduler` runs the DAGs.
+            Run history lives in <data-dir>/scheduler.sqlite, or in PostgreSQL with
+            --metadata postgres://user:password@host:port/db (or $FRESHET_METADATA_URL);
+            `freshet scheduler` runs the DAGs.
 
             Examples:
               freshet dags list
@@ -58,19 +64,22 @@ struct DagsCommand: AsyncParsableCommand {
             abstract: "DAGs with schedule, pause flag, next scheduled run and last run state.",
             discussion: "Examples:\n  freshet dags list\n  freshet dags list --json --data-dir ./freshet-data")
         @OptionGroup var log: LogOptions
+        @OptionGroup var metadataOptions: MetadataOptions
         @Flag(help: "Output JSON.") var json = false
 
         func run() async throws {
-            let history = try DAGCatalog.openHistory(log)
-            defer { history.close() }
-            let paused = try history.pausedDAGs()
-            let latest = try history.latestScheduledRuns()
+            try await DAGCatalog.withHistory(log, metadataOptions, run)
+        }
+
+        func run(_ history: any RunHistory) async throws {
+            let paused = try await history.pausedDAGs()
+            let latest = try await history.latestScheduledRuns()
             let now = Timestamp.now()
             var rows: [[String: Any]] = []
             for dag in DAGCatalog.dags {
                 let isPaused = paused.contains(dag.id)
                 let next = isPaused ? nil : dag.schedule.nextDue(lastIntervalEnd: latest.first { $0.dagID == dag.id }?.interval?.end, now: now)
-                let last = try history.runs(dagID: dag.id, limit: 1).first
+                let last = try await history.runs(dagID: dag.id, limit: 1).first
                 rows.append(["dag": dag.id, "schedule": dag.schedule.summary, "paused": isPaused,
                              "next_run": next?.iso8601 ?? NSNull(), "last_run": last?.runID ?? NSNull(),
                              "last_state": last?.state.rawValue ?? NSNull()])
@@ -91,6 +100,7 @@ struct DagsCommand: AsyncParsableCommand {
             abstract: "The newest runs of a DAG: run id, state, start, duration, records, error.",
             discussion: "Examples:\n  freshet dags runs user_automation\n  freshet dags runs user_automation -n 5 --json")
         @OptionGroup var log: LogOptions
+        @OptionGroup var metadataOptions: MetadataOptions
         @Argument(help: "DAG id.") var dag: String
         @Option(name: .short, help: "How many, newest first.") var n = 20
         @Flag(help: "Output JSON.") var json = false
@@ -101,9 +111,11 @@ struct DagsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let history = try DAGCatalog.openHistory(log)
-            defer { history.close() }
-            let runs = try history.runs(dagID: dag, limit: n)
+            try await DAGCatalog.withHistory(log, metadataOptions, run)
+        }
+
+        func run(_ history: any RunHistory) async throws {
+            let runs = try await history.runs(dagID: dag, limit: n)
             func duration(_ r: DAGRunEntry) -> Duration? {
                 guard let s = r.startedAt else { return nil }
                 let end = r.endedAt ?? .now()
@@ -141,6 +153,7 @@ struct DagsCommand: AsyncParsableCommand {
                   freshet dags trigger user_automation --conf duration=3s --conf rate=500 --wait
                 """)
         @OptionGroup var log: LogOptions
+        @OptionGroup var metadataOptions: MetadataOptions
         @Argument(help: "DAG id.") var dag: String
         @Option(name: .customLong("conf"), help: ArgumentHelp("Run setting key=value (repeatable).", valueName: "key=value"))
         var conf: [String] = []
@@ -165,23 +178,25 @@ struct DagsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            try await DAGCatalog.withHistory(log, metadataOptions, run)
+        }
+
+        func run(_ history: any RunHistory) async throws {
             let dag = try DAGCatalog.dag(self.dag)
-            let history = try DAGCatalog.openHistory(log)
-            defer { history.close() }
-            let runID = try history.queueManualRun(dag: dag, conf: try parsedConf())
+            let runID = try await history.queueManualRun(dag: dag, conf: try parsedConf())
             let final: DAGRunEntry?
-            if let beat = try DAGCatalog.schedulerIsRunning(history) {
+            if let beat = try await DAGCatalog.schedulerIsRunning(history) {
                 print("queued \(runID) for the scheduler \(beat.owner)")
                 guard wait else { return }
                 while true {
-                    if let r = try history.run(dagID: dag.id, runID: runID), r.state.isFinished {
+                    if let r = try await history.run(dagID: dag.id, runID: runID), r.state.isFinished {
                         final = r
                         break
                     }
                     try await Task.sleep(for: .milliseconds(200))
                 }
             } else {
-                print("no scheduler is running on \(log.dataDir); running \(runID) in this process")
+                print("no scheduler is running on \(DAGCatalog.describe(metadata: metadataOptions.resolved, dataDir: log.dataDir)); running \(runID) in this process")
                 let logger = {
                     var logger = Logger(label: "freshet.scheduler")
                     logger.logLevel = .warning
@@ -192,7 +207,13 @@ struct DagsCommand: AsyncParsableCommand {
                                                    clock: ContinuousClock(), logger: logger)
                     return try await service.runQueued(dagID: dag.id, runID: runID)
                 }
-                final = try await log.withBroker(executor)
+                var result = try await log.withBroker(executor)
+                // Another scheduler sharing the history may have claimed it first: wait for it.
+                while let r = result, !r.state.isFinished {
+                    try await Task.sleep(for: .milliseconds(200))
+                    result = try await history.run(dagID: dag.id, runID: runID)
+                }
+                final = result
             }
             guard let final else { throw RuntimeFailure("run \(runID) vanished from the run history") }
             var duration = "-"
@@ -211,12 +232,15 @@ struct DagsCommand: AsyncParsableCommand {
             abstract: "Pause a DAG: no new runs, no new task instances (running ones finish).",
             discussion: "Examples:\n  freshet dags pause user_automation")
         @OptionGroup var log: LogOptions
+        @OptionGroup var metadataOptions: MetadataOptions
         @Argument(help: "DAG id.") var dag: String
         func validate() throws { _ = try DAGCatalog.dag(dag) }
         func run() async throws {
-            let history = try DAGCatalog.openHistory(log)
-            defer { history.close() }
-            try history.setPaused(dag, true)
+            try await DAGCatalog.withHistory(log, metadataOptions, run)
+        }
+
+        func run(_ history: any RunHistory) async throws {
+            try await history.setPaused(dag, true)
             print("paused \(dag)")
         }
     }
@@ -226,12 +250,15 @@ struct DagsCommand: AsyncParsableCommand {
             abstract: "Unpause a DAG.",
             discussion: "Examples:\n  freshet dags unpause user_automation")
         @OptionGroup var log: LogOptions
+        @OptionGroup var metadataOptions: MetadataOptions
         @Argument(help: "DAG id.") var dag: String
         func validate() throws { _ = try DAGCatalog.dag(dag) }
         func run() async throws {
-            let history = try DAGCatalog.openHistory(log)
-            defer { history.close() }
-            try history.setPaused(dag, false)
+            try await DAGCatalog.withHistory(log, metadataOptions, run)
+        }
+
+        func run(_ history: any RunHistory) async throws {
+            try await history.setPaused(dag, false)
             print("unpaused \(dag)")
         }
     }
@@ -243,25 +270,52 @@ struct SchedulerCommand: AsyncParsableCommand {
         commandName: "scheduler",
         abstract: "Run the DAG scheduler: scheduled and queued manual runs, until Ctrl-C.",
         discussion: """
-            Run history: <data-dir>/scheduler.sqlite. Ctrl-C stops running tasks and marks them failed.
+            Run history: <data-dir>/scheduler.sqlite (one scheduler per data directory), or
+            PostgreSQL with --metadata postgres://… (or $FRESHET_METADATA_URL): any number of
+            schedulers share it, each run is started by exactly one of them, and a run whose
+            scheduler died is taken over once its lease expires.
+            Ctrl-C stops running tasks and marks them failed.
 
             Examples:
               freshet scheduler
               freshet scheduler --data-dir ./freshet-data
               freshet scheduler --broker kafka://localhost:9092
+              freshet scheduler --metadata postgres://freshet:secret@db:5432/freshet --lease 30s
             """)
     @OptionGroup var log: LogOptions
+    @OptionGroup var metadataOptions: MetadataOptions
+    @Option(help: "How long a run stays this scheduler's without renewal (renewed every second) before another scheduler may take it over.")
+    var lease = "30s"
+
+    func validate() throws {
+        guard let d = DurationText.parse(lease), d >= .seconds(2) else {
+            throw ValidationError("--lease: '\(lease)' is not a duration of at least 2s (e.g. 30s)")
+        }
+    }
 
     func run() async throws {
-        let history = try DAGCatalog.openHistory(log)
-        defer { history.close() }
-        if let beat = try DAGCatalog.schedulerIsRunning(history) {
+        let metadata = metadataOptions.resolved
+        let history = try await DAGCatalog.openHistory(metadata: metadata, dataDir: log.dataDir)
+        do {
+            try await run(history, metadata: metadata)
+        } catch {
+            await history.close()
+            throw error
+        }
+        await history.close()
+    }
+
+    func run(_ history: any RunHistory, metadata: String?) async throws {
+        let place = DAGCatalog.describe(metadata: metadata, dataDir: log.dataDir)
+        // SQLite: one scheduler per file. PostgreSQL: sharing is the point.
+        if !DAGCatalog.isPostgres(metadata), let beat = try await DAGCatalog.schedulerIsRunning(history) {
             throw RuntimeFailure("a scheduler (\(beat.owner)) is already running on \(log.dataDir)")
         }
-        let dataDir = log.dataDir
-        let body: @Sendable (any Broker) async throws -> Void = { [history] broker in
-            let service = SchedulerService(dags: DAGCatalog.dags, history: history, executor: TaskExecutor(broker: broker), clock: ContinuousClock())
-            print("scheduler running on \(dataDir) (DAGs: \(DAGCatalog.dags.map(\.id).joined(separator: ", "))); Ctrl-C stops it")
+        let lease = DurationText.parse(self.lease) ?? .seconds(30)
+        let body: @Sendable (any Broker) async throws -> Void = { broker in
+            let service = DAGCatalog.makeSchedulerService(history: history, broker: broker, lease: lease)
+            print("scheduler \(service.configuration.owner) running on \(place) (DAGs: \(DAGCatalog.dags.map(\.id).joined(separator: ", "))); Ctrl-C stops it")
+            fflush(nil)  // the line tells scripts and tests the scheduler is up
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "freshet.scheduler")))

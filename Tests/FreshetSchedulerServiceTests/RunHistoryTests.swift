@@ -13,7 +13,7 @@ func tempDir(_ name: String = "sched") -> String {
 func ts(_ text: String) -> Timestamp { Timestamp(iso8601: text)! }
 
 @Suite struct RunHistoryTests {
-    @Test func sqliteRoundTripSurvivesReopen() throws {
+    @Test func sqliteRoundTripSurvivesReopen() async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = SQLiteRunHistory.path(dataDirectory: dir)
@@ -41,23 +41,29 @@ func ts(_ text: String) -> Timestamp { Timestamp(iso8601: text)! }
             try h.setPaused("e", true)
             try h.setPaused("e", false)
             try h.beat(SchedulerHeartbeat(owner: "1@host", at: ts("2026-01-03T00:00:05Z")))
+            _ = try h.claimRun(DAGRunEntry(dagID: "d", runID: "scheduled__3", kind: .scheduled, state: .running, createdAt: ts("2026-01-03T00:00:06Z")),
+                                 owner: "1@host", leaseUntil: ts("2026-01-03T00:00:36Z"), now: ts("2026-01-03T00:00:06Z"))
         }
         let h = try SQLiteRunHistory(path: path)
         defer { h.close() }
-        #expect(try h.runs(dagID: "d", limit: 10) == [manual, scheduled], "newest first, every field back")
-        #expect(try h.runs(dagID: "d", limit: 1) == [manual])
+        let claimed = try #require(try h.run(dagID: "d", runID: "scheduled__3"))
+        #expect(claimed.owner == "1@host" && claimed.leaseUntil == ts("2026-01-03T00:00:36Z"), "owner and lease survive")
+        try h.saveRun(DAGRunEntry(dagID: "d", runID: "scheduled__3", kind: .scheduled, state: .failed, createdAt: ts("2026-01-03T00:00:06Z")))
+        #expect(try h.runs(dagID: "d", limit: 10).dropFirst() == [manual, scheduled], "newest first, every field back")
+        #expect(try h.runs(dagID: "d", limit: 2).last == manual)
         #expect(try h.runs(dagID: "other", limit: 10).isEmpty)
         #expect(try h.queuedRuns() == [manual])
-        #expect(try h.latestScheduledRuns() == [scheduled])
+        #expect(try h.unfinishedRuns() == [manual])
+        #expect(try h.latestScheduledRuns() == [scheduled], "scheduled__3 has no interval")
         #expect(try h.tasks(dagID: "d", runID: "scheduled__1").map(\.tryNumber) == [1, 2])
         #expect(try h.tasks(dagID: "d", runID: "scheduled__1").first == failedTask)
         #expect(try h.pausedDAGs() == ["d"])
         #expect(try h.heartbeat() == SchedulerHeartbeat(owner: "1@host", at: ts("2026-01-03T00:00:05Z")))
         // Queued runs are not past runs: they are triggered anew.
-        #expect(try h.pastRuns() == [RunRecord(dagID: "d", runID: "scheduled__1", interval: interval, state: .success)])
+        #expect(try await h.pastRuns() == [RunRecord(dagID: "d", runID: "scheduled__1", interval: interval, state: .success)])
     }
 
-    @Test func restoredSchedulerContinuesAfterTheLastRun() throws {
+    @Test func restoredSchedulerContinuesAfterTheLastRun() async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let h = try SQLiteRunHistory(path: SQLiteRunHistory.path(dataDirectory: dir))
@@ -69,7 +75,7 @@ func ts(_ text: String) -> Timestamp { Timestamp(iso8601: text)! }
             try h.saveRun(DAGRunEntry(dagID: "h", runID: "scheduled__\(hour)", kind: .scheduled,
                                       interval: DataInterval(start: start, end: ts("2026-01-01T0\(hour + 1):00:00Z")), state: .success, createdAt: start))
         }
-        var s = try Scheduler(dags: [dag], pastRuns: try h.pastRuns())
+        var s = try Scheduler(dags: [dag], pastRuns: try await h.pastRuns())
         let created = s.tick(now: ts("2026-01-01T05:30:00Z")).compactMap { a -> Timestamp? in
             if case let .createRun(_, _, interval?) = a { interval.start } else { nil }
         }

@@ -18,11 +18,11 @@ import Testing
     /// Runs the service until `done` holds (polling the history) or 120 s pass (a generous bound
     /// for a loaded CI machine; the expectations after it say what must have happened), then
     /// shuts it down.
-    func runService(_ service: SchedulerService<ContinuousClock>, until done: @escaping @Sendable () throws -> Bool) async throws {
+    func runService(_ service: SchedulerService<ContinuousClock>, until done: @escaping @Sendable () async throws -> Bool) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run() }
             let deadline = ContinuousClock.now + .seconds(120)
-            while try !done(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            while try await !done(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
             group.cancelAll()
             try await group.waitForAll()
         }
@@ -40,23 +40,24 @@ import Testing
         defer { history.close() }
         let ok = try shellDAG("ok", "true")
         let bad = try shellDAG("bad", "echo 'no such table' >&2; exit 4", retries: 1)
-        let okRun = try history.queueManualRun(dag: ok, conf: [:])
-        let badRun = try history.queueManualRun(dag: bad, conf: [:])
+        let okRun = try await history.queueManualRun(dag: ok, conf: [:])
+        let badRun = try await history.queueManualRun(dag: bad, conf: [:])
         try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
             try await runService(service([ok, bad], history, broker: broker)) {
                 try history.run(dagID: "ok", runID: okRun)?.state.isFinished == true && history.run(dagID: "bad", runID: badRun)?.state.isFinished == true
             }
         }
-        let okEntry = try #require(try history.run(dagID: "ok", runID: okRun))
+        let okEntry = try #require(try await history.run(dagID: "ok", runID: okRun))
         #expect(okEntry.state == .success)
         #expect(okEntry.kind == .manual && okEntry.startedAt != nil && okEntry.endedAt != nil)
-        #expect(try history.tasks(dagID: "ok", runID: okRun).map(\.state) == [.success, .success])
-        let badEntry = try #require(try history.run(dagID: "bad", runID: badRun))
+        #expect(try await history.tasks(dagID: "ok", runID: okRun).map(\.state) == [.success, .success])
+        let badEntry = try #require(try await history.run(dagID: "bad", runID: badRun))
         #expect(badEntry.state == .failed)
         #expect(badEntry.error == "second: exit code 4: no such table")
         let tries = try history.tasks(dagID: "bad", runID: badRun).filter { $0.taskID == "second" }
         #expect(tries.map(\.state) == [.upForRetry, .failed])
-        #expect(try history.heartbeat() != nil)
+        #expect(try await history.heartbeat() == nil, "a stopped service removes its heartbeat")
+        #expect(try await history.run(dagID: "ok", runID: okRun)?.owner == SchedulerHeartbeat.processOwner, "claimed by this process")
     }
 
     @Test func restartedServiceContinuesAfterTheLastScheduledRun() async throws {
@@ -84,7 +85,7 @@ import Testing
     @Test func gracefulShutdownStopsRunningTasksAndMarksThemFailed() async throws {
         let history = InMemoryRunHistory()
         let dag = try shellDAG("slow", "sleep 30")
-        let run = try history.queueManualRun(dag: dag, conf: [:])
+        let run = try await history.queueManualRun(dag: dag, conf: [:])
         let dir = tempDir("svc")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
@@ -111,7 +112,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let history = InMemoryRunHistory()
         let dag = DAG.userAutomation(duration: .seconds(600), rate: 100)
-        let run = try history.queueManualRun(dag: dag, conf: ["duration": "1s"])
+        let run = try await history.queueManualRun(dag: dag, conf: ["duration": "1s"])
         let entry = try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
             let result = try await service([dag], history, broker: broker).runQueued(dagID: dag.id, runID: run)
             let d = try await broker.describeTopic("users_created")
