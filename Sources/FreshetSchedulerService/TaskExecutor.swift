@@ -54,12 +54,17 @@ public struct TaskExecutor: Sendable {
 
     public let broker: any Broker
     public let configuration: Configuration
+    /// Where stream tasks count what they produce (`freshet up` passes the pipeline's, so the
+    /// dashboard shows DAG runs' ingest). Defaults to a private one.
+    public let metrics: PipelineMetrics
     let makeSource: SourceFactory
 
     /// `makeSource` defaults to the offline generator (`GeneratorSource`) stopping after the duration.
-    public init(broker: any Broker, configuration: Configuration = Configuration(), makeSource: SourceFactory? = nil) {
+    public init(broker: any Broker, configuration: Configuration = Configuration(), metrics: PipelineMetrics = PipelineMetrics(),
+                makeSource: SourceFactory? = nil) {
         self.broker = broker
         self.configuration = configuration
+        self.metrics = metrics
         self.makeSource = makeSource ?? { duration, rate in
             GeneratorSource(configuration: .init(rate: rate, stop: .duration(duration)), clock: ContinuousClock())
         }
@@ -100,7 +105,7 @@ public struct TaskExecutor: Sendable {
         case let .stream(duration, rate):
             let source = makeSource(duration, rate)
             do {
-                _ = try await IngestService.ingest(source: source, broker: broker, topic: configuration.topic, metrics: PipelineMetrics(), backpressure: nil)
+                _ = try await IngestService.ingest(source: source, broker: broker, topic: configuration.topic, metrics: metrics, backpressure: nil)
             } catch {
                 if Task.isCancelled { throw CancellationError() }
                 return TaskOutcome(recordsProduced: source.stats.people, error: Self.oneLine("\(error)"))

@@ -4,7 +4,6 @@ import FreshetScheduler
 import HTTPTypes
 import Hummingbird
 import NIOCore
-import Synchronization
 
 /// What the Runs page and the DAG API work on: the DAGs this binary knows and the run history
 /// a scheduler (in this process or another one on the same data directory) works on. The web
@@ -192,13 +191,8 @@ extension WebServer {
         }
         let runID: String
         do {
-            // Run ids are `manual__<millisecond>`: never reuse one (two triggers in the same
-            // millisecond would otherwise overwrite each other's run).
-            var now = Timestamp(millisecondsSinceEpoch: runClock.next())
-            while try await scheduling.history.run(dagID: dag.id, runID: "manual__\(now.iso8601)") != nil {
-                now = Timestamp(millisecondsSinceEpoch: runClock.next())
-            }
-            runID = try await scheduling.history.queueManualRun(dag: dag, conf: conf, now: now)
+            // Two triggers in the same millisecond get distinct ids (the history suffixes `-2`).
+            runID = try await scheduling.history.queueManualRun(dag: dag, conf: conf)
         } catch let error as SchedulerError {
             var body: [String: Any] = ["error": error.message, "parameter": "conf"]
             if let key = error.token { body["key"] = key }
@@ -216,17 +210,6 @@ extension WebServer {
         let (dag, _, scheduling) = checked
         try await scheduling.history.setPaused(dag.id, paused)
         return Self.json(["dag_id": dag.id, "paused": paused])
-    }
-}
-
-/// Strictly increasing milliseconds since the epoch for manual run ids.
-final class ManualRunClock: Sendable {
-    private let last = Mutex<Int64>(0)
-    func next() -> Int64 {
-        last.withLock { last in
-            last = max(Timestamp.now().millisecondsSinceEpoch, last + 1)
-            return last
-        }
     }
 }
 

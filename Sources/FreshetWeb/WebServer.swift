@@ -29,7 +29,6 @@ public struct WebServer: Sendable {
     let registry: PrometheusCollectorRegistry?
     /// DAGs and run history for `/runs` and `/api/dags…`; nil: those answer "no scheduler here".
     let scheduling: WebScheduling?
-    let runClock = ManualRunClock()
 
     public init(configuration: WebConfiguration, queries: any UserQueries, broker: BrokerAccess, metrics: PipelineMetrics?,
                 registry: PrometheusCollectorRegistry?, scheduling: WebScheduling? = nil) {

@@ -9,36 +9,13 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 
-/// The DAGs this binary knows. The stream task runs at 1,000 records/s unless `--conf rate=…`.
-/// The run history is opened by `openHistory(metadata:dataDir:)` (SchedulerMetadata.swift).
+/// The DAGs built into this binary and the helpers every scheduler command shares
+/// (SchedulerMetadata.swift, PipelineScheduler.swift). Which DAGs a command sees comes from the
+/// config file (`MetadataOptions.context`).
 enum DAGCatalog {
-    static let dags: [DAG] = [DAG.userAutomation(rate: 1000)] + testDAGs()
-
-    /// Each DAG's pause flag the first time a run history sees it: the built-in
-    /// `user_automation` starts paused (Airflow's `is_paused_upon_creation`), others do not.
-    static var pausedIfNew: [String: Bool] {
-        Dictionary(uniqueKeysWithValues: dags.map { ($0.id, $0.id == "user_automation") })
-    }
-
-    /// The DAG named `id`, or a usage error naming it (exit 2).
-    static func dag(_ id: String) throws -> DAG {
-        guard let dag = dags.first(where: { $0.id == id }) else {
-            throw ValidationError("unknown DAG '\(id)' (known: \(dags.map(\.id).joined(separator: ", ")))")
-        }
-        return dag
-    }
-
-    /// Runs `body` with the history `--metadata` names, closing it afterwards.
-    static func withHistory(_ log: LogOptions, _ metadata: MetadataOptions, _ body: (any RunHistory) async throws -> Void) async throws {
-        let history = try await openHistory(metadata: metadata.resolved, dataDir: log.dataDir)
-        do {
-            try await body(history)
-        } catch {
-            await history.close()
-            throw error
-        }
-        await history.close()
-    }
+    /// `user_automation`, streaming at 1,000 records/s unless configured
+    /// (`dags.user_automation.rate`) or `--conf rate=…`.
+    static let builtins: [DAG] = [DAG.userAutomation(rate: 1000)]
 }
 
 /// `freshet dags list|runs|trigger|pause|unpause`.
@@ -68,7 +45,7 @@ struct DagsCommand: AsyncParsableCommand {
         @Flag(help: "Output JSON.") var json = false
 
         func run() async throws {
-            try await DAGCatalog.withHistory(log, metadataOptions, run)
+            try await metadataOptions.context(dataDir: log.dataDir).withHistory(run)
         }
 
         func run(_ history: any RunHistory) async throws {
@@ -76,7 +53,9 @@ struct DagsCommand: AsyncParsableCommand {
             let latest = try await history.latestScheduledRuns()
             let now = Timestamp.now()
             var rows: [[String: Any]] = []
-            for dag in DAGCatalog.dags {
+            let context = try metadataOptions.context(dataDir: log.dataDir)
+            context.reportErrors()
+            for dag in context.dags {
                 let isPaused = paused.contains(dag.id)
                 let next = isPaused ? nil : dag.schedule.nextDue(lastIntervalEnd: latest.first { $0.dagID == dag.id }?.interval?.end, now: now)
                 let last = try await history.runs(dagID: dag.id, limit: 1).first
@@ -106,12 +85,12 @@ struct DagsCommand: AsyncParsableCommand {
         @Flag(help: "Output JSON.") var json = false
 
         func validate() throws {
-            _ = try DAGCatalog.dag(dag)
+            _ = try metadataOptions.context(dataDir: log.dataDir).dag(dag)
             guard n >= 1 else { throw ValidationError("-n must be at least 1, got \(n)") }
         }
 
         func run() async throws {
-            try await DAGCatalog.withHistory(log, metadataOptions, run)
+            try await metadataOptions.context(dataDir: log.dataDir).withHistory(run)
         }
 
         func run(_ history: any RunHistory) async throws {
@@ -171,18 +150,19 @@ struct DagsCommand: AsyncParsableCommand {
         }
 
         func validate() throws {
-            let dag = try DAGCatalog.dag(self.dag)
+            let dag = try metadataOptions.context(dataDir: log.dataDir).dag(self.dag)
             do { _ = try dag.applying(conf: try parsedConf()) } catch let error as SchedulerError {
                 throw ValidationError("--conf: \(error.message)")
             }
         }
 
         func run() async throws {
-            try await DAGCatalog.withHistory(log, metadataOptions, run)
+            try await metadataOptions.context(dataDir: log.dataDir).withHistory(run)
         }
 
         func run(_ history: any RunHistory) async throws {
-            let dag = try DAGCatalog.dag(self.dag)
+            let context = try metadataOptions.context(dataDir: log.dataDir)
+            let dag = try context.dag(self.dag)
             let runID = try await history.queueManualRun(dag: dag, conf: try parsedConf())
             let final: DAGRunEntry?
             if let beat = try await DAGCatalog.schedulerIsRunning(history) {
@@ -196,17 +176,18 @@ struct DagsCommand: AsyncParsableCommand {
                     try await Task.sleep(for: .milliseconds(200))
                 }
             } else {
-                print("no scheduler is running on \(DAGCatalog.describe(metadata: metadataOptions.resolved, dataDir: log.dataDir)); running \(runID) in this process")
+                print("no scheduler is running on \(context.place); running \(runID) in this process")
                 let logger = {
                     var logger = Logger(label: "freshet.scheduler")
                     logger.logLevel = .warning
                     return logger
                 }()
                 let executor: @Sendable (any Broker) async throws -> DAGRunEntry? = { [history] broker in
-                    let service = SchedulerService(dags: DAGCatalog.dags, history: history, executor: TaskExecutor(broker: broker),
-                                                   clock: ContinuousClock(), logger: logger)
+                    let service = context.service(history: history, broker: broker, logger: logger)
                     return try await service.runQueued(dagID: dag.id, runID: runID)
                 }
+                var log = self.log
+                log.dataDir = context.dataDir
                 var result = try await log.withBroker(executor)
                 // Another scheduler sharing the history may have claimed it first: wait for it.
                 while let r = result, !r.state.isFinished {
@@ -234,9 +215,9 @@ struct DagsCommand: AsyncParsableCommand {
         @OptionGroup var log: LogOptions
         @OptionGroup var metadataOptions: MetadataOptions
         @Argument(help: "DAG id.") var dag: String
-        func validate() throws { _ = try DAGCatalog.dag(dag) }
+        func validate() throws { _ = try metadataOptions.context(dataDir: log.dataDir).dag(dag) }
         func run() async throws {
-            try await DAGCatalog.withHistory(log, metadataOptions, run)
+            try await metadataOptions.context(dataDir: log.dataDir).withHistory(run)
         }
 
         func run(_ history: any RunHistory) async throws {
@@ -252,9 +233,9 @@ struct DagsCommand: AsyncParsableCommand {
         @OptionGroup var log: LogOptions
         @OptionGroup var metadataOptions: MetadataOptions
         @Argument(help: "DAG id.") var dag: String
-        func validate() throws { _ = try DAGCatalog.dag(dag) }
+        func validate() throws { _ = try metadataOptions.context(dataDir: log.dataDir).dag(dag) }
         func run() async throws {
-            try await DAGCatalog.withHistory(log, metadataOptions, run)
+            try await metadataOptions.context(dataDir: log.dataDir).withHistory(run)
         }
 
         func run(_ history: any RunHistory) async throws {
@@ -294,33 +275,29 @@ struct SchedulerCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let metadata = metadataOptions.resolved
-        let history = try await DAGCatalog.openHistory(metadata: metadata, dataDir: log.dataDir)
-        do {
-            try await run(history, metadata: metadata)
-        } catch {
-            await history.close()
-            throw error
-        }
-        await history.close()
+        let context = try metadataOptions.context(dataDir: log.dataDir)
+        context.reportErrors()
+        try await context.withHistory { history in try await run(history, context: context) }
     }
 
-    func run(_ history: any RunHistory, metadata: String?) async throws {
-        let place = DAGCatalog.describe(metadata: metadata, dataDir: log.dataDir)
+    func run(_ history: any RunHistory, context: SchedulerContext) async throws {
+        let place = context.place
         // SQLite: one scheduler per file. PostgreSQL: sharing is the point.
-        if !DAGCatalog.isPostgres(metadata), let beat = try await DAGCatalog.schedulerIsRunning(history) {
-            throw RuntimeFailure("a scheduler (\(beat.owner)) is already running on \(log.dataDir)")
+        if !DAGCatalog.isPostgres(context.metadata), let beat = try await DAGCatalog.schedulerIsRunning(history) {
+            throw RuntimeFailure("a scheduler (\(beat.owner)) is already running on \(context.dataDir)")
         }
         let lease = DurationText.parse(self.lease) ?? .seconds(30)
         let body: @Sendable (any Broker) async throws -> Void = { broker in
-            let service = DAGCatalog.makeSchedulerService(history: history, broker: broker, lease: lease)
-            print("scheduler \(service.configuration.owner) running on \(place) (DAGs: \(DAGCatalog.dags.map(\.id).joined(separator: ", "))); Ctrl-C stops it")
+            let service = context.service(history: history, broker: broker, lease: lease)
+            print("scheduler \(service.configuration.owner) running on \(place) (DAGs: \(context.dags.map(\.id).joined(separator: ", "))); Ctrl-C stops it")
             fflush(nil)  // the line tells scripts and tests the scheduler is up
             let group = ServiceGroup(configuration: .init(
                 services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "freshet.scheduler")))
             try await group.run()
         }
+        var log = self.log
+        log.dataDir = context.dataDir
         try await log.withBroker(body)
     }
 }

@@ -58,7 +58,7 @@ enum PipelineRun {
             throw error
         }
         if let scheduler {
-            schedulerService.resolve(scheduler.service(config: config, broker: pipeline.broker), hint: "the DAG scheduler failed")
+            schedulerService.resolve(scheduler.service(broker: pipeline.broker, metrics: PipelineMetrics.shared), hint: "the DAG scheduler failed")
         }
         if cqlEnabled, let queries = pipeline.store as? any UserQueries {
             let host = config.cql.host
@@ -86,7 +86,7 @@ enum PipelineRun {
         }
         var schedulerLine: String?
         if let scheduler {
-            schedulerLine = "\(scheduler.summary()); runs in \(scheduler.location)"
+            schedulerLine = await scheduler.summary()
         }
         FileHandleOutput.standardOutput.writeLine(banner(
             config, role: role, seed: pipeline.seed, webEnabled: webEnabled, cqlEnabled: cqlEnabled, scheduler: schedulerLine))

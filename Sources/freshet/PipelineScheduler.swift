@@ -1,7 +1,6 @@
 import FreshetCore
 import FreshetLog
 import FreshetScheduler
-import FreshetSchedulerSQLite
 import FreshetSchedulerService
 import FreshetSource
 import FreshetStream
@@ -11,51 +10,63 @@ import FreshetStream
 /// section), the run history of `metadata.url`, and stream tasks that append people from the
 /// configured source to the pipeline's own broker.
 struct PipelineScheduler {
-    let definitions: DAGDefinitions
-    let history: SQLiteRunHistory
-    let location: String
+    let context: SchedulerContext
+    let history: any ClosableRunHistory
+
+    var definitions: DAGDefinitions { context.definitions }
 
     /// Opens the run history and reports DAGs the configuration got wrong on stderr (they are
     /// left out; the others run).
     static func open(_ config: PipelineConfiguration) async throws -> PipelineScheduler {
-        let definitions = config.dagDefinitions(builtins: DAGCatalog.builtins)
-        for error in definitions.errors {
-            FileHandleOutput.standardError.writeLine("error: \(error) — DAG '\(error.dagID)' is not scheduled; the other DAGs are")
+        let context = SchedulerContext(config)
+        context.reportErrors()
+        let history = try await context.openHistory()
+        // SQLite: one scheduler per history file (PostgreSQL histories are shared on purpose).
+        if !DAGCatalog.isPostgres(context.metadata), let beat = try? await DAGCatalog.schedulerIsRunning(history) {
+            await history.close()
+            throw RuntimeFailure("a scheduler (\(beat.owner)) is already running on \(context.place); stop it, or use --no-scheduler")
         }
-        let path = SQLiteRunHistory.path(dataDirectory: config.dataDir)
-        let history: SQLiteRunHistory
-        do {
-            history = try SQLiteRunHistory(path: path)
-        } catch {
-            throw RuntimeFailure("cannot open the run history \(path): \(error)")
-        }
-        return PipelineScheduler(definitions: definitions, history: history, location: path)
+        return PipelineScheduler(context: context, history: history)
     }
 
-    /// The service over `broker`. Stream tasks take people from the configured source (the
-    /// generator when `source.url` is `none`) for the task's duration at the task's rate.
-    func service(config: PipelineConfiguration, broker: any Broker) -> SchedulerService<ContinuousClock> {
-        var sourceConfig = config
-        if sourceConfig.source.url == "none" { sourceConfig.source.url = "generator" }
-        let executor = TaskExecutor(broker: broker) { [sourceConfig] duration, rate in
-            sourceConfig.peopleSource(stop: .duration(duration), rate: rate)!
-        }
-        return SchedulerService(dags: definitions.dags, history: history, executor: executor, clock: ContinuousClock())
+    func service(broker: any Broker, metrics: PipelineMetrics) -> SchedulerService<ContinuousClock> {
+        SchedulerService(
+            dags: context.dags, history: history,
+            executor: DAGCatalog.executor(broker: broker, configuration: context.configuration, metrics: metrics),
+            clock: ContinuousClock(), configuration: .init(lease: context.configuration.scheduler.lease))
     }
 
-    /// `user_automation (paused), nightly (@daily)` for the banner.
-    func summary() -> String {
-        let paused = (try? history.pausedDAGs()) ?? []
-        return definitions.dags.map { paused.contains($0.id) ? "\($0.id) (paused)" : "\($0.id) (\($0.schedule.summary))" }.joined(separator: ", ")
+    /// `user_automation (paused), nightly (@daily); runs in …` for the banner.
+    func summary() async -> String {
+        let paused = (try? await history.pausedDAGs()) ?? []
+        let dags = context.dags.map { paused.contains($0.id) ? "\($0.id) (paused)" : "\($0.id) (\($0.schedule.summary))" }
+        return (dags.isEmpty ? "no DAGs" : dags.joined(separator: ", ")) + "; runs in \(context.place)"
     }
 
     func close() async {
-        history.close()
+        await history.close()
+    }
+}
+
+extension SchedulerContext {
+    /// The DAGs and run history of a pipeline configuration (`freshet up`, `freshet serve`).
+    init(_ config: PipelineConfiguration) {
+        self.init(definitions: config.dagDefinitions(builtins: DAGCatalog.builtins),
+                  metadata: config.metadata.url == "sqlite" ? nil : config.metadata.url, dataDir: config.dataDir, configuration: config)
     }
 }
 
 extension DAGCatalog {
-    /// DAGs built into Freshet: `user_automation`, streaming at 1,000 records/s unless
-    /// configured (`dags.user_automation.rate`) or `--conf rate=…`.
-    static var builtins: [DAG] { [DAG.userAutomation(rate: 1000)] }
+    /// Runs tasks against `broker`. Stream tasks take people from the configured source (the
+    /// generator when `source.url` is `none`) for the task's duration at the task's rate, and
+    /// count in `metrics` like the pipeline's own source.
+    static func executor(broker: any Broker, configuration: PipelineConfiguration, metrics: PipelineMetrics = PipelineMetrics()) -> TaskExecutor {
+        var sourceConfig = configuration
+        if sourceConfig.source.url == "none" { sourceConfig.source.url = "generator" }
+        var settings = TaskExecutor.Configuration()
+        settings.topicConfig = TopicConfig(partitions: Int32(configuration.log.partitions))
+        return TaskExecutor(broker: broker, configuration: settings, metrics: metrics) { [sourceConfig] duration, rate in
+            sourceConfig.peopleSource(stop: .duration(duration), rate: rate)!
+        }
+    }
 }

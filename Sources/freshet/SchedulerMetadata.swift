@@ -6,17 +6,99 @@ import FreshetScheduler
 import FreshetSchedulerPostgres
 import FreshetSchedulerService
 import FreshetSchedulerSQLite
+import FreshetStream
 import Logging
 
-/// `--metadata`: where the scheduler's run history lives.
+/// `--config` and `--metadata` of `freshet dags …` and `freshet scheduler`: which DAGs (the
+/// built-ins, overridden and extended by the config file's `dags` section) and which run history.
 struct MetadataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("YAML configuration file: its dags section, data_dir and metadata.url (as freshet up reads them).", valueName: "file"))
+    var config: String?
+
     @Option(help: ArgumentHelp(
-        "Run history: sqlite (<data-dir>/scheduler.sqlite) or postgres://user:password@host:port/db, shared by several schedulers. Defaults to $FRESHET_METADATA_URL, else sqlite.",
+        "Run history: sqlite (<data-dir>/scheduler.sqlite) or postgres://user:password@host:port/db, shared by several schedulers. Defaults to $FRESHET_METADATA_URL, else the config's metadata.url, else sqlite.",
         valueName: "sqlite|postgres-url"))
     var metadata: String?
 
-    /// The option, else `FRESHET_METADATA_URL`, else nil (SQLite).
-    var resolved: String? { metadata ?? ProcessInfo.processInfo.environment["FRESHET_METADATA_URL"] }
+    /// The configuration file, parsed (defaults without `--config`); a bad file is a usage error naming it.
+    func configuration() throws -> PipelineConfiguration {
+        var configuration = PipelineConfiguration()
+        guard let path = config else { return configuration }
+        guard let data = FileManager.default.contents(atPath: path) else { throw ValidationError("--config: cannot read '\(path)'") }
+        do {
+            try configuration.apply(yaml: String(decoding: data, as: UTF8.self), origin: path)
+        } catch {
+            throw ValidationError(error.description)
+        }
+        return configuration
+    }
+
+    /// What the command works on. `dataDir` is `--data-dir`; when that is left at its default the
+    /// config file's `data_dir` counts.
+    func context(dataDir: String) throws -> SchedulerContext {
+        let configuration = try configuration()
+        let metadata = self.metadata ?? ProcessInfo.processInfo.environment["FRESHET_METADATA_URL"]
+            ?? (configuration.metadata.url == "sqlite" ? nil : configuration.metadata.url)
+        let dir = dataDir == LogOptions.defaultDataDir && config != nil ? configuration.dataDir : dataDir
+        return SchedulerContext(
+            definitions: configuration.dagDefinitions(builtins: DAGCatalog.builtins), metadata: metadata, dataDir: dir, configuration: configuration)
+    }
+}
+
+/// The DAGs and the run history one CLI command works on.
+struct SchedulerContext: Sendable {
+    let definitions: DAGDefinitions
+    /// nil: SQLite in `dataDir`.
+    let metadata: String?
+    let dataDir: String
+    /// The config file's settings (stream tasks take people from its source).
+    let configuration: PipelineConfiguration
+
+    var dags: [DAG] { definitions.dags }
+
+    /// The scheduler service over `history` and `broker`, with this process as owner (`pid@host`).
+    func service(history: any RunHistory, broker: any Broker, lease: Duration = .seconds(30),
+                 logger: Logger = Logger(label: "freshet.scheduler")) -> SchedulerService<ContinuousClock> {
+        SchedulerService(dags: dags, history: history, executor: DAGCatalog.executor(broker: broker, configuration: configuration),
+                         clock: ContinuousClock(), configuration: .init(lease: lease), logger: logger)
+    }
+
+    /// The DAG named `id`, or a usage error naming it (exit 2) — saying why if the config file
+    /// defines it with a mistake.
+    func dag(_ id: String) throws -> DAG {
+        if let dag = definitions.dag(id) { return dag }
+        if let error = definitions.errors.first(where: { $0.dagID == id }) {
+            throw ValidationError("DAG '\(id)' is not usable: \(error)")
+        }
+        throw ValidationError("unknown DAG '\(id)' (known: \(dags.map(\.id).joined(separator: ", ")))")
+    }
+
+    /// Reports DAGs the config file got wrong on stderr (they are left out; the others work).
+    func reportErrors() {
+        for error in definitions.errors {
+            FileHandleOutput.standardError.writeLine("error: \(error) — DAG '\(error.dagID)' is left out; the other DAGs are scheduled")
+        }
+    }
+
+    /// Where the history is, for messages (never with a password).
+    var place: String { DAGCatalog.describe(metadata: metadata, dataDir: dataDir) }
+
+    func openHistory() async throws -> any ClosableRunHistory {
+        try await DAGCatalog.openHistory(metadata: metadata, dataDir: dataDir, pausedIfNew: definitions.pausedAtCreation)
+    }
+
+    /// Runs `body` with the history, closing it afterwards.
+    func withHistory<T>(_ body: (any RunHistory) async throws -> T) async throws -> T {
+        let history = try await openHistory()
+        do {
+            let result = try await body(history)
+            await history.close()
+            return result
+        } catch {
+            await history.close()
+            throw error
+        }
+    }
 }
 
 extension DAGCatalog {
@@ -31,16 +113,16 @@ extension DAGCatalog {
         isPostgres(metadata) ? redact(metadata!) : SQLiteRunHistory.path(dataDirectory: dataDir)
     }
 
-    /// Opens the run history the CLI (`freshet dags`, `freshet scheduler`, later `freshet up`)
-    /// works on and registers the catalog's DAGs in it (`registerDAGs`: the built-in
-    /// `user_automation` starts paused the first time a history sees it).
+    /// Opens the run history the CLI (`freshet dags`, `freshet scheduler`, `freshet up`) works on
+    /// and registers the DAGs in it (`registerDAGs`: a DAG new to the history gets its pause flag
+    /// from `pausedIfNew`; the built-in `user_automation` starts paused unless configured).
     ///
     /// - `metadata`: nil, empty or `sqlite` → `<dataDir>/scheduler.sqlite` (created if missing);
     ///   `postgres://user:password@host:port/db[?sslmode=…]` → `PostgresRunHistory` (tables
     ///   created if missing). Anything else is a usage error.
     /// - Returns a history to `close()` when done. Failures are `RuntimeFailure`s whose message
     ///   never contains the password.
-    static func openHistory(metadata: String?, dataDir: String) async throws -> any ClosableRunHistory {
+    static func openHistory(metadata: String?, dataDir: String, pausedIfNew: [String: Bool]) async throws -> any ClosableRunHistory {
         let history: any ClosableRunHistory
         if isPostgres(metadata) {
             var logger = Logger(label: "freshet.scheduler.postgres")
@@ -70,33 +152,9 @@ extension DAGCatalog {
         return history
     }
 
-    /// The scheduler service over `history` (opened by `openHistory`) and `broker`, with this
-    /// process as owner (`pid@host`). Run it in a `ServiceGroup`; graceful shutdown stops running
-    /// tasks and marks them failed. `lease` defaults to 30 s (`SchedulerService.Configuration`).
-    static func makeSchedulerService(history: any RunHistory, broker: any Broker, lease: Duration = .seconds(30),
-                                     logger: Logger = Logger(label: "freshet.scheduler")) -> SchedulerService<ContinuousClock> {
-        SchedulerService(dags: dags, history: history, executor: TaskExecutor(broker: broker), clock: ContinuousClock(),
-                         configuration: .init(lease: lease), logger: logger)
-    }
-
     /// The freshest scheduler heartbeat if it is less than 3 seconds old.
     static func schedulerIsRunning(_ history: any RunHistory) async throws -> SchedulerHeartbeat? {
         guard let beat = try await history.heartbeat() else { return nil }
         return Timestamp.now().millisecondsSinceEpoch - beat.at.millisecondsSinceEpoch < 3000 ? beat : nil
-    }
-
-    /// Test-only stopgap until DAGs come from the config file: `FRESHET_TEST_DAG="<schedule>|<command>"`
-    /// adds DAG `test_shell`, one shell task `work` (1 retry, 1 s later) on `<schedule>`
-    /// (`manual`, `every 2s`, a cron expression). Malformed values are ignored with a warning.
-    static func testDAGs() -> [DAG] {
-        guard let spec = ProcessInfo.processInfo.environment["FRESHET_TEST_DAG"], let bar = spec.firstIndex(of: "|") else { return [] }
-        do {
-            let schedule = try Schedule(parsing: String(spec[..<bar]), startDate: Timestamp(year: 2024, month: 1, day: 1))
-            return [try DAG(id: "test_shell", schedule: schedule, tasks: [DAGTask("work", .shell(command: String(spec[spec.index(after: bar)...])))],
-                            defaultArgs: DefaultArgs(retryPolicy: RetryPolicy(retries: 1, delay: .seconds(1))))]
-        } catch {
-            FileHandle.standardError.write(Data("FRESHET_TEST_DAG ignored: \(error)\n".utf8))
-            return []
-        }
     }
 }

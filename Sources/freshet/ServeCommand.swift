@@ -8,6 +8,7 @@ import Logging
 import ServiceLifecycle
 import UnixSignals
 import FreshetCQLServer
+import FreshetScheduler
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -59,9 +60,21 @@ struct Serve: AsyncParsableCommand {
             try? await store.close()
             throw error
         }
+        // The Runs page over the run history: triggers queue runs for the scheduler of a
+        // `freshet up` (or `freshet scheduler`) on the same history.
+        let scheduling = SchedulerContext(config)
+        let history: any ClosableRunHistory
+        do {
+            history = try await scheduling.openHistory()
+        } catch {
+            try? await kafka?.close()
+            try? await store.close()
+            throw error
+        }
         let server = WebServer(
             configuration: .init(host: config.web.host, port: config.web.port, token: config.web.token, username: config.web.username, password: config.web.password),
-            queries: store, broker: kafka.map { .live($0) } ?? .readOnly(dataDirectory: config.dataDir), metrics: nil, registry: registry)
+            queries: store, broker: kafka.map { .live($0) } ?? .readOnly(dataDirectory: config.dataDir), metrics: nil, registry: registry,
+            scheduling: WebScheduling(dags: scheduling.dags, history: history))
         let host = config.web.host
         let app = server.makeApplication { port in
             FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (read-only over \(config.dataDir))")
@@ -82,10 +95,12 @@ struct Serve: AsyncParsableCommand {
         do {
             try await group.run()
         } catch {
+            await history.close()
             try? await kafka?.close()
             try? await store.close()
             throw error
         }
+        await history.close()
         try? await kafka?.close()
         try await store.close()
     }

@@ -7,7 +7,9 @@ import Logging
 /// Options every log command takes.
 struct LogOptions: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Directory of the embedded log.")
-    var dataDir: String = "./freshet-data"
+    var dataDir: String = LogOptions.defaultDataDir
+
+    static let defaultDataDir = "./freshet-data"
 
     @Option(
         help: ArgumentHelp(
