@@ -54,7 +54,8 @@ public final class CassandraSink: Sink {
     /// The client settings the sink uses.
     public static func clientConfiguration(_ configuration: CassandraSinkConfiguration) -> CQLClientConfiguration {
         var connection = CQLConnection.Configuration(
-            credentials: configuration.credentials, requestTimeout: .seconds(Int64(configuration.requestTimeoutSeconds)))
+            credentials: configuration.credentials, connectTimeout: .seconds(Int64(configuration.connectTimeoutSeconds)),
+            requestTimeout: .seconds(Int64(configuration.requestTimeoutSeconds)))
         if configuration.tls {
             var tls = TLSConfiguration.makeClientConfiguration()
             if let ca = configuration.tlsCAFile { tls.trustRoots = .file(ca) }

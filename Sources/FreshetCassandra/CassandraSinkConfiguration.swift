@@ -52,6 +52,7 @@ public struct CassandraSinkError: Error, Sendable, Hashable, CustomStringConvert
 /// | `concurrency` | 256 | row writes in flight at once per batch |
 /// | `local_dc` | the first contact point's | preferred data center |
 /// | `request_timeout` | 12 (seconds) | per request |
+/// | `connect_timeout` | 5 (seconds) | to open a connection and finish its handshake |
 /// | `tls` | false | `true` speaks TLS, verifying the node's certificate with the system roots |
 /// | `tls_ca` | — | a PEM file of CA certificates to verify the nodes with instead (implies `tls`) |
 ///
@@ -74,6 +75,8 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
     public var localDataCenter: String?
     /// Seconds. Defaults to 12.
     public var requestTimeoutSeconds: Int
+    /// Seconds to connect and finish the handshake. Defaults to 5.
+    public var connectTimeoutSeconds = 5
     /// Defaults to `false`.
     public var tls: Bool
     /// PEM file of the CA that signed the nodes' certificates; `nil` (the default): the
@@ -102,7 +105,7 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
         "EACH_QUORUM": .eachQuorum, "LOCAL_ONE": .localOne,
     ]
 
-    static let parameters = ["keyspace", "replication_factor", "consistency", "connections", "concurrency", "local_dc", "request_timeout", "tls", "tls_ca"]
+    static let parameters = ["keyspace", "replication_factor", "consistency", "connections", "concurrency", "local_dc", "request_timeout", "connect_timeout", "tls", "tls_ca"]
 
     /// Parses a `cassandra://` URL; errors name the part or parameter at fault.
     public init(url: String) throws(CassandraSinkError) {
@@ -162,6 +165,7 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
                 guard !value.isEmpty else { throw bad("local_dc is empty", key) }
                 localDataCenter = value
             case "request_timeout": requestTimeoutSeconds = try int(1...3600)
+            case "connect_timeout": connectTimeoutSeconds = try int(1...600)
             case "tls":
                 switch value.lowercased() {
                 case "true", "1", "yes": tls = true

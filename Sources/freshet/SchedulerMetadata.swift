@@ -8,6 +8,9 @@ import FreshetSchedulerService
 import FreshetSchedulerSQLite
 import FreshetStream
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// `--config` and `--metadata` of `freshet dags …` and `freshet scheduler`: which DAGs (the
 /// built-ins, overridden and extended by the config file's `dags` section) and which run history.
@@ -152,9 +155,16 @@ extension DAGCatalog {
         return history
     }
 
-    /// The freshest scheduler heartbeat if it is less than 3 seconds old.
+    /// The freshest scheduler heartbeat if it is less than 3 seconds old and its process is
+    /// alive (a scheduler on this host whose pid is gone — SIGKILLed — does not count).
     static func schedulerIsRunning(_ history: any RunHistory) async throws -> SchedulerHeartbeat? {
         guard let beat = try await history.heartbeat() else { return nil }
-        return Timestamp.now().millisecondsSinceEpoch - beat.at.millisecondsSinceEpoch < 3000 ? beat : nil
+        guard Timestamp.now().millisecondsSinceEpoch - beat.at.millisecondsSinceEpoch < 3000 else { return nil }
+        let parts = beat.owner.split(separator: "@", maxSplits: 1)
+        if parts.count == 2, String(parts[1]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[0]),
+           kill(pid, 0) != 0, errno == ESRCH {
+            return nil
+        }
+        return beat
     }
 }

@@ -82,7 +82,8 @@ func generatedUsers(_ count: Int, seed: String = "cql-client") -> [CreatedUserRo
 @Suite("CQL client and Cassandra sink against the CQL endpoint")
 struct CQLClientEndpointTests {
     static func client(_ scope: EndpointScope, credentials: CQLCredentials? = nil) -> CQLClientConfiguration {
-        CQLClientConfiguration(contactPoints: [scope.contactPoint], connection: .init(credentials: credentials), consistency: .one)
+        // Generous connect timeout: the suite runs beside ~600 other tests on 2 cores.
+        CQLClientConfiguration(contactPoints: [scope.contactPoint], connection: .init(credentials: credentials, connectTimeout: .seconds(60)), consistency: .one)
     }
 
     @Test func readsSystemLocalBuildsTheRingPreparesAndExecutes() async throws {
@@ -131,7 +132,7 @@ struct CQLClientEndpointTests {
     @Test func sinkWritesGeneratedRowsThatReadBackEqual() async throws {
         try await EndpointScope.with { scope in
             let rows = generatedUsers(3_000)
-            let sink = try await CassandraSink.connect(url: "cassandra://127.0.0.1:\(scope.port)?consistency=ONE&concurrency=64")
+            let sink = try await CassandraSink.connect(url: "cassandra://127.0.0.1:\(scope.port)?connect_timeout=60&consistency=ONE&concurrency=64")
             do {
                 try await sink.prepare()
                 try await sink.prepare()  // idempotent: the DDL says IF NOT EXISTS
@@ -199,7 +200,7 @@ struct CQLClientEndpointTests {
 
     @Test func aRowTheStoreRefusesIsNamed() async throws {
         try await EndpointScope.with { scope in
-            let sink = try await CassandraSink.connect(url: "cassandra://127.0.0.1:\(scope.port)?consistency=ONE")
+            let sink = try await CassandraSink.connect(url: "cassandra://127.0.0.1:\(scope.port)?connect_timeout=60&consistency=ONE")
             try await sink.prepare()
             var rows = generatedUsers(3, seed: "reject")
             rows[1].id = String(repeating: "x", count: 300)  // the endpoint keeps ids of 1…255 bytes
@@ -215,13 +216,13 @@ struct CQLClientEndpointTests {
 
     @Test func credentialsFromTheURL() async throws {
         try await EndpointScope.with(credentials: CQLCredentials(username: "freshet", password: "s3cret pw")) { scope in
-            let sink = try await CassandraSink.connect(url: "cassandra://freshet:s3cret%20pw@127.0.0.1:\(scope.port)?consistency=ONE")
+            let sink = try await CassandraSink.connect(url: "cassandra://freshet:s3cret%20pw@127.0.0.1:\(scope.port)?connect_timeout=60&consistency=ONE")
             try await sink.prepare()
             try await sink.write(SinkBatch(rows: generatedUsers(5, seed: "auth"), windowIncrements: [], positions: []))
             #expect(try await scope.store.totalUsers() == 5)
             try await sink.close()
             let error = await #expect(throws: CQLClientError.self) {
-                _ = try await CassandraSink.connect(url: "cassandra://freshet:wrong@127.0.0.1:\(scope.port)")
+                _ = try await CassandraSink.connect(url: "cassandra://freshet:wrong@127.0.0.1:\(scope.port)?connect_timeout=60")
             }
             #expect(error?.code == .authenticationFailed)
         }
@@ -229,7 +230,7 @@ struct CQLClientEndpointTests {
 
     @Test func theSinkRefusesAKeyspaceTheEndpointDoesNotServe() async throws {
         try await EndpointScope.with { scope in
-            let sink = try await CassandraSink.connect(url: "cassandra://127.0.0.1:\(scope.port)?keyspace=elsewhere")
+            let sink = try await CassandraSink.connect(url: "cassandra://127.0.0.1:\(scope.port)?connect_timeout=60&keyspace=elsewhere")
             let error = await #expect(throws: CassandraSinkError.self) { try await sink.prepare() }
             #expect(error?.code == .schemaFailed)
             #expect(error?.message.contains("elsewhere") == true)

@@ -71,7 +71,7 @@ struct ConfigurationTests {
 
     @Test func everySectionIsPrintedOnce() {
         let sections = PipelineConfiguration().yaml().split(separator: "\n").filter { !$0.hasPrefix(" ") && $0.hasSuffix(":") }
-        #expect(sections == ["source:", "broker:", "log:", "processor:", "store:", "web:", "cql:"])
+        #expect(sections == ["source:", "broker:", "log:", "processor:", "store:", "web:", "cql:", "scheduler:", "metadata:"])
     }
 
     @Test func webSecretsAreRedacted() throws {
