@@ -188,6 +188,30 @@ struct PostgresStoreE2ETests {
         #expect(!result.stderr.contains(secret) && !result.stdoutText.contains(secret))
     }
 
+    @Test func benchStoreWritesIntoAnEmptyDatabaseEmptiesItAfterAndRefusesOneWithUsers() async throws {
+        let url = try CLIPostgresServerTrait.freshDatabase("cli_bench")
+        let password = try CLIPostgresServerTrait.server().password
+        let bench = try runFreshet(["bench", "store", "--rows", "1500", "--batch", "500", "--query-repeats", "2", "--store", url], timeout: 300)
+        #expect(bench.status == 0, "\(bench.stderr)")
+        for line in ["fresh inserts", "replays (unchanged)", "updates (changed values)", "batch p50", "totalUsers", "size in PostgreSQL", "peak RSS"] {
+            #expect(bench.stdoutText.contains(line), "\(line) missing: \(bench.stdoutText)")
+        }
+        #expect(bench.stdoutText.contains("freshet:***@127.0.0.1"))
+        #expect(!bench.stdoutText.contains(password) && !bench.stderr.contains(password))
+        let after = try await PostgresContents.read(url)
+        #expect(after.rows.isEmpty && after.totalUsers == 0 && after.windowTotal == 0 && after.positions.isEmpty)
+
+        // A database with data is never the bench's: it refuses and leaves the rows alone.
+        let dir = tempDataDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let up = try runFreshet(["up", "--store", url, "--no-web", "--no-cql", "--count", "10", "--seed", "pg-bench-guard", "--data-dir", dir], timeout: 300)
+        #expect(up.status == 0, "\(up.stderr)")
+        let refused = try runFreshet(["bench", "store", "--rows", "100", "--store", url], timeout: 300)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("already has 10 users"), "\(refused.stderr)")
+        #expect(try await PostgresContents.read(url).rows.count == 10)
+    }
+
     /// A loopback port nobody listens on: bound, then closed.
     func closedPort() throws -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -1,4 +1,3 @@
-import ArgumentParser
 import FreshetPostgres
 import FreshetStore
 import Logging
@@ -19,7 +18,7 @@ enum BenchPostgres {
             let users = try await sink.totalUsers()
             let positions = try await count("SELECT count(*)::bigint FROM stream_positions", sink)
             guard users == 0 && positions == 0 else {
-                throw ValidationError(
+                throw RuntimeFailure(
                     "the PostgreSQL database of --store already has \(users) users and \(positions) stream positions; "
                         + "the bench needs an empty scratch database (it empties \(tables) when done)")
             }
