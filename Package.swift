@@ -344,6 +344,17 @@ if let webTests = package.targets.first(where: { $0.name == "FreshetWebTests" })
     webTests.dependencies += ["FreshetScheduler"]
 }
 
+// MARK: PostgreSQL store in the CLI (kept in its own block so Package.swift merges stay trivial)
+// `freshet bench store|e2e --store postgres://…` talk to the sink directly (empty-database check,
+// TRUNCATE between phases); the CLI's end-to-end tests start a private server (FreshetTesting)
+// and read what `freshet up` stored through the same sink.
+if let cli = package.targets.first(where: { $0.name == "freshet" }) {
+    cli.dependencies += ["FreshetPostgres", .product(name: "PostgresNIO", package: "postgres-nio")]
+}
+if let cliTests = package.targets.first(where: { $0.name == "FreshetCLITests" }) {
+    cliTests.dependencies += ["FreshetPostgres"]
+}
+
 for target in package.targets {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import FreshetCore
+import FreshetPostgres
 import FreshetStore
 import FreshetStream
 import Synchronization
@@ -15,7 +16,7 @@ import Glibc
 struct BenchE2E: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "e2e",
-        abstract: "End-to-end throughput, latency and memory of the pipeline (generator → log → processor → SQLite).",
+        abstract: "End-to-end throughput, latency and memory of the pipeline (generator → log → processor → SQLite or PostgreSQL).",
         discussion: """
             Phase 1 pushes --records people through as fast as they go and reports records/s. \
             Phase 2 runs at --latency-rate people/s for --latency-duration and reports p50/p99 \
@@ -23,8 +24,14 @@ struct BenchE2E: AsyncParsableCommand {
             both. Uses a scratch directory (removed afterwards) with the default durability \
             (log group commit, SQLite synchronous=FULL).
 
-            Example:
+            With --store postgres://user:password@host:port/db the processor writes into that \
+            database instead of a scratch SQLite file: it must be an empty scratch database (the \
+            bench refuses one with users, and empties Freshet's tables between the phases and at \
+            the end).
+
+            Examples:
               swift build -c release && .build/release/freshet bench e2e --records 1000000
+              .build/release/freshet bench e2e --store postgres://bench:secret@127.0.0.1:5432/bench
             """
     )
 
@@ -34,10 +41,21 @@ struct BenchE2E: AsyncParsableCommand {
     @Option(help: "Scratch directory (default: a new one under /tmp).") var dataDir: String?
     @Option(help: "Source batch size in the throughput phase (one produce per batch).") var batchSize = 5000
     @Option(help: "Processor micro-batch limit (records per store transaction).") var maxBatch = 5000
+    @Option(help: ArgumentHelp("sqlite (default: in the scratch directory) or postgres://user:password@host:port/database (an empty scratch database).", valueName: "URL"))
+    var store = "sqlite"
 
     func validate() throws {
         if records < 1 { throw ValidationError("--records must be at least 1") }
         if latencyRate <= 0 { throw ValidationError("--latency-rate must be positive") }
+        if PostgresSinkConfiguration.isPostgresURL(store) {
+            do throws(PostgresSinkError) {
+                _ = try PostgresSinkConfiguration(url: store)
+            } catch {
+                throw ValidationError("--store: \(error)")
+            }
+        } else if store != "sqlite" {
+            throw ValidationError("--store must be sqlite or postgres://user:password@host:port/database")
+        }
     }
 
     func run() async throws {
@@ -49,6 +67,26 @@ struct BenchE2E: AsyncParsableCommand {
         print("freshet bench e2e — release build")
         #endif
         print("machine: \(cpuModel()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores")
+        // A PostgreSQL store is one database for every phase: checked empty first, emptied between
+        // phases (each phase has a fresh log, whose offsets the stored positions must not skip).
+        let postgres = PostgresSinkConfiguration.isPostgresURL(store) ? try await BenchPostgres.connectEmpty(store) : nil
+        if postgres != nil { print("store: PostgreSQL \(redact(store))") }
+        do {
+            try await phases(root: root, postgres: postgres)
+        } catch {
+            if let postgres {
+                try? await BenchPostgres.truncate(postgres)
+                try? await postgres.close()
+            }
+            throw error
+        }
+        if let postgres {
+            try await BenchPostgres.truncate(postgres)
+            try await postgres.close()
+        }
+    }
+
+    private func phases(root: String, postgres: PostgresSink?) async throws {
 
         var quietLogger = Logger(label: "freshet.bench")
         quietLogger.logLevel = .warning
@@ -61,6 +99,7 @@ struct BenchE2E: AsyncParsableCommand {
         throughput.source.seed = "bench"
         throughput.source.batchSize = batchSize
         throughput.processor.maxBatchRecords = maxBatch
+        throughput.store.url = store
         let metrics1 = PipelineMetrics()
         let bar = ProgressBar(total: records, metrics: metrics1)
         let clock = ContinuousClock()
@@ -86,7 +125,9 @@ struct BenchE2E: AsyncParsableCommand {
         print("            same run with a discarding sink (source + log + processor only): \(formatted(Double(records) / secondsDiscard)) records/s")
 
         // Phase 2: latency at a steady rate.
+        if let postgres { try await BenchPostgres.truncate(postgres) }
         var steady = PipelineConfiguration()
+        steady.store.url = store
         steady.dataDir = root + "/latency"
         steady.source.duration = latencyDuration.duration
         steady.source.rate = latencyRate

@@ -1,21 +1,34 @@
 import ArgumentParser
 import Foundation
 import FreshetCore
+import FreshetPostgres
 import FreshetStore
 
-/// `freshet bench store`: upsert throughput and dashboard query latency of the SQLite store.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `freshet bench store`: upsert throughput and dashboard query latency of the SQLite store, or
+/// of a PostgreSQL database with `--store postgres://…`.
 struct BenchStoreCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "store",
-        abstract: "SQLite store: upsert rows/s (fresh inserts, replays, changed updates), query latency, size on disk.",
+        abstract: "SQLite or PostgreSQL store: upsert rows/s (fresh inserts, replays, changed updates), batch p50/p99, query latency, size, peak RSS.",
         discussion: """
             Writes --rows generated users in batches of --batch (each batch with its window increments and \
             one position, as the processor writes them) into a scratch store, then replays the same batches \
             (no change), then rewrites them with changed values (counters move). Only the time inside \
             `write` is counted. Then times each dashboard query. Run it on a release build.
 
-            Example:
+            With --store postgres://user:password@host:port/db the same batches go through the \
+            PostgreSQL sink of `freshet up --store postgres://…` (one transaction per batch) into that \
+            database: it must be an empty scratch database (the bench creates Freshet's tables when \
+            missing, refuses a database that already has users, and empties the tables when done \
+            unless --keep). The SQLite options (--synchronous, --counters, --cache-mib, …) do not apply.
+
+            Examples:
               swift build -c release && .build/release/freshet bench store --rows 1000000 --batch 5000
+              .build/release/freshet bench store --store postgres://bench:secret@127.0.0.1:5432/bench
             """
     )
 
@@ -31,6 +44,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "Page size of the new database, bytes.") var pageSize = 4096
     @Flag(help: "Only the fresh-insert pass (skip replays, updates and queries).") var insertsOnly = false
     @Option(help: "Repetitions of each query; the median and max are reported.") var queryRepeats = 20
+    @Option(help: ArgumentHelp("sqlite (default: a scratch file) or postgres://user:password@host:port/database (an empty scratch database).", valueName: "URL"))
+    var store = "sqlite"
 
     func validate() throws {
         guard rows >= 1 else { throw ValidationError("--rows must be at least 1, got \(rows)") }
@@ -42,9 +57,64 @@ struct BenchStoreCommand: AsyncParsableCommand {
             throw ValidationError("--counters must be swiftDeltas or triggers, got \(counters)")
         }
         guard queryRepeats >= 1 else { throw ValidationError("--query-repeats must be at least 1") }
+        if PostgresSinkConfiguration.isPostgresURL(store) {
+            do throws(PostgresSinkError) {
+                _ = try PostgresSinkConfiguration(url: store)
+            } catch {
+                throw ValidationError("--store: \(error)")
+            }
+        } else if store != "sqlite" {
+            throw ValidationError("--store must be sqlite or postgres://user:password@host:port/database")
+        }
     }
 
     func run() async throws {
+        printMachine()
+        if PostgresSinkConfiguration.isPostgresURL(store) {
+            try await runPostgres()
+        } else {
+            try await runSQLite()
+        }
+        print("memory: peak RSS \(peakRSSMegabytes()) MB")
+    }
+
+    private func printMachine() {
+        #if DEBUG
+        print("freshet bench store — debug build: numbers are not representative; use `swift build -c release`")
+        #else
+        print("freshet bench store — release build")
+        #endif
+        print("machine: \(cpuModel()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores")
+    }
+
+    private func runPostgres() async throws {
+        let sink = try await BenchPostgres.connectEmpty(store)
+        print("store bench: \(rows) rows, batches of \(batch), PostgreSQL \(redact(store)) (\(sink.configuration.maximumConnections) connections, one transaction per batch)")
+        do {
+            try await passes(sink, queries: sink)
+            let bytes = try await BenchPostgres.tableBytes(sink)
+            print(String(format: "size in PostgreSQL: %.1f MiB (tables and indexes) = %.0f bytes/row", Double(bytes) / 1_048_576, Double(bytes) / Double(rows)))
+            if !keep { try await BenchPostgres.truncate(sink) }
+        } catch {
+            if !keep { try? await BenchPostgres.truncate(sink) }
+            try? await sink.close()
+            throw error
+        }
+        try await sink.close()
+    }
+
+    private func passes(_ sink: any Sink, queries store: any UserQueries) async throws {
+        let insert = try await pass(sink, variant: 0)
+        report("fresh inserts", insert)
+        if insertsOnly { return }
+        let replay = try await pass(sink, variant: 0)
+        report("replays (unchanged)", replay)
+        let update = try await pass(sink, variant: 1)
+        report("updates (changed values)", update)
+        try await queries(store)
+    }
+
+    private func runSQLite() async throws {
         let directory = dir ?? (NSTemporaryDirectory() + "freshet-bench-store-\(UUID().uuidString)")
         let path = directory + "/freshet.sqlite"
         defer { if !keep { try? FileManager.default.removeItem(atPath: directory) } }
@@ -57,14 +127,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
         print("file: \(path)")
         try await SQLiteStore.withStore(configuration) { store in
             try await store.prepare()
-            let insert = try await pass(store, variant: 0)
-            report("fresh inserts", insert)
-            if insertsOnly { return }
-            let replay = try await pass(store, variant: 0)
-            report("replays (unchanged)", replay)
-            let update = try await pass(store, variant: 1)
-            report("updates (changed values)", update)
-            try await queries(store)
+            try await passes(store, queries: store)
         }
         let size = ["", "-wal", "-shm"].map { fileSize(path + $0) }
         print(String(format: "size on disk: %.1f MiB (db %.1f MiB, wal %.1f MiB) = %.0f bytes/row",
@@ -79,7 +142,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
     }
 
     /// Writes all rows once; `variant` changes every non-id column deterministically.
-    private func pass(_ store: SQLiteStore, variant: UInt64) async throws -> PassResult {
+    private func pass(_ store: any Sink, variant: UInt64) async throws -> PassResult {
         let clock = ContinuousClock()
         let generator = BenchRows(variant: variant)
         var total = Duration.zero
@@ -127,7 +190,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
                      Double(result.rows) / seconds, seconds, p50, p99))
     }
 
-    private func queries(_ store: SQLiteStore) async throws {
+    private func queries(_ store: any UserQueries) async throws {
         let clock = ContinuousClock()
         let someID = try await store.users(limit: 1, after: nil).first?.id ?? "x"
         let cases: [(String, @Sendable () async throws -> Void)] = [
