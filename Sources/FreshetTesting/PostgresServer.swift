@@ -203,9 +203,43 @@ public final class PostgresServer: @unchecked Sendable {
 
     /// Runs `body` with a fresh cluster, stopping it afterwards.
     public static func with<T>(_ body: (PostgresServer) async throws -> T) async throws -> T {
-        let server = try start()
-        defer { server.stop() }
-        return try await body(server)
+        let server = try await start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    // MARK: From async code
+    // initdb, pg_ctl and psql take seconds; run synchronously they would hold one of Swift
+    // concurrency's few cooperative threads (two on a 2-core machine) and starve every other
+    // test meanwhile. These overloads wait for them on a Dispatch thread instead.
+
+    /// ``start()`` off the cooperative thread pool.
+    public static func start() async throws -> PostgresServer {
+        try await offPool { try start() }
+    }
+
+    /// ``createDatabase(_:)`` off the cooperative thread pool.
+    public func createDatabase(_ name: String) async throws -> String {
+        try await Self.offPool { try self.createDatabase(name) }
+    }
+
+    /// ``stop()`` off the cooperative thread pool.
+    public func stop() async {
+        _ = try? await Self.offPool { self.stop() }
+    }
+
+    static func offPool<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try work() })
+            }
+        }
     }
 
     private static func freePort() throws -> Int {

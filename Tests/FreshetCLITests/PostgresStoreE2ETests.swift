@@ -21,9 +21,15 @@ struct CLIPostgresServerTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        let server = try PostgresServer.start()
-        defer { server.stop() }
-        try await Self.$current.withValue(server, operation: function)
+        // The async start/stop wait for initdb and pg_ctl off the cooperative thread pool.
+        let server = try await PostgresServer.start()
+        do {
+            try await Self.$current.withValue(server, operation: function)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
     }
 
     static func server() throws -> PostgresServer {

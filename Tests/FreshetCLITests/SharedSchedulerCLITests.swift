@@ -42,7 +42,7 @@ struct SharedSchedulerCLITests {
 
     @Test func twoSchedulerProcessesStartEachScheduledRunExactlyOnce() async throws {
         try await PostgresServer.with { server in
-            let url = try server.createDatabase("shared_scheduled")
+            let url = try await server.createDatabase("shared_scheduled")
             let dir = tempDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let file = dir + "/runs.txt"
@@ -79,7 +79,7 @@ struct SharedSchedulerCLITests {
 
     @Test func killingTheSchedulerRunningATaskLetsTheOtherRetryItAfterTheLease() async throws {
         try await PostgresServer.with { server in
-            let url = try server.createDatabase("shared_cli")
+            let url = try await server.createDatabase("shared_cli")
             let dir = tempDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let file = dir + "/tries.txt"

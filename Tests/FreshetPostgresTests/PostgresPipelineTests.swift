@@ -13,7 +13,7 @@ import Testing
 struct PostgresPipelineTests {
     @Test func upStoresEveryIdExactlyOnce() async throws {
         let server = try PostgresServerTrait.server()
-        let url = try server.createDatabase(freshDatabaseName("pipeline"))
+        let url = try await server.createDatabase(freshDatabaseName("pipeline"))
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-postgres-up-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let produced = 3_000

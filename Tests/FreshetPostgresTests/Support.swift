@@ -18,9 +18,15 @@ struct PostgresServerTrait: SuiteTrait, TestScoping {
     func provideScope(
         for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
     ) async throws {
-        let server = try PostgresServer.start()
-        defer { server.stop() }
-        try await Self.$current.withValue(server, operation: function)
+        // The async start/stop wait for initdb and pg_ctl off the cooperative thread pool.
+        let server = try await PostgresServer.start()
+        do {
+            try await Self.$current.withValue(server, operation: function)
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
     }
 
     /// The suite's server; a test outside a `.postgresServer` suite fails.
@@ -42,7 +48,7 @@ func freshDatabaseName(_ prefix: String) -> String {
 /// A prepared sink over a fresh database of the suite's server; closed after `body`.
 func withPostgresSink<R: Sendable>(_ body: (PostgresSink, String) async throws -> R) async throws -> R {
     let server = try PostgresServerTrait.server()
-    let url = try server.createDatabase(freshDatabaseName("sink"))
+    let url = try await server.createDatabase(freshDatabaseName("sink"))
     let sink = try await PostgresSink.connect(url: url)
     do {
         try await sink.prepare()
