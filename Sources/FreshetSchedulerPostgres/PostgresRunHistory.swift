@@ -92,7 +92,7 @@ public final class PostgresRunHistory: ClosableRunHistory {
         INSERT INTO freshet_dag_runs (dag_id, run_id, kind, interval_start, interval_end, state, created_at, started_at, ended_at, records_produced, error, conf, owner, lease_until)
         VALUES (\(r.dagID), \(r.runID), \(r.kind.rawValue), \(r.interval?.start.millisecondsSinceEpoch), \(r.interval?.end.millisecondsSinceEpoch),
                 \(r.state.rawValue), \(r.createdAt.millisecondsSinceEpoch), \(r.startedAt?.millisecondsSinceEpoch), \(r.endedAt?.millisecondsSinceEpoch),
-                \(Int64(r.recordsProduced)), \(r.error), \(encode(r.conf)), \(r.owner), \(r.leaseUntil?.millisecondsSinceEpoch))
+                \(Int64(r.recordsProduced)), \(r.error), \(DAGRunEntry.encodeConf(r.conf)), \(r.owner), \(r.leaseUntil?.millisecondsSinceEpoch))
         """
     }
 
@@ -259,7 +259,7 @@ public final class PostgresRunHistory: ClosableRunHistory {
             dagID: try c[0].decode(String.self), runID: try c[1].decode(String.self), kind: RunKind(rawValue: try c[2].decode(String.self)) ?? .manual,
             interval: interval, state: StoredRunState(rawValue: try c[5].decode(String.self)) ?? .failed,
             createdAt: try time(6) ?? Timestamp(millisecondsSinceEpoch: 0), startedAt: try time(7), endedAt: try time(8),
-            recordsProduced: Int(try c[9].decode(Int64.self)), error: try c[10].decode(String?.self), conf: decode(try c[11].decode(String.self)),
+            recordsProduced: Int(try c[9].decode(Int64.self)), error: try c[10].decode(String?.self), conf: DAGRunEntry.decodeConf(try c[11].decode(String.self)),
             owner: try c[12].decode(String?.self), leaseUntil: try time(13))
     }
 
@@ -284,16 +284,6 @@ public final class PostgresRunHistory: ClosableRunHistory {
         guard let psql = error as? PSQLError else { return redact("\(error)") }
         if let message = psql.serverInfo?[.message] { return message + (psql.serverInfo?[.sqlState].map { " (SQLSTATE \($0))" } ?? "") }
         return "\(psql.code)" + (psql.underlying.map { ": \($0)" } ?? "")
-    }
-
-    static func encode(_ conf: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(conf)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    static func decode(_ text: String) -> [String: String] {
-        (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
     }
 }
 

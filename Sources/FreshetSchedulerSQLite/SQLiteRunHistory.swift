@@ -69,7 +69,7 @@ public final class SQLiteRunHistory: ClosableRunHistory {
             .text(r.dagID), .text(r.runID), .text(r.kind.rawValue), .int(r.interval?.start.millisecondsSinceEpoch),
             .int(r.interval?.end.millisecondsSinceEpoch), .text(r.state.rawValue), .int(r.createdAt.millisecondsSinceEpoch),
             .int(r.startedAt?.millisecondsSinceEpoch), .int(r.endedAt?.millisecondsSinceEpoch), .int(Int64(r.recordsProduced)),
-            .text(r.error), .text(Self.encode(r.conf)), .text(r.owner), .int(r.leaseUntil?.millisecondsSinceEpoch),
+            .text(r.error), .text(DAGRunEntry.encodeConf(r.conf)), .text(r.owner), .int(r.leaseUntil?.millisecondsSinceEpoch),
         ]
     }
 
@@ -210,18 +210,8 @@ public final class SQLiteRunHistory: ClosableRunHistory {
                     dagID: s.text(0), runID: s.text(1), kind: RunKind(rawValue: s.text(2)) ?? .manual, interval: interval,
                     state: StoredRunState(rawValue: s.text(5)) ?? .failed, createdAt: s.timestamp(6) ?? Timestamp(millisecondsSinceEpoch: 0),
                     startedAt: s.timestamp(7), endedAt: s.timestamp(8), recordsProduced: Int(s.int(9)), error: s.optionalText(10),
-                    conf: Self.decode(s.text(11)), owner: s.optionalText(12), leaseUntil: s.timestamp(13))
+                    conf: DAGRunEntry.decodeConf(s.text(11)), owner: s.optionalText(12), leaseUntil: s.timestamp(13))
             }
-    }
-
-    static func encode(_ conf: [String: String]) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        return (try? encoder.encode(conf)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-    }
-
-    static func decode(_ text: String) -> [String: String] {
-        (try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))) ?? [:]
     }
 }
 

@@ -47,15 +47,7 @@ struct BenchE2E: AsyncParsableCommand {
     func validate() throws {
         if records < 1 { throw ValidationError("--records must be at least 1") }
         if latencyRate <= 0 { throw ValidationError("--latency-rate must be positive") }
-        if PostgresSinkConfiguration.isPostgresURL(store) {
-            do throws(PostgresSinkError) {
-                _ = try PostgresSinkConfiguration(url: store)
-            } catch {
-                throw ValidationError("--store: \(error)")
-            }
-        } else if store != "sqlite" {
-            throw ValidationError("--store must be sqlite or postgres://user:password@host:port/database")
-        }
+        try BenchPostgres.validateStore(store)
     }
 
     func run() async throws {

@@ -11,38 +11,6 @@ import Testing
 import Glibc
 #endif
 
-/// One private PostgreSQL cluster for the suite (started before its first test, stopped after
-/// its last); each test creates its own database.
-struct CLIPostgresServerTrait: SuiteTrait, TestScoping {
-    @TaskLocal static var current: PostgresServer?
-
-    var isRecursive: Bool { false }
-
-    func provideScope(
-        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
-    ) async throws {
-        // The async start/stop wait for initdb and pg_ctl off the cooperative thread pool.
-        let server = try await PostgresServer.start()
-        do {
-            try await Self.$current.withValue(server, operation: function)
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
-    }
-
-    static func server() throws -> PostgresServer {
-        guard let current else { throw PostgresServer.Failure("no PostgreSQL server: mark the suite with CLIPostgresServerTrait()") }
-        return current
-    }
-
-    /// A fresh database of the suite's server; returns its URL.
-    static func freshDatabase(_ prefix: String) throws -> String {
-        try server().createDatabase(prefix + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased())
-    }
-}
-
 /// What `freshet up --store postgres://…` left in the database, read through the same sink the
 /// CLI writes with (its `UserQueries` side).
 struct PostgresContents {
@@ -95,7 +63,7 @@ func logEndOffsets(in dataDir: String) async throws -> [Int32: Int64] {
     }
 }
 
-@Suite("freshet up --store postgres://, end to end", .serialized, CLIPostgresServerTrait())
+@Suite("freshet up --store postgres://, end to end", .serialized, .postgresServer)
 struct PostgresStoreE2ETests {
     /// Checks the database against the log: every id of the log stored exactly once, the
     /// counters and the live windows counted every record once, positions at the log's end.
@@ -116,7 +84,7 @@ struct PostgresStoreE2ETests {
     }
 
     @Test func boundedRunsStoreEveryIdOnceAndASecondRunAddsOnlyTheNewPeople() async throws {
-        let url = try CLIPostgresServerTrait.freshDatabase("cli_bounded")
+        let url = try PostgresServerTrait.freshDatabase("cli_bounded")
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let common = ["up", "--store", url, "--no-web", "--no-cql", "--rate", "100000", "--data-dir", dir]
@@ -125,7 +93,7 @@ struct PostgresStoreE2ETests {
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdoutText.contains("3000 rows stored"), "\(first.stdoutText)")
         // The banner names the store without its password.
-        let password = try CLIPostgresServerTrait.server().password
+        let password = try PostgresServerTrait.server().password
         #expect(first.stdoutText.contains("freshet:***@127.0.0.1"), "\(first.stdoutText)")
         #expect(!first.stdoutText.contains(password) && !first.stderr.contains(password))
         try await expectStoreMatchesLog(url, dir, records: 3000)
@@ -139,7 +107,7 @@ struct PostgresStoreE2ETests {
     }
 
     @Test func sigkillMidStreamThenRestartStoresEveryLoggedIdExactlyOnce() async throws {
-        let url = try CLIPostgresServerTrait.freshDatabase("cli_crash")
+        let url = try PostgresServerTrait.freshDatabase("cli_crash")
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var killedWhileRunning = 0
@@ -166,7 +134,7 @@ struct PostgresStoreE2ETests {
     }
 
     @Test func aWrongPasswordFailsNamingTheStoreWithoutPrintingThePassword() async throws {
-        let server = try CLIPostgresServerTrait.server()
+        let server = try PostgresServerTrait.server()
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let wrong = "Wr0ngPassw0rd" + UUID().uuidString.prefix(8)
@@ -195,8 +163,8 @@ struct PostgresStoreE2ETests {
     }
 
     @Test func benchStoreWritesIntoAnEmptyDatabaseEmptiesItAfterAndRefusesOneWithUsers() async throws {
-        let url = try CLIPostgresServerTrait.freshDatabase("cli_bench")
-        let password = try CLIPostgresServerTrait.server().password
+        let url = try PostgresServerTrait.freshDatabase("cli_bench")
+        let password = try PostgresServerTrait.server().password
         let bench = try runFreshet(["bench", "store", "--rows", "1500", "--batch", "500", "--query-repeats", "2", "--store", url], timeout: 300)
         #expect(bench.status == 0, "\(bench.stderr)")
         for line in ["fresh inserts", "replays (unchanged)", "updates (changed values)", "batch p50", "totalUsers", "size in PostgreSQL", "peak RSS"] {

@@ -10,28 +10,6 @@ func webURL(_ up: RunningFreshet) throws -> String {
     try #require(up.readyLine.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init))
 }
 
-/// Drives headless Chromium (scripts/tools/cdp_dump.py: DevTools over a pipe) until `until`
-/// holds in the page; returns the DOM. Screenshots go to `artifacts/` at the repository root.
-func browse(_ url: String, until: String, screenshot: String? = nil, size: String = "1400x1900") throws -> (status: Int32, dom: String, stderr: String) {
-    let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/tools/cdp_dump.py").path
-    var arguments = [script, url, "--until", until, "--timeout", "30", "--size", size]
-    if let screenshot {
-        let artifacts = Fixtures.repositoryRoot.appendingPathComponent("artifacts")
-        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
-        arguments += ["--screenshot", artifacts.appendingPathComponent(screenshot).path]
-    }
-    let result = try runTool("python3", arguments, timeout: 60)
-    return (result.status, result.stdoutText, result.stderr)
-}
-
-/// `data-…` attribute values of the elements whose opening tag contains `marker`.
-func attributes(_ html: String, marker: String, _ name: String) -> [String] {
-    html.components(separatedBy: "<").filter { $0.contains(marker) }.compactMap { tag in
-        guard let range = tag.range(of: "\(name)=\"") else { return nil }
-        return String(tag[range.upperBound...].prefix { $0 != "\"" })
-    }
-}
-
 @Suite("Web UI of a running freshet up", .serialized)
 struct WebE2ETests {
     @Test func dashboardInHeadlessChromium() async throws {
@@ -48,7 +26,7 @@ struct WebE2ETests {
             screenshot: "dashboard.png")
         #expect(dashboard.status == 0, "the dashboard did not update live: \(dashboard.stderr)")
         for panel in ["total", "gender", "countries", "recent", "monthly", "domains", "ingest"] {
-            let values = attributes(dashboard.dom, marker: "data-panel=\"\(panel)\"", "data-value")
+            let values = htmlAttributes(dashboard.dom, marker: "data-panel=\"\(panel)\"", "data-value")
             #expect(values.count == 1, "panel \(panel)")
             #expect((Double(values.first ?? "") ?? 0) > 0, "panel \(panel) shows no data")
         }
@@ -59,12 +37,12 @@ struct WebE2ETests {
         // The topics page lists users_created with its partitions.
         let topics = try browse(base + "topics", until: "document.querySelectorAll('[data-topic=\"users_created\"]').length >= 3", screenshot: "topics.png")
         #expect(topics.status == 0, "\(topics.stderr)")
-        #expect(Set(attributes(topics.dom, marker: "data-topic=\"users_created\"", "data-partition")) == ["0", "1", "2"])
+        #expect(Set(htmlAttributes(topics.dom, marker: "data-topic=\"users_created\"", "data-partition")) == ["0", "1", "2"])
 
         // The pipeline page shows live numbers.
         let pipeline = try browse(base + "pipeline", until: "+document.body.dataset.updates >= 2", screenshot: "pipeline.png")
         #expect(pipeline.status == 0, "\(pipeline.stderr)")
-        #expect((Double(attributes(pipeline.dom, marker: "data-panel=\"latency\"", "data-value").first ?? "") ?? 0) > 0)
+        #expect((Double(htmlAttributes(pipeline.dom, marker: "data-panel=\"latency\"", "data-value").first ?? "") ?? 0) > 0)
     }
 
     @Test func serveIsReadOnlyOverAnExistingDataDirectory() async throws {

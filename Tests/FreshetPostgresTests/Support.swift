@@ -7,39 +7,6 @@ import Logging
 import PostgresNIO
 import Testing
 
-/// One private PostgreSQL cluster per suite marked `.postgresServer`: started before the suite's
-/// first test, stopped after its last. Tests reach it through ``PostgresServerTrait/current``
-/// and each creates its own database, so tests run in parallel without sharing tables.
-struct PostgresServerTrait: SuiteTrait, TestScoping {
-    @TaskLocal static var current: PostgresServer?
-
-    var isRecursive: Bool { false }
-
-    func provideScope(
-        for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void
-    ) async throws {
-        // The async start/stop wait for initdb and pg_ctl off the cooperative thread pool.
-        let server = try await PostgresServer.start()
-        do {
-            try await Self.$current.withValue(server, operation: function)
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
-    }
-
-    /// The suite's server; a test outside a `.postgresServer` suite fails.
-    static func server() throws -> PostgresServer {
-        guard let current else { throw PostgresServer.Failure("no PostgreSQL server: mark the suite .postgresServer") }
-        return current
-    }
-}
-
-extension Trait where Self == PostgresServerTrait {
-    static var postgresServer: Self { PostgresServerTrait() }
-}
-
 /// A fresh database name (lower-case, so no quoting surprises).
 func freshDatabaseName(_ prefix: String) -> String {
     prefix + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased()

@@ -6,36 +6,6 @@ import FreshetTesting
 import Synchronization
 import Testing
 
-/// One private PostgreSQL cluster per suite marked `.postgresServer`, stopped after the suite;
-/// each test creates its own database.
-struct PostgresServerTrait: SuiteTrait, TestScoping {
-    @TaskLocal static var current: PostgresServer?
-
-    var isRecursive: Bool { false }
-
-    func provideScope(for test: Test, testCase: Test.Case?, performing function: @Sendable () async throws -> Void) async throws {
-        // The async start/stop wait for initdb and pg_ctl off the cooperative thread pool.
-        let server = try await PostgresServer.start()
-        do {
-            try await Self.$current.withValue(server, operation: function)
-        } catch {
-            await server.stop()
-            throw error
-        }
-        await server.stop()
-    }
-
-    /// A URL of a fresh database of the suite's server.
-    static func freshDatabase(_ prefix: String) throws -> String {
-        guard let current else { throw PostgresServer.Failure("no PostgreSQL server: mark the suite .postgresServer") }
-        return try current.createDatabase(prefix + "_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12).lowercased())
-    }
-}
-
-extension Trait where Self == PostgresServerTrait {
-    static var postgresServer: Self { PostgresServerTrait() }
-}
-
 /// A history that can be cut off, as if its process died: once `sever()` is called every call
 /// fails, so the service using it can neither renew leases nor record its shutdown.
 final class SeverableHistory: RunHistory {

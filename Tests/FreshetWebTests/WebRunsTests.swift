@@ -316,28 +316,6 @@ struct WebRunsAPITests {
 
 // MARK: The Runs page in headless Chromium
 
-/// Drives headless Chromium (scripts/tools/cdp_dump.py) until `until` holds; returns the DOM.
-/// Screenshots go to `artifacts/` at the repository root.
-func browseRuns(_ url: String, until: String, screenshot: String? = nil) throws -> (status: Int32, dom: String, stderr: String) {
-    let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/tools/cdp_dump.py").path
-    var arguments = [script, url, "--until", until, "--timeout", "30", "--size", "1400x1000"]
-    if let screenshot {
-        let artifacts = Fixtures.repositoryRoot.appendingPathComponent("artifacts")
-        try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
-        arguments += ["--screenshot", artifacts.appendingPathComponent(screenshot).path]
-    }
-    let result = try runTool("python3", arguments, timeout: 90)
-    return (result.status, result.stdoutText, result.stderr)
-}
-
-/// Attribute `name` of the elements whose opening tag contains `marker`.
-func attributeValues(_ html: String, marker: String, _ name: String) -> [String] {
-    html.components(separatedBy: "<").filter { $0.contains(marker) }.compactMap { tag in
-        guard let range = tag.range(of: " \(name)=\"") else { return nil }
-        return String(tag[range.upperBound...].prefix { $0 != "\"" })
-    }
-}
-
 /// Runs `server` on a free port for `body`.
 func serving(_ server: WebServer, _ body: (Int) async throws -> Void) async throws {
     let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
@@ -367,12 +345,12 @@ struct WebRunsPageTests {
             let history = try await recordedHistory()
             try await serving(schedulingServer(f, .init(port: 0, token: "t0ken"), history: history)) { port in
                 let base = "http://127.0.0.1:\(port)"
-                let page = try browseRuns(base + "/runs?token=t0ken", until: "document.querySelector('\(Self.runRow)') && document.body.dataset.writable === 'true'", screenshot: "runs.png")
+                let page = try browse(base + "/runs?token=t0ken", until: "document.querySelector('\(Self.runRow)') && document.body.dataset.writable === 'true'", screenshot: "runs.png", size: "1400x1000")
                 #expect(page.status == 0, "\(page.stderr)")
                 let marker = "data-run=\"manual__xss\""
-                #expect(attributeValues(page.dom, marker: marker, "data-state") == ["failed"])
-                #expect(attributeValues(page.dom, marker: marker, "data-records") == ["17"])
-                #expect(attributeValues(page.dom, marker: "data-run=\"scheduled__2026-03-01\"", "data-records") == ["4321"])
+                #expect(htmlAttributes(page.dom, marker: marker, "data-state") == ["failed"])
+                #expect(htmlAttributes(page.dom, marker: marker, "data-records") == ["17"])
+                #expect(htmlAttributes(page.dom, marker: "data-run=\"scheduled__2026-03-01\"", "data-records") == ["4321"])
                 // The error is text: escaped in the DOM, never run.
                 #expect(page.dom.contains("broker down &lt;script&gt;document.body.dataset.pwned='1'&lt;/script&gt;&lt;img src=x"), "error text not shown escaped")
                 #expect(!page.dom.contains("data-pwned"), "markup from the history ran")
@@ -386,12 +364,12 @@ struct WebRunsPageTests {
                       if (!window.__clicked) { window.__clicked = true; document.querySelector('[data-duration="user_automation"]').value = '2s'; b.click(); }
                       return document.querySelectorAll('section[data-dag="user_automation"] tr[data-run^="manual__2"]').length === 1; })()
                     """
-                let triggered = try browseRuns(base + "/runs?token=t0ken", until: click, screenshot: "runs-triggered.png")
+                let triggered = try browse(base + "/runs?token=t0ken", until: click, screenshot: "runs-triggered.png")
                 #expect(triggered.status == 0, "the triggered run did not appear: \(triggered.stderr)")
                 let queued = try await history.queuedRuns()
                 #expect(queued.count == 1)
                 #expect(queued.first?.conf == ["duration": "2s"])
-                #expect(attributeValues(triggered.dom, marker: "data-run=\"\(queued.first?.runID ?? "-")\"", "data-state") == ["queued"])
+                #expect(htmlAttributes(triggered.dom, marker: "data-run=\"\(queued.first?.runID ?? "-")\"", "data-state") == ["queued"])
 
                 // An invalid duration: the API's error, naming the key, is shown in the page; nothing is queued.
                 let invalid = """
@@ -399,7 +377,7 @@ struct WebRunsPageTests {
                       if (!window.__clicked) { window.__clicked = true; document.querySelector('[data-duration="user_automation"]').value = 'soon'; b.click(); }
                       const alert = document.getElementById('runs-error'); return !alert.hidden && alert.textContent.includes('soon'); })()
                     """
-                let rejected = try browseRuns(base + "/runs?token=t0ken", until: invalid)
+                let rejected = try browse(base + "/runs?token=t0ken", until: invalid)
                 #expect(rejected.status == 0, "the API error was not shown: \(rejected.stderr)")
                 #expect(rejected.dom.contains("conf key 'duration'"), "error text missing")
                 #expect(try await history.queuedRuns().count == 1)
@@ -422,9 +400,9 @@ struct WebRunsPageTests {
     @Test func runsPageWithoutCredentialsHasNoTriggerButton() async throws {
         try await withFixture { f in
             try await serving(schedulingServer(f, history: try await recordedHistory())) { port in
-                let page = try browseRuns("http://127.0.0.1:\(port)/runs", until: "document.querySelector('\(Self.runRow)') && document.body.dataset.writable === 'false'", screenshot: "runs-read-only.png")
+                let page = try browse("http://127.0.0.1:\(port)/runs", until: "document.querySelector('\(Self.runRow)') && document.body.dataset.writable === 'false'", screenshot: "runs-read-only.png")
                 #expect(page.status == 0, "\(page.stderr)")
-                #expect(attributeValues(page.dom, marker: "data-run=\"manual__xss\"", "data-state") == ["failed"])
+                #expect(htmlAttributes(page.dom, marker: "data-run=\"manual__xss\"", "data-state") == ["failed"])
                 #expect(!page.dom.contains("data-trigger="), "trigger button shown without credentials")
                 #expect(!page.dom.contains("data-pwned"))
             }
@@ -434,7 +412,7 @@ struct WebRunsPageTests {
     @Test func runsPageWithoutSchedulerSaysSo() async throws {
         try await withFixture { f in
             try await serving(schedulingServer(f, history: nil)) { port in
-                let page = try browseRuns("http://127.0.0.1:\(port)/runs", until: "document.body.dataset.noScheduler === 'true'")
+                let page = try browse("http://127.0.0.1:\(port)/runs", until: "document.body.dataset.noScheduler === 'true'")
                 #expect(page.status == 0, "\(page.stderr)")
                 #expect(page.dom.contains("No scheduler here"))
             }

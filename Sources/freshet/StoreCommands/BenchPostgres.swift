@@ -1,3 +1,4 @@
+import ArgumentParser
 import FreshetPostgres
 import FreshetStore
 import Logging
@@ -7,6 +8,19 @@ import PostgresNIO
 /// they write into the database the user names, so they insist on an empty one and empty it
 /// again afterwards (TRUNCATE of Freshet's four tables; nothing else is touched).
 enum BenchPostgres {
+    /// `--store` of the benches: `sqlite` or a PostgreSQL URL; a usage error naming it otherwise.
+    static func validateStore(_ store: String) throws {
+        if PostgresSinkConfiguration.isPostgresURL(store) {
+            do throws(PostgresSinkError) {
+                _ = try PostgresSinkConfiguration(url: store)
+            } catch {
+                throw ValidationError("--store: \(error)")
+            }
+        } else if store != "sqlite" {
+            throw ValidationError("--store must be sqlite or postgres://user:password@host:port/database")
+        }
+    }
+
     static let tables = "created_users, window_counts, stream_positions, user_counts"
 
     /// Connects, creates the tables when missing, and refuses a database that already holds users

@@ -57,15 +57,7 @@ struct BenchStoreCommand: AsyncParsableCommand {
             throw ValidationError("--counters must be swiftDeltas or triggers, got \(counters)")
         }
         guard queryRepeats >= 1 else { throw ValidationError("--query-repeats must be at least 1") }
-        if PostgresSinkConfiguration.isPostgresURL(store) {
-            do throws(PostgresSinkError) {
-                _ = try PostgresSinkConfiguration(url: store)
-            } catch {
-                throw ValidationError("--store: \(error)")
-            }
-        } else if store != "sqlite" {
-            throw ValidationError("--store must be sqlite or postgres://user:password@host:port/database")
-        }
+        try BenchPostgres.validateStore(store)
     }
 
     func run() async throws {
