@@ -2,33 +2,50 @@
 ///
 /// Generated from plain HTML/CSS/JS; the pages reference only /assets/app.css and /assets/app.js.
 enum Assets {
+    /// The pages in the navigation: id (`data-page`), path, label.
+    static let navigation = [("dashboard", "/", "Dashboard"), ("pipeline", "/pipeline", "Pipeline"), ("topics", "/topics", "Topics"), ("runs", "/runs", "Runs")]
+
+    /// A page: the shared head, top bar and navigation (`id` marked current), then the `main`
+    /// element and the `noscript` note (each whole lines, without the last line break).
+    static func page(_ id: String, title: String, main: String, noscript: String) -> String {
+        let links = navigation.map { page, path, label in
+            "        <li><a href=\"\(path)\"\(page == id ? " aria-current=\"page\"" : "")>\(label)</a></li>\n"
+        }.joined()
+        return """
+            <!doctype html>
+            <html lang="en">
+            <head>
+              <meta charset="utf-8">
+              <meta name="viewport" content="width=device-width, initial-scale=1">
+              <meta name="color-scheme" content="light">
+              <title>\(title) · Freshet</title>
+              <link rel="icon" href="data:,">
+              <link rel="stylesheet" href="/assets/app.css">
+              <script src="/assets/app.js" defer></script>
+            </head>
+            <body data-page="\(id)" data-updates="0">
+              <a class="skip-link" href="#main">Skip to content</a>
+              <header class="topbar">
+                <a class="brand" href="/">\(brandLogo)<span>Freshet</span></a>
+                <nav aria-label="Main">
+                  <ul>
+
+            """ + links + """
+                  </ul>
+                </nav>
+                <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
+              </header>
+
+            """ + main + "\n" + noscript + "\n" + """
+            </body>
+            </html>
+            """
+    }
+
+    static let brandLogo = ##"<svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M2 8c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#1f60c4" stroke-width="2.2" stroke-linecap="round"/><path d="M2 14c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#0f8b8d" stroke-width="2.2" stroke-linecap="round"/><path d="M2 20c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#37872d" stroke-width="2.2" stroke-linecap="round"/></svg>"##
+
     /// Served at `/`: the six Grafana panels plus live ingest per minute.
-    static let dashboardHTML = #"""
-<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <meta name="color-scheme" content="light">
-  <title>Dashboard · Freshet</title>
-  <link rel="icon" href="data:,">
-  <link rel="stylesheet" href="/assets/app.css">
-  <script src="/assets/app.js" defer></script>
-</head>
-<body data-page="dashboard" data-updates="0">
-  <a class="skip-link" href="#main">Skip to content</a>
-  <header class="topbar">
-    <a class="brand" href="/"><svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M2 8c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#1f60c4" stroke-width="2.2" stroke-linecap="round"/><path d="M2 14c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#0f8b8d" stroke-width="2.2" stroke-linecap="round"/><path d="M2 20c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#37872d" stroke-width="2.2" stroke-linecap="round"/></svg><span>Freshet</span></a>
-    <nav aria-label="Main">
-      <ul>
-        <li><a href="/" aria-current="page">Dashboard</a></li>
-        <li><a href="/pipeline">Pipeline</a></li>
-        <li><a href="/topics">Topics</a></li>
-        <li><a href="/runs">Runs</a></li>
-      </ul>
-    </nav>
-    <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
-  </header>
+    static let dashboardHTML = page("dashboard", title: "Dashboard", main: #"""
   <main id="main">
     <div class="page-head">
       <h1>Users</h1>
@@ -71,38 +88,12 @@ enum Assets {
       </section>
     </div>
   </main>
+"""#, noscript: #"""
   <noscript><p class="note">This dashboard needs JavaScript to load live data. The raw data is at <a href="/api/stats">/api/stats</a>.</p></noscript>
-</body>
-</html>
-"""#
+"""#)
 
     /// Served at `/pipeline`: throughput, latency, lag, dead letters, source errors, process.
-    static let pipelineHTML = #"""
-<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <meta name="color-scheme" content="light">
-  <title>Pipeline · Freshet</title>
-  <link rel="icon" href="data:,">
-  <link rel="stylesheet" href="/assets/app.css">
-  <script src="/assets/app.js" defer></script>
-</head>
-<body data-page="pipeline" data-updates="0">
-  <a class="skip-link" href="#main">Skip to content</a>
-  <header class="topbar">
-    <a class="brand" href="/"><svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M2 8c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#1f60c4" stroke-width="2.2" stroke-linecap="round"/><path d="M2 14c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#0f8b8d" stroke-width="2.2" stroke-linecap="round"/><path d="M2 20c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#37872d" stroke-width="2.2" stroke-linecap="round"/></svg><span>Freshet</span></a>
-    <nav aria-label="Main">
-      <ul>
-        <li><a href="/">Dashboard</a></li>
-        <li><a href="/pipeline" aria-current="page">Pipeline</a></li>
-        <li><a href="/topics">Topics</a></li>
-        <li><a href="/runs">Runs</a></li>
-      </ul>
-    </nav>
-    <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
-  </header>
+    static let pipelineHTML = page("pipeline", title: "Pipeline", main: #"""
   <main id="main">
     <div class="page-head">
       <h1>Pipeline</h1>
@@ -141,38 +132,12 @@ enum Assets {
       </section>
     </div>
   </main>
+"""#, noscript: #"""
   <noscript><p class="note">This dashboard needs JavaScript to load live data. The raw data is at <a href="/api/stats">/api/stats</a>.</p></noscript>
-</body>
-</html>
-"""#
+"""#)
 
     /// Served at `/topics`: topics/partitions, consumer groups, last-messages viewer.
-    static let topicsHTML = #"""
-<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <meta name="color-scheme" content="light">
-  <title>Topics · Freshet</title>
-  <link rel="icon" href="data:,">
-  <link rel="stylesheet" href="/assets/app.css">
-  <script src="/assets/app.js" defer></script>
-</head>
-<body data-page="topics" data-updates="0">
-  <a class="skip-link" href="#main">Skip to content</a>
-  <header class="topbar">
-    <a class="brand" href="/"><svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M2 8c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#1f60c4" stroke-width="2.2" stroke-linecap="round"/><path d="M2 14c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#0f8b8d" stroke-width="2.2" stroke-linecap="round"/><path d="M2 20c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#37872d" stroke-width="2.2" stroke-linecap="round"/></svg><span>Freshet</span></a>
-    <nav aria-label="Main">
-      <ul>
-        <li><a href="/">Dashboard</a></li>
-        <li><a href="/pipeline">Pipeline</a></li>
-        <li><a href="/topics" aria-current="page">Topics</a></li>
-        <li><a href="/runs">Runs</a></li>
-      </ul>
-    </nav>
-    <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
-  </header>
+    static let topicsHTML = page("topics", title: "Topics", main: #"""
   <main id="main">
     <div class="page-head">
       <h1>Topics</h1>
@@ -202,38 +167,12 @@ enum Assets {
       </section>
     </div>
   </main>
+"""#, noscript: #"""
   <noscript><p class="note">This dashboard needs JavaScript to load live data. The raw data is at <a href="/api/stats">/api/stats</a>.</p></noscript>
-</body>
-</html>
-"""#
+"""#)
 
     /// Served at `/runs`: DAGs with their newest runs (needs a `WebScheduling`).
-    static let runsHTML = #"""
-<!doctype html>
-<html lang="en">
-<head>
-  <meta charset="utf-8">
-  <meta name="viewport" content="width=device-width, initial-scale=1">
-  <meta name="color-scheme" content="light">
-  <title>Runs · Freshet</title>
-  <link rel="icon" href="data:,">
-  <link rel="stylesheet" href="/assets/app.css">
-  <script src="/assets/app.js" defer></script>
-</head>
-<body data-page="runs" data-updates="0">
-  <a class="skip-link" href="#main">Skip to content</a>
-  <header class="topbar">
-    <a class="brand" href="/"><svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true" focusable="false"><path d="M2 8c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#1f60c4" stroke-width="2.2" stroke-linecap="round"/><path d="M2 14c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#0f8b8d" stroke-width="2.2" stroke-linecap="round"/><path d="M2 20c3-3 5 3 8 0s5 3 8 0 4-1 4-1" fill="none" stroke="#37872d" stroke-width="2.2" stroke-linecap="round"/></svg><span>Freshet</span></a>
-    <nav aria-label="Main">
-      <ul>
-        <li><a href="/">Dashboard</a></li>
-        <li><a href="/pipeline">Pipeline</a></li>
-        <li><a href="/topics">Topics</a></li>
-        <li><a href="/runs" aria-current="page">Runs</a></li>
-      </ul>
-    </nav>
-    <p id="live-status" class="status" role="status" aria-live="polite" data-state="connecting"><span class="dot" aria-hidden="true"></span><span class="status-text">connecting…</span></p>
-  </header>
+    static let runsHTML = page("runs", title: "Runs", main: #"""
   <main id="main">
     <div class="page-head">
       <h1>Runs</h1>
@@ -242,10 +181,9 @@ enum Assets {
     <p class="note run-alert" id="runs-error" role="alert" hidden></p>
     <div class="grid" id="dags"><p class="empty">Loading…</p></div>
   </main>
+"""#, noscript: #"""
   <noscript><p class="note">This page needs JavaScript to load live data. The raw data is at <a href="/api/dags">/api/dags</a>.</p></noscript>
-</body>
-</html>
-"""#
+"""#)
 
 
     /// Served at `/assets/app.css`.
