@@ -149,7 +149,8 @@ final class Work: Sendable {
     struct Key: Hashable { var dag: String, run: String, task: String }
     struct RunKey: Hashable, Sendable { var dag: String, run: String }
     struct RunningTask {
-        var task: Task<Void, Never>
+        /// Ends with the try's outcome (also when stopped: a stream task counts what it produced).
+        var task: Task<TaskOutcome, Never>
         var entry: TaskInstanceEntry
         var timeout: Duration?
     }
@@ -306,6 +307,7 @@ final class Work: Sendable {
                 let t = Task {
                     let outcome = await executor.execute(task.kind, timeout: timeout, environment: environment)
                     await self.finished(key, outcome)
+                    return outcome
                 }
                 s.running[key] = RunningTask(task: t, entry: entry, timeout: timeout)
                 s.latest[key] = entry
@@ -391,14 +393,14 @@ final class Work: Sendable {
         }
         for (key, r) in running {
             r.task.cancel()
-            await r.task.value
+            let stopped = await r.task.value
             var entry = r.entry
             entry.state = .failed
             entry.endedAt = now
             entry.error = "stopped by scheduler shutdown"
             await save { try await history.saveTask(entry) }
             let k = Self.runKey(key.dag, key.run)
-            let records = state.withLock { $0.records.removeValue(forKey: k) ?? 0 }
+            let records = state.withLock { $0.records.removeValue(forKey: k) ?? 0 } + stopped.recordsProduced
             await save {
                 guard var run = try await history.run(dagID: key.dag, runID: key.run), !run.state.isFinished else { return }
                 run.state = .failed

@@ -107,7 +107,8 @@ public struct TaskExecutor: Sendable {
             do {
                 _ = try await IngestService.ingest(source: source, broker: broker, topic: configuration.topic, metrics: metrics, backpressure: nil)
             } catch {
-                if Task.isCancelled { throw CancellationError() }
+                // Stopped (shutdown, timeout): what was appended still counts for the run.
+                if Task.isCancelled { return TaskOutcome(recordsProduced: source.stats.people, error: "stopped") }
                 return TaskOutcome(recordsProduced: source.stats.people, error: Self.oneLine("\(error)"))
             }
             return TaskOutcome(recordsProduced: source.stats.people)

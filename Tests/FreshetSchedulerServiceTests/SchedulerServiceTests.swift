@@ -107,6 +107,36 @@ import Testing
         #expect(history.tasks(dagID: "slow", runID: run).last?.error == "stopped by scheduler shutdown")
     }
 
+    @Test func aStreamTaskStoppedByShutdownCountsWhatItAppended() async throws {
+        let history = InMemoryRunHistory()
+        var dag = DAG.userAutomation(duration: .seconds(600), rate: 500)
+        dag.schedule.trigger = .manual  // only the queued run
+        let run = try await history.queueManualRun(dag: dag, conf: [:])
+        let dir = tempDir("svc")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let inLog = try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
+            let svc = service([dag], history, broker: broker)
+            let group = ServiceGroup(configuration: .init(services: [svc], logger: Logger(label: "test")))
+            func appended() async throws -> Int64 {
+                guard try await broker.listTopics().contains("users_created") else { return 0 }
+                return try await broker.describeTopic("users_created").partitions.reduce(Int64(0)) { $0 + $1.latestOffset }
+            }
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                let deadline = ContinuousClock.now + .seconds(120)
+                while try await appended() < 200, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            return try await appended()
+        }
+        let entry = try #require(history.run(dagID: dag.id, runID: run))
+        #expect(entry.state == .failed)
+        #expect(entry.error == "scheduler shut down while task 'stream_data_from_api' was running")
+        #expect(inLog >= 200)
+        #expect(Int64(entry.recordsProduced) == inLog, "the stopped run counts the records it appended")
+    }
+
     @Test func confDurationOverridesTheStreamTaskAndRecordsAreCounted() async throws {
         let dir = tempDir("svc")
         defer { try? FileManager.default.removeItem(atPath: dir) }
