@@ -116,12 +116,10 @@ public struct Scheduler: Sendable {
         return [.createRun(dag: dagID, run: runID, interval: nil)] + step(now: now)
     }
 
-    /// Another process owns this active run (it won the claim): keep it active, reset to its
-    /// initial state, and start nothing for it; actions already returned for it are void.
-    /// Unknown runs are ignored.
-    /// A run this scheduler did not know yet (started by another process) is added with
-    /// `interval`, which also moves its DAG's schedule past that interval. Runs of unknown DAGs
-    /// are ignored.
+    /// Another process owns this run (it won the claim): keep it active, reset to its initial
+    /// state, and start nothing for it; actions already returned for it are void. A run this
+    /// scheduler did not know yet (started by another process) is added with `interval`, which
+    /// also moves its DAG's schedule past that interval. Runs of unknown DAGs are ignored.
     public mutating func watch(dag dagID: String, run runID: String, interval: DataInterval? = nil) {
         if let i = activeRuns.firstIndex(where: { $0.dag.id == dagID && $0.runID == runID }) {
             let r = activeRuns[i]
