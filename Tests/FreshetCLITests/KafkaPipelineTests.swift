@@ -76,6 +76,7 @@ struct KafkaPipelineTests {
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let url = Self.url(tansu)
             let total = 30_000
+            let rate = 1000  // the generator's pages are rate/10 people (smooth pacing)
             // Create the topics first so both workers join a group over existing partitions.
             let created = try runFreshet(["topics", "create", "users_created", "--partitions", "4", "--broker", tansu.url])
             #expect(created.status == 0, "\(created.stderr)")
@@ -97,10 +98,12 @@ struct KafkaPipelineTests {
             }
 
             // The source runs in its own process, at a pace that leaves the workers mid-stream
-            // when one of them dies.
+            // when one of them dies: 30 s of records, so even a test run that starves this
+            // test's polling for many seconds (the CLI suites run in parallel on two cores)
+            // still kills worker A before the end.
             let ingest = try RunningFreshet(
                 [
-                    "ingest", "--broker", url, "--count", "\(total)", "--rate", "2500", "--seed", "takeover",
+                    "ingest", "--broker", url, "--count", "\(total)", "--rate", "\(rate)", "--seed", "takeover",
                     "--partitions", "4",
                 ],
                 readyMarker: "pipeline running")
@@ -120,7 +123,7 @@ struct KafkaPipelineTests {
 
             let state = try await Self.storeState(dir)
             #expect(state.rows.count == total)
-            let unexpected = Set(state.rows.map(\.id)).symmetricDifference(Self.expectedIDs(seed: "takeover", count: total, pageSize: 250))
+            let unexpected = Set(state.rows.map(\.id)).symmetricDifference(Self.expectedIDs(seed: "takeover", count: total, pageSize: rate / 10))
             #expect(unexpected.isEmpty, "\(unexpected.count) ids missing or unexpected, e.g. \(unexpected.prefix(3))")
             #expect(state.windows == total, "window counts \(state.windows) for \(total) records: a record was applied twice or lost")
             #expect(state.positions == Int64(total))
