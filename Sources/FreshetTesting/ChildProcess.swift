@@ -46,42 +46,52 @@ public func runTool(_ name: String, _ arguments: [String], stdin: Data? = nil, t
     return try runProcess(path, arguments, stdin: stdin, timeout: timeout)
 }
 
-/// Runs an executable and waits (up to `timeout` seconds) for it to exit.
+/// Runs an executable and waits (up to `timeout` seconds, then SIGTERM) for it to exit.
+///
+/// stdin, stdout and stderr are files, not pipes: with many children started in parallel (the
+/// test suites run concurrently), a pipe end can be inherited by an unrelated child spawned at
+/// the same moment, and then EOF — of this child's input, or of its output to us — waits for
+/// that other child to exit.
 public func runProcess(_ executable: URL, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], timeout: Double = 120) throws -> ProcessResult {
+    let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-child-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: scratch) }
+    let inPath = scratch.appendingPathComponent("stdin").path
+    let outPath = scratch.appendingPathComponent("stdout").path
+    let errPath = scratch.appendingPathComponent("stderr").path
+    guard FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data()),
+          FileManager.default.createFile(atPath: outPath, contents: nil),
+          FileManager.default.createFile(atPath: errPath, contents: nil),
+          let input = FileHandle(forReadingAtPath: inPath), let output = FileHandle(forWritingAtPath: outPath),
+          let errors = FileHandle(forWritingAtPath: errPath)
+    else { throw FixtureError(message: "cannot create the child's stdio files in \(scratch.path)") }
+    defer {
+        try? input.close()
+        try? output.close()
+        try? errors.close()
+    }
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
     process.environment = env
-    let outPipe = Pipe()
-    let errPipe = Pipe()
-    let inPipe = Pipe()
-    process.standardOutput = outPipe
-    process.standardError = errPipe
-    process.standardInput = inPipe
+    process.standardInput = input
+    process.standardOutput = output
+    process.standardError = errors
     try process.run()
-    if let stdin { inPipe.fileHandleForWriting.write(stdin) }
-    try inPipe.fileHandleForWriting.close()
-    // Read both pipes concurrently so a chatty child never blocks on a full pipe.
-    let errBox = DataBox()
-    let errThread = Thread { errBox.data = errPipe.fileHandleForReading.readDataToEndOfFile() }
-    errThread.start()
     let deadline = Date().addingTimeInterval(timeout)
-    let killer = Thread {
-        while process.isRunning {
-            if Date() > deadline {
-                process.terminate()
-                return
-            }
-            Thread.sleep(forTimeInterval: 0.05)
+    while process.isRunning {
+        if Date() > deadline {
+            process.terminate()
+            break
         }
+        Thread.sleep(forTimeInterval: 0.02)
     }
-    killer.start()
-    let out = outPipe.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    while errBox.data == nil { Thread.sleep(forTimeInterval: 0.01) }
-    return ProcessResult(status: process.terminationStatus, stdout: out, stderr: String(decoding: errBox.data ?? Data(), as: UTF8.self))
+    let out = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
+    let err = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
+    return ProcessResult(status: process.terminationStatus, stdout: out, stderr: String(decoding: err, as: UTF8.self))
 }
 
 /// A long-running `freshet` child (a server), stopped with SIGTERM by `stop()`.
@@ -151,8 +161,4 @@ public final class RunningFreshet: @unchecked Sendable {
     deinit {
         if process.isRunning { process.terminate() }
     }
-}
-
-final class DataBox: @unchecked Sendable {
-    var data: Data?
 }

@@ -167,6 +167,10 @@ struct DagsCommand: AsyncParsableCommand {
             let final: DAGRunEntry?
             if let beat = try await DAGCatalog.schedulerIsRunning(history) {
                 print("queued \(runID) for the scheduler \(beat.owner)")
+                if try await history.pausedDAGs().contains(dag.id) {
+                    FileHandleOutput.standardError.writeLine(
+                        "note: \(dag.id) is paused: the run starts once it is unpaused (freshet dags unpause \(dag.id))")
+                }
                 guard wait else { return }
                 while true {
                     if let r = try await history.run(dagID: dag.id, runID: runID), r.state.isFinished {

@@ -100,10 +100,19 @@ struct DagsCLITests {
         while try history.heartbeat().map({ Timestamp.now().millisecondsSinceEpoch - $0.at.millisecondsSinceEpoch < 2000 }) != true, Date() < deadline {
             Thread.sleep(forTimeInterval: 0.1)
         }
+        // Paused: the run is queued, and the trigger says it waits for an unpause.
+        #expect(try runFreshet(["dags", "pause", "user_automation", "--data-dir", dir]).status == 0)
+        let whilePaused = try runFreshet(["dags", "trigger", "user_automation", "--conf", "duration=1s", "--data-dir", dir])
+        #expect(whilePaused.status == 0, "\(whilePaused.stderr)")
+        #expect(whilePaused.stderr.contains("user_automation is paused"), "\(whilePaused.stderr)")
+        #expect(try runFreshet(["dags", "unpause", "user_automation", "--data-dir", dir]).status == 0)
         let trigger = try runFreshet(["dags", "trigger", "user_automation", "--conf", "duration=1s", "--wait", "--data-dir", dir], timeout: 120)
         #expect(trigger.status == 0, "\(trigger.stderr)")
         #expect(trigger.stdoutText.contains("queued manual__"))
-        #expect(try history.runs(dagID: "user_automation", limit: 10).map(\.kind) == [.manual, .scheduled], "no new scheduled run")
+        #expect(!trigger.stderr.contains("is paused"))
+        let runs = try history.runs(dagID: "user_automation", limit: 10)
+        #expect(runs.map(\.kind) == [.manual, .manual, .scheduled], "no new scheduled run")
+        #expect(runs.filter { $0.kind == .manual }.allSatisfy { $0.state == .success }, "the run queued while paused ran after the unpause: \(runs)")
         scheduler.interrupt()
         scheduler.waitUntilExit()
         #expect(scheduler.terminationStatus == 0)

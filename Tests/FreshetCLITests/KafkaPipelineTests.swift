@@ -97,25 +97,30 @@ struct KafkaPipelineTests {
                 return lastA.contains("users_created/") && lastB.contains("users_created/")
             }
 
-            // The source runs in its own process, at a pace that leaves the workers mid-stream
-            // when one of them dies: 30 s of records, so even a test run that starves this
-            // test's polling for many seconds (the CLI suites run in parallel on two cores)
-            // still kills worker A before the end.
-            let ingest = try RunningFreshet(
-                [
-                    "ingest", "--broker", url, "--count", "\(total)", "--rate", "\(rate)", "--seed", "takeover",
-                    "--partitions", "4",
-                ],
+            // The source runs in its own process, in two phases. Phase 1 (a third of the records)
+            // is stored by both workers; phase 2 streams the rest for 20 s, and worker A is killed
+            // 2 s into it, from this test's own thread (no polling in between, so a busy test run
+            // cannot delay the kill past the end of the stream).
+            let phase1 = total / 3
+            let first = try RunningFreshet(
+                ["ingest", "--broker", url, "--count", "\(phase1)", "--rate", "\(rate)", "--seed", "takeover", "--partitions", "4"],
                 readyMarker: "pipeline running")
-            defer { ingest.kill() }
+            defer { first.kill() }
+            first.process.waitUntilExit()
+            #expect(first.process.terminationStatus == 0)
+            try await waitUntil("phase 1 stored", timeout: 120) { await Self.rowCount(dir) >= phase1 }
+            let second = try RunningFreshet(
+                ["ingest", "--broker", url, "--count", "\(total - phase1)", "--rate", "\(rate)", "--seed", "takeover-2", "--partitions", "4"],
+                readyMarker: "pipeline running")
+            defer { second.kill() }
 
             // Kill worker A mid-stream (no drain, no commit, no LeaveGroup): B must take its
             // partitions over after the session timeout and resume from what the store has.
-            try await waitUntil("a quarter of the rows stored", timeout: 120) { await Self.rowCount(dir) >= total / 4 }
-            #expect(await Self.rowCount(dir) < total, "the workers finished before the kill; the test proves nothing")
+            blockingSleep(seconds: 2)
             a.kill()
-            ingest.process.waitUntilExit()
-            #expect(ingest.process.terminationStatus == 0)
+            #expect(await Self.rowCount(dir) < total, "the workers finished before the kill; the test proves nothing")
+            second.process.waitUntilExit()
+            #expect(second.process.terminationStatus == 0)
             try await waitUntil("worker B stored everything", timeout: 180) { await Self.rowCount(dir) >= total }
             let lastB = assignments(logB).last ?? ""
             for partition in 0..<4 { #expect(lastB.contains("users_created/\(partition)"), "\(lastB)") }
@@ -123,7 +128,9 @@ struct KafkaPipelineTests {
 
             let state = try await Self.storeState(dir)
             #expect(state.rows.count == total)
-            let unexpected = Set(state.rows.map(\.id)).symmetricDifference(Self.expectedIDs(seed: "takeover", count: total, pageSize: rate / 10))
+            let expected = Self.expectedIDs(seed: "takeover", count: phase1, pageSize: rate / 10)
+                .union(Self.expectedIDs(seed: "takeover-2", count: total - phase1, pageSize: rate / 10))
+            let unexpected = Set(state.rows.map(\.id)).symmetricDifference(expected)
             #expect(unexpected.isEmpty, "\(unexpected.count) ids missing or unexpected, e.g. \(unexpected.prefix(3))")
             #expect(state.windows == total, "window counts \(state.windows) for \(total) records: a record was applied twice or lost")
             #expect(state.positions == Int64(total))
@@ -140,6 +147,11 @@ struct KafkaPipelineTests {
 }
 
 /// Polls `condition` every 200 ms until it holds, or fails the test after `timeout` seconds.
+/// Sleeps on the calling thread (a deliberate, bounded pause that no busy test run can stretch).
+func blockingSleep(seconds: Double) {
+    Thread.sleep(forTimeInterval: seconds)
+}
+
 func waitUntil(_ what: String, timeout: Double, _ condition: () async throws -> Bool) async throws {
     let deadline = Date().addingTimeInterval(timeout)
     while Date() < deadline {
