@@ -204,6 +204,14 @@ extension PipelineConfiguration {
         return d
     }
 
+    static func bool(_ key: String, _ text: String) throws(ConfigurationError) -> Bool {
+        switch text.lowercased() {
+        case "true", "yes", "1", "on": return true
+        case "false", "no", "0", "off": return false
+        default: throw fail(key, "expected true or false; got '\(text)'")
+        }
+    }
+
     static func oneOf(_ key: String, _ text: String, _ allowed: [String]) throws(ConfigurationError) -> String {
         guard allowed.contains(text) else { throw fail(key, "expected one of \(allowed.joined(separator: ", ")); got '\(text)'") }
         return text
@@ -272,13 +280,7 @@ extension PipelineConfiguration {
             c.store.url = v
         }, secret: true),
         Key(name: "store.synchronous", help: "SQLite synchronous mode: full or normal", get: { $0.store.synchronous }, set: { c, v throws(ConfigurationError) in c.store.synchronous = try oneOf("store.synchronous", v, ["full", "normal"]) }),
-        Key(name: "web.enabled", help: "serve the dashboard, API and /metrics", get: { $0.web.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in
-            switch v.lowercased() {
-            case "true", "yes", "1", "on": c.web.enabled = true
-            case "false", "no", "0", "off": c.web.enabled = false
-            default: throw fail("web.enabled", "expected true or false; got '\(v)'")
-            }
-        }),
+        Key(name: "web.enabled", help: "serve the dashboard, API and /metrics", get: { $0.web.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.web.enabled = try bool("web.enabled", v) }),
         Key(name: "web.host", help: "address the web UI binds", get: { $0.web.host }, set: { c, v in c.web.host = v }),
         Key(name: "web.port", help: "port of the web UI (0: any free port)", get: { String($0.web.port) }, set: { c, v throws(ConfigurationError) in
             let port = try int("web.port", v)
@@ -288,13 +290,7 @@ extension PipelineConfiguration {
         Key(name: "web.token", help: "token every page and API requires (except /healthz)", get: { $0.web.token }, set: { c, v in c.web.token = v.isEmpty ? nil : v }, secret: true),
         Key(name: "web.username", help: "basic-auth user (with web.password)", get: { $0.web.username }, set: { c, v in c.web.username = v.isEmpty ? nil : v }),
         Key(name: "web.password", help: "basic-auth password", get: { $0.web.password }, set: { c, v in c.web.password = v.isEmpty ? nil : v }, secret: true),
-        Key(name: "cql.enabled", help: "serve the CQL endpoint (cqlsh, Cassandra drivers)", get: { $0.cql.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in
-            switch v.lowercased() {
-            case "true", "yes", "1", "on": c.cql.enabled = true
-            case "false", "no", "0", "off": c.cql.enabled = false
-            default: throw fail("cql.enabled", "expected true or false; got '\(v)'")
-            }
-        }),
+        Key(name: "cql.enabled", help: "serve the CQL endpoint (cqlsh, Cassandra drivers)", get: { $0.cql.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.cql.enabled = try bool("cql.enabled", v) }),
         Key(name: "cql.host", help: "address the CQL endpoint binds", get: { $0.cql.host }, set: { c, v in c.cql.host = v }),
         Key(name: "cql.port", help: "port of the CQL endpoint (0: any free port)", get: { String($0.cql.port) }, set: { c, v throws(ConfigurationError) in
             let port = try int("cql.port", v)
@@ -306,13 +302,7 @@ extension PipelineConfiguration {
         Key(name: "cql.max_in_flight_per_connection", help: "CQL requests one connection may have running", get: { String($0.cql.maxInFlightPerConnection) }, set: { c, v throws(ConfigurationError) in
             c.cql.maxInFlightPerConnection = try int("cql.max_in_flight_per_connection", v, min: 1)
         }),
-        Key(name: "scheduler.enabled", help: "run the DAG scheduler in freshet up", get: { $0.scheduler.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in
-            switch v.lowercased() {
-            case "true", "yes", "1", "on": c.scheduler.enabled = true
-            case "false", "no", "0", "off": c.scheduler.enabled = false
-            default: throw fail("scheduler.enabled", "expected true or false; got '\(v)'")
-            }
-        }),
+        Key(name: "scheduler.enabled", help: "run the DAG scheduler in freshet up", get: { $0.scheduler.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.scheduler.enabled = try bool("scheduler.enabled", v) }),
         Key(name: "scheduler.lease", help: "how long a run's claim lasts without renewal (shared metadata)", get: { DurationText.format($0.scheduler.lease) }, set: { c, v throws(ConfigurationError) in
             let d = try duration("scheduler.lease", v)
             guard d >= .seconds(1) else { throw fail("scheduler.lease", "at least 1s; got '\(v)'") }

@@ -55,21 +55,9 @@ extension WebServer {
 
     func listDAGs() async throws -> Response {
         guard let scheduling else { return Self.noScheduler() }
-        let history = scheduling.history
-        let paused = try await history.pausedDAGs()
-        let latest = try await history.latestScheduledRuns()
-        let now = Timestamp.now()
-        var rows: [[String: Any]] = []
-        for dag in scheduling.dags {
-            let isPaused = paused.contains(dag.id)
-            let next = isPaused ? nil : dag.schedule.nextDue(lastIntervalEnd: latest.first { $0.dagID == dag.id }?.interval?.end, now: now)
-            let last = try await history.runs(dagID: dag.id, limit: 1).first
-            rows.append([
-                "dag": dag.id, "schedule": dag.schedule.summary, "paused": isPaused,
-                "next_run": next?.iso8601 ?? NSNull(), "last_run": last?.runID ?? NSNull(),
-                "last_state": last?.state.rawValue ?? NSNull(),
-                "tasks": dag.tasks.map { ["task_id": $0.id, "upstream": $0.upstream] },
-            ])
+        var rows = try await scheduling.history.summaries(of: scheduling.dags)
+        for (i, dag) in scheduling.dags.enumerated() {
+            rows[i]["tasks"] = dag.tasks.map { ["task_id": $0.id, "upstream": $0.upstream] }
         }
         return Self.json(["writable": writesAllowed, "dags": rows])
     }
@@ -89,32 +77,11 @@ extension WebServer {
         let history = scheduling.history
         var result: [[String: Any]] = []
         for run in try await history.runs(dagID: dag.id, limit: limit) {
-            var row = Self.runJSON(run)
-            row["tasks"] = try await history.tasks(dagID: dag.id, runID: run.runID).map(Self.taskJSON)
+            var row = run.jsonObject
+            row["tasks"] = try await history.tasks(dagID: dag.id, runID: run.runID).map(\.jsonObject)
             result.append(row)
         }
         return Self.json(result)
-    }
-
-    /// The fields of `freshet dags runs --json`.
-    static func runJSON(_ r: DAGRunEntry) -> [String: Any] {
-        var duration: Any = NSNull()
-        if let s = r.startedAt {
-            duration = Int((r.endedAt ?? .now()).millisecondsSinceEpoch - s.millisecondsSinceEpoch)
-        }
-        return [
-            "run_id": r.runID, "kind": r.kind.rawValue, "state": r.state.rawValue,
-            "start": r.startedAt?.iso8601 ?? NSNull(), "end": r.endedAt?.iso8601 ?? NSNull(),
-            "duration_ms": duration, "records": r.recordsProduced, "error": r.error ?? NSNull(), "conf": r.conf,
-            "interval_start": r.interval?.start.iso8601 ?? NSNull(), "interval_end": r.interval?.end.iso8601 ?? NSNull(),
-        ]
-    }
-
-    static func taskJSON(_ t: TaskInstanceEntry) -> [String: Any] {
-        [
-            "task_id": t.taskID, "try_number": t.tryNumber, "state": t.state.rawValue,
-            "start": t.startedAt?.iso8601 ?? NSNull(), "end": t.endedAt?.iso8601 ?? NSNull(), "error": t.error ?? NSNull(),
-        ]
     }
 
     // MARK: Writes

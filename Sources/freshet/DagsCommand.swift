@@ -49,20 +49,9 @@ struct DagsCommand: AsyncParsableCommand {
         }
 
         func run(_ history: any RunHistory) async throws {
-            let paused = try await history.pausedDAGs()
-            let latest = try await history.latestScheduledRuns()
-            let now = Timestamp.now()
-            var rows: [[String: Any]] = []
             let context = try metadataOptions.context(dataDir: log.dataDir)
             context.reportErrors()
-            for dag in context.dags {
-                let isPaused = paused.contains(dag.id)
-                let next = isPaused ? nil : dag.schedule.nextDue(lastIntervalEnd: latest.first { $0.dagID == dag.id }?.interval?.end, now: now)
-                let last = try await history.runs(dagID: dag.id, limit: 1).first
-                rows.append(["dag": dag.id, "schedule": dag.schedule.summary, "paused": isPaused,
-                             "next_run": next?.iso8601 ?? NSNull(), "last_run": last?.runID ?? NSNull(),
-                             "last_state": last?.state.rawValue ?? NSNull()])
-            }
+            let rows = try await history.summaries(of: context.dags)
             if json {
                 print(logCLIJSON(rows))
                 return
@@ -95,19 +84,8 @@ struct DagsCommand: AsyncParsableCommand {
 
         func run(_ history: any RunHistory) async throws {
             let runs = try await history.runs(dagID: dag, limit: n)
-            func duration(_ r: DAGRunEntry) -> Duration? {
-                guard let s = r.startedAt else { return nil }
-                let end = r.endedAt ?? .now()
-                return .milliseconds(end.millisecondsSinceEpoch - s.millisecondsSinceEpoch)
-            }
             if json {
-                print(logCLIJSON(runs.map { r -> [String: Any] in
-                    ["run_id": r.runID, "kind": r.kind.rawValue, "state": r.state.rawValue,
-                     "start": r.startedAt?.iso8601 ?? NSNull(), "end": r.endedAt?.iso8601 ?? NSNull(),
-                     "duration_ms": duration(r).map { Int($0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000) } ?? NSNull(),
-                     "records": r.recordsProduced, "error": r.error ?? NSNull(), "conf": r.conf,
-                     "interval_start": r.interval?.start.iso8601 ?? NSNull(), "interval_end": r.interval?.end.iso8601 ?? NSNull()]
-                }))
+                print(logCLIJSON(runs.map(\.jsonObject)))
                 return
             }
             if runs.isEmpty {
@@ -115,7 +93,7 @@ struct DagsCommand: AsyncParsableCommand {
                 return
             }
             print(logCLITable(["RUN ID", "STATE", "START", "DURATION", "RECORDS", "ERROR"], runs.map { r in
-                [r.runID, r.state.rawValue, r.startedAt?.iso8601 ?? "-", duration(r).map(DurationText.format) ?? "-",
+                [r.runID, r.state.rawValue, r.startedAt?.iso8601 ?? "-", r.duration().map(DurationText.format) ?? "-",
                  "\(r.recordsProduced)", r.error ?? ""]
             }))
         }
@@ -201,15 +179,20 @@ struct DagsCommand: AsyncParsableCommand {
                 final = result
             }
             guard let final else { throw RuntimeFailure("run \(runID) vanished from the run history") }
-            var duration = "-"
-            if let s = final.startedAt, let e = final.endedAt {
-                duration = DurationText.format(.milliseconds(e.millisecondsSinceEpoch - s.millisecondsSinceEpoch))
-            }
+            let duration = final.duration().map(DurationText.format) ?? "-"
             print("\(runID): \(final.state.rawValue) in \(duration), \(final.recordsProduced) records")
             if final.state != .success {
                 throw RuntimeFailure("run \(runID) of \(dag.id) \(final.state.rawValue): \(final.error ?? "no error recorded")")
             }
         }
+    }
+
+    /// `pause` and `unpause`: the flag is kept in the run history, which every scheduler polls.
+    static func setPaused(_ dag: String, _ paused: Bool, log: LogOptions, metadata: MetadataOptions) async throws {
+        try await metadata.context(dataDir: log.dataDir).withHistory { history in
+            try await history.setPaused(dag, paused)
+        }
+        print("\(paused ? "paused" : "unpaused") \(dag)")
     }
 
     struct Pause: AsyncParsableCommand {
@@ -220,14 +203,7 @@ struct DagsCommand: AsyncParsableCommand {
         @OptionGroup var metadataOptions: MetadataOptions
         @Argument(help: "DAG id.") var dag: String
         func validate() throws { _ = try metadataOptions.context(dataDir: log.dataDir).dag(dag) }
-        func run() async throws {
-            try await metadataOptions.context(dataDir: log.dataDir).withHistory(run)
-        }
-
-        func run(_ history: any RunHistory) async throws {
-            try await history.setPaused(dag, true)
-            print("paused \(dag)")
-        }
+        func run() async throws { try await DagsCommand.setPaused(dag, true, log: log, metadata: metadataOptions) }
     }
 
     struct Unpause: AsyncParsableCommand {
@@ -238,14 +214,7 @@ struct DagsCommand: AsyncParsableCommand {
         @OptionGroup var metadataOptions: MetadataOptions
         @Argument(help: "DAG id.") var dag: String
         func validate() throws { _ = try metadataOptions.context(dataDir: log.dataDir).dag(dag) }
-        func run() async throws {
-            try await metadataOptions.context(dataDir: log.dataDir).withHistory(run)
-        }
-
-        func run(_ history: any RunHistory) async throws {
-            try await history.setPaused(dag, false)
-            print("unpaused \(dag)")
-        }
+        func run() async throws { try await DagsCommand.setPaused(dag, false, log: log, metadata: metadataOptions) }
     }
 }
 

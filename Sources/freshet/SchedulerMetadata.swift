@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FreshetCore
 import FreshetLog
+import FreshetPostgres
 import FreshetScheduler
 import FreshetSchedulerPostgres
 import FreshetSchedulerService
@@ -107,8 +108,7 @@ struct SchedulerContext: Sendable {
 extension DAGCatalog {
     /// Whether `metadata` names a PostgreSQL history (`postgres://` or `postgresql://`).
     static func isPostgres(_ metadata: String?) -> Bool {
-        guard let m = metadata?.lowercased() else { return false }
-        return m.hasPrefix("postgres://") || m.hasPrefix("postgresql://")
+        metadata.map(PostgresSinkConfiguration.isPostgresURL) ?? false
     }
 
     /// Where the history is, for messages: the SQLite path or the URL without its password.

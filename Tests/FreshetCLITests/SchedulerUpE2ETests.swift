@@ -2,6 +2,7 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import FreshetCore
 import FreshetTesting
 import Testing
 
@@ -27,14 +28,17 @@ struct SchedulerUpE2ETests {
     @Test func theDefaultDAGOnAShortScheduleStreamsStopsAndIsRecorded() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        // An hourly schedule with catchup off runs the latest complete hour at once, then not
-        // again within the test: exactly one scheduled run. A DAG with a mistake sits next to
-        // it: it is reported and left out, the pipeline and the other DAG run.
+        // A daily interval anchored 36 hours ago: with catchup off the latest complete
+        // interval runs at once, and the next boundary is 12 hours away, so no second run can
+        // start during the test (an hourly schedule would, near a full hour). A DAG with a
+        // mistake sits next to it: it is reported and left out, the pipeline and the other DAG run.
+        let anchor = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 36 * 3_600_000).iso8601
         let config = dir + ".yaml"
         try """
             dags:
               user_automation:
-                schedule: every 1h
+                schedule: every 1d
+                start_date: "\(anchor)"
                 duration: 2s
                 rate: 400
               broken:
