@@ -355,6 +355,30 @@ if let cliTests = package.targets.first(where: { $0.name == "FreshetCLITests" })
     cliTests.dependencies += ["FreshetPostgres"]
 }
 
+// MARK: Fuzzing
+// The fuzz targets (a library: `FuzzCorpusTests` replays their corpora in every test run) and,
+// only when FRESHET_FUZZ=1 (`scripts/fuzz`), the libFuzzer driver, with every Freshet module
+// compiled with coverage instrumentation. Dependencies are not instrumented, so a fuzz build
+// after a normal one recompiles only Freshet's own modules.
+let fuzzing = Context.environment["FRESHET_FUZZ"] == "1"
+package.targets += [
+    .target(
+        name: "FreshetFuzzTargets",
+        dependencies: ["FreshetCore", "FreshetCQL", "FreshetKafka", "FreshetLog", "FreshetStream"]
+    ),
+    .testTarget(name: "FreshetFuzzTests", dependencies: ["FreshetFuzzTargets", "FreshetTesting"]),
+]
+if fuzzing {
+    package.targets.append(
+        .executableTarget(
+            name: "freshet-fuzz", dependencies: ["FreshetFuzzTargets"], path: "Fuzz/Driver",
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer"])]
+        ))
+}
+
 for target in package.targets {
     target.swiftSettings = (target.swiftSettings ?? []) + strictSettings
+    if fuzzing && target.type != .test {
+        target.swiftSettings! += [.unsafeFlags(["-sanitize=fuzzer"])]
+    }
 }
