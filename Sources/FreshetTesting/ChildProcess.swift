@@ -121,26 +121,51 @@ public final class RunningFreshet: @unchecked Sendable {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
         try process.run()
-        var buffer = Data()
+        do {
+            readyLine = try line(containing: readyMarker, timeout: timeout)
+        } catch {
+            process.terminate()
+            throw error
+        }
+    }
+
+    public private(set) var readyLine = ""
+    /// Everything the child printed on stdout so far (read by `line(containing:)`).
+    private var output = Data()
+
+    /// The first line of the child's stdout that contains `marker`, waiting up to `timeout`
+    /// seconds for it to be printed.
+    public func line(containing marker: String, timeout: Double = 30) throws -> String {
         let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
+        while true {
+            let text = String(decoding: output, as: UTF8.self)
+            if let line = text.split(separator: "\n").first(where: { $0.contains(marker) }) {
+                return String(line)
+            }
+            guard Date() < deadline else { break }
             let chunk = outPipe.fileHandleForReading.availableData
             if chunk.isEmpty {
                 if !process.isRunning { break }
                 continue
             }
-            buffer.append(chunk)
-            let text = String(decoding: buffer, as: UTF8.self)
-            if let line = text.split(separator: "\n").first(where: { $0.contains(readyMarker) }) {
-                readyLine = String(line)
-                return
-            }
+            output.append(chunk)
         }
-        process.terminate()
-        throw FixtureError(message: "freshet \(arguments.joined(separator: " ")) did not print '\(readyMarker)'; stdout: \(String(decoding: buffer, as: UTF8.self))")
+        throw FixtureError(message: "freshet \(process.arguments?.joined(separator: " ") ?? "") did not print '\(marker)'; stdout: \(String(decoding: output, as: UTF8.self))")
     }
 
-    public private(set) var readyLine = ""
+    /// Resident memory of the child (`VmRSS`) and its peak (`VmHWM`), in bytes, from /proc.
+    public func memory() throws -> (resident: Int, peak: Int) {
+        let status = try String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8)
+        func kilobytes(_ key: String) -> Int? {
+            status.split(separator: "\n").first { $0.hasPrefix(key + ":") }
+                .flatMap { $0.split(whereSeparator: \.isWhitespace).dropFirst().first }
+                .flatMap { Int($0) }
+        }
+        guard let rss = kilobytes("VmRSS"), let hwm = kilobytes("VmHWM") else {
+            throw FixtureError(message: "no VmRSS/VmHWM in /proc/\(process.processIdentifier)/status")
+        }
+        return (rss * 1024, hwm * 1024)
+    }
 
     /// Sends SIGKILL (no chance to drain, commit or leave the group) and waits for exit.
     public func kill() {
