@@ -107,15 +107,11 @@ struct PipelineOptions: ParsableArguments {
                 guard let value else { continue }
                 try configuration.set(key, to: value, origin: flag)
             }
+            // Keys that only make sense together (credentials in pairs: fail closed).
+            try configuration.validate()
         } catch let error as ConfigurationError {
             // A bad flag or config key is a usage error: exit 2, naming it.
             throw ValidationError(error.origin.hasPrefix("--") ? "\(error.origin): \(error.message)" : error.description)
-        }
-        if configuration.source.count != nil && configuration.source.duration != nil {
-            throw ValidationError("--count and --duration (source.count, source.duration) exclude each other")
-        }
-        if configuration.source.url == "none" && (configuration.source.count != nil || configuration.source.duration != nil) {
-            throw ValidationError("--count and --duration (source.count, source.duration) stop the source, and source.url is none")
         }
         return (configuration, warnings)
     }
