@@ -187,6 +187,7 @@ struct PoisonPillTests {
             batch[3].name.first = String(repeating: "N", count: 1_100_000)
             let later = generator.page(seed: "big", page: 2, results: 10)
             let metrics = PipelineMetrics()
+            try await broker.createTopic("users_created", config: TopicConfig())
             _ = try await IngestService.ingest(
                 source: FixedSource(batches: [batch, later]), broker: broker, topic: "users_created", metrics: metrics,
                 backpressure: nil, logger: quietLogger())
