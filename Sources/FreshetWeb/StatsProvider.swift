@@ -122,6 +122,8 @@ public final class StatsProvider: Sendable {
             "store_write_ms": ["p50": Double(m.storeWrite.percentile(0.5)) / 1000, "p99": Double(m.storeWrite.percentile(0.99)) / 1000],
             "lag": lag, "total_lag": lag.compactMap { $0["lag"] as? Int }.reduce(0, +),
             "dlq": ["total": m.totalDeadLettered, "by_code": byCode, "latest": latest],
+            // Records neither stored nor dead-lettered (freshet_records_dropped_total).
+            "dropped": m.dropped,
             "source": ["requests": m.source.requests, "people": m.source.people, "errors": errors],
             "rss_bytes": ProcessInfo.residentBytes,
         ]
