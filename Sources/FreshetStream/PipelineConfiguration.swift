@@ -393,30 +393,94 @@ extension PipelineConfiguration {
     }
 
     /// Applies a YAML document (`source:\n  rate: 500`), naming unknown keys.
+    ///
+    /// The document is composed into Yams' node tree and walked here (never `Yams.load`, whose
+    /// constructor traps on a key that is not a string, such as `{[a]: 1}`): scalars keep the
+    /// text as written (`1e20` stays `1e20`), a key that is not a scalar is an error naming
+    /// where it is, and at most `maxYAMLNodes` nodes are visited (aliases cannot blow it up).
     public mutating func apply(yaml text: String, origin: String) throws(ConfigurationError) {
-        let document: Any?
+        let node: Node?
         do {
-            document = try Yams.load(yaml: text)
+            node = try Yams.compose(yaml: text)
         } catch {
             throw ConfigurationError(key: "(file)", origin: origin, message: "not valid YAML: \(error)")
         }
-        guard let document else { return }
-        guard var root = document as? [String: Any] else {
+        guard let node else { return }
+        guard case let .mapping(root) = node else {
+            if case let .scalar(scalar) = node, Self.isNull(scalar) { return }
             throw ConfigurationError(key: "(file)", origin: origin, message: "expected a mapping of keys at the top level")
         }
-        // DAG definitions are a tree, read in the order written (task order matters); the
-        // scheduler validates them DAG by DAG (`DAGDefinitions`).
-        if root.removeValue(forKey: "dags") != nil {
-            let node: Node?
-            do { node = try Yams.compose(yaml: text) } catch {
-                throw ConfigurationError(key: "(file)", origin: origin, message: "not valid YAML: \(error)")
+        var budget = Self.maxYAMLNodes
+        var values: [(String, String)] = []
+        for (key, value) in root {
+            guard let name = key.scalar?.string else {
+                throw ConfigurationError(key: "(file)", origin: origin, message: "a key must be a plain name, not a list or mapping")
             }
-            if case let .mapping(mapping)? = node, let value = mapping.first(where: { $0.key.string == "dags" })?.value {
-                dags = Self.configNode(value)
+            if name == "dags" {
+                // DAG definitions are a tree, read in the order written (task order matters); the
+                // scheduler validates them DAG by DAG (`DAGDefinitions`).
+                try Self.countNodes(value, budget: &budget, origin: origin)
+                if let definitions = Self.configNode(value) { dags = definitions }
+                continue
+            }
+            try Self.flatten(value, name: name, into: &values, budget: &budget, origin: origin)
+        }
+        for (name, value) in values.sorted(by: { $0.0 < $1.0 }) {
+            try set(name, to: value, origin: origin)
+        }
+    }
+
+    /// Most YAML nodes one configuration file may have: 100,000.
+    static let maxYAMLNodes = 100_000
+
+    static func isNull(_ scalar: Node.Scalar) -> Bool {
+        scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    static func countNodes(_ node: Node, budget: inout Int, origin: String) throws(ConfigurationError) {
+        budget -= 1
+        guard budget >= 0 else {
+            throw ConfigurationError(key: "(file)", origin: origin, message: "more than \(maxYAMLNodes) YAML nodes")
+        }
+        switch node {
+        case .scalar, .alias: return
+        case let .sequence(sequence): for item in sequence { try countNodes(item, budget: &budget, origin: origin) }
+        case let .mapping(mapping):
+            for (key, value) in mapping {
+                try countNodes(key, budget: &budget, origin: origin)
+                try countNodes(value, budget: &budget, origin: origin)
             }
         }
-        for (name, value) in Self.flatten(root, prefix: "") {
-            try set(name, to: value, origin: origin)
+    }
+
+    /// `source: {rate: 500}` as `("source.rate", "500")`; a list as its items joined by commas.
+    static func flatten(_ node: Node, name: String, into values: inout [(String, String)], budget: inout Int, origin: String) throws(ConfigurationError) {
+        budget -= 1
+        guard budget >= 0 else {
+            throw ConfigurationError(key: "(file)", origin: origin, message: "more than \(maxYAMLNodes) YAML nodes")
+        }
+        switch node {
+        case let .scalar(scalar):
+            if isNull(scalar) { return }  // `~`: not set, keep the default
+            values.append((name, scalar.string))
+        case let .sequence(sequence):
+            var items: [String] = []
+            for item in sequence {
+                guard let text = item.scalar?.string else {
+                    throw ConfigurationError(key: name, origin: origin, message: "expected a list of values, not of lists or mappings")
+                }
+                items.append(text)
+            }
+            values.append((name, items.joined(separator: ",")))
+        case let .mapping(mapping):
+            for (key, value) in mapping {
+                guard let child = key.scalar?.string else {
+                    throw ConfigurationError(key: name, origin: origin, message: "a key must be a plain name, not a list or mapping")
+                }
+                try flatten(value, name: name + "." + child, into: &values, budget: &budget, origin: origin)
+            }
+        case .alias:
+            throw ConfigurationError(key: name, origin: origin, message: "YAML aliases are not supported here")
         }
     }
 
@@ -441,20 +505,6 @@ extension PipelineConfiguration {
         case let .list(items): return .sequence(.init(items.map(yamlNode), .implicit, .flow))
         case let .mapping(entries): return .mapping(.init(entries.map { (Node($0.key), yamlNode($0.value)) }))
         }
-    }
-
-    static func flatten(_ mapping: [String: Any], prefix: String) -> [(String, String)] {
-        var result: [(String, String)] = []
-        for (key, value) in mapping.sorted(by: { $0.key < $1.key }) {
-            let name = prefix.isEmpty ? key : prefix + "." + key
-            switch value {
-            case let nested as [String: Any]: result += flatten(nested, prefix: name)
-            case let list as [Any]: result.append((name, list.map { "\($0)" }.joined(separator: ",")))
-            case is NSNull: continue  // `~`: not set, keep the default
-            default: result.append((name, "\(value)"))
-            }
-        }
-        return result
     }
 
     /// Applies `FRESHET_*` variables that name configuration keys. Returns the names of

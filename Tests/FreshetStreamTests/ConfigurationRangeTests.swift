@@ -122,4 +122,32 @@ struct ConfigurationRangeTests {
         guard case .failure(let unknown) = RunConf.parse(Array(#"{"conf": {}, "x": 1}"#.utf8)) else { Issue.record("an unknown field was accepted"); return }
         #expect(unknown.parameter == "x")
     }
+
+    /// Fuzz target `dags` found it: a mapping used as a key trapped in `Yams.load`'s
+    /// constructor (`String.construct(from:)!`). The file is now walked as a node tree.
+    @Test("YAML keys that are not names are errors, not traps", arguments: [
+        "dags:\n  big: {schedule: \"every 0_300s\", {scheery 0_300ell:s: 9998}}\n",
+        "{[a, b]: 1}\n", "source:\n  {x: 1}: 2\n", "? [1]\n: 2\n", "source:\n  rate: [[1]]\n",
+    ])
+    func nonNameKeys(yaml: String) {
+        var c = PipelineConfiguration()
+        do {
+            try c.apply(yaml: yaml, origin: "f.yaml")
+            _ = c.dagDefinitions(builtins: [])
+        } catch {
+            #expect(!error.message.isEmpty)
+        }
+    }
+
+    @Test func scalarsKeepTheTextAsWritten() throws {
+        var c = PipelineConfiguration()
+        try c.apply(yaml: "source:\n  rate: 500\n  nationalities: [GB, FR]\n  seed: ~\nweb:\n  enabled: no\n", origin: "f.yaml")
+        #expect(c.source.rate == 500 && c.source.nationalities.map(\.rawValue) == ["GB", "FR"] && c.source.seed == nil && !c.web.enabled)
+        do {
+            try c.apply(yaml: "source:\n  rate: 1e20\n", origin: "f.yaml")
+            Issue.record("1e20 accepted")
+        } catch {
+            #expect(error.message.hasSuffix("got 1e20"), "\(error.message)")
+        }
+    }
 }
