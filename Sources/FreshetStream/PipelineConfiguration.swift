@@ -383,7 +383,9 @@ extension PipelineConfiguration {
     /// Sets one key from text (a flag, an environment variable, a YAML scalar).
     public mutating func set(_ name: String, to value: String, origin: String) throws(ConfigurationError) {
         guard let key = Self.keys.first(where: { $0.name == name }) else {
-            throw ConfigurationError(key: name, origin: origin, message: "unknown key; known keys: \(Self.keys.map(\.name).joined(separator: ", "))")
+            // An error always names a key, even an empty or unprintable one.
+            let shown = name.isEmpty || name.contains(where: { $0.isNewline }) ? "(key '\(name.prefix(64).debugDescription)')" : String(name.prefix(200))
+            throw ConfigurationError(key: shown, origin: origin, message: "unknown key; known keys: \(Self.keys.map(\.name).joined(separator: ", "))")
         }
         do {
             try key.set(&self, value)

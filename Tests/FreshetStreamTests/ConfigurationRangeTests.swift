@@ -150,4 +150,17 @@ struct ConfigurationRangeTests {
             #expect(error.message.hasSuffix("got 1e20"), "\(error.message)")
         }
     }
+
+    /// Fuzz target `config-yaml`: an empty key (`&a: x` anchors an empty scalar) made an
+    /// error that named no key.
+    @Test("an error always names a key", arguments: ["&ata_dir: ./freshet-data\n", "\"\": 1\n", "source:\n  \"\": 1\n"])
+    func errorsNameAKey(yaml: String) {
+        var c = PipelineConfiguration()
+        do {
+            try c.apply(yaml: yaml, origin: "f.yaml")
+            Issue.record("accepted")
+        } catch {
+            #expect(!error.key.isEmpty)
+        }
+    }
 }
