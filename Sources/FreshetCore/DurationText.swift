@@ -1,43 +1,70 @@
 /// Human durations as written on command lines and in config: `60s`, `500ms`, `5m`,
 /// `1h`, `1m30s`, `1.5s`; a bare number means seconds.
+///
+/// Hostile text is refused, never trapped on: at most `maxTextBytes` bytes, at most
+/// `maxNumberBytes` characters per number, and a total of at most `maximum` (about ten years).
+/// Callers check their own, narrower ranges (`ConfigRange`).
 public enum DurationText {
+    /// The longest duration `parse` returns: 3,650 days.
+    public static let maximum: Duration = .seconds(maximumSeconds)
+    static let maximumSeconds: Int64 = 3650 * 86_400
+    /// Longer text is not a duration. 64 bytes.
+    public static let maxTextBytes = 64
+    /// Longer numbers (digits and dots) are not part of a duration. 20 characters.
+    public static let maxNumberBytes = 20
+
     public static func parse(_ text: String) -> Duration? {
+        guard !text.isEmpty, text.utf8.count <= maxTextBytes else { return nil }
         let text = text.lowercased()
-        guard !text.isEmpty else { return nil }
-        if let seconds = Double(text), seconds >= 0, seconds.isFinite { return .seconds(seconds) }
-        var total: Duration = .zero
+        if let seconds = Double(text) {
+            guard seconds >= 0, seconds.isFinite, seconds <= Double(maximumSeconds) else { return nil }
+            return .seconds(seconds)
+        }
         var number = ""
         var unit = ""
         var parts: [(String, String)] = []
-        for ch in text {
-            if ch.isNumber || ch == "." {
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."):
                 if !unit.isEmpty {
                     parts.append((number, unit))
                     number = ""
                     unit = ""
                 }
-                number.append(ch)
-            } else if ch.isLetter {
+                guard number.utf8.count < maxNumberBytes else { return nil }
+                number.unicodeScalars.append(Unicode.Scalar(byte))
+            case UInt8(ascii: "a")...UInt8(ascii: "z"):
                 guard !number.isEmpty else { return nil }
-                unit.append(ch)
-            } else {
+                unit.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
                 return nil
             }
         }
         guard !number.isEmpty, !unit.isEmpty else { return nil }
         parts.append((number, unit))
+        // The sum is checked in seconds (a Double: no overflow) before any Duration is built.
+        var seconds = 0.0
+        var total: Duration = .zero
         for (n, u) in parts {
-            guard let value = Double(n), value.isFinite else { return nil }
+            guard let value = Double(n), value.isFinite, value >= 0 else { return nil }
+            let unitSeconds: Double
+            switch u {
+            case "ms": unitSeconds = 0.001
+            case "s", "sec": unitSeconds = 1
+            case "m", "min": unitSeconds = 60
+            case "h": unitSeconds = 3600
+            case "d": unitSeconds = 86_400
+            default: return nil
+            }
+            seconds += value * unitSeconds
+            guard seconds <= Double(maximumSeconds) else { return nil }
             switch u {
             case "ms": total += .milliseconds(value)
             case "s", "sec": total += .seconds(value)
-            case "m", "min": total += .seconds(value * 60)
-            case "h": total += .seconds(value * 3600)
-            case "d": total += .seconds(value * 86_400)
-            default: return nil
+            default: total += .seconds(value * unitSeconds)
             }
         }
-        return total
+        return min(total, maximum)
     }
 
     /// `1.5s`, `250ms`, `2m`: a short rendering for messages.
@@ -47,6 +74,8 @@ public enum DurationText {
         let s = ms / 1000
         if s < 60 { return s == s.rounded() ? "\(Int(s))s" : "\((s * 10).rounded() / 10)s" }
         if s < 3600 { return "\((s / 60 * 10).rounded() / 10)m" }
-        return "\((s / 3600 * 10).rounded() / 10)h"
+        if s < 86_400 * 2 { return "\((s / 3600 * 10).rounded() / 10)h" }
+        let days = s / 86_400
+        return days == days.rounded() ? "\(Int(days))d" : "\((days * 10).rounded() / 10)d"
     }
 }

@@ -23,6 +23,10 @@ public enum RejectionCode: String, Sendable, CaseIterable, Hashable {
     case fieldTooLong = "field_too_long"
     /// The store refused the record permanently, after retries.
     case storeRejected = "store_rejected"
+    /// The record (or a source's person as a message) is larger than the broker accepts.
+    case recordTooLarge = "record_too_large"
+    /// The record's log timestamp is outside 1970…9999 (a Kafka producer may set any value).
+    case badTimestamp = "bad_timestamp"
 }
 
 /// A rejected record's code and a reason a person can act on.

@@ -146,7 +146,7 @@ public struct DAGDefinitions: Sendable, Hashable {
             startDate = base?.schedule.startDate ?? Timestamp(year: 2024, month: 1, day: 1)
         }
         let catchup = try fields.bool("catchup") ?? base?.schedule.catchup ?? false
-        let maxActive = try fields.int("max_active_runs", min: 1) ?? base?.schedule.maxActiveRuns ?? 1
+        let maxActive = try fields.int("max_active_runs", ConfigRange.maxActiveRuns) ?? base?.schedule.maxActiveRuns ?? 1
         let schedule: Schedule
         if let text = try fields.string("schedule") {
             do {
@@ -170,11 +170,11 @@ public struct DAGDefinitions: Sendable, Hashable {
         var defaults = base?.defaultArgs ?? DefaultArgs()
         if let node = fields.value("default_args") {
             let args = try Fields(node, path: "\(path).default_args", allowed: argKeys, dagID: id)
-            if let v = try args.int("retries", min: 0) { defaults.retryPolicy.retries = v }
-            if let v = try args.duration("retry_delay") { defaults.retryPolicy.delay = v }
+            if let v = try args.int("retries", ConfigRange.retries) { defaults.retryPolicy.retries = v }
+            if let v = try args.duration("retry_delay", ConfigRange.taskDuration) { defaults.retryPolicy.delay = v }
             if let v = try args.bool("exponential_backoff") { defaults.retryPolicy.exponentialBackoff = v }
-            if let v = try args.duration("max_retry_delay") { defaults.retryPolicy.maxDelay = v }
-            if let v = try args.duration("timeout", positive: true) { defaults.timeout = v }
+            if let v = try args.duration("max_retry_delay", ConfigRange.taskDuration) { defaults.retryPolicy.maxDelay = v }
+            if let v = try args.duration("timeout", Fields.positiveTaskDuration) { defaults.timeout = v }
         }
 
         // Tasks.
@@ -242,9 +242,11 @@ public struct DAGDefinitions: Sendable, Hashable {
             let node = fields.value("stream")!
             if node.text.map({ ["true", "yes", "on"].contains($0.lowercased()) }) != true {
                 let s = try Fields(node, path: "\(path).stream", allowed: ["duration", "rate"], dagID: dagID)
-                if let d = try s.duration("duration", positive: true) { duration = d }
+                if let d = try s.duration("duration", ConfigRange.runDuration) { duration = d }
                 if let r = try s.string("rate") {
-                    guard let v = Double(r), v > 0, v.isFinite else { throw fail("\(path).stream.rate", "expected a positive number of records per second, got '\(r)'") }
+                    guard let v = ConfigRange.double(r, in: ConfigRange.rate) else {
+                        throw fail("\(path).stream.rate", ConfigRange.message(ConfigRange.rate, got: r) + " records per second")
+                    }
                     rate = v
                 }
             }
@@ -262,9 +264,10 @@ public struct DAGDefinitions: Sendable, Hashable {
         case .mapping?: throw fail("\(path).upstream", "expected a list of task ids")
         }
         return DAGTask(taskID, kind, upstream: upstream,
-                       retries: try fields.int("retries", min: 0), retryDelay: try fields.duration("retry_delay"),
+                       retries: try fields.int("retries", ConfigRange.retries), retryDelay: try fields.duration("retry_delay", ConfigRange.taskDuration),
                        exponentialBackoff: try fields.bool("exponential_backoff"),
-                       maxRetryDelay: try fields.duration("max_retry_delay"), timeout: try fields.duration("timeout", positive: true))
+                       maxRetryDelay: try fields.duration("max_retry_delay", ConfigRange.taskDuration),
+                       timeout: try fields.duration("timeout", Fields.positiveTaskDuration))
     }
 
     static func baseZone(_ base: DAG?) -> String? {
@@ -325,17 +328,18 @@ private struct Fields {
         }
     }
 
-    func int(_ key: String, min: Int) throws(DAGDefinitionError) -> Int? {
+    func int(_ key: String, _ range: ClosedRange<Int>) throws(DAGDefinitionError) -> Int? {
         guard let text = try string(key) else { return nil }
-        guard let v = Int(text), v >= min else { throw fail(key, "expected an integer ≥ \(min), got '\(text)'") }
+        guard let v = ConfigRange.int(text, in: range) else { throw fail(key, ConfigRange.message(range, got: text)) }
         return v
     }
 
-    func duration(_ key: String, positive: Bool = false) throws(DAGDefinitionError) -> Duration? {
+    /// Timeouts: 1 ms…30 days.
+    static let positiveTaskDuration: ClosedRange<Duration> = .milliseconds(1)...ConfigRange.taskDuration.upperBound
+
+    func duration(_ key: String, _ range: ClosedRange<Duration>) throws(DAGDefinitionError) -> Duration? {
         guard let text = try string(key) else { return nil }
-        guard let d = DurationText.parse(text), !positive || d > .zero else {
-            throw fail(key, "expected a\(positive ? " positive" : "") duration such as 30s, 5m, 1h; got '\(text)'")
-        }
+        guard let d = ConfigRange.duration(text, in: range) else { throw fail(key, ConfigRange.message(range, got: text)) }
         return d
     }
 }

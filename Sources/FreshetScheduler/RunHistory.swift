@@ -327,17 +327,17 @@ extension DAG {
         for (key, value) in conf.sorted(by: { $0.key < $1.key }) {
             switch key {
             case "duration":
-                guard let d = DurationText.parse(value), d > .zero else {
-                    throw SchedulerError(.invalidConf, "conf key 'duration': '\(value)' is not a positive duration (e.g. 30s, 2m)", token: key)
+                guard let d = ConfigRange.duration(value, in: ConfigRange.runDuration) else {
+                    throw SchedulerError(.invalidConf, "conf key 'duration': \(ConfigRange.message(ConfigRange.runDuration, got: value))", token: key)
                 }
                 duration = d
             case "rate":
-                guard let r = Double(value), r > 0, r.isFinite else {
-                    throw SchedulerError(.invalidConf, "conf key 'rate': '\(value)' is not a positive number of records per second", token: key)
+                guard let r = ConfigRange.double(value, in: ConfigRange.rate) else {
+                    throw SchedulerError(.invalidConf, "conf key 'rate': \(ConfigRange.message(ConfigRange.rate, got: value)) records per second", token: key)
                 }
                 rate = r
             default:
-                throw SchedulerError(.invalidConf, "unknown conf key '\(key)' for DAG '\(id)' (known: duration, rate)", token: key)
+                throw SchedulerError(.invalidConf, "unknown conf key '\(key.prefix(100))' for DAG '\(id)' (known: duration, rate)", token: String(key.prefix(100)))
             }
         }
         guard tasks.contains(where: { if case .stream = $0.kind { true } else { false } }) else {

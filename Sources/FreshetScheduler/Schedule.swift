@@ -48,8 +48,8 @@ public struct Schedule: Sendable, Hashable {
             trigger = .manual
         } else if trimmed.lowercased().hasPrefix("every ") {
             let amount = String(trimmed.dropFirst(6)).trimmingSpaces
-            guard let d = DurationText.parse(amount), d >= .seconds(1) else {
-                throw SchedulerError(.invalidSchedule, "interval '\(amount)' in '\(text)' is not a duration of at least 1s (e.g. every 30m)", token: amount)
+            guard let d = ConfigRange.duration(amount, in: ConfigRange.scheduleInterval) else {
+                throw SchedulerError(.invalidSchedule, "interval '\(amount.prefix(64))' in '\(text.prefix(100))' is not a duration in 1s…366d (e.g. every 30m)", token: String(amount.prefix(64)))
             }
             trigger = .interval(d)
         } else {

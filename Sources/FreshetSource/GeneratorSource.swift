@@ -50,8 +50,11 @@ public struct GeneratorSource<C: Clock>: PeopleSource where C.Duration == Durati
         // With a rate, batches shrink so that pacing stays smooth (about 10 batches a second).
         var perBatch = batchSize
         var interval: Duration?
-        if let rate = configuration.rate, rate > 0 {
-            perBatch = max(1, min(batchSize, Int(rate / 10)))
+        if let requested = configuration.rate, requested > 0, requested.isFinite {
+            // Configuration checks rates (ConfigRange.rate); clamped here too, so that no rate
+            // can trap the conversions below.
+            let rate = min(max(requested, 0.001), 1e9)
+            perBatch = max(1, min(batchSize, Int(min(rate / 10, Double(batchSize)))))
             interval = .seconds(Double(perBatch) / rate)
         }
         var pacer = Pacer(clock: clock, interval: interval)

@@ -50,7 +50,7 @@ public final class IngestService: Service, Sendable {
             stats = try await cancelWhenGracefulShutdown {
                 // A source waiting for the processor to catch up must not block the shutdown.
                 try await withTaskCancellationHandler {
-                    try await Self.ingest(source: source, broker: broker, topic: topic, metrics: metrics, backpressure: backpressure)
+                    try await Self.ingest(source: source, broker: broker, topic: topic, metrics: metrics, backpressure: backpressure, logger: self.logger)
                 } onCancel: {
                     backpressure?.close()
                 }
@@ -68,24 +68,63 @@ public final class IngestService: Service, Sendable {
 
     /// Streams `source` into `topic` until the source ends, one batch in flight; the scheduler's
     /// stream task uses it directly (no processor, so no backpressure is needed there).
-    public static func ingest(source: any PeopleSource, broker: any Broker, topic: String, metrics: PipelineMetrics, backpressure: Backpressure?) async throws -> SourceStats {
+    ///
+    /// A person whose message is larger than `maxMessageBytes` (or than the broker accepts) is
+    /// not produced: it goes to `<topic>.dlq` as `record_too_large` with a prefix of its
+    /// message, or — when even that is refused — is dropped with an error in the log and the
+    /// `freshet_records_dropped_total{stage="ingest"}` metric. The source keeps going.
+    public static func ingest(
+        source: any PeopleSource, broker: any Broker, topic: String, metrics: PipelineMetrics, backpressure: Backpressure?,
+        maxMessageBytes: Int = DeadLetter.maxRecordBytes, logger: Logger = Logger(label: "freshet.ingest")
+    ) async throws -> SourceStats {
         let stage = StageMetrics()
         let lastStats = Mutex(SourceStats())
+        let deadLetterTopic = topic + ".dlq"
         return try await source.run { people in
             await backpressure?.reserve(people.count)
             var records: [ProducerRecord] = []
             records.reserveCapacity(people.count)
+            var tooLarge: [ProducerRecord] = []
             var writer = JSONWriter(capacity: 512)
             for person in people {
                 let message = UserCreated(person)
                 writer.bytes.removeAll(keepingCapacity: true)
                 message.encode(into: &writer)
-                records.append(ProducerRecord(key: Array(message.id.utf8), value: writer.bytes))
+                let record = ProducerRecord(key: Array(message.id.utf8), value: writer.bytes)
+                if DeadLetter.size(of: record) > maxMessageBytes { tooLarge.append(record) } else { records.append(record) }
             }
             let started = ContinuousClock.now
-            _ = try await broker.produce(topic: topic, records: records)
+            do {
+                _ = try await broker.produce(topic: topic, records: records)
+            } catch let error as LogError where error.code == .messageTooLarge {
+                // The broker's limit is below ours: one at a time, setting aside what it refuses.
+                logger.warning("the broker refused a batch as too large; producing one record at a time", metadata: ["error": "\(error)"])
+                var accepted: [ProducerRecord] = []
+                for record in records {
+                    do {
+                        _ = try await broker.produce(topic: topic, records: [record])
+                        accepted.append(record)
+                    } catch let error as LogError where error.code == .messageTooLarge {
+                        tooLarge.append(record)
+                    }
+                }
+                records = accepted
+            }
             stage.produceDuration.recordNanoseconds(started.duration(to: .now).nanoseconds)
             stage.produced.increment(by: records.count)
+            var dropped = 0
+            if !tooLarge.isEmpty {
+                dropped = try await deadLetterTooLarge(tooLarge, topic: topic, deadLetterTopic: deadLetterTopic, broker: broker, limit: maxMessageBytes, logger: logger)
+                let deadLettered = tooLarge.count - dropped
+                stage.deadLettered[.recordTooLarge]?.increment(by: deadLettered)
+                if dropped > 0 { stage.droppedByIngest.increment(by: dropped) }
+                metrics.update {
+                    $0.deadLettered[.recordTooLarge, default: 0] += deadLettered
+                    $0.dropped += dropped
+                }
+                // Nothing of these reaches the processor: give their room back.
+                backpressure?.processed(tooLarge.count)
+            }
             let sourceStats = source.stats
             lastStats.withLock { previous in
                 stage.recordSource(sourceStats, since: previous)
@@ -97,6 +136,26 @@ public final class IngestService: Service, Sendable {
                 $0.source = sourceStats
             }
         }
+    }
+
+    /// Sends people too large for the log to the dead-letter topic (created when missing);
+    /// returns how many could not even be dead-lettered.
+    static func deadLetterTooLarge(
+        _ records: [ProducerRecord], topic: String, deadLetterTopic: String, broker: any Broker, limit: Int, logger: Logger
+    ) async throws -> Int {
+        if !(try await broker.listTopics()).contains(deadLetterTopic) {
+            do { try await broker.createTopic(deadLetterTopic, config: TopicConfig()) } catch let error as LogError where error.code == .topicAlreadyExists {}
+        }
+        let letters = records.map { record in
+            let rejection = Rejection(.recordTooLarge, "the message is \(record.value.count) bytes, more than the \(limit) the log accepts; the dead letter keeps its beginning")
+            return DeadLetter.record(forUnproduced: record.key, value: record.value, topic: topic, rejection: rejection)
+        }
+        for record in records {
+            logger.error("a person's message is too large for the log; dead-lettering it", metadata: [
+                "id": "\(String(decoding: (record.key ?? []).prefix(64), as: UTF8.self))", "bytes": "\(record.value.count)", "limit": "\(limit)",
+            ])
+        }
+        return try await DeadLetter.produce(letters, to: deadLetterTopic, broker: broker, logger: logger)
     }
 }
 

@@ -94,11 +94,25 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var host = "127.0.0.1"
         /// Defaults to 8080; 0 picks a free port.
         public var port = 8080
-        /// When set, every page and API except /healthz needs it. Defaults to none.
+        /// When set, every page and API except /healthz needs it. Defaults to none; an empty
+        /// value is a configuration error.
         public var token: String?
-        /// Basic-auth user and password (both needed). Default to none.
+        /// Basic-auth user and password: both or neither (one alone is a configuration error).
+        /// Default to none.
         public var username: String?
         public var password: String?
+        /// Connections held at once; further clients wait to be accepted. Defaults to 256.
+        public var maxConnections = 256
+        /// Time a client has to send a whole request, headers and body, from the moment it
+        /// connects (or starts a request): slow clients are shed. Defaults to 10 s.
+        public var requestTimeout: Duration = .seconds(10)
+        /// An idle keep-alive connection is closed after this. Defaults to 60 s.
+        public var idleTimeout: Duration = .seconds(60)
+        /// Largest request body accepted (413 beyond). Defaults to 64 KiB.
+        public var maxBodyBytes = 64 << 10
+        /// Bytes of records one `/api/topics/{name}/messages` or `/api/dlq` answer gathers at
+        /// most; longer values are cut. Defaults to 4 MiB.
+        public var messagesMaxBytes = 4 << 20
     }
 
     /// The CQL endpoint (FreshetCQLServer's `CQLServer`): the store over Cassandra's native
@@ -110,7 +124,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var host = "127.0.0.1"
         /// Defaults to 9042, Cassandra's native port; 0 picks a free port.
         public var port = 9042
-        /// With `password`, clients must log in (Cassandra's PasswordAuthenticator). Defaults to none.
+        /// With `password`, clients must log in (Cassandra's PasswordAuthenticator): both or
+        /// neither (one alone is a configuration error). Defaults to none.
         public var username: String?
         public var password: String?
         /// Requests one connection may have running at once. Defaults to 128.
@@ -189,19 +204,48 @@ extension PipelineConfiguration {
         ConfigurationError(key: key, origin: "", message: message)
     }
 
-    static func int(_ key: String, _ text: String, min: Int = 0) throws(ConfigurationError) -> Int {
-        guard let v = Int(text), v >= min else { throw fail(key, "expected an integer ≥ \(min), got '\(text)'") }
+    static func int(_ key: String, _ text: String, _ range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        guard let v = ConfigRange.int(text, in: range) else { throw fail(key, ConfigRange.message(range, got: text)) }
         return v
     }
 
-    static func double(_ key: String, _ text: String) throws(ConfigurationError) -> Double {
-        guard let v = Double(text), v > 0, v.isFinite else { throw fail(key, "expected a positive number, got '\(text)'") }
+    static func double(_ key: String, _ text: String, _ range: ClosedRange<Double>) throws(ConfigurationError) -> Double {
+        guard let v = ConfigRange.double(text, in: range) else { throw fail(key, ConfigRange.message(range, got: text)) }
         return v
     }
 
-    static func duration(_ key: String, _ text: String) throws(ConfigurationError) -> Duration {
-        guard let d = DurationText.parse(text) else { throw fail(key, "expected a duration such as 500ms, 60s, 5m; got '\(text)'") }
+    static func duration(_ key: String, _ text: String, _ range: ClosedRange<Duration>) throws(ConfigurationError) -> Duration {
+        guard let d = ConfigRange.duration(text, in: range) else { throw fail(key, ConfigRange.message(range, got: text)) }
         return d
+    }
+
+    /// A credential given explicitly must not be empty: an empty value would silently turn
+    /// authentication off (fail open). Leaving the key out (or `~`) is how to say "none".
+    static func credential(_ key: String, _ text: String) throws(ConfigurationError) -> String {
+        guard !text.isEmpty else { throw fail(key, "must not be empty; leave the key out to run without it") }
+        guard text.utf8.count <= 1024 else { throw fail(key, "at most 1024 bytes") }
+        return text
+    }
+
+    /// The accepted range of each numeric key (docs/pipeline.md lists them).
+    enum Range {
+        static let batchSize = 1...5000
+        static let timeout: ClosedRange<Duration> = .milliseconds(1)...(.seconds(600))
+        static let partitions = 1...1000
+        static let commitInterval: ClosedRange<Duration> = .milliseconds(1)...(.seconds(10))
+        static let maxBatchRecords = 1...100_000
+        static let idleWait: ClosedRange<Duration> = .milliseconds(1)...(.seconds(60))
+        static let window: ClosedRange<Duration> = .seconds(1)...(.seconds(86_400))
+        static let allowedLateness: ClosedRange<Duration> = .zero...(.seconds(86_400))
+        static let maxFieldBytes = 1...(1 << 20)
+        static let maxUnprocessed = 1...10_000_000
+        static let maxInFlight = 1...4096
+        static let lease: ClosedRange<Duration> = .seconds(1)...(.seconds(3600))
+        static let webMaxConnections = 1...10_000
+        static let webRequestTimeout: ClosedRange<Duration> = .milliseconds(100)...(.seconds(600))
+        static let webIdleTimeout: ClosedRange<Duration> = .seconds(1)...(.seconds(3600))
+        static let webMaxBodyBytes = 1024...(16 << 20)
+        static let webMessagesMaxBytes = (64 << 10)...(64 << 20)
     }
 
     static func bool(_ key: String, _ text: String) throws(ConfigurationError) -> Bool {
@@ -225,12 +269,10 @@ extension PipelineConfiguration {
             }
             c.source.url = v
         }, secret: true),
-        Key(name: "source.rate", help: "generator: people per second", get: { formatNumber($0.source.rate) }, set: { c, v throws(ConfigurationError) in c.source.rate = try double("source.rate", v) }),
-        Key(name: "source.requests_per_second", help: "URL source: requests per second", get: { formatNumber($0.source.requestsPerSecond) }, set: { c, v throws(ConfigurationError) in c.source.requestsPerSecond = try double("source.requests_per_second", v) }),
+        Key(name: "source.rate", help: "generator: people per second", get: { formatNumber($0.source.rate) }, set: { c, v throws(ConfigurationError) in c.source.rate = try double("source.rate", v, ConfigRange.rate) }),
+        Key(name: "source.requests_per_second", help: "URL source: requests per second", get: { formatNumber($0.source.requestsPerSecond) }, set: { c, v throws(ConfigurationError) in c.source.requestsPerSecond = try double("source.requests_per_second", v, ConfigRange.requestsPerSecond) }),
         Key(name: "source.batch_size", help: "people per batch or request (1-5000)", get: { $0.source.batchSize.map(String.init) }, set: { c, v throws(ConfigurationError) in
-            let n = try int("source.batch_size", v, min: 1)
-            guard n <= 5000 else { throw fail("source.batch_size", "at most 5000; got \(n)") }
-            c.source.batchSize = n
+            c.source.batchSize = try int("source.batch_size", v, Range.batchSize)
         }),
         Key(name: "source.seed", help: "seed for reproducible people", get: { $0.source.seed }, set: { c, v in c.source.seed = v.isEmpty ? nil : v }),
         Key(name: "source.nationalities", help: "comma-separated codes, e.g. GB,FR", get: { $0.source.nationalities.isEmpty ? nil : $0.source.nationalities.map(\.rawValue).joined(separator: ",") }, set: { c, v throws(ConfigurationError) in
@@ -241,25 +283,25 @@ extension PipelineConfiguration {
             }
             c.source.nationalities = nats
         }),
-        Key(name: "source.count", help: "stop after this many people, then drain and exit", get: { $0.source.count.map(String.init) }, set: { c, v throws(ConfigurationError) in c.source.count = try int("source.count", v, min: 1) }),
-        Key(name: "source.duration", help: "stop after this long, then drain and exit", get: { $0.source.duration.map(DurationText.format) }, set: { c, v throws(ConfigurationError) in c.source.duration = try duration("source.duration", v) }),
-        Key(name: "source.timeout", help: "URL source: per-request timeout", get: { DurationText.format($0.source.timeout) }, set: { c, v throws(ConfigurationError) in c.source.timeout = try duration("source.timeout", v) }),
+        Key(name: "source.count", help: "stop after this many people, then drain and exit", get: { $0.source.count.map(String.init) }, set: { c, v throws(ConfigurationError) in c.source.count = try int("source.count", v, ConfigRange.count) }),
+        Key(name: "source.duration", help: "stop after this long, then drain and exit", get: { $0.source.duration.map(DurationText.format) }, set: { c, v throws(ConfigurationError) in c.source.duration = try duration("source.duration", v, ConfigRange.runDuration) }),
+        Key(name: "source.timeout", help: "URL source: per-request timeout", get: { DurationText.format($0.source.timeout) }, set: { c, v throws(ConfigurationError) in c.source.timeout = try duration("source.timeout", v, Range.timeout) }),
         Key(name: "broker.url", help: "embedded, or kafka://host:port[,host:port]", get: { $0.broker.url }, set: { c, v throws(ConfigurationError) in
             guard v == "embedded" || v.hasPrefix("kafka://") else {
                 throw fail("broker.url", "expected 'embedded' or 'kafka://host:port'; got '\(redact(v))'")
             }
             c.broker.url = v
         }, secret: true),
-        Key(name: "log.partitions", help: "partitions of users_created", get: { String($0.log.partitions) }, set: { c, v throws(ConfigurationError) in c.log.partitions = try int("log.partitions", v, min: 1) }),
+        Key(name: "log.partitions", help: "partitions of users_created", get: { String($0.log.partitions) }, set: { c, v throws(ConfigurationError) in c.log.partitions = try int("log.partitions", v, Range.partitions) }),
         Key(name: "log.durability", help: "group-commit, fsync or none", get: { $0.log.durability }, set: { c, v throws(ConfigurationError) in c.log.durability = try oneOf("log.durability", v, ["group-commit", "fsync", "none"]) }),
-        Key(name: "log.commit_interval", help: "group-commit interval", get: { DurationText.format($0.log.commitInterval) }, set: { c, v throws(ConfigurationError) in c.log.commitInterval = try duration("log.commit_interval", v) }),
+        Key(name: "log.commit_interval", help: "group-commit interval", get: { DurationText.format($0.log.commitInterval) }, set: { c, v throws(ConfigurationError) in c.log.commitInterval = try duration("log.commit_interval", v, Range.commitInterval) }),
         Key(name: "processor.group", help: "consumer group", get: { $0.processor.group }, set: { c, v in c.processor.group = v }),
-        Key(name: "processor.max_batch_records", help: "records per micro-batch", get: { String($0.processor.maxBatchRecords) }, set: { c, v throws(ConfigurationError) in c.processor.maxBatchRecords = try int("processor.max_batch_records", v, min: 1) }),
-        Key(name: "processor.idle_wait", help: "how long an idle poll waits", get: { DurationText.format($0.processor.idleWait) }, set: { c, v throws(ConfigurationError) in c.processor.idleWait = try duration("processor.idle_wait", v) }),
-        Key(name: "processor.window", help: "tumbling window of the live counts", get: { DurationText.format($0.processor.window) }, set: { c, v throws(ConfigurationError) in c.processor.window = try duration("processor.window", v) }),
-        Key(name: "processor.allowed_lateness", help: "how late a record may still count in its window", get: { DurationText.format($0.processor.allowedLateness) }, set: { c, v throws(ConfigurationError) in c.processor.allowedLateness = try duration("processor.allowed_lateness", v) }),
-        Key(name: "processor.max_field_bytes", help: "longest accepted field", get: { String($0.processor.maxFieldBytes) }, set: { c, v throws(ConfigurationError) in c.processor.maxFieldBytes = try int("processor.max_field_bytes", v, min: 1) }),
-        Key(name: "processor.max_unprocessed", help: "how far the source may run ahead", get: { String($0.processor.maxUnprocessed) }, set: { c, v throws(ConfigurationError) in c.processor.maxUnprocessed = try int("processor.max_unprocessed", v, min: 1) }),
+        Key(name: "processor.max_batch_records", help: "records per micro-batch", get: { String($0.processor.maxBatchRecords) }, set: { c, v throws(ConfigurationError) in c.processor.maxBatchRecords = try int("processor.max_batch_records", v, Range.maxBatchRecords) }),
+        Key(name: "processor.idle_wait", help: "how long an idle poll waits", get: { DurationText.format($0.processor.idleWait) }, set: { c, v throws(ConfigurationError) in c.processor.idleWait = try duration("processor.idle_wait", v, Range.idleWait) }),
+        Key(name: "processor.window", help: "tumbling window of the live counts", get: { DurationText.format($0.processor.window) }, set: { c, v throws(ConfigurationError) in c.processor.window = try duration("processor.window", v, Range.window) }),
+        Key(name: "processor.allowed_lateness", help: "how late a record may still count in its window", get: { DurationText.format($0.processor.allowedLateness) }, set: { c, v throws(ConfigurationError) in c.processor.allowedLateness = try duration("processor.allowed_lateness", v, Range.allowedLateness) }),
+        Key(name: "processor.max_field_bytes", help: "longest accepted field", get: { String($0.processor.maxFieldBytes) }, set: { c, v throws(ConfigurationError) in c.processor.maxFieldBytes = try int("processor.max_field_bytes", v, Range.maxFieldBytes) }),
+        Key(name: "processor.max_unprocessed", help: "how far the source may run ahead", get: { String($0.processor.maxUnprocessed) }, set: { c, v throws(ConfigurationError) in c.processor.maxUnprocessed = try int("processor.max_unprocessed", v, Range.maxUnprocessed) }),
         Key(name: "store.url", help: "sqlite, sqlite:///path, cassandra://[user:password@]host[:port][,host…][?keyspace=…], or postgres://user:password@host[:port]/database", get: { $0.store.url }, set: { c, v throws(ConfigurationError) in
             if v.hasPrefix("cassandra://") {
                 do throws(CassandraSinkError) {
@@ -283,30 +325,39 @@ extension PipelineConfiguration {
         Key(name: "web.enabled", help: "serve the dashboard, API and /metrics", get: { $0.web.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.web.enabled = try bool("web.enabled", v) }),
         Key(name: "web.host", help: "address the web UI binds", get: { $0.web.host }, set: { c, v in c.web.host = v }),
         Key(name: "web.port", help: "port of the web UI (0: any free port)", get: { String($0.web.port) }, set: { c, v throws(ConfigurationError) in
-            let port = try int("web.port", v)
-            guard port <= 65535 else { throw fail("web.port", "expected 0-65535; got \(port)") }
-            c.web.port = port
+            c.web.port = try int("web.port", v, ConfigRange.port)
         }),
-        Key(name: "web.token", help: "token every page and API requires (except /healthz)", get: { $0.web.token }, set: { c, v in c.web.token = v.isEmpty ? nil : v }, secret: true),
-        Key(name: "web.username", help: "basic-auth user (with web.password)", get: { $0.web.username }, set: { c, v in c.web.username = v.isEmpty ? nil : v }),
-        Key(name: "web.password", help: "basic-auth password", get: { $0.web.password }, set: { c, v in c.web.password = v.isEmpty ? nil : v }, secret: true),
+        Key(name: "web.token", help: "token every page and API requires (except /healthz)", get: { $0.web.token }, set: { c, v throws(ConfigurationError) in c.web.token = try credential("web.token", v) }, secret: true),
+        Key(name: "web.username", help: "basic-auth user (with web.password)", get: { $0.web.username }, set: { c, v throws(ConfigurationError) in c.web.username = try credential("web.username", v) }),
+        Key(name: "web.password", help: "basic-auth password (with web.username)", get: { $0.web.password }, set: { c, v throws(ConfigurationError) in c.web.password = try credential("web.password", v) }, secret: true),
+        Key(name: "web.max_connections", help: "connections the web server holds at once; more wait to be accepted", get: { String($0.web.maxConnections) }, set: { c, v throws(ConfigurationError) in
+            c.web.maxConnections = try int("web.max_connections", v, Range.webMaxConnections)
+        }),
+        Key(name: "web.request_timeout", help: "time a client has to send a whole request (headers and body)", get: { DurationText.format($0.web.requestTimeout) }, set: { c, v throws(ConfigurationError) in
+            c.web.requestTimeout = try duration("web.request_timeout", v, Range.webRequestTimeout)
+        }),
+        Key(name: "web.idle_timeout", help: "an idle keep-alive connection is closed after this", get: { DurationText.format($0.web.idleTimeout) }, set: { c, v throws(ConfigurationError) in
+            c.web.idleTimeout = try duration("web.idle_timeout", v, Range.webIdleTimeout)
+        }),
+        Key(name: "web.max_body_bytes", help: "largest request body accepted", get: { String($0.web.maxBodyBytes) }, set: { c, v throws(ConfigurationError) in
+            c.web.maxBodyBytes = try int("web.max_body_bytes", v, Range.webMaxBodyBytes)
+        }),
+        Key(name: "web.messages_max_bytes", help: "bytes of records one topic-messages answer gathers at most", get: { String($0.web.messagesMaxBytes) }, set: { c, v throws(ConfigurationError) in
+            c.web.messagesMaxBytes = try int("web.messages_max_bytes", v, Range.webMessagesMaxBytes)
+        }),
         Key(name: "cql.enabled", help: "serve the CQL endpoint (cqlsh, Cassandra drivers)", get: { $0.cql.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.cql.enabled = try bool("cql.enabled", v) }),
         Key(name: "cql.host", help: "address the CQL endpoint binds", get: { $0.cql.host }, set: { c, v in c.cql.host = v }),
         Key(name: "cql.port", help: "port of the CQL endpoint (0: any free port)", get: { String($0.cql.port) }, set: { c, v throws(ConfigurationError) in
-            let port = try int("cql.port", v)
-            guard port <= 65535 else { throw fail("cql.port", "expected 0-65535; got \(port)") }
-            c.cql.port = port
+            c.cql.port = try int("cql.port", v, ConfigRange.port)
         }),
-        Key(name: "cql.username", help: "user CQL clients log in as (with cql.password)", get: { $0.cql.username }, set: { c, v in c.cql.username = v.isEmpty ? nil : v }),
-        Key(name: "cql.password", help: "password CQL clients log in with", get: { $0.cql.password }, set: { c, v in c.cql.password = v.isEmpty ? nil : v }, secret: true),
+        Key(name: "cql.username", help: "user CQL clients log in as (with cql.password)", get: { $0.cql.username }, set: { c, v throws(ConfigurationError) in c.cql.username = try credential("cql.username", v) }),
+        Key(name: "cql.password", help: "password CQL clients log in with", get: { $0.cql.password }, set: { c, v throws(ConfigurationError) in c.cql.password = try credential("cql.password", v) }, secret: true),
         Key(name: "cql.max_in_flight_per_connection", help: "CQL requests one connection may have running", get: { String($0.cql.maxInFlightPerConnection) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxInFlightPerConnection = try int("cql.max_in_flight_per_connection", v, min: 1)
+            c.cql.maxInFlightPerConnection = try int("cql.max_in_flight_per_connection", v, Range.maxInFlight)
         }),
         Key(name: "scheduler.enabled", help: "run the DAG scheduler in freshet up", get: { $0.scheduler.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.scheduler.enabled = try bool("scheduler.enabled", v) }),
         Key(name: "scheduler.lease", help: "how long a run's claim lasts without renewal (shared metadata)", get: { DurationText.format($0.scheduler.lease) }, set: { c, v throws(ConfigurationError) in
-            let d = try duration("scheduler.lease", v)
-            guard d >= .seconds(1) else { throw fail("scheduler.lease", "at least 1s; got '\(v)'") }
-            c.scheduler.lease = d
+            c.scheduler.lease = try duration("scheduler.lease", v, Range.lease)
         }),
         Key(name: "metadata.url", help: "run history: sqlite (<data_dir>/scheduler.sqlite) or postgres://user:password@host[:port]/database", get: { $0.metadata.url }, set: { c, v throws(ConfigurationError) in
             if PostgresSinkConfiguration.isPostgresURL(v) {
@@ -322,6 +373,9 @@ extension PipelineConfiguration {
         }, secret: true),
     ]
 
+    /// Every configuration key's name, in `config print` order.
+    public static var keyNames: [String] { keys.map(\.name) }
+
     public static func formatNumber(_ v: Double) -> String {
         v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v)
     }
@@ -329,7 +383,9 @@ extension PipelineConfiguration {
     /// Sets one key from text (a flag, an environment variable, a YAML scalar).
     public mutating func set(_ name: String, to value: String, origin: String) throws(ConfigurationError) {
         guard let key = Self.keys.first(where: { $0.name == name }) else {
-            throw ConfigurationError(key: name, origin: origin, message: "unknown key; known keys: \(Self.keys.map(\.name).joined(separator: ", "))")
+            // An error always names a key, even an empty or unprintable one.
+            let shown = name.isEmpty || name.contains(where: { $0.isNewline }) ? "(key '\(name.prefix(64).debugDescription)')" : String(name.prefix(200))
+            throw ConfigurationError(key: shown, origin: origin, message: "unknown key; known keys: \(Self.keys.map(\.name).joined(separator: ", "))")
         }
         do {
             try key.set(&self, value)
@@ -339,30 +395,94 @@ extension PipelineConfiguration {
     }
 
     /// Applies a YAML document (`source:\n  rate: 500`), naming unknown keys.
+    ///
+    /// The document is composed into Yams' node tree and walked here (never `Yams.load`, whose
+    /// constructor traps on a key that is not a string, such as `{[a]: 1}`): scalars keep the
+    /// text as written (`1e20` stays `1e20`), a key that is not a scalar is an error naming
+    /// where it is, and at most `maxYAMLNodes` nodes are visited (aliases cannot blow it up).
     public mutating func apply(yaml text: String, origin: String) throws(ConfigurationError) {
-        let document: Any?
+        let node: Node?
         do {
-            document = try Yams.load(yaml: text)
+            node = try Yams.compose(yaml: text)
         } catch {
             throw ConfigurationError(key: "(file)", origin: origin, message: "not valid YAML: \(error)")
         }
-        guard let document else { return }
-        guard var root = document as? [String: Any] else {
+        guard let node else { return }
+        guard case let .mapping(root) = node else {
+            if case let .scalar(scalar) = node, Self.isNull(scalar) { return }
             throw ConfigurationError(key: "(file)", origin: origin, message: "expected a mapping of keys at the top level")
         }
-        // DAG definitions are a tree, read in the order written (task order matters); the
-        // scheduler validates them DAG by DAG (`DAGDefinitions`).
-        if root.removeValue(forKey: "dags") != nil {
-            let node: Node?
-            do { node = try Yams.compose(yaml: text) } catch {
-                throw ConfigurationError(key: "(file)", origin: origin, message: "not valid YAML: \(error)")
+        var budget = Self.maxYAMLNodes
+        var values: [(String, String)] = []
+        for (key, value) in root {
+            guard let name = key.scalar?.string else {
+                throw ConfigurationError(key: "(file)", origin: origin, message: "a key must be a plain name, not a list or mapping")
             }
-            if case let .mapping(mapping)? = node, let value = mapping.first(where: { $0.key.string == "dags" })?.value {
-                dags = Self.configNode(value)
+            if name == "dags" {
+                // DAG definitions are a tree, read in the order written (task order matters); the
+                // scheduler validates them DAG by DAG (`DAGDefinitions`).
+                try Self.countNodes(value, budget: &budget, origin: origin)
+                if let definitions = Self.configNode(value) { dags = definitions }
+                continue
+            }
+            try Self.flatten(value, name: name, into: &values, budget: &budget, origin: origin)
+        }
+        for (name, value) in values.sorted(by: { $0.0 < $1.0 }) {
+            try set(name, to: value, origin: origin)
+        }
+    }
+
+    /// Most YAML nodes one configuration file may have: 100,000.
+    static let maxYAMLNodes = 100_000
+
+    static func isNull(_ scalar: Node.Scalar) -> Bool {
+        scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.string)
+    }
+
+    static func countNodes(_ node: Node, budget: inout Int, origin: String) throws(ConfigurationError) {
+        budget -= 1
+        guard budget >= 0 else {
+            throw ConfigurationError(key: "(file)", origin: origin, message: "more than \(maxYAMLNodes) YAML nodes")
+        }
+        switch node {
+        case .scalar, .alias: return
+        case let .sequence(sequence): for item in sequence { try countNodes(item, budget: &budget, origin: origin) }
+        case let .mapping(mapping):
+            for (key, value) in mapping {
+                try countNodes(key, budget: &budget, origin: origin)
+                try countNodes(value, budget: &budget, origin: origin)
             }
         }
-        for (name, value) in Self.flatten(root, prefix: "") {
-            try set(name, to: value, origin: origin)
+    }
+
+    /// `source: {rate: 500}` as `("source.rate", "500")`; a list as its items joined by commas.
+    static func flatten(_ node: Node, name: String, into values: inout [(String, String)], budget: inout Int, origin: String) throws(ConfigurationError) {
+        budget -= 1
+        guard budget >= 0 else {
+            throw ConfigurationError(key: "(file)", origin: origin, message: "more than \(maxYAMLNodes) YAML nodes")
+        }
+        switch node {
+        case let .scalar(scalar):
+            if isNull(scalar) { return }  // `~`: not set, keep the default
+            values.append((name, scalar.string))
+        case let .sequence(sequence):
+            var items: [String] = []
+            for item in sequence {
+                guard let text = item.scalar?.string else {
+                    throw ConfigurationError(key: name, origin: origin, message: "expected a list of values, not of lists or mappings")
+                }
+                items.append(text)
+            }
+            values.append((name, items.joined(separator: ",")))
+        case let .mapping(mapping):
+            for (key, value) in mapping {
+                guard let child = key.scalar?.string else {
+                    throw ConfigurationError(key: name, origin: origin, message: "a key must be a plain name, not a list or mapping")
+                }
+                try flatten(value, name: name + "." + child, into: &values, budget: &budget, origin: origin)
+            }
+        case .alias:
+            throw ConfigurationError(key: name, origin: origin, message: "YAML aliases are not supported here")
         }
     }
 
@@ -387,20 +507,6 @@ extension PipelineConfiguration {
         case let .list(items): return .sequence(.init(items.map(yamlNode), .implicit, .flow))
         case let .mapping(entries): return .mapping(.init(entries.map { (Node($0.key), yamlNode($0.value)) }))
         }
-    }
-
-    static func flatten(_ mapping: [String: Any], prefix: String) -> [(String, String)] {
-        var result: [(String, String)] = []
-        for (key, value) in mapping.sorted(by: { $0.key < $1.key }) {
-            let name = prefix.isEmpty ? key : prefix + "." + key
-            switch value {
-            case let nested as [String: Any]: result += flatten(nested, prefix: name)
-            case let list as [Any]: result.append((name, list.map { "\($0)" }.joined(separator: ",")))
-            case is NSNull: continue  // `~`: not set, keep the default
-            default: result.append((name, "\(value)"))
-            }
-        }
-        return result
     }
 
     /// Applies `FRESHET_*` variables that name configuration keys. Returns the names of
@@ -450,6 +556,28 @@ extension PipelineConfiguration {
 
     static func needsQuotes(_ value: String) -> Bool {
         value != "~" && (value.isEmpty || value.contains(":") || value.contains("#") || value.contains(",") || value.hasPrefix("*"))
+    }
+
+    /// Checks that relate several keys, as `freshet up` does once every source is applied:
+    /// credentials come in pairs (a user without a password must not mean "no password"), and a
+    /// bounded run has one bound and a source. Throws naming the key at fault.
+    public func validate(origin: String = "configuration") throws(ConfigurationError) {
+        func pair(_ user: String, _ userValue: String?, _ password: String, _ passwordValue: String?) throws(ConfigurationError) {
+            if userValue != nil && passwordValue == nil {
+                throw ConfigurationError(key: password, origin: origin, message: "missing: \(user) is set, so \(password) is required (a user without a password would let anyone in)")
+            }
+            if userValue == nil && passwordValue != nil {
+                throw ConfigurationError(key: user, origin: origin, message: "missing: \(password) is set, so \(user) is required")
+            }
+        }
+        try pair("web.username", web.username, "web.password", web.password)
+        try pair("cql.username", cql.username, "cql.password", cql.password)
+        if source.count != nil && source.duration != nil {
+            throw ConfigurationError(key: "source.count", origin: origin, message: "source.count and source.duration (--count, --duration) exclude each other")
+        }
+        if source.url == "none" && (source.count != nil || source.duration != nil) {
+            throw ConfigurationError(key: "source.url", origin: origin, message: "source.count and source.duration (--count, --duration) stop the source, and source.url is none")
+        }
     }
 
     /// The SQLite file the store uses.

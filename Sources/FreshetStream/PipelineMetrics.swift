@@ -16,6 +16,10 @@ public final class PipelineMetrics: Sendable {
         public var stored = 0
         /// Records sent to the dead-letter topic, by code.
         public var deadLettered: [RejectionCode: Int] = [:]
+        /// Records that could be neither stored nor dead-lettered (a dead letter the broker refuses
+        /// even cut down to its headers, an offset at the end of Int64's range, a person too large
+        /// for the log whose dead letter failed too): skipped, with an error in the log.
+        public var dropped = 0
         /// Records already in the store (replayed after a crash) and skipped.
         public var skippedReplays = 0
         /// Records whose window had closed (beyond the allowed lateness): stored, not counted in windows.

@@ -19,6 +19,9 @@ public struct StageMetrics: Sendable {
     let consumed = Counter(label: "freshet_processor_records_consumed_total")
     let skippedReplays = Counter(label: "freshet_processor_replays_skipped_total")
     let lateForWindows = Counter(label: "freshet_processor_late_records_total")
+    /// Records neither stored nor dead-lettered, by stage (`ingest`, `processor`).
+    let droppedByIngest = Counter(label: "freshet_records_dropped_total", dimensions: [("stage", "ingest")])
+    let droppedByProcessor = Counter(label: "freshet_records_dropped_total", dimensions: [("stage", "processor")])
     let batchSize = Recorder(label: "freshet_processor_batch_records", aggregate: true)
     let deadLettered: [RejectionCode: Counter] = Dictionary(uniqueKeysWithValues: RejectionCode.allCases.map {
         ($0, Counter(label: "freshet_dead_letters_total", dimensions: [("code", $0.rawValue)]))

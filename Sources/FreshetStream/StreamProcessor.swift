@@ -43,6 +43,10 @@ public final class StreamProcessor: Service, Sendable {
         public var rowAttempts: Int = 3
         /// Exit once the source has finished and the processor has reached the end of the log.
         public var drainWhenSourceFinishes: Bool = false
+        /// The largest dead letter (key, value and headers); a larger original keeps a prefix.
+        /// Defaults to `DeadLetter.maxRecordBytes` (1 MiB − 64 KiB), which fits the embedded log
+        /// and Kafka's default `message.max.bytes`.
+        public var maxDeadLetterBytes: Int = DeadLetter.maxRecordBytes
 
         public init() {}
     }
@@ -164,11 +168,25 @@ public final class StreamProcessor: Service, Sendable {
         var deadCodes: [RejectionCode: Int] = [:]
         var next: [TopicPartition: Int64] = [:]
         var skipped = 0
+        var dropped = 0
         for record in records {
             let tp = TopicPartition(record.topic, record.partition)
+            // Offsets and timestamps come from the wire: any Int64. An offset with no successor
+            // cannot be committed past, so the record is dropped (and logged), never trapped on.
+            guard record.offset >= 0, record.offset < Int64.max else {
+                dropped += 1
+                logger.error("dropped a record with an impossible offset", metadata: ["partition": "\(tp)", "offset": "\(record.offset)"])
+                continue
+            }
             next[tp] = record.offset + 1
             if let stored = storePositions[tp], record.offset < stored {
                 skipped += 1
+                continue
+            }
+            guard Self.acceptedTimestamps.contains(record.timestamp) else {
+                let rejection = Rejection(.badTimestamp, "log timestamp \(record.timestamp) is outside 1970-01-01…9999-12-31 (milliseconds since the epoch)")
+                deadLetters.append(DeadLetter.record(for: record, rejection: rejection, maxBytes: configuration.maxDeadLetterBytes))
+                deadCodes[rejection.code, default: 0] += 1
                 continue
             }
             switch configuration.schema.row(from: record.value, ingestedAt: record.timestamp) {
@@ -184,16 +202,16 @@ public final class StreamProcessor: Service, Sendable {
                 }
                 events.append(Event(partition: tp, timestamp: record.timestamp, id: row.id, gender: row.gender, country: row.country, nat: row.nat))
             case .failure(let rejection):
-                deadLetters.append(DeadLetter.record(for: record, rejection: rejection))
+                deadLetters.append(DeadLetter.record(for: record, rejection: rejection, maxBytes: configuration.maxDeadLetterBytes))
                 deadCodes[rejection.code, default: 0] += 1
             }
         }
 
         // Dead letters first: if we crash before the store write, the replay sends them again
-        // (at least once), whereas the other order could lose them.
-        if !deadLetters.isEmpty {
-            _ = try await broker.produce(topic: configuration.deadLetterTopic, records: deadLetters)
-        }
+        // (at least once), whereas the other order could lose them. A dead letter the broker
+        // refuses even as bare headers is dropped (counted, logged): it must not stop the pipeline.
+        let undeliverable = try await DeadLetter.produce(deadLetters, to: configuration.deadLetterTopic, broker: broker, logger: logger)
+        dropped += undeliverable
 
         let positions = next.map { StreamPosition(topic: $0.key.topic, partition: $0.key.partition, nextOffset: $0.value) }
             .sorted { $0.partition < $1.partition }
@@ -207,10 +225,13 @@ public final class StreamProcessor: Service, Sendable {
             for (row, error) in rejected {
                 guard let index = rowIndex[row.id] else { continue }
                 let record = recordForRow[index]
-                storeDead.append(DeadLetter.record(for: record, rejection: Rejection(.storeRejected, "the store refused the row after \(configuration.rowAttempts) attempts: \(error)")))
+                storeDead.append(DeadLetter.record(
+                    for: record, rejection: Rejection(.storeRejected, "the store refused the row after \(configuration.rowAttempts) attempts: \(error)"),
+                    maxBytes: configuration.maxDeadLetterBytes))
             }
-            _ = try await broker.produce(topic: configuration.deadLetterTopic, records: storeDead)
-            deadCodes[.storeRejected, default: 0] += storeDead.count
+            let undeliverable = try await DeadLetter.produce(storeDead, to: configuration.deadLetterTopic, broker: broker, logger: logger)
+            dropped += undeliverable
+            deadCodes[.storeRejected, default: 0] += storeDead.count - undeliverable
         }
         for (tp, offset) in next { storePositions[tp] = offset }
 
@@ -223,8 +244,9 @@ public final class StreamProcessor: Service, Sendable {
         stage.lateForWindows.increment(by: late)
         stage.batchSize.record(records.count)
         stage.storeWrite.recordMicroseconds(writeMicros)
+        if dropped > 0 { stage.droppedByProcessor.increment(by: dropped) }
         for (code, n) in deadCodes { stage.deadLettered[code]?.increment(by: n) }
-        for event in events { stage.endToEnd.recordMilliseconds(max(0, now - event.timestamp)) }
+        for event in events { stage.endToEnd.recordMilliseconds(Self.age(of: event.timestamp, now: now)) }
         metrics.update { m in
             m.consumed += records.count
             m.stored += rows.count - rejected.count
@@ -232,8 +254,9 @@ public final class StreamProcessor: Service, Sendable {
             m.lateForWindows += late
             m.storeWrites += 1
             m.storeWrite.record(micros: writeMicros)
+            m.dropped += dropped
             for (code, n) in deadCodes { m.deadLettered[code, default: 0] += n }
-            for event in events { m.endToEnd.record(micros: max(0, now - event.timestamp) * 1000) }
+            for event in events { m.endToEnd.record(micros: Self.age(of: event.timestamp, now: now) * 1000) }
         }
         backpressure?.processed(records.count)
     }
@@ -243,8 +266,10 @@ public final class StreamProcessor: Service, Sendable {
     /// no longer counts (its window is closed). The watermark only moves forward.
     /// `startingFrom` recounts from an earlier watermark state without moving the watermark.
     func windowIncrements(for events: [Event], startingFrom earlier: [TopicPartition: Int64]? = nil) -> ([WindowCount], late: Int) {
-        let size = max(1, Int64(configuration.window.components.seconds) * 1000)
-        let lateness = Int64(configuration.allowedLateness.components.seconds) * 1000
+        // Both at most a day by configuration; clamped here so that no value of a hand-built
+        // Configuration can overflow, and event timestamps are in `acceptedTimestamps`.
+        let size = max(1, min(configuration.window.components.seconds, 366 * 86_400) * 1000)
+        let lateness = max(0, min(configuration.allowedLateness.components.seconds, 366 * 86_400)) * 1000
         var counts: [WindowKey: Int] = [:]
         var late = 0
         newestPerPartition.withLock { newest in
@@ -326,6 +351,17 @@ public final class StreamProcessor: Service, Sendable {
                 delay = min(delay * 2, configuration.storeRetryMax)
             }
         }
+    }
+
+    /// Log timestamps the processor accepts: 1970-01-01 … 9999-12-31 in milliseconds. Window
+    /// arithmetic on them (`start + size`, `now - timestamp`) cannot overflow; a record outside
+    /// is dead-lettered as `bad_timestamp`.
+    public static let acceptedTimestamps: ClosedRange<Int64> = 0...253_402_300_799_999
+
+    /// Milliseconds from `timestamp` to `now`, at least 0 (a clock behind the log's is not negative latency).
+    static func age(of timestamp: Int64, now: Int64) -> Int64 {
+        let (age, overflow) = now.subtractingReportingOverflow(timestamp)
+        return overflow ? 0 : min(max(0, age), Int64.max / 1000)
     }
 
     func micros(_ d: Duration) -> Int64 {

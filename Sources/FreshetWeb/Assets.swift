@@ -961,7 +961,8 @@ button:disabled { opacity: .6; cursor: progress; }
         const byCode = Object.entries(dlq.by_code || {}).sort((a, b) => b[1] - a[1]);
         const latest = Array.isArray(dlq.latest) ? dlq.latest : [];
         fill("dlq", Number(dlq.total) || 0,
-          h("div", { class: "stats" }, stat("Dead-lettered", fmtInt(Number(dlq.total) || 0), "records", dlq.total > 0 ? "bad" : "ok")),
+          h("div", { class: "stats" }, stat("Dead-lettered", fmtInt(Number(dlq.total) || 0), "records", dlq.total > 0 ? "bad" : "ok"),
+            stat("Dropped", fmtInt(Number(p.dropped) || 0), "neither stored nor dead-lettered", p.dropped > 0 ? "bad" : "ok")),
           byCode.length ? h("ul", { class: "chips", "aria-label": "Dead letters by code" }, byCode.map(([code, n]) => h("li", { class: "chip" }, h("span", { class: "code", text: code }), h("b", { text: fmtInt(Number(n)) })))) : null,
           latest.length ? dataTable([{ text: "Time" }, { text: "Code" }, { text: "Reason" }, { text: "Source" }],
             latest.map((d) => [fmtTime(d.timestamp), { node: h("span", { class: "tag-code", text: String(d.code) }) }, { text: d.reason, cls: "dlq-reason" }, { node: h("span", { class: "code", text: String(d.source) }) }]),

@@ -70,9 +70,9 @@ extension WebServer {
         case .failure(let f): return f.response
         }
         let limit: Int
-        switch Self.intParameter(request, "limit", range: 1...500, default: 20) {
+        switch WebQuery.runs(Self.parameters(request)) {
         case .success(let value): limit = value
-        case .failure(let response): return response
+        case .failure(let f): return Self.error(f)
         }
         let history = scheduling.history
         var result: [[String: Any]] = []
@@ -89,7 +89,7 @@ extension WebServer {
     /// The checks every write passes before it touches the history: a scheduler, configured
     /// credentials (the middleware already checked them), a same-origin request (CSRF), a
     /// known DAG, and a JSON body if there is one. Returns the DAG and the parsed body.
-    func checkWrite(dag id: String, request: Request) async throws -> Result<(DAG, [String: Any]?, WebScheduling), WebFailure> {
+    func checkWrite(dag id: String, request: Request) async throws -> Result<(DAG, [UInt8]?, WebScheduling), WebFailure> {
         guard let scheduling else { return .failure(WebFailure(Self.noScheduler())) }
         guard writesAllowed else {
             return .failure(WebFailure(Self.json([
@@ -106,7 +106,7 @@ extension WebServer {
         case .success(let d): dag = d
         case .failure(let f): return .failure(f)
         }
-        let body = try await request.body.collect(upTo: 64 * 1024)
+        let body = try await request.body.collect(upTo: configuration.maxBodyBytes)
         guard body.readableBytes > 0 else { return .success((dag, nil, scheduling)) }
         let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard type == "application/json" else {
@@ -114,10 +114,11 @@ extension WebServer {
                 "error": "a request body must be JSON (Content-Type: application/json); got '\((request.headers[.contentType] ?? "none").prefix(100))'",
             ], status: .unsupportedMediaType)))
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-            return .failure(WebFailure(Self.error("the body is not a JSON object (e.g. {\"conf\": {\"duration\": \"3s\"}})", parameter: "body")))
+        let bytes = Array(body.readableBytesView)
+        if case .failure(let f) = RunConf.object(bytes) {
+            return .failure(WebFailure(Self.error(f.message, parameter: f.parameter)))
         }
-        return .success((dag, object, scheduling))
+        return .success((dag, bytes, scheduling))
     }
 
     /// `Origin` is `scheme://host[:port]`; the request's authority is `host[:port]`.
@@ -131,30 +132,19 @@ extension WebServer {
     }
 
     func trigger(dag id: String, request: Request) async throws -> Response {
-        let checked: (DAG, [String: Any]?, WebScheduling)
+        let checked: (DAG, [UInt8]?, WebScheduling)
         switch try await checkWrite(dag: id, request: request) {
         case .success(let c): checked = c
         case .failure(let f): return f.response
         }
         let (dag, body, scheduling) = checked
-        var conf: [String: String] = [:]
-        if let body {
-            if let key = body.keys.sorted().first(where: { $0 != "conf" }) {
-                return Self.error("unknown field '\(key.prefix(100))' (known: conf)", parameter: String(key.prefix(100)))
-            }
-            switch body["conf"] {
-            case nil, is NSNull: break
-            case let object as [String: Any]:
-                for (key, value) in object {
-                    switch value {
-                    case let text as String: conf[key] = text
-                    case let number as NSNumber: conf[key] = number.stringValue
-                    default: return Self.json(["error": "conf key '\(key.prefix(100))': the value must be a string or a number", "parameter": "conf", "key": key], status: .badRequest)
-                    }
-                }
-            default:
-                return Self.error("conf must be an object of key: value strings (e.g. {\"duration\": \"3s\", \"rate\": \"500\"})", parameter: "conf")
-            }
+        let conf: [String: String]
+        switch RunConf.parse(body ?? []) {
+        case .success(let c): conf = c
+        case .failure(let f):
+            var answer: [String: Any] = ["error": f.message, "parameter": f.parameter]
+            if let key = f.key { answer["key"] = key }
+            return Self.json(answer, status: .badRequest)
         }
         let runID: String
         do {
@@ -169,7 +159,7 @@ extension WebServer {
     }
 
     func setPaused(dag id: String, paused: Bool, request: Request) async throws -> Response {
-        let checked: (DAG, [String: Any]?, WebScheduling)
+        let checked: (DAG, [UInt8]?, WebScheduling)
         switch try await checkWrite(dag: id, request: request) {
         case .success(let c): checked = c
         case .failure(let f): return f.response

@@ -101,8 +101,8 @@ public final class StatsProvider: Sendable {
             let lag: [[String: Any]] = (description?.offsets ?? []).filter { $0.topic == "users_created" }.map {
                 ["partition": Int($0.partition), "lag": Int($0.lag ?? $0.latestOffset)]
             }
-            let latest = try await Self.messages(broker, topic: "users_created.dlq", limit: 5).map { record -> [String: Any] in
-                let entry = DeadLetter.entry(from: record)
+            let latest = try await Self.messages(broker, topic: "users_created.dlq", limit: 5, maxBytes: 256 << 10).map { message -> [String: Any] in
+                let entry = DeadLetter.entry(from: message.record)
                 return ["code": entry.code, "reason": entry.reason, "source": "\(entry.sourceTopic)/\(entry.sourcePartition)@\(entry.sourceOffset)",
                         "timestamp": Int(entry.timestamp)]
             }
@@ -122,25 +122,83 @@ public final class StatsProvider: Sendable {
             "store_write_ms": ["p50": Double(m.storeWrite.percentile(0.5)) / 1000, "p99": Double(m.storeWrite.percentile(0.99)) / 1000],
             "lag": lag, "total_lag": lag.compactMap { $0["lag"] as? Int }.reduce(0, +),
             "dlq": ["total": m.totalDeadLettered, "by_code": byCode, "latest": latest],
+            // Records neither stored nor dead-lettered (freshet_records_dropped_total).
+            "dropped": m.dropped,
             "source": ["requests": m.source.requests, "people": m.source.people, "errors": errors],
             "rss_bytes": ProcessInfo.residentBytes,
         ]
     }
 
     /// The newest `limit` records of a topic across partitions, newest first.
-    static func messages(_ broker: any Broker, topic: String, limit: Int) async throws -> [ConsumerRecord] {
-        guard try await broker.listTopics().contains(topic) else { return [] }
-        var records: [ConsumerRecord] = []
-        for p in try await broker.describeTopic(topic).partitions where p.latestOffset > p.earliestOffset {
-            var offset = max(p.earliestOffset, p.latestOffset - Int64(limit))
-            while offset < p.latestOffset {
-                let r = try await broker.fetch(topic: topic, partition: p.partition, offset: offset, maxRecords: limit, maxBytes: 8 << 20, maxWait: .zero)
-                if r.records.isEmpty { break }
-                records += r.records
-                offset = r.nextOffset
+    /// One record of a topic-messages answer; `record.value` may be cut to fit the budget.
+    struct Message {
+        var record: ConsumerRecord
+        /// Whether the key, value or a header value was cut.
+        var truncated: Bool
+        /// The value's full size.
+        var valueBytes: Int
+    }
+
+    /// Records fetched per partition per step, reading backwards from the end.
+    static let messagesStep = 32
+
+    /// The newest `limit` records of a topic across partitions, newest first, gathering at most
+    /// `maxBytes`: each partition gets an equal share of the budget and is read backwards from
+    /// its end in steps of `messagesStep` records; keys and values are cut to a fair share of
+    /// the budget (at least 1 KiB) as they arrive, so however large the records, memory stays
+    /// within the budget plus the one fetch in flight.
+    static func messages(_ broker: any Broker, topic: String, limit: Int, maxBytes: Int) async throws -> [Message] {
+        guard limit > 0, try await broker.listTopics().contains(topic) else { return [] }
+        let partitions = try await broker.describeTopic(topic).partitions.filter { $0.latestOffset > $0.earliestOffset }
+        guard !partitions.isEmpty else { return [] }
+        let share = max(1024, maxBytes / partitions.count)
+        let valueCap = max(1024, maxBytes / max(1, min(limit * partitions.count, limit * 4)))
+        var messages: [Message] = []
+        for p in partitions {
+            var end = p.latestOffset
+            var gathered = 0
+            var used = 0
+            while end > p.earliestOffset, gathered < limit, used < share {
+                let count = Int64(min(messagesStep, limit - gathered))
+                let start = max(p.earliestOffset, end - count)
+                let fetched = try await broker.fetch(
+                    topic: topic, partition: p.partition, offset: start, maxRecords: Int(end - start),
+                    maxBytes: max(1, min(share - used, 1 << 20)), maxWait: .zero)
+                if fetched.records.isEmpty { break }
+                // The step's records, newest first; a fetch may return fewer than asked.
+                for record in fetched.records.reversed() where record.offset < end && gathered < limit {
+                    let message = cut(record, cap: valueCap)
+                    used += message.record.value.count + (message.record.key?.count ?? 0) + message.record.headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.count }
+                    messages.append(message)
+                    gathered += 1
+                    if used >= share { break }
+                }
+                let lowest = fetched.records.map(\.offset).min() ?? start
+                guard lowest < end else { break }
+                end = min(start, lowest)
             }
         }
-        return Array(records.sorted { ($0.timestamp, $0.partition, $0.offset) > ($1.timestamp, $1.partition, $1.offset) }.prefix(limit))
+        messages.sort { ($0.record.timestamp, $0.record.partition, $0.record.offset) > ($1.record.timestamp, $1.record.partition, $1.record.offset) }
+        return Array(messages.prefix(limit))
+    }
+
+    /// The record with its key and value cut to `cap` bytes and header values to 1 KiB.
+    static func cut(_ record: ConsumerRecord, cap: Int) -> Message {
+        var copy = record
+        var truncated = false
+        if copy.value.count > cap {
+            copy.value = Array(copy.value.prefix(cap))
+            truncated = true
+        }
+        if let key = copy.key, key.count > cap {
+            copy.key = Array(key.prefix(cap))
+            truncated = true
+        }
+        for i in copy.headers.indices where copy.headers[i].value.count > 1024 {
+            copy.headers[i].value = Array(copy.headers[i].value.prefix(1024))
+            truncated = true
+        }
+        return Message(record: copy, truncated: truncated, valueBytes: record.value.count)
     }
 
     static func labeled(_ c: LabeledCount) -> [String: Any] { ["label": c.label, "count": c.count] }

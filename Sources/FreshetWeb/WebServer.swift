@@ -43,6 +43,7 @@ public struct WebServer: Sendable {
     /// The routes, for an application or a test.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
         router.add(middleware: AuthenticationMiddleware(configuration: configuration))
 
         for (path, page) in [("/", Assets.dashboardHTML), ("/pipeline", Assets.pipelineHTML), ("/topics", Assets.topicsHTML), ("/runs", Assets.runsHTML)] {
@@ -81,10 +82,22 @@ public struct WebServer: Sendable {
     }
 
     /// The server as a service; `onListening` receives the bound port.
+    ///
+    /// What one client may hold is bounded (`WebConfiguration`): at most `maxConnections`
+    /// connections are accepted at once, a request must arrive whole within `requestTimeout`,
+    /// an idle keep-alive connection is closed after `idleTimeout`, and headers are limited by
+    /// the HTTP/1 decoder (80 KiB).
     public func makeApplication(logger: Logger = Logger(label: "freshet.web"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(
+        let requestTimeout = TimeAmount.nanoseconds(configuration.requestTimeout.nanosecondsClamped)
+        let idleTimeout = TimeAmount.nanoseconds(configuration.idleTimeout.nanosecondsClamped)
+        return Application(
             router: makeRouter(),
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "freshet"),
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [RequestTimeoutHandler(timeout: requestTimeout)],
+                idleTimeout: idleTimeout)),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: "freshet",
+                availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger
         )
@@ -114,16 +127,13 @@ public struct WebServer: Sendable {
     }
 
     func users(_ request: Request) async throws -> Response {
-        let limit: Int
-        switch Self.intParameter(request, "limit", range: 1...1000, default: 50) {
-        case .success(let value): limit = value
-        case .failure(let response): return response
+        let page: WebQuery.UsersPage
+        switch WebQuery.users(Self.parameters(request)) {
+        case .success(let p): page = p
+        case .failure(let f): return Self.error(f)
         }
-        let cursor = request.uri.queryParameters.get("cursor")
-        if let cursor, !UserSchema.isUUID(cursor) {
-            return Self.error("cursor must be the id of the last user of the previous page (a UUID); got '\(cursor.prefix(64))'", parameter: "cursor")
-        }
-        let rows = try await queries.users(limit: limit, after: cursor)
+        let limit = page.limit
+        let rows = try await queries.users(limit: limit, after: page.cursor)
         return Self.json([
             "users": rows.map(StatsProvider.user),
             "next_cursor": rows.count == limit ? rows.last.map { $0.id as Any } ?? NSNull() : NSNull(),
@@ -163,22 +173,35 @@ public struct WebServer: Sendable {
         return Self.json(groups)
     }
 
+    /// The newest `limit` records of a topic, gathering at most `messagesMaxBytes` (see
+    /// `StatsProvider.messages`): a value cut to fit carries `"truncated": true` and its full
+    /// size in `value_bytes`.
     func messages(topic: String, request: Request) async throws -> Response {
         let limit: Int
-        switch Self.intParameter(request, "limit", range: 1...500, default: 20) {
+        switch WebQuery.messages(Self.parameters(request)) {
         case .success(let value): limit = value
-        case .failure(let response): return response
+        case .failure(let f): return Self.error(f)
         }
+        guard case .success = WebQuery.topic(topic) else {
+            return Self.error("no topic named '\(topic.prefix(100))'", parameter: "name", status: .notFound)
+        }
+        let budget = configuration.messagesMaxBytes
         let found: [[String: Any]]? = try await broker.with { broker -> Unchecked<[[String: Any]]?> in
             guard try await broker.listTopics().contains(topic) else { return Unchecked(nil) }
-            return Unchecked(try await StatsProvider.messages(broker, topic: topic, limit: limit).map { record in
+            return Unchecked(try await StatsProvider.messages(broker, topic: topic, limit: limit, maxBytes: budget).map { message in
+                let record = message.record
                 var headers: [String: String] = [:]
                 for h in record.headers { headers[h.key] = String(decoding: h.value, as: UTF8.self) }
-                return [
+                var object: [String: Any] = [
                     "partition": Int(record.partition), "offset": Int(record.offset), "timestamp": Int(record.timestamp),
                     "key": record.key.map { String(decoding: $0, as: UTF8.self) as Any } ?? NSNull(),
                     "value": String(decoding: record.value, as: UTF8.self), "headers": headers,
                 ]
+                if message.truncated {
+                    object["truncated"] = true
+                    object["value_bytes"] = message.valueBytes
+                }
+                return object
             })
         }.value
         guard let found else { return Self.error("no topic named '\(topic.prefix(100))'", parameter: "name", status: .notFound) }
@@ -221,16 +244,12 @@ public struct WebServer: Sendable {
         Response(status: .ok, headers: [.contentType: type], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    enum ParameterResult {
-        case success(Int)
-        case failure(Response)
+    /// The request's query string as `WebQuery` parameters.
+    static func parameters(_ request: Request) -> WebQuery.Parameters {
+        WebQuery.Parameters(query: request.uri.query ?? "")
     }
 
-    static func intParameter(_ request: Request, _ name: String, range: ClosedRange<Int>, default value: Int) -> ParameterResult {
-        guard let text = request.uri.queryParameters.get(name) else { return .success(value) }
-        guard let n = Int(text), range.contains(n) else {
-            return .failure(error("\(name) must be an integer from \(range.lowerBound) to \(range.upperBound); got '\(text.prefix(32))'", parameter: name))
-        }
-        return .success(n)
+    static func error(_ failure: WebQuery.Failure) -> Response {
+        error(failure.message, parameter: failure.parameter)
     }
 }

@@ -15,11 +15,12 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("generator, the URL of a Random User API, or none: only DAG runs append people (source.url).", valueName: "generator|URL|none"))
     var source: String?
 
-    @Option(help: "Generator: people per second (source.rate).")
-    var rate: Double?
+    // Read as text: the configuration checks the range and quotes what was typed.
+    @Option(help: ArgumentHelp("Generator: people per second, 0.001…1000000 (source.rate).", valueName: "number"))
+    var rate: String?
 
-    @Option(help: "URL source: requests per second (source.requests_per_second).")
-    var rps: Double?
+    @Option(help: ArgumentHelp("URL source: requests per second, 0.001…1000 (source.requests_per_second).", valueName: "number"))
+    var rps: String?
 
     @Option(help: "People per batch or request (source.batch_size).")
     var batchSize: Int?
@@ -91,7 +92,7 @@ struct PipelineOptions: ParsableArguments {
             }
             let flags: [(String, String, String?)] = [
                 ("--data-dir", "data_dir", dataDir), ("--source", "source.url", source),
-                ("--rate", "source.rate", rate.map { String($0) }), ("--rps", "source.requests_per_second", rps.map { String($0) }),
+                ("--rate", "source.rate", rate), ("--rps", "source.requests_per_second", rps),
                 ("--batch-size", "source.batch_size", batchSize.map(String.init)), ("--seed", "source.seed", seed),
                 ("--nat", "source.nationalities", nat), ("--count", "source.count", count.map(String.init)),
                 ("--duration", "source.duration", duration), ("--broker", "broker.url", broker),
@@ -107,15 +108,11 @@ struct PipelineOptions: ParsableArguments {
                 guard let value else { continue }
                 try configuration.set(key, to: value, origin: flag)
             }
+            // Keys that only make sense together (credentials in pairs: fail closed).
+            try configuration.validate()
         } catch let error as ConfigurationError {
             // A bad flag or config key is a usage error: exit 2, naming it.
-            throw ValidationError(error.origin.hasPrefix("--") ? "\(error.origin): \(error.message)" : error.description)
-        }
-        if configuration.source.count != nil && configuration.source.duration != nil {
-            throw ValidationError("--count and --duration (source.count, source.duration) exclude each other")
-        }
-        if configuration.source.url == "none" && (configuration.source.count != nil || configuration.source.duration != nil) {
-            throw ValidationError("--count and --duration (source.count, source.duration) stop the source, and source.url is none")
+            throw ValidationError(error.origin.hasPrefix("--") ? "\(error.origin) (\(error.key)): \(error.message)" : error.description)
         }
         return (configuration, warnings)
     }

@@ -76,7 +76,7 @@ enum PipelineRun {
                 queries = try await SQLiteStore.open(.init(path: config.storePath, readOnly: true))
             }
             let server = WebServer(
-                configuration: .init(host: config.web.host, port: config.web.port, token: config.web.token, username: config.web.username, password: config.web.password),
+                configuration: WebConfiguration(config.web),
                 queries: queries, broker: .live(pipeline.broker), metrics: PipelineMetrics.shared, registry: registry,
                 scheduling: scheduler.map { WebScheduling(dags: $0.definitions.dags, history: $0.history) })
             let host = config.web.host

@@ -72,7 +72,7 @@ struct Serve: AsyncParsableCommand {
             throw error
         }
         let server = WebServer(
-            configuration: .init(host: config.web.host, port: config.web.port, token: config.web.token, username: config.web.username, password: config.web.password),
+            configuration: WebConfiguration(config.web),
             queries: store, broker: kafka.map { .live($0) } ?? .readOnly(dataDirectory: config.dataDir), metrics: nil, registry: registry,
             scheduling: WebScheduling(dags: scheduling.dags, history: history))
         let host = config.web.host

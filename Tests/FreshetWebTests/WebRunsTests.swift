@@ -182,6 +182,11 @@ struct WebRunsAPITests {
         (#"{"conf": {"colour": "red"}}"#, "application/json", 400, "colour"),
         (#"{"conf": {"duration": "soon"}}"#, "application/json", 400, "duration"),
         (#"{"conf": {"rate": "-5"}}"#, "application/json", 400, "rate"),
+        // Used to be queued and trap the executor on every restart (Int(rate / 10), Duration.seconds(1e300)).
+        (#"{"conf": {"rate": 1e20}}"#, "application/json", 400, "0.001…1000000"),
+        (#"{"conf": {"duration": "1e300"}}"#, "application/json", 400, "1ms…366d"),
+        (#"{"conf": {"rate": true}}"#, "application/json", 400, "rate"),
+        (#"{"conf": {"duration": "\uD800\u0041"}}"#, "application/json", 400, "JSON"),
         (#"{"conf": "duration=3s"}"#, "application/json", 400, "conf"),
         (#"{"conf": {"duration": "3s""#, "application/json", 400, "JSON"),
         (#"{"conf": {"duration": "3s"}}"#, "text/plain", 415, "Content-Type"),

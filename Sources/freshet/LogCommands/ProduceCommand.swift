@@ -127,6 +127,23 @@ struct StdinLineReader {
     }
 }
 
+/// Four hex digits (and nothing else: no sign, no `0x`) as a number.
+func hex4(_ digits: ArraySlice<UInt8>) -> UInt32? {
+    guard digits.count == 4 else { return nil }
+    var value: UInt32 = 0
+    for byte in digits {
+        let digit: UInt8
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+        value = value << 4 | UInt32(digit)
+    }
+    return value
+}
+
 /// The value of top-level field `name` in a JSON object line: a string's unescaped UTF-8
 /// bytes, or the raw JSON text of any other value. `nil` if absent or not an object.
 func jsonTopLevelField(_ name: [UInt8], in line: [UInt8]) -> [UInt8]? {
@@ -155,13 +172,14 @@ func jsonTopLevelField(_ name: [UInt8], in line: [UInt8]) -> [UInt8]? {
                 case UInt8(ascii: "b"): out.append(0x08)
                 case UInt8(ascii: "f"): out.append(0x0C)
                 case UInt8(ascii: "u"):
-                    guard i + 4 <= n, let v = UInt32(String(decoding: line[i..<(i + 4)], as: UTF8.self), radix: 16) else {
-                        return nil
-                    }
+                    guard i + 4 <= n, let v = hex4(line[i..<(i + 4)]) else { return nil }
                     i += 4
                     var scalar = v
-                    if v >= 0xD800 && v < 0xDC00, i + 6 <= n, line[i] == UInt8(ascii: "\\"), line[i + 1] == UInt8(ascii: "u"),
-                        let lo = UInt32(String(decoding: line[(i + 2)..<(i + 6)], as: UTF8.self), radix: 16)
+                    // A high surrogate combines only with a following escaped *low* surrogate;
+                    // a lone surrogate (`"\uD800\u0041"`) becomes U+FFFD and the next escape
+                    // is read on its own.
+                    if (0xD800...0xDBFF).contains(v), i + 6 <= n, line[i] == UInt8(ascii: "\\"), line[i + 1] == UInt8(ascii: "u"),
+                        let lo = hex4(line[(i + 2)..<(i + 6)]), (0xDC00...0xDFFF).contains(lo)
                     {
                         scalar = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00)
                         i += 6
