@@ -201,6 +201,36 @@ public struct CQLServer: Service {
         logger.info("CQL endpoint stopped", metadata: ["port": "\(port)"])
     }
 
+    /// A request's answer, encoded, or the storage operation that answers it and what it
+    /// reserves.
+    enum Step {
+        case answer(ByteBuffer)
+        case storage(CQLStorageOperation, streamID: Int16, reservation: Int)
+    }
+
+    /// Decodes and plans a QUERY, PREPARE, EXECUTE or BATCH frame of a ready connection.
+    func plan(_ frame: CQLFrame, machine: inout CQLServerConnectionStateMachine, addresses: CQLSystemSchema.Addresses, logger: Logger) -> Step {
+        let request: CQLRequestFrame
+        do {
+            request = try CQLRequestFrame(decoding: frame)
+        } catch {
+            let serverError = (error as? CQLProtocolError)?.serverError ?? CQLServerError(code: .protocolError, message: "\(error)")
+            return .answer(Self.encode(CQLResponseFrame(streamID: frame.header.streamID, response: .error(serverError))))
+        }
+        let session = CQLSessionState(keyspace: machine.keyspace, addresses: addresses)
+        switch planner.plan(request.request, session: session) {
+        case .result(let result):
+            if case .setKeyspace(let keyspace) = result { machine.keyspace = keyspace }
+            return .answer(Self.encode(CQLResponseFrame(streamID: request.streamID, response: .result(result))))
+        case .error(let error):
+            logger.debug("CQL request failed", metadata: ["code": "\(error.code)", "error": "\(error.message.prefix(200))"])
+            return .answer(Self.encode(CQLResponseFrame(streamID: request.streamID, response: .error(error))))
+        case .storage(let operation):
+            let cost = min(reservation(for: operation, requestBytes: frame.body.readableBytes), limiter.maximumBytes)
+            return .storage(operation, streamID: request.streamID, reservation: cost)
+        }
+    }
+
     /// What a storage operation may hold while it runs and until its answer is written: the
     /// request, and the largest answer it can get.
     func reservation(for operation: CQLStorageOperation, requestBytes: Int) -> Int {
@@ -216,10 +246,12 @@ public struct CQLServer: Service {
             // chunk of rows read from storage.
             return request + 3 * configuration.queryLimits.maximumPageBytes + CQLPage.chunkRows * row
         case .upsert(let writes):
-            return 2 * request + min(writes.count, CQLRowLimits.rowsPerUpsert) * row
+            // The decoded writes (a small INSERT's columns take a few hundred bytes), then the
+            // rows they merge into.
+            return max(2 * request, 512 * writes.count) + min(writes.count, CQLRowLimits.rowsPerUpsert) * row
         case .upsertTables(let tables):
             let writes = tables.reduce(0) { $0 + $1.writes.count }
-            return 2 * request + min(writes, CQLRowLimits.rowsPerUpsert) * row
+            return max(2 * request, 512 * writes) + min(writes, CQLRowLimits.rowsPerUpsert) * row
         }
     }
 
@@ -256,8 +288,8 @@ public struct CQLServer: Service {
                     }
                     loop: while true {
                         while running >= maxInFlight { try await reapOne() }
-                        let action: CQLServerConnectionStateMachine.Action
-                        var requestBytes = 0
+                        var action: CQLServerConnectionStateMachine.Action
+                        var frame = CQLFrame(header: CQLFrameHeader(direction: .request, streamID: 0, opcode: .options, bodyLength: 0), body: ByteBuffer())
                         do {
                             var next = try decoder.next()
                             while next == nil {
@@ -265,8 +297,8 @@ public struct CQLServer: Service {
                                 decoder.feed(chunk)
                                 next = try decoder.next()
                             }
-                            guard let frame = next else { break loop }
-                            requestBytes = frame.body.readableBytes
+                            guard let whole = next else { break loop }
+                            frame = whole
                             action = machine.received(frame)
                         } catch {
                             logger.debug("CQL input rejected", metadata: ["error": "\(error)"])
@@ -280,24 +312,33 @@ public struct CQLServer: Service {
                         case .respondAndClose(let response):
                             try await outbound.write(Self.encode(response))
                             break loop
-                        case .process(let request):
-                            let session = CQLSessionState(keyspace: machine.keyspace, addresses: addresses)
-                            switch planner.plan(request.request, session: session) {
-                            case .result(let result):
-                                if case .setKeyspace(let keyspace) = result { machine.keyspace = keyspace }
-                                try await outbound.write(Self.encode(CQLResponseFrame(streamID: request.streamID, response: .result(result))))
-                            case .error(let error):
-                                logger.debug("CQL request failed", metadata: ["code": "\(error.code)", "error": "\(error.message.prefix(200))"])
-                                try await outbound.write(Self.encode(CQLResponseFrame(streamID: request.streamID, response: .error(error))))
-                            case .storage(let operation):
-                                guard let storage = storage[operation.table.qualifiedName] else {
+                        case .process:
+                            // Planned with the request decoded; what waits for room is only the frame.
+                            action = .none
+                            var step = self.plan(frame, machine: &machine, addresses: addresses, logger: logger)
+                            var permit: CQLServerLimiter.Permit?
+                            if case .storage(_, _, let cost) = step {
+                                permit = reserved + cost <= connectionShare ? limiter.tryAcquire(bytes: cost) : nil
+                                if permit == nil {
+                                    // Wait without the decoded request or its operation: a connection
+                                    // that waits holds only its frame. Then decode and plan again.
+                                    step = .answer(ByteBuffer())
+                                    while running > 0, reserved + cost > connectionShare { try await reapOne() }
+                                    permit = try await limiter.acquire(bytes: cost)
+                                    step = self.plan(frame, machine: &machine, addresses: addresses, logger: logger)
+                                }
+                            }
+                            switch step {
+                            case .answer(let bytes):
+                                if let permit { limiter.release(permit) }
+                                if bytes.readableBytes > 0 { try await outbound.write(bytes) }
+                            case .storage(let operation, let streamID, _):
+                                guard let permit, let storage = storage[operation.table.qualifiedName] else {
+                                    if let permit { limiter.release(permit) }
                                     let error = CQLServerError(code: .serverError, message: "no storage for \(operation.table.qualifiedName)")
-                                    try await outbound.write(Self.encode(CQLResponseFrame(streamID: request.streamID, response: .error(error))))
+                                    try await outbound.write(Self.encode(CQLResponseFrame(streamID: streamID, response: .error(error))))
                                     continue loop
                                 }
-                                let cost = min(reservation(for: operation, requestBytes: requestBytes), limiter.maximumBytes)
-                                while running > 0, reserved + cost > connectionShare { try await reapOne() }
-                                let permit = try await limiter.acquire(bytes: cost)
                                 running += 1
                                 reserved += permit.bytes
                                 let limiter = self.limiter
@@ -313,7 +354,7 @@ public struct CQLServer: Service {
                                         logger.debug("CQL request failed", metadata: ["code": "\(error.code)", "error": "\(error.message.prefix(200))"])
                                         response = .error(error)
                                     }
-                                    try await outbound.write(Self.encode(CQLResponseFrame(streamID: request.streamID, response: response)))
+                                    try await outbound.write(Self.encode(CQLResponseFrame(streamID: streamID, response: response)))
                                     return permit.bytes
                                 }
                             }

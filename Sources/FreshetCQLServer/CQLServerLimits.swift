@@ -42,6 +42,19 @@ final class CQLServerLimiter: Sendable {
     /// Operations and bytes held now.
     var inUse: (operations: Int, bytes: Int) { state.withLock { ($0.operations, $0.bytes) } }
 
+    /// A permit if one is free now and nobody waits; `nil` otherwise.
+    func tryAcquire(bytes requested: Int) -> Permit? {
+        let bytes = min(max(0, requested), maximumBytes)
+        return state.withLock { state in
+            guard state.waiters.isEmpty, state.fits(bytes, maximumOperations: maximumOperations, maximumBytes: maximumBytes) else {
+                return nil
+            }
+            state.operations += 1
+            state.bytes += bytes
+            return Permit(bytes: bytes)
+        }
+    }
+
     /// Waits until an operation of `bytes` (at most `maximumBytes`) fits. Throws
     /// `CancellationError` if the task is cancelled while waiting.
     func acquire(bytes requested: Int) async throws -> Permit {
