@@ -364,7 +364,7 @@ let fuzzing = Context.environment["FRESHET_FUZZ"] == "1"
 package.targets += [
     .target(
         name: "FreshetFuzzTargets",
-        dependencies: ["FreshetCore", "FreshetCQL", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
+        dependencies: ["FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
     ),
     .testTarget(name: "FreshetFuzzTests", dependencies: ["FreshetFuzzTargets", "FreshetTesting"]),
 ]

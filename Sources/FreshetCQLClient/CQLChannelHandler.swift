@@ -32,14 +32,19 @@ final class CQLChannelHandler: ChannelInboundHandler {
     private let onEvent: (@Sendable (CQLEvent) -> Void)?
     private let onClose: (@Sendable (CQLClientError) -> Void)?
     private let pending: InFlightCounter
+    private let heartbeatInterval: TimeAmount?
+    private var heartbeat: RepeatedTask?
+    /// Frames written since the last heartbeat tick.
+    private var writesSinceTick = 0
 
     init(
         configuration: CQLClientConnectionStateMachine.Configuration, requestTimeout: TimeAmount, connectTimeout: TimeAmount,
-        readyPromise: EventLoopPromise<Void>, pending: InFlightCounter,
+        heartbeatInterval: TimeAmount? = nil, readyPromise: EventLoopPromise<Void>, pending: InFlightCounter,
         onEvent: (@Sendable (CQLEvent) -> Void)?, onClose: (@Sendable (CQLClientError) -> Void)?
     ) {
         self.machine = CQLClientConnectionStateMachine(configuration: configuration)
         self.requestTimeout = requestTimeout
+        self.heartbeatInterval = heartbeatInterval
         self.connectTimeoutAmount = connectTimeout
         self.readyPromise = readyPromise
         self.pending = pending
@@ -57,6 +62,8 @@ final class CQLChannelHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        heartbeat?.cancel()
+        heartbeat = nil
         perform(machine.channelInactive())
         self.context = nil
     }
@@ -118,6 +125,7 @@ final class CQLChannelHandler: ChannelInboundHandler {
             if !readyCompleted {
                 readyCompleted = true
                 readyPromise.succeed(())
+                startHeartbeat()
             }
             write(frames)
         case .succeed(let id, let response, let reprepared, let frames):
@@ -138,6 +146,8 @@ final class CQLChannelHandler: ChannelInboundHandler {
             // Requests that never reached the machine's books (sent after it closed) are in
             // `promises` too; fail whatever is left.
             for id in Array(promises.keys) { complete(id) { $0.fail(error) } }
+            heartbeat?.cancel()
+            heartbeat = nil
             onClose?(error)
             if close, let context { context.close(promise: nil) }
         }
@@ -154,8 +164,25 @@ final class CQLChannelHandler: ChannelInboundHandler {
         }
     }
 
+    /// Every `heartbeatInterval`, an OPTIONS if nothing else was written meanwhile.
+    private func startHeartbeat() {
+        guard let interval = heartbeatInterval, let eventLoop = context?.eventLoop, heartbeat == nil else { return }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        heartbeat = eventLoop.scheduleRepeatedTask(initialDelay: interval, delay: interval) { _ in
+            let handler = bound.value
+            defer { handler.writesSinceTick = 0 }
+            guard handler.writesSinceTick == 0, handler.machine.isReady else { return }
+            let promise = eventLoop.makePromise(of: Response.self)
+            // A failed heartbeat is the request timeout's business (orphaned streams close the
+            // connection); its result is not needed.
+            promise.futureResult.whenComplete { _ in }
+            handler.send(.init(.options), timeout: nil, promise: promise)
+        }
+    }
+
     private func write(_ frames: [ByteBuffer]) {
         guard !frames.isEmpty, let context else { return }
+        writesSinceTick += frames.count
         for frame in frames { context.write(wrapOutboundOut(frame), promise: nil) }
         context.flush()
     }

@@ -30,17 +30,29 @@ public final class CQLConnection: Sendable {
         public var maximumInFlightRequests: Int
         /// Requests waiting for a stream id; one more fails with `.tooManyRequests`. Defaults to 4096.
         public var maximumQueuedRequests: Int
-        /// Response bodies longer than this close the connection. Defaults to 256 MiB (the spec's limit).
+        /// Response bodies longer than this close the connection. Defaults to 64 MiB: a node the
+        /// user may not control cannot make the client buffer the spec's 256 MiB per connection,
+        /// and a 5,000-row page of Freshet's rows is a few MiB.
         public var maximumFrameBodyLength: Int
+        /// What one response may make the decoder build (cells of a Rows result). Defaults to
+        /// `CQLResponseLimits()` (1,000,000 cells).
+        public var responseLimits: CQLResponseLimits
+        /// An OPTIONS request goes out when nothing was sent for this long, as the drivers'
+        /// heartbeat does, so that servers with an idle timeout (Freshet's endpoint) keep the
+        /// connection. Defaults to 30 seconds; `nil` for none.
+        public var heartbeatInterval: TimeAmount?
         /// Event types to REGISTER for. Defaults to none.
         public var events: [String]
         /// TLS (client side). Defaults to `nil`: plaintext.
         public var tls: TLSConfiguration?
 
+        public static let defaultMaximumFrameBodyLength = 64 * 1024 * 1024
+
         public init(
             credentials: CQLCredentials? = nil, connectTimeout: TimeAmount = .seconds(5), requestTimeout: TimeAmount = .seconds(12),
             maximumInFlightRequests: Int = 1024, maximumQueuedRequests: Int = 4096,
-            maximumFrameBodyLength: Int = CQLFrameDecoder.defaultMaximumBodyLength, events: [String] = [], tls: TLSConfiguration? = nil
+            maximumFrameBodyLength: Int = Configuration.defaultMaximumFrameBodyLength, responseLimits: CQLResponseLimits = CQLResponseLimits(),
+            heartbeatInterval: TimeAmount? = .seconds(30), events: [String] = [], tls: TLSConfiguration? = nil
         ) {
             self.credentials = credentials
             self.connectTimeout = connectTimeout
@@ -48,6 +60,8 @@ public final class CQLConnection: Sendable {
             self.maximumInFlightRequests = maximumInFlightRequests
             self.maximumQueuedRequests = maximumQueuedRequests
             self.maximumFrameBodyLength = maximumFrameBodyLength
+            self.responseLimits = responseLimits
+            self.heartbeatInterval = heartbeatInterval
             self.events = events
             self.tls = tls
         }
@@ -97,7 +111,8 @@ public final class CQLConnection: Sendable {
         let address = "\(host):\(port)"
         let machineConfiguration = CQLClientConnectionStateMachine.Configuration(
             credentials: configuration.credentials, maximumInFlightRequests: configuration.maximumInFlightRequests,
-            maximumQueuedRequests: configuration.maximumQueuedRequests, events: configuration.events, host: address)
+            maximumQueuedRequests: configuration.maximumQueuedRequests, events: configuration.events, host: address,
+            responseLimits: configuration.responseLimits)
         let sslContext: NIOSSLContext?
         do {
             sslContext = try configuration.tls.map { try NIOSSLContext(configuration: $0) }
@@ -117,13 +132,14 @@ public final class CQLConnection: Sendable {
         let maximumBodyLength = configuration.maximumFrameBodyLength
         let requestTimeout = configuration.requestTimeout
         let connectTimeout = configuration.connectTimeout
+        let heartbeatInterval = configuration.heartbeatInterval
         // All handlers go in within one event-loop turn, so no event can arrive before the CQL
         // handler is there to see it.
         let setup = channel.eventLoop.submit {
             let ready = channel.eventLoop.makePromise(of: Void.self)
             let handler = CQLChannelHandler(
                 configuration: machineConfiguration, requestTimeout: requestTimeout, connectTimeout: connectTimeout,
-                readyPromise: ready, pending: pending, onEvent: onEvent, onClose: onClose)
+                heartbeatInterval: heartbeatInterval, readyPromise: ready, pending: pending, onEvent: onEvent, onClose: onClose)
             let sync = channel.pipeline.syncOperations
             do {
                 if let sslContext {

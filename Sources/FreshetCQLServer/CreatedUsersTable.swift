@@ -44,7 +44,7 @@ public enum CreatedUsersCQLTable {
     static let derived: Set<String> = ["year", "month", "day", "country", "email_domain", "age"]
 
     /// Applies an INSERT's columns to `row` (the stored row, or a blank one for a new id).
-    static func apply(_ values: [String: CQLValue?], to row: inout CreatedUserRow) throws(CQLServerError) {
+    package static func apply(_ values: [String: CQLValue?], to row: inout CreatedUserRow) throws(CQLServerError) {
         for (name, value) in values {
             guard let value else {
                 guard name == "nat" else {
@@ -96,7 +96,7 @@ public enum CreatedUsersCQLTable {
         if !set.contains("email_domain"), let domain = UserSchema.emailDomain(row.email) { row.emailDomain = domain }
     }
 
-    static func blank(id: String, ingestedAt: Int64) -> CreatedUserRow {
+    package static func blank(id: String, ingestedAt: Int64) -> CreatedUserRow {
         CreatedUserRow(
             id: id, firstName: "", lastName: "", gender: "", address: "", postCode: "", email: "", username: "", dob: "",
             registeredDate: "", phone: "", picture: "", year: "", month: "", day: "", country: "", emailDomain: "", age: 0,
@@ -114,12 +114,15 @@ struct CreatedUsersStorage: CQLTableStorage {
     let now: @Sendable () -> Int64
     /// Group commit of the upserts that arrive concurrently (on every connection).
     let writer: RowWriteGroupCommit?
+    /// How large a written row, and the rows of one upsert, may be.
+    let limits: CQLRowLimits
 
-    init(queries: any UserQueries, sink: (any Sink)?, now: @escaping @Sendable () -> Int64) {
+    init(queries: any UserQueries, sink: (any Sink)?, now: @escaping @Sendable () -> Int64, limits: CQLRowLimits = CQLRowLimits(maximumRowBytes: 64 * 1024)) {
         self.queries = queries
         self.sink = sink
         self.now = now
         self.writer = sink.map(RowWriteGroupCommit.init)
+        self.limits = limits
     }
 
     func count() async throws -> Int64 { Int64(try await queries.totalUsers()) }
@@ -143,6 +146,8 @@ struct CreatedUsersStorage: CQLTableStorage {
             throw CQLServerError(code: .unauthorized, message: "this CQL endpoint is read-only (it serves a store opened for reading)")
         }
         var rows: [String: CreatedUserRow] = [:]
+        var sizes: [String: Int] = [:]
+        var total = 0
         var order: [String] = []
         for write in writes {
             let id = try id(write.key)
@@ -158,6 +163,12 @@ struct CreatedUsersStorage: CQLTableStorage {
                 row = CreatedUsersCQLTable.blank(id: id, ingestedAt: now())
             }
             try CreatedUsersCQLTable.apply(write.values, to: &row)
+            // Rows stay small enough for a page, and one upsert holds a bounded number of bytes.
+            let values = CreatedUsersCQLTable.values(row)
+            try limits.check(values, table: CreatedUsersCQLTable.definition.qualifiedName, key: id)
+            let size = CQLRowLimits.size(values)
+            total += size - (sizes.updateValue(size, forKey: id) ?? 0)
+            try limits.checkTotal(total)
             if rows.updateValue(row, forKey: id) == nil { order.append(id) }
         }
         do {

@@ -43,6 +43,8 @@ struct KeyedCQLTableStorage: CQLTableStorage {
     let writable: Bool
     /// Tables a multi-table BATCH may write together with this one.
     let siblings: Set<String>
+    /// How large a written row, and the rows of one upsert, may be.
+    var limits = CQLRowLimits(maximumRowBytes: 64 * 1024)
 
     func key(_ value: CQLValue) throws(CQLServerError) -> String {
         guard case .text(let key) = value, !key.isEmpty else {
@@ -99,6 +101,8 @@ struct KeyedCQLTableStorage: CQLTableStorage {
                 message: "a BATCH on Freshet's CQL endpoint writes to one table, or only to \(siblings.sorted().joined(separator: " and ")) (got \(outsiders.joined(separator: ", ")))")
         }
         var rows: [String: (table: CQLTableDefinition, key: String, row: [CQLValue?])] = [:]
+        var sizes: [String: Int] = [:]
+        var total = 0
         var order: [String] = []
         for group in tables {
             for write in group.writes {
@@ -119,6 +123,10 @@ struct KeyedCQLTableStorage: CQLTableStorage {
                     }
                     row[index] = value
                 }
+                try limits.check(row, table: group.table.qualifiedName, key: key)
+                let size = CQLRowLimits.size(row)
+                total += size - (sizes.updateValue(size, forKey: slot) ?? 0)
+                try limits.checkTotal(total)
                 if rows.updateValue((group.table, key, row), forKey: slot) == nil { order.append(slot) }
             }
         }

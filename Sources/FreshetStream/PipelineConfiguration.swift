@@ -128,8 +128,34 @@ public struct PipelineConfiguration: Sendable, Equatable {
         /// neither (one alone is a configuration error). Defaults to none.
         public var username: String?
         public var password: String?
-        /// Requests one connection may have running at once. Defaults to 128.
-        public var maxInFlightPerConnection = 128
+        /// Requests one connection may have running at once. Defaults to 32.
+        public var maxInFlightPerConnection = 32
+        /// Connections open at once; more are closed when accepted. Defaults to 64.
+        public var maxConnections = 64
+        /// Reads and writes of the store running at once across all connections. Defaults to 128.
+        public var maxConcurrentStorageOperations = 128
+        /// Bytes the requests in flight across all connections may hold (estimated). Defaults to 64 MiB.
+        public var maxInFlightBytes = 64 * 1024 * 1024
+        /// Longest frame body. Defaults to 1 MiB.
+        public var maxFrameBytes = 1024 * 1024
+        /// A frame must arrive whole this long after its first byte. Defaults to 10 s; `nil` (0) for none.
+        public var frameReadTimeout: Duration? = .seconds(10)
+        /// A connection that sends nothing this long is closed. Defaults to 120 s; `nil` (0) for none.
+        public var idleTimeout: Duration? = .seconds(120)
+        /// A connection whose responses wait this long unread is closed. Defaults to 10 s; `nil` (0) for none.
+        public var writeTimeout: Duration? = .seconds(10)
+        /// Longest statement, in bytes. Defaults to 64 KiB.
+        public var maxStatementBytes = 64 * 1024
+        /// Deepest nesting of collection literals and types. Defaults to 32.
+        public var maxNestingDepth = 32
+        /// Rows per page of a read (a larger or no page size gets pages of this). Defaults to 5,000.
+        public var maxPageRows = 5_000
+        /// Bytes of cells per page of a read. Defaults to 1 MiB.
+        public var maxPageBytes = 1024 * 1024
+        /// Bytes a row written through the endpoint may take. Defaults to 64 KiB.
+        public var maxRowBytes = 64 * 1024
+        /// Estimated bytes of prepared statements kept. Defaults to 8 MiB.
+        public var preparedCacheBytes = 8 * 1024 * 1024
     }
 
     public var source = Source()
@@ -246,6 +272,23 @@ extension PipelineConfiguration {
         static let webIdleTimeout: ClosedRange<Duration> = .seconds(1)...(.seconds(3600))
         static let webMaxBodyBytes = 1024...(16 << 20)
         static let webMessagesMaxBytes = (64 << 10)...(64 << 20)
+        static let cqlMaxConnections = 1...10_000
+        static let cqlMaxConcurrentStorageOperations = 1...4096
+        static let cqlMaxInFlightBytes = (64 << 10)...(1 << 30)
+        static let cqlMaxFrameBytes = 4096...(256 << 20)
+        static let cqlTimeout: ClosedRange<Duration> = .zero...(.seconds(86_400))
+        static let cqlMaxStatementBytes = 256...(16 << 20)
+        static let cqlMaxNestingDepth = 1...256
+        static let cqlMaxPageRows = 1...100_000
+        static let cqlMaxPageBytes = 1024...(64 << 20)
+        static let cqlMaxRowBytes = 1024...(16 << 20)
+        static let cqlPreparedCacheBytes = (64 << 10)...(1 << 30)
+    }
+
+    /// A duration in `range`, where 0 means none.
+    static func optionalDuration(_ key: String, _ text: String, _ range: ClosedRange<Duration>) throws(ConfigurationError) -> Duration? {
+        let d = try duration(key, text, range)
+        return d == .zero ? nil : d
     }
 
     static func bool(_ key: String, _ text: String) throws(ConfigurationError) -> Bool {
@@ -354,6 +397,45 @@ extension PipelineConfiguration {
         Key(name: "cql.password", help: "password CQL clients log in with", get: { $0.cql.password }, set: { c, v throws(ConfigurationError) in c.cql.password = try credential("cql.password", v) }, secret: true),
         Key(name: "cql.max_in_flight_per_connection", help: "CQL requests one connection may have running", get: { String($0.cql.maxInFlightPerConnection) }, set: { c, v throws(ConfigurationError) in
             c.cql.maxInFlightPerConnection = try int("cql.max_in_flight_per_connection", v, Range.maxInFlight)
+        }),
+        Key(name: "cql.max_connections", help: "CQL connections open at once (more are closed when accepted)", get: { String($0.cql.maxConnections) }, set: { c, v throws(ConfigurationError) in
+            c.cql.maxConnections = try int("cql.max_connections", v, Range.cqlMaxConnections)
+        }),
+        Key(name: "cql.max_concurrent_storage_operations", help: "CQL reads and writes of the store running at once, all connections", get: { String($0.cql.maxConcurrentStorageOperations) }, set: { c, v throws(ConfigurationError) in
+            c.cql.maxConcurrentStorageOperations = try int("cql.max_concurrent_storage_operations", v, Range.cqlMaxConcurrentStorageOperations)
+        }),
+        Key(name: "cql.max_in_flight_bytes", help: "bytes CQL requests in flight may hold, all connections (estimated)", get: { String($0.cql.maxInFlightBytes) }, set: { c, v throws(ConfigurationError) in
+            c.cql.maxInFlightBytes = try int("cql.max_in_flight_bytes", v, Range.cqlMaxInFlightBytes)
+        }),
+        Key(name: "cql.max_frame_bytes", help: "longest CQL frame body buffered", get: { String($0.cql.maxFrameBytes) }, set: { c, v throws(ConfigurationError) in
+            c.cql.maxFrameBytes = try int("cql.max_frame_bytes", v, Range.cqlMaxFrameBytes)
+        }),
+        Key(name: "cql.frame_read_timeout", help: "time for a CQL frame to arrive whole (0: no limit)", get: { $0.cql.frameReadTimeout.map(DurationText.format) ?? "0s" }, set: { c, v throws(ConfigurationError) in
+            c.cql.frameReadTimeout = try optionalDuration("cql.frame_read_timeout", v, Range.cqlTimeout)
+        }),
+        Key(name: "cql.idle_timeout", help: "CQL connection closed after sending nothing this long (0: never)", get: { $0.cql.idleTimeout.map(DurationText.format) ?? "0s" }, set: { c, v throws(ConfigurationError) in
+            c.cql.idleTimeout = try optionalDuration("cql.idle_timeout", v, Range.cqlTimeout)
+        }),
+        Key(name: "cql.write_timeout", help: "CQL connection closed when its responses stay unread this long (0: never)", get: { $0.cql.writeTimeout.map(DurationText.format) ?? "0s" }, set: { c, v throws(ConfigurationError) in
+            c.cql.writeTimeout = try optionalDuration("cql.write_timeout", v, Range.cqlTimeout)
+        }),
+        Key(name: "cql.max_statement_bytes", help: "longest CQL statement", get: { String($0.cql.maxStatementBytes) }, set: { c, v throws(ConfigurationError) in
+            c.cql.maxStatementBytes = try int("cql.max_statement_bytes", v, Range.cqlMaxStatementBytes)
+        }),
+        Key(name: "cql.max_nesting_depth", help: "deepest nesting of CQL collection literals and types", get: { String($0.cql.maxNestingDepth) }, set: { c, v throws(ConfigurationError) in
+            c.cql.maxNestingDepth = try int("cql.max_nesting_depth", v, Range.cqlMaxNestingDepth)
+        }),
+        Key(name: "cql.max_page_rows", help: "rows per page of a CQL read (larger or no page size: paged by the server)", get: { String($0.cql.maxPageRows) }, set: { c, v throws(ConfigurationError) in
+            c.cql.maxPageRows = try int("cql.max_page_rows", v, Range.cqlMaxPageRows)
+        }),
+        Key(name: "cql.max_page_bytes", help: "bytes of cells per page of a CQL read", get: { String($0.cql.maxPageBytes) }, set: { c, v throws(ConfigurationError) in
+            c.cql.maxPageBytes = try int("cql.max_page_bytes", v, Range.cqlMaxPageBytes)
+        }),
+        Key(name: "cql.max_row_bytes", help: "bytes a row written through CQL may take", get: { String($0.cql.maxRowBytes) }, set: { c, v throws(ConfigurationError) in
+            c.cql.maxRowBytes = try int("cql.max_row_bytes", v, Range.cqlMaxRowBytes)
+        }),
+        Key(name: "cql.prepared_cache_bytes", help: "bytes of prepared CQL statements kept (least recently used dropped)", get: { String($0.cql.preparedCacheBytes) }, set: { c, v throws(ConfigurationError) in
+            c.cql.preparedCacheBytes = try int("cql.prepared_cache_bytes", v, Range.cqlPreparedCacheBytes)
         }),
         Key(name: "scheduler.enabled", help: "run the DAG scheduler in freshet up", get: { $0.scheduler.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.scheduler.enabled = try bool("scheduler.enabled", v) }),
         Key(name: "scheduler.lease", help: "how long a run's claim lasts without renewal (shared metadata)", get: { DurationText.format($0.scheduler.lease) }, set: { c, v throws(ConfigurationError) in

@@ -223,6 +223,13 @@ extension PipelineConfiguration {
         CQLServerConfiguration(
             host: cql.host, port: cql.port,
             credentials: cql.username.map { CQLCredentials(username: $0, password: cql.password ?? "") },
-            maxInFlightRequestsPerConnection: cql.maxInFlightPerConnection)
+            maxConnections: cql.maxConnections, maxInFlightRequestsPerConnection: cql.maxInFlightPerConnection,
+            maxConcurrentStorageOperations: cql.maxConcurrentStorageOperations, maxInFlightBytes: cql.maxInFlightBytes,
+            maximumFrameBodyLength: cql.maxFrameBytes, frameReadTimeout: cql.frameReadTimeout, idleTimeout: cql.idleTimeout,
+            writeTimeout: cql.writeTimeout,
+            queryLimits: CQLQueryLimits(
+                maximumStatementLength: cql.maxStatementBytes, maximumNestingDepth: cql.maxNestingDepth, maximumPageRows: cql.maxPageRows,
+                maximumPageBytes: cql.maxPageBytes),
+            maximumRowBytes: cql.maxRowBytes, preparedStatementCacheBytes: cql.preparedCacheBytes)
     }
 }

@@ -37,11 +37,12 @@ struct HostileInputTests {
         web:
           username: admin
           password: hostile-test-password
-          header_timeout: 2s
+          request_timeout: 2s
           idle_timeout: 3s
         cql:
-          read_timeout: 2s
+          frame_read_timeout: 2s
           idle_timeout: 3s
+          write_timeout: 3s
         """
 
     @Test func attacksOnTheEndpointsLeaveThePipelineUpAndWithinItsMemory() async throws {

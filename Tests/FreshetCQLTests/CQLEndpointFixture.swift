@@ -6,6 +6,7 @@ import FreshetSource
 import FreshetStore
 import FreshetTesting
 import Logging
+import Synchronization
 
 /// A CQL endpoint over a temporary SQLite store filled with generated users.
 final class CQLEndpointFixture: Sendable {
@@ -36,18 +37,23 @@ final class CQLEndpointFixture: Sendable {
         return rows
     }
 
-    static func start(rows count: Int = 2_000, credentials: CQLCredentials? = nil, maxInFlight: Int = 128) async throws -> CQLEndpointFixture {
+    static func start(
+        rows count: Int = 2_000, credentials: CQLCredentials? = nil, maxInFlight: Int = 128,
+        configure: (inout CQLServerConfiguration) -> Void = { _ in }, logs: CQLLogCapture? = nil
+    ) async throws -> CQLEndpointFixture {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-cql-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let store = try await SQLiteStore.open(.init(path: SQLiteStore.path(dataDirectory: directory)))
         try await store.prepare()
         let rows = users(count)
         try await store.write(SinkBatch(rows: rows, windowIncrements: [], positions: []))
-        var logger = Logger(label: "freshet.cql.test")
-        logger.logLevel = ProcessInfo.processInfo.environment["FRESHET_CQL_DEBUG"] == nil ? .warning : .debug
+        var logger = logs.map { capture in Logger(label: "freshet.cql.test") { _ in capture } } ?? Logger(label: "freshet.cql.test")
+        logger.logLevel = ProcessInfo.processInfo.environment["FRESHET_CQL_DEBUG"] == nil ? (logs == nil ? .warning : .info) : .debug
         let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var configuration = CQLServerConfiguration(host: "127.0.0.1", port: 0, credentials: credentials, maxInFlightRequestsPerConnection: maxInFlight)
+        configure(&configuration)
         let server = CQLServer(
-            configuration: .init(host: "127.0.0.1", port: 0, credentials: credentials, maxInFlightRequestsPerConnection: maxInFlight), queries: store, sink: store, logger: logger,
+            configuration: configuration, queries: store, sink: store, logger: logger,
             now: { 1_800_000_000_000 },
             onListening: { port in
                 continuation.yield(port)
@@ -70,8 +76,11 @@ final class CQLEndpointFixture: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    static func with<T>(rows: Int = 2_000, credentials: CQLCredentials? = nil, maxInFlight: Int = 128, _ body: (CQLEndpointFixture) async throws -> T) async throws -> T {
-        let fixture = try await start(rows: rows, credentials: credentials, maxInFlight: maxInFlight)
+    static func with<T>(
+        rows: Int = 2_000, credentials: CQLCredentials? = nil, maxInFlight: Int = 128, configure: (inout CQLServerConfiguration) -> Void = { _ in },
+        logs: CQLLogCapture? = nil, _ body: (CQLEndpointFixture) async throws -> T
+    ) async throws -> T {
+        let fixture = try await start(rows: rows, credentials: credentials, maxInFlight: maxInFlight, configure: configure, logs: logs)
         do {
             let result = try await body(fixture)
             try await fixture.stop()
@@ -121,4 +130,77 @@ func runDriver(_ arguments: [String]) async throws -> [String: Any] {
 struct CQLFixtureError: Error, CustomStringConvertible {
     var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Log messages of an endpoint, as they happen: tests wait for "CQL connection closed: …"
+/// instead of sleeping.
+struct CQLLogCapture: LogHandler {
+    final class Messages: Sendable {
+        struct Waiter {
+            var id: Int
+            var text: String
+            var continuation: CheckedContinuation<String?, Never>
+        }
+
+        struct State {
+            var messages: [String] = []
+            var waiters: [Waiter] = []
+            var nextID = 0
+        }
+
+        let state = Mutex(State())
+
+        func append(_ message: String) {
+            let ready = state.withLock { state -> [Waiter] in
+                state.messages.append(message)
+                let ready = state.waiters.filter { message.contains($0.text) }
+                state.waiters.removeAll { message.contains($0.text) }
+                return ready
+            }
+            for waiter in ready { waiter.continuation.resume(returning: message) }
+        }
+
+        func first(containing text: String, within limit: Duration) async -> String? {
+            await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+                let id: Int? = state.withLock { state in
+                    if state.messages.contains(where: { $0.contains(text) }) { return nil }
+                    state.nextID += 1
+                    state.waiters.append(Waiter(id: state.nextID, text: text, continuation: continuation))
+                    return state.nextID
+                }
+                guard let id else {
+                    continuation.resume(returning: state.withLock { $0.messages.first { $0.contains(text) } })
+                    return
+                }
+                Task {
+                    try? await Task.sleep(for: limit)
+                    let expired = self.state.withLock { state -> Waiter? in
+                        guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                        return state.waiters.remove(at: index)
+                    }
+                    expired?.continuation.resume(returning: nil)
+                }
+            }
+        }
+    }
+
+    let messages = Messages()
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .info
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        messages.append(event.message.description)
+    }
+
+    /// Waits for a message containing `text` (or returns one logged before). `nil` if none came
+    /// within `limit`: the deadline only keeps a broken endpoint from hanging the suite; it is not
+    /// what the test measures.
+    func first(containing text: String, within limit: Duration = .seconds(60)) async -> String? {
+        await messages.first(containing: text, within: limit)
+    }
 }

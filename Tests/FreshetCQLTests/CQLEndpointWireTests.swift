@@ -166,4 +166,185 @@ struct CQLEndpointWireTests {
             #expect(await client.remainingFrames() == 0)
         }
     }
+
+    // MARK: Hostile clients
+
+    static let startup = CQLRequestFrame(streamID: 1, request: .startup(options: ["CQL_VERSION": "3.0.0"]))
+
+    static func query(_ text: String, stream: Int16, pageSize: Int32? = nil, pagingState: ByteBuffer? = nil) -> CQLRequestFrame {
+        CQLRequestFrame(streamID: stream, request: .query(text, parameters: .init(pageSize: pageSize, pagingState: pagingState)))
+    }
+
+    static func count(_ client: RawClient, stream: Int16 = 7) async throws -> CQLValue? {
+        let answer = try await client.exchange([query("SELECT COUNT(*) FROM spark_streams.created_users", stream: stream)], expecting: 1)
+        guard case .result(.rows(let rows))? = answer.first?.response else {
+            Issue.record("COUNT(*): \(answer)")
+            return nil
+        }
+        return try rows.decodedRows().first?.first ?? nil
+    }
+
+    /// The crashes confirmed against `freshet up` are answered on their streams, and the
+    /// connection keeps serving.
+    @Test func theConfirmedCrashesAreAnsweredAndTheConnectionStays() async throws {
+        try await CQLEndpointFixture.with(rows: 10) { fixture in
+            try await RawClient.with(port: fixture.port) { client in
+                _ = try await client.exchange([Self.startup], expecting: 1)
+                let markers = "SELECT * FROM spark_streams.created_users WHERE id = ?" + String(repeating: " AND id = ?", count: 65_536)
+                let attacks: [(CQLRequest, CQLErrorCode, String)] = [
+                    (.query("SELECT * FROM spark_streams.created_users WHERE ingested_at = '2020-01-01 00:00:00.1234'", parameters: .init()), .invalid, "partition key"),
+                    (.query("SELECT * FROM spark_streams.created_users WHERE id = " + String(repeating: "[", count: 10_000), parameters: .init()), .syntaxError, "nests deeper"),
+                    (.query("CREATE TABLE spark_streams.x (x " + String(repeating: "frozen<", count: 4_000) + "int" + String(repeating: ">", count: 4_000) + " PRIMARY KEY)", parameters: .init()), .syntaxError, "nests deeper"),
+                    (.prepare(markers), .invalid, "byte limit"),
+                ]
+                for (i, attack) in attacks.enumerated() {
+                    let stream = Int16(10 + i)
+                    let answer = try await client.exchange([CQLRequestFrame(streamID: stream, request: attack.0)], expecting: 1)
+                    #expect(answer.first?.streamID == stream)
+                    guard case .error(let error)? = answer.first?.response else {
+                        Issue.record("attack \(i): \(answer)")
+                        continue
+                    }
+                    #expect(error.code == attack.1 && error.message.contains(attack.2), "attack \(i): \(error)")
+                }
+                #expect(try await Self.count(client) == .bigint(10))
+            }
+        }
+    }
+
+    @Test func connectionsBeyondTheLimitAreClosedAndTheOthersServed() async throws {
+        let logs = CQLLogCapture()
+        try await CQLEndpointFixture.with(rows: 5, configure: { $0.maxConnections = 2 }, logs: logs) { fixture in
+            try await RawClient.with(port: fixture.port) { first in
+                _ = try await first.exchange([Self.startup], expecting: 1)
+                try await RawClient.with(port: fixture.port) { second in
+                    _ = try await second.exchange([Self.startup], expecting: 1)
+                    // Closed at once: the stream ends without an answer (or the channel is closed before
+                    // the client has set it up).
+                    let unanswered: Bool
+                    do {
+                        unanswered = try await RawClient.with(port: fixture.port) { third in
+                            try? await third.outbound.write(try Self.startup.encoded())
+                            return await third.remainingFrames() == 0
+                        }
+                    } catch let error as ChannelError where error == .ioOnClosedChannel {
+                        unanswered = true
+                    }
+                    #expect(unanswered)
+                    #expect(await logs.first(containing: "CQL connection refused: 2 connections are open") != nil)
+                    #expect(try await Self.count(first) == .bigint(5))
+                    #expect(try await Self.count(second) == .bigint(5))
+                }
+            }
+            // A slot freed by a closed connection is available again.
+            try await RawClient.with(port: fixture.port) { again in
+                _ = try await again.exchange([Self.startup], expecting: 1)
+                #expect(try await Self.count(again) == .bigint(5))
+            }
+        }
+    }
+
+    /// A client that sends part of a frame and stops (15 MiB frames held 600 MB on 40 connections).
+    @Test func aHalfSentFrameIsClosedAfterTheReadTimeout() async throws {
+        let logs = CQLLogCapture()
+        try await CQLEndpointFixture.with(rows: 1, configure: { $0.frameReadTimeout = .milliseconds(200) }, logs: logs) { fixture in
+            try await RawClient.with(port: fixture.port) { client in
+                _ = try await client.exchange([Self.startup], expecting: 1)
+                var bytes = ByteBuffer()
+                CQLFrameHeader(direction: .request, streamID: 2, opcode: .query, bodyLength: 512 * 1024).encode(into: &bytes)
+                bytes.writeRepeatingByte(0, count: 1024)
+                try await client.outbound.write(bytes)
+                #expect(await logs.first(containing: "frame read timeout") != nil)
+                #expect(await client.remainingFrames() == 0)
+            }
+        }
+    }
+
+    @Test func aFrameLongerThanTheLimitIsRefusedAtItsHeader() async throws {
+        try await CQLEndpointFixture.with(rows: 1) { fixture in
+            try await RawClient.with(port: fixture.port) { client in
+                _ = try await client.exchange([Self.startup], expecting: 1)
+                var bytes = ByteBuffer()
+                CQLFrameHeader(direction: .request, streamID: 3, opcode: .query, bodyLength: 15 << 20).encode(into: &bytes)
+                let answer = try await client.exchange(bytes, expecting: 1)
+                guard case .error(let error)? = answer.first?.response else {
+                    Issue.record("\(answer)")
+                    return
+                }
+                #expect(answer.first?.streamID == 3)
+                #expect(error.code == .protocolError && error.message.contains("outside 0...1048576"), "\(error)")
+                #expect(await client.remainingFrames() == 0)
+            }
+        }
+    }
+
+    @Test func anIdleConnectionIsClosed() async throws {
+        let logs = CQLLogCapture()
+        try await CQLEndpointFixture.with(rows: 1, configure: { $0.idleTimeout = .milliseconds(300) }, logs: logs) { fixture in
+            try await RawClient.with(port: fixture.port) { client in
+                _ = try await client.exchange([Self.startup], expecting: 1)
+                #expect(await logs.first(containing: "idle timeout") != nil)
+                #expect(await client.remainingFrames() == 0)
+            }
+        }
+    }
+
+    /// An unpaged `SELECT *` materialised the whole table; now the server pages it.
+    @Test func anUnpagedSelectIsPagedByTheServer() async throws {
+        try await CQLEndpointFixture.with(rows: 2_000, configure: { $0.queryLimits.maximumPageBytes = 256 * 1024 }) { fixture in
+            try await RawClient.with(port: fixture.port) { client in
+                _ = try await client.exchange([Self.startup], expecting: 1)
+                var ids = Set<String>()
+                var state: ByteBuffer?
+                var pages = 0
+                repeat {
+                    let answer = try await client.exchange([Self.query("SELECT * FROM spark_streams.created_users", stream: 20, pagingState: state)], expecting: 1)
+                    guard case .result(.rows(let rows))? = answer.first?.response else {
+                        Issue.record("\(answer)")
+                        return
+                    }
+                    // 2,000 rows of about 450 bytes do not fit the 256 KiB a page holds.
+                    #expect(rows.rows.count < 2_000)
+                    var bytes = 0
+                    for row in rows.rows {
+                        for cell in row { bytes += 4 + (cell?.readableBytes ?? 0) }
+                    }
+                    #expect(bytes <= 256 * 1024 + 64 * 1024)
+                    for row in try rows.decodedRows() { if case .text(let id)? = row.first { ids.insert(id) } }
+                    state = rows.metadata.pagingState
+                    pages += 1
+                } while state != nil && pages < 100
+                #expect(pages > 1)
+                #expect(ids == Set(fixture.rows.map(\.id)))
+            }
+        }
+    }
+
+    /// Two clients that asked for pages and never read took 5.7 GB; now such a client is closed
+    /// by the write timeout, and another client is served meanwhile.
+    @Test func aClientThatDoesNotReadIsShedWhileAnotherIsServed() async throws {
+        let logs = CQLLogCapture()
+        try await CQLEndpointFixture.with(rows: 2_000, configure: { $0.writeTimeout = .milliseconds(300) }, logs: logs) { fixture in
+            try await RawClient.with(port: fixture.port) { hog in
+                _ = try await hog.exchange([Self.startup], expecting: 1)
+                var bytes = ByteBuffer()
+                for i in 0..<200 {
+                    var frame = try Self.query("SELECT * FROM spark_streams.created_users", stream: Int16(100 + i)).encoded()
+                    bytes.writeBuffer(&frame)
+                }
+                try await hog.outbound.write(bytes)
+                try await RawClient.with(port: fixture.port) { other in
+                    _ = try await other.exchange([Self.startup], expecting: 1)
+                    #expect(try await Self.count(other) == .bigint(2_000))
+                }
+                #expect(await logs.first(containing: "(write timeout)") != nil)
+                // What was in flight to the hog ends with the close, far short of 200 pages.
+                #expect(await hog.remainingFrames() < 200)
+            }
+            try await RawClient.with(port: fixture.port) { after in
+                _ = try await after.exchange([Self.startup], expecting: 1)
+                #expect(try await Self.count(after) == .bigint(2_000))
+            }
+        }
+    }
 }

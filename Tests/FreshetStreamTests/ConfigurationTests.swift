@@ -94,6 +94,33 @@ struct ConfigurationTests {
         #expect(throws: ConfigurationError.self) { try c.set("cql.max_in_flight_per_connection", to: "0", origin: "test") }
     }
 
+    /// The endpoint's limits: safe defaults, each settable, each refusing nonsense with its name.
+    @Test func cqlLimitKeys() throws {
+        var c = PipelineConfiguration()
+        #expect(c.cql.maxConnections == 64 && c.cql.maxInFlightPerConnection == 32 && c.cql.maxConcurrentStorageOperations == 128)
+        #expect(c.cql.maxInFlightBytes == 64 << 20 && c.cql.maxFrameBytes == 1 << 20 && c.cql.maxPageBytes == 1 << 20)
+        #expect(c.cql.frameReadTimeout == .seconds(10) && c.cql.idleTimeout == .seconds(120) && c.cql.writeTimeout == .seconds(10))
+        #expect(c.cql.maxStatementBytes == 64 << 10 && c.cql.maxNestingDepth == 32 && c.cql.maxPageRows == 5_000)
+        #expect(c.cql.maxRowBytes == 64 << 10 && c.cql.preparedCacheBytes == 8 << 20)
+        _ = try c.apply(environment: ["FRESHET_CQL_MAX_CONNECTIONS": "8", "FRESHET_CQL_IDLE_TIMEOUT": "5m"])
+        try c.set("cql.write_timeout", to: "0", origin: "test")
+        try c.set("cql.max_frame_bytes", to: "2097152", origin: "test")
+        try c.set("cql.max_page_rows", to: "100", origin: "test")
+        #expect(c.cql.maxConnections == 8 && c.cql.idleTimeout == .seconds(300) && c.cql.writeTimeout == nil)
+        #expect(c.cql.maxFrameBytes == 2 << 20 && c.cql.maxPageRows == 100)
+        let yaml = c.yaml()
+        #expect(yaml.contains("max_connections: 8") && yaml.contains("write_timeout: 0s"), "\(yaml)")
+        for (key, bad) in [
+            ("cql.max_connections", "0"), ("cql.max_frame_bytes", "1000000000"), ("cql.max_frame_bytes", "10"),
+            ("cql.frame_read_timeout", "soon"), ("cql.max_nesting_depth", "100000"), ("cql.max_statement_bytes", "-1"),
+            ("cql.max_page_bytes", "x"), ("cql.prepared_cache_bytes", "1"), ("cql.max_in_flight_bytes", "0"),
+            ("cql.max_concurrent_storage_operations", "0"), ("cql.max_row_bytes", "0"), ("cql.idle_timeout", "-5s"),
+        ] {
+            let error = #expect(throws: ConfigurationError.self, "\(key)=\(bad)") { try c.set(key, to: bad, origin: "test") }
+            #expect(error?.key == key)
+        }
+    }
+
     @Test func cassandraStoreURL() throws {
         var c = PipelineConfiguration()
         try c.set("store.url", to: "cassandra://app:cass-pw-456@db1:9042,db2?keyspace=spark_streams&consistency=LOCAL_QUORUM", origin: "--store")

@@ -50,10 +50,14 @@ public struct CQLClientConnectionStateMachine: Sendable {
         public var events: [String]
         /// `host:port`, for error messages. Defaults to `nil`.
         public var host: String?
+        /// What one response may make the decoder build (cells of a Rows result). A response
+        /// past it fails its request. Defaults to `CQLResponseLimits()`.
+        public var responseLimits: CQLResponseLimits
 
         public init(
             credentials: CQLCredentials? = nil, maximumInFlightRequests: Int = 1024, maximumQueuedRequests: Int = 4096,
-            maximumOrphanedStreams: Int = 256, events: [String] = [], host: String? = nil
+            maximumOrphanedStreams: Int = 256, events: [String] = [], host: String? = nil,
+            responseLimits: CQLResponseLimits = CQLResponseLimits()
         ) {
             self.credentials = credentials
             self.maximumInFlightRequests = min(max(1, maximumInFlightRequests), Int(Int16.max))
@@ -61,6 +65,7 @@ public struct CQLClientConnectionStateMachine: Sendable {
             self.maximumOrphanedStreams = max(0, maximumOrphanedStreams)
             self.events = events
             self.host = host
+            self.responseLimits = responseLimits
         }
     }
 
@@ -135,7 +140,8 @@ public struct CQLClientConnectionStateMachine: Sendable {
 
     public init(configuration: Configuration = .init()) {
         self.configuration = configuration
-        self.freeStreams = (1...Int16(configuration.maximumInFlightRequests)).reversed()
+        // The setter does not clamp: a value set after `init` may be anything.
+        self.freeStreams = (1...Int16(clamping: max(1, configuration.maximumInFlightRequests))).reversed()
     }
 
     public var isReady: Bool { state == .ready }
@@ -315,7 +321,7 @@ public struct CQLClientConnectionStateMachine: Sendable {
         if isClosed { return .none }
         let response: CQLResponseFrame
         do {
-            response = try CQLResponseFrame(decoding: frame)
+            response = try CQLResponseFrame(decoding: frame, limits: configuration.responseLimits)
         } catch {
             let stream = frame.header.streamID
             let failure = self.error(.protocolError, "cannot decode the \(frame.header.opcode) response on stream \(stream): \(error)")

@@ -114,9 +114,9 @@ public struct CQLResponseFrame: Sendable, Hashable {
     /// The frame's bytes, ready for a socket.
     public func encoded() throws -> ByteBuffer { try frame().encoded() }
 
-    /// Decodes a response frame. Throws for a request, a compressed body, or a body that
-    /// does not match its opcode.
-    public init(decoding frame: CQLFrame) throws {
+    /// Decodes a response frame. Throws for a request, a compressed body, a body that does not
+    /// match its opcode, or one past `limits`.
+    public init(decoding frame: CQLFrame, limits: CQLResponseLimits = CQLResponseLimits()) throws {
         let header = frame.header
         try CQLFrame.checkCommon(header, expected: .response)
         var body = frame.body
@@ -127,7 +127,7 @@ public struct CQLResponseFrame: Sendable, Hashable {
             if header.flags.contains(.tracing) { tracingID = try body.readCQLUUID("tracing_id") }
             if header.flags.contains(.warning) { warnings = try body.readCQLStringList("warnings") }
             if header.flags.contains(.customPayload) { customPayload = try body.readCQLBytesMap("custom_payload") }
-            self.response = try CQLResponse.decodeBody(opcode: header.opcode, &body)
+            self.response = try CQLResponse.decodeBody(opcode: header.opcode, &body, limits: limits)
         } catch var error as CQLProtocolError {
             error.opcode = header.opcode
             error.streamID = header.streamID

@@ -1,5 +1,21 @@
 import NIOCore
 
+/// What a client accepts in one response, beyond the frame's length: a hostile server could
+/// otherwise make it build far more memory than it sent (a 4-byte cell is a 32-byte slot).
+public struct CQLResponseLimits: Sendable, Hashable {
+    /// Cells (rows × columns) of one Rows result. Defaults to 1,000,000 (a 5,000-row page of
+    /// 200 columns).
+    public var maximumRowCells: Int
+    /// Values `CQLRows.decodedRows` builds for one result (cells and collection elements).
+    /// Defaults to 2,000,000.
+    public var maximumDecodedValues: Int
+
+    public init(maximumRowCells: Int = 1_000_000, maximumDecodedValues: Int = 2_000_000) {
+        self.maximumRowCells = max(0, maximumRowCells)
+        self.maximumDecodedValues = max(0, maximumDecodedValues)
+    }
+}
+
 /// A keyspace and table.
 public struct CQLTableSpec: Sendable, Hashable {
     public var keyspace: String
@@ -31,7 +47,15 @@ public struct CQLColumnSpec: Sendable, Hashable {
 /// Column specs with the optional <global_table_spec>: when it is set, each spec's keyspace
 /// and table are not written (and are taken from it when read).
 struct CQLColumnSpecs {
+    /// Columns (or bind markers) one metadata may list: bound values are counted by a [short],
+    /// and no table has more columns.
+    static let maximumCount = Int(UInt16.max)
+
     static func read(from buffer: inout ByteBuffer, count: Int, global: Bool) throws -> (CQLTableSpec?, [CQLColumnSpec]) {
+        guard count <= maximumCount else {
+            throw CQLProtocolError(code: .invalidLength, message: "\(count) columns (at most \(maximumCount))", field: "columns_count")
+        }
+        var typeBudget = CQLType.maximumNodesPerMessage
         var globalSpec: CQLTableSpec? = nil
         if global {
             let keyspace = try buffer.readCQLString("global_table_spec")
@@ -49,7 +73,8 @@ struct CQLColumnSpecs {
                 table = CQLTableSpec(keyspace: keyspace, table: try buffer.readCQLString("tablename"))
             }
             let name = try buffer.readCQLString("name")
-            columns.append(CQLColumnSpec(keyspace: table.keyspace, table: table.table, name: name, type: try CQLType.read(from: &buffer)))
+            columns.append(CQLColumnSpec(
+                keyspace: table.keyspace, table: table.table, name: name, type: try CQLType.read(from: &buffer, depth: 0, budget: &typeBudget)))
         }
         return (globalSpec, columns)
     }
@@ -147,6 +172,10 @@ public struct CQLRowsMetadata: Sendable, Hashable {
         guard count >= 0 else {
             throw CQLProtocolError(code: .invalidLength, message: "negative column count \(count)", field: "columns_count")
         }
+        guard count <= CQLColumnSpecs.maximumCount else {
+            throw CQLProtocolError(
+                code: .invalidLength, message: "\(count) columns (at most \(CQLColumnSpecs.maximumCount))", field: "columns_count")
+        }
         var metadata = CQLRowsMetadata(noMetadataColumnCount: count)
         if flags & Flag.hasMorePages != 0 {
             guard let state = try buffer.readCQLBytes("paging_state") else {
@@ -181,15 +210,22 @@ public struct CQLRows: Sendable, Hashable {
 
     /// The cells decoded with the column types. Throws if the metadata was skipped (use
     /// the prepared statement's result metadata then) or a cell does not match its type.
-    public func decodedRows(columns: [CQLColumnSpec]? = nil) throws -> [[CQLValue?]] {
+    ///
+    /// - Parameter maximumValues: values (cells and the elements of collections, tuples and
+    ///   UDTs) decoded at most; more throws. Bounds the memory a result can make the decoder use.
+    public func decodedRows(columns: [CQLColumnSpec]? = nil, maximumValues: Int = CQLResponseLimits().maximumDecodedValues) throws -> [[CQLValue?]] {
         guard let columns = columns ?? metadata.columns else {
             throw CQLProtocolError(code: .invalidValue, message: "the result has no column metadata to decode with", opcode: .result)
         }
+        var budget = maximumValues
         return try rows.map { row in
             guard row.count == columns.count else {
                 throw CQLProtocolError(code: .invalidValue, message: "row of \(row.count) cells for \(columns.count) columns", opcode: .result)
             }
-            return try zip(row, columns).map { try CQLValue.decode($0, as: $1.type) }
+            return try zip(row, columns).map { cell, column in
+                guard var bytes = cell else { return nil }
+                return try CQLValue.decode(&bytes, as: column.type, depth: 0, budget: &budget)
+            }
         }
     }
 
@@ -205,10 +241,13 @@ public struct CQLRows: Sendable, Hashable {
         }
     }
 
-    static func read(from buffer: inout ByteBuffer) throws -> CQLRows {
+    static func read(from buffer: inout ByteBuffer, limits: CQLResponseLimits = CQLResponseLimits()) throws -> CQLRows {
         let metadata = try CQLRowsMetadata.read(from: &buffer)
         let count = Int(try buffer.readCQLInt("rows_count"))
         let columns = metadata.columnCount
+        guard count >= 0 else {
+            throw CQLProtocolError(code: .invalidLength, message: "negative row count \(count)", field: "rows_count")
+        }
         guard columns > 0 || count == 0 else {
             throw CQLProtocolError(code: .invalidValue, message: "\(count) rows without columns", field: "rows_count")
         }
@@ -216,6 +255,11 @@ public struct CQLRows: Sendable, Hashable {
         let (cells, overflow) = count.multipliedReportingOverflow(by: columns)
         guard !overflow else {
             throw CQLProtocolError(code: .invalidLength, message: "\(count) rows of \(columns) columns", field: "rows_count")
+        }
+        guard cells <= limits.maximumRowCells else {
+            throw CQLProtocolError(
+                code: .invalidLength, message: "\(count) rows of \(columns) columns: more than \(limits.maximumRowCells) cells in one result",
+                field: "rows_count")
         }
         try buffer.checkCQLCount(cells, minimumSize: 4, "rows_count")
         var rows: [[ByteBuffer?]] = []
@@ -264,7 +308,13 @@ public struct CQLPreparedMetadata: Sendable, Hashable {
     static func read(from buffer: inout ByteBuffer) throws -> CQLPreparedMetadata {
         let flags = try buffer.readCQLInt("flags")
         let count = Int(try buffer.readCQLInt("columns_count"))
+        guard count >= 0 else {
+            throw CQLProtocolError(code: .invalidLength, message: "negative column count \(count)", field: "columns_count")
+        }
         let pkCount = Int(try buffer.readCQLInt("pk_count"))
+        guard pkCount <= max(count, 0) else {
+            throw CQLProtocolError(code: .invalidLength, message: "\(pkCount) partition key indexes for \(count) markers", field: "pk_count")
+        }
         try buffer.checkCQLCount(pkCount, minimumSize: 2, "pk_count")
         var indexes: [UInt16] = []
         indexes.reserveCapacity(pkCount)
@@ -400,10 +450,10 @@ public enum CQLResult: Sendable, Hashable {
         }
     }
 
-    static func read(from buffer: inout ByteBuffer) throws -> CQLResult {
+    static func read(from buffer: inout ByteBuffer, limits: CQLResponseLimits = CQLResponseLimits()) throws -> CQLResult {
         switch try buffer.readCQLInt("kind") {
         case 1: return .void
-        case 2: return .rows(try CQLRows.read(from: &buffer))
+        case 2: return .rows(try CQLRows.read(from: &buffer, limits: limits))
         case 3: return .setKeyspace(try buffer.readCQLString("keyspace"))
         case 4:
             let id = try buffer.readCQLShortBytes("id")
@@ -506,14 +556,16 @@ public enum CQLResponse: Sendable, Hashable {
 
     /// Decodes a response body of `opcode`. Bytes after the message are ignored, as the spec
     /// asks of clients (newer servers may append fields).
-    public static func decodeBody(opcode: CQLOpcode, _ body: inout ByteBuffer) throws -> CQLResponse {
+    public static func decodeBody(
+        opcode: CQLOpcode, _ body: inout ByteBuffer, limits: CQLResponseLimits = CQLResponseLimits()
+    ) throws -> CQLResponse {
         do {
             switch opcode {
             case .error: return .error(try CQLServerError.read(from: &body))
             case .ready: return .ready
             case .authenticate: return .authenticate(authenticator: try body.readCQLString("authenticator"))
             case .supported: return .supported(options: try body.readCQLStringMultimap("options"))
-            case .result: return .result(try CQLResult.read(from: &body))
+            case .result: return .result(try CQLResult.read(from: &body, limits: limits))
             case .event: return .event(try CQLEvent.read(from: &body))
             case .authChallenge: return .authChallenge(token: try body.readCQLBytes("token"))
             case .authSuccess: return .authSuccess(token: try body.readCQLBytes("token"))

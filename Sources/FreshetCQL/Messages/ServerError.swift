@@ -152,7 +152,7 @@ public struct CQLServerError: Error, Sendable, Hashable, CustomStringConvertible
                 code: .invalidValue, message: "error \(code) cannot carry details \(details)", opcode: .error, field: "details")
         }
         buffer.writeInteger(code.rawValue)
-        try buffer.writeCQLString(message, "message")
+        try buffer.writeCQLString(Self.fitting(message), "message")
         switch details {
         case .none: break
         case .unavailable(let cl, let required, let alive):
@@ -236,4 +236,20 @@ public struct CQLServerError: Error, Sendable, Hashable, CustomStringConvertible
     }
 
     public var description: String { "CQLServerError \(code): \(message)" }
+
+    /// `message` cut at a character boundary to fit a [string] (65,535 bytes): messages quote
+    /// the client's text, which may be longer.
+    static func fitting(_ message: String) -> String {
+        let limit = Int(UInt16.max)
+        guard message.utf8.count > limit else { return message }
+        var cut = ""
+        var bytes = 0
+        for character in message {
+            let size = character.utf8.count
+            guard bytes + size <= limit - 3 else { break }
+            cut.append(character)
+            bytes += size
+        }
+        return cut + "…"
+    }
 }

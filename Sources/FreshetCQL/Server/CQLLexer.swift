@@ -165,7 +165,7 @@ struct CQLLexer {
                         }
                     }
                     if i < bytes.count, isWordStart(bytes[i]) {
-                        throw error("invalid number '\(string(start..<min(bytes.count, i + 1)))'", at: start + 1)
+                        throw error("invalid number '\(string(start..<min(bytes.count, i + 1)).prefix(40))'", at: start + 1)
                     }
                     add(isFloat ? .float : .integer, string(start..<i))
                 } else if isWordStart(b) {

@@ -1,5 +1,5 @@
 /// Turns literals and bound bytes into typed values for a column.
-enum CQLLiteralConversion {
+package enum CQLLiteralConversion {
     static func invalid(_ message: String) -> CQLServerError { CQLServerError(code: .invalid, message: message) }
 
     /// The value of `literal` for a column of `type`; `nil` for `null`.
@@ -16,19 +16,19 @@ enum CQLLiteralConversion {
             guard s.utf8.allSatisfy({ $0 < 0x80 }) else { throw invalid("Invalid ASCII character in string literal for \"\(column)\"") }
             return .ascii(s)
         case (.int, .integer(let s)):
-            guard let v = Int32(s) else { throw invalid("Invalid integer \(s) for \"\(column)\" of type int (out of range)") }
+            guard let v = Int32(s) else { throw invalid("Invalid integer \(s.prefix(40)) for \"\(column)\" of type int (out of range)") }
             return .int(v)
         case (.bigint, .integer(let s)), (.counter, .integer(let s)):
-            guard let v = Int64(s) else { throw invalid("Invalid integer \(s) for \"\(column)\" of type \(type) (out of range)") }
+            guard let v = Int64(s) else { throw invalid("Invalid integer \(s.prefix(40)) for \"\(column)\" of type \(type) (out of range)") }
             return type == .bigint ? .bigint(v) : .counter(v)
         case (.smallint, .integer(let s)):
-            guard let v = Int16(s) else { throw invalid("Invalid integer \(s) for \"\(column)\" of type smallint (out of range)") }
+            guard let v = Int16(s) else { throw invalid("Invalid integer \(s.prefix(40)) for \"\(column)\" of type smallint (out of range)") }
             return .smallint(v)
         case (.tinyint, .integer(let s)):
-            guard let v = Int8(s) else { throw invalid("Invalid integer \(s) for \"\(column)\" of type tinyint (out of range)") }
+            guard let v = Int8(s) else { throw invalid("Invalid integer \(s.prefix(40)) for \"\(column)\" of type tinyint (out of range)") }
             return .tinyint(v)
         case (.varint, .integer(let s)):
-            guard let v = Int64(s) else { throw invalid("varint literal \(s) is beyond 64 bits, which Freshet does not parse") }
+            guard let v = Int64(s) else { throw invalid("varint literal \(s.prefix(40)) is beyond 64 bits, which Freshet does not parse") }
             return .varint(CQLVarint(v))
         case (.double, .integer(let s)), (.double, .float(let s)):
             guard let v = Double(s) else { throw mismatch() }
@@ -79,8 +79,8 @@ enum CQLLiteralConversion {
     static func describe(_ literal: CQLLiteral) -> String {
         switch literal {
         case .string(let s): "string literal '\(s.prefix(40))'"
-        case .integer(let s): "integer literal \(s)"
-        case .float(let s): "float literal \(s)"
+        case .integer(let s): "integer literal \(s.prefix(40))"
+        case .float(let s): "float literal \(s.prefix(40))"
         case .boolean(let b): "boolean literal \(b)"
         case .uuid(let u): "UUID literal \(u)"
         case .blob: "blob literal"
@@ -104,10 +104,14 @@ enum CQLLiteralConversion {
         }
     }
 
-    /// `yyyy-mm-dd`, optionally with `[T ]hh:mm[:ss[.f…]]` and a zone (`Z`, `+hh:mm`, `+hhmm`);
-    /// no zone means UTC. Milliseconds since the epoch.
-    static func parseTimestamp(_ text: String) -> Int64? {
-        let b = Array(text.utf8)
+    /// `yyyy-mm-dd`, optionally with `[T ]hh:mm[:ss[.f…]]` (1 to 9 fractional digits, cut to
+    /// milliseconds) and a zone (`Z`, `+hh`, `+hh:mm`, `+hhmm`, up to ±18:00); no zone means
+    /// UTC. Milliseconds since the epoch, or `nil` for anything else (a day past the month's
+    /// end, an hour of 24, more than 9 fractional digits...). Never traps: every field has a
+    /// fixed number of digits, so the arithmetic below stays far inside `Int64`.
+    package static func parseTimestamp(_ text: String) -> Int64? {
+        let b = Array(text.utf8.prefix(64))
+        guard text.utf8.count <= 64 else { return nil }
         var i = 0
         func number(_ count: Int) -> Int? {
             guard i + count <= b.count else { return nil }
@@ -120,53 +124,65 @@ enum CQLLiteralConversion {
             i += count
             return v
         }
-        func expect(_ c: Character) -> Bool {
-            guard i < b.count, b[i] == c.asciiValue! else { return false }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < b.count, b[i] == c else { return false }
             i += 1
             return true
         }
-        guard let year = number(4), expect("-"), let month = number(2), expect("-"), let day = number(2),
-            (1...12).contains(month), (1...31).contains(day)
+        guard let year = number(4), expect(UInt8(ascii: "-")), let month = number(2), expect(UInt8(ascii: "-")), let day = number(2),
+            (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
         else { return nil }
         var hour = 0, minute = 0, second = 0, millis = 0
         var offsetMinutes = 0
         if i < b.count, b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: " ") {
             i += 1
-            guard let h = number(2), expect(":"), let m = number(2), h < 24, m < 60 else { return nil }
+            guard let h = number(2), expect(UInt8(ascii: ":")), let m = number(2), h < 24, m < 60 else { return nil }
             hour = h
             minute = m
-            if expect(":") {
-                guard let s = number(2), s < 61 else { return nil }
+            if expect(UInt8(ascii: ":")) {
+                guard let s = number(2), s < 60 else { return nil }
                 second = s
-                if expect(".") {
+                if expect(UInt8(ascii: ".")) {
                     var digits = 0
                     var fraction = 0
                     while i < b.count, b[i] >= 0x30, b[i] <= 0x39 {
+                        guard digits < 9 else { return nil }
                         if digits < 3 { fraction = fraction * 10 + Int(b[i] - 0x30) }
                         digits += 1
                         i += 1
                     }
                     guard digits > 0 else { return nil }
-                    for _ in digits..<3 where digits < 3 { fraction *= 10 }
+                    // ".5" is 500 ms, ".05" 50 ms; digits past the third are cut.
+                    var scale = digits
+                    while scale < 3 {
+                        fraction *= 10
+                        scale += 1
+                    }
                     millis = fraction
                 }
             }
         }
+        if i < b.count, b[i] == UInt8(ascii: " ") { i += 1 }
         if i < b.count {
-            if expect("Z") {
+            if expect(UInt8(ascii: "Z")) || expect(UInt8(ascii: "z")) {
             } else if b[i] == UInt8(ascii: "+") || b[i] == UInt8(ascii: "-") {
                 let sign = b[i] == UInt8(ascii: "-") ? -1 : 1
                 i += 1
                 guard let h = number(2) else { return nil }
-                _ = expect(":")
-                guard let m = number(2) else { return nil }
+                var m = 0
+                if i < b.count {
+                    _ = expect(UInt8(ascii: ":"))
+                    guard let minutes = number(2) else { return nil }
+                    m = minutes
+                }
+                guard m < 60, h * 60 + m <= 18 * 60 else { return nil }
                 offsetMinutes = sign * (h * 60 + m)
             } else {
                 return nil
             }
         }
         guard i == b.count else { return nil }
-        // Days from the civil date (Howard Hinnant's algorithm).
+        // Days from the civil date (Howard Hinnant's algorithm); year is 0...9999.
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -176,6 +192,14 @@ enum CQLLiteralConversion {
         let days = era * 146_097 + doe - 719_468
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
         return seconds * 1000 + Int64(millis)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 }
 

@@ -25,42 +25,165 @@ public enum CQLPlan: Sendable, Hashable {
 
 /// Statements prepared on any connection, shared by all of them: drivers prepare on one
 /// connection and execute on another.
+///
+/// Bounded by bytes (each entry's query text and parsed tree, estimated) and by entries; the
+/// least recently used entries go first, and clients re-prepare on UNPREPARED. A statement
+/// larger than the whole cache is refused. Ids are keyed hashes (SipHash with this process's
+/// random seed) of keyspace and text: stable while the process runs, and no client can craft a
+/// statement whose id collides with another's.
 public final class CQLPreparedStatementCache: Sendable {
     public struct Entry: Sendable, Hashable {
         public var query: String
         /// The keyspace in use when it was prepared; unqualified tables resolve against it.
         public var keyspace: String?
         public var statement: CQLParsedStatement
+
+        public init(query: String, keyspace: String?, statement: CQLParsedStatement) {
+            self.query = query
+            self.keyspace = keyspace
+            self.statement = statement
+        }
+
+        /// What the entry is counted as: its text (as a key and in the entry), its keyspace and
+        /// its parsed tree.
+        public var estimatedBytes: Int {
+            let tree = statement.estimatedBytes > 0 ? statement.estimatedBytes : 64 * query.utf8.count
+            return query.utf8.count + (keyspace?.utf8.count ?? 0) + tree + 128
+        }
     }
 
-    /// Entries kept before the oldest are dropped (clients re-prepare on UNPREPARED).
-    public let capacity: Int
-    private let state = Mutex<(entries: [ByteBuffer: Entry], order: [ByteBuffer])>(([:], []))
+    /// Bytes of entries kept (estimated) before the least recently used are dropped.
+    public let maximumBytes: Int
+    /// Entries kept before the least recently used are dropped.
+    public let maximumEntries: Int
+    private let state: Mutex<LRU>
 
-    /// `capacity` defaults to 10,000 statements.
-    public init(capacity: Int = 10_000) {
-        self.capacity = max(1, capacity)
+    /// `maximumBytes` defaults to 8 MiB, `maximumEntries` to 10,000 statements.
+    public init(maximumBytes: Int = 8 * 1024 * 1024, maximumEntries: Int = 10_000) {
+        self.maximumBytes = max(1, maximumBytes)
+        self.maximumEntries = max(1, maximumEntries)
+        self.state = Mutex(LRU())
     }
 
-    /// The id of `query` prepared in `keyspace`: the same text gets the same id.
+    /// The id of `query` prepared in `keyspace`: the same text gets the same id while the
+    /// process runs.
     public static func id(query: String, keyspace: String?) -> ByteBuffer {
-        ByteBuffer(bytes: CQLSchemaIdentity.uuid(for: "prepared:\(keyspace ?? "")\u{0}\(query)").bytes)
+        func half(_ tag: UInt8) -> UInt64 {
+            var hasher = Hasher()
+            hasher.combine(tag)
+            hasher.combine(keyspace)
+            hasher.combine(query)
+            return UInt64(bitPattern: Int64(hasher.finalize()))
+        }
+        var buffer = ByteBuffer()
+        buffer.writeInteger(half(1))
+        buffer.writeInteger(half(2))
+        return buffer
     }
 
-    public func insert(_ entry: Entry, id: ByteBuffer) {
-        state.withLock { state in
-            if state.entries.updateValue(entry, forKey: id) == nil {
-                state.order.append(id)
-                if state.order.count > capacity {
-                    state.entries[state.order.removeFirst()] = nil
-                }
+    /// Caches `entry` under `id`, dropping the least recently used entries to make room.
+    /// Throws INVALID when the entry alone is larger than the cache, as Cassandra does.
+    public func insert(_ entry: Entry, id: ByteBuffer) throws(CQLServerError) {
+        let cost = entry.estimatedBytes + id.readableBytes
+        guard cost <= maximumBytes else {
+            throw CQLServerError(
+                code: .invalid,
+                message: "Prepared statement of size \(cost) bytes is larger than allowed maximum of \(maximumBytes) bytes: \(entry.query.prefix(100))...")
+        }
+        state.withLock { lru in
+            lru.insert(id: id, entry: entry, cost: cost)
+            while lru.bytes > maximumBytes || lru.count > maximumEntries, lru.count > 1 {
+                lru.removeLeastRecentlyUsed()
             }
         }
     }
 
-    public func entry(_ id: ByteBuffer) -> Entry? { state.withLock { $0.entries[id] } }
+    /// The entry of `id`, which becomes the most recently used.
+    public func entry(_ id: ByteBuffer) -> Entry? { state.withLock { $0.use(id) } }
 
-    public var count: Int { state.withLock { $0.entries.count } }
+    public var count: Int { state.withLock { $0.count } }
+
+    /// Estimated bytes of the cached entries.
+    public var bytes: Int { state.withLock { $0.bytes } }
+
+    /// A least-recently-used list: slots in an array linked both ways, found by id.
+    struct LRU: Sendable {
+        struct Slot: Sendable {
+            var id: ByteBuffer
+            var entry: Entry
+            var cost: Int
+            var newer: Int
+            var older: Int
+        }
+
+        var slots: [Slot] = []
+        var free: [Int] = []
+        var index: [ByteBuffer: Int] = [:]
+        /// Most recently used, and least; -1 when empty.
+        var newest = -1
+        var oldest = -1
+        var bytes = 0
+
+        var count: Int { index.count }
+
+        mutating func unlink(_ i: Int) {
+            let slot = slots[i]
+            if slot.newer >= 0 { slots[slot.newer].older = slot.older } else { newest = slot.older }
+            if slot.older >= 0 { slots[slot.older].newer = slot.newer } else { oldest = slot.newer }
+        }
+
+        mutating func pushNewest(_ i: Int) {
+            slots[i].newer = -1
+            slots[i].older = newest
+            if newest >= 0 { slots[newest].newer = i }
+            newest = i
+            if oldest < 0 { oldest = i }
+        }
+
+        mutating func use(_ id: ByteBuffer) -> Entry? {
+            guard let i = index[id] else { return nil }
+            if i != newest {
+                unlink(i)
+                pushNewest(i)
+            }
+            return slots[i].entry
+        }
+
+        mutating func insert(id: ByteBuffer, entry: Entry, cost: Int) {
+            if let i = index[id] {
+                bytes += cost - slots[i].cost
+                slots[i].entry = entry
+                slots[i].cost = cost
+                unlink(i)
+                pushNewest(i)
+                return
+            }
+            let slot = Slot(id: id, entry: entry, cost: cost, newer: -1, older: -1)
+            let i: Int
+            if let reused = free.popLast() {
+                slots[reused] = slot
+                i = reused
+            } else {
+                slots.append(slot)
+                i = slots.count - 1
+            }
+            index[id] = i
+            bytes += cost
+            pushNewest(i)
+        }
+
+        mutating func removeLeastRecentlyUsed() {
+            let i = oldest
+            guard i >= 0 else { return }
+            unlink(i)
+            index[slots[i].id] = nil
+            bytes -= slots[i].cost
+            // Keep the slot for reuse but drop what it holds.
+            slots[i].entry = Entry(query: "", keyspace: nil, statement: CQLParsedStatement(statement: .use(""), bindMarkerCount: 0))
+            slots[i].id = ByteBuffer()
+            free.append(i)
+        }
+    }
 }
 
 /// Turns requests into answers or storage operations: the endpoint's query processing, free
@@ -69,10 +192,16 @@ public final class CQLPreparedStatementCache: Sendable {
 public struct CQLQueryPlanner: Sendable {
     public var catalog: CQLCatalog
     public let preparedStatements: CQLPreparedStatementCache
+    /// Statement length, nesting depth and page size.
+    public var limits: CQLQueryLimits
 
-    public init(catalog: CQLCatalog, preparedStatements: CQLPreparedStatementCache = CQLPreparedStatementCache()) {
+    public init(
+        catalog: CQLCatalog, preparedStatements: CQLPreparedStatementCache = CQLPreparedStatementCache(),
+        limits: CQLQueryLimits = CQLQueryLimits()
+    ) {
         self.catalog = catalog
         self.preparedStatements = preparedStatements
+        self.limits = limits
     }
 
     /// The plan for a QUERY, PREPARE, EXECUTE or BATCH; other requests get a PROTOCOL_ERROR.
@@ -80,7 +209,7 @@ public struct CQLQueryPlanner: Sendable {
         do throws(CQLServerError) {
             switch request {
             case .query(let text, let parameters):
-                let parsed = try CQLStatementParser.parse(text)
+                let parsed = try CQLStatementParser.parse(text, limits: limits)
                 return try plan(parsed, keyspace: session.keyspace, parameters: parameters, session: session)
             case .prepare(let text):
                 return .result(.prepared(try prepare(text, keyspace: session.keyspace)))
@@ -105,23 +234,26 @@ public struct CQLQueryPlanner: Sendable {
     // MARK: PREPARE
 
     public func prepare(_ text: String, keyspace: String?) throws(CQLServerError) -> CQLPrepared {
-        let parsed = try CQLStatementParser.parse(text)
+        let parsed = try CQLStatementParser.parse(text, limits: limits)
         var markers = [CQLColumnSpec?](repeating: nil, count: parsed.bindMarkerCount)
         var keyIndexes: [UInt16] = []
         var resultMetadata = CQLRowsMetadata.empty
         func mark(_ term: CQLTerm, _ table: CQLTableDefinition, _ column: Int) {
-            if case .bindMarker(let i) = term {
+            if case .bindMarker(let i) = term, markers.indices.contains(i) {
                 markers[i] = table.columnSpec(column)
-                if table.columns[column].kind == .partitionKey, table.partitionKey.count == 1 { keyIndexes = [UInt16(i)] }
+                // The parser allows at most 65,535 markers, so every index fits a [short].
+                if table.columns[column].kind == .partitionKey, table.partitionKey.count == 1, let index = UInt16(exactly: i) {
+                    keyIndexes = [index]
+                }
             }
         }
         switch parsed.statement {
         case .select(let select):
             let table = try resolve(select.table, keyspace: keyspace)
             for relation in select.relations {
-                mark(relation.term, table, try columnIndex(relation.column, in: table))
+                mark(relation.term, table, try filterColumn(relation.column, in: table))
             }
-            if case .bindMarker(let i) = select.limit {
+            if case .bindMarker(let i) = select.limit, markers.indices.contains(i) {
                 markers[i] = CQLColumnSpec(keyspace: table.keyspace, table: table.name, name: "[limit]", type: .int)
             }
             resultMetadata = CQLRowsMetadata(columns: try selection(select.selection, of: table).columns)
@@ -134,7 +266,7 @@ public struct CQLQueryPlanner: Sendable {
             break
         }
         let id = CQLPreparedStatementCache.id(query: text, keyspace: keyspace)
-        preparedStatements.insert(.init(query: text, keyspace: keyspace, statement: parsed), id: id)
+        try preparedStatements.insert(.init(query: text, keyspace: keyspace, statement: parsed), id: id)
         let specs = markers.map { $0 ?? CQLColumnSpec(keyspace: keyspace ?? "", table: "", name: "?", type: .blob) }
         return CQLPrepared(id: id, metadata: CQLPreparedMetadata(columns: specs, partitionKeyIndexes: keyIndexes), resultMetadata: resultMetadata)
     }
@@ -249,7 +381,7 @@ public struct CQLQueryPlanner: Sendable {
         }
         var filters: [(Int, CQLValue?)] = []
         for relation in select.relations {
-            let index = try columnIndex(relation.column, in: table)
+            let index = try filterColumn(relation.column, in: table)
             let column = table.columns[index]
             filters.append((index, try binder.value(relation.term, type: column.type, column: column.name)))
         }
@@ -296,13 +428,18 @@ public struct CQLQueryPlanner: Sendable {
             guard let keyColumn = table.partitionKey.first, let keyIndex = table.columnIndex(keyColumn.name) else {
                 throw CQLServerError(code: .serverError, message: "table \(table.qualifiedName) has no partition key")
             }
-            let pageSize = parameters.pageSize.flatMap { $0 > 0 ? Int($0) : nil }
-            let page: CQLPage
+            // No page size, or a larger one than the endpoint serves: pages of the endpoint's
+            // size, with a paging state for the rest (the spec lets a server return fewer rows;
+            // drivers follow the paging state).
+            let requested = parameters.pageSize.flatMap { $0 > 0 ? Int($0) : nil } ?? limits.maximumPageRows
+            let pageSize = min(requested, limits.maximumPageRows)
+            var page: CQLPage
             if let state = parameters.pagingState {
                 page = try CQLPage(pageSize: pageSize, limit: limit, pagingState: state, keyType: keyColumn.type, keyIndex: keyIndex)
             } else {
                 page = CQLPage(pageSize: pageSize, limit: limit, keyType: keyColumn.type, keyIndex: keyIndex)
             }
+            page.maximumBytes = limits.maximumPageBytes
             operation.kind = .scan(page: page)
             return .storage(operation)
         }
@@ -343,7 +480,7 @@ public struct CQLQueryPlanner: Sendable {
             let parsed: CQLParsedStatement
             var keyspace = session.keyspace
             switch statement.kind {
-            case .query(let text): parsed = try CQLStatementParser.parse(text)
+            case .query(let text): parsed = try CQLStatementParser.parse(text, limits: limits)
             case .prepared(let id):
                 guard let entry = preparedStatements.entry(id) else { throw Self.unprepared(id) }
                 parsed = entry.statement
@@ -390,9 +527,24 @@ public struct CQLQueryPlanner: Sendable {
 
     func columnIndex(_ name: String, in table: CQLTableDefinition) throws(CQLServerError) -> Int {
         guard let index = table.columnIndex(name) else {
-            throw CQLServerError(code: .invalid, message: "Undefined column name \(name) in table \(table.qualifiedName)")
+            throw CQLServerError(code: .invalid, message: "Undefined column name \(name.prefix(100)) in table \(table.qualifiedName)")
         }
         return index
+    }
+
+    /// A column a WHERE clause restricts. Collections cannot be (Cassandra refuses `=` on a
+    /// non-frozen one; no driver filters on them), so a bound value is never decoded into a
+    /// collection.
+    func filterColumn(_ name: String, in table: CQLTableDefinition) throws(CQLServerError) -> Int {
+        let index = try columnIndex(name, in: table)
+        let column = table.columns[index]
+        switch column.type {
+        case .list, .set, .map, .tuple, .udt:
+            throw CQLServerError(
+                code: .invalid, message: "Collection column '\(column.name)' (\(column.typeText)) cannot be restricted by a '=' relation")
+        default:
+            return index
+        }
     }
 }
 

@@ -183,9 +183,43 @@ public enum CQLStatement: Sendable, Hashable {
 public struct CQLParsedStatement: Sendable, Hashable {
     public var statement: CQLStatement
     public var bindMarkerCount: Int
+    /// About how many bytes the parsed statement holds (its literals and tree), for caches that
+    /// are bounded by bytes. The parser sets it; 0 when unknown.
+    public var estimatedBytes: Int
 
-    public init(statement: CQLStatement, bindMarkerCount: Int) {
+    public init(statement: CQLStatement, bindMarkerCount: Int, estimatedBytes: Int = 0) {
         self.statement = statement
         self.bindMarkerCount = bindMarkerCount
+        self.estimatedBytes = estimatedBytes
+    }
+}
+
+/// What one statement may cost the endpoint, so that hostile text can exhaust neither memory
+/// nor the stack, and what one page of a result may hold.
+public struct CQLQueryLimits: Sendable, Hashable {
+    /// Longest statement, in UTF-8 bytes; a longer one is INVALID. Defaults to 64 KiB.
+    public var maximumStatementLength: Int
+    /// Deepest nesting of collection literals (`[[1]]` nests 2 deep) and types
+    /// (`frozen<list<int>>` nests 2 deep); deeper is a SYNTAX_ERROR. Defaults to 32.
+    public var maximumNestingDepth: Int
+    /// Rows in one page of a read: a larger page size, or none, gets pages of this many rows
+    /// (with a paging state for the rest). Defaults to 5,000, the drivers' page size.
+    public var maximumPageRows: Int
+    /// Bytes of cells in one page of a read; a page ends before the row that would pass this
+    /// (a page always has at least one row). Defaults to 1 MiB.
+    public var maximumPageBytes: Int
+
+    /// The protocol counts bound values with a [short]: a statement may have at most this many
+    /// `?` markers.
+    public static let maximumBindMarkers = Int(UInt16.max)
+
+    public init(
+        maximumStatementLength: Int = 64 * 1024, maximumNestingDepth: Int = 32, maximumPageRows: Int = 5_000,
+        maximumPageBytes: Int = 1024 * 1024
+    ) {
+        self.maximumStatementLength = max(1, maximumStatementLength)
+        self.maximumNestingDepth = max(1, maximumNestingDepth)
+        self.maximumPageRows = max(1, maximumPageRows)
+        self.maximumPageBytes = max(1, maximumPageBytes)
     }
 }

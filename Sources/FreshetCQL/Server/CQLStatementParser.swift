@@ -4,15 +4,28 @@
 /// ones kept exactly, as in Cassandra. A trailing `;` is optional. Text outside the surface
 /// throws a `CQLServerError`: SYNTAX_ERROR (0x2000) for what is not CQL, INVALID (0x2200) for
 /// CQL that Freshet does not support, each naming the construct and where it is.
+///
+/// Hostile text is bounded before it costs anything: a statement longer than
+/// `limits.maximumStatementLength` is refused before it is split into tokens, collection
+/// literals and types nest at most `limits.maximumNestingDepth` deep (the parser recurses
+/// only there), and a statement has at most `CQLQueryLimits.maximumBindMarkers` markers.
 public enum CQLStatementParser {
-    public static func parse(_ text: String) throws(CQLServerError) -> CQLParsedStatement {
-        var parser = Parser(tokens: try CQLLexer.tokenize(text))
+    public static func parse(_ text: String, limits: CQLQueryLimits = CQLQueryLimits()) throws(CQLServerError) -> CQLParsedStatement {
+        let length = text.utf8.count
+        guard length <= limits.maximumStatementLength else {
+            throw CQLServerError(
+                code: .invalid,
+                message: "Statement of \(length) bytes is longer than the \(limits.maximumStatementLength)-byte limit of Freshet's CQL endpoint")
+        }
+        var parser = Parser(tokens: try CQLLexer.tokenize(text), maximumDepth: limits.maximumNestingDepth)
         let statement = try parser.statement()
         _ = parser.accept(symbol: ";")
         guard parser.current.kind == .end else {
             throw parser.syntax("unexpected \(parser.current.quoted) after the end of the statement")
         }
-        return CQLParsedStatement(statement: statement, bindMarkerCount: parser.markers)
+        // The text, the tree (at most a node per token) and the literals' own text.
+        let estimate = 2 * length + 64 * parser.tokens.count + 256
+        return CQLParsedStatement(statement: statement, bindMarkerCount: parser.markers, estimatedBytes: estimate)
     }
 }
 
@@ -20,8 +33,23 @@ private struct Parser {
     var tokens: [CQLToken]
     var index = 0
     var markers = 0
+    /// Current nesting of collection literals and types: the only recursion of the parser.
+    var depth = 0
+    let maximumDepth: Int
 
-    init(tokens: [CQLToken]) { self.tokens = tokens }
+    init(tokens: [CQLToken], maximumDepth: Int) {
+        self.tokens = tokens
+        self.maximumDepth = maximumDepth
+    }
+
+    /// Enters one level of a collection literal or a type; throws past the limit. Pair with
+    /// `depth -= 1`.
+    mutating func enter(_ what: String) throws(CQLServerError) {
+        guard depth < maximumDepth else {
+            throw syntax("\(what) nests deeper than \(maximumDepth) levels")
+        }
+        depth += 1
+    }
 
     var current: CQLToken { tokens[index] }
     var next: CQLToken { tokens[min(index + 1, tokens.count - 1)] }
@@ -307,6 +335,8 @@ private struct Parser {
     ]
 
     mutating func type() throws(CQLServerError) -> CQLType {
+        try enter("type")
+        defer { depth -= 1 }
         let token = current
         let name = try identifier("a type")
         if let simple = Self.simpleTypes[name] { return simple }
@@ -385,7 +415,13 @@ private struct Parser {
     // MARK: Terms
 
     mutating func term() throws(CQLServerError) -> CQLTerm {
-        if accept(symbol: "?") {
+        if current.isSymbol("?") {
+            guard markers < CQLQueryLimits.maximumBindMarkers else {
+                throw CQLServerError(
+                    code: .invalid,
+                    message: "Too many bind markers (line \(current.line):\(current.column - 1)): a statement may have at most \(CQLQueryLimits.maximumBindMarkers)")
+            }
+            index += 1
             markers += 1
             return .bindMarker(markers - 1)
         }
@@ -438,6 +474,8 @@ private struct Parser {
                 throw syntax("expected a value but found \(token.quoted)")
             }
         case .symbol where token.text == "{":
+            try enter("collection literal")
+            defer { depth -= 1 }
             index += 1
             var pairs: [CQLLiteralPair] = []
             var elements: [CQLLiteral] = []
@@ -456,6 +494,8 @@ private struct Parser {
             }
             return elements.isEmpty ? .map(pairs) : .collection(elements)
         case .symbol where token.text == "[":
+            try enter("collection literal")
+            defer { depth -= 1 }
             index += 1
             var elements: [CQLLiteral] = []
             if !accept(symbol: "]") {

@@ -106,8 +106,8 @@ public struct CQLStorageOperation: Sendable, Hashable {
                 let rows = row.map { [project($0)] } ?? []
                 return .rows(CQLRows(metadata: metadata(pagingState: nil), values: limit == 0 ? [] : rows))
             case .scan(let page):
-                let (rows, next) = try await page.fetch(from: storage)
-                return .rows(CQLRows(metadata: metadata(pagingState: next?.encoded()), values: rows.map(project)))
+                let (rows, next) = try await page.fetch(from: storage, projection: projection)
+                return .rows(CQLRows(metadata: metadata(pagingState: next?.encoded()), values: rows))
             case .upsert(let writes):
                 try await storage.upsert(writes)
                 return .void
@@ -126,7 +126,7 @@ public struct CQLStorageOperation: Sendable, Hashable {
         }
     }
 
-    func project(_ row: [CQLValue?]) -> [CQLValue?] { projection.map { row[$0] } }
+    func project(_ row: [CQLValue?]) -> [CQLValue?] { projection.map { row.indices.contains($0) ? row[$0] : nil } }
 
     func metadata(pagingState: ByteBuffer?) -> CQLRowsMetadata {
         if skipMetadata { return CQLRowsMetadata(noMetadataColumnCount: resultColumns.count, pagingState: pagingState) }
@@ -138,8 +138,13 @@ public struct CQLStorageOperation: Sendable, Hashable {
 ///
 /// The paging state a client gets back is opaque to it: a format byte, the number of rows
 /// already returned (for LIMIT across pages) and the last partition key of the page.
+///
+/// A page is bounded by rows (`pageSize`) and by bytes (`maximumBytes` of cells): the row
+/// that would pass the bytes starts the next page, and a page always has at least one row.
+/// Storage is read in chunks of at most `chunkRows` rows, so a page of large rows is never
+/// read whole before it is cut.
 public struct CQLPage: Sendable, Hashable {
-    /// Rows per page; `nil` returns everything up to the limit in one page.
+    /// Rows per page; `nil` for no row bound (the bytes still bound the page).
     public var pageSize: Int?
     /// The statement's LIMIT.
     public var limit: Int?
@@ -151,6 +156,12 @@ public struct CQLPage: Sendable, Hashable {
     public var keyType: CQLType
     /// Where the partition key is in a row.
     public var keyIndex: Int
+    /// Bytes of cells (each with its 4-byte length) a page holds at most, but for its first
+    /// row. Defaults to `CQLQueryLimits().maximumPageBytes` (1 MiB).
+    public var maximumBytes: Int = CQLQueryLimits().maximumPageBytes
+
+    /// Rows read from storage at once.
+    public static let chunkRows = 32
 
     public init(pageSize: Int?, limit: Int?, returned: Int = 0, after: CQLValue? = nil, keyType: CQLType, keyIndex: Int) {
         self.pageSize = pageSize
@@ -184,29 +195,40 @@ public struct CQLPage: Sendable, Hashable {
         return buffer
     }
 
-    /// The rows of this page and, when more remain, the next page.
-    func fetch(from storage: any CQLTableStorage) async throws -> ([[CQLValue?]], CQLPage?) {
+    /// The rows of this page, projected, and, when more remain, the next page.
+    func fetch(from storage: any CQLTableStorage, projection: [Int]) async throws -> ([[CQLValue?]], CQLPage?) {
         let remaining = limit.map { max(0, $0 - returned) }
-        var want = pageSize.map { max(1, $0) } ?? remaining ?? Int.max
+        var want = max(1, pageSize ?? Int.max)
         if let remaining { want = min(want, remaining) }
         if want == 0 { return ([], nil) }
-        // One row more than the page tells whether another page follows.
         var rows: [[CQLValue?]] = []
-        if want == Int.max {
-            let chunk = 10_000
-            var cursor = after
-            while true {
-                let batch = try await storage.rows(limit: chunk, after: cursor)
-                rows += batch
-                guard batch.count == chunk, let last = batch.last?[keyIndex] else { break }
-                cursor = last
+        var bytes = 0
+        var cursor = after
+        var last: CQLValue?
+        var more = false
+        chunks: while true {
+            // One row more than the page needs tells whether another page follows.
+            let chunk = min(want - rows.count + 1, Self.chunkRows)
+            let batch = try await storage.rows(limit: chunk, after: cursor)
+            for row in batch {
+                guard row.indices.contains(keyIndex) else {
+                    throw CQLServerError(code: .serverError, message: "a stored row has no partition key")
+                }
+                let projected = projection.map { row.indices.contains($0) ? row[$0] : nil }
+                let size = projected.reduce(0) { $0 + 4 + ($1?.serializedSize ?? 0) }
+                if rows.count == want || (!rows.isEmpty && bytes + size > maximumBytes) {
+                    more = true
+                    break chunks
+                }
+                rows.append(projected)
+                bytes += size
+                last = row[keyIndex]
             }
-            return (rows, nil)
+            guard batch.count == chunk, let key = batch.last?[keyIndex] else { break }
+            cursor = key
         }
-        rows = try await storage.rows(limit: want + 1, after: after)
-        let hasMore = rows.count > want && (remaining.map { $0 > want } ?? true)
-        if rows.count > want { rows.removeLast(rows.count - want) }
-        guard hasMore, let last = rows.last?[keyIndex] else { return (rows, nil) }
+        if let remaining, remaining <= rows.count { more = false }
+        guard more, let last else { return (rows, nil) }
         var next = self
         next.returned = returned + rows.count
         next.after = last

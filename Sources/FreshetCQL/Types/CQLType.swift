@@ -107,27 +107,40 @@ public indirect enum CQLType: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Type nodes one message may describe (every column's type, each list, map, tuple and
+    /// field counting one): two bytes of input are enough for a node, so without this a frame
+    /// could make a decoder build tens of bytes of tree per byte it sent.
+    public static let maximumNodesPerMessage = 1 << 16
+
     /// Reads an [option].
     public static func read(from buffer: inout ByteBuffer) throws -> CQLType {
-        try read(from: &buffer, depth: 0)
+        var budget = maximumNodesPerMessage
+        return try read(from: &buffer, depth: 0, budget: &budget)
     }
 
-    static func read(from buffer: inout ByteBuffer, depth: Int) throws -> CQLType {
+    /// Reads an [option], counting its nodes against `budget` (shared by the columns of one
+    /// message).
+    static func read(from buffer: inout ByteBuffer, depth: Int, budget: inout Int) throws -> CQLType {
         guard depth < maximumDepth else {
             throw CQLProtocolError(code: .nestingTooDeep, message: "type nests deeper than \(maximumDepth) levels", field: "type")
         }
+        guard budget > 0 else {
+            throw CQLProtocolError(
+                code: .invalidLength, message: "types of more than \(maximumNodesPerMessage) nodes in one message", field: "type")
+        }
+        budget -= 1
         let id = try buffer.readCQLShort("type")
         if let simple = simpleTypes[id] { return simple }
         switch id {
         case 0x0000:
             return .custom(try buffer.readCQLString("type"))
         case 0x0020:
-            return .list(try read(from: &buffer, depth: depth + 1))
+            return .list(try read(from: &buffer, depth: depth + 1, budget: &budget))
         case 0x0021:
-            let key = try read(from: &buffer, depth: depth + 1)
-            return .map(key: key, value: try read(from: &buffer, depth: depth + 1))
+            let key = try read(from: &buffer, depth: depth + 1, budget: &budget)
+            return .map(key: key, value: try read(from: &buffer, depth: depth + 1, budget: &budget))
         case 0x0022:
-            return .set(try read(from: &buffer, depth: depth + 1))
+            return .set(try read(from: &buffer, depth: depth + 1, budget: &budget))
         case 0x0030:
             let keyspace = try buffer.readCQLString("type")
             let name = try buffer.readCQLString("type")
@@ -137,7 +150,7 @@ public indirect enum CQLType: Sendable, Hashable, CustomStringConvertible {
             fields.reserveCapacity(count)
             for _ in 0..<count {
                 let fieldName = try buffer.readCQLString("type")
-                fields.append(.init(name: fieldName, type: try read(from: &buffer, depth: depth + 1)))
+                fields.append(.init(name: fieldName, type: try read(from: &buffer, depth: depth + 1, budget: &budget)))
             }
             return .udt(CQLUserDefinedType(keyspace: keyspace, name: name, fields: fields))
         case 0x0031:
@@ -145,7 +158,7 @@ public indirect enum CQLType: Sendable, Hashable, CustomStringConvertible {
             try buffer.checkCQLCount(count, minimumSize: 2, "type")
             var elements: [CQLType] = []
             elements.reserveCapacity(count)
-            for _ in 0..<count { elements.append(try read(from: &buffer, depth: depth + 1)) }
+            for _ in 0..<count { elements.append(try read(from: &buffer, depth: depth + 1, budget: &budget)) }
             return .tuple(elements)
         default:
             throw CQLProtocolError(code: .invalidValue, message: "unknown type option id 0x\(String(id, radix: 16))", field: "type")

@@ -48,6 +48,31 @@ public indirect enum CQLValue: Sendable, Hashable {
         return buffer
     }
 
+    /// How many bytes `serialized()` has, without serializing.
+    public var serializedSize: Int {
+        switch self {
+        case .ascii(let s), .text(let s): s.utf8.count
+        case .bigint, .counter, .timestamp, .time, .double: 8
+        case .blob(let b), .custom(let b): b.count
+        case .boolean, .tinyint: 1
+        case .decimal(let d): 4 + d.unscaled.bytes.count
+        case .float, .int, .date: 4
+        case .uuid, .timeuuid: 16
+        case .varint(let v): v.bytes.count
+        case .inet(let a): a.bytes.count
+        case .smallint: 2
+        case .duration(let d): Self.vintSize(Int64(d.months)) + Self.vintSize(Int64(d.days)) + Self.vintSize(d.nanoseconds)
+        case .list(let es), .set(let es): es.reduce(4) { $0 + 4 + $1.serializedSize }
+        case .map(let entries): entries.reduce(4) { $0 + 8 + $1.key.serializedSize + $1.value.serializedSize }
+        case .tuple(let es), .udt(let es): es.reduce(0) { $0 + 4 + ($1?.serializedSize ?? 0) }
+        }
+    }
+
+    static func vintSize(_ value: Int64) -> Int {
+        let zigzag = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        return (639 - (zigzag | 1).leadingZeroBitCount * 9) >> 6
+    }
+
     /// Appends the value's bytes, without a length prefix.
     public func encode(into buffer: inout ByteBuffer) {
         switch self {
@@ -96,10 +121,15 @@ public indirect enum CQLValue: Sendable, Hashable {
         buffer.setInteger(Int32(truncatingIfNeeded: buffer.writerIndex - lengthIndex - 4), at: lengthIndex)
     }
 
+    /// Values (the cell and the elements of its collections, tuples and UDTs) one cell may
+    /// decode to: an element can take 4 bytes of input and tens of bytes of memory.
+    public static let maximumValuesPerCell = 1 << 20
+
     /// Decodes the bytes of one cell of type `type`; every byte of `buffer` must belong to it.
     public init(decoding buffer: ByteBuffer, as type: CQLType) throws {
         var copy = buffer
-        self = try Self.decode(&copy, as: type, depth: 0)
+        var budget = Self.maximumValuesPerCell
+        self = try Self.decode(&copy, as: type, depth: 0, budget: &budget)
     }
 
     /// Decodes a column value: `nil` bytes (a null cell) give `nil`.
@@ -119,10 +149,15 @@ public indirect enum CQLValue: Sendable, Hashable {
         return v
     }
 
-    static func decode(_ buffer: inout ByteBuffer, as type: CQLType, depth: Int) throws -> CQLValue {
+    /// Decodes one value, counting it and each element against `budget`.
+    static func decode(_ buffer: inout ByteBuffer, as type: CQLType, depth: Int, budget: inout Int) throws -> CQLValue {
         guard depth < CQLType.maximumDepth else {
             throw CQLProtocolError(code: .nestingTooDeep, message: "value nests deeper than \(CQLType.maximumDepth) levels", field: "value")
         }
+        guard budget > 0 else {
+            throw CQLProtocolError(code: .invalidLength, message: "more values than the decoder's limit", field: "value")
+        }
+        budget -= 1
         switch type {
         case .ascii:
             let bytes = buffer.readBytes(length: buffer.readableBytes)!
@@ -143,7 +178,7 @@ public indirect enum CQLValue: Sendable, Hashable {
             return .time(ns)
         case .blob: return .blob(buffer.readBytes(length: buffer.readableBytes)!)
         case .custom(let name) where name == CQLType.durationClassName:
-            return try decode(&buffer, as: .duration, depth: depth)
+            return try decode(&buffer, as: .duration, depth: depth, budget: &budget)
         case .custom: return .custom(buffer.readBytes(length: buffer.readableBytes)!)
         case .boolean: return .boolean(try fixed(&buffer, UInt8.self, type) != 0)
         case .int: return .int(try fixed(&buffer, Int32.self, type))
@@ -181,7 +216,7 @@ public indirect enum CQLValue: Sendable, Hashable {
             try buffer.checkCQLCount(count, minimumSize: 4, "value")
             var out: [CQLValue] = []
             out.reserveCapacity(count)
-            for _ in 0..<count { out.append(try readElement(&buffer, as: element, depth: depth)) }
+            for _ in 0..<count { out.append(try readElement(&buffer, as: element, depth: depth, budget: &budget)) }
             try expectEnd(buffer, type)
             return type == .list(element) ? .list(out) : .set(out)
         case .map(let keyType, let valueType):
@@ -190,20 +225,20 @@ public indirect enum CQLValue: Sendable, Hashable {
             var out: [CQLMapEntry] = []
             out.reserveCapacity(count)
             for _ in 0..<count {
-                let key = try readElement(&buffer, as: keyType, depth: depth)
-                out.append(CQLMapEntry(key: key, value: try readElement(&buffer, as: valueType, depth: depth)))
+                let key = try readElement(&buffer, as: keyType, depth: depth, budget: &budget)
+                out.append(CQLMapEntry(key: key, value: try readElement(&buffer, as: valueType, depth: depth, budget: &budget)))
             }
             try expectEnd(buffer, type)
             return .map(out)
         case .tuple(let types):
             var out: [CQLValue?] = []
-            for t in types { out.append(try readNullableElement(&buffer, as: t, depth: depth)) }
+            for t in types { out.append(try readNullableElement(&buffer, as: t, depth: depth, budget: &budget)) }
             try expectEnd(buffer, type)
             return .tuple(out)
         case .udt(let udt):
             var out: [CQLValue?] = []
             for field in udt.fields where buffer.readableBytes > 0 {
-                out.append(try readNullableElement(&buffer, as: field.type, depth: depth))
+                out.append(try readNullableElement(&buffer, as: field.type, depth: depth, budget: &budget))
             }
             try expectEnd(buffer, type)
             return .udt(out)
@@ -214,13 +249,13 @@ public indirect enum CQLValue: Sendable, Hashable {
         guard buffer.readableBytes == 0 else { throw invalid("\(buffer.readableBytes) bytes left after a \(type) value") }
     }
 
-    static func readNullableElement(_ buffer: inout ByteBuffer, as type: CQLType, depth: Int) throws -> CQLValue? {
+    static func readNullableElement(_ buffer: inout ByteBuffer, as type: CQLType, depth: Int, budget: inout Int) throws -> CQLValue? {
         guard var bytes = try buffer.readCQLBytes("value") else { return nil }
-        return try decode(&bytes, as: type, depth: depth + 1)
+        return try decode(&bytes, as: type, depth: depth + 1, budget: &budget)
     }
 
-    static func readElement(_ buffer: inout ByteBuffer, as type: CQLType, depth: Int) throws -> CQLValue {
-        guard let value = try readNullableElement(&buffer, as: type, depth: depth) else {
+    static func readElement(_ buffer: inout ByteBuffer, as type: CQLType, depth: Int, budget: inout Int) throws -> CQLValue {
+        guard let value = try readNullableElement(&buffer, as: type, depth: depth, budget: &budget) else {
             throw invalid("null element in a collection")
         }
         return value
