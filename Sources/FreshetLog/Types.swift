@@ -47,9 +47,18 @@ public struct RecordMetadata: Sendable, Hashable {
 }
 
 /// A record read back from a partition.
+///
+/// Offsets: a record handed out by a `BrokerConsumer` or a `fetch` — of the embedded log or
+/// of `KafkaBroker` — has `0 <= offset < Int64.max`, so `offset + 1` (the position after it,
+/// what a consumer commits) never overflows, and one partition's records come in strictly
+/// increasing offset order. Both brokers check this on what they read (the embedded log on
+/// disk, the Kafka client on the wire) and report a violation as an error naming the field
+/// (`CORRUPT_MESSAGE`, `KafkaRecordsError`, `KafkaProtocolError`) instead of handing the
+/// record out.
 public struct ConsumerRecord: Sendable, Hashable {
     public var topic: String
     public var partition: Int32
+    /// `0 <= offset < Int64.max` (see above).
     public var offset: Int64
     public var timestamp: Int64
     public var key: [UInt8]?
@@ -105,6 +114,22 @@ public struct TopicConfig: Sendable, Hashable, Codable {
         self.retentionBytes = retentionBytes
         self.retentionMs = retentionMs
         self.maxRecordBytes = maxRecordBytes
+    }
+
+    /// The first setting out of range, with its field name: partitions 1...10000,
+    /// segmentBytes 1 KiB...2 GiB (positions in a segment are u32), retention ≥ 0,
+    /// maxRecordBytes 1 byte...1 GiB. Checked on create and on every open (`topic.json`).
+    var problem: (field: String, message: String)? {
+        if !(1...10_000).contains(partitions) { return ("partitions", "partitions must be 1...10000, got \(partitions)") }
+        if !(1024...Int64(Int32.max)).contains(segmentBytes) {
+            return ("segmentBytes", "segmentBytes must be 1 KiB...2 GiB, got \(segmentBytes)")
+        }
+        if let retentionBytes, retentionBytes < 0 { return ("retentionBytes", "retentionBytes must not be negative, got \(retentionBytes)") }
+        if let retentionMs, retentionMs < 0 { return ("retentionMs", "retentionMs must not be negative, got \(retentionMs)") }
+        if !(1...(1 << 30)).contains(maxRecordBytes) {
+            return ("maxRecordBytes", "maxRecordBytes must be 1 byte...1 GiB, got \(maxRecordBytes)")
+        }
+        return nil
     }
 }
 
