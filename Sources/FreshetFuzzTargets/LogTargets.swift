@@ -42,9 +42,10 @@ enum LogFuzzing {
     }
 
     /// Input: flags (bit 0 index, 1 read-only, 2 sealed segment, 3 group file, 4 raw
-    /// topic.json), a byte for the index interval and read size, a u16 base offset of the
-    /// active segment, then each chosen file as a u16 length and its bytes, then the active
-    /// segment's bytes.
+    /// topic.json, 5 fix the CRCs of the segments' batches so that mutations reach past the
+    /// checksum), a byte for the index interval and read size, a u16 base offset of the active
+    /// segment, then each chosen file as a u16 length and its bytes, then the active segment's
+    /// bytes.
     static func layout(_ bytes: [UInt8]) -> Layout {
         var input = FuzzInput(bytes)
         let flags = input.byte()
@@ -70,11 +71,28 @@ enum LogFuzzing {
         // A sealed segment starts at 0, so the active one must start after it.
         layout.activeBase = layout.sealed != nil ? base + 1 : base
         layout.active = Array(rest)
+        if flags & 32 != 0 {
+            fixCRCs(&layout.active)
+            if layout.sealed != nil { fixCRCs(&layout.sealed!) }
+        }
         return layout
     }
 
+    /// Recomputes the CRC-32C of every batch whose length field frames it inside `bytes`.
+    static func fixCRCs(_ bytes: inout [UInt8]) {
+        var pos = 0
+        while bytes.count - pos >= BatchFormat.headerSize {
+            let length = Int(bytes[pos + 8]) | Int(bytes[pos + 9]) << 8 | Int(bytes[pos + 10]) << 16 | Int(bytes[pos + 11]) << 24
+            let total = length + 12
+            guard total >= BatchFormat.headerSize, total <= bytes.count - pos else { return }
+            let crc = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[(pos + 16)..<(pos + total)])) }
+            withUnsafeBytes(of: crc.littleEndian) { for (i, b) in $0.enumerated() { bytes[pos + 12 + i] = b } }
+            pos += total
+        }
+    }
+
     static func write(_ bytes: [UInt8], _ path: String) {
-        FileManager.default.createFile(atPath: path, contents: Data(bytes))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
     }
 
     static func recovery(_ bytes: [UInt8]) {
@@ -126,7 +144,8 @@ enum LogFuzzing {
         }
         guard !layout.readOnly else { return }
         // Recovery leaves a log that takes new records at the end and reads them back.
-        guard let pending = try? broker.append(topic: "t", records: [ProducerRecord(key: [1], value: [2, 3], timestamp: 5)]) else {
+        // (topic.json may give the topic more partitions: name partition 0.)
+        guard let pending = try? broker.append(topic: "t", records: [ProducerRecord(key: [1], value: [2, 3], timestamp: 5, partition: 0)]) else {
             return
         }
         let landed = pending.metadata[0].offset
@@ -142,23 +161,25 @@ enum LogFuzzing {
 
     static func batch(_ bytes: [UInt8]) {
         var input = FuzzInput(bytes)
-        let from = Int64(input.byte())
+        let skip = Int64(input.byte())
         let maxRecords = Int(input.byte()) + 1
         let batch = input.rest()
         batch.withUnsafeBytes { p in
             guard let header = BatchFormat.parseHeader(p), header.isPlausible, p.count >= header.totalSize else { return }
             let checksOut = BatchFormat.recordsProblem(p, header) == nil
+            // A plausible header leaves room for every record's offset, not for more.
+            let from = header.baseOffset + min(skip, Int64(header.recordCount))
             var out: [ConsumerRecord] = []
             var used = 0
             do {
                 _ = try BatchFormat.decode(
-                    p, header: header, topic: "t", partition: 0, from: header.baseOffset + from, maxRecords: maxRecords,
+                    p, header: header, topic: "t", partition: 0, from: from, maxRecords: maxRecords,
                     maxBytes: 1 << 20, bytes: &used, into: &out)
             } catch {
                 FuzzCheck.expect(!checksOut, "a batch whose records check out did not decode: \(error)")
                 return
             }
-            var last = header.baseOffset + from - 1
+            var last = from - 1
             for r in out {
                 FuzzCheck.expect(r.offset > last && r.offset <= header.lastOffset, "record offset \(r.offset) out of order")
                 last = r.offset

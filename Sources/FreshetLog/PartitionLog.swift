@@ -338,7 +338,7 @@ final class PartitionLog: Sendable {
                         entries.append(e)
                         sinceIndex = 0
                     }
-                    sinceIndex += h.totalSize
+                    sinceIndex = min(sinceIndex, Int.max - h.totalSize) + h.totalSize
                     maxTs = max(maxTs, h.maxTimestamp)
                     next = h.nextOffset
                     pos += Int64(h.totalSize)
@@ -429,7 +429,7 @@ final class PartitionLog: Sendable {
                 // The index is derived data (rebuilt on recovery), so an error here is not fatal.
                 try? active.index.write(raw, at: Int64(active.entries.count - 1) * 8)
             }
-            active.bytesSinceIndex += batch.count
+            active.bytesSinceIndex = min(active.bytesSinceIndex, Int.max - batch.count) + batch.count
             active.size += Int64(batch.count)
             active.maxTimestamp = max(active.maxTimestamp, maxTimestamp)
             s.nextOffset += Int64(count)
