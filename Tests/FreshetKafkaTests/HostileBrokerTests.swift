@@ -466,6 +466,14 @@ struct HostileBrokerTests {
 
     // MARK: Configuration
 
+    @Test("durations of any size become Kafka millisecond fields without trapping")
+    func durationsSaturate() {
+        #expect(Duration.seconds(Int64.max).kafkaMilliseconds == .max)
+        #expect(Duration.seconds(Int64.min).kafkaMilliseconds == .min)
+        #expect(Duration.milliseconds(1500).kafkaMilliseconds == 1500)
+        #expect(Duration.seconds(Int64.max / 1000).kafkaMilliseconds == .max)
+    }
+
     @Test("new limits have URL keys with ranges")
     func limitKeys() throws {
         let c = try KafkaClientConfiguration(url: "kafka://h:1?max_frame_bytes=1048576")

@@ -388,8 +388,11 @@ extension Duration {
     /// Whole milliseconds, clamped to Int32 (Kafka's `*_ms` fields).
     var kafkaMilliseconds: Int32 {
         let (s, atto) = components
-        let ms = s * 1000 + atto / 1_000_000_000_000_000
-        return Int32(clamping: ms)
+        // Saturating: a Duration of any size (seconds up to Int64.max) gives a field value.
+        let (ms, overflow) = s.multipliedReportingOverflow(by: 1000)
+        let (total, overflow2) = ms.addingReportingOverflow(atto / 1_000_000_000_000_000)
+        if overflow || overflow2 { return s < 0 ? .min : .max }
+        return Int32(clamping: total)
     }
 
     var timeAmount: TimeAmount { .milliseconds(Int64(kafkaMilliseconds)) }
