@@ -92,17 +92,18 @@ public struct TopicPartition: Sendable, Hashable, Comparable, CustomStringConver
 
 /// Per-topic settings.
 public struct TopicConfig: Sendable, Hashable, Codable {
-    /// Number of partitions. Defaults to 3.
+    /// Number of partitions, 1...10,000. Defaults to 3.
     public var partitions: Int32 = 3
-    /// A segment file rolls when the next batch would take it past this size. Defaults to 64 MiB.
+    /// A segment file rolls when the next batch would take it past this size; 1 KiB...2 GiB
+    /// (positions in a segment are u32). Defaults to 64 MiB.
     public var segmentBytes: Int64 = 64 << 20
     /// Delete the oldest whole segments while the partition is larger than this; `nil` keeps
-    /// everything (Kafka's `retention.bytes = -1`). Defaults to `nil`.
+    /// everything (Kafka's `retention.bytes = -1`); not negative. Defaults to `nil`.
     public var retentionBytes: Int64? = nil
     /// Delete whole segments whose newest record is older than this many milliseconds; `nil`
-    /// keeps everything. Defaults to 7 days (Kafka's `retention.ms`).
+    /// keeps everything; not negative. Defaults to 7 days (Kafka's `retention.ms`).
     public var retentionMs: Int64? = 7 * 24 * 3600 * 1000
-    /// Largest record (key + value + headers) accepted. Defaults to 1 MiB.
+    /// Largest record (key + value + headers) accepted; 1 byte...1 GiB. Defaults to 1 MiB.
     public var maxRecordBytes: Int = 1 << 20
 
     public init(
