@@ -174,7 +174,10 @@ public final class KafkaBroker: Broker {
                         if records.count < maxRecords { next = max(next, batch.lastOffset + 1) }
                     }
                 }
-                return FetchResult(records: records, highWatermark: data.highWatermark, logStartOffset: max(0, data.logStartOffset), nextOffset: next)
+                // Offsets handed on are never negative (callers compute lags from them).
+                return FetchResult(
+                    records: records, highWatermark: max(0, data.highWatermark), logStartOffset: max(0, data.logStartOffset),
+                    nextOffset: next)
             case .offsetOutOfRange:
                 throw LogError(
                     .offsetOutOfRange,
