@@ -141,6 +141,12 @@ public final class EmbeddedBroker: Broker {
                     .storageError, "cannot read topic config '\(dir)/topic.json': \(error)",
                     context: ["path": dir + "/topic.json", "topic": name])
             }
+            // The file is read back from disk: check it as `createTopic` checks what it writes.
+            if let problem = topicConfig.problem {
+                throw LogError(
+                    .storageError, "topic config '\(dir)/topic.json' is invalid: \(problem.message)",
+                    context: ["path": dir + "/topic.json", "topic": name, "field": problem.field])
+            }
             var parts: [PartitionLog] = []
             for p in 0..<topicConfig.partitions {
                 parts.append(
@@ -212,17 +218,10 @@ public final class EmbeddedBroker: Broker {
                 .invalidTopic, "invalid topic name '\(name)': use 1-249 characters of [A-Za-z0-9._-]",
                 context: ["topic": name])
         }
-        guard topicConfig.partitions >= 1 && topicConfig.partitions <= 10_000 else {
+        if let problem = topicConfig.problem {
             throw LogError(
-                .invalidPartitions, "topic '\(name)': partitions must be 1...10000, got \(topicConfig.partitions)",
-                context: ["topic": name])
-        }
-        guard topicConfig.segmentBytes >= 1024 && topicConfig.segmentBytes <= Int64(Int32.max),
-            topicConfig.maxRecordBytes > 0
-        else {
-            throw LogError(
-                .invalidConfig, "topic '\(name)': segmentBytes must be 1 KiB...2 GiB and maxRecordBytes positive",
-                context: ["topic": name])
+                problem.field == "partitions" ? .invalidPartitions : .invalidConfig, "topic '\(name)': \(problem.message)",
+                context: ["topic": name, "field": problem.field])
         }
         return try topics.withLock { map -> Topic in
             if map[name] != nil {
@@ -318,6 +317,29 @@ public final class EmbeddedBroker: Broker {
             }
             byPartition[Int(p)].append(i)
         }
+        // Limits of the on-disk format (u16 header counts and key lengths, 1 GiB batches),
+        // checked before anything is written.
+        for (p, indices) in byPartition.enumerated() where !indices.isEmpty {
+            var total = BatchFormat.headerSize
+            for i in indices {
+                let r = records[i]
+                if r.headers.count > BatchFormat.maximumHeaderCount
+                    || r.headers.contains(where: { $0.key.utf8.count > BatchFormat.maximumHeaderCount })
+                {
+                    throw LogError(
+                        .messageTooLarge,
+                        "record \(i) for topic '\(name)' has \(r.headers.count) headers or a header key over \(BatchFormat.maximumHeaderCount) bytes; the log stores at most \(BatchFormat.maximumHeaderCount) of each",
+                        context: ["topic": name, "record": "\(i)"])
+                }
+                total += BatchFormat.encodedSize(r)
+            }
+            if total > BatchFormat.maxBatchSize {
+                throw LogError(
+                    .messageTooLarge,
+                    "the records of one produce call for partition \(p) of topic '\(name)' take \(total) bytes, over the \(BatchFormat.maxBatchSize)-byte batch limit; produce fewer at a time",
+                    context: ["topic": name, "partition": "\(p)", "size": "\(total)"])
+            }
+        }
         let now = config.now()
         var metadata = [RecordMetadata](
             repeating: RecordMetadata(topic: name, partition: 0, offset: 0, timestamp: 0), count: records.count)
@@ -354,6 +376,18 @@ public final class EmbeddedBroker: Broker {
             await signal.wait(seen: seen, timeout: deadline - ContinuousClock.now)
             if Task.isCancelled { return result }
         }
+    }
+
+    /// `fetch` without waiting, for callers that are not async (the fuzz targets).
+    package func readNow(topic name: String, partition: Int32, offset: Int64, maxRecords: Int, maxBytes: Int) throws -> FetchResult {
+        try topic(name).partition(partition).read(from: offset, maxRecords: maxRecords, maxBytes: maxBytes)
+    }
+
+    /// `committedOffsets(group:)` without `async`, for the fuzz targets.
+    package func committedOffsetsNow(group: String) throws -> [TopicPartition: Int64] {
+        try checkOpen()
+        try validateGroup(group)
+        return try withGroup(group) { $0.committed }
     }
 
     /// Deletes old segments past retention in every partition now (it also runs on every
@@ -423,8 +457,23 @@ public final class EmbeddedBroker: Broker {
         do {
             let file = try JSONDecoder().decode(GroupFile.self, from: Data(bytes))
             var r: [TopicPartition: Int64] = [:]
-            for e in file.offsets { r[TopicPartition(e.topic, e.partition)] = e.offset }
+            for (i, e) in file.offsets.enumerated() {
+                // Read back from disk: an offset becomes a position (`offset + 1` after a
+                // record, lag = end - offset), so it must be one this log can hand out.
+                let problem: (String, String)? =
+                    !Self.isValidName(e.topic) ? ("topic", "topic '\(e.topic)' is not a valid topic name")
+                    : e.partition < 0 ? ("partition", "partition \(e.partition) is negative")
+                    : e.offset < 0 ? ("offset", "offset \(e.offset) is negative") : nil
+                if let (field, message) = problem {
+                    throw LogError(
+                        .storageError, "committed offsets '\(path)' are invalid: entry \(i): \(message)",
+                        context: ["path": path, "group": group, "field": field])
+                }
+                r[TopicPartition(e.topic, e.partition)] = e.offset
+            }
             return r
+        } catch let error as LogError {
+            throw error
         } catch {
             throw LogError(
                 .storageError, "cannot read committed offsets '\(path)': \(error)", context: ["path": path, "group": group])

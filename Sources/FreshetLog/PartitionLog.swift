@@ -68,10 +68,15 @@ final class Segment {
         try index.write(bytes, at: 0)
     }
 
+    /// Loads the sparse index, keeping only entries that can be right: inside the log file,
+    /// strictly increasing, and naming an offset that fits an Int64. An index cannot hold more
+    /// entries than the log has batches, so no more than that is read.
     func loadIndex() throws {
-        let bytes = try index.read(count: Int(try index.size), at: 0)
+        let most = (Int(clamping: size) / BatchFormat.headerSize + 1) * 8
+        let bytes = try index.read(count: min(Int(clamping: try index.size), most), at: 0)
         entries = []
         entries.reserveCapacity(bytes.count / 8)
+        let headroom = Int64.max - baseOffset
         bytes.withUnsafeBytes { p in
             var i = 0
             while i + 8 <= p.count {
@@ -79,7 +84,7 @@ final class Segment {
                     relativeOffset: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt32.self)),
                     position: UInt32(littleEndian: p.loadUnaligned(fromByteOffset: i + 4, as: UInt32.self)))
                 // Keep only strictly increasing entries inside the file.
-                if Int64(e.position) < size,
+                if Int64(e.position) < size, Int64(e.relativeOffset) <= headroom,
                     entries.last.map({ $0.relativeOffset < e.relativeOffset && $0.position < e.position }) ?? true
                 {
                     entries.append(e)
@@ -87,6 +92,13 @@ final class Segment {
                 i += 8
             }
         }
+    }
+
+    /// The index entry for a batch at `position` with base offset `offset`, if both fit the
+    /// entry's u32 fields.
+    func indexEntry(offset: Int64, position: Int64) -> IndexEntry? {
+        guard let relative = UInt32(exactly: offset - baseOffset), let position = UInt32(exactly: position) else { return nil }
+        return IndexEntry(relativeOffset: relative, position: position)
     }
 }
 
@@ -154,9 +166,13 @@ final class PartitionLog: Sendable {
         logger: Logger, signal: ChangeSignal
     ) throws -> PartitionLog {
         if !settings.readOnly { try FS.makeDirectory(directory) }
+        // Only names this log writes: 20 digits and ".log" (so "-5.log" or "5.log" next to
+        // "00000000000000000005.log" cannot make two segments of one base).
         let bases = try FS.list(directory).compactMap { name -> Int64? in
-            guard name.hasSuffix(".log") else { return nil }
-            return Int64(name.dropLast(4))
+            guard name.hasSuffix(".log"), let base = Int64(name.dropLast(4)), base >= 0,
+                name == paddedOffset(base) + ".log"
+            else { return nil }
+            return base
         }.sorted()
         var segments: [Segment] = []
         for (i, base) in bases.enumerated() {
@@ -196,28 +212,110 @@ final class PartitionLog: Sendable {
         return seg
     }
 
-    /// Walks the batch headers of a sealed segment to learn its newest timestamp.
+    /// Walks the batch headers of a sealed segment to learn its newest timestamp, checking
+    /// that they chain (each base offset continues the previous batch, from the segment's
+    /// base to the next segment's) and keeping only the index entries that point at a batch.
+    /// Sealed segments were fsynced before the next one started, so their contents are not
+    /// verified here (a read checks each batch's CRC); a broken chain is logged, and reads
+    /// there fail with `CORRUPT_MESSAGE`.
     static func scanHeaders(_ seg: Segment, logger: Logger, topic: String, partition: Int32) throws {
         var pos: Int64 = 0
+        var next = seg.baseOffset
         var header = [UInt8](repeating: 0, count: BatchFormat.headerSize)
-        while pos + Int64(BatchFormat.headerSize) <= seg.size {
-            let n = try header.withUnsafeMutableBytes { b in try seg.log.read(into: b, at: pos) }
-            guard n == BatchFormat.headerSize else { break }
-            let h = header.withUnsafeBytes { BatchFormat.parseHeader($0) }
-            guard h.isPlausible else {
-                logger.error(
-                    "implausible batch header in sealed segment; reads there will fail",
-                    metadata: ["file": "\(seg.log.path)", "position": "\(pos)", "topic": "\(topic)",
-                               "partition": "\(partition)"])
+        var verified: [IndexEntry] = []
+        var pending = seg.entries[...]
+        var problem: String?
+        while pos < seg.size {
+            guard seg.size - pos >= Int64(BatchFormat.headerSize) else {
+                problem = "\(seg.size - pos) bytes at the end are not a whole batch header"
                 break
             }
+            let n = try header.withUnsafeMutableBytes { b in try seg.log.read(into: b, at: pos) }
+            guard n == BatchFormat.headerSize, let h = header.withUnsafeBytes({ BatchFormat.parseHeader($0) }) else {
+                problem = "short read"
+                break
+            }
+            if let why = h.problem {
+                problem = "invalid batch header: \(why)"
+                break
+            }
+            guard h.baseOffset == next else {
+                problem = "baseOffset \(h.baseOffset) does not continue from the previous batch (expected \(next))"
+                break
+            }
+            guard Int64(h.totalSize) <= seg.size - pos else {
+                problem = "a batch of \(h.totalSize) bytes extends past the end of the file"
+                break
+            }
+            while let e = pending.first, Int64(e.position) <= pos {
+                pending.removeFirst()
+                if Int64(e.position) == pos, seg.baseOffset + Int64(e.relativeOffset) == h.baseOffset { verified.append(e) }
+            }
             seg.maxTimestamp = max(seg.maxTimestamp, h.maxTimestamp)
+            next = h.nextOffset
             pos += Int64(h.totalSize)
+        }
+        if problem == nil, next != seg.nextOffset {
+            problem = "its batches end at offset \(next) but the next segment starts at \(seg.nextOffset)"
+        }
+        seg.entries = verified
+        if let problem {
+            logger.error(
+                "inconsistent sealed log segment; reads there will fail",
+                metadata: ["file": "\(seg.log.path)", "position": "\(pos)", "reason": "\(problem)", "topic": "\(topic)",
+                           "partition": "\(partition)"])
         }
     }
 
-    /// Scans the active segment from its last index point, verifying every batch; truncates a
-    /// torn tail and reports it; logs (but keeps) a corrupt batch followed by valid data.
+    /// What recovery found at one position of the active segment.
+    enum BatchCheck {
+        case valid(BatchFormat.Header)
+        /// The file ends inside the batch (or the last batch of the file is damaged): a write
+        /// the crash interrupted.
+        case torn(String)
+        /// A damaged batch with more bytes after it.
+        case invalid(String)
+    }
+
+    /// Checks the batch at `pos` completely: a plausible header (offsets, counts, length),
+    /// the base offset that continues the previous batch, the CRC, and the records' own
+    /// lengths and timestamps — everything a later read relies on.
+    static func checkBatch(_ seg: Segment, at pos: Int64, fileSize: Int64, expected: Int64) throws -> BatchCheck {
+        if fileSize - pos < Int64(BatchFormat.headerSize) {
+            return .torn("\(fileSize - pos) bytes at the end are not a whole batch header")
+        }
+        let head = try seg.log.read(count: BatchFormat.headerSize, at: pos)
+        guard let h = head.withUnsafeBytes({ BatchFormat.parseHeader($0) }) else { return .torn("short read") }
+        let sane = h.totalSize >= BatchFormat.headerSize && h.totalSize <= BatchFormat.maxBatchSize
+        if sane && Int64(h.totalSize) > fileSize - pos {
+            return .torn("a batch of \(h.totalSize) bytes extends past the end of the file")
+        }
+        // A damaged last batch is a write the crash cut short; one with bytes after it (or
+        // with a length that cannot be a batch's) is damage in the middle.
+        let isLast = sane && pos + Int64(h.totalSize) == fileSize
+        func damaged(_ why: String) -> BatchCheck { isLast ? .torn(why) : .invalid(why) }
+        if let why = h.problem { return damaged("invalid batch header: \(why)") }
+        if h.baseOffset != expected {
+            return damaged("baseOffset \(h.baseOffset) does not continue from the previous batch (expected \(expected))")
+        }
+        if pos + Int64(h.totalSize) > Int64(UInt32.max) {
+            return damaged("the batch ends past byte \(UInt32.max), beyond what a segment can index")
+        }
+        let batch = try seg.log.read(count: h.totalSize, at: pos)
+        guard batch.count == h.totalSize else { return .torn("short read") }
+        let problem: String? = batch.withUnsafeBytes { p in
+            guard BatchFormat.crcMatches(p, h) else { return "CRC-32C mismatch" }
+            return BatchFormat.recordsProblem(p, h)
+        }
+        if let problem { return damaged(problem) }
+        return .valid(h)
+    }
+
+    /// Scans the active segment from its last index point, verifying every batch completely
+    /// (`checkBatch`), and truncates the segment at the first batch that fails — a torn tail,
+    /// or a damaged batch in the middle together with everything after it, as Kafka's log
+    /// recovery does — logging where, why and how many bytes it dropped. Read-only, the scan
+    /// stops there instead and nothing changes on disk.
     static func recover(
         _ seg: Segment, logger: Logger, topic: String, partition: Int32, settings: PartitionSettings
     ) throws {
@@ -226,86 +324,54 @@ final class PartitionLog: Sendable {
         while true {
             let start = startIndex >= 0 ? seg.entries[startIndex] : IndexEntry(relativeOffset: 0, position: 0)
             var pos = Int64(start.position)
-            var expected: Int64? = seg.baseOffset + Int64(start.relativeOffset)
+            // loadIndex kept only entries whose offset fits.
+            var next = seg.baseOffset + Int64(start.relativeOffset)
             var entries = Array(seg.entries.prefix(max(0, startIndex)))
             var sinceIndex = settings.indexIntervalBytes
             var maxTs = seg.maxTimestamp
-            var next = seg.baseOffset + Int64(start.relativeOffset)
-            var torn = false
-            var firstInvalid = false
+            var stop: (reason: String, torn: Bool)?
             var batchNumber = 0
-            var buffer = [UInt8]()
-            scan: while pos < fileSize {
-                defer { batchNumber += 1 }
-                if fileSize - pos < Int64(BatchFormat.headerSize) {
-                    torn = true
-                    break
-                }
-                buffer = try seg.log.read(count: BatchFormat.headerSize, at: pos)
-                let h = buffer.withUnsafeBytes { BatchFormat.parseHeader($0) }
-                if !h.isPlausible || pos + Int64(h.totalSize) > fileSize {
-                    torn = true
-                    firstInvalid = batchNumber == 0
-                    break
-                }
-                buffer = try seg.log.read(count: h.totalSize, at: pos)
-                let crcOK = buffer.withUnsafeBytes { BatchFormat.crcMatches($0, h) }
-                let baseOK = expected.map { $0 == h.baseOffset } ?? (h.baseOffset >= next)
-                if crcOK && baseOK {
-                    if sinceIndex >= settings.indexIntervalBytes {
-                        entries.append(
-                            IndexEntry(
-                                relativeOffset: UInt32(h.baseOffset - seg.baseOffset), position: UInt32(pos)))
+            while pos < fileSize {
+                switch try checkBatch(seg, at: pos, fileSize: fileSize, expected: next) {
+                case .valid(let h):
+                    if sinceIndex >= settings.indexIntervalBytes, let e = seg.indexEntry(offset: h.baseOffset, position: pos) {
+                        entries.append(e)
                         sinceIndex = 0
                     }
-                    sinceIndex += h.totalSize
+                    sinceIndex = min(sinceIndex, Int.max - h.totalSize) + h.totalSize
                     maxTs = max(maxTs, h.maxTimestamp)
-                    next = h.baseOffset + Int64(h.recordCount)
-                    expected = next
+                    next = h.nextOffset
                     pos += Int64(h.totalSize)
-                } else if pos + Int64(h.totalSize) == fileSize {
-                    torn = true
-                    firstInvalid = batchNumber == 0
-                    break scan
-                } else {
-                    if batchNumber == 0 && startIndex >= 0 {
-                        firstInvalid = true
-                        break scan
-                    }
-                    logger.error(
-                        "corrupt record batch in the middle of the log (kept; reads of it will fail)",
-                        metadata: ["file": "\(seg.log.path)", "position": "\(pos)",
-                                   "offset": "\(expected.map(String.init) ?? "?")", "topic": "\(topic)",
-                                   "partition": "\(partition)", "crc_ok": "\(crcOK)"])
-                    if crcOK {
-                        next = (expected ?? h.baseOffset) + Int64(h.recordCount)
-                        expected = next
-                    } else {
-                        expected = nil  // resynchronise on the next valid batch
-                    }
-                    pos += Int64(h.totalSize)
+                    batchNumber += 1
+                    continue
+                case .torn(let why): stop = (why, true)
+                case .invalid(let why): stop = (why, false)
                 }
+                break
             }
-            if firstInvalid && startIndex >= 0 {
+            if stop != nil && batchNumber == 0 && startIndex >= 0 {
                 startIndex -= 1  // the index point itself is bad: scan from the one before
                 continue
             }
-            if torn && pos < fileSize && settings.readOnly {
-                // Probably a batch being appended by the running writer: read up to here.
-                seg.size = pos
-                seg.nextOffset = next
-                seg.maxTimestamp = maxTs
-                seg.entries = entries
-                seg.bytesSinceIndex = sinceIndex
-                return
-            }
-            if torn && pos < fileSize {
-                logger.warning(
-                    "truncating torn tail of log segment",
-                    metadata: ["file": "\(seg.log.path)", "position": "\(pos)", "bytes": "\(fileSize - pos)",
-                               "topic": "\(topic)", "partition": "\(partition)", "next_offset": "\(next)"])
-                try seg.log.truncate(to: pos)
-                try seg.log.sync()
+            if let stop, pos < fileSize {
+                let metadata: Logger.Metadata = [
+                    "file": "\(seg.log.path)", "position": "\(pos)", "bytes": "\(fileSize - pos)", "reason": "\(stop.reason)",
+                    "topic": "\(topic)", "partition": "\(partition)", "next_offset": "\(next)",
+                ]
+                if settings.readOnly {
+                    // Probably a batch being appended by the running writer: read up to here.
+                    logger.debug("read-only open stops before an incomplete or damaged batch", metadata: metadata)
+                } else {
+                    if stop.torn {
+                        logger.warning("truncating torn tail of log segment", metadata: metadata)
+                    } else {
+                        logger.error(
+                            "corrupt record batch in the middle of the log segment: truncating the segment there, dropping it and every batch after it",
+                            metadata: metadata)
+                    }
+                    try seg.log.truncate(to: pos)
+                    try seg.log.sync()
+                }
             }
             seg.size = pos
             seg.nextOffset = next
@@ -333,6 +399,11 @@ final class PartitionLog: Sendable {
                 active = s.segments[s.segments.count - 1]
             }
             let base = s.nextOffset
+            guard base <= Int64.max - Int64(count) else {
+                throw LogError(
+                    .storageError, "partition \(partition) of topic '\(topic)' has run out of offsets (next offset \(base))",
+                    context: ["topic": topic, "partition": "\(partition)", "offset": "\(base)"])
+            }
             BatchFormat.setBaseOffset(&batch, base)
             let position = active.size
             do {
@@ -345,8 +416,11 @@ final class PartitionLog: Sendable {
                     "appending to partition \(partition) of topic '\(topic)' failed: \(error.message)",
                     context: error.context.merging(["topic": topic, "partition": "\(partition)"]) { a, _ in a })
             }
-            if active.bytesSinceIndex >= settings.indexIntervalBytes || active.entries.isEmpty {
-                let e = IndexEntry(relativeOffset: UInt32(base - active.baseOffset), position: UInt32(position))
+            // The index is derived data: a batch whose offset or position does not fit an
+            // entry (only possible after a segment outgrew its limits) just gets none.
+            if active.bytesSinceIndex >= settings.indexIntervalBytes || active.entries.isEmpty,
+                let e = active.indexEntry(offset: base, position: position)
+            {
                 active.entries.append(e)
                 active.bytesSinceIndex = 0
                 var raw = [UInt8]()
@@ -355,7 +429,7 @@ final class PartitionLog: Sendable {
                 // The index is derived data (rebuilt on recovery), so an error here is not fatal.
                 try? active.index.write(raw, at: Int64(active.entries.count - 1) * 8)
             }
-            active.bytesSinceIndex += batch.count
+            active.bytesSinceIndex = min(active.bytesSinceIndex, Int.max - batch.count) + batch.count
             active.size += Int64(batch.count)
             active.maxTimestamp = max(active.maxTimestamp, maxTimestamp)
             s.nextOffset += Int64(count)
@@ -404,7 +478,10 @@ final class PartitionLog: Sendable {
         while s.segments.count > 1 {
             let first = s.segments[0]
             let bySize = config.retentionBytes.map { total - first.size >= $0 } ?? false
-            let byAge = config.retentionMs.map { first.maxTimestamp >= 0 && first.maxTimestamp < now - $0 } ?? false
+            let byAge = config.retentionMs.map { ms in
+                let (horizon, overflow) = now.subtractingReportingOverflow(ms)
+                return !overflow && first.maxTimestamp >= 0 && first.maxTimestamp < horizon
+            } ?? false
             guard bySize || byAge else { break }
             // A reader still holding the FileRef can finish; the inode goes when it lets go.
             try FS.remove(first.log.path)
@@ -548,7 +625,7 @@ final class PartitionLog: Sendable {
         var next = offset
         var bytes = 0
         var pos = snap.start
-        let chunkSize = max(64 << 10, min(maxBytes + BatchFormat.headerSize, 4 << 20))
+        let chunkSize = max(64 << 10, min(max(maxBytes, 0), 4 << 20) + BatchFormat.headerSize)
         var chunk = [UInt8]()
         func corrupt(_ why: String, at position: Int64) -> LogError {
             LogError(
@@ -569,12 +646,13 @@ final class PartitionLog: Sendable {
                     }
                     break
                 }
-                let h = chunk.withUnsafeBytes {
+                let parsed = chunk.withUnsafeBytes {
                     BatchFormat.parseHeader(UnsafeRawBufferPointer(rebasing: $0[local...]))
                 }
                 let position = pos + Int64(local)
-                if !h.isPlausible || position + Int64(h.totalSize) > snap.end {
-                    if records.isEmpty { throw corrupt("invalid batch header", at: position) }
+                guard let h = parsed, h.isPlausible, Int64(h.totalSize) <= snap.end - position else {
+                    let why = parsed?.problem ?? "a batch extends past the end of the segment"
+                    if records.isEmpty { throw corrupt("invalid batch header: \(why)", at: position) }
                     break outer
                 }
                 if h.lastOffset < next {
@@ -605,8 +683,10 @@ final class PartitionLog: Sendable {
                         resume = try BatchFormat.decode(
                             p, header: h, topic: self.topic, partition: self.partition, from: next,
                             maxRecords: maxRecords, maxBytes: maxBytes, bytes: &bytes, into: &records)
+                    } catch let error as BatchFormat.DecodeFailure {
+                        failure = "malformed record: \(error.reason)"
                     } catch {
-                        failure = "malformed record"
+                        failure = "malformed record: \(error)"
                     }
                 }
                 let countBefore = records.count
@@ -629,6 +709,11 @@ final class PartitionLog: Sendable {
             }
             pos += Int64(local)
             if local == 0 { break }
+        }
+        if records.isEmpty, next < hw, pos >= snap.end {
+            // No batch in the segment covers `next`: its batches stop short of the next
+            // segment (or of the high watermark).
+            throw corrupt("the segment's batches end before this offset", at: pos)
         }
         if let last = records.last, last.offset >= hw {
             records.removeAll { $0.offset >= hw }

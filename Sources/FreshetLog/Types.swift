@@ -47,9 +47,18 @@ public struct RecordMetadata: Sendable, Hashable {
 }
 
 /// A record read back from a partition.
+///
+/// Offsets: a record handed out by a `BrokerConsumer` or a `fetch` — of the embedded log or
+/// of `KafkaBroker` — has `0 <= offset < Int64.max`, so `offset + 1` (the position after it,
+/// what a consumer commits) never overflows, and one partition's records come in strictly
+/// increasing offset order. Both brokers check this on what they read (the embedded log on
+/// disk, the Kafka client on the wire) and report a violation as an error naming the field
+/// (`CORRUPT_MESSAGE`, `KafkaRecordsError`, `KafkaProtocolError`) instead of handing the
+/// record out.
 public struct ConsumerRecord: Sendable, Hashable {
     public var topic: String
     public var partition: Int32
+    /// `0 <= offset < Int64.max` (see above).
     public var offset: Int64
     public var timestamp: Int64
     public var key: [UInt8]?
@@ -83,17 +92,18 @@ public struct TopicPartition: Sendable, Hashable, Comparable, CustomStringConver
 
 /// Per-topic settings.
 public struct TopicConfig: Sendable, Hashable, Codable {
-    /// Number of partitions. Defaults to 3.
+    /// Number of partitions, 1...10,000. Defaults to 3.
     public var partitions: Int32 = 3
-    /// A segment file rolls when the next batch would take it past this size. Defaults to 64 MiB.
+    /// A segment file rolls when the next batch would take it past this size; 1 KiB...2 GiB
+    /// (positions in a segment are u32). Defaults to 64 MiB.
     public var segmentBytes: Int64 = 64 << 20
     /// Delete the oldest whole segments while the partition is larger than this; `nil` keeps
-    /// everything (Kafka's `retention.bytes = -1`). Defaults to `nil`.
+    /// everything (Kafka's `retention.bytes = -1`); not negative. Defaults to `nil`.
     public var retentionBytes: Int64? = nil
     /// Delete whole segments whose newest record is older than this many milliseconds; `nil`
-    /// keeps everything. Defaults to 7 days (Kafka's `retention.ms`).
+    /// keeps everything; not negative. Defaults to 7 days (Kafka's `retention.ms`).
     public var retentionMs: Int64? = 7 * 24 * 3600 * 1000
-    /// Largest record (key + value + headers) accepted. Defaults to 1 MiB.
+    /// Largest record (key + value + headers) accepted; 1 byte...1 GiB. Defaults to 1 MiB.
     public var maxRecordBytes: Int = 1 << 20
 
     public init(
@@ -105,6 +115,22 @@ public struct TopicConfig: Sendable, Hashable, Codable {
         self.retentionBytes = retentionBytes
         self.retentionMs = retentionMs
         self.maxRecordBytes = maxRecordBytes
+    }
+
+    /// The first setting out of range, with its field name: partitions 1...10000,
+    /// segmentBytes 1 KiB...2 GiB (positions in a segment are u32), retention ≥ 0,
+    /// maxRecordBytes 1 byte...1 GiB. Checked on create and on every open (`topic.json`).
+    var problem: (field: String, message: String)? {
+        if !(1...10_000).contains(partitions) { return ("partitions", "partitions must be 1...10000, got \(partitions)") }
+        if !(1024...Int64(Int32.max)).contains(segmentBytes) {
+            return ("segmentBytes", "segmentBytes must be 1 KiB...2 GiB, got \(segmentBytes)")
+        }
+        if let retentionBytes, retentionBytes < 0 { return ("retentionBytes", "retentionBytes must not be negative, got \(retentionBytes)") }
+        if let retentionMs, retentionMs < 0 { return ("retentionMs", "retentionMs must not be negative, got \(retentionMs)") }
+        if !(1...(1 << 30)).contains(maxRecordBytes) {
+            return ("maxRecordBytes", "maxRecordBytes must be 1 byte...1 GiB, got \(maxRecordBytes)")
+        }
+        return nil
     }
 }
 

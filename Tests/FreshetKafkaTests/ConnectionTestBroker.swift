@@ -108,6 +108,16 @@ final class TestKafkaBroker: Sendable {
         var tls: NIOSSLContext? = nil
         /// SaslHandshake versions listed in ApiVersions.
         var saslHandshakeVersions: ClosedRange<Int16> = 0...1
+        /// Topics listed in Metadata answers (name → partition count), every partition led by
+        /// this broker (node 1).
+        var topics: [String: Int32] = [:]
+        /// Scripted answers (the request version is given); `nil` closes the connection on
+        /// that request.
+        var findCoordinator: (@Sendable (Int16) -> FindCoordinatorResponse)? = nil
+        var fetch: (@Sendable (FetchRequest) -> FetchResponse)? = nil
+        var produce: (@Sendable (ProduceRequest) -> ProduceResponse)? = nil
+        /// Bytes written instead of a Metadata answer (a hostile frame).
+        var rawMetadataReply: [UInt8]? = nil
     }
 
     let options: Options
@@ -232,10 +242,45 @@ private final class TestBrokerHandler: ChannelInboundHandler {
                 context.close(promise: nil)
                 return
             }
+            if let raw = broker.options.rawMetadataReply {
+                context.writeAndFlush(wrapOutboundOut(ByteBuffer(bytes: raw)), promise: nil)
+                return
+            }
             var response = MetadataResponse()
             response.brokers = [.init(nodeID: 1, host: "127.0.0.1", port: Int32(broker.port))]
             response.clusterID = "freshet-test-cluster"
+            response.controllerID = 1
+            let request = try KafkaWire.decodeRequest(frame, as: MetadataRequest.self).body
+            let names = request.topics.map { $0.compactMap(\.name) } ?? Array(broker.options.topics.keys)
+            response.topics = names.sorted().map { name in
+                var topic = MetadataResponse.Topic()
+                topic.name = name
+                guard let count = broker.options.topics[name] else {
+                    topic.errorCode = .unknownTopicOrPartition
+                    return topic
+                }
+                topic.partitions = (0..<count).map { p in
+                    var partition = MetadataResponse.Partition()
+                    partition.partitionIndex = p
+                    partition.leaderID = 1
+                    partition.replicaNodes = [1]
+                    partition.isrNodes = [1]
+                    return partition
+                }
+                return topic
+            }
             try reply(response, to: MetadataRequest.self, version: version, id: id, context)
+        case .findCoordinator where broker.options.findCoordinator != nil:
+            broker.record("FindCoordinator v\(version)")
+            try reply(broker.options.findCoordinator!(version), to: FindCoordinatorRequest.self, version: version, id: id, context)
+        case .fetch where broker.options.fetch != nil:
+            broker.record("Fetch v\(version)")
+            let request = try KafkaWire.decodeRequest(frame, as: FetchRequest.self).body
+            try reply(broker.options.fetch!(request), to: FetchRequest.self, version: version, id: id, context)
+        case .produce where broker.options.produce != nil:
+            broker.record("Produce v\(version)")
+            let request = try KafkaWire.decodeRequest(frame, as: ProduceRequest.self).body
+            try reply(broker.options.produce!(request), to: ProduceRequest.self, version: version, id: id, context)
         default:
             broker.record("closed: unexpected \(header.apiKey)")
             context.close(promise: nil)

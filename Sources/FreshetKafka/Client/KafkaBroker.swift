@@ -153,12 +153,15 @@ public final class KafkaBroker: Broker {
                 var next = offset
                 var bytes = 0
                 if let buffer = data.records, buffer.readableBytes > 0 {
-                    outer: for batch in try RecordBatch.decodeAll(buffer).batches {
+                    var order = KafkaRecordOrder(tp: tp)
+                    // Decoded batches guarantee lastOffset < Int64.max and record offsets below it.
+                    outer: for batch in try RecordBatch.decodeAll(buffer, options: configuration.consumer.decodingOptions).batches {
                         if batch.attributes.isControl {
                             next = max(next, batch.lastOffset + 1)
                             continue
                         }
                         for r in batch.records where r.offset >= offset {
+                            try order.check(r.offset)
                             let size = (r.value?.count ?? 0) + (r.key?.count ?? 0)
                             if records.count >= maxRecords || (!records.isEmpty && bytes + size > maxBytes) { break outer }
                             records.append(
@@ -171,7 +174,10 @@ public final class KafkaBroker: Broker {
                         if records.count < maxRecords { next = max(next, batch.lastOffset + 1) }
                     }
                 }
-                return FetchResult(records: records, highWatermark: data.highWatermark, logStartOffset: max(0, data.logStartOffset), nextOffset: next)
+                // Offsets handed on are never negative (callers compute lags from them).
+                return FetchResult(
+                    records: records, highWatermark: max(0, data.highWatermark), logStartOffset: max(0, data.logStartOffset),
+                    nextOffset: next)
             case .offsetOutOfRange:
                 throw LogError(
                     .offsetOutOfRange,

@@ -70,8 +70,18 @@ public struct KafkaClientConfiguration: Sendable {
         /// Pause before retrying a join, a commit or a Fetch after a retriable error.
         /// Defaults to 100 ms.
         public var retryBackoff: Duration = .milliseconds(100)
+        /// Most bytes the compressed batches of one partition's Fetch answer may inflate to,
+        /// together (a decompression bomb fails the poll with `corruptCompressedData` naming
+        /// the codec instead of exhausting memory). URL key `max_decompressed_bytes`.
+        /// Defaults to 64 MiB.
+        public var maxDecompressedBytes: Int = RecordBatchDecodingOptions.defaultMaxDecompressedBytes
 
         public init() {}
+
+        /// How fetched record batches are decoded.
+        var decodingOptions: RecordBatchDecodingOptions {
+            RecordBatchDecodingOptions(maxDecompressedBytes: maxDecompressedBytes)
+        }
     }
 
     /// Settings of topics the client creates.
@@ -115,6 +125,7 @@ public struct KafkaClientConfiguration: Sendable {
         "client_id", "partitions", "replication_factor", "linger_ms", "batch_bytes", "session_timeout_ms",
         "heartbeat_interval_ms", "acks", "idempotence", "compression", "request_timeout_ms", "assignor",
         "sasl", "tls", "tls_ca", "tls_cert", "tls_key", "tls_server_name", "tls_verify",
+        "max_frame_bytes", "max_decompressed_bytes", "sasl_max_iterations",
     ]
 
     /// Parses `kafka://[user:password@]host:port[,host2:port2][?key=value&…]`.
@@ -132,7 +143,10 @@ public struct KafkaClientConfiguration: Sendable {
     /// timeout when only that is given), `acks` (`all`, `-1` or `1`), `idempotence`
     /// (`true`/`false`; turned off by `acks=1` unless set), `compression`
     /// (`none`, `gzip`, `snappy`, `lz4`, `zstd`), `request_timeout_ms`, `assignor`
-    /// (`range`, `roundrobin`). A port defaults to 9092.
+    /// (`range`, `roundrobin`), `max_frame_bytes` (largest response frame, 64 KiB–2 GiB),
+    /// `max_decompressed_bytes` (per partition and Fetch, 1 MiB–2 GiB), `sasl_max_iterations`
+    /// (largest SCRAM iteration count the broker may ask for, 4096–10,000,000). A port
+    /// defaults to 9092.
     /// - Throws: `KafkaClientError.invalidConfiguration` naming the bad part or key.
     public init(url: String) throws {
         self.init()
@@ -175,6 +189,7 @@ public struct KafkaClientConfiguration: Sendable {
         var idempotenceGiven: Bool?
         var sessionGiven = false
         var heartbeatGiven = false
+        var scramMaxIterations: Int?
         if parts.count == 2, !parts[1].isEmpty {
             for pair in parts[1].split(separator: "&") {
                 let kv = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
@@ -203,6 +218,10 @@ public struct KafkaClientConfiguration: Sendable {
                     let ms = try int(100...3_600_000)
                     connection.requestTimeout = .milliseconds(Int64(ms))
                     producer.requestTimeout = .milliseconds(ms)
+                case "max_frame_bytes": connection.maximumFrameSize = try int((64 << 10)...Int(Int32.max))
+                case "max_decompressed_bytes": consumer.maxDecompressedBytes = try int((1 << 20)...Int(Int32.max))
+                case "sasl_max_iterations":
+                    scramMaxIterations = try int(SCRAMClient.minimumIterations...10_000_000)
                 case "acks":
                     switch value.lowercased() {
                     case "all", "-1": acksGiven = -1
@@ -267,12 +286,16 @@ public struct KafkaClientConfiguration: Sendable {
         switch (credentials, saslMechanism) {
         case (let credentials?, let mechanism?):
             connection.sasl = KafkaSASLConfiguration(mechanism: mechanism, username: credentials.user, password: credentials.password)
+            if let scramMaxIterations { connection.sasl?.maximumSCRAMIterations = scramMaxIterations }
         case (.some, nil):
             throw bad("credentials given without 'sasl': add sasl=plain, sasl=scram-sha-256 or sasl=scram-sha-512")
         case (nil, let mechanism?):
             throw bad("'sasl=\(mechanism.name)' needs credentials: kafka://user:password@host:port")
         case (nil, nil):
             break
+        }
+        if scramMaxIterations != nil, connection.sasl?.mechanism == nil || connection.sasl?.mechanism == .plain {
+            throw bad("'sasl_max_iterations' needs sasl=scram-sha-256 or sasl=scram-sha-512")
         }
         switch (certificateFile, keyFile) {
         case (let certificate?, let key?):
@@ -305,6 +328,15 @@ public struct KafkaClientConfiguration: Sendable {
         if producer.idempotence && producer.acks != -1 { throw bad("the idempotent producer requires acks=-1 (all)") }
         if consumer.heartbeatInterval >= consumer.sessionTimeout {
             throw bad("heartbeat interval \(consumer.heartbeatInterval) must be below the session timeout \(consumer.sessionTimeout)")
+        }
+        if !(1...Int(Int32.max)).contains(connection.maximumFrameSize) {
+            throw bad("maximum frame size \(connection.maximumFrameSize) must be in 1...\(Int32.max) (a frame's size is an Int32)")
+        }
+        if consumer.maxDecompressedBytes < 0 {
+            throw bad("consumer maxDecompressedBytes must not be negative, got \(consumer.maxDecompressedBytes)")
+        }
+        if let sasl = connection.sasl, sasl.maximumSCRAMIterations < SCRAMClient.minimumIterations {
+            throw bad("SASL maximumSCRAMIterations \(sasl.maximumSCRAMIterations) is below the SCRAM minimum \(SCRAMClient.minimumIterations)")
         }
         if producer.maxBatchBytes <= 0 || producer.maxBufferedBytes < producer.maxBatchBytes {
             throw bad("producer maxBufferedBytes (\(producer.maxBufferedBytes)) must be at least maxBatchBytes (\(producer.maxBatchBytes))")
@@ -356,8 +388,11 @@ extension Duration {
     /// Whole milliseconds, clamped to Int32 (Kafka's `*_ms` fields).
     var kafkaMilliseconds: Int32 {
         let (s, atto) = components
-        let ms = s * 1000 + atto / 1_000_000_000_000_000
-        return Int32(clamping: ms)
+        // Saturating: a Duration of any size (seconds up to Int64.max) gives a field value.
+        let (ms, overflow) = s.multipliedReportingOverflow(by: 1000)
+        let (total, overflow2) = ms.addingReportingOverflow(atto / 1_000_000_000_000_000)
+        if overflow || overflow2 { return s < 0 ? .min : .max }
+        return Int32(clamping: total)
     }
 
     var timeAmount: TimeAmount { .milliseconds(Int64(kafkaMilliseconds)) }

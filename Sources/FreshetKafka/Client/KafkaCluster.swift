@@ -25,7 +25,7 @@ public actor KafkaCluster {
         public var name: String
         /// Sorted by partition number, 0..<count.
         public var partitions: [PartitionInfo]
-        public var partitionCount: Int32 { Int32(partitions.count) }
+        public var partitionCount: Int32 { Int32(clamping: partitions.count) }
     }
 
     private struct Node {
@@ -184,10 +184,12 @@ public actor KafkaCluster {
     @discardableResult
     public func refreshMetadata(_ topicNames: [String]?) async throws -> MetadataResponse {
         let response = try await sendToAny(MetadataRequest(topics: topicNames, allowAutoTopicCreation: false))
+        try response.validate()
         apply(response)
         return response
     }
 
+    /// Takes a validated (`MetadataResponse.validate()`) answer into the cache.
     private func apply(_ response: MetadataResponse) {
         for b in response.brokers {
             let address = KafkaClientConfiguration.Server(host: b.host, port: Int(b.port))
@@ -277,21 +279,13 @@ public actor KafkaCluster {
             request.keyType = 0
             request.coordinatorKeys = [group]
             let response = try await sendToAny(request)
-            var code = response.errorCode
-            var nodeID = response.nodeID
-            var host = response.host
-            var port = response.port
-            var message = response.errorMessage
-            if let c = response.coordinators.first {
-                code = c.errorCode
-                nodeID = c.nodeID
-                host = c.host
-                port = c.port
-                message = c.errorMessage
-            }
+            // Node id, host and port are checked (node id ≥ 0), so the key cannot overflow.
+            let answer = try response.answer(for: group)
+            let code = answer.errorCode
+            let message = answer.errorMessage
             if code == .noError {
-                let key = Int32.max - nodeID
-                let address = KafkaClientConfiguration.Server(host: host, port: Int(port))
+                let key = Int32.max - answer.nodeID
+                let address = KafkaClientConfiguration.Server(host: answer.host, port: Int(answer.port))
                 if nodes[key]?.address != address { nodes[key] = Node(address: address) }
                 coordinators[group] = key
                 return key

@@ -19,6 +19,13 @@ import Synchronization
 /// returns records, the next Fetch for the partitions it emptied starts in the background
 /// (one round ahead, so memory stays bounded) and its batches are decoded off the actor, so
 /// the network round trip and the decoding overlap with the caller's processing.
+///
+/// Offsets: every record `poll` returns has an offset in `0..<Int64.max` (so `offset + 1`,
+/// the position after it, never overflows), and a partition's records come in strictly
+/// increasing offset order. A broker answer that would break this — a batch whose base offset
+/// is negative or reaches `Int64.max`, record offset deltas that go backwards or leave the
+/// batch, batches that go backwards — fails `poll` with a `KafkaRecordsError` or
+/// `KafkaProtocolError` naming the field instead of being handed out.
 public actor KafkaConsumer: BrokerConsumer {
     struct PartitionState {
         /// Next offset `poll` returns.
@@ -327,14 +334,15 @@ public actor KafkaConsumer: BrokerConsumer {
     }
 
     /// A partition's answer to a Fetch, decoded (off the actor) against the offset asked for.
-    struct FetchedPartition: Sendable {
-        var tp: TopicPartition
-        var requestedOffset: Int64
-        var errorCode: KafkaErrorCode
-        /// Records at or after `requestedOffset` (control batches skipped).
-        var records: [ConsumerRecord] = []
+    package struct FetchedPartition: Sendable {
+        package var tp: TopicPartition
+        package var requestedOffset: Int64
+        package var errorCode: KafkaErrorCode
+        /// Records at or after `requestedOffset` (control batches skipped), offsets strictly
+        /// increasing and below `Int64.max`.
+        package var records: [ConsumerRecord] = []
         /// The offset after the last batch returned.
-        var next: Int64
+        package var next: Int64
     }
 
     /// Leaders and offsets of every owned partition whose buffer is empty.
@@ -419,24 +427,32 @@ public actor KafkaConsumer: BrokerConsumer {
             }
             for (tp, offset) in items {
                 guard let data = response.responses.first(where: { $0.topic == tp.topic })?.partitions.first(where: { $0.partitionIndex == tp.partition }) else { continue }
-                fetched.append(try decode(tp, requestedOffset: offset, data))
+                fetched.append(try decode(tp, requestedOffset: offset, data, options: settings.decodingOptions))
             }
         }
         if failedConnection { try await Task.sleep(for: settings.retryBackoff) }
         return fetched
     }
 
-    private static func decode(_ tp: TopicPartition, requestedOffset: Int64, _ data: FetchResponse.Partition) throws -> FetchedPartition {
+    /// Decodes one partition's Fetch answer: the records at or after `requestedOffset`, in
+    /// order, and the offset to fetch next. Throws `KafkaRecordsError` for a malformed batch and
+    /// `KafkaProtocolError` when record offsets do not increase.
+    package static func decode(
+        _ tp: TopicPartition, requestedOffset: Int64, _ data: FetchResponse.Partition, options: RecordBatchDecodingOptions
+    ) throws -> FetchedPartition {
         var code = data.errorCode
         // Tansu 0.6 answers a position past the high watermark with no error (Kafka: OFFSET_OUT_OF_RANGE).
         if code == .noError, data.highWatermark >= 0, requestedOffset > data.highWatermark { code = .offsetOutOfRange }
         var fetched = FetchedPartition(tp: tp, requestedOffset: requestedOffset, errorCode: code, next: requestedOffset)
         guard code == .noError, let bytes = data.records, bytes.readableBytes > 0 else { return fetched }
-        let decoded = try RecordBatch.decodeAll(bytes)
+        let decoded = try RecordBatch.decodeAll(bytes, options: options)
+        var order = KafkaRecordOrder(tp: tp)
         for batch in decoded.batches {
+            // A decoded batch guarantees lastOffset < Int64.max.
             defer { fetched.next = max(fetched.next, batch.lastOffset + 1) }
             if batch.attributes.isControl { continue }
             for r in batch.records where r.offset >= requestedOffset {
+                try order.check(r.offset)
                 fetched.records.append(
                     ConsumerRecord(
                         topic: tp.topic, partition: tp.partition, offset: r.offset, timestamp: r.timestamp, key: r.key,
@@ -574,5 +590,24 @@ public actor KafkaConsumer: BrokerConsumer {
     deinit {
         heartbeatTask?.cancel()
         prefetch?.cancel()
+    }
+}
+
+/// Checks that the records of one partition's Fetch answer go forward: a broker never sends
+/// an offset twice or out of order, and consumers compute their position as `offset + 1`.
+struct KafkaRecordOrder {
+    let tp: TopicPartition
+    private var last: Int64?
+
+    init(tp: TopicPartition) { self.tp = tp }
+
+    mutating func check(_ offset: Int64) throws {
+        if let last, offset <= last {
+            throw KafkaProtocolError(
+                code: .invalidValue,
+                message: "Fetch answer for \(tp) has record offset \(offset) after \(last) (offsets must increase)",
+                api: .fetch, field: "Responses.Partitions.Records")
+        }
+        last = offset
     }
 }

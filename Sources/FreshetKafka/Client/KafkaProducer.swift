@@ -349,7 +349,16 @@ public actor KafkaProducer {
                 let detail = answer.errorMessage.map { ": \($0)" } ?? ""
                 switch KafkaProduceOutcome.of(code) {
                 case .success:
-                    complete(b, .success((code == .duplicateSequenceNumber ? -1 : answer.baseOffset, answer.logAppendTimeMs)))
+                    let base = code == .duplicateSequenceNumber ? -1 : answer.baseOffset
+                    // Each record's offset is `base + index`: it must stay below Int64.max.
+                    guard base < 0 || base < Int64.max - Int64(b.records.count) else {
+                        complete(b, .failure(KafkaProtocolError(
+                            code: .invalidValue,
+                            message: "the broker assigned base offset \(base) to a batch of \(b.records.count) records to \(b.tp), past the largest offset",
+                            api: .produce, field: "Responses.PartitionResponses.BaseOffset")))
+                        continue
+                    }
+                    complete(b, .success((base, answer.logAppendTimeMs)))
                 case .retry(let refresh):
                     if refresh { leaders[b.tp] = -1 }
                     retryOrFail(b, KafkaClientError(.brokerError, "\(code.name)\(detail)", topic: b.tp.topic, partition: b.tp.partition, kafkaError: code))

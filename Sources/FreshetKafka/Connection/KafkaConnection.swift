@@ -20,7 +20,10 @@ public final class KafkaConnection: Sendable {
         public var connectTimeout: TimeAmount
         /// Time allowed for each request's response. Defaults to 30 seconds.
         public var requestTimeout: TimeAmount
-        /// Largest response frame accepted. Defaults to 100 MiB.
+        /// Largest response frame accepted; a larger (or negative) size prefix closes the
+        /// connection with a protocol error before anything is buffered for it. At most
+        /// `Int32.max`. URL key `max_frame_bytes`. Defaults to 100 MiB (Kafka's
+        /// `socket.request.max.bytes`).
         public var maximumFrameSize: Int
         /// TLS. Defaults to nil: plaintext.
         public var tls: KafkaTLSConfiguration?

@@ -33,6 +33,10 @@ public struct KafkaSASLConfiguration: Sendable, Hashable, CustomStringConvertibl
     public var username: String
     /// Used as UTF-8 bytes (no SASLprep normalization, as Kafka's own clients do).
     public var password: String
+    /// Largest SCRAM iteration count accepted from the broker's server-first message: each
+    /// iteration is two HMACs, so a hostile broker asking for 2^31 would keep a core busy for
+    /// an hour. Kafka's own maximum is 16,384. URL key `sasl_max_iterations`. Defaults to 100,000.
+    public var maximumSCRAMIterations: Int = 100_000
 
     public init(mechanism: Mechanism = .scramSHA512, username: String, password: String) {
         self.mechanism = mechanism

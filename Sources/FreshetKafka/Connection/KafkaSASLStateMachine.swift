@@ -54,10 +54,12 @@ struct KafkaSASLStateMachine: Sendable {
             exchange = .plain
         case .scramSHA256:
             exchange = .scram(SCRAMClient(
-                algorithm: .sha256, username: configuration.username, password: configuration.password, nonce: scramNonce))
+                algorithm: .sha256, username: configuration.username, password: configuration.password, nonce: scramNonce,
+                maximumIterations: configuration.maximumSCRAMIterations))
         case .scramSHA512:
             exchange = .scram(SCRAMClient(
-                algorithm: .sha512, username: configuration.username, password: configuration.password, nonce: scramNonce))
+                algorithm: .sha512, username: configuration.username, password: configuration.password, nonce: scramNonce,
+                maximumIterations: configuration.maximumSCRAMIterations))
         }
     }
 

@@ -15,31 +15,35 @@ import Foundation
 ///    count and answers `c=biws,r=<nonce>,p=<proof>`
 /// 3. `verifyServerFinal(_:)` checks that the server knows the credential (`v=`) or reports
 ///    its error (`e=`).
-struct SCRAMClient: Sendable {
-    enum Algorithm: Sendable, Hashable {
+package struct SCRAMClient: Sendable {
+    package enum Algorithm: Sendable, Hashable {
         case sha256
         case sha512
     }
 
     /// Why the exchange failed.
-    struct Failure: Error, Hashable, CustomStringConvertible {
-        enum Reason: Sendable, Hashable {
+    package struct Failure: Error, Hashable, CustomStringConvertible {
+        package enum Reason: Sendable, Hashable {
             case malformedServerMessage
             case nonceMismatch
             case iterationCountTooLow
+            case iterationCountTooHigh
             case unsupportedExtension
             case serverError
             case serverSignatureMismatch
             case outOfOrder
         }
 
-        var reason: Reason
-        var message: String
-        var description: String { message }
+        package var reason: Reason
+        package var message: String
+        package var description: String { message }
     }
 
     /// Kafka's own floor; RFC 7677 recommends at least 4096 too.
-    static let minimumIterations = 4096
+    package static let minimumIterations = 4096
+    /// Longest server message accepted. Kafka's are about 100 bytes (a nonce, a salt, a count
+    /// or a signature); a longer one is refused before it is parsed or echoed back.
+    package static let maximumServerMessageBytes = 4096
 
     private enum State: Sendable {
         case initial
@@ -52,13 +56,23 @@ struct SCRAMClient: Sendable {
     let username: String
     private let password: String
     let clientNonce: String
+    /// Iteration counts outside this range are refused before any PBKDF2 work.
+    let iterationRange: ClosedRange<Int>
     private var state: State = .initial
 
-    /// - Parameter nonce: printable ASCII without ","; random (24 bytes, base64) when nil.
-    init(algorithm: Algorithm, username: String, password: String, nonce: String? = nil) {
+    /// - Parameters:
+    ///   - nonce: printable ASCII without ","; random (24 bytes, base64) when nil.
+    ///   - maximumIterations: the largest iteration count the server may ask for
+    ///     (`KafkaSASLConfiguration.maximumSCRAMIterations`).
+    ///   - minimumIterations: the smallest; only tests and fuzzing lower it.
+    package init(
+        algorithm: Algorithm, username: String, password: String, nonce: String? = nil,
+        maximumIterations: Int = 100_000, minimumIterations: Int = SCRAMClient.minimumIterations
+    ) {
         self.algorithm = algorithm
         self.username = username
         self.password = password
+        self.iterationRange = max(1, minimumIterations)...max(1, minimumIterations, maximumIterations)
         if let nonce {
             self.clientNonce = nonce
         } else {
@@ -69,16 +83,16 @@ struct SCRAMClient: Sendable {
     }
 
     /// `n=<user>,r=<nonce>`: the client's first message without the GS2 header.
-    var clientFirstMessageBare: String { "n=\(Self.saslName(username)),r=\(clientNonce)" }
+    package var clientFirstMessageBare: String { "n=\(Self.saslName(username)),r=\(clientNonce)" }
 
     /// The first message, with the GS2 header `n,,` (no channel binding, no authzid).
-    mutating func clientFirstMessage() -> String {
+    package mutating func clientFirstMessage() -> String {
         state = .sentClientFirst
         return "n,," + clientFirstMessageBare
     }
 
     /// Answers the server's first message with the proof.
-    mutating func clientFinalMessage(serverFirst: String) throws(Failure) -> String {
+    package mutating func clientFinalMessage(serverFirst: String) throws(Failure) -> String {
         guard case .sentClientFirst = state else {
             throw Failure(reason: .outOfOrder, message: "server-first-message received out of order")
         }
@@ -92,19 +106,35 @@ struct SCRAMClient: Sendable {
         else {
             throw Failure(reason: .malformedServerMessage, message: "server-first-message lacks r=, s= or i=")
         }
-        guard nonce.hasPrefix(clientNonce), nonce.count > clientNonce.count else {
+        guard nonce.utf8.starts(with: clientNonce.utf8), nonce.utf8.count > clientNonce.utf8.count else {
             throw Failure(reason: .nonceMismatch, message: "the server's nonce does not extend the client's nonce")
+        }
+        // RFC 5802: printable ASCII except ','. The nonce goes back to the server verbatim.
+        guard nonce.utf8.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E && $0 != 0x2C }) else {
+            throw Failure(reason: .malformedServerMessage, message: "the server's nonce (r=) is not printable ASCII")
         }
         guard let salt = Data(base64Encoded: saltText), !salt.isEmpty else {
             throw Failure(reason: .malformedServerMessage, message: "the salt (s=) is not base64")
         }
-        guard let iterations = Int(iterationText), iterations > 0 else {
-            throw Failure(reason: .malformedServerMessage, message: "the iteration count (i=\(iterationText)) is not a positive number")
+        // Digits only (no sign, no spaces), and checked against the range before any hashing:
+        // PBKDF2 with a hostile count is a CPU bomb.
+        guard !iterationText.isEmpty, iterationText.utf8.count <= 10,
+            iterationText.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let iterations = Int(iterationText), iterations > 0
+        else {
+            throw Failure(
+                reason: .malformedServerMessage,
+                message: "the iteration count (i=\(iterationText.prefix(20))) is not a positive number of at most 10 digits")
         }
-        guard iterations >= Self.minimumIterations else {
+        guard iterations >= iterationRange.lowerBound else {
             throw Failure(
                 reason: .iterationCountTooLow,
-                message: "the server asks for \(iterations) iterations, fewer than the minimum \(Self.minimumIterations)")
+                message: "the server asks for \(iterations) iterations, fewer than the minimum \(iterationRange.lowerBound)")
+        }
+        guard iterations <= iterationRange.upperBound else {
+            throw Failure(
+                reason: .iterationCountTooHigh,
+                message: "the server asks for \(iterations) iterations, more than the maximum \(iterationRange.upperBound) "
+                    + "(KafkaSASLConfiguration.maximumSCRAMIterations, URL key sasl_max_iterations)")
         }
         let withoutProof = "c=biws,r=\(nonce)"
         let authMessage = Array("\(clientFirstMessageBare),\(serverFirst),\(withoutProof)".utf8)
@@ -116,13 +146,13 @@ struct SCRAMClient: Sendable {
     }
 
     /// Checks the server's final message: the server proves that it knows the credential.
-    mutating func verifyServerFinal(_ serverFinal: String) throws(Failure) {
+    package mutating func verifyServerFinal(_ serverFinal: String) throws(Failure) {
         guard case .sentClientFinal(let expected) = state else {
             throw Failure(reason: .outOfOrder, message: "server-final-message received out of order")
         }
         let attributes = try Self.attributes(serverFinal, what: "server-final-message")
         if let error = attributes.first(where: { $0.key == "e" })?.value {
-            throw Failure(reason: .serverError, message: "the server rejected the authentication: \(error)")
+            throw Failure(reason: .serverError, message: "the server rejected the authentication: \(error.prefix(200))")
         }
         guard let text = attributes.first(where: { $0.key == "v" })?.value else {
             throw Failure(reason: .malformedServerMessage, message: "server-final-message has neither v= nor e=")
@@ -184,10 +214,15 @@ struct SCRAMClient: Sendable {
 
     /// `k=v,k=v` → pairs, in order. Values may contain `=` (base64).
     private static func attributes(_ message: String, what: String) throws(Failure) -> [(key: Character, value: String)] {
+        guard message.utf8.count <= maximumServerMessageBytes else {
+            throw Failure(
+                reason: .malformedServerMessage,
+                message: "\(what) is \(message.utf8.count) bytes long, more than \(maximumServerMessageBytes)")
+        }
         var result: [(key: Character, value: String)] = []
         for part in message.split(separator: ",", omittingEmptySubsequences: false) {
             guard part.count >= 2, let key = part.first, part.dropFirst().first == "=" else {
-                throw Failure(reason: .malformedServerMessage, message: "\(what) is malformed: '\(message)'")
+                throw Failure(reason: .malformedServerMessage, message: "\(what) is malformed: '\(message.prefix(200))'")
             }
             result.append((key, String(part.dropFirst(2))))
         }

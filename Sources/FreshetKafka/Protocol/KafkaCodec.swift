@@ -50,6 +50,10 @@ public struct KafkaCodec {
     /// Whether the codec is writing.
     public var isEncoding: Bool { !isDecoding }
 
+    /// Most elements an array decode reserves room for before decoding them; larger arrays
+    /// grow as their elements actually arrive.
+    static let maximumArrayReservation = 1024
+
     func error(_ code: KafkaProtocolError.Code, _ message: String, _ field: StaticString) -> KafkaProtocolError {
         KafkaProtocolError(code: code, message: message, api: api, version: version, field: "\(field)")
     }
@@ -270,11 +274,19 @@ public struct KafkaCodec {
             guard count <= buffer.readableBytes else {
                 throw error(.truncated, "array of \(count) elements, \(buffer.readableBytes) bytes left", field)
             }
+            // An element may be far larger in memory than its shortest wire form (an empty
+            // struct of several arrays is 1 byte in flexible versions), so reserve only a
+            // little up front and let what actually decodes grow the array.
             var result: [T] = []
-            result.reserveCapacity(count)
-            for _ in 0..<count {
+            result.reserveCapacity(Swift.min(count, Self.maximumArrayReservation))
+            for index in 0..<count {
+                let before = buffer.readerIndex
                 var item = blank
                 try element(&self, &item)
+                // An element that consumed nothing could be repeated `count` times for free.
+                guard buffer.readerIndex > before else {
+                    throw error(.invalidValue, "element \(index) of \(count) takes no bytes", field)
+                }
                 result.append(item)
             }
             value = result

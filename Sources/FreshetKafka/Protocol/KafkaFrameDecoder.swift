@@ -36,7 +36,7 @@ public struct KafkaFrameDecoder: Sendable {
         }
         guard buffer.readableBytes >= 4 + Int(size) else { return nil }
         buffer.moveReaderIndex(forwardBy: 4)
-        let frame = buffer.readSlice(length: Int(size))!
+        guard let frame = buffer.readSlice(length: Int(size)) else { return nil }
         // Compact only now and then: discarding after every frame would move the rest of a
         // large read once per frame.
         if buffer.readableBytes == 0 || buffer.readerIndex >= 1 << 16 {
@@ -66,7 +66,8 @@ public struct KafkaFrameByteToMessageDecoder: ByteToMessageDecoder {
         }
         guard buffer.readableBytes >= 4 + Int(size) else { return .needMoreData }
         buffer.moveReaderIndex(forwardBy: 4)
-        context.fireChannelRead(wrapInboundOut(buffer.readSlice(length: Int(size))!))
+        guard let frame = buffer.readSlice(length: Int(size)) else { return .needMoreData }
+        context.fireChannelRead(wrapInboundOut(frame))
         return .continue
     }
 

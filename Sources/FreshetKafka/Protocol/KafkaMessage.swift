@@ -72,7 +72,7 @@ public enum KafkaWire {
         frame.writeInteger(Int32(0))
         try header.encode(into: &frame, headerVersion: R.requestHeaderVersion(version))
         frame.writeImmutableBuffer(try request.encodeBody(version: version))
-        frame.setInteger(Int32(frame.readableBytes - 4), at: frame.readerIndex)
+        frame.setInteger(try frameSize(frame, api: R.apiKey, version: version), at: frame.readerIndex)
         return frame
     }
 
@@ -99,8 +99,18 @@ public enum KafkaWire {
         KafkaResponseHeader(correlationID: correlationID)
             .encode(into: &frame, headerVersion: R.responseHeaderVersion(version))
         frame.writeImmutableBuffer(try R.encodeResponseBody(response, version: version))
-        frame.setInteger(Int32(frame.readableBytes - 4), at: frame.readerIndex)
+        frame.setInteger(try frameSize(frame, api: R.apiKey, version: version), at: frame.readerIndex)
         return frame
+    }
+
+    /// The size prefix of `frame` (its bytes after the prefix), which must fit an Int32.
+    private static func frameSize(_ frame: ByteBuffer, api: ApiKey, version: Int16) throws -> Int32 {
+        guard let size = Int32(exactly: frame.readableBytes - 4) else {
+            throw KafkaProtocolError(
+                code: .invalidValue, message: "a frame of \(frame.readableBytes - 4) bytes does not fit a 32-bit size",
+                api: api, version: version, field: "Size")
+        }
+        return size
     }
 
     /// Decodes a response frame (without its size prefix) to a request of type `R` sent at

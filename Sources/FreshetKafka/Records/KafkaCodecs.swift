@@ -17,7 +17,7 @@ public enum KafkaCodecs {
     /// Decompresses a batch's records section.
     /// - Throws: `.corruptCompressedData` (naming the codec) for malformed or oversized data.
     public static func decompress(
-        _ bytes: UnsafeRawBufferPointer, codec: KafkaCompression, maxBytes: Int = 256 << 20
+        _ bytes: UnsafeRawBufferPointer, codec: KafkaCompression, maxBytes: Int = RecordBatchDecodingOptions.defaultMaxDecompressedBytes
     ) throws -> [UInt8] {
         switch codec {
         case .none: return [UInt8](bytes)
@@ -29,7 +29,7 @@ public enum KafkaCodecs {
     }
 
     /// Convenience for arrays.
-    public static func decompress(_ bytes: [UInt8], codec: KafkaCompression, maxBytes: Int = 256 << 20) throws -> [UInt8] {
+    public static func decompress(_ bytes: [UInt8], codec: KafkaCompression, maxBytes: Int = RecordBatchDecodingOptions.defaultMaxDecompressedBytes) throws -> [UInt8] {
         try bytes.withUnsafeBytes { (raw) in try decompress(raw, codec: codec, maxBytes: maxBytes) }
     }
 

@@ -45,15 +45,20 @@ public struct KafkaRecordsError: Error, Sendable, Hashable, CustomStringConverti
     public var codec: KafkaCompression?
     /// Byte position in the input where the problem was found, when known.
     public var position: Int?
+    /// The batch or record field holding the bad value (`"BaseOffset"`, `"OffsetDelta"`, …),
+    /// when one does.
+    public var field: String?
 
     public init(
-        _ code: Code, _ message: String, baseOffset: Int64? = nil, codec: KafkaCompression? = nil, position: Int? = nil
+        _ code: Code, _ message: String, baseOffset: Int64? = nil, codec: KafkaCompression? = nil, position: Int? = nil,
+        field: String? = nil
     ) {
         self.code = code
         self.message = message
         self.baseOffset = baseOffset
         self.codec = codec
         self.position = position
+        self.field = field
     }
 
     public var description: String {
@@ -61,6 +66,7 @@ public struct KafkaRecordsError: Error, Sendable, Hashable, CustomStringConverti
         if let baseOffset { context.append("base offset \(baseOffset)") }
         if let codec { context.append("codec \(codec)") }
         if let position { context.append("byte \(position)") }
+        if let field { context.append("field \(field)") }
         return "KafkaRecordsError.\(code): \(message)" + (context.isEmpty ? "" : " (\(context.joined(separator: ", ")))")
     }
 }

@@ -12,7 +12,7 @@ public enum LZ4 {
     // MARK: Frame
 
     /// Decodes a complete LZ4 frame (skippable frames around it are ignored).
-    public static func decompressFrame(_ b: UnsafeRawBufferPointer, maxBytes: Int = 256 << 20) throws -> [UInt8] {
+    public static func decompressFrame(_ b: UnsafeRawBufferPointer, maxBytes: Int = RecordBatchDecodingOptions.defaultMaxDecompressedBytes) throws -> [UInt8] {
         var out: [UInt8] = []
         var pos = 0
         var sawFrame = false
@@ -145,7 +145,10 @@ public enum LZ4 {
         var failure: KafkaRecordsError?
         var produced = 0
         out.withUnsafeMutableBufferPointer { buf in
-            let dst = buf.baseAddress!
+            guard let dst = buf.baseAddress else {
+                failure = corrupt("LZ4 block has no room to decode into", 0)
+                return
+            }
             let limit = base + maxOutput
             var ip = 0, op = base
             let n = b.count

@@ -96,8 +96,13 @@ public struct RecordBatch: Sendable, Hashable {
         self.records = records
     }
 
-    /// The offset of the batch's last record.
-    public var lastOffset: Int64 { baseOffset + Int64(lastOffsetDelta) }
+    /// The offset of the batch's last record. A decoded batch guarantees
+    /// `lastOffset < Int64.max`, so `lastOffset + 1` (the offset to fetch next) never overflows;
+    /// for a batch built by hand the sum saturates at `Int64.max` instead of trapping.
+    public var lastOffset: Int64 {
+        let (sum, overflow) = baseOffset.addingReportingOverflow(Int64(lastOffsetDelta))
+        return overflow ? (lastOffsetDelta < 0 ? .min : .max) : sum
+    }
 
     /// Size of the fixed header before the records.
     public static let headerSize = 61
@@ -225,11 +230,20 @@ public struct RecordBatchDecodingOptions: Sendable, Hashable {
     public var legacyMessageSets: LegacyMessageSets
     /// Whether to check each batch's CRC-32C. Defaults to `true`.
     public var verifyCRC: Bool
-    /// Upper bound on one batch's decompressed records, against decompression bombs.
-    /// Defaults to 256 MiB.
+    /// Upper bound on the decompressed records of all compressed batches of one `decodeAll`
+    /// call (one partition's records in a Fetch answer), against decompression bombs: a batch
+    /// that would take the total past it fails with `corruptCompressedData` naming the codec.
+    /// Defaults to ``defaultMaxDecompressedBytes`` (64 MiB).
     public var maxDecompressedBytes: Int
 
-    public init(legacyMessageSets: LegacyMessageSets = .reject, verifyCRC: Bool = true, maxDecompressedBytes: Int = 256 << 20) {
+    /// 64 MiB: sixty-four times Kafka's default `max.partition.fetch.bytes`, so a partition's
+    /// worth of batches compressed 64:1 still decodes.
+    public static let defaultMaxDecompressedBytes = 64 << 20
+
+    public init(
+        legacyMessageSets: LegacyMessageSets = .reject, verifyCRC: Bool = true,
+        maxDecompressedBytes: Int = RecordBatchDecodingOptions.defaultMaxDecompressedBytes
+    ) {
         self.legacyMessageSets = legacyMessageSets
         self.verifyCRC = verifyCRC
         self.maxDecompressedBytes = maxDecompressedBytes
@@ -273,6 +287,7 @@ extension RecordBatch {
         _ raw: UnsafeRawBufferPointer, options: RecordBatchDecodingOptions = .init()
     ) throws -> DecodedRecordBatches {
         var result = DecodedRecordBatches(batches: [], trailingPartialBytes: 0, skippedLegacyOffsets: [])
+        var decompressedBudget = max(0, options.maxDecompressedBytes)
         var pos = 0
         while pos < raw.count {
             // baseOffset/offset (8) + length (4) + epoch-or-crc (4) + magic (1): the same
@@ -290,9 +305,9 @@ extension RecordBatch {
             case 2:
                 let slice = UnsafeRawBufferPointer(rebasing: raw[pos..<(pos + total)])
                 do {
-                    result.batches.append(try decodeOne(slice, options: options))
+                    result.batches.append(try decodeOne(slice, options: options, decompressedBudget: &decompressedBudget))
                 } catch var e as KafkaRecordsError {
-                    if e.position != nil { e.position! += pos }
+                    if let position = e.position { e.position = position + pos }
                     throw e
                 }
             case 0, 1:
@@ -330,13 +345,15 @@ extension RecordBatch {
         return decoded.batches[0]
     }
 
-    static func decodeOne(_ b: UnsafeRawBufferPointer, options: RecordBatchDecodingOptions) throws -> RecordBatch {
-        let baseOffset = b.beInt64(at: 0)
+    static func decodeOne(
+        _ b: UnsafeRawBufferPointer, options: RecordBatchDecodingOptions, decompressedBudget: inout Int
+    ) throws -> RecordBatch {
         guard b.count >= headerSize else {
             throw KafkaRecordsError(
                 .corruptBatch, "batch length \(b.count - 12) is shorter than the \(headerSize - 12)-byte v2 header",
-                baseOffset: baseOffset, position: 8)
+                baseOffset: b.count >= 8 ? b.beInt64(at: 0) : nil, position: 8, field: "BatchLength")
         }
+        let baseOffset = b.beInt64(at: 0)
         if options.verifyCRC {
             let stored = b.beUInt32(at: 17)
             let computed = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[21...]))
@@ -345,26 +362,56 @@ extension RecordBatch {
                     .crcMismatch,
                     "record batch at base offset \(baseOffset) is corrupt: CRC-32C is 0x\(String(computed, radix: 16)), "
                         + "the batch says 0x\(String(stored, radix: 16))",
-                    baseOffset: baseOffset, position: 17)
+                    baseOffset: baseOffset, position: 17, field: "CRC")
             }
         }
         let attributes = try Attributes(rawValue: b.beInt16(at: 21), baseOffset: baseOffset)
+        let lastOffsetDelta = b.beInt32(at: 23)
         let count = Int(b.beInt32(at: 57))
+        // The CRC does not cover the base offset, and a broker (or a proxy, or a bug) may send
+        // anything: every offset a consumer derives from the batch must stay in 0..<Int64.max so
+        // that `offset + 1` is always the next one.
+        guard baseOffset >= 0 else {
+            throw KafkaRecordsError(
+                .corruptBatch, "base offset \(baseOffset) is negative", baseOffset: baseOffset, position: 0,
+                field: "BaseOffset")
+        }
+        guard lastOffsetDelta >= -1 else {
+            throw KafkaRecordsError(
+                .corruptBatch, "last offset delta \(lastOffsetDelta) is negative", baseOffset: baseOffset, position: 23,
+                field: "LastOffsetDelta")
+        }
+        let (lastOffset, overflow) = baseOffset.addingReportingOverflow(Int64(max(lastOffsetDelta, 0)))
+        guard !overflow, lastOffset < Int64.max else {
+            throw KafkaRecordsError(
+                .corruptBatch,
+                "base offset \(baseOffset) with last offset delta \(lastOffsetDelta) reaches past the largest offset "
+                    + "(\(Int64.max - 1))",
+                baseOffset: baseOffset, position: 0, field: "BaseOffset")
+        }
+        guard count >= 0 else {
+            throw KafkaRecordsError(
+                .corruptBatch, "negative record count \(count)", baseOffset: baseOffset, position: 57, field: "RecordCount")
+        }
+        guard count <= Int(lastOffsetDelta) + 1 else {
+            throw KafkaRecordsError(
+                .corruptBatch,
+                "record count \(count) is more than the \(Int(lastOffsetDelta) + 1) offsets the batch spans (last offset delta \(lastOffsetDelta))",
+                baseOffset: baseOffset, position: 57, field: "RecordCount")
+        }
         var batch = RecordBatch(
             baseOffset: baseOffset, partitionLeaderEpoch: b.beInt32(at: 12), attributes: attributes,
-            lastOffsetDelta: b.beInt32(at: 23), baseTimestamp: b.beInt64(at: 27), maxTimestamp: b.beInt64(at: 35),
+            lastOffsetDelta: lastOffsetDelta, baseTimestamp: b.beInt64(at: 27), maxTimestamp: b.beInt64(at: 35),
             producerId: b.beInt64(at: 43), producerEpoch: b.beInt16(at: 51), baseSequence: b.beInt32(at: 53),
             records: [])
-        guard count >= 0 else {
-            throw KafkaRecordsError(.corruptBatch, "negative record count \(count)", baseOffset: baseOffset, position: 57)
-        }
         let payload = UnsafeRawBufferPointer(rebasing: b[headerSize...])
         do {
             if attributes.compression == .none {
                 batch.records = try decodeRecords(payload, count: count, batch: batch)
             } else {
                 let plain = try KafkaCodecs.decompress(
-                    payload, codec: attributes.compression, maxBytes: options.maxDecompressedBytes)
+                    payload, codec: attributes.compression, maxBytes: decompressedBudget)
+                decompressedBudget -= plain.count
                 batch.records = try plain.withUnsafeBytes { (p) in
                     try decodeRecords(p, count: count, batch: batch)
                 }
@@ -383,53 +430,82 @@ extension RecordBatch {
         _ p: UnsafeRawBufferPointer, count: Int, batch: RecordBatch
     ) throws -> [KafkaRecord] {
         var records: [KafkaRecord] = []
+        // Every record takes at least 7 bytes, so `p` bounds what can really be there.
         records.reserveCapacity(min(count, p.count / 7))
         let logAppend = batch.attributes.timestampType == .logAppendTime
+        var previousDelta: Int32 = -1
         var i = 0
         for n in 0..<count {
             let length = Int(try KafkaVarint.readVarint(p, &i))
-            guard length >= 0, length <= p.count - i else {
+            guard length > 0, length <= p.count - i else {
                 throw KafkaRecordsError(
-                    length < 0 ? .invalidRecord : .truncated,
-                    "record \(n) of \(count) claims \(length) bytes but \(p.count - i) remain", position: i)
+                    length <= 0 ? .invalidRecord : .truncated,
+                    "record \(n) of \(count) claims \(length) bytes but \(p.count - i) remain", position: i, field: "Length")
             }
             let end = i + length
             let body = UnsafeRawBufferPointer(rebasing: p[..<end])
             i += 1  // attributes: unused
             let timestampDelta = try KafkaVarint.readVarlong(body, &i)
             let offsetDelta = try KafkaVarint.readVarint(body, &i)
+            guard offsetDelta > previousDelta, offsetDelta <= batch.lastOffsetDelta else {
+                throw KafkaRecordsError(
+                    .invalidRecord,
+                    "record \(n) has offset delta \(offsetDelta); expected more than \(previousDelta) and at most the "
+                        + "batch's last offset delta \(batch.lastOffsetDelta)",
+                    position: i, field: "OffsetDelta")
+            }
+            previousDelta = offsetDelta
+            let timestamp: Int64
+            if logAppend {
+                timestamp = batch.maxTimestamp
+            } else {
+                let (sum, overflow) = batch.baseTimestamp.addingReportingOverflow(timestampDelta)
+                guard !overflow else {
+                    throw KafkaRecordsError(
+                        .invalidRecord,
+                        "record \(n)'s timestamp delta \(timestampDelta) overflows the base timestamp \(batch.baseTimestamp)",
+                        position: i, field: "TimestampDelta")
+                }
+                timestamp = sum
+            }
             let key = try readBytes(body, &i, what: "key", record: n)
             let value = try readBytes(body, &i, what: "value", record: n)
             let headerCount = Int(try KafkaVarint.readVarint(body, &i))
             guard headerCount >= 0 else {
-                throw KafkaRecordsError(.invalidRecord, "record \(n) has a negative header count", position: i)
+                throw KafkaRecordsError(.invalidRecord, "record \(n) has a negative header count", position: i, field: "HeaderCount")
             }
             var headers: [KafkaRecordHeader] = []
             if headerCount > 0 {
-                headers.reserveCapacity(min(headerCount, length / 2))
+                // A header takes at least two bytes (two lengths).
+                guard headerCount <= (end - i) / 2 else {
+                    throw KafkaRecordsError(
+                        .invalidRecord, "record \(n) claims \(headerCount) headers in \(end - i) bytes", position: i,
+                        field: "HeaderCount")
+                }
+                headers.reserveCapacity(headerCount)
                 for _ in 0..<headerCount {
                     guard let keyBytes = try readBytes(body, &i, what: "header key", record: n) else {
-                        throw KafkaRecordsError(.invalidRecord, "record \(n) has a null header key", position: i)
+                        throw KafkaRecordsError(.invalidRecord, "record \(n) has a null header key", position: i, field: "HeaderKey")
                     }
                     guard let key = String(validating: keyBytes, as: UTF8.self) else {
-                        throw KafkaRecordsError(.invalidRecord, "record \(n) has a header key that is not UTF-8", position: i)
+                        throw KafkaRecordsError(
+                            .invalidRecord, "record \(n) has a header key that is not UTF-8", position: i, field: "HeaderKey")
                     }
                     headers.append(KafkaRecordHeader(key: key, value: try readBytes(body, &i, what: "header value", record: n)))
                 }
             }
             guard i == end else {
                 throw KafkaRecordsError(
-                    .invalidRecord, "record \(n) has \(end - i) bytes left over after its headers", position: i)
+                    .invalidRecord, "record \(n) has \(end - i) bytes left over after its headers", position: i, field: "Length")
             }
             records.append(
                 KafkaRecord(
-                    key: key, value: value, headers: headers,
-                    timestamp: logAppend ? batch.maxTimestamp : batch.baseTimestamp &+ timestampDelta,
-                    offset: batch.baseOffset &+ Int64(offsetDelta)))
+                    key: key, value: value, headers: headers, timestamp: timestamp,
+                    offset: batch.baseOffset + Int64(offsetDelta)))
         }
         guard i == p.count else {
             throw KafkaRecordsError(
-                .corruptBatch, "\(p.count - i) bytes follow the batch's \(count) records", position: i)
+                .corruptBatch, "\(p.count - i) bytes follow the batch's \(count) records", position: i, field: "RecordCount")
         }
         return records
     }
@@ -441,7 +517,8 @@ extension RecordBatch {
         let n = Int(try KafkaVarint.readVarint(p, &i))
         if n == -1 { return nil }
         guard n >= 0, n <= p.count - i else {
-            throw KafkaRecordsError(.invalidRecord, "record \(record)'s \(what) length \(n) is out of bounds", position: i)
+            throw KafkaRecordsError(
+                .invalidRecord, "record \(record)'s \(what) length \(n) is out of bounds", position: i, field: "\(what) length")
         }
         let bytes = [UInt8](UnsafeRawBufferPointer(rebasing: p[i..<(i + n)]))
         i += n

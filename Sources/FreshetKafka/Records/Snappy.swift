@@ -10,7 +10,7 @@ public enum Snappy {
     // MARK: Decoding
 
     /// Decodes a Kafka snappy payload: xerial-framed (Java client) or raw (librdkafka).
-    public static func decompressKafka(_ b: UnsafeRawBufferPointer, maxBytes: Int = 256 << 20) throws -> [UInt8] {
+    public static func decompressKafka(_ b: UnsafeRawBufferPointer, maxBytes: Int = RecordBatchDecodingOptions.defaultMaxDecompressedBytes) throws -> [UInt8] {
         guard b.count >= 16, xerialMagic.withUnsafeBytes({ $0.elementsEqual(b[0..<8]) }) else {
             return try decompressRaw(b, maxBytes: maxBytes)
         }
@@ -32,7 +32,7 @@ public enum Snappy {
     }
 
     /// Decodes one raw snappy block (varint length + elements).
-    public static func decompressRaw(_ b: UnsafeRawBufferPointer, maxBytes: Int = 256 << 20) throws -> [UInt8] {
+    public static func decompressRaw(_ b: UnsafeRawBufferPointer, maxBytes: Int = RecordBatchDecodingOptions.defaultMaxDecompressedBytes) throws -> [UInt8] {
         var ip = 0
         let length: Int
         do {

@@ -38,6 +38,8 @@ enum Zstd {
         /// `(ZSTD_DStream*, ZSTD_outBuffer*, ZSTD_inBuffer*)`; both buffers are three machine
         /// words (pointer, size, pos) — a `StreamBuffer`.
         typealias DecompressStream = @convention(c) (OpaquePointer?, UnsafeMutableRawPointer, UnsafeMutableRawPointer) -> Int
+        /// `ZSTD_DCtx_setParameter(ZSTD_DCtx*, ZSTD_dParameter, int)` (zstd ≥ 1.4.0).
+        typealias SetDParameter = @convention(c) (OpaquePointer?, Int32, Int32) -> Int
 
         let compressBound: SizeToSize
         let isError: IsError
@@ -50,6 +52,9 @@ enum Zstd {
         let freeDStream: FreeDStream
         let dStreamOutSize: StreamOutSize
         let decompressStream: DecompressStream
+        /// `nil` with a libzstd older than 1.4.0: the window is then bounded only by
+        /// libzstd's own default (128 MiB).
+        let setDParameter: SetDParameter?
 
         func errorText(_ code: Int) -> String {
             errorName(code).map { String(cString: $0) } ?? "error \(code)"
@@ -98,6 +103,7 @@ enum Zstd {
             freeDStream = try symbol("ZSTD_freeDStream", as: FreeDStream.self)
             dStreamOutSize = try symbol("ZSTD_DStreamOutSize", as: StreamOutSize.self)
             decompressStream = try symbol("ZSTD_decompressStream", as: DecompressStream.self)
+            setDParameter = dlsym(handle, "ZSTD_DCtx_setParameter").map { unsafeBitCast($0, to: SetDParameter.self) }
         }
     }
 
@@ -129,14 +135,31 @@ enum Zstd {
         return out
     }
 
+    /// `ZSTD_d_windowLogMax`.
+    static let windowLogMaxParameter: Int32 = 100
+    /// A frame may announce a window of up to 2^31 bytes, which the streaming decoder then
+    /// allocates from a few bytes of input. Refuse windows larger than the output may be or
+    /// than 8 MiB (2^23: what every level up to 19 uses, and levels 20–22 on inputs of at
+    /// most 8 MiB — Kafka batches are far smaller), but allow at least 1 MiB.
+    static func windowLogMax(maxBytes: Int) -> Int32 {
+        var log: Int32 = 20
+        while log < 23, (1 << log) < maxBytes { log += 1 }
+        return log
+    }
+
     /// Decodes one or more concatenated zstd frames, streaming (Kafka's Java client doesn't
-    /// record the content size in the frame header).
+    /// record the content size in the frame header), into at most `maxBytes`.
     static func decompress(_ b: UnsafeRawBufferPointer, maxBytes: Int) throws -> [UInt8] {
         let z = try library()
-        // Fast path: a single frame that records its content size (librdkafka, ZSTD_compress).
-        // Unknown (2^64-1) and error (2^64-2) sizes are larger than any maxBytes.
+        guard b.count > 0 else { throw KafkaCodecs.corrupt(.zstd, "zstd data is empty") }
+        // Fast path: a single frame that records its content size (librdkafka, ZSTD_compress),
+        // decoded straight into an array of that size. The size is the sender's claim, so it
+        // must fit `maxBytes` and be plausible for the input (a bigger claim takes the
+        // streaming path, which allocates only what really comes out). Unknown (2^64-1) and
+        // error (2^64-2) sizes fail both checks.
         let contentSize = z.frameContentSize(b.baseAddress, b.count)
-        if contentSize <= UInt64(maxBytes), z.frameCompressedSize(b.baseAddress, b.count) == b.count {
+        let plausible = UInt64(min(maxBytes, max(1 << 20, b.count * 64)))
+        if contentSize <= plausible, z.frameCompressedSize(b.baseAddress, b.count) == b.count {
             var failure: Int?
             let out = [UInt8](unsafeUninitializedCapacity: Int(contentSize)) { dst, initialized in
                 let n = z.decompress(UnsafeMutableRawPointer(dst.baseAddress), Int(contentSize), b.baseAddress, b.count)
@@ -157,12 +180,20 @@ enum Zstd {
             throw KafkaRecordsError(.corruptCompressedData, "libzstd could not allocate a decoder", codec: .zstd)
         }
         defer { _ = z.freeDStream(stream) }
+        if let setDParameter = z.setDParameter {
+            let r = setDParameter(stream, windowLogMaxParameter, windowLogMax(maxBytes: maxBytes))
+            if z.isError(r) != 0 {
+                throw KafkaRecordsError(
+                    .corruptCompressedData, "libzstd refused a window limit: \(z.errorText(r))", codec: .zstd)
+            }
+        }
         var out: [UInt8] = []
         let chunk = max(z.dStreamOutSize(), 64 * 1024)
         var input = StreamBuffer(pointer: b.baseAddress, size: b.count, pos: 0)
         var lastResult = 0
         var scratch = [UInt8](repeating: 0, count: chunk)
         while true {
+            let consumedBefore = input.pos
             let (result, produced): (Int, Int) = scratch.withUnsafeMutableBytes { dst in
                 var output = StreamBuffer(pointer: UnsafeRawPointer(dst.baseAddress), size: dst.count, pos: 0)
                 let r = withUnsafeMutablePointer(to: &output) { out in
@@ -173,14 +204,15 @@ enum Zstd {
             if z.isError(result) != 0 {
                 throw KafkaCodecs.corrupt(.zstd, "zstd data is corrupt: \(z.errorText(result))")
             }
-            out.append(contentsOf: scratch[..<produced])
-            guard out.count <= maxBytes else {
+            guard produced <= maxBytes - out.count else {
                 throw KafkaCodecs.corrupt(.zstd, "zstd data inflates to more than \(maxBytes) bytes (maxDecompressedBytes)")
             }
+            out.append(contentsOf: scratch[..<produced])
             lastResult = result
             // Done when all input is consumed and the decoder has flushed everything.
             if input.pos == input.size && produced < chunk { break }
-            if produced == 0 && input.pos == input.size { break }
+            // No progress at all: nothing more will come out (the frame is incomplete).
+            if produced == 0 && input.pos == consumedBefore { break }
         }
         guard lastResult == 0 else {
             throw KafkaCodecs.corrupt(.zstd, "zstd data is truncated (frame incomplete)")

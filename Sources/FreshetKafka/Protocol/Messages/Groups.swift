@@ -76,6 +76,43 @@ public struct FindCoordinatorResponse: KafkaWireStruct {
     }
 }
 
+extension FindCoordinatorResponse {
+    /// What a FindCoordinator answer says about one key, the same for every version.
+    public struct Answer: Sendable, Hashable {
+        public var errorCode: KafkaErrorCode
+        public var errorMessage: String?
+        /// The coordinator's node id: at least 0 when `errorCode` is NONE.
+        public var nodeID: Int32
+        /// Not empty when `errorCode` is NONE.
+        public var host: String
+        /// In 1...65535 when `errorCode` is NONE.
+        public var port: Int32
+    }
+
+    /// The answer for `key` (v4+: the entry naming it, else the first), checked: with no error
+    /// the node id must be a broker's (≥ 0), the host not empty and the port a TCP port, or a
+    /// `KafkaProtocolError` names the field. (A coordinator that is not available comes with
+    /// an error code and node id -1, which is not checked.)
+    public func answer(for key: String) throws -> Answer {
+        var answer = Answer(errorCode: errorCode, errorMessage: errorMessage, nodeID: nodeID, host: host, port: port)
+        var prefix = ""
+        if let c = coordinators.first(where: { $0.key == key }) ?? coordinators.first {
+            answer = Answer(errorCode: c.errorCode, errorMessage: c.errorMessage, nodeID: c.nodeID, host: c.host, port: c.port)
+            prefix = "Coordinators."
+        }
+        guard answer.errorCode == .noError else { return answer }
+        func bad(_ message: String, _ field: String) -> KafkaProtocolError {
+            KafkaProtocolError(
+                code: .invalidValue, message: "FindCoordinator for '\(key)': \(message)", api: .findCoordinator,
+                field: prefix + field)
+        }
+        guard answer.nodeID >= 0 else { throw bad("coordinator node id \(answer.nodeID) is negative", "NodeId") }
+        guard !answer.host.isEmpty else { throw bad("coordinator host is empty", "Host") }
+        guard (1...65535).contains(answer.port) else { throw bad("coordinator port \(answer.port) is not in 1...65535", "Port") }
+        return answer
+    }
+}
+
 /// JoinGroup (key 11), v0–v9 (flexible from v6).
 public struct JoinGroupRequest: KafkaRequest {
     public typealias Response = JoinGroupResponse

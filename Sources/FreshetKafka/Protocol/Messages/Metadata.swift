@@ -146,3 +146,36 @@ public struct MetadataResponse: KafkaWireStruct {
         try c.emptyTaggedFields()
     }
 }
+
+extension MetadataResponse {
+    /// Checks what the client builds on: every broker has a node id ≥ 0, a host and a TCP
+    /// port; every topic without an error numbers its partitions 0..<n, once each, and names a
+    /// leader ≥ 0 or -1 (none). Throws a `KafkaProtocolError` naming the field otherwise.
+    public func validate() throws {
+        func bad(_ message: String, _ field: String) -> KafkaProtocolError {
+            KafkaProtocolError(code: .invalidValue, message: message, api: .metadata, field: field)
+        }
+        for b in brokers {
+            guard b.nodeID >= 0 else { throw bad("broker node id \(b.nodeID) is negative", "Brokers.NodeId") }
+            guard !b.host.isEmpty else { throw bad("broker \(b.nodeID) has an empty host", "Brokers.Host") }
+            guard (1...65535).contains(b.port) else {
+                throw bad("broker \(b.nodeID) has port \(b.port), not in 1...65535", "Brokers.Port")
+            }
+        }
+        for t in topics where t.errorCode == .noError {
+            let name = t.name ?? "(null)"
+            var seen = [Bool](repeating: false, count: t.partitions.count)
+            for p in t.partitions {
+                guard p.partitionIndex >= 0, Int(p.partitionIndex) < t.partitions.count, !seen[Int(p.partitionIndex)] else {
+                    throw bad(
+                        "topic '\(name)' lists partition \(p.partitionIndex) among \(t.partitions.count) (partitions must be 0..<count, once each)",
+                        "Topics.Partitions.PartitionIndex")
+                }
+                seen[Int(p.partitionIndex)] = true
+                guard p.leaderID >= -1 else {
+                    throw bad("partition \(p.partitionIndex) of topic '\(name)' has leader \(p.leaderID)", "Topics.Partitions.LeaderId")
+                }
+            }
+        }
+    }
+}
