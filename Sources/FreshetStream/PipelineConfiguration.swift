@@ -203,8 +203,10 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
     public var origin: String
     public var message: String
 
+    /// An empty `key` (a YAML key that is an empty scalar, at any depth) is shown as `''`, so
+    /// that every error names the key it is about.
     public init(key: String, origin: String, message: String) {
-        self.key = key
+        self.key = key.isEmpty ? "''" : key
         self.origin = origin
         self.message = message
     }

@@ -153,7 +153,11 @@ struct ConfigurationRangeTests {
 
     /// Fuzz target `config-yaml`: an empty key (`&a: x` anchors an empty scalar) made an
     /// error that named no key.
-    @Test("an error always names a key", arguments: ["&ata_dir: ./freshet-data\n", "\"\": 1\n", "source:\n  \"\": 1\n"])
+    @Test("an error always names a key", arguments: [
+        "&ata_dir: ./freshet-data\n", "\"\": 1\n", "source:\n  \"\": 1\n",
+        // An empty key whose value is a mapping with a complex key (found by CI's fuzz run).
+        "\"\":\n  ? [a]\n  : 1\n",
+    ])
     func errorsNameAKey(yaml: String) {
         var c = PipelineConfiguration()
         do {
