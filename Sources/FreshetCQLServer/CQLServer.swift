@@ -113,7 +113,7 @@ public struct CQLServer: Service {
     /// - Parameters:
     ///   - queries: where reads go (`SQLiteStore`). When it is also a `KeyedRowStore`, the endpoint
     ///     serves `SinkStateCQLTables` (a remote Cassandra sink's positions and window counts) too.
-    ///   - sink: where INSERTs go, as `SinkBatch`es of rows; `nil` makes the endpoint read-only.
+    ///   - sink: where INSERTs go (`Sink.upsert`); `nil` makes the endpoint read-only.
     ///   - now: ms since the epoch, for `ingested_at` of rows an INSERT creates without one.
     ///   - onListening: receives the bound port (useful with port 0).
     public init(

@@ -104,7 +104,7 @@ public enum CreatedUsersCQLTable {
     }
 }
 
-/// `created_users` rows from the store: reads through `UserQueries`, writes as `SinkBatch`es
+/// `created_users` rows from the store: reads through `UserQueries`, writes through `Sink.upsert`
 /// of rows only (upserts by id).
 struct CreatedUsersStorage: CQLTableStorage {
     let queries: any UserQueries
@@ -215,12 +215,12 @@ actor RowWriteGroupCommit {
                 for row in request.rows where merged.updateValue(row, forKey: row.id) == nil { order.append(row.id) }
             }
             do {
-                try await sink.write(SinkBatch(rows: order.compactMap { merged[$0] }, windowIncrements: [], positions: []))
+                try await sink.upsert(order.compactMap { merged[$0] })
                 for request in group { request.done.resume() }
             } catch let error as StoreError where error.code == .rowRejected && group.count > 1 {
                 for request in group {
                     do {
-                        try await sink.write(SinkBatch(rows: request.rows, windowIncrements: [], positions: []))
+                        try await sink.upsert(request.rows)
                         request.done.resume()
                     } catch {
                         request.done.resume(throwing: error)

@@ -147,12 +147,45 @@ public final class CassandraSink: Sink {
     static func windowID(_ window: WindowCount) -> String { "\(window.windowStart)/\(window.dimension)/\(window.value)" }
     static func positionID(_ position: StreamPosition) -> String { "\(position.topic)/\(position.partition)" }
 
-    public func write(_ batch: SinkBatch) async throws {
+    @discardableResult
+    public func write(_ batch: SinkBatch) async throws -> [SliceOutcome] {
+        let statements = try prepared()
+        var outcomes: [SliceOutcome] = []
+        var rows: [CreatedUserRow] = []
+        var windowIncrements: [WindowCount] = []
+        var positions: [StreamPosition] = []
+        let stored = try await self.positions(topic: batch.slices.first?.topic ?? "")
+        for slice in batch.slices {
+            let before = stored[slice.partition]
+            let decision = SliceFence.plan(slice, position: before)
+            outcomes.append(SliceOutcome(slice, positionBefore: before, decision: decision))
+            switch decision {
+            case .gap(let position):
+                throw SliceGapError(topic: slice.topic, partition: slice.partition, stored: position, from: slice.from)
+            case .stale:
+                continue
+            case .apply(let records, _):
+                for record in records {
+                    rows.append(record.row)
+                    guard let start = record.windowStart else { continue }
+                    for cell in SinkRecord.windowCells(of: record.row) {
+                        windowIncrements.append(WindowCount(windowStart: start, dimension: cell.dimension, value: cell.value, count: 1))
+                    }
+                }
+                positions.append(StreamPosition(topic: slice.topic, partition: slice.partition, nextOffset: slice.to))
+            }
+        }
+        try await upsert(rows)
+        try await record(windowIncrements: windowIncrements, positions: positions, statements: statements)
+        return outcomes
+    }
+
+    public func upsert(_ all: [CreatedUserRow]) async throws {
         let statements = try prepared()
         // The same id twice: the later row wins, as it would in one transaction.
         var latest: [String: Int] = [:]
-        for (index, row) in batch.rows.enumerated() { latest[row.id] = index }
-        let rows = batch.rows.enumerated().filter { latest[$0.element.id] == $0.offset }.map(\.element)
+        for (index, row) in all.enumerated() { latest[row.id] = index }
+        let rows = all.enumerated().filter { latest[$0.element.id] == $0.offset }.map(\.element)
         try await forEachConcurrently(rows) { row in
             do {
                 try await self.client.execute(statements.insertUser, Self.values(row), idempotent: true)
@@ -160,6 +193,10 @@ public final class CassandraSink: Sink {
                 throw Self.writeError(error, row: row.id)
             }
         }
+    }
+
+    private func record(windowIncrements: [WindowCount], positions: [StreamPosition], statements: Statements) async throws {
+        let batch = (windowIncrements: windowIncrements, positions: positions)
         guard !batch.windowIncrements.isEmpty || !batch.positions.isEmpty else { return }
         var items: [CQLBatchItem] = []
         if !batch.windowIncrements.isEmpty {

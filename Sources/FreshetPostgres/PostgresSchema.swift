@@ -6,6 +6,8 @@ import FreshetCore
 enum PostgresSchema {
     /// Serializes concurrent `prepare()` calls (two processes creating the tables at once).
     static let prepareLockKey: Int64 = 0x4672_6573_6865_74  // "Freshet"
+    /// The transaction lock every write takes: writers of a store take turns.
+    static let writeLockKey: Int64 = 0x4672_6573_6865_7457  // "FreshetW"
 
     /// Text that is ordered or compared (ids, labels) uses the "C" collation, so ordering is by
     /// code point as in SQLite, whatever locale the cluster was created with.

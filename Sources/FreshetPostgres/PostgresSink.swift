@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOSSL
 import PostgresNIO
+import Synchronization
 
 /// A `Sink` and `UserQueries` over a PostgreSQL database, with the SQLite store's tables and
 /// guarantees (`--store postgres://user:password@host:port/db`).
@@ -23,11 +24,12 @@ import PostgresNIO
 ///
 /// The sink owns a `PostgresClient` (a connection pool) and runs it in a task of its own from
 /// ``connect(_:logger:)`` until ``close()``.
-public final class PostgresSink: Sink, UserQueries {
+public final class PostgresSink: Sink, UserQueries, FaultInjectable {
     public let configuration: PostgresSinkConfiguration
     public let client: PostgresClient
     private let runTask: Task<Void, Never>
     private let logger: Logger
+    private let armedFault = Mutex<StoreFault?>(nil)
 
     private init(configuration: PostgresSinkConfiguration, client: PostgresClient, runTask: Task<Void, Never>, logger: Logger) {
         self.configuration = configuration
@@ -114,48 +116,61 @@ public final class PostgresSink: Sink, UserQueries {
         }
     }
 
-    public func write(_ batch: SinkBatch) async throws {
-        let rows = Self.lastVersions(batch.rows)
+    @discardableResult
+    public func write(_ batch: SinkBatch) async throws -> [SliceOutcome] {
         // Refuse here what the server would refuse, to name the row even in a many-row batch.
-        for row in rows where !(1...255).contains(row.id.unicodeScalars.count) {
+        for record in batch.slices.lazy.flatMap(\.records) where !(1...255).contains(record.row.id.unicodeScalars.count) {
             throw PostgresSinkError(
-                code: .rowRejected, message: "the id must be 1 to 255 characters (got \(row.id.unicodeScalars.count))", rowID: row.id)
-        }
-        var windows: [WindowKey: Int] = [:]
-        var windowOrder: [WindowKey] = []
-        for window in batch.windowIncrements {
-            let key = WindowKey(start: window.windowStart, dimension: window.dimension, value: window.value)
-            if windows[key] == nil { windowOrder.append(key) }
-            windows[key, default: 0] += window.count
-        }
-        var positions: [PositionKey: Int64] = [:]
-        for position in batch.positions {
-            positions[PositionKey(topic: position.topic, partition: position.partition)] = position.nextOffset
+                code: .rowRejected, message: "the id must be 1 to 255 characters (got \(record.row.id.unicodeScalars.count))", rowID: record.row.id)
         }
         let logger = self.logger
+        let fault = armedFault.withLock { fault in
+            defer { fault = nil }
+            return fault
+        }
+        let statements = StatementCount(failAt: fault)
         do {
-            try await client.withTransaction(logger: logger) { connection in
-                var start = 0
-                while start < rows.count {
-                    let chunk = rows[start..<min(start + PostgresSchema.rowsPerStatement, rows.count)]
-                    var binds = PostgresBindings(capacity: chunk.count * CreatedUserRow.columns.count)
-                    for row in chunk { Self.bind(row, to: &binds) }
-                    do {
-                        try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.upsertUsers(rows: chunk.count), binds: binds), logger: logger)
-                    } catch {
-                        // Only the rows' statement can blame a row; a constraint of windows or
-                        // positions is the processor's bug, not a row to dead-letter.
-                        guard let state = Self.sqlState(error), state.hasPrefix("22") || state.hasPrefix("23") else { throw error }
-                        throw PostgresSinkError(
-                            code: .rowRejected,
-                            message: chunk.count == 1
-                                ? "the server refused row \(chunk[chunk.startIndex].id): \(Self.explain(error))"
-                                : "the server refused a row of a \(rows.count)-row batch: \(Self.explain(error))",
-                            rowID: chunk.count == 1 ? chunk[chunk.startIndex].id : "?", sqlState: state)
+            let outcomes = try await client.withTransaction(logger: logger) { connection in
+                try statements.next()
+                // Writers take turns (one lock, so no two can deadlock on the shared window and
+                // counter rows), and each sees the positions the previous one committed.
+                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.writeLockKey))", logger: logger)
+                var stored: [PositionKey: Int64] = [:]
+                for topic in Set(batch.slices.map(\.topic)).sorted() {
+                    try statements.next()
+                    for try await (partition, offset) in try await connection.query(
+                        PostgresQuery(unsafeSQL: PostgresSchema.selectPositions, binds: Self.binds(topic)), logger: logger
+                    ).decode((Int32, Int64).self) {
+                        stored[PositionKey(topic: topic, partition: partition)] = offset
                     }
-                    start += chunk.count
                 }
-                start = 0
+                var outcomes: [SliceOutcome] = []
+                var rows: [CreatedUserRow] = []
+                var windows: [WindowKey: Int] = [:]
+                var positions: [(PositionKey, Int64)] = []
+                for slice in batch.slices.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+                    let key = PositionKey(topic: slice.topic, partition: slice.partition)
+                    let decision = SliceFence.plan(slice, position: stored[key])
+                    outcomes.append(SliceOutcome(slice, positionBefore: stored[key], decision: decision))
+                    switch decision {
+                    case .gap(let position):
+                        throw SliceGapError(topic: slice.topic, partition: slice.partition, stored: position, from: slice.from)
+                    case .stale:
+                        continue
+                    case .apply(let records, _):
+                        for record in records {
+                            rows.append(record.row)
+                            guard let start = record.windowStart else { continue }
+                            for cell in SinkRecord.windowCells(of: record.row) {
+                                windows[WindowKey(start: start, dimension: cell.dimension, value: cell.value), default: 0] += 1
+                            }
+                        }
+                        positions.append((key, slice.to))
+                    }
+                }
+                try await Self.upsertRows(rows, on: connection, logger: logger, statements: statements)
+                let windowOrder = windows.keys.sorted { ($0.start, $0.dimension, $0.value) < ($1.start, $1.dimension, $1.value) }
+                var start = 0
                 while start < windowOrder.count {
                     let chunk = windowOrder[start..<min(start + PostgresSchema.rowsPerStatement, windowOrder.count)]
                     var binds = PostgresBindings(capacity: chunk.count * 4)
@@ -163,8 +178,9 @@ public final class PostgresSink: Sink, UserQueries {
                         binds.append(key.start)
                         binds.append(key.dimension)
                         binds.append(key.value)
-                        binds.append(Int64(windows[key]!))
+                        binds.append(Int64(windows[key] ?? 0))
                     }
+                    try statements.next()
                     try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.addWindows(rows: chunk.count), binds: binds), logger: logger)
                     start += chunk.count
                 }
@@ -175,11 +191,59 @@ public final class PostgresSink: Sink, UserQueries {
                         binds.append(Int32(key.partition))
                         binds.append(offset)
                     }
+                    try statements.next()
                     try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.recordPositions(rows: positions.count), binds: binds), logger: logger)
                 }
+                return outcomes
+            }
+            if fault == .loseAnswerAfterCommit { throw InjectedStoreFault("the answer to a committed write was lost (injected)") }
+            return outcomes
+        } catch {
+            if let gap = Self.unwrapped(error) as? SliceGapError { throw gap }
+            if let injected = Self.unwrapped(error) as? InjectedStoreFault { throw injected }
+            throw Self.failure(error, code: .writeFailed, doing: "writing a batch of \(batch.slices.reduce(0) { $0 + $1.records.count }) records")
+        }
+    }
+
+    public func upsert(_ rows: [CreatedUserRow]) async throws {
+        for row in rows where !(1...255).contains(row.id.unicodeScalars.count) {
+            throw PostgresSinkError(code: .rowRejected, message: "the id must be 1 to 255 characters (got \(row.id.unicodeScalars.count))", rowID: row.id)
+        }
+        let logger = self.logger
+        do {
+            try await client.withTransaction(logger: logger) { connection in
+                try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.writeLockKey))", logger: logger)
+                try await Self.upsertRows(rows, on: connection, logger: logger, statements: StatementCount(failAt: nil))
             }
         } catch {
-            throw Self.failure(error, code: .writeFailed, doing: "writing a batch of \(rows.count) rows")
+            throw Self.failure(error, code: .writeFailed, doing: "writing \(rows.count) rows")
+        }
+    }
+
+    /// Multi-row upserts in chunks (the last version of an id repeated in `rows` wins); the
+    /// counters follow by trigger. A refused row is a `rowRejected` error naming it.
+    private static func upsertRows(_ all: [CreatedUserRow], on connection: PostgresConnection, logger: Logger, statements: StatementCount) async throws {
+        let rows = lastVersions(all)
+        var start = 0
+        while start < rows.count {
+            let chunk = rows[start..<min(start + PostgresSchema.rowsPerStatement, rows.count)]
+            var binds = PostgresBindings(capacity: chunk.count * CreatedUserRow.columns.count)
+            for row in chunk { bind(row, to: &binds) }
+            try statements.next()
+            do {
+                try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.upsertUsers(rows: chunk.count), binds: binds), logger: logger)
+            } catch {
+                // Only the rows' statement can blame a row; a constraint of windows or
+                // positions is the processor's bug, not a row to dead-letter.
+                guard let state = sqlState(error), state.hasPrefix("22") || state.hasPrefix("23") else { throw error }
+                throw PostgresSinkError(
+                    code: .rowRejected,
+                    message: chunk.count == 1
+                        ? "the server refused row \(chunk[chunk.startIndex].id): \(explain(error))"
+                        : "the server refused a row of a \(rows.count)-row batch: \(explain(error))",
+                    rowID: chunk.count == 1 ? chunk[chunk.startIndex].id : "?", sqlState: state)
+            }
+            start += chunk.count
         }
     }
 
@@ -267,6 +331,27 @@ public final class PostgresSink: Sink, UserQueries {
         binds.append(cursor ?? "")
         binds.append(Int64(max(0, limit)))
         return try await users(PostgresSchema.selectPage, binds, doing: "paging users")
+    }
+
+    /// Tests (`SinkContract`): makes the next `write` fail at a chosen step.
+    public func injectFault(_ fault: StoreFault) {
+        armedFault.withLock { $0 = fault }
+    }
+
+    /// Counts the statements of a write, failing the one an injected fault names.
+    final class StatementCount: Sendable {
+        let failAt: Int?
+        let count = Mutex(0)
+        init(failAt fault: StoreFault?) {
+            if case .failAtStatement(let n) = fault { failAt = n } else { failAt = nil }
+        }
+        func next() throws {
+            let n = count.withLock { count in
+                count += 1
+                return count
+            }
+            if n == failAt { throw InjectedStoreFault("injected fault at statement \(n) of a write") }
+        }
     }
 
     // MARK: Plumbing

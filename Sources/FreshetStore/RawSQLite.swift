@@ -15,6 +15,18 @@ final class RawConnection {
     private(set) var handle: OpaquePointer?
     let path: String
     private var cache: [String: RawStatement] = [:]
+    /// Tests: statements left before an injected failure (`StoreFault.failAtStatement`).
+    var statementsBeforeFault: Int?
+
+    /// Counts a statement against an injected fault; throws when it is the one to fail.
+    func countStatement(_ sql: @autoclosure () -> String) throws(StoreError) {
+        guard let left = statementsBeforeFault else { return }
+        if left <= 1 {
+            statementsBeforeFault = nil
+            throw StoreError(code: .io, message: "injected fault before: \(sql())", context: ["path": path])
+        }
+        statementsBeforeFault = left - 1
+    }
 
     /// Opens `path`. On failure the half-open handle is closed before throwing.
     init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws(StoreError) {
@@ -56,6 +68,7 @@ final class RawConnection {
     /// Runs one or more SQL statements without results.
     func execute(_ sql: String) throws(StoreError) {
         guard let handle else { throw StoreError.closed(path: path) }
+        if sql != "ROLLBACK" { try countStatement(sql) }
         let rc = sqlite_nio_sqlite3_exec(handle, sql, nil, nil, nil)
         if rc != SQLITE_OK { throw error(rc, doing: sql) }
     }
@@ -135,6 +148,9 @@ final class RawStatement {
     /// Steps once: `true` if a row is available, `false` when done.
     @discardableResult
     func step(context: @autoclosure () -> [String: String] = [:]) throws(StoreError) -> Bool {
+        if connection.statementsBeforeFault != nil {
+            try connection.countStatement(sqlite_nio_sqlite3_sql(handle).map { String(cString: $0) } ?? "?")
+        }
         let rc = sqlite_nio_sqlite3_step(handle)
         if rc == SQLITE_ROW { return true }
         if rc == SQLITE_DONE { return false }

@@ -13,7 +13,7 @@ import NIOPosix
 /// Each call is one blocking hop onto `NIOThreadPool`; a whole ``write(_:)`` batch — every row,
 /// window increment, counter delta and position, and the commit — runs in that single hop with
 /// cached prepared statements. Call ``close()`` when done (or use ``withStore(_:_:)``).
-public final class SQLiteStore: Sink, UserQueries, KeyedRowStore {
+public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectable {
     /// How the store opens its file.
     public struct Configuration: Sendable {
         /// The database file. Its directory is created if missing (writer only).
@@ -85,6 +85,7 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore {
     }
 
     public let configuration: Configuration
+    private let armedFault = NIOLockedValueBox<StoreFault?>(nil)
     private let writer: LockedConnection?
     private let reader: LockedConnection
     private let threadPool: NIOThreadPool
@@ -210,16 +211,50 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore {
         }
     }
 
-    public func write(_ batch: SinkBatch) async throws {
+    @discardableResult
+    public func write(_ batch: SinkBatch) async throws -> [SliceOutcome] {
+        let writer = try self.writerConnection()
+        let swiftDeltas = configuration.counterMaintenance == .swiftDeltas
+        let fault = armedFault.withLockedValue { fault in
+            defer { fault = nil }
+            return fault
+        }
+        let outcomes = try await run(on: writer) { connection in
+            if case .failAtStatement(let n) = fault { connection.statementsBeforeFault = n }
+            defer { connection.statementsBeforeFault = nil }
+            return try Self.writeBlocking(batch, on: connection, swiftDeltas: swiftDeltas)
+        }
+        if fault == .loseAnswerAfterCommit { throw InjectedStoreFault("the answer to a committed write was lost (injected)") }
+        return outcomes
+    }
+
+    /// Tests (`SinkContract`): makes the next `write` fail at a chosen step.
+    public func injectFault(_ fault: StoreFault) {
+        armedFault.withLockedValue { $0 = fault }
+    }
+
+    public func upsert(_ rows: [CreatedUserRow]) async throws {
+        let writer = try self.writerConnection()
+        let swiftDeltas = configuration.counterMaintenance == .swiftDeltas
+        try await run(on: writer) { connection in
+            try connection.execute("BEGIN IMMEDIATE")
+            do {
+                try Self.upsertRows(rows, on: connection, swiftDeltas: swiftDeltas)
+                try connection.execute("COMMIT")
+            } catch {
+                try? connection.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    private func writerConnection() throws -> LockedConnection {
         guard let writer else {
             throw StoreError(
                 code: .readOnly, message: "the store at \(configuration.path) is open read-only",
                 context: ["path": configuration.path])
         }
-        let swiftDeltas = configuration.counterMaintenance == .swiftDeltas
-        try await run(on: writer) { connection in
-            try Self.writeBlocking(batch, on: connection, swiftDeltas: swiftDeltas)
-        }
+        return writer
     }
 
     private struct CounterKey: Hashable {
@@ -227,32 +262,59 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore {
         var value: String
     }
 
-    private static func writeBlocking(_ batch: SinkBatch, on connection: RawConnection, swiftDeltas: Bool) throws {
+    private struct WindowKey: Hashable, Comparable {
+        var start: Int64
+        var dimension: String
+        var value: String
+        static func < (a: WindowKey, b: WindowKey) -> Bool { (a.start, a.dimension, a.value) < (b.start, b.dimension, b.value) }
+    }
+
+    /// One transaction: for each slice (in partition order), the stored position decides what
+    /// applies (`SliceFence`); then the rows with their counter deltas, the window counts of the
+    /// applied records, and the new positions. A gap rolls everything back.
+    private static func writeBlocking(_ batch: SinkBatch, on connection: RawConnection, swiftDeltas: Bool) throws -> [SliceOutcome] {
         let addWindow = try connection.cached(Schema.addWindow)
-        let addCount = try connection.cached(Schema.addCount)
         let recordPosition = try connection.cached(Schema.recordPosition)
+        let selectPosition = try connection.cached(Schema.selectPosition)
         try connection.execute("BEGIN IMMEDIATE")
         do {
-            if swiftDeltas {
-                try upsertWithDeltas(batch.rows, on: connection, addCount: addCount)
-            } else {
-                // Triggers maintain user_counts.
-                let upsert = try connection.cached(Schema.upsertUser)
-                for (index, row) in batch.rows.enumerated() {
-                    Schema.bind(row, to: upsert)
-                    try upsert.step(context: ["id": row.id, "index": String(index)])
-                    upsert.reset()
+            var outcomes: [SliceOutcome] = []
+            var rows: [CreatedUserRow] = []
+            var windows: [WindowKey: Int] = [:]
+            var positions: [StreamPosition] = []
+            for slice in batch.slices.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+                selectPosition.bind(1, slice.topic)
+                selectPosition.bind(2, Int64(slice.partition))
+                let stored = try selectPosition.rows { $0.int(0) }.first
+                selectPosition.reset()
+                let decision = SliceFence.plan(slice, position: stored)
+                outcomes.append(SliceOutcome(slice, positionBefore: stored, decision: decision))
+                switch decision {
+                case .gap(let stored):
+                    throw SliceGapError(topic: slice.topic, partition: slice.partition, stored: stored, from: slice.from)
+                case .stale:
+                    continue
+                case .apply(let records, _):
+                    for record in records {
+                        rows.append(record.row)
+                        guard let start = record.windowStart else { continue }
+                        for cell in SinkRecord.windowCells(of: record.row) {
+                            windows[WindowKey(start: start, dimension: cell.dimension, value: cell.value), default: 0] += 1
+                        }
+                    }
+                    positions.append(StreamPosition(topic: slice.topic, partition: slice.partition, nextOffset: slice.to))
                 }
             }
-            for window in batch.windowIncrements {
-                addWindow.bind(1, window.windowStart)
-                addWindow.bind(2, window.dimension)
-                addWindow.bind(3, window.value)
-                addWindow.bind(4, window.count)
-                try addWindow.step(context: ["window": "\(window.windowStart) \(window.dimension)=\(window.value)"])
+            try upsertRows(rows, on: connection, swiftDeltas: swiftDeltas)
+            for (key, count) in windows.sorted(by: { $0.key < $1.key }) {
+                addWindow.bind(1, key.start)
+                addWindow.bind(2, key.dimension)
+                addWindow.bind(3, key.value)
+                addWindow.bind(4, count)
+                try addWindow.step(context: ["window": "\(key.start) \(key.dimension)=\(key.value)"])
                 addWindow.reset()
             }
-            for position in batch.positions {
+            for position in positions {
                 recordPosition.bind(1, position.topic)
                 recordPosition.bind(2, Int64(position.partition))
                 recordPosition.bind(3, position.nextOffset)
@@ -260,9 +322,25 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore {
                 recordPosition.reset()
             }
             try connection.execute("COMMIT")
+            return outcomes
         } catch {
             try? connection.execute("ROLLBACK")
             throw error
+        }
+    }
+
+    /// Upserts rows in order (the last version of an id wins), with the counters following them.
+    private static func upsertRows(_ rows: [CreatedUserRow], on connection: RawConnection, swiftDeltas: Bool) throws {
+        if swiftDeltas {
+            try upsertWithDeltas(rows, on: connection, addCount: try connection.cached(Schema.addCount))
+        } else {
+            // Triggers maintain user_counts.
+            let upsert = try connection.cached(Schema.upsertUser)
+            for (index, row) in rows.enumerated() {
+                Schema.bind(row, to: upsert)
+                try upsert.step(context: ["id": row.id, "index": String(index)])
+                upsert.reset()
+            }
         }
     }
 

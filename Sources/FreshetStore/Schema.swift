@@ -142,6 +142,7 @@ enum Schema {
         WHERE dimension = ?1 AND window_start >= ?2 ORDER BY window_start, value
         """
     static let selectPositions = "SELECT partition, next_offset FROM stream_positions WHERE topic = ?1"
+    static let selectPosition = "SELECT next_offset FROM stream_positions WHERE topic = ?1 AND partition = ?2"
     static let putKeyedRow = """
         INSERT INTO keyed_rows (tbl, key, value) VALUES (?1, ?2, ?3)
         ON CONFLICT (tbl, key) DO UPDATE SET value = excluded.value

@@ -2,12 +2,25 @@ import FreshetCore
 
 /// Where the stream processor writes. SQLite is the embedded default; PostgreSQL and Cassandra
 /// sinks implement the same protocol.
+///
+/// The contract (docs/pipeline.md, "The store contract"): applying a batch is idempotent and
+/// fenced by position. For each slice, the store applies only the records at or beyond the
+/// position it holds for the partition, in the same atomic step that moves the position to the
+/// slice's end (`SliceFence`); a slice wholly at or below the position changes nothing; a slice
+/// that starts beyond it is refused (`SliceGapError`). Rows are upserted by id (the last version
+/// wins) with the dashboard counters following them; each applied record counts once in its
+/// window. `SinkContract` checks all of it, for every store.
 public protocol Sink: Sendable {
     /// Creates tables and indexes if needed.
     func prepare() async throws
-    /// Applies the batch atomically and durably (one transaction): upsert rows by id, add the
-    /// window increments, record the positions. Returns only when durable.
-    func write(_ batch: SinkBatch) async throws
+    /// Applies the batch under the contract above and returns what each slice did. Returns only
+    /// when durable. Throws `SliceGapError` (nothing applied), a `SinkFailure` naming a row the
+    /// store can never write, or another error when the store is unavailable (retry).
+    @discardableResult
+    func write(_ batch: SinkBatch) async throws -> [SliceOutcome]
+    /// Upserts rows that did not come through the log (a CQL INSERT): rows and dashboard
+    /// counters; no windows, no positions.
+    func upsert(_ rows: [CreatedUserRow]) async throws
     /// Positions recorded with the last committed write, for a topic: partition → next offset.
     func positions(topic: String) async throws -> [Int32: Int64]
     func close() async throws
@@ -80,4 +93,27 @@ public protocol KeyedRowStore: Sendable {
     func keyedRowCount(table: String) async throws -> Int
     /// Inserts or replaces rows, all or none (one transaction).
     func putKeyedRows(_ rows: [KeyedRow]) async throws
+}
+
+/// A crash at a chosen step of a store's next write, for `SinkContract`'s crash tests: the
+/// store must end up as if the write had never happened, or as if it had happened whole — and
+/// a retry must leave it exactly as one write would.
+public enum StoreFault: Sendable, Equatable {
+    /// The `n`-th statement (1-based) the next write sends fails as if the process died there;
+    /// the statements before it ran.
+    case failAtStatement(Int)
+    /// The next write completes, then reports a failure (a commit whose answer was lost).
+    case loseAnswerAfterCommit
+}
+
+/// The failure an injected `StoreFault` raises.
+public struct InjectedStoreFault: Error, Sendable, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A store whose next write can be made to fail at a chosen step (tests only).
+public protocol FaultInjectable: Sendable {
+    /// Arms `fault` for the next `write`; it fires once.
+    func injectFault(_ fault: StoreFault)
 }

@@ -39,8 +39,6 @@ public final class StreamProcessor: Service, Sendable {
         public var storeRetryBase: Duration = .milliseconds(100)
         /// Defaults to 5 s.
         public var storeRetryMax: Duration = .seconds(5)
-        /// Attempts of a row the store rejects before it is dead-lettered. Defaults to 3.
-        public var rowAttempts: Int = 3
         /// Exit once the source has finished and the processor has reached the end of the log.
         public var drainWhenSourceFinishes: Bool = false
         /// The largest dead letter (key, value and headers); a larger original keeps a prefix.
@@ -85,7 +83,10 @@ public final class StreamProcessor: Service, Sendable {
         consumerConfig.maxWait = configuration.idleWait
         consumerConfig.clientID = "freshet-processor"
         let consumer = try await broker.makeConsumer(consumerConfig)
-        var storePositions: [TopicPartition: Int64] = [:]
+        // Per partition, the position the next slice starts at: the store's position when the
+        // partition was assigned (records below it were applied before and are skipped), then
+        // the end of each batch written.
+        var positions: [TopicPartition: Int64] = [:]
         // Partitions whose store position is known; a partition must be in here before any of
         // its records is processed, however the poll and the assignment interleave.
         var loaded = Set<TopicPartition>()
@@ -102,11 +103,10 @@ public final class StreamProcessor: Service, Sendable {
                 }
                 let inBatch = Set(records.map { TopicPartition($0.topic, $0.partition) })
                 if !inBatch.isSubset(of: loaded) {
-                    // Learn how far the store already is for these partitions (records below that
-                    // position were applied before a crash and are skipped).
+                    // Learn how far the store already is for these partitions.
                     let stored = try await sink.positions(topic: configuration.topic)
                     for tp in inBatch.subtracting(loaded) {
-                        storePositions[tp] = stored[tp.partition]
+                        positions[tp] = stored[tp.partition]
                         loaded.insert(tp)
                     }
                 }
@@ -114,7 +114,16 @@ public final class StreamProcessor: Service, Sendable {
                     if configuration.drainWhenSourceFinishes, sourceFinished.isSet, try await caughtUp(consumer) { break }
                     continue
                 }
-                try await process(records, consumer: consumer, storePositions: &storePositions)
+                do {
+                    try await process(records, consumer: consumer, positions: &positions)
+                } catch let gap as SliceGapError {
+                    // The store is behind where this processor believes it is (it was replaced or
+                    // rolled back underneath): read again from the store's position.
+                    logger.error("the store refused a batch that starts past its position; reading again from there", metadata: ["error": "\(gap)"])
+                    let tp = TopicPartition(gap.topic, gap.partition)
+                    positions[tp] = gap.stored
+                    try await consumer.seek(tp, to: .offset(gap.stored))
+                }
             }
         } catch {
             try? await consumer.close()
@@ -147,42 +156,35 @@ public final class StreamProcessor: Service, Sendable {
         }
     }
 
-    /// One accepted record, for the window counts.
-    struct Event {
-        var partition: TopicPartition
-        var timestamp: Int64
-        var id: String
-        var gender: String
-        var country: String
-        var nat: String?
-    }
-
-    func process(_ records: [ConsumerRecord], consumer: any BrokerConsumer, storePositions: inout [TopicPartition: Int64]) async throws {
-        var rows: [CreatedUserRow] = []
-        rows.reserveCapacity(records.count)
-        var rowIndex: [String: Int] = [:]
-        var recordForRow: [ConsumerRecord] = []
-        var events: [Event] = []
-        events.reserveCapacity(records.count)
+    func process(_ records: [ConsumerRecord], consumer: any BrokerConsumer, positions: inout [TopicPartition: Int64]) async throws {
+        var slices: [TopicPartition: PartitionSlice] = [:]
+        var sliceOrder: [TopicPartition] = []
         var deadLetters: [ProducerRecord] = []
         var deadCodes: [RejectionCode: Int] = [:]
-        var next: [TopicPartition: Int64] = [:]
         var skipped = 0
         var dropped = 0
+        var late = 0
+        var accepted: [String: [ConsumerRecord]] = [:]
         for record in records {
             let tp = TopicPartition(record.topic, record.partition)
-            // Offsets and timestamps come from the wire: any Int64. An offset with no successor
-            // cannot be committed past, so the record is dropped (and logged), never trapped on.
+            // Offsets come from the wire: any Int64. An offset with no successor cannot be
+            // committed past, so the record is dropped (and logged), never trapped on.
             guard record.offset >= 0, record.offset < Int64.max else {
                 dropped += 1
                 logger.error("dropped a record with an impossible offset", metadata: ["partition": "\(tp)", "offset": "\(record.offset)"])
                 continue
             }
-            next[tp] = record.offset + 1
-            if let stored = storePositions[tp], record.offset < stored {
+            let from = positions[tp] ?? record.offset
+            if record.offset < from {
+                // Applied before a crash or by another processor: the store has it.
                 skipped += 1
                 continue
             }
+            if slices[tp] == nil {
+                slices[tp] = PartitionSlice(topic: record.topic, partition: record.partition, from: from, to: from, records: [])
+                sliceOrder.append(tp)
+            }
+            slices[tp]!.to = record.offset + 1
             guard Self.acceptedTimestamps.contains(record.timestamp) else {
                 let rejection = Rejection(.badTimestamp, "log timestamp \(record.timestamp) is outside 1970-01-01…9999-12-31 (milliseconds since the epoch)")
                 deadLetters.append(DeadLetter.record(for: record, rejection: rejection, maxBytes: configuration.maxDeadLetterBytes))
@@ -191,16 +193,10 @@ public final class StreamProcessor: Service, Sendable {
             }
             switch configuration.schema.row(from: record.value, ingestedAt: record.timestamp) {
             case .success(let row):
-                // The same id twice in one batch: the later record wins, as an upsert would.
-                if let existing = rowIndex[row.id] {
-                    rows[existing] = row
-                    recordForRow[existing] = record
-                } else {
-                    rowIndex[row.id] = rows.count
-                    rows.append(row)
-                    recordForRow.append(record)
-                }
-                events.append(Event(partition: tp, timestamp: record.timestamp, id: row.id, gender: row.gender, country: row.country, nat: row.nat))
+                let window = windowStart(of: record.timestamp, partition: tp)
+                if window == nil { late += 1 }
+                slices[tp]!.records.append(SinkRecord(offset: record.offset, row: row, windowStart: window))
+                accepted[row.id, default: []].append(record)
             case .failure(let rejection):
                 deadLetters.append(DeadLetter.record(for: record, rejection: rejection, maxBytes: configuration.maxDeadLetterBytes))
                 deadCodes[rejection.code, default: 0] += 1
@@ -210,138 +206,135 @@ public final class StreamProcessor: Service, Sendable {
         // Dead letters first: if we crash before the store write, the replay sends them again
         // (at least once), whereas the other order could lose them. A dead letter the broker
         // refuses even as bare headers is dropped (counted, logged): it must not stop the pipeline.
-        let undeliverable = try await DeadLetter.produce(deadLetters, to: configuration.deadLetterTopic, broker: broker, logger: logger)
-        dropped += undeliverable
+        dropped += try await DeadLetter.produce(deadLetters, to: configuration.deadLetterTopic, broker: broker, logger: logger)
 
-        let positions = next.map { StreamPosition(topic: $0.key.topic, partition: $0.key.partition, nextOffset: $0.value) }
-            .sorted { $0.partition < $1.partition }
-        let watermarkBefore = newestPerPartition.withLock { $0 }
-        let (windows, late) = windowIncrements(for: events)
+        var batch = SinkBatch(slices: sliceOrder.compactMap { slices[$0] })
         let started = ContinuousClock.now
-        let rejected = try await write(SinkBatch(rows: rows, windowIncrements: windows, positions: positions), events: events, watermarkBefore: watermarkBefore)
+        let (outcomes, refused) = try await write(&batch)
         let writeMicros = micros(started.duration(to: .now))
-        if !rejected.isEmpty {
+        if !refused.isEmpty {
             var storeDead: [ProducerRecord] = []
-            for (row, error) in rejected {
-                guard let index = rowIndex[row.id] else { continue }
-                let record = recordForRow[index]
-                storeDead.append(DeadLetter.record(
-                    for: record, rejection: Rejection(.storeRejected, "the store refused the row after \(configuration.rowAttempts) attempts: \(error)"),
-                    maxBytes: configuration.maxDeadLetterBytes))
+            for (id, error) in refused {
+                for record in accepted[id] ?? [] {
+                    storeDead.append(DeadLetter.record(
+                        for: record, rejection: Rejection(.storeRejected, "the store refused the row: \(error)"),
+                        maxBytes: configuration.maxDeadLetterBytes))
+                }
             }
             let undeliverable = try await DeadLetter.produce(storeDead, to: configuration.deadLetterTopic, broker: broker, logger: logger)
             dropped += undeliverable
             deadCodes[.storeRejected, default: 0] += storeDead.count - undeliverable
         }
-        for (tp, offset) in next { storePositions[tp] = offset }
 
-        try await consumer.commit(next)
+        var commit: [TopicPartition: Int64] = [:]
+        var stored = 0
+        for (slice, outcome) in zip(batch.slices, outcomes) {
+            let tp = TopicPartition(slice.topic, slice.partition)
+            skipped += outcome.alreadyApplied
+            stored += outcome.applied
+            if outcome.stale, let ahead = outcome.positionBefore, ahead > slice.to {
+                // Another processor is further along this partition: this one lost it (its
+                // consumer learns so at the next poll) or is a step behind. Nothing was written.
+                logger.warning("the store is past this batch: another processor writes this partition", metadata: [
+                    "partition": "\(tp)", "batch": "\(slice.from)..<\(slice.to)", "store": "\(ahead)",
+                ])
+                positions[tp] = ahead
+                continue
+            }
+            positions[tp] = slice.to
+            commit[tp] = slice.to
+        }
+        if !commit.isEmpty { try await consumer.commit(commit) }
 
+        let events = batch.slices.flatMap(\.records)
         let now = Self.wallClockMillis()
         stage.consumed.increment(by: records.count)
-        stage.stored.increment(by: rows.count - rejected.count)
+        stage.stored.increment(by: stored)
         stage.skippedReplays.increment(by: skipped)
         stage.lateForWindows.increment(by: late)
         stage.batchSize.record(records.count)
         stage.storeWrite.recordMicroseconds(writeMicros)
         if dropped > 0 { stage.droppedByProcessor.increment(by: dropped) }
         for (code, n) in deadCodes { stage.deadLettered[code]?.increment(by: n) }
-        for event in events { stage.endToEnd.recordMilliseconds(Self.age(of: event.timestamp, now: now)) }
+        for event in events { stage.endToEnd.recordMilliseconds(Self.age(of: event.row.ingestedAt, now: now)) }
         metrics.update { m in
             m.consumed += records.count
-            m.stored += rows.count - rejected.count
+            m.stored += stored
             m.skippedReplays += skipped
             m.lateForWindows += late
             m.storeWrites += 1
             m.storeWrite.record(micros: writeMicros)
             m.dropped += dropped
             for (code, n) in deadCodes { m.deadLettered[code, default: 0] += n }
-            for event in events { m.endToEnd.record(micros: Self.age(of: event.timestamp, now: now) * 1000) }
+            for event in events { m.endToEnd.record(micros: Self.age(of: event.row.ingestedAt, now: now) * 1000) }
         }
         backpressure?.processed(records.count)
     }
 
-    /// Per-minute counts (total, gender, country, nat) of the accepted events, by ingest time.
-    /// Events are taken in log order; an event whose window ended at or before the watermark
-    /// no longer counts (its window is closed). The watermark only moves forward.
-    /// `startingFrom` recounts from an earlier watermark state without moving the watermark.
-    func windowIncrements(for events: [Event], startingFrom earlier: [TopicPartition: Int64]? = nil) -> ([WindowCount], late: Int) {
+    /// The per-minute window a record of `partition` counts in, by its ingest time; nil when it
+    /// is late: its window ended at or before the partition's watermark (the newest ingest time
+    /// seen in the partition minus the allowed lateness). The watermark is the partition's own,
+    /// as in Kafka Streams, so whether a record is late depends only on its partition's records
+    /// before it, whichever processor reads them.
+    func windowStart(of timestamp: Int64, partition: TopicPartition) -> Int64? {
         // Both at most a day by configuration; clamped here so that no value of a hand-built
-        // Configuration can overflow, and event timestamps are in `acceptedTimestamps`.
+        // Configuration can overflow, and timestamps are in `acceptedTimestamps`.
         let size = max(1, min(configuration.window.components.seconds, 366 * 86_400) * 1000)
         let lateness = max(0, min(configuration.allowedLateness.components.seconds, 366 * 86_400)) * 1000
-        var counts: [WindowKey: Int] = [:]
-        var late = 0
-        newestPerPartition.withLock { newest in
-            var local = earlier ?? newest
-            for event in events {
-                local[event.partition] = max(local[event.partition] ?? Int64.min, event.timestamp)
-                let watermark = (local.values.min() ?? Int64.min) &- lateness
-                let start = event.timestamp - ((event.timestamp % size) + size) % size
-                if start + size <= watermark {
-                    late += 1
-                    continue
-                }
-                counts[WindowKey(start: start, dimension: "total", value: ""), default: 0] += 1
-                counts[WindowKey(start: start, dimension: "gender", value: event.gender), default: 0] += 1
-                counts[WindowKey(start: start, dimension: "country", value: event.country), default: 0] += 1
-                if let nat = event.nat { counts[WindowKey(start: start, dimension: "nat", value: nat), default: 0] += 1 }
-            }
-            if earlier == nil { newest = local }
+        let newest = newestPerPartition.withLock { newest in
+            let value = max(newest[partition] ?? Int64.min, timestamp)
+            newest[partition] = value
+            return value
         }
-        let windows = counts.map { WindowCount(windowStart: $0.key.start, dimension: $0.key.dimension, value: $0.key.value, count: $0.value) }
-            .sorted { ($0.windowStart, $0.dimension, $0.value) < ($1.windowStart, $1.dimension, $1.value) }
-        return (windows, late)
+        let start = timestamp - ((timestamp % size) + size) % size
+        return start + size <= newest - lateness ? nil : start
     }
 
-    struct WindowKey: Hashable {
-        var start: Int64
-        var dimension: String
-        var value: String
-    }
-
-    /// Writes the batch, retrying while the store is unavailable. When the store refuses a row
-    /// permanently (a `SinkFailure` naming it), each row is tried on its own; the refused ones are returned (to be
-    /// dead-lettered) and the batch's windows and positions are written without them.
-    func write(_ batch: SinkBatch, events: [Event], watermarkBefore: [TopicPartition: Int64]) async throws -> [(CreatedUserRow, any Error)] {
-        do {
-            try await writeRetrying(batch)
-            return []
-        } catch let failure as any SinkFailure where failure.rejectedRowID != nil {
-            logger.warning("store rejected a row; isolating", metadata: ["row": "\(failure.rejectedRowID ?? "?")", "error": "\(failure)"])
-        }
-        var refused: [(CreatedUserRow, any Error)] = []
-        for row in batch.rows {
-            var attempt = 0
-            while true {
-                do {
-                    try await writeRetrying(SinkBatch(rows: [row], windowIncrements: [], positions: []))
-                    break
-                } catch let error as any SinkFailure where error.rejectedRowID != nil {
-                    attempt += 1
-                    if attempt >= configuration.rowAttempts {
-                        refused.append((row, error))
-                        break
+    /// Writes the batch, retrying while the store is unavailable. A row the store refuses for
+    /// good (a `SinkFailure` naming it) is taken out of the batch, which is written again without
+    /// it; the refused rows are returned (to be dead-lettered). When the store cannot say which
+    /// row it refuses, each row is tried alone (`upsert`, idempotent) to find out.
+    func write(_ batch: inout SinkBatch) async throws -> ([SliceOutcome], refused: [(String, any Error)]) {
+        var refused: [(String, any Error)] = []
+        while true {
+            do {
+                return (try await writeRetrying(batch), refused)
+            } catch let failure as any SinkFailure where failure.rejectedRowID != nil {
+                logger.warning("store rejected a row; isolating", metadata: ["row": "\(failure.rejectedRowID ?? "?")", "error": "\(failure)"])
+                let rows = batch.slices.flatMap(\.records).map(\.row)
+                var ids: Set<String> = []
+                if let id = failure.rejectedRowID, id != "?", rows.contains(where: { $0.id == id }) {
+                    ids = [id]
+                    refused.append((id, failure))
+                } else {
+                    for row in rows {
+                        do {
+                            try await sink.upsert([row])
+                        } catch let error as any SinkFailure where error.rejectedRowID != nil {
+                            ids.insert(row.id)
+                            refused.append((row.id, error))
+                        }
                     }
+                    // No single row is refused: the batch as a whole is (a store's bug); stop.
+                    guard !ids.isEmpty else { throw failure }
                 }
+                for index in batch.slices.indices { batch.slices[index].records.removeAll { ids.contains($0.row.id) } }
             }
         }
-        let refusedIDs = Set(refused.map(\.0.id))
-        let (windows, _) = windowIncrements(for: events.filter { !refusedIDs.contains($0.id) }, startingFrom: watermarkBefore)
-        try await writeRetrying(SinkBatch(rows: [], windowIncrements: windows, positions: batch.positions))
-        return refused
     }
 
-    /// Retries any failure that is not a row's fault, with capped exponential backoff, until it
-    /// succeeds or the service is shut down (then nothing is committed, and nothing is lost).
-    func writeRetrying(_ batch: SinkBatch) async throws {
+    /// Retries any failure that is not a row's fault (and not a gap), with capped exponential
+    /// backoff, until it succeeds or the service is shut down (then nothing is committed, and
+    /// nothing is lost). The store's contract makes a retry safe whatever the failed attempt did.
+    func writeRetrying(_ batch: SinkBatch) async throws -> [SliceOutcome] {
         var delay = configuration.storeRetryBase
         while true {
             do {
-                try await sink.write(batch)
-                return
+                return try await sink.write(batch)
             } catch let error as any SinkFailure where error.rejectedRowID != nil {
                 throw error
+            } catch let gap as SliceGapError {
+                throw gap
             } catch {
                 metrics.update { $0.storeErrors += 1 }
                 stage.storeErrors.increment()

@@ -2,8 +2,8 @@ import FreshetCore
 import FreshetStore
 import Synchronization
 
-/// An in-memory `Sink` with the real one's atomicity (a batch applies whole or not at all),
-/// plus fault injection: transient failures and rows it refuses for good.
+/// An in-memory `Sink` that keeps the store contract (a batch applies whole or not at all,
+/// fenced by position), plus fault injection: transient failures and rows it refuses for good.
 public final class MemorySink: Sink, Sendable {
     public struct State: Sendable {
         public var rows: [String: CreatedUserRow] = [:]
@@ -51,20 +51,50 @@ public final class MemorySink: Sink, Sendable {
 
     public func prepare() async throws {}
 
-    public func write(_ batch: SinkBatch) async throws {
+    @discardableResult
+    public func write(_ batch: SinkBatch) async throws -> [SliceOutcome] {
         try state.withLock { s in
             if s.transientFailures > 0 {
                 s.transientFailures -= 1
                 s.failedWrites += 1
                 throw TransientError()
             }
-            if let refused = batch.rows.first(where: { s.refusedIDs.contains($0.id) }) {
+            if let refused = batch.slices.lazy.flatMap(\.records).first(where: { s.refusedIDs.contains($0.row.id) }) {
                 s.failedWrites += 1
-                throw RefusedRow(rowID: refused.id)
+                throw RefusedRow(rowID: refused.row.id)
             }
-            for row in batch.rows { s.rows[row.id] = row }
-            for w in batch.windowIncrements { s.windows[WindowKey(start: w.windowStart, dimension: w.dimension, value: w.value), default: 0] += w.count }
-            for p in batch.positions { s.positions[p.topic, default: [:]][p.partition] = p.nextOffset }
+            var next = s
+            var outcomes: [SliceOutcome] = []
+            for slice in batch.slices {
+                let stored = next.positions[slice.topic]?[slice.partition]
+                let decision = SliceFence.plan(slice, position: stored)
+                outcomes.append(SliceOutcome(slice, positionBefore: stored, decision: decision))
+                switch decision {
+                case .gap(let stored):
+                    s.failedWrites += 1
+                    throw SliceGapError(topic: slice.topic, partition: slice.partition, stored: stored, from: slice.from)
+                case .stale:
+                    continue
+                case .apply(let records, _):
+                    for record in records {
+                        next.rows[record.row.id] = record.row
+                        guard let start = record.windowStart else { continue }
+                        for cell in SinkRecord.windowCells(of: record.row) {
+                            next.windows[WindowKey(start: start, dimension: cell.dimension, value: cell.value), default: 0] += 1
+                        }
+                    }
+                    next.positions[slice.topic, default: [:]][slice.partition] = slice.to
+                }
+            }
+            next.writes += 1
+            s = next
+            return outcomes
+        }
+    }
+
+    public func upsert(_ rows: [CreatedUserRow]) async throws {
+        state.withLock { s in
+            for row in rows { s.rows[row.id] = row }
             s.writes += 1
         }
     }

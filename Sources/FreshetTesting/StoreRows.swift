@@ -44,7 +44,17 @@ public struct RowGenerator {
     }
 }
 
-/// A sink batch of `rows` with optional window increments and positions.
-public func batch(_ rows: [CreatedUserRow], windows: [WindowCount] = [], positions: [StreamPosition] = []) -> SinkBatch {
-    SinkBatch(rows: rows, windowIncrements: windows, positions: positions)
+/// A slice of `topic`/`partition` holding `rows` as the records at offsets `from`, `from + 1`,
+/// …, counting in the window `windowStart` (nil: too late for any), and ending at `to`
+/// (defaults to one past the last record).
+public func slice(
+    _ rows: [CreatedUserRow], partition: Int32 = 0, from: Int64, to: Int64? = nil, windowStart: Int64? = 0, topic: String = "users_created"
+) -> PartitionSlice {
+    let records = rows.enumerated().map { SinkRecord(offset: from + Int64($0.offset), row: $0.element, windowStart: windowStart) }
+    return PartitionSlice(topic: topic, partition: partition, from: from, to: to ?? from + Int64(rows.count), records: records)
+}
+
+/// A batch of slices.
+public func batch(_ slices: PartitionSlice...) -> SinkBatch {
+    SinkBatch(slices: slices)
 }

@@ -182,9 +182,17 @@ final class ProgressBar: Service, Sendable {
 final class DiscardingSink: Sink, Sendable {
     let positionsSeen = Mutex<[Int32: Int64]>([:])
     func prepare() async throws {}
-    func write(_ batch: SinkBatch) async throws {
-        positionsSeen.withLock { p in for position in batch.positions { p[position.partition] = position.nextOffset } }
+    func write(_ batch: SinkBatch) async throws -> [SliceOutcome] {
+        positionsSeen.withLock { p in
+            batch.slices.map { slice in
+                let before = p[slice.partition]
+                let decision = SliceFence.plan(slice, position: before)
+                if case .apply = decision { p[slice.partition] = slice.to }
+                return SliceOutcome(slice, positionBefore: before, decision: decision)
+            }
+        }
     }
+    func upsert(_ rows: [CreatedUserRow]) async throws {}
     func positions(topic: String) async throws -> [Int32: Int64] { positionsSeen.withLock { $0 } }
     func close() async throws {}
 }

@@ -89,7 +89,7 @@ struct CQLClientEndpointTests {
     @Test func readsSystemLocalBuildsTheRingPreparesAndExecutes() async throws {
         try await EndpointScope.with { scope in
             let rows = generatedUsers(20)
-            try await scope.store.write(SinkBatch(rows: rows, windowIncrements: [], positions: []))
+            try await scope.store.upsert(rows)
             try await CQLClient.withClient(Self.client(scope)) { client in
                 let local = try await client.page("SELECT cluster_name, partitioner, data_center FROM system.local")
                 #expect(local.namedRows.first?["partitioner"] == .text("org.apache.cassandra.dht.Murmur3Partitioner"))
@@ -122,7 +122,7 @@ struct CQLClientEndpointTests {
         var counts: [String: WindowCount] = [:]
         for row in rows {
             let start = row.ingestedAt - row.ingestedAt % 60_000
-            for (dimension, value) in [("total", ""), ("gender", row.gender), ("country", row.country)] {
+            for (dimension, value) in SinkRecord.windowCells(of: row) {
                 counts["\(start)/\(dimension)/\(value)", default: WindowCount(windowStart: start, dimension: dimension, value: value, count: 0)].count += 1
             }
         }
@@ -140,10 +140,14 @@ struct CQLClientEndpointTests {
                 var offsets: [Int32: Int64] = [:]
                 for (index, start) in stride(from: 0, to: rows.count, by: 1_000).enumerated() {
                     let chunk = Array(rows[start..<min(start + 1_000, rows.count)])
-                    offsets[Int32(index % 2)] = Int64(start + chunk.count)
-                    let positions = offsets.map { StreamPosition(topic: "users_created", partition: $0.key, nextOffset: $0.value) }
-                        + [StreamPosition(topic: "other", partition: 0, nextOffset: 5)]
-                    try await sink.write(SinkBatch(rows: chunk, windowIncrements: Self.windows(chunk), positions: positions))
+                    let partition = Int32(index % 2)
+                    let from = offsets[partition] ?? 0
+                    let records = chunk.enumerated().map { SinkRecord(offset: from + Int64($0.offset), row: $0.element, windowStart: $0.element.ingestedAt / 60_000 * 60_000) }
+                    offsets[partition] = from + Int64(chunk.count)
+                    try await sink.write(SinkBatch(slices: [
+                        PartitionSlice(topic: "users_created", partition: partition, from: from, to: from + Int64(chunk.count), records: records),
+                        PartitionSlice(topic: "other", partition: 0, from: 0, to: 5, records: []),
+                    ]))
                 }
                 // Through the store's own read side, every row is as written.
                 #expect(try await scope.store.totalUsers() == rows.count)
@@ -177,7 +181,7 @@ struct CQLClientEndpointTests {
     @Test func pagingThroughAllRowsWithPageSize500ReturnsEachIDOnce() async throws {
         try await EndpointScope.with { scope in
             let rows = generatedUsers(2_345, seed: "paging")
-            try await scope.store.write(SinkBatch(rows: rows, windowIncrements: [], positions: []))
+            try await scope.store.upsert(rows)
             try await CQLClient.withClient(Self.client(scope)) { client in
                 var ids: [String] = []
                 var pages = 0
@@ -205,7 +209,7 @@ struct CQLClientEndpointTests {
             var rows = generatedUsers(3, seed: "reject")
             rows[1].id = String(repeating: "x", count: 300)  // the endpoint keeps ids of 1…255 bytes
             let error = await #expect(throws: CassandraSinkError.self) {
-                try await sink.write(SinkBatch(rows: rows, windowIncrements: [], positions: []))
+                try await sink.upsert(rows)
             }
             #expect(error?.code == .rowRejected)
             #expect(error?.rejectedRowID == rows[1].id)
@@ -218,7 +222,7 @@ struct CQLClientEndpointTests {
         try await EndpointScope.with(credentials: CQLCredentials(username: "freshet", password: "s3cret pw")) { scope in
             let sink = try await CassandraSink.connect(url: "cassandra://freshet:s3cret%20pw@127.0.0.1:\(scope.port)?connect_timeout=60&consistency=ONE")
             try await sink.prepare()
-            try await sink.write(SinkBatch(rows: generatedUsers(5, seed: "auth"), windowIncrements: [], positions: []))
+            try await sink.upsert(generatedUsers(5, seed: "auth"))
             #expect(try await scope.store.totalUsers() == 5)
             try await sink.close()
             let error = await #expect(throws: CQLClientError.self) {

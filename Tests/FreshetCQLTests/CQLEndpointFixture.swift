@@ -46,7 +46,7 @@ final class CQLEndpointFixture: Sendable {
         let store = try await SQLiteStore.open(.init(path: SQLiteStore.path(dataDirectory: directory)))
         try await store.prepare()
         let rows = users(count)
-        try await store.write(SinkBatch(rows: rows, windowIncrements: [], positions: []))
+        try await store.upsert(rows)
         var logger = logs.map { capture in Logger(label: "freshet.cql.test") { _ in capture } } ?? Logger(label: "freshet.cql.test")
         logger.logLevel = ProcessInfo.processInfo.environment["FRESHET_CQL_DEBUG"] == nil ? (logs == nil ? .warning : .info) : .debug
         let (ports, continuation) = AsyncStream<Int>.makeStream()

@@ -31,20 +31,14 @@ struct PostgresSinkTests {
         try await withPostgresSink { sink, _ in
             var generator = RowGenerator(seed: 2)
             let rows = (0..<500).map { _ in generator.row(idPool: 300) }
-            let windows = [WindowCount(windowStart: 60_000, dimension: "total", value: "", count: 500)]
-            let replayed = batch(rows, windows: windows, positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 500)])
+            let replayed = batch(slice(rows, from: 0, windowStart: 60_000, topic: "t"))
             try await sink.write(replayed)
-            let users = try await dump("created_users", sink)
-            let counts = try await dump("user_counts", sink)
-            let positions = try await dump("stream_positions", sink)
-            #expect(users.count == Set(rows.map(\.id)).count)
-            try await sink.write(replayed)
-            #expect(try await dump("created_users", sink) == users)
-            #expect(try await dump("user_counts", sink) == counts)
-            #expect(try await dump("stream_positions", sink) == positions)
-            // Window increments add by design: exactly-once comes from the positions, which the
-            // processor reads back to skip a replayed batch (see the pipeline test).
-            #expect(try await sink.windowCounts(dimension: "total", since: 0).map(\.count) == [1000])
+            let before = try await dumpAll(sink)
+            #expect(try await dump("created_users", sink).count == Set(rows.map(\.id)).count)
+            let outcomes = try await sink.write(replayed)
+            #expect(outcomes.map(\.stale) == [true])
+            #expect(try await dumpAll(sink) == before)
+            #expect(try await sink.windowCounts(dimension: "total", since: 0).map(\.count) == [500])
         }
     }
 
@@ -52,19 +46,17 @@ struct PostgresSinkTests {
         try await withPostgresSink { sink, _ in try await SinkContract.anUpsertThatChangesARowMovesItsCounts(sink) }
     }
 
-    @Test func windowIncrementsAddUpAcrossBatchesAndWithinOne() async throws {
-        try await withPostgresSink { sink, _ in try await SinkContract.windowIncrementsAddUp(sink) }
+    @Test func eachAppliedRecordCountsOnceInItsWindow() async throws {
+        try await withPostgresSink { sink, _ in try await SinkContract.eachAppliedRecordCountsOnceInItsWindow(sink) }
     }
 
     @Test func positionsRoundTripPerTopicAndPartitionAcrossConnections() async throws {
         try await withPostgresSink { sink, url in
             #expect(try await sink.positions(topic: "users").isEmpty)
-            try await sink.write(batch([], positions: [
-                StreamPosition(topic: "users", partition: 0, nextOffset: 10),
-                StreamPosition(topic: "users", partition: 2, nextOffset: 7),
-                StreamPosition(topic: "other", partition: 0, nextOffset: 99),
-            ]))
-            try await sink.write(batch([], positions: [StreamPosition(topic: "users", partition: 0, nextOffset: 25)]))
+            try await sink.write(batch(
+                slice([], partition: 0, from: 0, to: 10, topic: "users"), slice([], partition: 2, from: 0, to: 7, topic: "users"),
+                slice([], partition: 0, from: 0, to: 99, topic: "other")))
+            try await sink.write(batch(slice([], partition: 0, from: 10, to: 25, topic: "users")))
             #expect(try await sink.positions(topic: "users") == [0: 25, 2: 7])
             #expect(try await sink.positions(topic: "other") == [0: 99])
             // A restarted processor (a new sink on the same database) reads the same positions.
@@ -79,14 +71,12 @@ struct PostgresSinkTests {
         try await withPostgresSink { sink, _ in
             var generator = RowGenerator(seed: 4)
             let good = (0..<200).map { _ in generator.row(idPool: 1000) }
-            try await sink.write(batch(good, windows: [WindowCount(windowStart: 0, dimension: "total", value: "", count: 200)],
-                                       positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 200)]))
+            try await sink.write(batch(slice(good, from: 0, topic: "t")))
             let before = try await dumpAll(sink)
             let rows = (0..<300).map { _ in generator.row(idPool: 1000) }  // overwrites some, inserts others
             var tooLong = generator.row(idPool: 1)
             tooLong.id = "z" + String(repeating: "x", count: 300)
-            let failing = batch(rows + [tooLong], windows: [WindowCount(windowStart: 0, dimension: "total", value: "", count: 301)],
-                                positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 501)])
+            let failing = batch(slice(rows + [tooLong], from: 200, topic: "t"))
             let error = await #expect(throws: PostgresSinkError.self) { try await sink.write(failing) }
             #expect(error?.code == .rowRejected)
             #expect(error?.rejectedRowID == tooLong.id)
@@ -99,30 +89,29 @@ struct PostgresSinkTests {
             nul.id = "nul-row"
             nul.firstName = "a\u{0}b"
             let manyError = await #expect(throws: PostgresSinkError.self) {
-                try await sink.write(batch(rows + [nul], positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 501)]))
+                try await sink.write(batch(slice(rows + [nul], from: 200, topic: "t")))
             }
             #expect(manyError?.code == .rowRejected)
             #expect(manyError?.rejectedRowID == "?")
             #expect(manyError?.sqlState?.hasPrefix("22") == true)
-            let aloneError = await #expect(throws: PostgresSinkError.self) { try await sink.write(batch([nul])) }
+            let aloneError = await #expect(throws: PostgresSinkError.self) { try await sink.upsert([nul]) }
             #expect(aloneError?.rejectedRowID == "nul-row")
             // A violated constraint (an empty id, caught by the server's CHECK when it gets there).
             var empty = generator.row(idPool: 1)
             empty.id = ""
-            let emptyError = await #expect(throws: PostgresSinkError.self) { try await sink.write(batch([empty])) }
+            let emptyError = await #expect(throws: PostgresSinkError.self) { try await sink.upsert([empty]) }
             #expect(emptyError?.rejectedRowID == "")
             #expect(try await dumpAll(sink) == before)
 
             // A failure that is not a row's fault (a negative offset breaks a CHECK of
             // stream_positions) rolls the rows back too, and is not a rejected row.
-            let badPosition = batch(rows, windows: [WindowCount(windowStart: 0, dimension: "total", value: "", count: 1)],
-                                    positions: [StreamPosition(topic: "t", partition: 0, nextOffset: -1)])
+            let badPosition = batch(slice(rows, partition: 9, from: -400, to: -1, topic: "t"))
             let positionError = await #expect(throws: PostgresSinkError.self) { try await sink.write(badPosition) }
             #expect(positionError?.code == .writeFailed)
             #expect(positionError?.rejectedRowID == nil)
             #expect(try await dumpAll(sink) == before)
             // The sink stays usable: the processor dead-letters the row and retries without it.
-            try await sink.write(batch(rows, positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 501)]))
+            try await sink.write(batch(slice(rows, from: 200, to: 501, topic: "t")))
             #expect(try await sink.positions(topic: "t") == [0: 501])
         }
     }
@@ -147,12 +136,9 @@ struct PostgresSinkTests {
                 var generator = RowGenerator(seed: 5)
                 for batchNumber in 0..<8 {
                     let rows = (0..<500).map { _ in generator.row(idPool: 2500) }
-                    var windows: [WindowCount] = []
-                    for row in rows {
-                        windows.append(WindowCount(windowStart: row.ingestedAt / 60_000 * 60_000, dimension: "gender", value: row.gender, count: 1))
-                        windows.append(WindowCount(windowStart: row.ingestedAt / 60_000 * 60_000, dimension: "country", value: row.country, count: 1))
-                    }
-                    let written = batch(rows, windows: windows, positions: [StreamPosition(topic: "t", partition: Int32(batchNumber % 3), nextOffset: Int64(batchNumber))])
+                    let from = Int64(batchNumber / 3 * 500)
+                    let records = rows.enumerated().map { SinkRecord(offset: from + Int64($0.offset), row: $0.element, windowStart: $0.element.ingestedAt / 60_000 * 60_000) }
+                    let written = SinkBatch(slices: [PartitionSlice(topic: "t", partition: Int32(batchNumber % 3), from: from, to: from + 500, records: records)])
                     try await sink.write(written)
                     try await sqlite.write(written)
                 }

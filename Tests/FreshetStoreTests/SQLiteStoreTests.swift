@@ -48,18 +48,14 @@ import Testing
         try await withTestStore(counters: counters) { store, path in
             var generator = RowGenerator(seed: 2)
             let rows = (0..<500).map { _ in generator.row(idPool: 300) }
-            let windows = [WindowCount(windowStart: 60_000, dimension: "total", value: "", count: 500)]
-            let replayed = batch(rows, windows: windows, positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 500)])
+            let replayed = batch(slice(rows, from: 0, windowStart: 60_000))
             try await store.write(replayed)
-            let users = try dump("created_users", path: path)
-            let counts = try dump("user_counts", path: path)
-            let positions = try dump("stream_positions", path: path)
-            try await store.write(replayed)
-            #expect(try dump("created_users", path: path) == users)
-            #expect(try dump("user_counts", path: path) == counts)
-            #expect(try dump("stream_positions", path: path) == positions)
-            // Window increments add by design: exactly-once comes from the positions, not the sink.
-            #expect(try await store.windowCounts(dimension: "total", since: 0).map(\.count) == [1000])
+            let tables = ["created_users", "user_counts", "window_counts", "stream_positions"]
+            let before = try tables.map { try dump($0, path: path) }
+            let outcomes = try await store.write(replayed)
+            #expect(outcomes.map(\.stale) == [true])
+            #expect(try tables.map { try dump($0, path: path) } == before)
+            #expect(try await store.windowCounts(dimension: "total", since: 0).map(\.count) == [500])
         }
     }
 
@@ -68,19 +64,17 @@ import Testing
         try await withTestStore(counters: counters) { store, _ in try await SinkContract.anUpsertThatChangesARowMovesItsCounts(store) }
     }
 
-    @Test func windowIncrementsAddUpAcrossBatchesAndWithinOne() async throws {
-        try await withTestStore { store, _ in try await SinkContract.windowIncrementsAddUp(store) }
+    @Test func eachAppliedRecordCountsOnceInItsWindow() async throws {
+        try await withTestStore { store, _ in try await SinkContract.eachAppliedRecordCountsOnceInItsWindow(store) }
     }
 
     @Test func positionsAreRecordedPerTopicAndPartition() async throws {
         try await withTestStore { store, _ in
             #expect(try await store.positions(topic: "users").isEmpty)
-            try await store.write(batch([], positions: [
-                StreamPosition(topic: "users", partition: 0, nextOffset: 10),
-                StreamPosition(topic: "users", partition: 2, nextOffset: 7),
-                StreamPosition(topic: "other", partition: 0, nextOffset: 99),
-            ]))
-            try await store.write(batch([], positions: [StreamPosition(topic: "users", partition: 0, nextOffset: 25)]))
+            try await store.write(batch(
+                slice([], partition: 0, from: 0, to: 10, topic: "users"), slice([], partition: 2, from: 0, to: 7, topic: "users"),
+                slice([], partition: 0, from: 0, to: 99, topic: "other")))
+            try await store.write(batch(slice([], partition: 0, from: 10, to: 25, topic: "users")))
             #expect(try await store.positions(topic: "users") == [0: 25, 2: 7])
             #expect(try await store.positions(topic: "other") == [0: 99])
         }
@@ -93,8 +87,7 @@ import Testing
         try await withTestStore(counters: counters) { store, path in
             var generator = RowGenerator(seed: 4)
             let good = (0..<200).map { _ in generator.row(idPool: 1000) }
-            try await store.write(batch(good, windows: [WindowCount(windowStart: 0, dimension: "total", value: "", count: 200)],
-                                        positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 200)]))
+            try await store.write(batch(slice(good, from: 0, topic: "t")))
             let before = try ["created_users", "user_counts", "window_counts", "stream_positions"].map { try dump($0, path: path) }
 
             var rows = (0..<300).map { _ in generator.row(idPool: 1000) }  // overwrites some, inserts others
@@ -104,8 +97,7 @@ import Testing
             bad.id = "z" + String(repeating: "x", count: 300)
             rows.append(bad)
             rows.append(generator.row(idPool: 1000))
-            let failing = batch(rows, windows: [WindowCount(windowStart: 0, dimension: "total", value: "", count: 302)],
-                                positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 502)])
+            let failing = batch(slice(rows, from: 200, topic: "t"))
             let error = await #expect(throws: StoreError.self) { try await store.write(failing) }
             #expect(error?.code == .rowRejected)
             #expect(error?.context["index"] == "300")
@@ -116,15 +108,15 @@ import Testing
             #expect(after == before)
             #expect(try await store.positions(topic: "t") == [0: 200])
 
-            // A failure after all rows and windows: an invalid position rolls everything back too.
+            // A failure after all rows and windows: an invalid position (of a partition with none
+            // stored yet) rolls everything back too.
             rows.remove(at: 300)
-            let badPosition = batch(rows, windows: [WindowCount(windowStart: 0, dimension: "total", value: "", count: 1)],
-                                    positions: [StreamPosition(topic: "t", partition: 0, nextOffset: -1)])
+            let badPosition = batch(slice(rows, partition: 9, from: -400, to: -1, topic: "t"))
             let positionError = await #expect(throws: StoreError.self) { try await store.write(badPosition) }
             #expect(positionError?.context["topic"] == "t")
             #expect(try ["created_users", "user_counts", "window_counts", "stream_positions"].map { try dump($0, path: path) } == before)
             // The store stays usable: the processor dead-letters the row and retries without it.
-            try await store.write(batch(rows, positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 502)]))
+            try await store.write(batch(slice(rows, from: 200, to: 502, topic: "t")))
             #expect(try await store.positions(topic: "t") == [0: 502])
         }
     }
@@ -134,8 +126,7 @@ extension SQLiteStoreWriteTests {
     @Test func aFullDiskFailsTheBatchTransientlyAndAppliesNothing() async throws {
         try await withTestStore { store, path in
             var generator = RowGenerator(seed: 8)
-            try await store.write(batch((0..<100).map { _ in generator.row(idPool: 1_000_000) },
-                                        positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 100)]))
+            try await store.write(batch(slice((0..<100).map { _ in generator.row(idPool: 1_000_000) }, from: 0, topic: "t")))
             let before = try ["created_users", "user_counts", "stream_positions"].map { try dump($0, path: path) }
             // Cap the file just above its current size: the next big batch hits SQLITE_FULL mid-transaction.
             let pages = try await store.withWriterConnection { connection in
@@ -144,8 +135,7 @@ extension SQLiteStoreWriteTests {
                 return try statement.rows { $0.int(0) }[0]
             }
             try await store.withWriterConnection { try $0.execute("PRAGMA max_page_count = \(pages + 3)") }
-            let big = batch((0..<3000).map { _ in generator.row(idPool: 1_000_000) },
-                            positions: [StreamPosition(topic: "t", partition: 0, nextOffset: 3100)])
+            let big = batch(slice((0..<3000).map { _ in generator.row(idPool: 1_000_000) }, from: 100, topic: "t"))
             let error = await #expect(throws: StoreError.self) { try await store.write(big) }
             #expect(error?.code == .diskFull)
             #expect(error?.isPermanent == false)
@@ -183,15 +173,15 @@ extension SQLiteStoreWriteTests {
             var model = Model()
             for batchNumber in 0..<8 {
                 let rows = (0..<500).map { _ in generator.row(idPool: 2500) }
-                var windows: [WindowCount] = []
-                for row in rows {
+                var records: [SinkRecord] = []
+                for (i, row) in rows.enumerated() {
                     let window = row.ingestedAt / 60_000 * 60_000
-                    windows.append(WindowCount(windowStart: window, dimension: "gender", value: row.gender, count: 1))
+                    model.windows.append(WindowCount(windowStart: window, dimension: "gender", value: row.gender, count: 1))
                     model.users[row.id] = row
+                    records.append(SinkRecord(offset: Int64(batchNumber * 500 + i), row: row, windowStart: window))
                 }
-                model.windows += windows
-                try await store.write(batch(rows, windows: windows,
-                                            positions: [StreamPosition(topic: "t", partition: 0, nextOffset: Int64(batchNumber))]))
+                let from = Int64(batchNumber * 500)
+                try await store.write(SinkBatch(slices: [PartitionSlice(topic: "t", partition: 0, from: from, to: from + 500, records: records)]))
             }
             #expect(model.users.count > 1500)  // ids repeated, and rows changed
             #expect(try await store.totalUsers() == model.users.count)
@@ -220,10 +210,10 @@ extension SQLiteStoreWriteTests {
         try await withTestStore { store, _ in
             var generator = RowGenerator(seed: 6)
             var ids = Set<String>()
-            for _ in 0..<3 {
+            for round in 0..<3 {
                 let rows = (0..<700).map { _ in generator.row(idPool: 5000) }
                 ids.formUnion(rows.map(\.id))
-                try await store.write(batch(rows))
+                try await store.write(batch(slice(rows, from: Int64(round * 700))))
             }
             var seen: [String] = []
             var cursor: String?
@@ -256,14 +246,14 @@ extension SQLiteStoreWriteTests {
         try await withTestStore { writer, path in
             var generator = RowGenerator(seed: 7)
             let first = (0..<100).map { _ in generator.row(idPool: 100_000) }
-            try await writer.write(batch(first))
+            try await writer.write(batch(slice(first, from: 0)))
             try await SQLiteStore.withStore(.init(path: path, readOnly: true)) { reader in
                 try await reader.prepare()  // checks the tables exist; creates nothing
                 #expect(try await reader.totalUsers() == Set(first.map(\.id)).count)
                 let more = (0..<50).map { _ in generator.row(idPool: 100_000) }
-                try await writer.write(batch(more))
+                try await writer.write(batch(slice(more, from: 100)))
                 #expect(try await reader.totalUsers() == Set((first + more).map(\.id)).count)
-                let error = await #expect(throws: StoreError.self) { try await reader.write(batch(more)) }
+                let error = await #expect(throws: StoreError.self) { try await reader.write(batch(slice(more, from: 150))) }
                 #expect(error?.code == .readOnly)
             }
             // SQLite itself refuses writes on a read-only connection.

@@ -41,7 +41,7 @@ struct Fixture {
         _ = try await broker.produce(topic: "users_created.dlq", records: [DeadLetter.record(for: bad, rejection: Rejection(.notJSON, "invalid JSON (unexpected_byte) at byte 0"))])
         let store = try await SQLiteStore.open(.init(path: SQLiteStore.path(dataDirectory: dir)))
         try await store.prepare()
-        try await store.write(SinkBatch(rows: rows, windowIncrements: [WindowCount(windowStart: now - now % 60_000, dimension: "total", value: "", count: 300)], positions: []))
+        try await store.write(batch(slice(rows, from: 0, windowStart: now - now % 60_000)))
         let metrics = PipelineMetrics()
         metrics.update {
             $0.produced = 301

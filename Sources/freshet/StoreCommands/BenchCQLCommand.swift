@@ -84,10 +84,8 @@ struct BenchCQL: AsyncParsableCommand {
             while written < rows {
                 let count = min(batch, rows - written)
                 let batchRows = (0..<count).map { generator.row(index: written + $0) }
+                let sinkBatch = BenchStoreCommand.batch(batchRows, topic: "bench-cql", from: Int64(written))
                 written += count
-                let sinkBatch = SinkBatch(
-                    rows: batchRows, windowIncrements: BenchStoreCommand.windows(batchRows),
-                    positions: [StreamPosition(topic: "bench-cql", partition: 0, nextOffset: Int64(written))])
                 let t0 = clock.now
                 try await sink.write(sinkBatch)
                 times.append(clock.now - t0)
