@@ -86,13 +86,8 @@ public final class Pipeline: Sendable {
             }
             if let sink {
                 store = sink
-            } else if role != .ingest, configuration.store.url.hasPrefix("cassandra://") {
-                store = try await CassandraSink.connect(url: configuration.store.url)
-            } else if role != .ingest, configuration.store.isPostgres {
-                store = try await PostgresSink.connect(url: configuration.store.url)
             } else if role != .ingest {
-                store = try await SQLiteStore.open(.init(
-                    path: configuration.storePath, synchronous: configuration.store.synchronous == "normal" ? .normal : .full))
+                store = try await openStore(configuration)
             }
         } catch {
             try? await broker.close()
@@ -108,6 +103,21 @@ public final class Pipeline: Sendable {
         return Pipeline(
             configuration: configuration, role: role, broker: broker, store: store, metrics: metrics, extraServices: extraServices,
             logger: logger)
+    }
+
+    /// The store `store.url` names: SQLite (the default, `<data_dir>/store/freshet.sqlite` or
+    /// `sqlite:///path`), PostgreSQL or Cassandra. `readOnly` opens a SQLite store for reading
+    /// only (`freshet serve`, the CLI's queries while `freshet up` writes); the other stores are
+    /// servers, shared anyway. Not prepared: writers call `prepare()`.
+    public static func openStore(_ configuration: PipelineConfiguration, readOnly: Bool = false) async throws -> any Sink {
+        if configuration.store.isCassandra {
+            return try await CassandraSink.connect(url: configuration.store.url)
+        }
+        if configuration.store.isPostgres {
+            return try await PostgresSink.connect(url: configuration.store.url)
+        }
+        return try await SQLiteStore.open(.init(
+            path: configuration.storePath, readOnly: readOnly, synchronous: configuration.store.synchronous == "normal" ? .normal : .full))
     }
 
     init(

@@ -35,6 +35,8 @@ public final class PipelineMetrics: Sendable {
         public var source = SourceStats()
 
         public var totalDeadLettered: Int { deadLettered.values.reduce(0, +) }
+
+        public init() {}
     }
 
     private let state = Mutex(Snapshot())
@@ -51,4 +53,30 @@ public final class PipelineMetrics: Sendable {
 extension PipelineMetrics {
     /// The process-wide metrics of `freshet up`.
     public static let shared = PipelineMetrics()
+}
+
+extension PipelineMetrics.Snapshot {
+    /// The status line a running `freshet up|ingest|process` prints: counts and rates since
+    /// `previous` (`seconds` ago) of what this process does, and the consumer group's lag — the
+    /// records in the log its processors have not committed yet (nil: not known yet).
+    public func statusLine(role: PipelineRole, since previous: Self, seconds: Double, groupLag: Int?) -> String {
+        func rate(_ now: Int, _ before: Int) -> Int { seconds > 0 ? Int((Double(now - before) / seconds).rounded()) : 0 }
+        let lag = groupLag.map(String.init) ?? "?"
+        let p99 = Self.milliseconds(endToEnd.percentile(0.99))
+        switch role {
+        case .ingest:
+            return "produced \(produced) (\(rate(produced, previous.produced))/s)  source errors \(source.totalErrors)"
+        case .process:
+            return "consumed \(consumed) (\(rate(consumed, previous.consumed))/s)  stored \(stored) (\(rate(stored, previous.stored))/s)  "
+                + "dlq \(totalDeadLettered)  replays skipped \(skippedReplays)  lag \(lag)  p99 \(p99)"
+        case .all:
+            return "ingested \(produced) (\(rate(produced, previous.produced))/s)  stored \(stored) (\(rate(stored, previous.stored))/s)  "
+                + "dlq \(totalDeadLettered)  lag \(lag)  p99 \(p99)"
+        }
+    }
+
+    /// `8.4ms`, `120ms`: microseconds as a short rendering.
+    public static func milliseconds(_ micros: Int64) -> String {
+        micros < 10_000 ? "\(Double(micros / 100) / 10)ms" : "\(micros / 1000)ms"
+    }
 }

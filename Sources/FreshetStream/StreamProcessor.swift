@@ -122,7 +122,11 @@ public final class StreamProcessor: Service, Sendable {
                     logger.error("the store refused a batch that starts past its position; reading again from there", metadata: ["error": "\(gap)"])
                     let tp = TopicPartition(gap.topic, gap.partition)
                     positions[tp] = gap.stored
-                    try await consumer.seek(tp, to: .offset(gap.stored))
+                    do {
+                        try await consumer.seek(tp, to: .offset(gap.stored))
+                    } catch let error as LogError where error.code == .illegalGeneration {
+                        logger.warning("the partition is no longer this processor's", metadata: ["partition": "\(tp)", "error": "\(error)"])
+                    }
                 }
             }
         } catch {
@@ -244,7 +248,16 @@ public final class StreamProcessor: Service, Sendable {
             positions[tp] = slice.to
             commit[tp] = slice.to
         }
-        if !commit.isEmpty { try await consumer.commit(commit) }
+        if !commit.isEmpty {
+            do {
+                try await consumer.commit(commit)
+            } catch let error as LogError where error.code == .illegalGeneration {
+                // The group rebalanced under this processor (it was paused past its session, or
+                // lost a partition): the store has the batch; whoever owns the partitions now
+                // resumes from the store's positions. The next poll rejoins the group.
+                logger.warning("offsets not committed: the group rebalanced; the next poll rejoins", metadata: ["error": "\(error)"])
+            }
+        }
 
         let events = batch.slices.flatMap(\.records)
         let now = Self.wallClockMillis()

@@ -104,7 +104,7 @@ struct BenchE2E: AsyncParsableCommand {
         guard m1.stored == records else { throw RuntimeFailure("throughput phase stored \(m1.stored) of \(records) records") }
         print("")
         print("throughput  \(formatted(Double(records) / seconds)) records/s  (\(records) records in \(formatted(seconds, decimals: 2)) s, \(m1.storeWrites) store transactions)")
-        print("            end-to-end under full load: p50 \(Up.ms(m1.endToEnd.percentile(0.5)))  p99 \(Up.ms(m1.endToEnd.percentile(0.99)))")
+        print("            end-to-end under full load: p50 \(PipelineMetrics.Snapshot.milliseconds(m1.endToEnd.percentile(0.5)))  p99 \(PipelineMetrics.Snapshot.milliseconds(m1.endToEnd.percentile(0.99)))")
 
         // Phase 1b: the same without the store, to show what the store costs.
         var noStore = throughput
@@ -128,8 +128,8 @@ struct BenchE2E: AsyncParsableCommand {
         let pipeline2 = try await Pipeline.open(steady, metrics: metrics2, logger: quietLogger)
         try await pipeline2.run(handleSignals: false)
         let m2 = metrics2.snapshot
-        print("latency     at \(formatted(latencyRate)) records/s for \(DurationText.format(latencyDuration.duration)): p50 \(Up.ms(m2.endToEnd.percentile(0.5)))  p99 \(Up.ms(m2.endToEnd.percentile(0.99)))  max \(Up.ms(m2.endToEnd.max))  (\(m2.stored) records)")
-        print("            store transaction p50 \(Up.ms(m2.storeWrite.percentile(0.5)))  p99 \(Up.ms(m2.storeWrite.percentile(0.99)))")
+        print("latency     at \(formatted(latencyRate)) records/s for \(DurationText.format(latencyDuration.duration)): p50 \(PipelineMetrics.Snapshot.milliseconds(m2.endToEnd.percentile(0.5)))  p99 \(PipelineMetrics.Snapshot.milliseconds(m2.endToEnd.percentile(0.99)))  max \(PipelineMetrics.Snapshot.milliseconds(m2.endToEnd.max))  (\(m2.stored) records)")
+        print("            store transaction p50 \(PipelineMetrics.Snapshot.milliseconds(m2.storeWrite.percentile(0.5)))  p99 \(PipelineMetrics.Snapshot.milliseconds(m2.storeWrite.percentile(0.99)))")
         print("memory      peak RSS \(peakRSSMegabytes()) MB")
     }
 }

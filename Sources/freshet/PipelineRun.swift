@@ -25,7 +25,7 @@ enum PipelineRun {
         if role == .ingest && config.source.url == "none" {
             throw ValidationError("freshet ingest needs a source: --source generator or a Random User API URL (source.url is none)")
         }
-        let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal)
+        let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal, role: role)
         let registry = Freshet.bootstrapMetrics()
         // The dashboard and the CQL endpoint read the store (SQLite or PostgreSQL, both
         // UserQueries): the ingest role has no store, and a Cassandra store is queried in
@@ -57,6 +57,7 @@ enum PipelineRun {
             await scheduler?.close()
             throw error
         }
+        reporter.watch(broker: pipeline.broker, group: config.processor.group, topic: "users_created")
         if let scheduler {
             schedulerService.resolve(scheduler.service(broker: pipeline.broker, metrics: PipelineMetrics.shared), hint: "the DAG scheduler failed")
         }
@@ -108,7 +109,7 @@ enum PipelineRun {
                 + "\(m.skippedReplays) replays skipped"
         case .all:
             summary = "freshet up: \(m.produced) records ingested, \(m.stored) rows stored, \(m.totalDeadLettered) dead letters, "
-                + "\(m.skippedReplays) replays skipped; end-to-end p50 \(Up.ms(m.endToEnd.percentile(0.5))) p99 \(Up.ms(m.endToEnd.percentile(0.99)))"
+                + "\(m.skippedReplays) replays skipped; end-to-end p50 \(PipelineMetrics.Snapshot.milliseconds(m.endToEnd.percentile(0.5))) p99 \(PipelineMetrics.Snapshot.milliseconds(m.endToEnd.percentile(0.99)))"
         }
         FileHandleOutput.standardOutput.writeLine(summary)
         if let failure { throw failure }

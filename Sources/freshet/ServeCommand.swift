@@ -1,4 +1,5 @@
 import ArgumentParser
+import FreshetCore
 import FreshetLog
 import FreshetStore
 import FreshetStream
@@ -12,11 +13,14 @@ import FreshetScheduler
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Serve the web UI read-only over an existing data directory.",
+        abstract: "Serve the web UI over an existing store: a data directory, PostgreSQL or Cassandra.",
         discussion: """
             The dashboard, topics pages and API over what a `freshet up` left (or is writing: \
-            the store and the log are opened read-only, so both can run at once). The pipeline \
-            page shows no live numbers here: no pipeline runs in this process.
+            the store and the log are opened read-only, so both can run at once). With --store \
+            postgres://… or cassandra://…, the dashboard of a store that `freshet process` workers \
+            fill (the scaled-out deployment: one dashboard, many workers); add --broker \
+            kafka://… for the topics pages. The pipeline page shows no live numbers here: no \
+            pipeline runs in this process.
 
             The CQL endpoint (--cql-port, default 9042; --no-cql) serves the same store to \
             cqlsh and Cassandra drivers, read-only — or, with --cql-writable, as a Cassandra node \
@@ -28,6 +32,7 @@ struct Serve: AsyncParsableCommand {
               freshet serve --cql-writable --data-dir /srv/warehouse
               freshet serve --data-dir /var/lib/freshet --web-port 9090
               freshet serve --broker kafka://127.0.0.1:9092   # topics pages from the Kafka cluster
+              freshet serve --store postgres://freshet:pw@db:5432/freshet --broker kafka://k1:9092
               FRESHET_WEB_TOKEN=s3cret freshet serve --web-host 0.0.0.0
             """
     )
@@ -41,9 +46,15 @@ struct Serve: AsyncParsableCommand {
         let (config, warnings) = try options.resolve()
         for warning in warnings { FileHandleOutput.standardError.writeLine("warning: \(warning)") }
         if cqlWritable && !config.cql.enabled { throw ValidationError("--cql-writable needs the CQL endpoint (drop --no-cql)") }
-        // Read-only unless CQL clients may write; a writable store is created when missing.
-        let store = try await SQLiteStore.open(.init(path: config.storePath, readOnly: !cqlWritable))
-        if cqlWritable {
+        // SQLite is opened read-only unless CQL clients may write; a writable store is created
+        // when missing. A PostgreSQL or Cassandra store is a server: its tables are made by its
+        // writers, or here.
+        let sink = try await Pipeline.openStore(config, readOnly: !cqlWritable)
+        guard let store = sink as? any Sink & UserQueries else {
+            try? await sink.close()
+            throw ValidationError("the store \(redact(config.store.url)) cannot be queried for a dashboard")
+        }
+        if cqlWritable || !(store is SQLiteStore) {
             do {
                 try await store.prepare()
             } catch {
@@ -51,6 +62,7 @@ struct Serve: AsyncParsableCommand {
                 throw error
             }
         }
+        let shown = store is SQLiteStore ? config.dataDir : redact(config.store.url)
         let registry = Freshet.bootstrapMetrics()
         // The topics pages read the embedded log read-only, or the Kafka cluster of --broker.
         let kafka: (any Broker)?
@@ -77,7 +89,7 @@ struct Serve: AsyncParsableCommand {
             scheduling: WebScheduling(dags: scheduling.dags, history: history))
         let host = config.web.host
         let app = server.makeApplication { port in
-            FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (read-only over \(config.dataDir))")
+            FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (read-only over \(shown))")
         }
         var services: [any Service] = [app]
         if config.cql.enabled {

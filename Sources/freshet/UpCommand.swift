@@ -36,10 +36,6 @@ struct Up: AsyncParsableCommand {
     func run() async throws {
         try await PipelineRun.run(options: options, role: .all)
     }
-
-    static func ms(_ micros: Int64) -> String {
-        micros < 10_000 ? "\(Double(micros / 100) / 10)ms" : "\(micros / 1000)ms"
-    }
 }
 
 /// A runtime failure with a one-line cause (exit code 1).
@@ -48,14 +44,32 @@ struct RuntimeFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A status line on stderr: every second on a terminal, every 30 s otherwise.
+/// A status line on stderr: every second on a terminal, every 30 s otherwise
+/// (`PipelineMetrics.Snapshot.statusLine`), with the consumer group's lag once the pipeline's
+/// broker is known (`watch(broker:group:topic:)`).
 final class StatusReporter: Service, Sendable {
     let metrics: PipelineMetrics
     let interactive: Bool
+    let role: PipelineRole
+    private let lagSource = Mutex<(any Broker, group: String, topic: String)?>(nil)
 
-    init(metrics: PipelineMetrics, interactive: Bool) {
+    init(metrics: PipelineMetrics, interactive: Bool, role: PipelineRole) {
         self.metrics = metrics
         self.interactive = interactive
+        self.role = role
+    }
+
+    /// Reports the lag of `group` on `topic` from now on.
+    func watch(broker: any Broker, group: String, topic: String) {
+        lagSource.withLock { $0 = (broker, group, topic) }
+    }
+
+    /// Records of `topic` in the log that `group` has not committed yet, all partitions.
+    func groupLag() async -> Int? {
+        guard role != .ingest, let (broker, group, topic) = lagSource.withLock({ $0 }) else { return nil }
+        guard let description = try? await broker.describeGroup(group) else { return nil }
+        let lags = description.offsets.filter { $0.topic == topic }.compactMap(\.lag)
+        return lags.isEmpty ? nil : lags.reduce(0) { $0 + Int(clamping: max(0, $1)) }
     }
 
     func run() async throws {
@@ -68,8 +82,7 @@ final class StatusReporter: Service, Sendable {
                 return
             }
             let m = metrics.snapshot
-            let seconds = Double(interval.components.seconds)
-            let line = "ingested \(m.produced) (\(Int(Double(m.produced - previous.produced) / seconds))/s)  stored \(m.stored) (\(Int(Double(m.stored - previous.stored) / seconds))/s)  dlq \(m.totalDeadLettered)  lag \(m.produced - m.consumed)  p99 \(Up.ms(m.endToEnd.percentile(0.99)))"
+            let line = m.statusLine(role: role, since: previous, seconds: Double(interval.components.seconds), groupLag: await groupLag())
             previous = m
             if interactive {
                 FileHandleOutput.standardError.writeRaw("\r\u{1B}[2K" + line)

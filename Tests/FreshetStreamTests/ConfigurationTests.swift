@@ -205,3 +205,26 @@ struct DAGConfigurationTests {
         }
     }
 }
+
+/// The status line of each role shows what that process does: a processor-only process has
+/// nothing ingested and its lag is the group's (never produced − consumed, which went negative).
+@Suite struct StatusLineTests {
+    @Test func eachRoleShowsItsOwnCountsAndTheGroupsLag() {
+        var before = PipelineMetrics.Snapshot()
+        before.consumed = 1000
+        before.stored = 900
+        var now = before
+        now.consumed = 61_000
+        now.stored = 60_900
+        now.skippedReplays = 12
+        let process = now.statusLine(role: .process, since: before, seconds: 30, groupLag: 52_428)
+        #expect(process.hasPrefix("consumed 61000 (2000/s)  stored 60900 (2000/s)"), "\(process)")
+        #expect(process.contains("replays skipped 12") && process.contains("lag 52428"), "\(process)")
+        #expect(!process.contains("ingested"), "\(process)")
+        #expect(now.statusLine(role: .process, since: before, seconds: 30, groupLag: nil).contains("lag ?"))
+        now.produced = 3000
+        let all = now.statusLine(role: .all, since: before, seconds: 1, groupLag: 7)
+        #expect(all.hasPrefix("ingested 3000 (3000/s)") && all.contains("lag 7"), "\(all)")
+        #expect(now.statusLine(role: .ingest, since: before, seconds: 1, groupLag: nil).hasPrefix("produced 3000 (3000/s)"))
+    }
+}
