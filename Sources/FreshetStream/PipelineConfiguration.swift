@@ -609,7 +609,9 @@ extension PipelineConfiguration {
     }
 
     /// `FRESHET_*` variables that are not configuration keys.
-    static let otherEnvironment: Set<String> = ["FRESHET_LOG_LEVEL", "FRESHET_BIN", "FRESHET_FIXTURES"]
+    static let otherEnvironment: Set<String> = [
+        "FRESHET_LOG_LEVEL", "FRESHET_BIN", "FRESHET_FIXTURES", "FRESHET_FUZZ", "FRESHET_FUZZ_SECONDS", "FRESHET_TEST_SEED",
+    ]
 
     /// The effective configuration as YAML, with credentials redacted. Keys of a section are
     /// listed together in `keys` (a test checks every section appears once).

@@ -167,7 +167,7 @@ struct PostgresStoreE2ETests {
         let password = try PostgresServerTrait.server().password
         let bench = try runFreshet(["bench", "store", "--rows", "1500", "--batch", "500", "--query-repeats", "2", "--store", url], timeout: 300)
         #expect(bench.status == 0, "\(bench.stderr)")
-        for line in ["fresh inserts", "replays (unchanged)", "updates (changed values)", "batch p50", "totalUsers", "size in PostgreSQL", "peak RSS"] {
+        for line in ["fresh inserts", "same rows again (unchanged)", "updates (changed values)", "batch p50", "totalUsers", "size in PostgreSQL", "peak RSS"] {
             #expect(bench.stdoutText.contains(line), "\(line) missing: \(bench.stdoutText)")
         }
         #expect(bench.stdoutText.contains("freshet:***@127.0.0.1"))

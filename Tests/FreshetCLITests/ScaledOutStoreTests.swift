@@ -112,9 +112,12 @@ struct ScaledOutStoreTests {
                 throw error
             }
             try await reader.close()
-            // The zombie: after its pause, A processed what it had fetched as if it still owned its
-            // partitions, and the store refused it (B had moved the positions on).
-            #expect(log(logA).contains("the store is past this batch"), "worker A wrote nothing late after its pause")
+            // The zombie: after its pause, A usually processes what it had fetched as if it still
+            // owned its partitions, and the store refuses it (B had moved the positions on). Whether
+            // it had records in hand depends on timing, so this is reported, not asserted; the
+            // invariants above are what must hold either way (and the contract suites pause a
+            // writer at a chosen step, deterministically).
+            print("scaled out: worker A after its pause: \(log(logA).contains("the store is past this batch") ? "wrote late and was refused" : "had nothing to write late")")
 
             // One dashboard over the store the workers filled.
             let serve = try RunningFreshet(
