@@ -113,8 +113,11 @@ public struct CQLServer: Service {
     /// - Parameters:
     ///   - queries: where reads go (`SQLiteStore`). When it is also a `KeyedRowStore`, the endpoint
     ///     serves `SinkStateCQLTables` (a remote Cassandra sink's positions and window counts) too.
-    ///   - sink: where INSERTs go (`Sink.upsert`); `nil` makes the endpoint read-only.
-    ///   - now: ms since the epoch, for `ingested_at` of rows an INSERT creates without one.
+    ///   - sink: where INSERTs go (`Sink.upsert`); `nil` makes the endpoint read-only. When it is
+    ///     a `KeyedRowStore` (SQLite), each `created_users` row's write time is kept beside it and
+    ///     the later of two writes wins (`USING TIMESTAMP`); otherwise writes apply in arrival order.
+    ///   - now: ms since the epoch, for `ingested_at` of rows an INSERT creates without one, and
+    ///     the timestamp (in µs) of writes that carry none.
     ///   - onListening: receives the bound port (useful with port 0).
     public init(
         configuration: CQLServerConfiguration, queries: any UserQueries, sink: (any Sink)?, logger: Logger = Logger(label: "freshet.cql"),
@@ -124,17 +127,22 @@ public struct CQLServer: Service {
     ) {
         self.configuration = configuration
         let rowLimits = CQLRowLimits(maximumRowBytes: configuration.maximumRowBytes)
+        let clock = CQLWriteClock(nowMilliseconds: now)
         var keyspace = CreatedUsersCQLTable.keyspace
+        // A writer that keeps keyed rows (SQLite) keeps the write times of created_users rows
+        // there, so that the later of two writes wins whatever order they arrive in.
         var storage: [String: any CQLTableStorage] = [
-            CreatedUsersCQLTable.definition.qualifiedName: CreatedUsersStorage(queries: queries, sink: sink, now: now, limits: rowLimits)
+            CreatedUsersCQLTable.definition.qualifiedName: CreatedUsersStorage(
+                queries: queries, sink: sink, writeTimes: sink as? any KeyedRowStore, now: now, clock: clock, limits: rowLimits)
         ]
         // A store that keeps keyed rows (SQLite) also serves a remote sink's bookkeeping tables.
         if let keyed = queries as? any KeyedRowStore {
             let names = Set(SinkStateCQLTables.all.map(\.qualifiedName))
+            let lock = CQLAsyncLock()
             for table in SinkStateCQLTables.all {
                 keyspace.tables.append(table)
                 storage[table.qualifiedName] = KeyedCQLTableStorage(
-                    table: table, store: keyed, writable: sink != nil, siblings: names, limits: rowLimits)
+                    table: table, store: keyed, writable: sink != nil, siblings: names, limits: rowLimits, lock: lock, clock: clock)
             }
         }
         self.planner = CQLQueryPlanner(
@@ -241,10 +249,12 @@ public struct CQLServer: Service {
             return request
         case .get:
             return request + 2 * row
-        case .scan:
+        case .scan(let page):
             // The page's values (about three times their encoded size), its encoding, and one
-            // chunk of rows read from storage.
-            return request + 3 * configuration.queryLimits.maximumPageBytes + CQLPage.chunkRows * row
+            // chunk of rows read from storage; a token range also holds the keys it keeps (at
+            // most a page's bytes) and a larger chunk.
+            let chunk = page.tokenRange == nil ? CQLPage.chunkRows * row : CQLPage.tokenScanChunkRows * row + configuration.queryLimits.maximumPageBytes
+            return request + 3 * configuration.queryLimits.maximumPageBytes + chunk
         case .upsert(let writes):
             // The decoded writes (a small INSERT's columns take a few hundred bytes), then the
             // rows they merge into.

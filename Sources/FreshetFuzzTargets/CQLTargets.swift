@@ -13,7 +13,7 @@ extension FuzzTargets {
         },
         FuzzTarget(
             "cql-statement",
-            "text through the lexer and parser (default and small limits), the planner over the real catalog (query, prepare, execute with bound bytes), literal conversion, timestamps and the created_users upsert merge",
+            "text through the lexer and parser (default and small limits), the planner over the real catalog (query, prepare, execute and batch with bound bytes and default timestamps), literal conversion, timestamps, the created_users last-write-wins merge and keyed rows with write times",
             maxLength: 16 * 1024
         ) { bytes in
             CQLFuzz.statement(bytes)
@@ -111,19 +111,39 @@ enum CQLFuzz {
         }
     }
 
-    /// What the server does with a planned write before storage: merge it into a row.
+    /// What the server does with a planned write before storage: merge it into a row, last
+    /// write wins by timestamp; a keyed table's row is encoded with its write time and read back.
     static func check(_ operation: CQLStorageOperation) {
-        var writes: [CQLRowWrite] = []
+        var writes: [(table: CQLTableDefinition, write: CQLRowWrite)] = []
         switch operation.kind {
-        case .upsert(let w): writes = w
-        case .upsertTables(let tables): writes = tables.flatMap(\.writes)
-        case .scan(let page): _ = page.encoded()
+        case .upsert(let w): writes = w.map { (operation.table, $0) }
+        case .upsertTables(let tables): writes = tables.flatMap { table in table.writes.map { (table.table, $0) } }
+        case .scan(let page):
+            _ = page.encoded()
+            if let range = page.tokenRange {
+                FuzzCheck.expect(!range.contains(.min) || range.lower == nil || range.lower == .min, "a range above \(range.lower ?? 0) holds Long.MIN_VALUE")
+            }
         default: break
         }
-        for write in writes where operation.table.name == CreatedUsersCQLTable.tableName {
-            var row = CreatedUsersCQLTable.blank(id: "fuzz", ingestedAt: 0)
-            try? CreatedUsersCQLTable.apply(write.values, to: &row)
-            _ = CreatedUsersCQLTable.values(row).reduce(0) { $0 + ($1?.serializedSize ?? 0) }
+        for (table, write) in writes {
+            let timestamp = write.timestamp ?? 0
+            if table.name == CreatedUsersCQLTable.tableName {
+                let base = (row: CreatedUsersCQLTable.blank(id: "fuzz", ingestedAt: 0), writeTime: Int64?(timestamp / 2))
+                guard let merged = try? CreatedUsersCQLTable.merge(write.values, at: timestamp, into: base, id: "fuzz", ingestedAt: 0) else { continue }
+                FuzzCheck.expect(merged.writeTime == timestamp, "the merged row is as of its write")
+                _ = CreatedUsersCQLTable.values(merged.row).reduce(0) { $0 + ($1?.serializedSize ?? 0) }
+                FuzzCheck.expect(
+                    CreatedUsersCQLTable.decodeWriteTime(CreatedUsersCQLTable.encodeWriteTime(timestamp)) == timestamp, "write times round-trip")
+            } else {
+                var row = [CQLValue?](repeating: nil, count: table.columns.count)
+                for (name, value) in write.values {
+                    if let index = table.columnIndex(name) { row[index] = value }
+                }
+                let bytes = KeyedCQLRow.encode(row, writeTime: write.timestamp)
+                let decoded = try? KeyedCQLRow.decode(bytes, table: table)
+                FuzzCheck.expect(decoded?.writeTime == write.timestamp, "a keyed row's write time round-trips")
+                FuzzCheck.expect(decoded?.row.count == row.count, "a keyed row's cells round-trip")
+            }
         }
     }
 
@@ -149,7 +169,10 @@ enum CQLFuzz {
             default: .bytes(ByteBuffer(bytes: text.utf8.prefix(i + 8)))
             }
         }
-        let parameters = CQLQueryParameters(values: values.isEmpty ? nil : .positional(values), pageSize: mode & 0x40 != 0 ? 2 : nil)
+        // A default timestamp (as drivers send their clock), sometimes the reserved Long.MIN_VALUE.
+        let defaultTimestamp: Int64? = mode & 0x80 == 0 ? nil : (mode & 0x20 != 0 ? .min : Int64(text.utf8.count))
+        let parameters = CQLQueryParameters(
+            values: values.isEmpty ? nil : .positional(values), pageSize: mode & 0x40 != 0 ? 2 : nil, defaultTimestamp: defaultTimestamp)
         for plan in [planner.plan(.query(text, parameters: parameters), session: session), planner.plan(.prepare(text), session: session)] {
             switch plan {
             case .result(.prepared(let prepared)):
@@ -158,7 +181,9 @@ enum CQLFuzz {
                 if case .storage(let operation) = planner.plan(.execute(id: prepared.id, parameters: parameters), session: session) {
                     check(operation)
                 }
-                let batch = CQLBatch(statements: [CQLBatchStatement(.prepared(id: prepared.id), values: values), CQLBatchStatement(.query(text), values: values)])
+                let batch = CQLBatch(
+                    statements: [CQLBatchStatement(.prepared(id: prepared.id), values: values), CQLBatchStatement(.query(text), values: values)],
+                    defaultTimestamp: defaultTimestamp)
                 if case .storage(let operation) = planner.plan(.batch(batch), session: session) { check(operation) }
             case .result(let result): encode(CQLResponseFrame(streamID: 1, response: .result(result)))
             case .error(let error): encode(CQLResponseFrame(streamID: 1, response: .error(error)))

@@ -507,16 +507,18 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
     }
 
     public func putKeyedRows(_ rows: [KeyedRow]) async throws {
-        guard let writer else {
-            throw StoreError(
-                code: .readOnly, message: "the store at \(configuration.path) is open read-only",
-                context: ["path": configuration.path])
-        }
+        try await upsert([], putting: rows)
+    }
+
+    public func upsert(_ rows: [CreatedUserRow], putting keyed: [KeyedRow]) async throws {
+        let writer = try self.writerConnection()
+        let swiftDeltas = configuration.counterMaintenance == .swiftDeltas
         try await run(on: writer) { connection in
             let put = try connection.cached(Schema.putKeyedRow)
             try connection.execute("BEGIN IMMEDIATE")
             do {
-                for row in rows {
+                if !rows.isEmpty { try Self.upsertRows(rows, on: connection, swiftDeltas: swiftDeltas) }
+                for row in keyed {
                     put.bind(1, row.table)
                     put.bind(2, row.key)
                     put.bind(3, blob: row.value)

@@ -93,6 +93,10 @@ public protocol KeyedRowStore: Sendable {
     func keyedRowCount(table: String) async throws -> Int
     /// Inserts or replaces rows, all or none (one transaction).
     func putKeyedRows(_ rows: [KeyedRow]) async throws
+    /// Upserts `rows` as `Sink.upsert` does (rows and dashboard counters) and puts `keyed` in
+    /// the same transaction: the CQL endpoint keeps the write times of the `created_users` rows
+    /// it writes beside them.
+    func upsert(_ rows: [CreatedUserRow], putting keyed: [KeyedRow]) async throws
 }
 
 /// A crash at a chosen step of a store's next write, for `SinkContract`'s crash tests: the

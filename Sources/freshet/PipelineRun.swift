@@ -27,17 +27,11 @@ enum PipelineRun {
         }
         let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal, role: role)
         let registry = Freshet.bootstrapMetrics()
-        // The dashboard and the CQL endpoint read the store (SQLite or PostgreSQL, both
-        // UserQueries): the ingest role has no store, and a Cassandra store is queried in
-        // Cassandra itself.
-        let localStore = role != .ingest && !config.store.isCassandra
-        let webEnabled = config.web.enabled && localStore
-        let cqlEnabled = config.cql.enabled && localStore
-        if role != .ingest && config.store.isCassandra && (config.web.enabled || config.cql.enabled) {
-            FileHandleOutput.standardError.writeLine(
-                "note: the web UI and the CQL endpoint serve the SQLite store; with store.url cassandra:// they are off "
-                    + "(query the cluster with cqlsh; freshet serve shows a SQLite store)")
-        }
+        // The dashboard and the CQL endpoint read the store (SQLite, PostgreSQL or Cassandra,
+        // all UserQueries): the ingest role has no store.
+        let hasStore = role != .ingest
+        let webEnabled = config.web.enabled && hasStore
+        let cqlEnabled = config.cql.enabled && hasStore
         // The web UI needs the pipeline's broker, and the pipeline runs the web UI: a small
         // two-step wiring, the server resolved once the pipeline is open.
         let web = LateService()
@@ -145,10 +139,10 @@ enum PipelineRun {
             let auth = config.web.token != nil || config.web.username != nil ? " (authentication required)" : ""
             let port = config.web.port == 0 ? "<free port>" : String(config.web.port)
             let cassandra = config.store.isCassandra
-            lines.append("  web        \(webEnabled ? "http://\(config.web.host):\(port)/" + auth : cassandra ? "off (Cassandra store)" : "off (--no-web)")")
+            lines.append("  web        \(webEnabled ? "http://\(config.web.host):\(port)/" + auth : "off (--no-web)")")
             let cqlPort = config.cql.port == 0 ? "<free port>" : String(config.cql.port)
             let cqlAuth = config.cql.username != nil ? " (authentication required)" : ""
-            lines.append("  cql        \(cqlEnabled ? "\(config.cql.host):\(cqlPort), spark_streams.created_users" + cqlAuth : cassandra ? "off (Cassandra store)" : "off (--no-cql)")")
+            lines.append("  cql        \(cqlEnabled ? "\(config.cql.host):\(cqlPort), spark_streams.created_users" + cqlAuth : "off (--no-cql)")")
             if cassandra {
                 lines.append("  query      cqlsh HOST PORT -e \"SELECT COUNT(*) FROM spark_streams.created_users;\"")
             } else if config.store.isPostgres {

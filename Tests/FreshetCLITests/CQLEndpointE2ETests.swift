@@ -58,11 +58,13 @@ struct CassandraStoreE2ETests {
 
         let run = try runFreshet([
             "up", "--store", "cassandra://127.0.0.1:\(port)?keyspace=spark_streams", "--count", "5000", "--rate", "100000",
-            "--seed", "cassandra-sink", "--data-dir", pipelineDir,
+            "--seed", "cassandra-sink", "--data-dir", pipelineDir, "--web-port", "0", "--cql-port", "0",
         ], timeout: 300)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdoutText.contains("5000 rows stored"), "\(run.stdoutText)")
-        #expect(run.stderr.contains("the web UI and the CQL endpoint serve the SQLite store"), "\(run.stderr)")
+        // The web UI and the CQL endpoint serve the Cassandra store.
+        #expect(run.stdoutText.contains("web UI listening on http://127.0.0.1:"), "\(run.stdoutText)")
+        #expect(run.stdoutText.contains("CQL endpoint listening on 127.0.0.1:"), "\(run.stdoutText)")
         // No local SQLite store was written by the pipeline.
         #expect(!FileManager.default.fileExists(atPath: SQLiteStore.path(dataDirectory: pipelineDir)))
 

@@ -6,6 +6,7 @@ import FreshetCassandra
 import FreshetCore
 import FreshetSource
 import FreshetStore
+import FreshetTesting
 import Logging
 import NIOCore
 import Testing
@@ -106,7 +107,7 @@ struct CQLClientEndpointTests {
                 let page = try await client.page(select, [.text(rows[7].id)])
                 #expect(page.rows.count == 1)
                 #expect(page.namedRows.first?["email"] == .text(rows[7].email))
-                #expect(page.namedRows.first?["age"] == .int(Int32(rows[7].age)))
+                #expect(page.namedRows.first?["age"] == .bigint(Int64(rows[7].age)))
                 // Token-aware: the keyspace's replication is known, so the key's replica leads the plan.
                 #expect(await client.replication(of: "spark_streams") == .simple(replicationFactor: 1))
                 let key = try #require(select.routingKey([CQLBindValue(.text(rows[7].id))]))
@@ -157,23 +158,72 @@ struct CQLClientEndpointTests {
                 }
                 #expect(try await sink.positions(topic: "users_created") == offsets)
                 #expect(try await sink.positions(topic: "other") == [0: 5])
-                // Window totals accumulate across batches (a window may span two of them).
+                // Window counts accumulate across batches (a window may span two of them) and
+                // partitions; the sink's dashboard queries add them up.
                 let expected = Self.windows(rows)
-                let totals = try await sink.client.page("SELECT id, total FROM spark_streams.window_counts", pageSize: 10_000)
-                var read: [String: Int64] = [:]
-                for row in totals.namedRows {
-                    if case .text(let id)? = row["id"], case .bigint(let total)? = row["total"] { read[id] = total }
+                for dimension in ["total", "gender", "country", "nat"] {
+                    let read = try await sink.windowCounts(dimension: dimension, since: 0)
+                    #expect(read == expected.filter { $0.dimension == dimension }, "\(dimension) windows")
                 }
-                #expect(read.count == expected.count)
-                for window in expected {
-                    #expect(read["\(window.windowStart)/\(window.dimension)/\(window.value)"] == Int64(window.count))
-                }
+                try await SinkContract.checkInvariants(sink, rows: rows.count, countedRecords: rows.count, "after 3,000 generated rows")
+                // Newest first, then by id (a generated page shares one ingested_at), as SQLite orders them.
+                let newest = rows.sorted { a, b in a.ingestedAt != b.ingestedAt ? a.ingestedAt > b.ingestedAt : a.id.utf8.lexicographicallyPrecedes(b.id.utf8) }
+                #expect(try await sink.recentUsers(limit: 5) == Array(newest.prefix(5)))
+                #expect(try await sink.recentUsers(limit: 5) == (try await scope.store.recentUsers(limit: 5)))
                 // The endpoint's own bookkeeping is untouched: these are the remote sink's.
                 #expect(try await scope.store.positions(topic: "users_created").isEmpty)
             } catch {
                 try? await sink.close()
                 throw error
             }
+            try await sink.close()
+        }
+    }
+
+    /// `freshet up --store cassandra://…` serves the Cassandra store on its own CQL endpoint:
+    /// here a second endpoint over a `CassandraSink` (as its `UserQueries` and its sink) that
+    /// writes into the first. Reads page in token order, INSERTs are upserts that move the
+    /// Cassandra store's counters.
+    @Test func anEndpointServesACassandraStore() async throws {
+        try await EndpointScope.with { scope in
+            let sink = try await CassandraSink.connect(url: "cassandra://127.0.0.1:\(scope.port)?connect_timeout=60&consistency=ONE")
+            try await sink.prepare()
+            let rows = generatedUsers(600, seed: "served")
+            try await sink.write(batch(slice(Array(rows[0..<400]), partition: 0, from: 0), slice(Array(rows[400..<600]), partition: 1, from: 0)))
+            var logger = Logger(label: "freshet.cql.test")
+            logger.logLevel = .warning
+            let (ports, continuation) = AsyncStream<Int>.makeStream()
+            let server = CQLServer(
+                configuration: .init(host: "127.0.0.1", port: 0), queries: sink, sink: sink, logger: logger,
+                onListening: { port in
+                    continuation.yield(port)
+                    continuation.finish()
+                })
+            let task = Task { try await server.run() }
+            defer { task.cancel() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            try await CQLClient.withClient(CQLClientConfiguration(contactPoints: [CQLContactPoint(host: "127.0.0.1", port: port)], consistency: .one)) { client in
+                let count = try await client.page("SELECT COUNT(*) FROM spark_streams.created_users")
+                #expect(count.rows.first?.first == .bigint(600))
+                var ids: [String] = []
+                for try await page in client.pages("SELECT id FROM spark_streams.created_users", pageSize: 128) {
+                    for row in page.rows { if case .text(let id)?? = row.first { ids.append(id) } }
+                }
+                #expect(ids.count == 600 && Set(ids) == Set(rows.map(\.id)))
+                let tokens = ids.map { CQLMurmur3Token.token(of: Array($0.utf8)) }
+                #expect(tokens == tokens.sorted(), "pages follow the Cassandra store's token order")
+                let one = try await client.page("SELECT email FROM spark_streams.created_users WHERE id = '\(rows[42].id)'")
+                #expect(one.rows.first?.first == .text(rows[42].email))
+                let insert = try await client.prepare("INSERT INTO spark_streams.created_users (id, first_name, gender, email) VALUES (?, ?, ?, ?)")
+                try await client.execute(insert, [.text("served-new"), .text("Ada"), .text("female"), .text("ada@served.example")])
+                try await client.execute(insert, [.text(rows[0].id), .text("Changed"), .text(rows[0].gender == "male" ? "female" : "male"), .text(rows[0].email)])
+            }
+            try await SinkContract.checkInvariants(sink, rows: 601, countedRecords: 600, "after INSERTs through the serving endpoint")
+            #expect(try await sink.user(id: rows[0].id)?.firstName == "Changed")
+            #expect(try await scope.store.user(id: "served-new")?.emailDomain == "served.example")
+            task.cancel()
+            _ = try? await task.value
             try await sink.close()
         }
     }
@@ -213,7 +263,13 @@ struct CQLClientEndpointTests {
             }
             #expect(error?.code == .rowRejected)
             #expect(error?.rejectedRowID == rows[1].id)
-            #expect(error?.underlying?.serverError?.code == .invalid)
+            // Refused before anything was sent: a batch with it writes nothing either.
+            let refused = await #expect(throws: CassandraSinkError.self) {
+                try await sink.write(batch(slice(rows, from: 0)))
+            }
+            #expect(refused?.rejectedRowID == rows[1].id)
+            #expect(try await scope.store.totalUsers() == 0)
+            #expect(try await sink.positions(topic: "users_created").isEmpty)
             try await sink.close()
         }
     }

@@ -5,6 +5,7 @@ import FreshetCassandra
 import FreshetCore
 import FreshetStore
 import FreshetStream
+import FreshetTesting
 import Testing
 
 /// `store.url: cassandra://…`: the whole pipeline (generator → embedded log → processor) writes
@@ -29,16 +30,12 @@ struct CassandraPipelineTests {
             let stored = pipeline.metrics.snapshot.stored
             #expect(stored == 5_000)
             #expect(try await scope.store.totalUsers() == stored)
-            // Positions and window totals, as the sink recorded them, each count every record once.
+            // Positions, windows and the dashboard counters, as the sink recorded them, each count
+            // every record once.
             let sink = try await CassandraSink.connect(url: "cassandra://127.0.0.1:\(scope.port)?consistency=ONE")
             try await sink.prepare()
             #expect(try await sink.positions(topic: "users_created").values.reduce(0, +) == 5_000)
-            let windows = try await sink.client.page("SELECT dimension, total FROM spark_streams.window_counts", pageSize: 100_000)
-            let total = windows.namedRows.filter { $0["dimension"] == .text("total") }.reduce(Int64(0)) { sum, row in
-                if case .bigint(let n)? = row["total"] { return sum + n }
-                return sum
-            }
-            #expect(total == 5_000)
+            try await SinkContract.checkInvariants(sink, rows: 5_000, countedRecords: 5_000, "after the pipeline")
             try await sink.close()
         }
     }

@@ -28,7 +28,7 @@ struct CQLEndpointClientTests {
             #expect(table.status == 0, "\(table.stderr)")
             let text = table.stdoutText
             #expect(text.contains("CREATE TABLE spark_streams.created_users ("), "\(text)")
-            for column in ["id text PRIMARY KEY", "first_name text", "age int", "nat text", "ingested_at timestamp", "registered_date text"] {
+            for column in ["id text PRIMARY KEY", "first_name text", "age bigint", "nat text", "ingested_at timestamp", "registered_date text"] {
                 #expect(text.contains(column), "DESCRIBE TABLE lacks '\(column)': \(text)")
             }
 
@@ -70,7 +70,7 @@ struct CQLEndpointClientTests {
             #expect((out["replication"] as? String)?.contains("SimpleStrategy") == true, "\(out["replication"] ?? "")")
             let columns = try #require(out["columns"] as? [String: String])
             #expect(Set(columns.keys) == Set(CreatedUserRow.columns))
-            #expect(columns["age"] == "int" && columns["ingested_at"] == "timestamp" && columns["id"] == "text")
+            #expect(columns["age"] == "bigint" && columns["ingested_at"] == "timestamp" && columns["id"] == "text")
             #expect(out["partition_key"] as? [String] == ["id"])
 
             // Token-aware routing: the routing key is the id, the one node is its replica and first in the plan.
@@ -104,6 +104,24 @@ struct CQLEndpointClientTests {
             #expect(try await fixture.store.totalUsers() == 2_348)
             #expect(out["count_after"] as? Int == 2_348)
             #expect((out["inserted_back"] as? [String: String])?["first_name"] == "Ada0")
+        }
+    }
+
+    /// The Python driver's writes with USING TIMESTAMP, in either order, in a BATCH, and with
+    /// the driver's own clock: it reads back what a Cassandra node would keep.
+    @Test func driverSeesTheLaterTimestampWin() async throws {
+        try await CQLEndpointFixture.with(rows: 3) { fixture in
+            let out = try await runDriver(["lww", String(fixture.port)])
+            #expect(out["timestamp_marker"] as? String == "[timestamp]")
+            #expect(out["newer_first"] as? [AnyHashable] == ["newer", 2000], "\(out)")
+            #expect(out["older_first"] as? [AnyHashable] == ["newer", 2000], "\(out)")
+            #expect(out["batch"] as? [AnyHashable] == ["batch", 3000], "\(out)")
+            #expect(out["batch_2"] as? [AnyHashable] == ["batch", 3000], "\(out)")
+            #expect(out["driver_batch"] as? [AnyHashable] == ["newer", 5000], "\(out)")
+            let now = try #require(out["now"] as? [Any])
+            #expect(now.first as? String == "now" && (now.last as? Int ?? 0) > 1_000_000_000_000_000, "\(now)")
+            #expect((out["bad_timestamp"] as? String)?.contains("InvalidRequest") == true, "\(out)")
+            #expect(try await fixture.store.user(id: "lww-older-first")?.firstName == "newer")
         }
     }
 

@@ -1,3 +1,4 @@
+import FreshetCQL
 import FreshetCore
 import FreshetStore
 import Synchronization
@@ -26,7 +27,8 @@ final class RecordingSink: Sink, @unchecked Sendable {
 
 @Suite("CQL endpoint: group commit of INSERTs")
 struct CQLGroupCommitTests {
-    static func row(_ id: String) -> CreatedUserRow { CreatedUsersCQLTable.blank(id: id, ingestedAt: 0) }
+    /// An INSERT of just an id: a new row, blank but for it.
+    static func row(_ id: String) -> CQLRowWrite { CQLRowWrite(key: .text(id), values: ["id": .text(id)]) }
 
     @Test func concurrentInsertsShareTransactions() async throws {
         let sink = RecordingSink()

@@ -75,10 +75,12 @@ struct CQLLimitsTests {
     }
 
     @Test(arguments: [
-        "INSERT INTO spark_streams.created_users (id, age) VALUES ('a', 2147483648)",
-        "INSERT INTO spark_streams.created_users (id, age) VALUES ('a', -2147483649)",
+        "INSERT INTO spark_streams.created_users (id, age) VALUES ('a', 9223372036854775808)",
+        "INSERT INTO spark_streams.created_users (id, age) VALUES ('a', -9223372036854775809)",
         "INSERT INTO spark_streams.created_users (id, age) VALUES ('a', " + String(repeating: "9", count: 5_000) + ")",
-        "INSERT INTO spark_streams.window_counts (id, total) VALUES ('a', 9223372036854775808)",
+        "INSERT INTO spark_streams.partition_windows (id, as_of) VALUES ('a', 9223372036854775808)",
+        "INSERT INTO spark_streams.stream_positions (id, partition) VALUES ('a', 2147483648)",
+        "INSERT INTO spark_streams.created_users (id) VALUES ('a') USING TIMESTAMP 9223372036854775808",
         "INSERT INTO spark_streams.stream_positions (id, partition) VALUES ('a', 1.5)",
         "INSERT INTO spark_streams.created_users (id, age) VALUES (0x, 1)",
         "INSERT INTO spark_streams.created_users (id, first_name) VALUES ('a', 0xabc)",

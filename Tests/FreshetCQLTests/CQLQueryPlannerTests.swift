@@ -73,7 +73,7 @@ struct CQLQueryPlannerTests {
             let id = "u" + String(String(i + 1000).dropFirst())
             var row: [CQLValue?] = CreatedUsersCQLTable.definition.columns.map { _ in .text("x") }
             row[0] = .text(id)
-            row[CreatedUsersCQLTable.definition.columnIndex("age")!] = .int(Int32(i))
+            row[CreatedUsersCQLTable.definition.columnIndex("age")!] = .bigint(Int64(i))
             row[CreatedUsersCQLTable.definition.columnIndex("ingested_at")!] = .timestamp(Int64(i))
             row[CreatedUsersCQLTable.definition.columnIndex("nat")!] = nil
             return row
@@ -133,7 +133,7 @@ struct CQLQueryPlannerTests {
         let decoded = try columns.decodedRows()
         #expect(decoded.count == 20)
         #expect(decoded.contains([.text("id"), .text("partition_key"), .text("text")]))
-        #expect(decoded.contains([.text("age"), .text("regular"), .text("int")]))
+        #expect(decoded.contains([.text("age"), .text("regular"), .text("bigint")]))
         #expect(decoded.contains([.text("ingested_at"), .text("regular"), .text("timestamp")]))
         let keyspaces = try Self.rows(planner.plan(Self.query("SELECT * FROM system_schema.keyspaces WHERE keyspace_name = 'spark_streams'"), session: Self.session))
         #expect(try keyspaces.decodedRows().first?[2] == .map([
@@ -232,7 +232,7 @@ struct CQLQueryPlannerTests {
             Issue.record("expected an upsert, got \(plan)")
             return
         }
-        #expect(writes == [CQLRowWrite(key: .text("a"), values: ["id": .text("a"), "age": .int(42), "ingested_at": .timestamp(1_704_164_645_678)])])
+        #expect(writes == [CQLRowWrite(key: .text("a"), values: ["id": .text("a"), "age": .bigint(42), "ingested_at": .timestamp(1_704_164_645_678)])])
 
         let missingKey = planner.plan(Self.query("INSERT INTO spark_streams.created_users (first_name) VALUES ('x')"), session: Self.session)
         #expect(Self.error(missingKey)?.message == "Some partition key parts are missing: id")
@@ -264,7 +264,7 @@ struct CQLQueryPlannerTests {
         #expect(plan(seeds) == .result(.void))
         #expect(Self.error(plan("CREATE TABLE spark_streams.created_users (id text PRIMARY KEY)"))?.details == .alreadyExists(keyspace: "spark_streams", table: "created_users"))
         let wrongType = Self.error(plan("CREATE TABLE IF NOT EXISTS spark_streams.created_users (id text PRIMARY KEY, age text)"))
-        #expect(wrongType?.code == .invalid && wrongType?.message.contains("column age is int, not text") == true)
+        #expect(wrongType?.code == .invalid && wrongType?.message.contains("column age is bigint, not text") == true)
         #expect(Self.error(plan("CREATE TABLE IF NOT EXISTS spark_streams.created_users (id text, email text, PRIMARY KEY (email))"))?.code == .invalid)
         #expect(Self.error(plan("CREATE TABLE IF NOT EXISTS spark_streams.created_users (id text PRIMARY KEY, shoe_size int)"))?.code == .invalid)
         #expect(Self.error(plan("CREATE TABLE IF NOT EXISTS spark_streams.other (id text PRIMARY KEY)"))?.code == .invalid)

@@ -42,6 +42,36 @@ struct CQLStatementParserTests {
                 table: .init(keyspace: nil, name: "created_users"), columns: ["id", "first_name"],
                 values: [.literal(.uuid(CQLUUID("6ab09bec-e68e-48d9-a5f8-97e6fb4c9b47")!)), .bindMarker(0)])), 1
         ),
+        (
+            "INSERT INTO spark_streams.created_users (id) VALUES (?) USING TIMESTAMP ?",
+            .insert(.init(table: users, columns: ["id"], values: [.bindMarker(0)], timestamp: .bindMarker(1))), 2
+        ),
+        (
+            "insert into created_users (id) values ('a') using timestamp -5;",
+            .insert(.init(table: .init(keyspace: nil, name: "created_users"), columns: ["id"], values: [.literal(.string("a"))], timestamp: .literal(.integer("-5")))), 0
+        ),
+        (
+            "BEGIN UNLOGGED BATCH USING TIMESTAMP 7 INSERT INTO t (id) VALUES (?); insert into t (id) values ('b') APPLY BATCH;",
+            .batch(.init(type: .unlogged, timestamp: .literal(.integer("7")), inserts: [
+                .init(table: .init(keyspace: nil, name: "t"), columns: ["id"], values: [.bindMarker(0)]),
+                .init(table: .init(keyspace: nil, name: "t"), columns: ["id"], values: [.literal(.string("b"))]),
+            ])), 1
+        ),
+        (
+            "BEGIN BATCH INSERT INTO t (id) VALUES (?) USING TIMESTAMP ? APPLY BATCH",
+            .batch(.init(type: .logged, inserts: [.init(table: .init(keyspace: nil, name: "t"), columns: ["id"], values: [.bindMarker(0)], timestamp: .bindMarker(1))])), 2
+        ),
+        ("BEGIN BATCH APPLY BATCH", .batch(.init(inserts: [])), 0),
+        (
+            "SELECT id, WRITETIME(first_name) AS w, writetime(nat) FROM t WHERE token(id) > token(?) AND token(id) <= 9 LIMIT 5",
+            .select(.init(
+                selection: .columns([.init(name: "id"), .init(name: "first_name", alias: "w", writeTime: true), .init(name: "nat", writeTime: true)]),
+                table: .init(keyspace: nil, name: "t"),
+                tokenRelations: [
+                    .init(columns: ["id"], op: .greater, bound: .tokenOf([.bindMarker(0)])),
+                    .init(columns: ["id"], op: .lessOrEqual, bound: .token(.literal(.integer("9")))),
+                ], limit: .literal(.integer("5")))), 1
+        ),
         ("USE \"spark_streams\"", .use("spark_streams"), 0),
         ("use Spark_Streams;", .use("spark_streams"), 0),
         (
@@ -93,7 +123,10 @@ struct CQLStatementParserTests {
         ("CREATE TABLE t (a int)", .invalid, "No PRIMARY KEY"),
         ("SELECT * FROM t WHERE id > 3", .invalid, "only equality"),
         ("SELECT * FROM t WHERE id IN ('a', 'b')", .invalid, "only equality"),
-        ("SELECT * FROM t WHERE token(id) > 0", .invalid, "token() restrictions"),
+        ("SELECT * FROM t WHERE token(id) = 0", .invalid, "only >, >=, < and <= are"),
+        ("SELECT * FROM t WHERE token(id) CONTAINS 0", .syntaxError, "expected a comparison after token"),
+        ("SELECT ttl(a) FROM t", .invalid, "the function ttl()"),
+        ("SELECT writetime(a, b) FROM t", .syntaxError, "expected ')'"),
         ("SELECT * FROM t WHERE id = :id", .invalid, "named bind markers"),
         ("SELECT token(id) FROM t", .invalid, "the function token()"),
         ("SELECT JSON * FROM t", .invalid, "SELECT JSON"),
@@ -103,7 +136,15 @@ struct CQLStatementParserTests {
         ("UPDATE t SET a = 1 WHERE id = 'x'", .invalid, "UPDATE is not supported"),
         ("DELETE FROM t WHERE id = 'x'", .invalid, "DELETE is not supported"),
         ("DROP TABLE t", .invalid, "DROP is not supported"),
-        ("BEGIN BATCH INSERT INTO t (a) VALUES (1) APPLY BATCH", .invalid, "BEGIN is not supported"),
+        ("BEGIN BATCH UPDATE t SET a = 1 WHERE id = 'x' APPLY BATCH", .invalid, "UPDATE in a BATCH"),
+        ("BEGIN BATCH INSERT INTO t (a) VALUES (1)", .syntaxError, "expected INSERT or APPLY BATCH"),
+        ("BEGIN BATCH SELECT * FROM t APPLY BATCH", .syntaxError, "expected INSERT or APPLY BATCH"),
+        ("BEGIN COUNTING BATCH APPLY BATCH", .syntaxError, "expected BATCH"),
+        ("BEGIN BATCH USING TTL 5 APPLY BATCH", .invalid, "USING TTL"),
+        ("APPLY BATCH", .invalid, "APPLY is not supported"),
+        ("INSERT INTO t (a) VALUES (1) USING TIMESTAMP 1 AND TIMESTAMP 2", .invalid, "Multiple definitions of TIMESTAMP"),
+        ("INSERT INTO t (a) VALUES (1) USING TIMESTAMP", .syntaxError, "expected a value"),
+        ("INSERT INTO t (a) VALUES (1) USING TIMESTAMP 1 IF NOT EXISTS", .invalid, "IF NOT EXISTS"),
         ("INSERT INTO t (a, b) VALUES (1)", .invalid, "2 columns but 1 values"),
         ("INSERT INTO t (a) VALUES (1) IF NOT EXISTS", .invalid, "IF NOT EXISTS"),
         ("INSERT INTO t (a) VALUES (1) USING TTL 10", .invalid, "USING TTL"),

@@ -209,14 +209,17 @@ public struct CQLQueryPlanner: Sendable {
         do throws(CQLServerError) {
             switch request {
             case .query(let text, let parameters):
+                try Self.checkDefaultTimestamp(parameters.defaultTimestamp)
                 let parsed = try CQLStatementParser.parse(text, limits: limits)
                 return try plan(parsed, keyspace: session.keyspace, parameters: parameters, session: session)
             case .prepare(let text):
                 return .result(.prepared(try prepare(text, keyspace: session.keyspace)))
             case .execute(let id, let parameters):
+                try Self.checkDefaultTimestamp(parameters.defaultTimestamp)
                 guard let entry = preparedStatements.entry(id) else { throw Self.unprepared(id) }
                 return try plan(entry.statement, keyspace: entry.keyspace ?? session.keyspace, parameters: parameters, session: session)
             case .batch(let batch):
+                try Self.checkDefaultTimestamp(batch.defaultTimestamp)
                 return try plan(batch, session: session)
             default:
                 return .error(CQLServerError(code: .protocolError, message: "\(request.opcode) is not a query"))
@@ -224,6 +227,15 @@ public struct CQLQueryPlanner: Sendable {
         } catch {
             return .error(error)
         }
+    }
+
+    /// Cassandra refuses a request whose default timestamp (flag 0x20) is `Long.MIN_VALUE`, the
+    /// value it keeps for "no timestamp".
+    static func checkDefaultTimestamp(_ timestamp: Int64?) throws(CQLServerError) {
+        guard timestamp == .min else { return }
+        throw CQLServerError(
+            code: .protocolError,
+            message: "Out of bound timestamp, must be in [\(Int64.min + 1), \(Int64.max)] (got \(Int64.min))")
     }
 
     static func unprepared(_ id: ByteBuffer) -> CQLServerError {
@@ -247,11 +259,29 @@ public struct CQLQueryPlanner: Sendable {
                 }
             }
         }
+        func markTimestamp(_ term: CQLTerm?, _ table: CQLTableDefinition?) {
+            if case .bindMarker(let i)? = term, markers.indices.contains(i) {
+                markers[i] = CQLColumnSpec(keyspace: table?.keyspace ?? keyspace ?? "", table: table?.name ?? "", name: "[timestamp]", type: .bigint)
+            }
+        }
         switch parsed.statement {
         case .select(let select):
             let table = try resolve(select.table, keyspace: keyspace)
             for relation in select.relations {
                 mark(relation.term, table, try filterColumn(relation.column, in: table))
+            }
+            for relation in select.tokenRelations {
+                let keyColumns = try tokenColumns(relation, of: table)
+                switch relation.bound {
+                case .tokenOf(let terms):
+                    for (term, column) in zip(terms, keyColumns) {
+                        if case .bindMarker(let i) = term, markers.indices.contains(i) { markers[i] = table.columnSpec(column) }
+                    }
+                case .token(let term):
+                    if case .bindMarker(let i) = term, markers.indices.contains(i) {
+                        markers[i] = CQLColumnSpec(keyspace: table.keyspace, table: table.name, name: "partition key token", type: .bigint)
+                    }
+                }
             }
             if case .bindMarker(let i) = select.limit, markers.indices.contains(i) {
                 markers[i] = CQLColumnSpec(keyspace: table.keyspace, table: table.name, name: "[limit]", type: .int)
@@ -262,6 +292,20 @@ public struct CQLQueryPlanner: Sendable {
             for (column, term) in zip(insert.columns, insert.values) {
                 mark(term, table, try columnIndex(column, in: table))
             }
+            markTimestamp(insert.timestamp, table)
+        case .batch(let batch):
+            var first: CQLTableDefinition?
+            for insert in batch.inserts {
+                let table = try resolve(insert.table, keyspace: keyspace)
+                first = first ?? table
+                for (column, term) in zip(insert.columns, insert.values) {
+                    mark(term, table, try columnIndex(column, in: table))
+                }
+                markTimestamp(insert.timestamp, table)
+            }
+            markTimestamp(batch.timestamp, first)
+            // A batch may write many partitions: drivers route it by none of its markers.
+            keyIndexes = []
         case .use, .createKeyspace, .createTable, .describe:
             break
         }
@@ -288,8 +332,19 @@ public struct CQLQueryPlanner: Sendable {
         case .select(let select):
             return try plan(select, binder: binder, keyspace: keyspace, parameters: parameters, session: session)
         case .insert(let insert):
-            let (table, write) = try rowWrite(insert, binder: binder, keyspace: keyspace)
+            let (table, write) = try rowWrite(insert, binder: binder, keyspace: keyspace, defaultTimestamp: parameters.defaultTimestamp)
             return .storage(CQLStorageOperation(table: table, kind: .upsert([write])))
+        case .batch(let batch):
+            guard batch.type != .counter else { throw CQLServerError(code: .invalid, message: "counter batches are not supported by Freshet's CQL endpoint") }
+            let batchTimestamp = try timestamp(batch.timestamp, binder: binder) ?? parameters.defaultTimestamp
+            var writes: [(CQLTableDefinition, CQLRowWrite)] = []
+            for insert in batch.inserts {
+                if batch.timestamp != nil, insert.timestamp != nil {
+                    throw CQLServerError(code: .invalid, message: "Timestamp must be set either on BATCH or individual statements")
+                }
+                writes.append(try rowWrite(insert, binder: binder, keyspace: keyspace, defaultTimestamp: batchTimestamp))
+            }
+            return plan(writes: writes)
         case .use(let name):
             guard catalog.keyspace(name) != nil else { throw CQLServerError(code: .invalid, message: "Keyspace '\(name)' does not exist") }
             return .result(.setKeyspace(name))
@@ -361,8 +416,21 @@ public struct CQLQueryPlanner: Sendable {
             var columns: [CQLColumnSpec] = []
             for column in selected {
                 let index = try columnIndex(column.name, in: table)
-                projection.append(index)
-                columns.append(table.columnSpec(index, name: column.alias))
+                guard column.writeTime else {
+                    projection.append(index)
+                    columns.append(table.columnSpec(index, name: column.alias))
+                    continue
+                }
+                let definition = table.columns[index]
+                guard definition.kind == .regular else {
+                    throw CQLServerError(code: .invalid, message: "Cannot use selection function writeTime on PRIMARY KEY part \(definition.name)")
+                }
+                guard case .storage = table.source else {
+                    throw CQLServerError(code: .invalid, message: "WRITETIME() of \(table.qualifiedName) is not supported by Freshet's CQL endpoint")
+                }
+                // Past the columns: the write time of column `index` (see CQLStorageOperation.project).
+                projection.append(table.columns.count + index)
+                columns.append(CQLColumnSpec(keyspace: table.keyspace, table: table.name, name: column.alias ?? "writetime(\(definition.name))", type: .bigint))
             }
             return Selection(projection: projection, columns: columns, isCount: false)
         }
@@ -389,6 +457,39 @@ public struct CQLQueryPlanner: Sendable {
             parameters.skipMetadata
                 ? CQLRowsMetadata(noMetadataColumnCount: selection.columns.count, pagingState: pagingState)
                 : CQLRowsMetadata(columns: selection.columns, pagingState: pagingState)
+        }
+
+        var tokenRange: CQLTokenRange?
+        for relation in select.tokenRelations {
+            let keyColumns = try tokenColumns(relation, of: table)
+            let token: Int64
+            switch relation.bound {
+            case .tokenOf(let terms):
+                guard terms.count == keyColumns.count else {
+                    throw CQLServerError(code: .invalid, message: "token() takes \(keyColumns.count) argument(s) for \(table.qualifiedName), got \(terms.count)")
+                }
+                let column = table.columns[keyColumns[0]]
+                guard let value = try binder.value(terms[0], type: column.type, column: column.name) else {
+                    throw CQLServerError(code: .invalid, message: "Invalid null value for the partition key part \(column.name)")
+                }
+                token = CQLMurmur3Token.token(of: value)
+            case .token(let term):
+                guard case .bigint(let value)? = try binder.value(term, type: .bigint, column: "partition key token") else {
+                    throw CQLServerError(code: .invalid, message: "Invalid null value of the partition key token")
+                }
+                token = value
+            }
+            var range = tokenRange ?? CQLTokenRange()
+            range.restrict(relation.op, token)
+            tokenRange = range
+        }
+        if tokenRange != nil {
+            guard case .storage = table.source else {
+                throw CQLServerError(code: .invalid, message: "token() restrictions on \(table.qualifiedName) are not supported by Freshet's CQL endpoint")
+            }
+            guard !selection.isCount, select.relations.isEmpty else {
+                throw unsupportedTokenUse
+            }
         }
 
         switch table.source {
@@ -440,14 +541,41 @@ public struct CQLQueryPlanner: Sendable {
                 page = CQLPage(pageSize: pageSize, limit: limit, keyType: keyColumn.type, keyIndex: keyIndex)
             }
             page.maximumBytes = limits.maximumPageBytes
+            page.tokenRange = tokenRange
             operation.kind = .scan(page: page)
             return .storage(operation)
         }
     }
 
+    var unsupportedTokenUse: CQLServerError {
+        CQLServerError(code: .invalid, message: "token() restrictions are supported by Freshet's CQL endpoint only alone, in a SELECT of rows (not COUNT, not with other restrictions)")
+    }
+
+    /// The partition key columns inside a `token(…)`, which must be the table's, in order.
+    func tokenColumns(_ relation: CQLTokenRelation, of table: CQLTableDefinition) throws(CQLServerError) -> [Int] {
+        let key = table.partitionKey.map(\.name)
+        guard relation.columns == key else {
+            throw CQLServerError(
+                code: .invalid,
+                message: "The token() function must be applied to all partition key components or none of them: token(\(key.joined(separator: ", "))) of \(table.qualifiedName)")
+        }
+        return try key.map { (name) throws(CQLServerError) in try columnIndex(name, in: table) }
+    }
+
     // MARK: INSERT and BATCH
 
-    func rowWrite(_ insert: CQLInsertStatement, binder: Binder, keyspace: String?) throws(CQLServerError) -> (CQLTableDefinition, CQLRowWrite) {
+    /// The value of `USING TIMESTAMP term`: `nil` when there is none or its marker is unset.
+    func timestamp(_ term: CQLTerm?, binder: Binder) throws(CQLServerError) -> Int64? {
+        guard let term, !binder.isUnset(term) else { return nil }
+        guard case .bigint(let value)? = try binder.value(term, type: .bigint, column: "[timestamp]") else {
+            throw CQLServerError(code: .invalid, message: "Invalid null value of timestamp")
+        }
+        return value
+    }
+
+    func rowWrite(
+        _ insert: CQLInsertStatement, binder: Binder, keyspace: String?, defaultTimestamp: Int64? = nil
+    ) throws(CQLServerError) -> (CQLTableDefinition, CQLRowWrite) {
         let table = try resolve(insert.table, keyspace: keyspace)
         guard case .storage = table.source else {
             throw CQLServerError(code: .unauthorized, message: "\(table.keyspace) keyspace is not user-modifiable.")
@@ -470,12 +598,13 @@ public struct CQLQueryPlanner: Sendable {
             throw CQLServerError(code: .invalid, message: "Some partition key parts are missing: \(keyColumn.name)")
         }
         guard let key = keyValue else { throw CQLServerError(code: .invalid, message: "Invalid null value in condition for column \(keyColumn.name)") }
-        return (table, CQLRowWrite(key: key, values: values))
+        let timestamp = try timestamp(insert.timestamp, binder: binder) ?? defaultTimestamp
+        return (table, CQLRowWrite(key: key, values: values, timestamp: timestamp))
     }
 
     func plan(_ batch: CQLBatch, session: CQLSessionState) throws(CQLServerError) -> CQLPlan {
         guard batch.type != .counter else { throw CQLServerError(code: .invalid, message: "counter batches are not supported by Freshet's CQL endpoint") }
-        var tables: [CQLTableWrites] = []
+        var writes: [(CQLTableDefinition, CQLRowWrite)] = []
         for statement in batch.statements {
             let parsed: CQLParsedStatement
             var keyspace = session.keyspace
@@ -492,7 +621,16 @@ public struct CQLQueryPlanner: Sendable {
             guard statement.values.count == parsed.bindMarkerCount else {
                 throw CQLServerError(code: .invalid, message: "There were \(parsed.bindMarkerCount) markers(?) in CQL but \(statement.values.count) bound variables")
             }
-            let (target, write) = try rowWrite(insert, binder: Binder(values: statement.values), keyspace: keyspace)
+            writes.append(try rowWrite(insert, binder: Binder(values: statement.values), keyspace: keyspace, defaultTimestamp: batch.defaultTimestamp))
+        }
+        return plan(writes: writes)
+    }
+
+    /// The storage operation of a BATCH's writes: one table's upsert, or several tables' (which
+    /// the first table's storage may refuse).
+    func plan(writes: [(CQLTableDefinition, CQLRowWrite)]) -> CQLPlan {
+        var tables: [CQLTableWrites] = []
+        for (target, write) in writes {
             if let index = tables.firstIndex(where: { $0.table.qualifiedName == target.qualifiedName }) {
                 tables[index].writes.append(write)
             } else {

@@ -73,10 +73,42 @@ public enum CQLSelection: Sendable, Hashable {
 public struct CQLSelectedColumn: Sendable, Hashable {
     public var name: String
     public var alias: String?
+    /// `WRITETIME(name)`: the microseconds the cell was written at, rather than its value.
+    public var writeTime: Bool
 
-    public init(name: String, alias: String? = nil) {
+    public init(name: String, alias: String? = nil, writeTime: Bool = false) {
         self.name = name
         self.alias = alias
+        self.writeTime = writeTime
+    }
+}
+
+/// One `token(columns) op term` of a WHERE clause: a range of the Murmur3 ring.
+public struct CQLTokenRelation: Sendable, Hashable {
+    public enum Operator: String, Sendable, Hashable {
+        case greater = ">"
+        case greaterOrEqual = ">="
+        case less = "<"
+        case lessOrEqual = "<="
+    }
+
+    /// What the token is compared with.
+    public enum Bound: Sendable, Hashable {
+        /// `token(term, …)`: the token of a partition key value.
+        case tokenOf([CQLTerm])
+        /// A token itself (a bigint).
+        case token(CQLTerm)
+    }
+
+    /// The columns inside `token(…)` on the left.
+    public var columns: [String]
+    public var op: Operator
+    public var bound: Bound
+
+    public init(columns: [String], op: Operator, bound: Bound) {
+        self.columns = columns
+        self.op = op
+        self.bound = bound
     }
 }
 
@@ -85,13 +117,19 @@ public struct CQLSelectStatement: Sendable, Hashable {
     public var table: CQLQualifiedName
     /// Equalities joined by AND.
     public var relations: [CQLRelation]
+    /// `token(…)` ranges joined by AND.
+    public var tokenRelations: [CQLTokenRelation]
     public var limit: CQLTerm?
     public var allowFiltering: Bool
 
-    public init(selection: CQLSelection, table: CQLQualifiedName, relations: [CQLRelation] = [], limit: CQLTerm? = nil, allowFiltering: Bool = false) {
+    public init(
+        selection: CQLSelection, table: CQLQualifiedName, relations: [CQLRelation] = [], tokenRelations: [CQLTokenRelation] = [],
+        limit: CQLTerm? = nil, allowFiltering: Bool = false
+    ) {
         self.selection = selection
         self.table = table
         self.relations = relations
+        self.tokenRelations = tokenRelations
         self.limit = limit
         self.allowFiltering = allowFiltering
     }
@@ -102,11 +140,30 @@ public struct CQLInsertStatement: Sendable, Hashable {
     public var columns: [String]
     /// One term per column.
     public var values: [CQLTerm]
+    /// `USING TIMESTAMP t`: the write's timestamp, microseconds since the epoch by convention.
+    /// `nil`: the request's default timestamp, else the time the endpoint applies it.
+    public var timestamp: CQLTerm?
 
-    public init(table: CQLQualifiedName, columns: [String], values: [CQLTerm]) {
+    public init(table: CQLQualifiedName, columns: [String], values: [CQLTerm], timestamp: CQLTerm? = nil) {
         self.table = table
         self.columns = columns
         self.values = values
+        self.timestamp = timestamp
+    }
+}
+
+/// `BEGIN [UNLOGGED | LOGGED] BATCH [USING TIMESTAMP t] INSERT …; … APPLY BATCH` as a statement
+/// (cqlsh and drivers send it as a QUERY, or PREPARE it).
+public struct CQLBatchStatementText: Sendable, Hashable {
+    public var type: CQLBatchType
+    /// `USING TIMESTAMP t` of the whole batch; its statements may then have none of their own.
+    public var timestamp: CQLTerm?
+    public var inserts: [CQLInsertStatement]
+
+    public init(type: CQLBatchType = .logged, timestamp: CQLTerm? = nil, inserts: [CQLInsertStatement]) {
+        self.type = type
+        self.timestamp = timestamp
+        self.inserts = inserts
     }
 }
 
@@ -173,6 +230,7 @@ public enum CQLDescribeStatement: Sendable, Hashable {
 public enum CQLStatement: Sendable, Hashable {
     case select(CQLSelectStatement)
     case insert(CQLInsertStatement)
+    case batch(CQLBatchStatementText)
     case use(String)
     case createKeyspace(CQLCreateKeyspaceStatement)
     case createTable(CQLCreateTableStatement)

@@ -126,7 +126,10 @@ private struct Parser {
         case "describe", "desc":
             index += 1
             return .describe(try describe())
-        case "update", "delete", "truncate", "drop", "alter", "batch", "begin", "apply", "grant", "revoke", "list":
+        case "begin":
+            index += 1
+            return .batch(try batch())
+        case "update", "delete", "truncate", "drop", "alter", "batch", "apply", "grant", "revoke", "list":
             throw unsupported(first.text.uppercased())
         default:
             throw syntax("unknown statement \(first.quoted)")
@@ -160,13 +163,21 @@ private struct Parser {
                     continue
                 }
                 let nameToken = current
-                let name = try identifier("a column name or *")
+                var name = try identifier("a column name or *")
+                var writeTime = false
                 if current.isSymbol("(") {
-                    throw unsupported("the function \(nameToken.text)()")
+                    // WRITETIME(column) is the one selector function the endpoint has.
+                    guard nameToken.kind == .word, name == "writetime" else {
+                        throw unsupported("the function \(nameToken.text)()")
+                    }
+                    index += 1
+                    name = try identifier("a column name")
+                    try expect(symbol: ")")
+                    writeTime = true
                 }
                 var alias: String?
                 if accept(keyword: "as") { alias = try identifier("an alias") }
-                columns.append(CQLSelectedColumn(name: name, alias: alias))
+                columns.append(CQLSelectedColumn(name: name, alias: alias, writeTime: writeTime))
             } while accept(symbol: ",")
             if let count {
                 guard columns.isEmpty else { throw unsupported("COUNT(*) together with other columns") }
@@ -178,9 +189,13 @@ private struct Parser {
         try expect(keyword: "from")
         let table = try qualifiedName("a table name")
         var relations: [CQLRelation] = []
+        var tokenRelations: [CQLTokenRelation] = []
         if accept(keyword: "where") {
             repeat {
-                if current.isKeyword("token"), next.isSymbol("(") { throw unsupported("token() restrictions") }
+                if current.isKeyword("token"), next.isSymbol("(") {
+                    tokenRelations.append(try tokenRelation())
+                    continue
+                }
                 let column = try identifier("a column name")
                 guard accept(symbol: "=") else {
                     if current.kind == .symbol || current.isKeyword("in") || current.isKeyword("contains") || current.isKeyword("like") {
@@ -201,7 +216,39 @@ private struct Parser {
             try expect(keyword: "filtering")
             allowFiltering = true
         }
-        return CQLSelectStatement(selection: selection, table: table, relations: relations, limit: limit, allowFiltering: allowFiltering)
+        return CQLSelectStatement(
+            selection: selection, table: table, relations: relations, tokenRelations: tokenRelations, limit: limit, allowFiltering: allowFiltering)
+    }
+
+    /// `token(columns) op token(terms)` or `token(columns) op term`; the current token is `token`.
+    mutating func tokenRelation() throws(CQLServerError) -> CQLTokenRelation {
+        index += 2
+        var columns: [String] = []
+        repeat { columns.append(try identifier("a column name")) } while accept(symbol: ",")
+        try expect(symbol: ")")
+        let opToken = current
+        let op: CQLTokenRelation.Operator
+        if accept(symbol: ">") {
+            op = accept(symbol: "=") ? .greaterOrEqual : .greater
+        } else if accept(symbol: "<") {
+            op = accept(symbol: "=") ? .lessOrEqual : .less
+        } else if accept(symbol: ">=") {
+            op = .greaterOrEqual
+        } else if accept(symbol: "<=") {
+            op = .lessOrEqual
+        } else if opToken.isSymbol("=") || opToken.isKeyword("in") {
+            throw unsupported("the relation 'token(…) \(opToken.text.uppercased())' (only >, >=, < and <= are)")
+        } else {
+            throw syntax("expected a comparison after token(…) but found \(opToken.quoted)")
+        }
+        if current.isKeyword("token"), next.isSymbol("(") {
+            index += 2
+            var terms: [CQLTerm] = []
+            repeat { terms.append(try term()) } while accept(symbol: ",")
+            try expect(symbol: ")")
+            return CQLTokenRelation(columns: columns, op: op, bound: .tokenOf(terms))
+        }
+        return CQLTokenRelation(columns: columns, op: op, bound: .token(try term()))
     }
 
     // MARK: INSERT
@@ -220,11 +267,61 @@ private struct Parser {
         repeat { values.append(try term()) } while accept(symbol: ",")
         try expect(symbol: ")")
         if current.isKeyword("if") { throw unsupported("INSERT … IF NOT EXISTS (lightweight transactions)") }
-        if current.isKeyword("using") { throw unsupported("INSERT … USING TTL/TIMESTAMP") }
+        let timestamp = try usingTimestamp()
+        if current.isKeyword("if") { throw unsupported("INSERT … IF NOT EXISTS (lightweight transactions)") }
         guard columns.count == values.count else {
             throw CQLServerError(code: .invalid, message: "Unmatched column names/values: \(columns.count) columns but \(values.count) values")
         }
-        return CQLInsertStatement(table: table, columns: columns, values: values)
+        return CQLInsertStatement(table: table, columns: columns, values: values, timestamp: timestamp)
+    }
+
+    /// `USING TIMESTAMP term`, when present. TTL is not supported.
+    mutating func usingTimestamp() throws(CQLServerError) -> CQLTerm? {
+        guard accept(keyword: "using") else { return nil }
+        var timestamp: CQLTerm?
+        repeat {
+            if current.isKeyword("ttl") { throw unsupported("USING TTL") }
+            let keyword = current
+            try expect(keyword: "timestamp")
+            guard timestamp == nil else {
+                throw CQLServerError(code: .invalid, message: "Multiple definitions of TIMESTAMP (line \(keyword.line):\(keyword.column - 1))")
+            }
+            timestamp = try term()
+        } while accept(keyword: "and")
+        return timestamp
+    }
+
+    // MARK: BATCH
+
+    /// After `BEGIN`: `[UNLOGGED | LOGGED | COUNTER] BATCH [USING TIMESTAMP t] (INSERT … [;])* APPLY BATCH`.
+    mutating func batch() throws(CQLServerError) -> CQLBatchStatementText {
+        var type = CQLBatchType.logged
+        if accept(keyword: "unlogged") {
+            type = .unlogged
+        } else if accept(keyword: "logged") {
+            type = .logged
+        } else if accept(keyword: "counter") {
+            type = .counter
+        }
+        try expect(keyword: "batch")
+        let timestamp = try usingTimestamp()
+        var inserts: [CQLInsertStatement] = []
+        while !(current.isKeyword("apply") && next.isKeyword("batch")) {
+            let first = current
+            guard first.kind == .word else { throw syntax("expected INSERT or APPLY BATCH but found \(first.quoted)") }
+            switch first.text.lowercased() {
+            case "insert":
+                index += 1
+                inserts.append(try insert())
+            case "update", "delete":
+                throw unsupported("\(first.text.uppercased()) in a BATCH")
+            default:
+                throw syntax("expected INSERT or APPLY BATCH but found \(first.quoted)")
+            }
+            _ = accept(symbol: ";")
+        }
+        index += 2
+        return CQLBatchStatementText(type: type, timestamp: timestamp, inserts: inserts)
     }
 
     // MARK: CREATE

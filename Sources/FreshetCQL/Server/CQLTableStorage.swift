@@ -20,9 +20,23 @@ public protocol CQLTableStorage: Sendable {
     /// storage registered for the first table gets the call. Defaults to refusing: most
     /// storages cannot write another table in the same transaction.
     func upsert(tables: [CQLTableWrites]) async throws
+    /// `row(key:)`; with `withWriteTime`, a storage that keeps write times appends the row's
+    /// (microseconds, `.bigint`, or `nil` when unknown) after the columns, for `WRITETIME()`.
+    /// Defaults to `row(key:)`: no write time.
+    func row(key: CQLValue, withWriteTime: Bool) async throws -> [CQLValue?]?
+    /// `rows(limit:after:)`, each row with its write time appended as for `row(key:withWriteTime:)`.
+    func rows(limit: Int, after key: CQLValue?, withWriteTime: Bool) async throws -> [[CQLValue?]]
 }
 
 extension CQLTableStorage {
+    public func row(key: CQLValue, withWriteTime: Bool) async throws -> [CQLValue?]? {
+        try await row(key: key)
+    }
+
+    public func rows(limit: Int, after key: CQLValue?, withWriteTime: Bool) async throws -> [[CQLValue?]] {
+        try await rows(limit: limit, after: key)
+    }
+
     public func upsert(tables: [CQLTableWrites]) async throws {
         throw CQLServerError(
             code: .invalid,
@@ -47,10 +61,16 @@ public struct CQLRowWrite: Sendable, Hashable {
     public var key: CQLValue
     /// Column name to value (`nil` is null), for the columns the statement names.
     public var values: [String: CQLValue?]
+    /// The write's timestamp (`USING TIMESTAMP`, else the request's default timestamp), by
+    /// convention microseconds since the epoch. `nil`: the storage uses the current time, as a
+    /// Cassandra coordinator does. Of two writes of a row, the later timestamp wins whatever
+    /// order they arrive in.
+    public var timestamp: Int64?
 
-    public init(key: CQLValue, values: [String: CQLValue?]) {
+    public init(key: CQLValue, values: [String: CQLValue?], timestamp: Int64? = nil) {
         self.key = key
         self.values = values
+        self.timestamp = timestamp
     }
 }
 
@@ -88,6 +108,9 @@ public struct CQLStorageOperation: Sendable, Hashable {
         self.limit = limit
     }
 
+    /// Whether the projection asks for a write time (`WRITETIME(column)`).
+    public var needsWriteTime: Bool { projection.contains { $0 >= table.columns.count } }
+
     /// Runs the operation and builds its RESULT.
     public func run(on storage: any CQLTableStorage) async throws(CQLServerError) -> CQLResult {
         do {
@@ -102,11 +125,12 @@ public struct CQLStorageOperation: Sendable, Hashable {
                 let rows: [[CQLValue?]] = limit == 0 ? [] : [[.bigint(n)]]
                 return .rows(CQLRows(metadata: metadata(pagingState: nil), values: rows))
             case .get(let key):
-                let row = try await storage.row(key: key)
+                let row = try await storage.row(key: key, withWriteTime: needsWriteTime)
                 let rows = row.map { [project($0)] } ?? []
                 return .rows(CQLRows(metadata: metadata(pagingState: nil), values: limit == 0 ? [] : rows))
             case .scan(let page):
-                let (rows, next) = try await page.fetch(from: storage, projection: projection)
+                let (rows, next) = try await page.fetch(
+                    from: storage, projection: projection, columnCount: table.columns.count, withWriteTime: needsWriteTime)
                 return .rows(CQLRows(metadata: metadata(pagingState: next?.encoded()), values: rows))
             case .upsert(let writes):
                 try await storage.upsert(writes)
@@ -126,7 +150,19 @@ public struct CQLStorageOperation: Sendable, Hashable {
         }
     }
 
-    func project(_ row: [CQLValue?]) -> [CQLValue?] { projection.map { row.indices.contains($0) ? row[$0] : nil } }
+    func project(_ row: [CQLValue?]) -> [CQLValue?] { Self.project(row, projection, columnCount: table.columns.count) }
+
+    /// The cells `projection` asks for: an index below `columnCount` is a column; `columnCount + i`
+    /// is the write time of column `i` (the row's write time, appended after its columns by the
+    /// storage; `nil` for a null cell, as in Cassandra).
+    static func project(_ row: [CQLValue?], _ projection: [Int], columnCount: Int) -> [CQLValue?] {
+        projection.map { index in
+            if index < columnCount { return row.indices.contains(index) ? row[index] : nil }
+            let column = index - columnCount
+            guard row.indices.contains(column), row[column] != nil, row.indices.contains(columnCount) else { return nil }
+            return row[columnCount]
+        }
+    }
 
     func metadata(pagingState: ByteBuffer?) -> CQLRowsMetadata {
         if skipMetadata { return CQLRowsMetadata(noMetadataColumnCount: resultColumns.count, pagingState: pagingState) }
@@ -152,6 +188,10 @@ public struct CQLPage: Sendable, Hashable {
     public var returned: Int
     /// The last key of the previous page.
     public var after: CQLValue?
+    /// `WHERE token(key) > …`: a page of the rows whose keys' tokens are in this range, in
+    /// token order (then key bytes), as Cassandra returns them. `nil`: every row, in the
+    /// storage's key order.
+    public var tokenRange: CQLTokenRange?
     /// The partition key's type, to decode `after` from a paging state.
     public var keyType: CQLType
     /// Where the partition key is in a row.
@@ -196,11 +236,14 @@ public struct CQLPage: Sendable, Hashable {
     }
 
     /// The rows of this page, projected, and, when more remain, the next page.
-    func fetch(from storage: any CQLTableStorage, projection: [Int]) async throws -> ([[CQLValue?]], CQLPage?) {
+    func fetch(from storage: any CQLTableStorage, projection: [Int], columnCount: Int, withWriteTime: Bool) async throws -> ([[CQLValue?]], CQLPage?) {
         let remaining = limit.map { max(0, $0 - returned) }
         var want = max(1, pageSize ?? Int.max)
         if let remaining { want = min(want, remaining) }
         if want == 0 { return ([], nil) }
+        if let tokenRange {
+            return try await fetch(tokenRange, from: storage, want: want, remaining: remaining, projection: projection, columnCount: columnCount, withWriteTime: withWriteTime)
+        }
         var rows: [[CQLValue?]] = []
         var bytes = 0
         var cursor = after
@@ -209,12 +252,12 @@ public struct CQLPage: Sendable, Hashable {
         chunks: while true {
             // One row more than the page needs tells whether another page follows.
             let chunk = min(want - rows.count + 1, Self.chunkRows)
-            let batch = try await storage.rows(limit: chunk, after: cursor)
+            let batch = try await storage.rows(limit: chunk, after: cursor, withWriteTime: withWriteTime)
             for row in batch {
                 guard row.indices.contains(keyIndex) else {
                     throw CQLServerError(code: .serverError, message: "a stored row has no partition key")
                 }
-                let projected = projection.map { row.indices.contains($0) ? row[$0] : nil }
+                let projected = CQLStorageOperation.project(row, projection, columnCount: columnCount)
                 let size = projected.reduce(0) { $0 + 4 + ($1?.serializedSize ?? 0) }
                 if rows.count == want || (!rows.isEmpty && bytes + size > maximumBytes) {
                     more = true
@@ -226,6 +269,136 @@ public struct CQLPage: Sendable, Hashable {
             }
             guard batch.count == chunk, let key = batch.last?[keyIndex] else { break }
             cursor = key
+        }
+        if let remaining, remaining <= rows.count { more = false }
+        guard more, let last else { return (rows, nil) }
+        var next = self
+        next.returned = returned + rows.count
+        next.after = last
+        return (rows, next)
+    }
+}
+
+/// A range of the Murmur3 ring, from `token(key) > t` and the like (AND-ed).
+public struct CQLTokenRange: Sendable, Hashable {
+    /// Tokens above (or from, when `lowerInclusive`) this; `nil`: from the ring's start.
+    public var lower: Int64?
+    public var lowerInclusive: Bool
+    /// Tokens below (or up to, when `upperInclusive`) this; `nil`: to the ring's end.
+    public var upper: Int64?
+    public var upperInclusive: Bool
+
+    public init(lower: Int64? = nil, lowerInclusive: Bool = false, upper: Int64? = nil, upperInclusive: Bool = false) {
+        self.lower = lower
+        self.lowerInclusive = lowerInclusive
+        self.upper = upper
+        self.upperInclusive = upperInclusive
+    }
+
+    /// Narrows the range by one relation (the tightest bound of each side wins).
+    public mutating func restrict(_ op: CQLTokenRelation.Operator, _ token: Int64) {
+        switch op {
+        case .greater, .greaterOrEqual:
+            let inclusive = op == .greaterOrEqual
+            if let lower, lower > token || (lower == token && !lowerInclusive) { return }
+            lower = token
+            lowerInclusive = inclusive
+        case .less, .lessOrEqual:
+            let inclusive = op == .lessOrEqual
+            if let upper, upper < token || (upper == token && !upperInclusive) { return }
+            upper = token
+            upperInclusive = inclusive
+        }
+    }
+
+    public func contains(_ token: Int64) -> Bool {
+        if let lower, token < lower || (token == lower && !lowerInclusive) { return false }
+        if let upper, token > upper || (token == upper && !upperInclusive) { return false }
+        return true
+    }
+}
+
+extension CQLPage {
+    /// Rows read from storage at once while looking for the tokens of a range.
+    public static let tokenScanChunkRows = 256
+
+    /// A key's place on the ring: its token, then its bytes.
+    struct RingPosition {
+        var token: Int64
+        var key: [UInt8]
+
+        init(_ value: CQLValue) {
+            token = CQLMurmur3Token.token(of: value)
+            key = Array(value.serialized().readableBytesView)
+        }
+
+        func precedes(_ other: RingPosition) -> Bool {
+            token != other.token ? token < other.token : key.lexicographicallyPrecedes(other.key)
+        }
+    }
+
+    /// A page of the rows in `range`, in token order. Storage keeps keys in its own order, so
+    /// this reads every row's key (a test stand-in's cost: O(rows) per page) and keeps the
+    /// smallest positions past the previous page — at most `want + 1` keys and about
+    /// `maximumBytes` of them — then reads those rows by key.
+    func fetch(
+        _ range: CQLTokenRange, from storage: any CQLTableStorage, want: Int, remaining: Int?, projection: [Int], columnCount: Int,
+        withWriteTime: Bool
+    ) async throws -> ([[CQLValue?]], CQLPage?) {
+        let start = after.map(RingPosition.init)
+        var candidates: [(position: RingPosition, key: CQLValue)] = []
+        var keyBytes = 0
+        var dropped = false
+        var cursor: CQLValue?
+        while true {
+            let batch = try await storage.rows(limit: Self.tokenScanChunkRows, after: cursor)
+            for row in batch {
+                guard row.indices.contains(keyIndex), let key = row[keyIndex] else {
+                    throw CQLServerError(code: .serverError, message: "a stored row has no partition key")
+                }
+                let position = RingPosition(key)
+                guard range.contains(position.token) else { continue }
+                if let start, !start.precedes(position) { continue }
+                if candidates.count > want, let last = candidates.last, !position.precedes(last.position) {
+                    dropped = true
+                    continue
+                }
+                var low = 0
+                var high = candidates.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if candidates[middle].position.precedes(position) { low = middle + 1 } else { high = middle }
+                }
+                candidates.insert((position, key), at: low)
+                keyBytes += position.key.count
+                while candidates.count > want + 1 || (keyBytes > maximumBytes && candidates.count > 1) {
+                    keyBytes -= candidates.removeLast().position.key.count
+                    dropped = true
+                }
+            }
+            guard batch.count == Self.tokenScanChunkRows, let last = batch.last?[keyIndex] else { break }
+            cursor = last
+        }
+        var rows: [[CQLValue?]] = []
+        var bytes = 0
+        var last: CQLValue?
+        var more = dropped
+        for candidate in candidates {
+            if rows.count == want {
+                more = true
+                break
+            }
+            // A row removed since its key was read is left out.
+            guard let row = try await storage.row(key: candidate.key, withWriteTime: withWriteTime) else { continue }
+            let projected = CQLStorageOperation.project(row, projection, columnCount: columnCount)
+            let size = projected.reduce(0) { $0 + 4 + ($1?.serializedSize ?? 0) }
+            if !rows.isEmpty && bytes + size > maximumBytes {
+                more = true
+                break
+            }
+            rows.append(projected)
+            bytes += size
+            last = candidate.key
         }
         if let remaining, remaining <= rows.count { more = false }
         guard more, let last else { return (rows, nil) }

@@ -13,9 +13,10 @@ struct BenchCQL: AsyncParsableCommand {
         commandName: "cql",
         abstract: "Cassandra sink rows/s into a CQL endpoint (Freshet's own, in this process, or --store cassandra://…).",
         discussion: """
-            Writes --rows generated users in batches of --batch through CassandraSink — token-aware \
-            prepared INSERTs, concurrent, each batch's window totals and positions in one logged \
-            batch — exactly as the pipeline does with store.url cassandra://. Without --store it \
+            Writes --rows generated users in batches of --batch through CassandraSink — its reads \
+            of positions, state and stored rows, then windows, state, token-aware prepared row \
+            INSERTs (concurrent) and the position, each USING TIMESTAMP — exactly as the pipeline \
+            does with store.url cassandra://. Without --store it \
             starts Freshet's CQL endpoint in this process over a temporary SQLite store, so the \
             number includes the endpoint's side (parsing, planning, SQLite upserts). Prints rows/s \
             and batch latency p50/p99.

@@ -4,6 +4,7 @@ Run by Tests/FreshetCQLTests/CQLEndpointClientTests.swift; prints one JSON objec
 
   driver_check.py data PORT PROTOCOL KNOWN_ID   PROTOCOL is 4 or "default" (negotiate from v5)
   driver_check.py auth PORT USER PASSWORD
+  driver_check.py lww PORT                      last write wins by USING TIMESTAMP
 """
 import json
 import sys
@@ -13,7 +14,7 @@ from cassandra import AuthenticationFailed
 from cassandra.auth import PlainTextAuthProvider
 from cassandra.cluster import EXEC_PROFILE_DEFAULT, Cluster, ExecutionProfile, NoHostAvailable
 from cassandra.policies import DCAwareRoundRobinPolicy, TokenAwarePolicy
-from cassandra.query import SimpleStatement
+from cassandra.query import BatchStatement, SimpleStatement
 
 INSERT_COLUMNS = ["id", "first_name", "last_name", "gender", "address", "post_code", "email", "username",
                   "dob", "registered_date", "phone", "picture", "nat"]
@@ -105,12 +106,62 @@ def auth(port, user, password):
         cluster.shutdown()
 
 
+def lww(port):
+    """Writes of one row with USING TIMESTAMP, in either order: the later timestamp wins."""
+    cluster = Cluster(["127.0.0.1"], port=port, protocol_version=4, connect_timeout=60, control_connection_timeout=60)
+    session = cluster.connect("spark_streams")
+    out = {}
+    insert = session.prepare("INSERT INTO created_users (id, first_name) VALUES (?, ?) USING TIMESTAMP ?")
+    select = session.prepare("SELECT first_name, writetime(first_name) FROM created_users WHERE id = ?")
+    out["timestamp_marker"] = [c.name for c in insert.column_metadata][-1]
+
+    def read(key):
+        row = session.execute(select, [key]).one()
+        return None if row is None else [row[0], row[1]]
+
+    session.execute(insert, ["lww-newer-first", "newer", 2000])
+    session.execute(insert, ["lww-newer-first", "older", 1000])
+    out["newer_first"] = read("lww-newer-first")
+    session.execute(insert, ["lww-older-first", "older", 1000])
+    session.execute(insert, ["lww-older-first", "newer", 2000])
+    out["older_first"] = read("lww-older-first")
+
+    # A BATCH with its own timestamp, as text, then an older single write.
+    session.execute("BEGIN BATCH USING TIMESTAMP 3000 "
+                    "INSERT INTO created_users (id, first_name) VALUES ('lww-batch', 'batch') "
+                    "INSERT INTO created_users (id, first_name) VALUES ('lww-batch-2', 'batch') APPLY BATCH")
+    session.execute(insert, ["lww-batch", "older", 2999])
+    out["batch"] = read("lww-batch")
+    out["batch_2"] = read("lww-batch-2")
+
+    # A driver BATCH of prepared statements, each with its timestamp.
+    batch = BatchStatement()
+    batch.add(insert, ["lww-driver-batch", "newer", 5000])
+    batch.add(insert, ["lww-driver-batch", "older", 4000])
+    session.execute(batch)
+    out["driver_batch"] = read("lww-driver-batch")
+
+    # Without USING TIMESTAMP the driver sends its clock (microseconds), which wins over 2000.
+    session.execute("INSERT INTO created_users (id, first_name) VALUES ('lww-newer-first', 'now')")
+    out["now"] = read("lww-newer-first")
+
+    try:
+        session.execute("INSERT INTO created_users (id, first_name) VALUES ('lww-bad', 'x') USING TIMESTAMP 'soon'")
+        out["bad_timestamp"] = "accepted"
+    except Exception as e:  # InvalidRequest
+        out["bad_timestamp"] = type(e).__name__ + ": " + str(e)
+    cluster.shutdown()
+    return out
+
+
 def main():
     mode, port = sys.argv[1], int(sys.argv[2])
     if mode == "data":
         out = data(port, sys.argv[3], sys.argv[4])
     elif mode == "auth":
         out = auth(port, sys.argv[3], sys.argv[4])
+    elif mode == "lww":
+        out = lww(port)
     else:
         raise SystemExit("unknown mode %r" % mode)
     print(json.dumps(out, default=str))
