@@ -352,7 +352,7 @@ if let cli = package.targets.first(where: { $0.name == "freshet" }) {
     cli.dependencies += ["FreshetPostgres", .product(name: "PostgresNIO", package: "postgres-nio")]
 }
 if let cliTests = package.targets.first(where: { $0.name == "FreshetCLITests" }) {
-    cliTests.dependencies += ["FreshetPostgres"]
+    cliTests.dependencies += ["FreshetPostgres", "FreshetCassandra"]
 }
 
 // MARK: Fuzzing

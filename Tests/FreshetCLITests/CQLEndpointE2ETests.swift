@@ -92,6 +92,50 @@ struct CassandraStoreE2ETests {
     }
 }
 
+extension CassandraStoreE2ETests {
+    /// `freshet up --store cassandra://…` keeps its web UI: `/api/stats` answers from the
+    /// Cassandra store (Freshet's own node here), and its totals, genders, countries and
+    /// per-minute ingest each add up to what was stored.
+    @Test func theDashboardOfACassandraStoreAddsUpToEveryRecord() async throws {
+        let warehouse = tempDataDir(), pipelineDir = tempDataDir()
+        defer {
+            try? FileManager.default.removeItem(atPath: warehouse)
+            try? FileManager.default.removeItem(atPath: pipelineDir)
+        }
+        let node = try RunningFreshet(
+            ["serve", "--cql-writable", "--cql-port", "0", "--web-port", "0", "--data-dir", warehouse], readyMarker: "CQL endpoint listening on")
+        defer { node.stop() }
+        let cqlPort = try #require(HostileInputTests.port(in: node.readyLine, after: "127.0.0.1:"))
+        let store = "cassandra://127.0.0.1:\(cqlPort)?keyspace=spark_streams&connect_timeout=60"
+        // Ten nationalities, so that the dashboard's top ten countries are all of them.
+        let nationalities = "AU,BR,CA,CH,DE,DK,ES,FI,FR,GB"
+        let fill = try runFreshet([
+            "up", "--store", store, "--count", "3000", "--rate", "3000", "--nat", nationalities, "--seed", "cassandra-stats",
+            "--web-port", "0", "--no-cql", "--no-scheduler", "--data-dir", pipelineDir,
+        ], timeout: 300)
+        #expect(fill.status == 0, "\(fill.stderr)")
+        #expect(fill.stdoutText.contains("web UI listening on http://127.0.0.1:"), "\(fill.stdoutText)")
+        // The same store, served by a running `freshet up` (no source: nothing changes meanwhile).
+        let up = try RunningFreshet(
+            ["up", "--store", store, "--source", "none", "--web-port", "0", "--no-cql", "--no-scheduler", "--data-dir", pipelineDir],
+            readyMarker: "web UI listening on")
+        defer { up.stop() }
+        let webPort = try #require(HostileInputTests.port(in: up.readyLine, after: "http://127.0.0.1:"))
+        let stats = try HTTP.get(port: webPort, "/api/stats")
+        #expect(stats.status == 200)
+        let root = try #require(try JSONParser.parse(stats.body).objectValue)
+        let users = try #require(root["users"]?.objectValue)
+        func sum(_ list: JSONValue?) -> Int { list?.arrayValue?.compactMap { $0.objectValue?["count"]?.intValue }.reduce(0, +) ?? -1 }
+        #expect(users["total"]?.intValue == 3000, "\(users)")
+        #expect(sum(users["gender"]) == 3000, "\(users)")
+        #expect(sum(users["top_countries"]) == 3000, "\(users)")
+        #expect(users["top_countries"]?.arrayValue?.count == 10, "\(users)")
+        #expect(sum(users["monthly_registrations"]) == 3000, "\(users)")
+        #expect(sum(root["ingest_per_minute"]) == 3000, "\(root["ingest_per_minute"].map { "\($0)" } ?? "none")")
+        #expect(up.stop() == 0)
+    }
+}
+
 @Suite("bench cql")
 struct BenchCQLTests {
     @Test func printsRowsPerSecondAndStoresEveryRow() throws {

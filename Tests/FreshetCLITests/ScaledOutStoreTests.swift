@@ -1,5 +1,6 @@
 import Foundation
 import FreshetCore
+import FreshetCassandra
 import FreshetPostgres
 import FreshetSource
 import FreshetStore
@@ -28,6 +29,24 @@ struct ScaledOutStoreTests {
             var logger = Logger(label: "test.postgres")
             logger.logLevel = .critical
             return try await PostgresSink.connect(url: url, logger: logger)
+        }
+    }
+
+    @Test func twoWorkersIntoCassandraWithKillsAndPausesStoreEachRecordOnce() async throws {
+        // Freshet's own CQL node stands in for the Cassandra cluster.
+        let warehouse = tempDataDir()
+        defer { try? FileManager.default.removeItem(atPath: warehouse) }
+        let node = try RunningFreshet(
+            ["serve", "--cql-writable", "--cql-port", "0", "--web-port", "0", "--data-dir", warehouse], readyMarker: "CQL endpoint listening on")
+        defer { node.stop() }
+        let port = try #require(HostileInputTests.port(in: node.readyLine, after: "127.0.0.1:"))
+        let url = "cassandra://127.0.0.1:\(port)?keyspace=spark_streams&connect_timeout=60"
+        try await Self.run(store: url) {
+            var logger = Logger(label: "test.cassandra")
+            logger.logLevel = .critical
+            let sink = try await CassandraSink.connect(url: url, logger: logger)
+            try await sink.prepare()
+            return sink
         }
     }
 
