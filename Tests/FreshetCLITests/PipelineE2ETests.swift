@@ -205,6 +205,32 @@ struct PipelineE2ETests {
             } catch {
                 Issue.record("\(error) (FRESHET_TEST_SEED=\(seed))")
             }
+            // The same counters computed from the rows with SQL, by SQLite itself (Python's sqlite3).
+            let script = """
+                import json, sqlite3, sys
+                db = sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True)
+                q = lambda sql: {str(k): v for k, v in db.execute(sql)}
+                print(json.dumps({"total": q("SELECT '', COUNT(*) FROM created_users"),
+                    "gender": q("SELECT gender, COUNT(*) FROM created_users GROUP BY gender"),
+                    "country": q("SELECT country, COUNT(*) FROM created_users GROUP BY country"),
+                    "email_domain": q("SELECT email_domain, COUNT(*) FROM created_users GROUP BY email_domain"),
+                    "month": q("SELECT substr(registered_date, 1, 7), COUNT(*) FROM created_users GROUP BY 1")}))
+                """
+            let sql = try runTool("python3", ["-c", script, SQLiteStore.path(dataDirectory: dir)])
+            let computed = try JSONParser.parse(sql.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue
+            func fromSQL(_ key: String) -> [String: Int] {
+                Dictionary(uniqueKeysWithValues: (computed?[key]?.objectValue?.members ?? []).compactMap { m in m.value.intValue.map { (m.key, $0) } })
+            }
+            func counters(_ labeled: [LabeledCount]) -> [String: Int] { Dictionary(uniqueKeysWithValues: labeled.map { ($0.label, $0.count) }) }
+            let total = try await store.totalUsers(), genders = try await store.countsByGender()
+            let countries = try await store.topCountries(limit: 1000), domains = try await store.topEmailDomains(limit: 1000)
+            let months = try await store.registrationsPerMonth()
+            #expect(!fromSQL("gender").isEmpty, "no SQL result: \(sql.stdoutText) \(sql.stderr)")
+            #expect(fromSQL("total") == ["": total], "FRESHET_TEST_SEED=\(seed)")
+            #expect(fromSQL("gender") == counters(genders), "FRESHET_TEST_SEED=\(seed)")
+            #expect(fromSQL("country") == counters(countries), "FRESHET_TEST_SEED=\(seed)")
+            #expect(fromSQL("email_domain") == counters(domains), "FRESHET_TEST_SEED=\(seed)")
+            #expect(fromSQL("month") == counters(months), "FRESHET_TEST_SEED=\(seed)")
             // The positions are the log's ends: nothing left to process, nothing past the log.
             let ends = Dictionary(grouping: logRecords, by: \.partition).mapValues { ($0.map(\.offset).max() ?? -1) + 1 }
             let positions = try await store.positions(topic: "users_created")
