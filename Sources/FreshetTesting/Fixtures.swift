@@ -1,6 +1,6 @@
 import Foundation
 
-/// The real randomuser.me responses in `../shared/fixtures/randomuser/` (see SOURCES.md there).
+/// The real randomuser.me responses in `Tests/Fixtures/randomuser/` (see SOURCES.md there).
 public enum Fixtures {
     /// The repository root, found from this file's path.
     public static let repositoryRoot: URL = URL(fileURLWithPath: #filePath)
@@ -11,7 +11,7 @@ public enum Fixtures {
         if let path = ProcessInfo.processInfo.environment["FRESHET_FIXTURES"] {
             return URL(fileURLWithPath: path)
         }
-        return repositoryRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures/randomuser")
+        return repositoryRoot.appendingPathComponent("Tests/Fixtures/randomuser")
     }
 
     /// Names of every `*.json` fixture. Fails loudly when the folder is missing: a test that

@@ -50,7 +50,7 @@ struct Pattern: Sendable {
 }
 
 /// How one nationality writes postcodes, phone numbers and national identifiers,
-/// read off real API responses (see ../shared/fixtures/randomuser and the tests).
+/// read off real API responses (see Tests/Fixtures/randomuser and the tests).
 struct NationalityFormat: Sendable {
     enum PostcodeFormat: Sendable {
         case number(ClosedRange<Int>)
