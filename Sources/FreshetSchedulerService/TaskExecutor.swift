@@ -119,7 +119,7 @@ public struct TaskExecutor: Sendable {
 
     func runShell(_ command: String, environment: [String: String] = [:]) async throws -> TaskOutcome {
         let errPath = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-task-\(UUID().uuidString).stderr").path
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         defer { try? FileManager.default.removeItem(atPath: errPath) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")

@@ -179,7 +179,7 @@ public final class PostgresServer: @unchecked Sendable {
     public func createDatabase(_ name: String) throws -> String {
         let psql = ["/usr/bin/psql", binDirectory + "/psql"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let psql else { throw Failure("psql not found in /usr/bin or \(binDirectory)") }
-        try runAsServerUser(psql, [
+        _ = try runAsServerUser(psql, [
             "-h", directory, "-p", String(port), "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \"\(name)\"",
         ], what: "psql")
         return url(database: name)

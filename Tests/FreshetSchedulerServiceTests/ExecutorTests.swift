@@ -10,7 +10,7 @@ import Testing
         let dir = tempDir("exec")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         return try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
-            try await body(broker as! EmbeddedBroker, dir)
+            try await body(broker, dir)
         }
     }
 

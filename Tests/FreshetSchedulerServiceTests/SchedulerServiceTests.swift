@@ -47,17 +47,17 @@ import Testing
                 try history.run(dagID: "ok", runID: okRun)?.state.isFinished == true && history.run(dagID: "bad", runID: badRun)?.state.isFinished == true
             }
         }
-        let okEntry = try #require(try await history.run(dagID: "ok", runID: okRun))
+        let okEntry = try #require(try history.run(dagID: "ok", runID: okRun))
         #expect(okEntry.state == .success)
         #expect(okEntry.kind == .manual && okEntry.startedAt != nil && okEntry.endedAt != nil)
-        #expect(try await history.tasks(dagID: "ok", runID: okRun).map(\.state) == [.success, .success])
-        let badEntry = try #require(try await history.run(dagID: "bad", runID: badRun))
+        #expect(try history.tasks(dagID: "ok", runID: okRun).map(\.state) == [.success, .success])
+        let badEntry = try #require(try history.run(dagID: "bad", runID: badRun))
         #expect(badEntry.state == .failed)
         #expect(badEntry.error == "second: exit code 4: no such table")
         let tries = try history.tasks(dagID: "bad", runID: badRun).filter { $0.taskID == "second" }
         #expect(tries.map(\.state) == [.upForRetry, .failed])
-        #expect(try await history.heartbeat() == nil, "a stopped service removes its heartbeat")
-        #expect(try await history.run(dagID: "ok", runID: okRun)?.owner == SchedulerHeartbeat.processOwner, "claimed by this process")
+        #expect(try history.heartbeat() == nil, "a stopped service removes its heartbeat")
+        #expect(try history.run(dagID: "ok", runID: okRun)?.owner == SchedulerHeartbeat.processOwner, "claimed by this process")
     }
 
     @Test func restartedServiceContinuesAfterTheLastScheduledRun() async throws {

@@ -88,7 +88,7 @@ struct WebLimitsTests {
                 defer { close(slow) }
                 _ = "GET /api/stats HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".withCString { send(slow, $0, strlen($0), 0) }
                 // The server closes the slow connection: read returns 0 (EOF), not data.
-                let closed = try await Task.detached { readUntilClosed(slow) }.value
+                let closed = await Task.detached { readUntilClosed(slow) }.value
                 #expect(closed)
                 let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/healthz"), timeout: .seconds(30))
                 #expect(response.status == .ok)

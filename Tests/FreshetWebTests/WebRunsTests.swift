@@ -19,22 +19,22 @@ func recordedHistory() async throws -> InMemoryRunHistory {
     let day = Timestamp(year: 2026, month: 3, day: 1)
     let t0 = Timestamp(year: 2026, month: 3, day: 2, hour: 0, minute: 0, second: 1)
     let t1 = Timestamp(year: 2026, month: 3, day: 2, hour: 0, minute: 1, second: 2)
-    try await history.saveRun(DAGRunEntry(
+    history.saveRun(DAGRunEntry(
         dagID: "user_automation", runID: "scheduled__2026-03-01", kind: .scheduled,
         interval: DataInterval(start: day, end: Timestamp(year: 2026, month: 3, day: 2)), state: .success,
         createdAt: t0, startedAt: t0, endedAt: t1, recordsProduced: 4321))
     for (i, task) in ["test_kafka_connection", "create_kafka_topic", "stream_data_from_api"].enumerated() {
-        try await history.saveTask(TaskInstanceEntry(
+        history.saveTask(TaskInstanceEntry(
             dagID: "user_automation", runID: "scheduled__2026-03-01", taskID: task, tryNumber: 1, state: .success,
             startedAt: Timestamp(millisecondsSinceEpoch: t0.millisecondsSinceEpoch + Int64(i)), endedAt: t1))
     }
     let m0 = Timestamp(year: 2026, month: 3, day: 2, hour: 9)
-    try await history.saveRun(DAGRunEntry(
+    history.saveRun(DAGRunEntry(
         dagID: "user_automation", runID: "manual__xss", kind: .manual, state: .failed,
         createdAt: m0, startedAt: m0, endedAt: Timestamp(millisecondsSinceEpoch: m0.millisecondsSinceEpoch + 1500), recordsProduced: 17,
         error: #"broker down <script>document.body.dataset.pwned='1'</script><img src=x onerror="document.body.dataset.pwned='2'">"#,
         conf: ["duration": "3s"]))
-    try await history.saveTask(TaskInstanceEntry(
+    history.saveTask(TaskInstanceEntry(
         dagID: "user_automation", runID: "manual__xss", taskID: "test_kafka_connection", tryNumber: 3, state: .failed,
         startedAt: m0, endedAt: m0, error: "connection refused"))
     return history
@@ -140,7 +140,7 @@ struct WebRunsAPITests {
                     #expect(body["state"] as? String == "queued")
                     return try #require(body["run_id"] as? String)
                 }
-                let run = try #require(try await history.run(dagID: "user_automation", runID: runID))
+                let run = try #require(history.run(dagID: "user_automation", runID: runID))
                 #expect(run.state == .queued)
                 #expect(run.kind == .manual)
                 #expect(run.conf == ["duration": "3s", "rate": "500"])
@@ -150,7 +150,7 @@ struct WebRunsAPITests {
                         #expect(response.status == .created)
                     }
                 }
-                let queued = try await history.queuedRuns()
+                let queued = history.queuedRuns()
                 #expect(queued.count == 6)
                 #expect(Set(queued.map(\.runID)).count == 6)
                 #expect(queued.filter { $0.conf.isEmpty }.count == 5)
@@ -174,7 +174,7 @@ struct WebRunsAPITests {
                     }
                 }
             }
-            #expect(try await history.runs(dagID: nil, limit: 10).isEmpty)
+            #expect(history.runs(dagID: nil, limit: 10).isEmpty)
         }
     }
 
@@ -204,7 +204,7 @@ struct WebRunsAPITests {
                     #expect(error.contains(named), "\(error)")
                 }
             }
-            #expect(try await history.runs(dagID: nil, limit: 10).isEmpty, "nothing queued")
+            #expect(history.runs(dagID: nil, limit: 10).isEmpty, "nothing queued")
         }
     }
 
@@ -224,8 +224,8 @@ struct WebRunsAPITests {
                 try await client.execute(uri: "/api/dags", method: .get) { #expect($0.status == .ok) }
                 try await client.execute(uri: "/api/dags/user_automation/runs", method: .get) { #expect($0.status == .ok) }
             }
-            #expect(try await history.runs(dagID: nil, limit: 10).isEmpty)
-            #expect(try await history.pausedDAGs().isEmpty)
+            #expect(history.runs(dagID: nil, limit: 10).isEmpty)
+            #expect(history.pausedDAGs().isEmpty)
         }
     }
 
@@ -238,11 +238,11 @@ struct WebRunsAPITests {
                 try await client.execute(uri: "/api/dags/user_automation/runs", method: .post, headers: [.authorization: "Bearer wrong"]) {
                     #expect($0.status == .unauthorized)
                 }
-                #expect(try await history.runs(dagID: nil, limit: 10).isEmpty)
+                #expect(history.runs(dagID: nil, limit: 10).isEmpty)
                 try await client.execute(uri: "/api/dags/user_automation/runs", method: .post, headers: [.authorization: "Bearer t0ken"]) {
                     #expect($0.status == .created)
                 }
-                #expect(try await history.runs(dagID: nil, limit: 10).count == 1)
+                #expect(history.runs(dagID: nil, limit: 10).count == 1)
             }
             let basic = Application(router: schedulingServer(f, .init(port: 0, username: "ops", password: "pw"), history: history).makeRouter())
             try await basic.test(.router) { client in
@@ -252,7 +252,7 @@ struct WebRunsAPITests {
                     #expect($0.status == .ok)
                 }
             }
-            #expect(try await history.pausedDAGs() == ["user_automation"])
+            #expect(history.pausedDAGs() == ["user_automation"])
         }
     }
 
@@ -271,8 +271,8 @@ struct WebRunsAPITests {
                     }
                 }
             }
-            #expect(try await history.runs(dagID: nil, limit: 10).isEmpty)
-            #expect(try await history.pausedDAGs().isEmpty)
+            #expect(history.runs(dagID: nil, limit: 10).isEmpty)
+            #expect(history.pausedDAGs().isEmpty)
         }
     }
 
@@ -286,14 +286,14 @@ struct WebRunsAPITests {
                     let parsed = try json(response.body)
                     #expect((parsed as? [String: Any])?["paused"] as? Bool == true)
                 }
-                #expect(try await history.pausedDAGs() == ["user_automation"])
+                #expect(history.pausedDAGs() == ["user_automation"])
                 try await client.execute(uri: "/api/dags", method: .get, headers: bearer) { response in
                     let dag = try #require(((try json(response.body) as? [String: Any])?["dags"] as? [[String: Any]])?.first)
                     #expect(dag["paused"] as? Bool == true)
                     #expect(dag["next_run"] is NSNull)
                 }
                 try await client.execute(uri: "/api/dags/user_automation/unpause", method: .post, headers: bearer) { #expect($0.status == .ok) }
-                #expect(try await history.pausedDAGs().isEmpty)
+                #expect(history.pausedDAGs().isEmpty)
             }
         }
     }
@@ -371,7 +371,7 @@ struct WebRunsPageTests {
                     """
                 let triggered = try browse(base + "/runs?token=t0ken", until: click, screenshot: "runs-triggered.png")
                 #expect(triggered.status == 0, "the triggered run did not appear: \(triggered.stderr)")
-                let queued = try await history.queuedRuns()
+                let queued = history.queuedRuns()
                 #expect(queued.count == 1)
                 #expect(queued.first?.conf == ["duration": "2s"])
                 #expect(htmlAttributes(triggered.dom, marker: "data-run=\"\(queued.first?.runID ?? "-")\"", "data-state") == ["queued"])
@@ -385,7 +385,7 @@ struct WebRunsPageTests {
                 let rejected = try browse(base + "/runs?token=t0ken", until: invalid)
                 #expect(rejected.status == 0, "the API error was not shown: \(rejected.stderr)")
                 #expect(rejected.dom.contains("conf key 'duration'"), "error text missing")
-                #expect(try await history.queuedRuns().count == 1)
+                #expect(history.queuedRuns().count == 1)
 
                 // Origin checked against Host by a real HTTP server.
                 for (origin, status) in [(base, 201), ("http://evil.example", 403), ("http://127.0.0.1:1", 403)] {
@@ -397,7 +397,7 @@ struct WebRunsPageTests {
                     #expect(Int(response.status.code) == status, "Origin \(origin)")
                     _ = try await response.body.collect(upTo: 1 << 16)
                 }
-                #expect(try await history.queuedRuns().count == 2)
+                #expect(history.queuedRuns().count == 2)
             }
         }
     }
