@@ -87,6 +87,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            // The dashboard's pages, styles and script as files, compiled into the binary.
+            resources: [
+                .embedInCode("Resources/layout.html"), .embedInCode("Resources/dashboard.html"),
+                .embedInCode("Resources/pipeline.html"), .embedInCode("Resources/topics.html"),
+                .embedInCode("Resources/runs.html"), .embedInCode("Resources/app.css"),
+                .embedInCode("Resources/app.js"),
             ]
         ),
         // Kafka's wire protocol: sans-IO codec (primitives, headers, framing, messages, version
