@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "FreshetSource", targets: ["FreshetSource"]),
         .library(name: "FreshetLog", targets: ["FreshetLog"]),
         .library(name: "FreshetTesting", targets: ["FreshetTesting"]),
+        .library(name: "FreshetScheduler", targets: ["FreshetScheduler"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -71,6 +72,8 @@ let package = Package(
             name: "FreshetStream",
             dependencies: [
                 "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetCassandra", "FreshetPostgres",
+                // The pipeline configuration reads the `dags` section (DAGDefinitions).
+                "FreshetScheduler",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
@@ -82,6 +85,8 @@ let package = Package(
             name: "FreshetWeb",
             dependencies: [
                 "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream",
+                // The Runs page and the DAG API (`WebScheduling`).
+                "FreshetScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -164,13 +169,39 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // The IO-free scheduler core: cron and interval schedules, DAG model and validation, task
+        // instance state machine, retries, and a scheduler loop driven by an injected clock.
+        .target(name: "FreshetScheduler", dependencies: ["FreshetCore"]),
+        // The run history in SQLite (`<data_dir>/scheduler.sqlite`), through sqlite-nio's bundled C library.
+        .target(
+            name: "FreshetSchedulerSQLite",
+            dependencies: ["FreshetScheduler", "FreshetCore", .product(name: "SQLiteNIO", package: "sqlite-nio")]
+        ),
+        // The scheduler for real: task executor (broker steps, stream, shell) and the scheduler service.
+        .target(
+            name: "FreshetSchedulerService",
+            dependencies: [
+                "FreshetScheduler", "FreshetCore", "FreshetLog", "FreshetSource", "FreshetStream",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // The run history in PostgreSQL, shared by several schedulers (runs claimed with leases).
+        .target(
+            name: "FreshetSchedulerPostgres",
+            dependencies: [
+                "FreshetScheduler", "FreshetCore", "FreshetPostgres",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // Codec benchmark: `swift run -c release RecordsBench`.
         .executableTarget(name: "RecordsBench", dependencies: ["FreshetKafka"], path: "Benchmarks/RecordsBench"),
-        // Shared test helpers: fixtures, local servers.
+        // Shared test helpers: fixtures, local servers, the RunHistory contract.
         .target(
             name: "FreshetTesting",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetStore",
+                "FreshetCore", "FreshetSource", "FreshetStore", "FreshetScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -187,8 +218,10 @@ let package = Package(
                 "FreshetStream",
                 "FreshetWeb",
                 "FreshetKafka",
-                "FreshetCQL", "FreshetCQLServer", "FreshetCassandra",
+                "FreshetCQL", "FreshetCQLServer", "FreshetCassandra", "FreshetPostgres",
+                "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -201,14 +234,14 @@ let package = Package(
         .testTarget(
             name: "FreshetStreamTests",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetTesting",
+                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetScheduler", "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "FreshetWebTests",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetWeb", "FreshetTesting",
+                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetWeb", "FreshetScheduler", "FreshetTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -269,7 +302,8 @@ let package = Package(
         .testTarget(
             name: "FreshetCLITests",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetTesting",
+                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetTesting", "FreshetPostgres", "FreshetCassandra",
+                "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -284,97 +318,30 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
+        // The fuzz targets: a library, so that `FuzzCorpusTests` replays their corpora in
+        // every test run, and the libFuzzer driver below runs them.
+        .target(
+            name: "FreshetFuzzTargets",
+            dependencies: ["FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
+        ),
+        .testTarget(name: "FreshetFuzzTests", dependencies: ["FreshetFuzzTargets", "FreshetTesting"]),
+        .testTarget(name: "FreshetSchedulerTests", dependencies: ["FreshetScheduler", "FreshetCore", "FreshetTesting"]),
+        .testTarget(
+            name: "FreshetSchedulerServiceTests",
+            dependencies: [
+                "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService", "FreshetCore", "FreshetLog", "FreshetTesting",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ]
 )
 
-// MARK: Scheduler (kept in its own block so Package.swift merges stay trivial)
-// The IO-free scheduler core: cron and interval schedules, DAG model and validation, task
-// instance state machine, retries, and a scheduler loop driven by an injected clock.
-package.products.append(.library(name: "FreshetScheduler", targets: ["FreshetScheduler"]))
-package.targets += [
-    .target(name: "FreshetScheduler", dependencies: ["FreshetCore"]),
-    .testTarget(name: "FreshetSchedulerTests", dependencies: ["FreshetScheduler", "FreshetCore", "FreshetTesting"]),
-    // The run history in SQLite (`<data_dir>/scheduler.sqlite`), through sqlite-nio's bundled C library.
-    .target(
-        name: "FreshetSchedulerSQLite",
-        dependencies: ["FreshetScheduler", "FreshetCore", .product(name: "SQLiteNIO", package: "sqlite-nio")]
-    ),
-    // The scheduler for real: task executor (broker steps, stream, shell) and the scheduler service.
-    .target(
-        name: "FreshetSchedulerService",
-        dependencies: [
-            "FreshetScheduler", "FreshetCore", "FreshetLog", "FreshetSource", "FreshetStream",
-            .product(name: "Logging", package: "swift-log"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]
-    ),
-    // The run history in PostgreSQL, shared by several schedulers (runs claimed with leases).
-    .target(
-        name: "FreshetSchedulerPostgres",
-        dependencies: [
-            "FreshetScheduler", "FreshetCore", "FreshetPostgres",
-            .product(name: "PostgresNIO", package: "postgres-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]
-    ),
-    .testTarget(
-        name: "FreshetSchedulerServiceTests",
-        dependencies: [
-            "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService", "FreshetCore", "FreshetLog", "FreshetTesting",
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
-        ]
-    ),
-]
-// The pipeline configuration reads the `dags` section (FreshetScheduler's DAGDefinitions).
-if let stream = package.targets.first(where: { $0.name == "FreshetStream" }) {
-    stream.dependencies += ["FreshetScheduler"]
-}
-if let streamTests = package.targets.first(where: { $0.name == "FreshetStreamTests" }) {
-    streamTests.dependencies += ["FreshetScheduler"]
-}
-if let cli = package.targets.first(where: { $0.name == "freshet" }) {
-    cli.dependencies += ["FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService"]
-}
-if let cliTests = package.targets.first(where: { $0.name == "FreshetCLITests" }) {
-    cliTests.dependencies += ["FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres"]
-}
-// The RunHistory contract (FreshetTesting) checks every implementation.
-if let testing = package.targets.first(where: { $0.name == "FreshetTesting" }) {
-    testing.dependencies += ["FreshetScheduler"]
-}
-// The web UI's Runs page and DAG API (`WebScheduling`).
-if let web = package.targets.first(where: { $0.name == "FreshetWeb" }) {
-    web.dependencies += ["FreshetScheduler"]
-}
-if let webTests = package.targets.first(where: { $0.name == "FreshetWebTests" }) {
-    webTests.dependencies += ["FreshetScheduler"]
-}
-
-// MARK: PostgreSQL store in the CLI (kept in its own block so Package.swift merges stay trivial)
-// `freshet bench store|e2e --store postgres://…` talk to the sink directly (empty-database check,
-// TRUNCATE between phases); the CLI's end-to-end tests start a private server (FreshetTesting)
-// and read what `freshet up` stored through the same sink.
-if let cli = package.targets.first(where: { $0.name == "freshet" }) {
-    cli.dependencies += ["FreshetPostgres", .product(name: "PostgresNIO", package: "postgres-nio")]
-}
-if let cliTests = package.targets.first(where: { $0.name == "FreshetCLITests" }) {
-    cliTests.dependencies += ["FreshetPostgres", "FreshetCassandra"]
-}
-
 // MARK: Fuzzing
-// The fuzz targets (a library: `FuzzCorpusTests` replays their corpora in every test run) and,
-// only when FRESHET_FUZZ=1 (`scripts/fuzz`), the libFuzzer driver, with every Freshet module
+// Only when FRESHET_FUZZ=1 (`scripts/fuzz`): the libFuzzer driver, with every Freshet module
 // compiled with coverage instrumentation. Dependencies are not instrumented, so a fuzz build
 // after a normal one recompiles only Freshet's own modules.
 let fuzzing = Context.environment["FRESHET_FUZZ"] == "1"
-package.targets += [
-    .target(
-        name: "FreshetFuzzTargets",
-        dependencies: ["FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
-    ),
-    .testTarget(name: "FreshetFuzzTests", dependencies: ["FreshetFuzzTargets", "FreshetTesting"]),
-]
 if fuzzing {
     package.targets.append(
         .executableTarget(
