@@ -51,16 +51,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The contracts between stages, which implementations depend on: the `Broker` a source
+        // produces to and a processor consumes from (the embedded log, Kafka), and the `Sink` and
+        // `UserQueries` of a store (SQLite, PostgreSQL, Cassandra).
+        .target(name: "FreshetContracts", dependencies: ["FreshetCore"]),
         // The embedded durable log: Freshet's default broker, with Kafka's semantics.
         .target(
             name: "FreshetLog",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["FreshetCore", "FreshetContracts", .product(name: "Logging", package: "swift-log")]
         ),
         // Where rows land: the Sink contract, SQLite (default), and the dashboard queries.
         .target(
             name: "FreshetStore",
             dependencies: [
-                "FreshetCore",
+                "FreshetCore", "FreshetContracts",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -71,7 +75,7 @@ let package = Package(
         .target(
             name: "FreshetStream",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetCassandra", "FreshetPostgres",
+                "FreshetCore", "FreshetContracts", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetCassandra", "FreshetPostgres",
                 // The pipeline configuration reads the `dags` section (DAGDefinitions).
                 "FreshetScheduler",
                 .product(name: "Logging", package: "swift-log"),
@@ -84,7 +88,7 @@ let package = Package(
         .target(
             name: "FreshetWeb",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream",
+                "FreshetCore", "FreshetContracts", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream",
                 // The Runs page and the DAG API (`WebScheduling`).
                 "FreshetScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -106,7 +110,7 @@ let package = Package(
         .target(
             name: "FreshetKafka",
             dependencies: [
-                "FreshetCore", "FreshetLog",
+                "FreshetCore", "FreshetContracts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -127,7 +131,7 @@ let package = Package(
         .target(
             name: "FreshetCQLServer",
             dependencies: [
-                "FreshetCQL", "FreshetCore", "FreshetStore",
+                "FreshetCQL", "FreshetCore", "FreshetContracts",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -151,7 +155,7 @@ let package = Package(
         .target(
             name: "FreshetCassandra",
             dependencies: [
-                "FreshetCore", "FreshetStore", "FreshetCQL", "FreshetCQLClient",
+                "FreshetCore", "FreshetContracts", "FreshetCQL", "FreshetCQLClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
@@ -162,7 +166,7 @@ let package = Package(
         .target(
             name: "FreshetPostgres",
             dependencies: [
-                "FreshetCore", "FreshetStore",
+                "FreshetCore", "FreshetContracts",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -181,7 +185,7 @@ let package = Package(
         .target(
             name: "FreshetSchedulerService",
             dependencies: [
-                "FreshetScheduler", "FreshetCore", "FreshetLog", "FreshetSource", "FreshetStream",
+                "FreshetContracts", "FreshetScheduler", "FreshetCore", "FreshetLog", "FreshetSource", "FreshetStream",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -201,7 +205,7 @@ let package = Package(
         .target(
             name: "FreshetTesting",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetStore", "FreshetScheduler",
+                "FreshetCore", "FreshetContracts", "FreshetSource", "FreshetStore", "FreshetScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -211,6 +215,7 @@ let package = Package(
         .executableTarget(
             name: "freshet",
             dependencies: [
+                "FreshetContracts",
                 "FreshetCore",
                 "FreshetSource",
                 "FreshetLog",
@@ -234,14 +239,14 @@ let package = Package(
         .testTarget(
             name: "FreshetStreamTests",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetScheduler", "FreshetTesting",
+                "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetScheduler", "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "FreshetWebTests",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetWeb", "FreshetScheduler", "FreshetTesting",
+                "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetWeb", "FreshetScheduler", "FreshetTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -254,7 +259,7 @@ let package = Package(
         .testTarget(
             name: "FreshetKafkaTests",
             dependencies: [
-                "FreshetKafka", "FreshetLog", "FreshetTesting",
+                "FreshetContracts", "FreshetCore", "FreshetKafka", "FreshetLog", "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -269,7 +274,7 @@ let package = Package(
         .testTarget(
             name: "FreshetCQLTests",
             dependencies: [
-                "FreshetCQL", "FreshetCQLServer", "FreshetCore", "FreshetSource", "FreshetStore", "FreshetTesting",
+                "FreshetContracts", "FreshetCQL", "FreshetCQLServer", "FreshetCore", "FreshetSource", "FreshetStore", "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -281,7 +286,7 @@ let package = Package(
         .testTarget(
             name: "FreshetCQLClientTests",
             dependencies: [
-                "FreshetCQL", "FreshetCQLClient", "FreshetCQLServer", "FreshetCassandra", "FreshetCore", "FreshetSource",
+                "FreshetContracts", "FreshetCQL", "FreshetCQLClient", "FreshetCQLServer", "FreshetCassandra", "FreshetCore", "FreshetSource",
                 "FreshetStore", "FreshetStream", "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -289,20 +294,20 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetCore", "FreshetStore", "FreshetTesting"]),
+        .testTarget(name: "FreshetStoreTests", dependencies: ["FreshetContracts", "FreshetCore", "FreshetStore", "FreshetTesting"]),
         .testTarget(
             name: "FreshetPostgresTests",
             dependencies: [
-                "FreshetCore", "FreshetStore", "FreshetPostgres", "FreshetStream", "FreshetTesting",
+                "FreshetContracts", "FreshetCore", "FreshetStore", "FreshetPostgres", "FreshetStream", "FreshetTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "FreshetLogTests", dependencies: ["FreshetLog", .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "FreshetLogTests", dependencies: ["FreshetContracts", "FreshetCore", "FreshetLog", .product(name: "Logging", package: "swift-log")]),
         .testTarget(
             name: "FreshetCLITests",
             dependencies: [
-                "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetTesting", "FreshetPostgres", "FreshetCassandra",
+                "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetTesting", "FreshetPostgres", "FreshetCassandra",
                 "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -322,14 +327,14 @@ let package = Package(
         // every test run, and the libFuzzer driver below runs them.
         .target(
             name: "FreshetFuzzTargets",
-            dependencies: ["FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
+            dependencies: ["FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
         ),
         .testTarget(name: "FreshetFuzzTests", dependencies: ["FreshetFuzzTargets", "FreshetTesting"]),
         .testTarget(name: "FreshetSchedulerTests", dependencies: ["FreshetScheduler", "FreshetCore", "FreshetTesting"]),
         .testTarget(
             name: "FreshetSchedulerServiceTests",
             dependencies: [
-                "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService", "FreshetCore", "FreshetLog", "FreshetTesting",
+                "FreshetContracts", "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService", "FreshetCore", "FreshetLog", "FreshetTesting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

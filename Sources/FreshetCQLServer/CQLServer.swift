@@ -1,6 +1,6 @@
 import FreshetCQL
+import FreshetContracts
 import FreshetCore
-import FreshetStore
 import Logging
 import NIOCore
 import NIOPosix

@@ -1,6 +1,6 @@
 import FreshetCQL
+import FreshetContracts
 import FreshetCore
-import FreshetStore
 import Synchronization
 
 /// `spark_streams.created_users` as CQL sees it: the store's columns with CQL types.
@@ -206,8 +206,8 @@ struct CreatedUsersStorage: CQLTableStorage {
         }
         do {
             try await writer.write(writes)
-        } catch let error as StoreError where error.code == .rowRejected {
-            throw CQLServerError(code: .invalid, message: "Freshet's store refused the row: \(error.message)")
+        } catch let error as any SinkFailure where error.rejectedRowID != nil {
+            throw CQLServerError(code: .invalid, message: "Freshet's store refused the row: \(error.rejectionReason)")
         }
     }
 }
@@ -353,7 +353,7 @@ actor RowWriteGroupCommit {
                 try await sink.upsert(versions.map(\.row))
             }
             for index in accepted { group[index].done.resume() }
-        } catch let error as StoreError where error.code == .rowRejected && accepted.count > 1 {
+        } catch let error as any SinkFailure where error.rejectedRowID != nil && accepted.count > 1 {
             // Find the refused row: each INSERT again, alone, against the store as it is.
             for index in accepted { await commit([group[index]]) }
         } catch {

@@ -1,5 +1,5 @@
 import FreshetCQL
-import FreshetStore
+import FreshetContracts
 import NIOCore
 import Synchronization
 

@@ -1,7 +1,7 @@
 import FreshetCQL
 import FreshetCQLClient
+import FreshetContracts
 import FreshetCore
-import FreshetStore
 
 /// The dashboard's reads over the sink's tables, so that the web UI, the JSON API, `freshet
 /// users …` and the CQL endpoint serve a Cassandra store.

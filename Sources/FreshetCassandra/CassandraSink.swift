@@ -1,7 +1,7 @@
 import FreshetCQL
 import FreshetCQLClient
+import FreshetContracts
 import FreshetCore
-import FreshetStore
 import Logging
 import NIOCore
 import NIOSSL

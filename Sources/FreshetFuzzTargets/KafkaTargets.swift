@@ -1,3 +1,4 @@
+import FreshetContracts
 import FreshetKafka
 import FreshetLog
 import NIOCore

@@ -1,4 +1,6 @@
 import Foundation
+import FreshetContracts
+import FreshetCore
 import FreshetLog
 import Logging
 

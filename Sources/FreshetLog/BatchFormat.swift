@@ -1,3 +1,6 @@
+import FreshetContracts
+import FreshetCore
+
 /// The on-disk record batch (all integers little-endian); see docs/log.md.
 ///
 /// ```

@@ -1,4 +1,5 @@
 import Foundation
+import FreshetContracts
 import Synchronization
 
 /// When a produce call counts as durable (returns).

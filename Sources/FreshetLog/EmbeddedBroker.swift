@@ -1,4 +1,6 @@
 import Foundation
+import FreshetCore
+import FreshetContracts
 import Logging
 import Synchronization
 

@@ -1,5 +1,5 @@
+import FreshetContracts
 import FreshetCore
-import FreshetStore
 import Logging
 import NIOCore
 import NIOSSL

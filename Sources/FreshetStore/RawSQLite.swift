@@ -1,3 +1,4 @@
+import FreshetContracts
 import VaporCSQLite
 
 // A thin synchronous wrapper over the sqlite3 C API that sqlite-nio bundles (module `VaporCSQLite`).

@@ -1,3 +1,4 @@
+import FreshetContracts
 import FreshetCore
 
 /// The SQL of the SQLite store. See docs/store.md for the design.

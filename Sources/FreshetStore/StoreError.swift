@@ -1,3 +1,4 @@
+import FreshetContracts
 import VaporCSQLite
 
 /// An error from a store, with a code a caller can branch on, a message a user can act on, and
@@ -87,4 +88,12 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         context["sql"] = statement
         self.init(code: code, message: message, context: context, sqliteCode: rc)
     }
+}
+
+extension StoreError: SinkFailure {
+    public var rejectedRowID: String? {
+        code == .rowRejected ? (context["id"] ?? "?") : nil
+    }
+
+    public var rejectionReason: String { message }
 }

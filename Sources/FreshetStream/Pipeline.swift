@@ -1,4 +1,5 @@
 import FreshetCassandra
+import FreshetContracts
 import FreshetPostgres
 import FreshetCore
 import FreshetLog

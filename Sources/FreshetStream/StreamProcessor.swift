@@ -1,4 +1,5 @@
 import CoreMetrics
+import FreshetContracts
 import FreshetCore
 import FreshetLog
 import FreshetStore

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FreshetCQL
 import FreshetCQLServer
+import FreshetContracts
 import FreshetCore
 import FreshetScheduler
 import FreshetLog

@@ -466,7 +466,7 @@ struct CQLWire {
 
     /// Connects and sends STARTUP; expects READY.
     static func connect(port: Int) throws -> CQLWire {
-        var client = CQLWire(connection: try RawTCPConnection(port: port))
+        let client = CQLWire(connection: try RawTCPConnection(port: port))
         try client.startup()
         return client
     }

@@ -3,6 +3,7 @@ import FreshetCQL
 @testable import FreshetCQLClient
 import FreshetCQLServer
 import FreshetCassandra
+import FreshetContracts
 import FreshetCore
 import FreshetSource
 import FreshetStore

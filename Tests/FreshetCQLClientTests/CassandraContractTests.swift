@@ -1,6 +1,7 @@
 import FreshetCQL
 import FreshetCQLClient
 import FreshetCassandra
+import FreshetContracts
 import FreshetCore
 import FreshetStore
 import FreshetTesting

@@ -2,6 +2,7 @@ import Foundation
 import FreshetCQL
 import FreshetCQLClient
 import FreshetCassandra
+import FreshetContracts
 import FreshetCore
 import FreshetStore
 import FreshetStream

@@ -1,5 +1,6 @@
 import Foundation
 import FreshetCQL
+import FreshetContracts
 import FreshetCore
 import FreshetStore
 import FreshetTesting

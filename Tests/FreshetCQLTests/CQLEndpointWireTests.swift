@@ -1,6 +1,7 @@
 import Foundation
 import FreshetCQL
 import FreshetCQLServer
+import FreshetContracts
 import FreshetCore
 import FreshetStore
 import Logging

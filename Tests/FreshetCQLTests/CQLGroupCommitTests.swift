@@ -1,4 +1,5 @@
 import FreshetCQL
+import FreshetContracts
 import FreshetCore
 import FreshetStore
 import Synchronization

@@ -1,3 +1,4 @@
+import FreshetContracts
 import FreshetTesting
 import Foundation
 import FreshetLog

@@ -1,3 +1,5 @@
+import FreshetContracts
+import FreshetCore
 import FreshetLog
 import Testing
 

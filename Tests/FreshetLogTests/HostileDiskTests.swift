@@ -1,4 +1,6 @@
 import Foundation
+import FreshetContracts
+import FreshetCore
 import Logging
 import Synchronization
 import Testing

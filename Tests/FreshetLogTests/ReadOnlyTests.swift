@@ -1,4 +1,5 @@
 import Foundation
+import FreshetContracts
 import Testing
 
 @testable import FreshetLog

@@ -1,4 +1,5 @@
 import Foundation
+import FreshetContracts
 import FreshetCore
 import FreshetPostgres
 import FreshetStore

@@ -1,4 +1,5 @@
 import Foundation
+import FreshetContracts
 import FreshetCore
 import Testing
 @testable import FreshetStore

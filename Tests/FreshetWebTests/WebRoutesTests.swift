@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import FreshetContracts
 import FreshetCore
 import FreshetLog
 import FreshetSource

@@ -1,4 +1,4 @@
-import FreshetLog
+import FreshetContracts
 import Logging
 import NIOCore
 import Synchronization

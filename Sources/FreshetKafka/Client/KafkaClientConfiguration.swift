@@ -1,5 +1,5 @@
+import FreshetContracts
 import FreshetCore
-import FreshetLog
 import NIOCore
 
 /// Everything the Kafka client layer (`KafkaCluster`, `KafkaProducer`, `KafkaConsumer`,

@@ -1,4 +1,4 @@
-import FreshetLog
+import FreshetContracts
 
 /// A failure of the Kafka client layer (cluster, producer, consumer, admin) that has no
 /// `LogError` equivalent in the `Broker` contract.

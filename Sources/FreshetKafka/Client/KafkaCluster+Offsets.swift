@@ -1,4 +1,4 @@
-import FreshetLog
+import FreshetContracts
 import NIOCore
 
 extension KafkaCluster {

@@ -1,4 +1,4 @@
-import FreshetLog
+import FreshetContracts
 
 /// A consumer's membership of a classic (eager) Kafka group, sans IO: events in, actions
 /// out. `KafkaConsumer` sends the requests the actions name and feeds the answers back.

@@ -1,4 +1,4 @@
-import FreshetLog
+import FreshetContracts
 
 /// How a group leader splits partitions among members (the JoinGroup protocol name).
 /// Pure functions: the consumer calls `assign` when it leads the group.

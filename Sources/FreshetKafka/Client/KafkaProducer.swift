@@ -1,4 +1,5 @@
-import FreshetLog
+import FreshetContracts
+import FreshetCore
 import Logging
 import NIOCore
 

@@ -1,4 +1,5 @@
-import FreshetLog
+import FreshetContracts
+import FreshetCore
 
 /// Kafka's default partitioner, as pure bookkeeping: an explicit partition is honoured, a
 /// keyed record goes to `murmur2(key) & 0x7fffffff % partitions` (FreshetLog's

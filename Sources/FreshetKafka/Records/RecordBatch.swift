@@ -1,4 +1,5 @@
-import FreshetLog
+import FreshetContracts
+import FreshetCore
 import NIOCore
 
 /// A Kafka record batch, magic 2 (Kafka ≥ 0.11): the unit producers send, brokers store and

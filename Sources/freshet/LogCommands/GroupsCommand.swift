@@ -1,4 +1,5 @@
 import ArgumentParser
+import FreshetContracts
 import FreshetLog
 import Foundation
 

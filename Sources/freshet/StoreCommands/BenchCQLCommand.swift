@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FreshetCQLServer
 import FreshetCassandra
+import FreshetContracts
 import FreshetCore
 import FreshetStore
 import Logging

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FreshetContracts
 import FreshetCore
 import FreshetPostgres
 import FreshetStore

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FreshetContracts
 import FreshetCore
 import FreshetStore
 

@@ -120,7 +120,7 @@ public struct TopicConfig: Sendable, Hashable, Codable {
     /// The first setting out of range, with its field name: partitions 1...10000,
     /// segmentBytes 1 KiB...2 GiB (positions in a segment are u32), retention ≥ 0,
     /// maxRecordBytes 1 byte...1 GiB. Checked on create and on every open (`topic.json`).
-    var problem: (field: String, message: String)? {
+    public var problem: (field: String, message: String)? {
         if !(1...10_000).contains(partitions) { return ("partitions", "partitions must be 1...10000, got \(partitions)") }
         if !(1024...Int64(Int32.max)).contains(segmentBytes) {
             return ("segmentBytes", "segmentBytes must be 1 KiB...2 GiB, got \(segmentBytes)")

@@ -62,12 +62,12 @@ public protocol UserQueries: Sendable {
 public protocol SinkFailure: Error {
     /// The id of the row that can never be written; nil when the failure is not a row's fault.
     var rejectedRowID: String? { get }
+    /// Why, for a person: the store's message without its code and context.
+    var rejectionReason: String { get }
 }
 
-extension StoreError: SinkFailure {
-    public var rejectedRowID: String? {
-        code == .rowRejected ? (context["id"] ?? "?") : nil
-    }
+extension SinkFailure {
+    public var rejectionReason: String { "\(self)" }
 }
 
 /// One row of a keyed table: an opaque value under a table name and a key.

@@ -1,3 +1,5 @@
+import FreshetCore
+
 /// What the rest of Freshet uses to produce and consume: Kafka-shaped, async.
 ///
 /// `EmbeddedBroker` (the durable in-process log) implements it; a native Kafka client
