@@ -57,9 +57,9 @@ extension WebServer {
         guard let scheduling else { return Self.noScheduler() }
         var rows = try await scheduling.history.summaries(of: scheduling.dags)
         for (i, dag) in scheduling.dags.enumerated() {
-            rows[i]["tasks"] = dag.tasks.map { ["task_id": $0.id, "upstream": $0.upstream] }
+            rows[i].tasks = dag.tasks.map { DAGSummary.Task(taskID: $0.id, upstream: $0.upstream) }
         }
-        return Self.json(["writable": writesAllowed, "dags": rows])
+        return Self.json(WebJSON.DAGs(writable: writesAllowed, dags: rows))
     }
 
     func listRuns(dag id: String, request: Request) async throws -> Response {
@@ -75,10 +75,10 @@ extension WebServer {
         case .failure(let f): return Self.error(f)
         }
         let history = scheduling.history
-        var result: [[String: Any]] = []
+        var result: [RunJSON] = []
         for run in try await history.runs(dagID: dag.id, limit: limit) {
-            var row = run.jsonObject
-            row["tasks"] = try await history.tasks(dagID: dag.id, runID: run.runID).map(\.jsonObject)
+            var row = run.json
+            row.tasks = try await history.tasks(dagID: dag.id, runID: run.runID).map(\.json)
             result.append(row)
         }
         return Self.json(result)
@@ -92,14 +92,10 @@ extension WebServer {
     func checkWrite(dag id: String, request: Request) async throws -> Result<(DAG, [UInt8]?, WebScheduling), WebFailure> {
         guard let scheduling else { return .failure(WebFailure(Self.noScheduler())) }
         guard writesAllowed else {
-            return .failure(WebFailure(Self.json([
-                "error": "writes (trigger, pause, unpause) need authentication: set web.token, or web.username and web.password",
-            ], status: .forbidden)))
+            return .failure(WebFailure(Self.json(WebJSON.Failure(error: "writes (trigger, pause, unpause) need authentication: set web.token, or web.username and web.password"), status: .forbidden)))
         }
         if let origin = request.headers[.origin], !Self.sameOrigin(origin, authority: request.head.authority) {
-            return .failure(WebFailure(Self.json([
-                "error": "cross-origin write refused: Origin '\(origin.prefix(200))' does not match the host '\((request.head.authority ?? "").prefix(200))'",
-            ], status: .forbidden)))
+            return .failure(WebFailure(Self.json(WebJSON.Failure(error: "cross-origin write refused: Origin '\(origin.prefix(200))' does not match the host '\((request.head.authority ?? "").prefix(200))'"), status: .forbidden)))
         }
         let dag: DAG
         switch lookup(scheduling, id) {
@@ -110,9 +106,7 @@ extension WebServer {
         guard body.readableBytes > 0 else { return .success((dag, nil, scheduling)) }
         let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard type == "application/json" else {
-            return .failure(WebFailure(Self.json([
-                "error": "a request body must be JSON (Content-Type: application/json); got '\((request.headers[.contentType] ?? "none").prefix(100))'",
-            ], status: .unsupportedMediaType)))
+            return .failure(WebFailure(Self.json(WebJSON.Failure(error: "a request body must be JSON (Content-Type: application/json); got '\((request.headers[.contentType] ?? "none").prefix(100))'"), status: .unsupportedMediaType)))
         }
         let bytes = Array(body.readableBytesView)
         if case .failure(let f) = RunConf.object(bytes) {
@@ -142,20 +136,16 @@ extension WebServer {
         switch RunConf.parse(body ?? []) {
         case .success(let c): conf = c
         case .failure(let f):
-            var answer: [String: Any] = ["error": f.message, "parameter": f.parameter]
-            if let key = f.key { answer["key"] = key }
-            return Self.json(answer, status: .badRequest)
+            return Self.json(WebJSON.Failure(error: f.message, parameter: f.parameter, key: f.key), status: .badRequest)
         }
         let runID: String
         do {
             // Two triggers in the same millisecond get distinct ids (the history suffixes `-2`).
             runID = try await scheduling.history.queueManualRun(dag: dag, conf: conf)
         } catch let error as SchedulerError {
-            var body: [String: Any] = ["error": error.message, "parameter": "conf"]
-            if let key = error.token { body["key"] = key }
-            return Self.json(body, status: .badRequest)
+            return Self.json(WebJSON.Failure(error: error.message, parameter: "conf", key: error.token), status: .badRequest)
         }
-        return Self.json(["dag_id": dag.id, "run_id": runID, "state": StoredRunState.queued.rawValue], status: .created)
+        return Self.json(WebJSON.Triggered(dagID: dag.id, runID: runID, state: StoredRunState.queued.rawValue), status: .created)
     }
 
     func setPaused(dag id: String, paused: Bool, request: Request) async throws -> Response {
@@ -166,7 +156,7 @@ extension WebServer {
         }
         let (dag, _, scheduling) = checked
         try await scheduling.history.setPaused(dag.id, paused)
-        return Self.json(["dag_id": dag.id, "paused": paused])
+        return Self.json(WebJSON.Paused(dagID: dag.id, paused: paused))
     }
 }
 

@@ -44,8 +44,7 @@ public final class StatsProvider: Sendable {
             }) {
                 return cached
             }
-            let json = try JSONSerialization.data(withJSONObject: try await stats(), options: [.sortedKeys])
-            let bytes = Array(json)
+            let bytes = WebJSON.encode(try await stats())
             cache.withLock {
                 $0.json = bytes
                 $0.at = .now
@@ -54,33 +53,27 @@ public final class StatsProvider: Sendable {
         }
     }
 
-    func stats() async throws -> [String: Any] {
+    func stats() async throws -> WebJSON.Stats {
         let now = Timestamp.now().millisecondsSinceEpoch
         let genders = try await queries.countsByGender()
         let total = try await queries.totalUsers()
-        let users: [String: Any] = [
-            "total": total,
-            "male": genders.first { $0.label == "male" }?.count ?? 0,
-            "female": genders.first { $0.label == "female" }?.count ?? 0,
-            "gender": genders.map(Self.labeled),
-            "top_countries": try await queries.topCountries(limit: 10).map(Self.labeled),
-            "recent": try await queries.recentUsers(limit: 10).map(Self.user),
-            "monthly_registrations": try await queries.registrationsPerMonth().map(Self.labeled),
-            "email_domains": try await queries.topEmailDomains(limit: 10).map(Self.labeled),
-        ]
+        let users = WebJSON.Stats.Users(
+            total: total,
+            male: genders.first { $0.label == "male" }?.count ?? 0,
+            female: genders.first { $0.label == "female" }?.count ?? 0,
+            gender: genders.map(WebJSON.LabeledCountJSON.init),
+            topCountries: try await queries.topCountries(limit: 10).map(WebJSON.LabeledCountJSON.init),
+            recent: try await queries.recentUsers(limit: 10).map(WebJSON.User.init),
+            monthlyRegistrations: try await queries.registrationsPerMonth().map(WebJSON.LabeledCountJSON.init),
+            emailDomains: try await queries.topEmailDomains(limit: 10).map(WebJSON.LabeledCountJSON.init))
         let windows = try await queries.windowCounts(dimension: "total", since: now - 60 * 60_000)
-        var document: [String: Any] = [
-            "generated_at": Int(now),
-            "mode": metrics == nil ? "serve" : "up",
-            "uptime_seconds": started.duration(to: .now).secondsDouble,
-            "users": users,
-            "ingest_per_minute": windows.map { ["window_start": Int($0.windowStart), "count": $0.count] },
-        ]
-        document["pipeline"] = try await pipeline() ?? NSNull()
-        return document
+        return WebJSON.Stats(
+            generatedAt: Int(now), mode: metrics == nil ? "serve" : "up", uptimeSeconds: started.duration(to: .now).secondsDouble,
+            users: users, ingestPerMinute: windows.map { WebJSON.Stats.Window(windowStart: Int($0.windowStart), count: $0.count) },
+            pipeline: try await pipeline())
     }
 
-    func pipeline() async throws -> [String: Any]? {
+    func pipeline() async throws -> WebJSON.Pipeline? {
         guard let metrics else { return nil }
         let m = metrics.snapshot
         let rates = cache.withLock { c -> (Double, Double) in
@@ -97,37 +90,34 @@ public final class StatsProvider: Sendable {
             return c.rates
         }
         let group = self.group
-        let found: Unchecked<([[String: Any]], [[String: Any]])> = try await broker.with { broker in
+        let (lag, latest) = try await broker.with { broker -> ([WebJSON.Pipeline.PartitionLag], [WebJSON.Pipeline.DeadLetters.Latest]) in
             let description = try? await broker.describeGroup(group)
-            let lag: [[String: Any]] = (description?.offsets ?? []).filter { $0.topic == "users_created" }.map {
-                ["partition": Int($0.partition), "lag": Int($0.lag ?? $0.latestOffset)]
+            let lag = (description?.offsets ?? []).filter { $0.topic == "users_created" }.map {
+                WebJSON.Pipeline.PartitionLag(partition: Int($0.partition), lag: Int($0.lag ?? $0.latestOffset))
             }
-            let latest = try await Self.messages(broker, topic: "users_created.dlq", limit: 5, maxBytes: 256 << 10).map { message -> [String: Any] in
+            let latest = try await Self.messages(broker, topic: "users_created.dlq", limit: 5, maxBytes: 256 << 10).map { message in
                 let entry = DeadLetter.entry(from: message.record)
-                return ["code": entry.code, "reason": entry.reason, "source": "\(entry.sourceTopic)/\(entry.sourcePartition)@\(entry.sourceOffset)",
-                        "timestamp": Int(entry.timestamp)]
+                return WebJSON.Pipeline.DeadLetters.Latest(
+                    code: entry.code, reason: entry.reason, source: "\(entry.sourceTopic)/\(entry.sourcePartition)@\(entry.sourceOffset)",
+                    timestamp: Int(entry.timestamp))
             }
-            return Unchecked((lag, latest))
+            return (lag, latest)
         }
-        let (lag, latest) = found.value
         var byCode: [String: Int] = [:]
         for (code, count) in m.deadLettered { byCode[code.rawValue] = count }
         var errors: [String: Int] = [:]
         for errorClass in FreshetSourceErrorClasses.all { errors[errorClass] = 0 }
         for (errorClass, count) in m.source.errors { errors[errorClass.rawValue] = count }
-        return [
-            "records_in_per_second": rates.0,
-            "records_out_per_second": rates.1,
-            "produced": m.produced, "consumed": m.consumed, "stored": m.stored,
-            "latency_ms": ["p50": Double(m.endToEnd.percentile(0.5)) / 1000, "p99": Double(m.endToEnd.percentile(0.99)) / 1000],
-            "store_write_ms": ["p50": Double(m.storeWrite.percentile(0.5)) / 1000, "p99": Double(m.storeWrite.percentile(0.99)) / 1000],
-            "lag": lag, "total_lag": lag.compactMap { $0["lag"] as? Int }.reduce(0, +),
-            "dlq": ["total": m.totalDeadLettered, "by_code": byCode, "latest": latest],
-            // Records neither stored nor dead-lettered (freshet_records_dropped_total).
-            "dropped": m.dropped,
-            "source": ["requests": m.source.requests, "people": m.source.people, "errors": errors],
-            "rss_bytes": ProcessInfo.residentBytes,
-        ]
+        return WebJSON.Pipeline(
+            recordsInPerSecond: rates.0, recordsOutPerSecond: rates.1,
+            produced: m.produced, consumed: m.consumed, stored: m.stored,
+            latencyMS: .init(p50: Double(m.endToEnd.percentile(0.5)) / 1000, p99: Double(m.endToEnd.percentile(0.99)) / 1000),
+            storeWriteMS: .init(p50: Double(m.storeWrite.percentile(0.5)) / 1000, p99: Double(m.storeWrite.percentile(0.99)) / 1000),
+            lag: lag, totalLag: lag.reduce(0) { $0 + $1.lag },
+            dlq: .init(total: m.totalDeadLettered, byCode: byCode, latest: latest),
+            dropped: m.dropped,
+            source: .init(requests: m.source.requests, people: m.source.people, errors: errors),
+            rssBytes: ProcessInfo.residentBytes)
     }
 
     /// The newest `limit` records of a topic across partitions, newest first.
@@ -201,27 +191,10 @@ public final class StatsProvider: Sendable {
         }
         return Message(record: copy, truncated: truncated, valueBytes: record.value.count)
     }
-
-    static func labeled(_ c: LabeledCount) -> [String: Any] { ["label": c.label, "count": c.count] }
-
-    static func user(_ r: CreatedUserRow) -> [String: Any] {
-        [
-            "id": r.id, "first_name": r.firstName, "last_name": r.lastName, "gender": r.gender, "address": r.address,
-            "post_code": r.postCode, "email": r.email, "username": r.username, "dob": r.dob, "registered_date": r.registeredDate,
-            "phone": r.phone, "picture": r.picture, "year": r.year, "month": r.month, "day": r.day, "country": r.country,
-            "email_domain": r.emailDomain, "age": r.age, "nat": r.nat ?? NSNull(), "ingested_at": Int(r.ingestedAt),
-        ]
-    }
 }
 
 enum FreshetSourceErrorClasses {
     static let all = ["429", "5xx", "4xx", "timeout", "connection", "malformed", "empty"]
-}
-
-/// Carries plain JSON values (dictionaries of strings and numbers) out of a broker closure.
-struct Unchecked<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }
 
 /// Runs async closures one at a time.

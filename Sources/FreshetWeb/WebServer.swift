@@ -70,7 +70,7 @@ public struct WebServer: Sendable {
             guard let row = try await self.queries.user(id: id) else {
                 return Self.error("no user with id '\(id)'", parameter: "id", status: .notFound)
             }
-            return Self.json(StatsProvider.user(row))
+            return Self.json(WebJSON.User(row))
         }
         router.get("/api/topics") { _, _ in try await self.topics() }
         router.get("/api/topics/:name/messages") { request, context in
@@ -135,42 +135,38 @@ public struct WebServer: Sendable {
         }
         let limit = page.limit
         let rows = try await queries.users(limit: limit, after: page.cursor)
-        return Self.json([
-            "users": rows.map(StatsProvider.user),
-            "next_cursor": rows.count == limit ? rows.last.map { $0.id as Any } ?? NSNull() : NSNull(),
-        ])
+        return Self.json(WebJSON.UsersPage(users: rows.map(WebJSON.User.init), nextCursor: rows.count == limit ? rows.last?.id : nil))
     }
 
     func topics() async throws -> Response {
-        let topics: [[String: Any]] = try await broker.with { broker -> Unchecked<[[String: Any]]> in
-            var result: [[String: Any]] = []
+        let topics = try await broker.with { broker -> [WebJSON.Topic] in
+            var result: [WebJSON.Topic] = []
             for name in try await broker.listTopics() {
                 let d = try await broker.describeTopic(name)
-                result.append(["name": name, "partitions": d.partitions.map {
-                    ["partition": Int($0.partition), "earliest": Int($0.earliestOffset), "latest": Int($0.latestOffset), "bytes": Int($0.sizeBytes)]
-                }])
+                result.append(WebJSON.Topic(name: name, partitions: d.partitions.map {
+                    .init(partition: Int($0.partition), earliest: Int($0.earliestOffset), latest: Int($0.latestOffset), bytes: Int($0.sizeBytes))
+                }))
             }
-            return Unchecked(result)
-        }.value
+            return result
+        }
         return Self.json(topics)
     }
 
     func groups() async throws -> Response {
-        let groups: [[String: Any]] = try await broker.with { broker -> Unchecked<[[String: Any]]> in
-            var result: [[String: Any]] = []
+        let groups = try await broker.with { broker -> [WebJSON.Group] in
+            var result: [WebJSON.Group] = []
             for name in try await broker.listGroups() {
                 let d = try await broker.describeGroup(name)
-                result.append([
-                    "group": name, "state": d.state,
-                    "members": d.members.map { ["member_id": $0.memberID, "assignment": $0.assignment.map(\.description)] },
-                    "offsets": d.offsets.map {
-                        ["topic": $0.topic, "partition": Int($0.partition), "committed": $0.committedOffset.map { Int($0) as Any } ?? NSNull(),
-                         "latest": Int($0.latestOffset), "lag": $0.lag.map { Int($0) as Any } ?? NSNull(), "owner": $0.owner as Any? ?? NSNull()]
-                    },
-                ])
+                result.append(WebJSON.Group(
+                    group: name, state: d.state,
+                    members: d.members.map { .init(memberID: $0.memberID, assignment: $0.assignment.map(\.description)) },
+                    offsets: d.offsets.map {
+                        .init(topic: $0.topic, partition: Int($0.partition), committed: $0.committedOffset.map { Int($0) },
+                              latest: Int($0.latestOffset), lag: $0.lag.map { Int($0) }, owner: $0.owner)
+                    }))
             }
-            return Unchecked(result)
-        }.value
+            return result
+        }
         return Self.json(groups)
     }
 
@@ -187,24 +183,18 @@ public struct WebServer: Sendable {
             return Self.error("no topic named '\(topic.prefix(100))'", parameter: "name", status: .notFound)
         }
         let budget = configuration.messagesMaxBytes
-        let found: [[String: Any]]? = try await broker.with { broker -> Unchecked<[[String: Any]]?> in
-            guard try await broker.listTopics().contains(topic) else { return Unchecked(nil) }
-            return Unchecked(try await StatsProvider.messages(broker, topic: topic, limit: limit, maxBytes: budget).map { message in
+        let found = try await broker.with { broker -> [WebJSON.Message]? in
+            guard try await broker.listTopics().contains(topic) else { return nil }
+            return try await StatsProvider.messages(broker, topic: topic, limit: limit, maxBytes: budget).map { message in
                 let record = message.record
                 var headers: [String: String] = [:]
                 for h in record.headers { headers[h.key] = String(decoding: h.value, as: UTF8.self) }
-                var object: [String: Any] = [
-                    "partition": Int(record.partition), "offset": Int(record.offset), "timestamp": Int(record.timestamp),
-                    "key": record.key.map { String(decoding: $0, as: UTF8.self) as Any } ?? NSNull(),
-                    "value": String(decoding: record.value, as: UTF8.self), "headers": headers,
-                ]
-                if message.truncated {
-                    object["truncated"] = true
-                    object["value_bytes"] = message.valueBytes
-                }
-                return object
-            })
-        }.value
+                return WebJSON.Message(
+                    partition: Int(record.partition), offset: Int(record.offset), timestamp: Int(record.timestamp),
+                    key: record.key.map { String(decoding: $0, as: UTF8.self) }, value: String(decoding: record.value, as: UTF8.self),
+                    headers: headers, truncated: message.truncated ? true : nil, valueBytes: message.truncated ? message.valueBytes : nil)
+            }
+        }
         guard let found else { return Self.error("no topic named '\(topic.prefix(100))'", parameter: "name", status: .notFound) }
         return Self.json(found)
     }
@@ -224,21 +214,20 @@ public struct WebServer: Sendable {
             checks["broker"] = "\(error)"
         }
         let ready = checks.values.allSatisfy { $0 == "ok" }
-        return Self.json(["status": ready ? "ready" : "not ready", "checks": checks], status: ready ? .ok : .serviceUnavailable)
+        return Self.json(WebJSON.Readiness(status: ready ? "ready" : "not ready", checks: checks), status: ready ? .ok : .serviceUnavailable)
     }
 
     // MARK: Helpers
 
     static let jsonHeaders: HTTPFields = [.contentType: "application/json; charset=utf-8"]
 
-    static func json(_ object: Any, status: HTTPResponse.Status = .ok) -> Response {
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
-        return Response(status: status, headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: jsonHeaders, body: .init(byteBuffer: ByteBuffer(bytes: WebJSON.encode(value))))
     }
 
     /// A JSON error that names the offending parameter.
     static func error(_ message: String, parameter: String, status: HTTPResponse.Status = .badRequest) -> Response {
-        json(["error": message, "parameter": parameter], status: status)
+        json(WebJSON.Failure(error: message, parameter: parameter), status: status)
     }
 
     static func text(_ text: String, type: String) -> Response {

@@ -58,8 +58,7 @@ struct DagsCommand: AsyncParsableCommand {
                 return
             }
             print(logCLITable(["DAG", "SCHEDULE", "PAUSED", "NEXT RUN", "LAST RUN"], rows.map { r in
-                [r["dag"] as! String, r["schedule"] as! String, (r["paused"] as! Bool) ? "yes" : "no",
-                 r["next_run"] as? String ?? "-", (r["last_state"] as? String).map { "\($0) (\(r["last_run"] as! String))" } ?? "-"]
+                [r.dag, r.schedule, r.paused ? "yes" : "no", r.nextRun ?? "-", r.lastState.map { "\($0) (\(r.lastRun ?? "-"))" } ?? "-"]
             }))
         }
     }
@@ -86,7 +85,7 @@ struct DagsCommand: AsyncParsableCommand {
         func run(_ history: any RunHistory) async throws {
             let runs = try await history.runs(dagID: dag, limit: n)
             if json {
-                print(logCLIJSON(runs.map(\.jsonObject)))
+                print(logCLIJSON(runs.map(\.json)))
                 return
             }
             if runs.isEmpty {
