@@ -22,7 +22,7 @@ struct CQLEndpointE2ETests {
             readyMarker: "CQL endpoint listening on")
         defer { up.stop() }
         let port = try #require(up.readyLine.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last)
-        try await waitUntil("the live run's first person is stored", timeout: 60) {
+        try await eventually("the live run's first person is stored", within: .seconds(60)) {
             (try? await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) { try await $0.totalUsers() }) == 3001
         }
         let cqlsh = try runTool("cqlsh", ["--connect-timeout", "60", "--request-timeout", "60", "127.0.0.1", String(port), "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])

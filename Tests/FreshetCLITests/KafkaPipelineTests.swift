@@ -93,7 +93,7 @@ struct KafkaPipelineTests {
                 let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
                 return text.split(separator: "\n").filter { $0.contains("assigned partitions") }.map(String.init)
             }
-            try await waitUntil("both workers hold partitions", timeout: 60) {
+            try await eventually("both workers hold partitions", within: .seconds(60)) {
                 guard let lastA = assignments(logA).last, let lastB = assignments(logB).last else { return false }
                 return lastA.contains("users_created/") && lastB.contains("users_created/")
             }
@@ -109,7 +109,7 @@ struct KafkaPipelineTests {
             defer { first.kill() }
             first.process.waitUntilExit()
             #expect(first.process.terminationStatus == 0)
-            try await waitUntil("phase 1 stored", timeout: 120) { await Self.rowCount(dir) >= phase1 }
+            try await eventually("phase 1 stored", within: .seconds(120)) { await Self.rowCount(dir) >= phase1 }
             let second = try RunningFreshet(
                 ["ingest", "--broker", url, "--count", "\(total - phase1)", "--rate", "\(rate)", "--seed", "takeover-2", "--partitions", "4"],
                 readyMarker: "pipeline running")
@@ -122,7 +122,7 @@ struct KafkaPipelineTests {
             #expect(await Self.rowCount(dir) < total, "the workers finished before the kill; the test proves nothing")
             second.process.waitUntilExit()
             #expect(second.process.terminationStatus == 0)
-            try await waitUntil("worker B stored everything", timeout: 180) { await Self.rowCount(dir) >= total }
+            try await eventually("worker B stored everything", within: .seconds(180)) { await Self.rowCount(dir) >= total }
             let lastB = assignments(logB).last ?? ""
             for partition in 0..<4 { #expect(lastB.contains("users_created/\(partition)"), "\(lastB)") }
             #expect(b.stop() == 0)
@@ -147,18 +147,8 @@ struct KafkaPipelineTests {
     }
 }
 
-/// Polls `condition` every 200 ms until it holds, or fails the test after `timeout` seconds.
 /// Sleeps on the calling thread (a deliberate, bounded pause that no busy test run can stretch).
 func blockingSleep(seconds: Double) {
     Thread.sleep(forTimeInterval: seconds)
 }
 
-func waitUntil(_ what: String, timeout: Double, _ condition: () async throws -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(200))
-    }
-    Issue.record("timed out after \(timeout) s waiting until \(what)")
-    throw CancellationError()
-}

@@ -76,7 +76,7 @@ struct ScaledOutStoreTests {
                 b.kill()
             }
             func log(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-            try await waitUntil("both workers hold partitions", timeout: 60) {
+            try await eventually("both workers hold partitions", within: .seconds(60)) {
                 log(logA).contains("assigned partitions") && log(logB).contains("assigned partitions")
                     && !log(logA).split(separator: "\n").filter { $0.contains("assigned partitions") }.last!.hasSuffix("partitions=")
             }
@@ -103,7 +103,7 @@ struct ScaledOutStoreTests {
             ingest.process.waitUntilExit()
             #expect(ingest.process.terminationStatus == 0)
             let expected = KafkaPipelineTests.expectedIDs(seed: "scaled-out", count: total, pageSize: rate / 10)
-            try await waitUntil("the workers stored everything", timeout: 240) {
+            try await eventually("the workers stored everything", within: .seconds(240)) {
                 guard let reader = try? await open() else { return false }
                 let n = (try? await reader.totalUsers()) ?? 0
                 try? await reader.close()

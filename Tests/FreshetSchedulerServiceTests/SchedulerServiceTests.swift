@@ -4,6 +4,7 @@ import FreshetCore
 import FreshetLog
 import FreshetScheduler
 import FreshetSchedulerService
+import FreshetTesting
 import FreshetSchedulerSQLite
 import Logging
 import ServiceLifecycle
@@ -22,8 +23,7 @@ import Testing
     func runService(_ service: SchedulerService<ContinuousClock>, until done: @escaping @Sendable () async throws -> Bool) async throws {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run() }
-            let deadline = ContinuousClock.now + .seconds(120)
-            while try await !done(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            try await eventually("the scheduler service has done its work") { try await done() }
             group.cancelAll()
             try await group.waitForAll()
         }
@@ -94,8 +94,8 @@ import Testing
             let group = ServiceGroup(configuration: .init(services: [svc], logger: Logger(label: "test")))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                while history.tasks(dagID: "slow", runID: run).first(where: { $0.taskID == "second" })?.state != .running {
-                    try await Task.sleep(for: .milliseconds(20))
+                try await eventually("the second task runs") {
+                    history.tasks(dagID: "slow", runID: run).first(where: { $0.taskID == "second" })?.state == .running
                 }
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
@@ -124,8 +124,7 @@ import Testing
             }
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
-                let deadline = ContinuousClock.now + .seconds(120)
-                while try await appended() < 200, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+                try await eventually("200 records are appended") { try await appended() >= 200 }
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }

@@ -16,12 +16,6 @@ struct SharedSchedulerTests {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").map(String.init)
     }
 
-    /// Polls `condition` every 50 ms for up to `seconds` (generous, for a loaded machine); the
-    /// expectations after it say what must have happened.
-    func waitUntil(_ seconds: Double = 120, _ condition: () async throws -> Bool) async throws {
-        let deadline = ContinuousClock.now + .seconds(seconds)
-        while try await !condition(), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-    }
 
     func service(_ dag: DAG, _ history: any RunHistory, broker: any Broker, owner: String, lease: Duration = .seconds(30)) -> SchedulerService<ContinuousClock> {
         var logger = Logger(label: "test.\(owner)")
@@ -48,7 +42,7 @@ struct SharedSchedulerTests {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await a.run() }
                 group.addTask { try await b.run() }
-                try await waitUntil { lines(file).count >= target }
+                try await eventually("\(target) lines in the task's file") { lines(file).count >= target }
                 group.cancelAll()
                 try await group.waitForAll()
             }
@@ -87,7 +81,7 @@ struct SharedSchedulerTests {
             let a = service(dag, dying, broker: broker, owner: "a@test", lease: .seconds(2))
             let b = service(dag, shared, broker: broker, owner: "b@test", lease: .seconds(2))
             let serviceA = Task { try await a.run() }
-            try await waitUntil { try await shared.tasks(dagID: "long", runID: run).contains { $0.taskID == "work" && $0.state == .running } }
+            try await eventually("the long task runs") { try await shared.tasks(dagID: "long", runID: run).contains { $0.taskID == "work" && $0.state == .running } }
             #expect(try await shared.run(dagID: "long", runID: run)?.owner == "a@test")
             // A "crashes": it can no longer write anything (no lease renewal, no shutdown
             // records), and stops; its `sleep 60` is killed.
@@ -97,7 +91,7 @@ struct SharedSchedulerTests {
             #expect(try await shared.run(dagID: "long", runID: run)?.state == .running, "A recorded nothing of its end")
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await b.run() }
-                try await waitUntil { try await shared.run(dagID: "long", runID: run)?.state.isFinished == true }
+                try await eventually("the long run finishes") { try await shared.run(dagID: "long", runID: run)?.state.isFinished == true }
                 group.cancelAll()
                 try await group.waitForAll()
             }
