@@ -15,12 +15,13 @@ public final class StatsProvider: Sendable {
     let broker: BrokerAccess
     let metrics: PipelineMetrics?
     let group: String
-    let started = ContinuousClock.now
+    let clock: MonotonicTime
+    let started: Duration
 
     struct Cache {
         var json: [UInt8] = []
-        var at: ContinuousClock.Instant?
-        var lastSample: (at: ContinuousClock.Instant, produced: Int, stored: Int)?
+        var at: Duration?
+        var lastSample: (at: Duration, produced: Int, stored: Int)?
         var rates: (inPerSecond: Double, outPerSecond: Double) = (0, 0)
     }
 
@@ -28,18 +29,28 @@ public final class StatsProvider: Sendable {
     /// Serialises recomputation so concurrent clients share one.
     let computing = AsyncSerializer()
 
-    public init(queries: any UserQueries, broker: BrokerAccess, metrics: PipelineMetrics?, group: String = "freshet-processor") {
+    /// The document is cached for `cacheFor` of `clock`'s time (defaults: half a second of the
+    /// process's monotonic clock).
+    public init(
+        queries: any UserQueries, broker: BrokerAccess, metrics: PipelineMetrics?, group: String = "freshet-processor",
+        clock: MonotonicTime = .continuous, cacheFor: Duration = .milliseconds(500)
+    ) {
         self.queries = queries
         self.broker = broker
         self.metrics = metrics
         self.group = group
+        self.clock = clock
+        self.started = clock.now()
+        self.cacheFor = cacheFor
     }
+
+    let cacheFor: Duration
 
     /// The `/api/stats` document as JSON bytes.
     public func statsJSON() async throws -> [UInt8] {
         try await computing.run {
             if let cached = cache.withLock({ c -> [UInt8]? in
-                guard let at = c.at, at.duration(to: .now) < .milliseconds(500) else { return nil }
+                guard let at = c.at, clock.now() - at < cacheFor else { return nil }
                 return c.json
             }) {
                 return cached
@@ -47,7 +58,7 @@ public final class StatsProvider: Sendable {
             let bytes = WebJSON.encode(try await stats())
             cache.withLock {
                 $0.json = bytes
-                $0.at = .now
+                $0.at = clock.now()
             }
             return bytes
         }
@@ -68,7 +79,7 @@ public final class StatsProvider: Sendable {
             emailDomains: try await queries.topEmailDomains(limit: 10).map(WebJSON.LabeledCountJSON.init))
         let windows = try await queries.windowCounts(dimension: "total", since: now - 60 * 60_000)
         return WebJSON.Stats(
-            generatedAt: Int(now), mode: metrics == nil ? "serve" : "up", uptimeSeconds: started.duration(to: .now).secondsDouble,
+            generatedAt: Int(now), mode: metrics == nil ? "serve" : "up", uptimeSeconds: (clock.now() - started).secondsDouble,
             users: users, ingestPerMinute: windows.map { WebJSON.Stats.Window(windowStart: Int($0.windowStart), count: $0.count) },
             pipeline: try await pipeline())
     }
@@ -77,9 +88,9 @@ public final class StatsProvider: Sendable {
         guard let metrics else { return nil }
         let m = metrics.snapshot
         let rates = cache.withLock { c -> (Double, Double) in
-            let instant = ContinuousClock.now
+            let instant = clock.now()
             if let last = c.lastSample {
-                let seconds = last.at.duration(to: instant).secondsDouble
+                let seconds = (instant - last.at).secondsDouble
                 if seconds >= 0.9 {
                     c.rates = (Double(m.produced - last.produced) / seconds, Double(m.stored - last.stored) / seconds)
                     c.lastSample = (instant, m.produced, m.stored)
@@ -190,6 +201,21 @@ public final class StatsProvider: Sendable {
             truncated = true
         }
         return Message(record: copy, truncated: truncated, valueBytes: record.value.count)
+    }
+}
+
+/// Monotonic time since an arbitrary origin: what the stats cache and the rates are measured
+/// with. `continuous` is the process's clock; a test passes one it moves by hand.
+public struct MonotonicTime: Sendable {
+    public let now: @Sendable () -> Duration
+
+    public init(_ now: @escaping @Sendable () -> Duration) {
+        self.now = now
+    }
+
+    public static var continuous: MonotonicTime {
+        let origin = ContinuousClock.now
+        return MonotonicTime { ContinuousClock.now - origin }
     }
 }
 
