@@ -71,17 +71,30 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
-        // The processor: micro-batches, schema, dead letters, windows, checkpoints.
+        // The processor: micro-batches, schema, dead letters, windows, checkpoints; the ingest
+        // service and backpressure.
         .target(
             name: "FreshetStream",
             dependencies: [
-                "FreshetCore", "FreshetContracts", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetCassandra", "FreshetPostgres",
-                // The pipeline configuration reads the `dags` section (DAGDefinitions).
+                "FreshetCore", "FreshetContracts", "FreshetSource",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        // The application: the configuration (defaults, YAML, environment, flags), each URL's
+        // broker and store, and the pipeline's services for a role.
+        .target(
+            name: "FreshetApp",
+            dependencies: [
+                "FreshetCore", "FreshetContracts", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream",
+                "FreshetCassandra", "FreshetPostgres", "FreshetWeb",
+                // The configuration reads the `dags` section (DAGDefinitions).
                 "FreshetScheduler",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),
-                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
         // The web UI: dashboard, pipeline and topic pages, JSON API, SSE, Prometheus metrics.
@@ -215,7 +228,7 @@ let package = Package(
         .executableTarget(
             name: "freshet",
             dependencies: [
-                "FreshetContracts",
+                "FreshetApp", "FreshetContracts",
                 "FreshetCore",
                 "FreshetSource",
                 "FreshetLog",
@@ -239,7 +252,7 @@ let package = Package(
         .testTarget(
             name: "FreshetStreamTests",
             dependencies: [
-                "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetScheduler", "FreshetTesting",
+                "FreshetApp", "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetScheduler", "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -286,7 +299,7 @@ let package = Package(
         .testTarget(
             name: "FreshetCQLClientTests",
             dependencies: [
-                "FreshetContracts", "FreshetCQL", "FreshetCQLClient", "FreshetCQLServer", "FreshetCassandra", "FreshetCore", "FreshetSource",
+                "FreshetApp", "FreshetContracts", "FreshetCQL", "FreshetCQLClient", "FreshetCQLServer", "FreshetCassandra", "FreshetCore", "FreshetSource",
                 "FreshetStore", "FreshetStream", "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -298,7 +311,7 @@ let package = Package(
         .testTarget(
             name: "FreshetPostgresTests",
             dependencies: [
-                "FreshetContracts", "FreshetCore", "FreshetStore", "FreshetPostgres", "FreshetStream", "FreshetTesting",
+                "FreshetApp", "FreshetContracts", "FreshetCore", "FreshetStore", "FreshetPostgres", "FreshetStream", "FreshetTesting",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -327,7 +340,7 @@ let package = Package(
         // every test run, and the libFuzzer driver below runs them.
         .target(
             name: "FreshetFuzzTargets",
-            dependencies: ["FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
+            dependencies: ["FreshetApp", "FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
         ),
         .testTarget(name: "FreshetFuzzTests", dependencies: ["FreshetFuzzTargets", "FreshetTesting"]),
         .testTarget(name: "FreshetSchedulerTests", dependencies: ["FreshetScheduler", "FreshetCore", "FreshetTesting"]),

@@ -1,3 +1,4 @@
+import FreshetApp
 import FreshetCore
 import FreshetKafka
 import FreshetScheduler

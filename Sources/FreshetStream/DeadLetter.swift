@@ -1,6 +1,5 @@
 import FreshetContracts
 import FreshetCore
-import FreshetLog
 import Logging
 
 /// The dead-letter topic's record format: the original key and bytes with headers that say

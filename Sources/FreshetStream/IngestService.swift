@@ -1,7 +1,6 @@
 import CoreMetrics
 import FreshetContracts
 import FreshetCore
-import FreshetLog
 import FreshetSource
 import Logging
 import ServiceLifecycle

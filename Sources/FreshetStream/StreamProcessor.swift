@@ -1,8 +1,6 @@
 import CoreMetrics
 import FreshetContracts
 import FreshetCore
-import FreshetLog
-import FreshetStore
 import Logging
 import ServiceLifecycle
 import Synchronization

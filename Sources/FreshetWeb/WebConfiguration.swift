@@ -1,4 +1,3 @@
-import FreshetStream
 
 /// Where the web UI listens, who may use it, and what one client may hold.
 public struct WebConfiguration: Sendable, Equatable {
@@ -45,16 +44,4 @@ public struct WebConfiguration: Sendable, Equatable {
     }
 
     var requiresAuthentication: Bool { token != nil || (username != nil && password != nil) }
-}
-
-
-
-extension WebConfiguration {
-    /// The `web.*` keys of a pipeline configuration.
-    public init(_ web: PipelineConfiguration.Web) {
-        self.init(
-            host: web.host, port: web.port, token: web.token, username: web.username, password: web.password,
-            maxConnections: web.maxConnections, requestTimeout: web.requestTimeout, idleTimeout: web.idleTimeout,
-            maxBodyBytes: web.maxBodyBytes, messagesMaxBytes: web.messagesMaxBytes)
-    }
 }

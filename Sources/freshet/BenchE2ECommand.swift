@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FreshetApp
 import FreshetContracts
 import FreshetCore
 import FreshetPostgres
@@ -97,8 +98,8 @@ struct BenchE2E: AsyncParsableCommand {
         let bar = ProgressBar(total: records, metrics: metrics1)
         let clock = ContinuousClock()
         let started = clock.now
-        let pipeline1 = try await Pipeline.open(throughput, metrics: metrics1, extraServices: [bar], logger: quietLogger)
-        try await pipeline1.run(handleSignals: false)
+        let pipeline1 = try await Pipeline.open(throughput, metrics: metrics1, logger: quietLogger)
+        try await pipeline1.run(handleSignals: false, companions: [Companion(bar)])
         let seconds = started.duration(to: clock.now).seconds
         bar.finish()
         let m1 = metrics1.snapshot

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FreshetApp
 import FreshetCQL
 import FreshetCQLServer
 import FreshetContracts
@@ -33,11 +34,6 @@ enum PipelineRun {
         let hasStore = role != .ingest
         let webEnabled = config.web.enabled && hasStore
         let cqlEnabled = config.cql.enabled && hasStore
-        // The web UI needs the pipeline's broker, and the pipeline runs the web UI: a small
-        // two-step wiring, the server resolved once the pipeline is open.
-        let web = LateService()
-        let cql = LateService()
-        let schedulerService = LateService()
         // `freshet up` runs the DAG scheduler too (Airflow's role); its stream tasks append to
         // the pipeline's broker.
         let scheduler = role == .all && config.scheduler.enabled ? try await PipelineScheduler.open(config) : nil
@@ -45,24 +41,26 @@ enum PipelineRun {
         let pipeline: Pipeline
         do {
             broker = try await BrokerConnection.open(config)
-            pipeline = try await Pipeline.open(
-                config, role: role, broker: broker, metrics: PipelineMetrics.shared,
-                extraServices: [reporter] + (webEnabled ? [web] : []) + (cqlEnabled ? [cql] : []) + (scheduler != nil ? [schedulerService] : []))
+            pipeline = try await Pipeline.open(config, role: role, broker: broker, metrics: PipelineMetrics.shared)
         } catch {
             await scheduler?.close()
             throw error
         }
+        // The companions read the pipeline's broker and store, so they are built once it is open.
+        var companions = [Companion(reporter)]
         reporter.watch(broker: pipeline.broker, group: config.processor.group, topic: "users_created")
         if let scheduler {
-            schedulerService.resolve(scheduler.service(broker: pipeline.broker, metrics: PipelineMetrics.shared), hint: "the DAG scheduler failed")
+            companions.append(Companion(scheduler.service(broker: pipeline.broker, metrics: PipelineMetrics.shared), failure: "the DAG scheduler failed"))
         }
         if cqlEnabled, let queries = pipeline.store as? any UserQueries {
             let host = config.cql.host
-            cql.resolve(CQLServer(
-                configuration: config.cqlServerConfiguration, queries: queries, sink: pipeline.store,
-                onListening: { port in
-                    FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(host):\(port)  (cqlsh \(host) \(port); keyspace spark_streams)")
-                }), hint: "the CQL endpoint cannot listen on \(host):\(config.cql.port) (use --cql-port, or --no-cql)")
+            companions.append(Companion(
+                CQLServer(
+                    configuration: config.cqlServerConfiguration, queries: queries, sink: pipeline.store,
+                    onListening: { port in
+                        FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(host):\(port)  (cqlsh \(host) \(port); keyspace spark_streams)")
+                    }),
+                failure: "the CQL endpoint cannot listen on \(host):\(config.cql.port) (use --cql-port, or --no-cql)"))
         }
         if webEnabled {
             let queries: any UserQueries
@@ -76,9 +74,11 @@ enum PipelineRun {
                 queries: queries, broker: .live(pipeline.broker), metrics: PipelineMetrics.shared, registry: registry,
                 scheduling: scheduler.map { WebScheduling(dags: $0.definitions.dags, history: $0.history) })
             let host = config.web.host
-            web.resolve(server.makeApplication { port in
-                FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /runs, /api/stats, /metrics)")
-            }, hint: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)")
+            companions.append(Companion(
+                server.makeApplication { port in
+                    FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /runs, /api/stats, /metrics)")
+                },
+                failure: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)"))
         }
         var schedulerLine: String?
         if let scheduler {
@@ -88,7 +88,7 @@ enum PipelineRun {
             config, role: role, seed: pipeline.seed, webEnabled: webEnabled, cqlEnabled: cqlEnabled, scheduler: schedulerLine))
         var failure: (any Error)?
         do {
-            try await pipeline.run()
+            try await pipeline.run(companions: companions)
         } catch {
             failure = error
         }

@@ -1,3 +1,4 @@
+import FreshetApp
 import FreshetContracts
 import FreshetCore
 import FreshetLog

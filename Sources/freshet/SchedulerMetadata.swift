@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FreshetApp
 import FreshetContracts
 import FreshetCore
 import FreshetLog

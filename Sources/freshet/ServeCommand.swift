@@ -1,4 +1,5 @@
 import ArgumentParser
+import FreshetApp
 import FreshetContracts
 import FreshetCore
 import FreshetLog

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FreshetApp
 import FreshetContracts
 import FreshetCore
 import FreshetLog
@@ -95,26 +96,5 @@ final class StatusReporter: Service, Sendable {
 
     func finish() {
         if interactive { FileHandleOutput.standardError.writeRaw("\r\u{1B}[2K") }
-    }
-}
-
-/// A service decided after its group was assembled (the web UI needs the open pipeline).
-final class LateService: Service, Sendable {
-    let service = Mutex<(any Service)?>(nil)
-    let failureHint = Mutex("")
-
-    /// `hint` prefixes an error of the service, e.g. "web UI cannot listen on 127.0.0.1:8080".
-    func resolve(_ service: any Service, hint: String) {
-        self.service.withLock { $0 = service }
-        failureHint.withLock { $0 = hint }
-    }
-
-    func run() async throws {
-        guard let service = service.withLock({ $0 }) else { return }
-        do {
-            try await service.run()
-        } catch {
-            throw RuntimeFailure("\(failureHint.withLock { $0 }): \(error)")
-        }
     }
 }

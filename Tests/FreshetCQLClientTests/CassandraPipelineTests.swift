@@ -1,4 +1,5 @@
 import Foundation
+import FreshetApp
 import FreshetCQL
 import FreshetCQLClient
 import FreshetCassandra

@@ -1,4 +1,5 @@
 import Foundation
+import FreshetApp
 import FreshetContracts
 import FreshetCore
 import FreshetPostgres

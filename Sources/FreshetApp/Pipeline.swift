@@ -5,21 +5,10 @@ import FreshetCore
 import FreshetLog
 import FreshetSource
 import FreshetStore
+import FreshetStream
 import Logging
 import ServiceLifecycle
 import UnixSignals
-
-/// Which stages of the pipeline a process runs.
-public enum PipelineRole: String, Sendable, CaseIterable {
-    /// Source, log and processor in one process (`freshet up`).
-    case all
-    /// The source only, producing to the broker (`freshet ingest`): bounded runs end when the
-    /// source has produced everything.
-    case ingest
-    /// The processor only, as a member of the consumer group (`freshet process`): runs until
-    /// SIGINT/SIGTERM; several processes split the partitions.
-    case process
-}
 
 /// The whole pipeline of one process, assembled from a `PipelineConfiguration`:
 /// source → log (embedded, or a Kafka cluster) → processor → SQLite store. `freshet up`,
@@ -36,7 +25,6 @@ public final class Pipeline: Sendable {
     let processor: StreamProcessor?
     let ingest: IngestService?
     let backpressure: Backpressure?
-    let extraServices: [any Service]
     let logger: Logger
 
     /// The store of a pipeline that has one (every role but ingest).
@@ -51,7 +39,7 @@ public final class Pipeline: Sendable {
     /// client for `broker.url: kafka://…`); the pipeline closes it either way.
     public static func open(
         _ configuration: PipelineConfiguration, role: PipelineRole = .all, broker external: (any Broker)? = nil,
-        metrics: PipelineMetrics = .init(), extraServices: [any Service] = [],
+        metrics: PipelineMetrics = .init(),
         sink: (any Sink)? = nil, logger: Logger = Logger(label: "freshet.pipeline")
     ) async throws -> Pipeline {
         let broker: any Broker
@@ -102,8 +90,7 @@ public final class Pipeline: Sendable {
             throw error
         }
         return Pipeline(
-            configuration: configuration, role: role, broker: broker, store: store, metrics: metrics, extraServices: extraServices,
-            logger: logger)
+            configuration: configuration, role: role, broker: broker, store: store, metrics: metrics, logger: logger)
     }
 
     /// The store `store.url` names: SQLite (the default, `<data_dir>/store/freshet.sqlite` or
@@ -123,14 +110,13 @@ public final class Pipeline: Sendable {
 
     init(
         configuration: PipelineConfiguration, role: PipelineRole, broker: any Broker, store: (any Sink)?, metrics: PipelineMetrics,
-        extraServices: [any Service], logger: Logger
+        logger: Logger
     ) {
         self.configuration = configuration
         self.role = role
         self.broker = broker
         self.sink = store
         self.metrics = metrics
-        self.extraServices = extraServices
         self.logger = logger
         let source = configuration.source
         let stop: StopCondition = source.count.map { .count($0) } ?? source.duration.map { .duration($0) } ?? .never
@@ -166,9 +152,11 @@ public final class Pipeline: Sendable {
             : people.map { IngestService(source: $0, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, logger: ingestLogger) }
     }
 
-    /// Runs until a bounded run has drained, or SIGINT/SIGTERM (when `handleSignals`) or
-    /// cancellation; then closes the store and the log.
-    public func run(handleSignals: Bool = true) async throws {
+    /// Runs the source and the processor of the role, with `companions` beside them in the same
+    /// service group (they are built after `open`, from the pipeline's broker and store), until
+    /// a bounded run has drained, or SIGINT/SIGTERM (when `handleSignals`) or cancellation; then
+    /// closes the store and the log.
+    public func run(handleSignals: Bool = true, companions: [Companion] = []) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let processor {
             services.append(.init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
@@ -181,8 +169,10 @@ public final class Pipeline: Sendable {
         }
         // A companion that fails (e.g. the web UI cannot bind its port) stops the pipeline with
         // its error rather than leaving it running without it.
-        for service in extraServices {
-            services.append(.init(service: service, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        for companion in companions {
+            services.append(.init(
+                service: companion.failure.map { LabeledService(companion.service, failure: $0) } ?? companion.service,
+                successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(configuration: .init(
             services: services,
@@ -241,4 +231,38 @@ extension PipelineConfiguration {
 public struct PipelineError: Error, Sendable, CustomStringConvertible {
     public var description: String
     public init(_ description: String) { self.description = description }
+}
+
+/// A service that runs beside a pipeline: the web UI, the CQL endpoint, the scheduler, a status
+/// line. When it fails the pipeline stops, with its error prefixed by `failure` when given
+/// (e.g. "web UI cannot listen on 127.0.0.1:8080 (use --web-port, or --no-web)").
+public struct Companion: Sendable {
+    public var service: any Service
+    public var failure: String?
+
+    public init(_ service: any Service, failure: String? = nil) {
+        self.service = service
+        self.failure = failure
+    }
+}
+
+/// Runs a companion and says which one failed.
+final class LabeledService: Service, Sendable {
+    let service: any Service
+    let failure: String
+
+    init(_ service: any Service, failure: String) {
+        self.service = service
+        self.failure = failure
+    }
+
+    func run() async throws {
+        do {
+            try await service.run()
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            throw PipelineError("\(failure): \(error)")
+        }
+    }
 }
