@@ -88,7 +88,7 @@ let package = Package(
             name: "FreshetApp",
             dependencies: [
                 "FreshetCore", "FreshetContracts", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream",
-                "FreshetCassandra", "FreshetPostgres", "FreshetWeb",
+                "FreshetCassandra", "FreshetPostgres", "FreshetKafka", "FreshetWeb",
                 // The configuration reads the `dags` section (DAGDefinitions).
                 "FreshetScheduler",
                 .product(name: "Logging", package: "swift-log"),

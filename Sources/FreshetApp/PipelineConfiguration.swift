@@ -2,6 +2,7 @@ import Foundation
 import FreshetCassandra
 import FreshetPostgres
 import FreshetCore
+import FreshetKafka
 import FreshetScheduler
 import Yams
 
@@ -334,6 +335,15 @@ extension PipelineConfiguration {
         Key(name: "broker.url", help: "embedded, or kafka://host:port[,host:port]", get: { $0.broker.url }, set: { c, v throws(ConfigurationError) in
             guard v == "embedded" || v.hasPrefix("kafka://") else {
                 throw fail("broker.url", "expected 'embedded' or 'kafka://host:port'; got '\(redact(v))'")
+            }
+            if v != "embedded" {
+                do {
+                    _ = try KafkaClientConfiguration(url: v)
+                } catch let error as KafkaClientError {
+                    throw fail("broker.url", error.message)
+                } catch {
+                    throw fail("broker.url", "\(error)")
+                }
             }
             c.broker.url = v
         }, secret: true),

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FreshetContracts
 import FreshetCore
+import FreshetApp
 import FreshetLog
 
 /// `freshet bench kafka`: Freshet's Kafka client against librdkafka, same broker, same run.
@@ -45,6 +46,7 @@ struct BenchKafka: AsyncParsableCommand {
 
     func validate() throws {
         guard broker.hasPrefix("kafka://") else { throw ValidationError("--broker: expected kafka://host:port; got '\(redact(broker))'") }
+        try validateKafkaURL(broker)
         guard records >= 1 else { throw ValidationError("--records must be at least 1") }
         guard valueBytes >= 40 else { throw ValidationError("--value-bytes must be at least 40") }
         guard partitions >= 1 else { throw ValidationError("--partitions must be at least 1") }

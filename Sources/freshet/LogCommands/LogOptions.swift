@@ -1,6 +1,8 @@
 import ArgumentParser
 import FreshetContracts
 import FreshetCore
+import FreshetApp
+import FreshetKafka
 import FreshetLog
 import Foundation
 import Logging
@@ -35,6 +37,7 @@ struct LogOptions: ParsableArguments {
         guard url == "embedded" || url.hasPrefix("kafka://") else {
             throw ValidationError("--broker: expected 'embedded' or 'kafka://host:port'; got '\(redact(url))'")
         }
+        if url != "embedded" { try validateKafkaURL(url) }
     }
 
     /// `--broker`, else `FRESHET_BROKER_URL`, else `embedded`.
@@ -185,4 +188,13 @@ func logCLIJSON(_ value: Any) -> String {
         return "null"
     }
     return String(decoding: data, as: UTF8.self)
+}
+
+/// A Kafka URL the client cannot use is a usage error naming `--broker` (exit 2).
+func validateKafkaURL(_ url: String) throws {
+    do {
+        _ = try KafkaClientConfiguration(url: url)
+    } catch let error as KafkaClientError {
+        throw ValidationError("--broker: \(error.message)")
+    }
 }
