@@ -55,10 +55,8 @@ public final class StreamProcessor: Service, Sendable {
     let backpressure: Backpressure?
     let logger: Logger
     let sourceFinished: SourceFinishedFlag
-    /// Newest ingest time seen per partition. The watermark is the oldest of these minus the
-    /// allowed lateness: a partition that lags behind holds the watermark back, so its records
-    /// are not declared late just because another partition is ahead.
-    let newestPerPartition = Mutex<[TopicPartition: Int64]>([:])
+    /// The per-partition watermarks that decide each record's window (`Watermarks`).
+    let watermarks: Mutex<Watermarks>
     let stage = StageMetrics()
 
     public init(
@@ -72,6 +70,7 @@ public final class StreamProcessor: Service, Sendable {
         self.backpressure = backpressure
         self.sourceFinished = sourceFinished
         self.logger = logger
+        self.watermarks = Mutex(Watermarks(window: configuration.window, allowedLateness: configuration.allowedLateness))
     }
 
     public func run() async throws {
@@ -284,22 +283,9 @@ public final class StreamProcessor: Service, Sendable {
     }
 
     /// The per-minute window a record of `partition` counts in, by its ingest time; nil when it
-    /// is late: its window ended at or before the partition's watermark (the newest ingest time
-    /// seen in the partition minus the allowed lateness). The watermark is the partition's own,
-    /// as in Kafka Streams, so whether a record is late depends only on its partition's records
-    /// before it, whichever processor reads them.
+    /// is late (`Watermarks`).
     func windowStart(of timestamp: Int64, partition: TopicPartition) -> Int64? {
-        // Both at most a day by configuration; clamped here so that no value of a hand-built
-        // Configuration can overflow, and timestamps are in `acceptedTimestamps`.
-        let size = max(1, min(configuration.window.components.seconds, 366 * 86_400) * 1000)
-        let lateness = max(0, min(configuration.allowedLateness.components.seconds, 366 * 86_400)) * 1000
-        let newest = newestPerPartition.withLock { newest in
-            let value = max(newest[partition] ?? Int64.min, timestamp)
-            newest[partition] = value
-            return value
-        }
-        let start = timestamp - ((timestamp % size) + size) % size
-        return start + size <= newest - lateness ? nil : start
+        watermarks.withLock { $0.window(of: timestamp, partition: partition) }
     }
 
     /// Writes the batch, retrying while the store is unavailable. A row the store refuses for
