@@ -30,8 +30,8 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
         /// ``StoreError/Code-swift.struct/busy``. Defaults to 5 seconds.
         public var busyTimeout: Duration
         /// Page cache of the writer connection, in KiB (`PRAGMA cache_size = -KiB`). Defaults to
-        /// 16,384 (16 MiB); `freshet up` sets it from `store.sqlite_cache_bytes` (64 MiB), since
-        /// large transactions of random-key upserts dirty many index pages. The read-only
+        /// 16,384 (16 MiB); `freshet up` sets it from `store.sqlite_cache_bytes` (16 MiB by
+        /// default: larger caches measured no faster, docs/store.md). The read-only
         /// connection gets at most 16 MiB of it (the dashboard's queries are small). Clamped to
         /// 64 KiB … 1 TiB.
         public var cacheSizeKiB: Int

@@ -71,9 +71,11 @@ public struct PipelineConfiguration: Sendable, Equatable {
         /// Under backlog (a poll came back full), the processed slices of further polls join one
         /// store transaction until it holds this many records. Defaults to 50,000.
         public var maxTransactionRecords = 50_000
-        /// … or this many bytes of records (keys and values; the processor holds them and their
-        /// rows until the write, so this bounds its memory). Defaults to 32 MiB.
-        public var maxTransactionBytes = 32 << 20
+        /// … or this many bytes of records (keys and values). The processor holds their rows
+        /// until the write, several times these bytes in memory, so this bounds its memory.
+        /// Defaults to 4 MiB (~10,000 seed records; measured to keep `freshet bench e2e` under
+        /// 128 MB peak RSS, docs/pipeline.md "Benchmarks").
+        public var maxTransactionBytes = 4 << 20
         /// … or its first record is this old. Defaults to 500 ms.
         public var maxTransactionTime: Duration = .milliseconds(500)
     }
@@ -88,8 +90,9 @@ public struct PipelineConfiguration: Sendable, Equatable {
         /// SQLite `synchronous`: `full` (default: a committed batch survives power loss) or `normal`.
         public var synchronous = "full"
         /// Page cache of the SQLite writer connection, in bytes (`PRAGMA cache_size`). Defaults
-        /// to 64 MiB: large transactions of random-key upserts dirty many index pages.
-        public var sqliteCacheBytes = 64 << 20
+        /// to 16 MiB: 32, 64 and 128 MiB measured no faster within the noise (docs/store.md) and
+        /// cost resident memory.
+        public var sqliteCacheBytes = 16 << 20
 
         /// Whether rows go to a Cassandra cluster (or a CQL endpoint) rather than SQLite.
         public var isCassandra: Bool { url.hasPrefix("cassandra://") }

@@ -28,7 +28,7 @@ public final class StreamProcessor: Service, Sendable {
         public var maxBatchBytes: Int = 8 << 20
         /// When the pending store transaction is written (`TransactionPlanner`): at once when a
         /// poll returns less than a full batch; under backlog, once it holds 50,000 records,
-        /// 32 MiB of records, or its first record is 500 ms old (the defaults).
+        /// 4 MiB of records, or its first record is 500 ms old (the defaults).
         public var transaction = TransactionPlanner.Limits()
         /// How long an idle poll waits for data. Defaults to 100 ms.
         public var idleWait: Duration = .milliseconds(100)
@@ -265,7 +265,7 @@ public final class StreamProcessor: Service, Sendable {
                 let window = windowStart(of: record.timestamp, partition: tp)
                 if window == nil { pending.late += 1 }
                 pending.slices[tp]!.records.append(SinkRecord(offset: record.offset, row: row, windowStart: window))
-                pending.accepted[row.id, default: []].append(record)
+                pending.accepted[row.id, default: []].append(RecordAddress(partition: tp, offset: record.offset))
             case .failure(let rejection):
                 deadLetters.append(DeadLetter.record(for: record, rejection: rejection, maxBytes: configuration.maxDeadLetterBytes))
                 pending.deadCodes[rejection.code, default: 0] += 1
@@ -290,7 +290,10 @@ public final class StreamProcessor: Service, Sendable {
         if !refused.isEmpty {
             var storeDead: [ProducerRecord] = []
             for (id, error) in refused {
-                for record in pending.accepted[id] ?? [] {
+                for address in pending.accepted[id] ?? [] {
+                    let record = await reread(address) ?? ConsumerRecord(
+                        topic: address.partition.topic, partition: address.partition.partition, offset: address.offset, timestamp: 0,
+                        key: Array(id.utf8), value: [], headers: [])
                     storeDead.append(DeadLetter.record(
                         for: record, rejection: Rejection(.storeRejected, "the store refused the row: \(error)"),
                         maxBytes: configuration.maxDeadLetterBytes))
@@ -358,6 +361,26 @@ public final class StreamProcessor: Service, Sendable {
             }
         }
         backpressure?.processed(consumed)
+    }
+
+    /// The record at `address`, read again from the log: a transaction keeps only where its rows
+    /// came from, not their bytes (that would double what it holds), and needs the bytes only
+    /// to dead-letter a row the store refuses. Nil (logged) when the log no longer has it; its
+    /// dead letter then carries the id as key and no value.
+    func reread(_ address: RecordAddress) async -> ConsumerRecord? {
+        do {
+            for maxRecords in [1, 10_000] {
+                let result = try await broker.fetch(
+                    topic: address.partition.topic, partition: address.partition.partition, offset: address.offset,
+                    maxRecords: maxRecords, maxBytes: 16 << 20, maxWait: .zero)
+                if let record = result.records.first(where: { $0.offset == address.offset }) { return record }
+            }
+        } catch {
+            logger.error("cannot read a refused row's record again", metadata: ["partition": "\(address.partition)", "offset": "\(address.offset)", "error": "\(error)"])
+            return nil
+        }
+        logger.error("a refused row's record is no longer in the log", metadata: ["partition": "\(address.partition)", "offset": "\(address.offset)"])
+        return nil
     }
 
     /// The per-minute window a record of `partition` counts in, by its ingest time; nil when it
@@ -461,14 +484,21 @@ public final class StreamProcessor: Service, Sendable {
 struct PendingTransaction {
     var slices: [TopicPartition: PartitionSlice] = [:]
     var order: [TopicPartition] = []
-    /// The records of the rows, by id, to dead-letter those the store refuses. Bounded by the
-    /// transaction's byte limit (their keys and values count in it).
-    var accepted: [String: [ConsumerRecord]] = [:]
+    /// Where each row's records are in the log, by id, to dead-letter those the store refuses
+    /// (read again then). Not the records themselves: those would double what a transaction
+    /// holds across polls.
+    var accepted: [String: [RecordAddress]] = [:]
     var deadCodes: [RejectionCode: Int] = [:]
     var consumed = 0
     var skipped = 0
     var dropped = 0
     var late = 0
+}
+
+/// A record's place in the log.
+struct RecordAddress: Hashable {
+    var partition: TopicPartition
+    var offset: Int64
 }
 
 /// Set once the source has produced its last record (bounded runs).

@@ -8,8 +8,8 @@
 /// slices of further polls join the same transaction until one of the limits is reached:
 ///
 /// - `maxRecords` records read (default 50,000);
-/// - `maxBytes` bytes of records read (default 32 MiB) — the processor keeps these records
-///   (for store-refused rows) and their rows until the write, so this bounds its memory;
+/// - `maxBytes` bytes of records read (default 4 MiB) — the processor keeps their rows until
+///   the write, so this bounds its memory;
 /// - `maxTime` since the first record of the transaction (default 500 ms);
 ///
 /// or a poll comes back less than full (the processor caught up).
@@ -22,12 +22,12 @@ public struct TransactionPlanner: Sendable, Equatable {
     public struct Limits: Sendable, Equatable {
         /// Records per transaction. Defaults to 50,000.
         public var maxRecords: Int
-        /// Bytes of records (key + value) per transaction. Defaults to 32 MiB.
+        /// Bytes of records (key + value) per transaction. Defaults to 4 MiB.
         public var maxBytes: Int
         /// Time from the transaction's first record to its write. Defaults to 500 ms.
         public var maxTime: Duration
 
-        public init(maxRecords: Int = 50_000, maxBytes: Int = 32 << 20, maxTime: Duration = .milliseconds(500)) {
+        public init(maxRecords: Int = 50_000, maxBytes: Int = 4 << 20, maxTime: Duration = .milliseconds(500)) {
             self.maxRecords = max(1, maxRecords)
             self.maxBytes = max(1, maxBytes)
             self.maxTime = max(.zero, maxTime)

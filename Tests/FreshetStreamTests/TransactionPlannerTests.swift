@@ -92,6 +92,6 @@ struct TransactionPlannerTests {
 
     @Test func theDefaults() {
         let defaults = TransactionPlanner.Limits()
-        #expect(defaults.maxRecords == 50_000 && defaults.maxBytes == 32 << 20 && defaults.maxTime == .milliseconds(500))
+        #expect(defaults.maxRecords == 50_000 && defaults.maxBytes == 4 << 20 && defaults.maxTime == .milliseconds(500))
     }
 }

@@ -49,6 +49,30 @@ final class RecordingSink: Sink {
     func close() async throws { try await inner.close() }
 }
 
+/// A sink whose first `positions` answer puts partition 0 `ahead` records past the truth, as a
+/// store replaced underneath a processor would look: the processor's next write has a gap.
+final class AheadOnceSink: Sink {
+    let inner = MemorySink()
+    let ahead: Int64
+    private let asked = Mutex(false)
+    init(ahead: Int64) { self.ahead = ahead }
+
+    func prepare() async throws {}
+    func write(_ batch: SinkBatch) async throws -> [SliceOutcome] { try await inner.write(batch) }
+    func upsert(_ rows: [CreatedUserRow]) async throws { try await inner.upsert(rows) }
+    func positions(topic: String) async throws -> [Int32: Int64] {
+        var positions = try await inner.positions(topic: topic)
+        let first = asked.withLock { (wasAsked: inout Bool) -> Bool in
+            let first = !wasAsked
+            wasAsked = true
+            return first
+        }
+        if first { positions[0] = (positions[0] ?? 0) + ahead }
+        return positions
+    }
+    func close() async throws {}
+}
+
 @Suite("Stream processor, store transactions")
 struct TransactionTests {
     func run(_ broker: any Broker, _ sink: any Sink, clock: some Clock<Duration> = ContinuousClock(), configure: (inout StreamProcessor.Configuration) -> Void) async throws -> PipelineMetrics {
@@ -133,6 +157,25 @@ struct TransactionTests {
             #expect(read == [400, 400, 400, 400, 400], "\(read)")
             checkContiguous(sink.batches)
             #expect(sink.inner.snapshot.rows.count == 2_000)
+        }
+    }
+
+    /// A gap on one partition throws the whole transaction away; every partition of it is read
+    /// again (the others from where the transaction started), so nothing of them is lost.
+    @Test func aGapRereadsEveryPartitionOfTheTransaction() async throws {
+        try await withTempBroker { broker in
+            let input = people(300, seed: "gap")
+            try await produce(broker, input.map { $0.jsonBytes() }, keys: input.map(\.id))
+            let sink = AheadOnceSink(ahead: 50)
+            // The store holds position 0 for partition 0; the processor is told 50.
+            try await sink.inner.write(SinkBatch(slices: [PartitionSlice(topic: "users_created", partition: 0, from: 0, to: 0, records: [])]))
+            _ = try await run(broker, sink) { _ in }
+            let missing = Set(input.map(\.id)).subtracting(sink.inner.snapshot.rows.keys)
+            #expect(missing.isEmpty && sink.inner.snapshot.rows.count == 300, "\(missing.count) of 300 records lost")
+            #expect(sink.inner.snapshot.windows.filter { $0.key.dimension == "total" }.values.reduce(0, +) == 300)
+            let ends = try await broker.describeTopic("users_created").partitions
+            #expect(ends.filter { $0.latestOffset > 0 }.count == 3, "the records are not spread over the partitions")
+            for p in ends { #expect(sink.inner.snapshot.positions["users_created"]?[p.partition] ?? 0 == p.latestOffset) }
         }
     }
 
