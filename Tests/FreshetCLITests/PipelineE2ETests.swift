@@ -239,8 +239,8 @@ struct PipelineE2ETests {
     }
 
     /// SIGKILL while a large store transaction is open: a backlog of 100,000 people is in the
-    /// log before `freshet up` starts, so its polls come back full and gather several polls into
-    /// one store transaction. The processor logs (debug) "writing a store transaction" with the
+    /// log before `freshet up` starts (with a 64 MiB transaction budget), so its polls come back
+    /// full and gather several polls into one store transaction. The processor logs (debug) "writing a store transaction" with the
     /// records and the positions it ends at just before the write; the test kills at once and
     /// proves the transaction was open (the store did not reach those positions) at least once.
     /// Then a bounded run: every record of the log stored once, every counter as the rows say,
@@ -261,7 +261,10 @@ struct PipelineE2ETests {
         var largest = 0
         for round in 0..<3 {
             let logFile = dir + "/up-\(round).log"
-            let up = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: ["FRESHET_LOG_LEVEL": "debug"], stderrFile: logFile)
+            // A byte budget past the default (4 MiB), so that the record (50,000) or time limit
+            // ends the transactions: as large as the processor makes them.
+            let environment = ["FRESHET_LOG_LEVEL": "debug", "FRESHET_PROCESSOR_MAX_TRANSACTION_BYTES": "\(64 << 20)"]
+            let up = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logFile)
             // Kill at the first transaction line, or the second (some transactions commit first).
             let wanted = round % 2 + 1
             var line: Substring?
