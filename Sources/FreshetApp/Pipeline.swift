@@ -105,7 +105,8 @@ public final class Pipeline: Sendable {
             return try await PostgresSink.connect(url: configuration.store.url)
         }
         return try await SQLiteStore.open(.init(
-            path: configuration.storePath, readOnly: readOnly, synchronous: configuration.store.synchronous == "normal" ? .normal : .full))
+            path: configuration.storePath, readOnly: readOnly, synchronous: configuration.store.synchronous == "normal" ? .normal : .full,
+            cacheSizeKiB: configuration.store.sqliteCacheBytes / 1024))
     }
 
     init(
@@ -132,6 +133,9 @@ public final class Pipeline: Sendable {
         processorConfig.group = configuration.processor.group
         processorConfig.maxBatchRecords = configuration.processor.maxBatchRecords
         processorConfig.idleWait = configuration.processor.idleWait
+        processorConfig.transaction = TransactionPlanner.Limits(
+            maxRecords: configuration.processor.maxTransactionRecords, maxBytes: configuration.processor.maxTransactionBytes,
+            maxTime: configuration.processor.maxTransactionTime)
         processorConfig.window = configuration.processor.window
         processorConfig.allowedLateness = configuration.processor.allowedLateness
         processorConfig.schema = UserSchema(maxFieldBytes: configuration.processor.maxFieldBytes)

@@ -69,6 +69,16 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var maxFieldBytes = 1024
         /// How far the source may run ahead of the processor. Defaults to 200,000 records.
         public var maxUnprocessed = 200_000
+        /// Under backlog (a poll came back full), the processed slices of further polls join one
+        /// store transaction until it holds this many records. Defaults to 50,000.
+        public var maxTransactionRecords = 50_000
+        /// … or this many bytes of records (keys and values). The processor holds their rows
+        /// until the write, several times these bytes in memory, so this bounds its memory.
+        /// Defaults to 4 MiB (~10,000 seed records; measured to keep `freshet bench e2e` under
+        /// 128 MB peak RSS, docs/pipeline.md "Benchmarks").
+        public var maxTransactionBytes = 4 << 20
+        /// … or its first record is this old. Defaults to 500 ms.
+        public var maxTransactionTime: Duration = .milliseconds(500)
     }
 
     public struct Store: Sendable, Equatable {
@@ -80,6 +90,10 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var url = "sqlite"
         /// SQLite `synchronous`: `full` (default: a committed batch survives power loss) or `normal`.
         public var synchronous = "full"
+        /// Page cache of the SQLite writer connection, in bytes (`PRAGMA cache_size`). Defaults
+        /// to 16 MiB: 32, 64 and 128 MiB measured no faster within the noise (docs/store.md) and
+        /// cost resident memory.
+        public var sqliteCacheBytes = 16 << 20
 
         /// Whether rows go to a Cassandra cluster (or a CQL endpoint) rather than SQLite.
         public var isCassandra: Bool { url.hasPrefix("cassandra://") }
@@ -268,6 +282,10 @@ extension PipelineConfiguration {
         static let allowedLateness: ClosedRange<Duration> = .zero...(.seconds(86_400))
         static let maxFieldBytes = 1...(1 << 20)
         static let maxUnprocessed = 1...10_000_000
+        static let maxTransactionRecords = 1...1_000_000
+        static let maxTransactionBytes = (1 << 20)...(1 << 30)
+        static let maxTransactionTime: ClosedRange<Duration> = .milliseconds(1)...(.seconds(60))
+        static let sqliteCacheBytes = (1 << 20)...(4 << 30)
         static let maxInFlight = 1...4096
         static let lease: ClosedRange<Duration> = .seconds(1)...(.seconds(3600))
         static let webMaxConnections = 1...10_000
@@ -357,6 +375,15 @@ extension PipelineConfiguration {
         Key(name: "processor.allowed_lateness", help: "how late a record may still count in its window", get: { DurationText.format($0.processor.allowedLateness) }, set: { c, v throws(ConfigurationError) in c.processor.allowedLateness = try duration("processor.allowed_lateness", v, Range.allowedLateness) }),
         Key(name: "processor.max_field_bytes", help: "longest accepted field", get: { String($0.processor.maxFieldBytes) }, set: { c, v throws(ConfigurationError) in c.processor.maxFieldBytes = try int("processor.max_field_bytes", v, Range.maxFieldBytes) }),
         Key(name: "processor.max_unprocessed", help: "how far the source may run ahead", get: { String($0.processor.maxUnprocessed) }, set: { c, v throws(ConfigurationError) in c.processor.maxUnprocessed = try int("processor.max_unprocessed", v, Range.maxUnprocessed) }),
+        Key(name: "processor.max_transaction_records", help: "under backlog, records per store transaction", get: { String($0.processor.maxTransactionRecords) }, set: { c, v throws(ConfigurationError) in
+            c.processor.maxTransactionRecords = try int("processor.max_transaction_records", v, Range.maxTransactionRecords)
+        }),
+        Key(name: "processor.max_transaction_bytes", help: "under backlog, bytes of records per store transaction", get: { String($0.processor.maxTransactionBytes) }, set: { c, v throws(ConfigurationError) in
+            c.processor.maxTransactionBytes = try int("processor.max_transaction_bytes", v, Range.maxTransactionBytes)
+        }),
+        Key(name: "processor.max_transaction_time", help: "under backlog, longest a store transaction gathers records", get: { DurationText.format($0.processor.maxTransactionTime) }, set: { c, v throws(ConfigurationError) in
+            c.processor.maxTransactionTime = try duration("processor.max_transaction_time", v, Range.maxTransactionTime)
+        }),
         Key(name: "store.url", help: "sqlite, sqlite:///path, cassandra://[user:password@]host[:port][,host…][?keyspace=…], or postgres://user:password@host[:port]/database", get: { $0.store.url }, set: { c, v throws(ConfigurationError) in
             if v.hasPrefix("cassandra://") {
                 do throws(CassandraSinkError) {
@@ -377,6 +404,9 @@ extension PipelineConfiguration {
             c.store.url = v
         }, secret: true),
         Key(name: "store.synchronous", help: "SQLite synchronous mode: full or normal", get: { $0.store.synchronous }, set: { c, v throws(ConfigurationError) in c.store.synchronous = try oneOf("store.synchronous", v, ["full", "normal"]) }),
+        Key(name: "store.sqlite_cache_bytes", help: "page cache of the SQLite writer, in bytes", get: { String($0.store.sqliteCacheBytes) }, set: { c, v throws(ConfigurationError) in
+            c.store.sqliteCacheBytes = try int("store.sqlite_cache_bytes", v, Range.sqliteCacheBytes)
+        }),
         Key(name: "web.enabled", help: "serve the dashboard, API and /metrics", get: { $0.web.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.web.enabled = try bool("web.enabled", v) }),
         Key(name: "web.host", help: "address the web UI binds", get: { $0.web.host }, set: { c, v in c.web.host = v }),
         Key(name: "web.port", help: "port of the web UI (0: any free port)", get: { String($0.web.port) }, set: { c, v throws(ConfigurationError) in

@@ -30,7 +30,11 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
         /// How long a connection waits for another's lock before failing with
         /// ``StoreError/Code-swift.struct/busy``. Defaults to 5 seconds.
         public var busyTimeout: Duration
-        /// Page cache per connection, in KiB. Defaults to 16,384 (16 MiB): larger caches measured no faster (docs/store.md) and cost resident memory.
+        /// Page cache of the writer connection, in KiB (`PRAGMA cache_size = -KiB`). Defaults to
+        /// 16,384 (16 MiB); `freshet up` sets it from `store.sqlite_cache_bytes` (16 MiB by
+        /// default: larger caches measured no faster, docs/store.md). The read-only
+        /// connection gets at most 16 MiB of it (the dashboard's queries are small). Clamped to
+        /// 64 KiB … 1 TiB.
         public var cacheSizeKiB: Int
         /// How `user_counts` is maintained. Defaults to ``CounterMaintenance/swiftDeltas``.
         public var counterMaintenance: CounterMaintenance
@@ -57,6 +61,11 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
             self.walAutocheckpointPages = walAutocheckpointPages
             self.pageSize = pageSize
         }
+
+        /// `cacheSizeKiB` clamped to 64 KiB … 1 TiB.
+        var writerCacheKiB: Int { max(64, min(cacheSizeKiB, 1 << 30)) }
+        /// The read-only connection's cache: at most 16 MiB.
+        var readerCacheKiB: Int { min(writerCacheKiB, 16_384) }
     }
 
     /// SQLite's `PRAGMA synchronous` levels (in WAL mode).
@@ -146,14 +155,14 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
                     PRAGMA page_size = \(configuration.pageSize);
                     PRAGMA journal_mode = WAL;
                     PRAGMA synchronous = \(configuration.synchronous.rawValue);
-                    PRAGMA cache_size = -\(configuration.cacheSizeKiB);
+                    PRAGMA cache_size = -\(configuration.writerCacheKiB);
                     PRAGMA temp_store = MEMORY;
                     PRAGMA wal_autocheckpoint = \(configuration.walAutocheckpointPages);
                     """)
             }
             let reader = try RawConnection(path: path, readOnly: true, busyTimeoutMilliseconds: timeout)
             do {
-                try reader.execute("PRAGMA cache_size = -\(configuration.cacheSizeKiB); PRAGMA query_only = ON;")
+                try reader.execute("PRAGMA cache_size = -\(configuration.readerCacheKiB); PRAGMA query_only = ON;")
                 // Fails early (e.g. "file is not a database") rather than at the first query.
                 let probe = try reader.prepare(Schema.hasTables)
                 defer { probe.finalize() }

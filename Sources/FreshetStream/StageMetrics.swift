@@ -23,6 +23,8 @@ public struct StageMetrics: Sendable {
     let droppedByIngest = Counter(label: "freshet_records_dropped_total", dimensions: [("stage", "ingest")])
     let droppedByProcessor = Counter(label: "freshet_records_dropped_total", dimensions: [("stage", "processor")])
     let batchSize = Recorder(label: "freshet_processor_batch_records", aggregate: true)
+    /// Records read per store transaction (one poll's at low rates, several polls' under backlog).
+    let transactionRecords = Recorder(label: "freshet_store_transaction_records", aggregate: true)
     let deadLettered: [RejectionCode: Counter] = Dictionary(uniqueKeysWithValues: RejectionCode.allCases.map {
         ($0, Counter(label: "freshet_dead_letters_total", dimensions: [("code", $0.rawValue)]))
     })

@@ -25,6 +25,10 @@ public final class StreamProcessor: Service, Sendable {
         public var maxBatchRecords: Int = 5000
         /// Most bytes per micro-batch. Defaults to 8 MiB.
         public var maxBatchBytes: Int = 8 << 20
+        /// When the pending store transaction is written (`TransactionPlanner`): at once when a
+        /// poll returns less than a full batch; under backlog, once it holds 50,000 records,
+        /// 4 MiB of records, or its first record is 500 ms old (the defaults).
+        public var transaction = TransactionPlanner.Limits()
         /// How long an idle poll waits for data. Defaults to 100 ms.
         public var idleWait: Duration = .milliseconds(100)
         /// Tumbling window size for the per-minute counts. Defaults to 60 s.
@@ -58,11 +62,17 @@ public final class StreamProcessor: Service, Sendable {
     /// The per-partition watermarks that decide each record's window (`Watermarks`).
     let watermarks: Mutex<Watermarks>
     let stage = StageMetrics()
+    /// Time on the injected clock since the processor was made: the store transaction's time
+    /// limit is measured with it.
+    let elapsed: @Sendable () -> Duration
 
     public init(
         broker: any Broker, sink: any Sink, configuration: Configuration = .init(), metrics: PipelineMetrics = .init(),
-        backpressure: Backpressure? = nil, sourceFinished: SourceFinishedFlag = .init(), logger: Logger = Logger(label: "freshet.processor")
+        backpressure: Backpressure? = nil, sourceFinished: SourceFinishedFlag = .init(), logger: Logger = Logger(label: "freshet.processor"),
+        clock: some Clock<Duration> = ContinuousClock()
     ) {
+        let origin = clock.now
+        self.elapsed = { origin.duration(to: clock.now) }
         self.broker = broker
         self.sink = sink
         self.configuration = configuration
@@ -89,11 +99,17 @@ public final class StreamProcessor: Service, Sendable {
         // its records is processed, however the poll and the assignment interleave.
         var loaded = Set<TopicPartition>()
         var knownAssignment: [TopicPartition] = []
+        // The store transaction being gathered: the processed slices of one or more polls.
+        var pending = PendingTransaction()
+        var planner = TransactionPlanner(limits: configuration.transaction)
         do {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let records = try await consumer.poll(maxRecords: nil, maxBytes: nil, maxWait: nil)
                 let assignment = await consumer.assignment()
                 if assignment != knownAssignment {
+                    // What was read under the old assignment is written first: the positions of
+                    // partitions that come back are then loaded from a store that has it.
+                    if !planner.isEmpty { try await flush(&pending, &planner, consumer: consumer, positions: &positions) }
                     // A revoked partition may be advanced by another processor before it comes back.
                     knownAssignment = assignment
                     loaded.formIntersection(assignment)
@@ -109,29 +125,67 @@ public final class StreamProcessor: Service, Sendable {
                     }
                 }
                 if records.isEmpty {
+                    if !planner.isEmpty { try await flush(&pending, &planner, consumer: consumer, positions: &positions) }
                     if configuration.drainWhenSourceFinishes, sourceFinished.isSet, try await caughtUp(consumer) { break }
                     continue
                 }
-                do {
-                    try await process(records, consumer: consumer, positions: &positions)
-                } catch let gap as SliceGapError {
-                    // The store is behind where this processor believes it is (it was replaced or
-                    // rolled back underneath): read again from the store's position.
-                    logger.error("the store refused a batch that starts past its position; reading again from there", metadata: ["error": "\(gap)"])
-                    let tp = TopicPartition(gap.topic, gap.partition)
-                    positions[tp] = gap.stored
-                    do {
-                        try await consumer.seek(tp, to: .offset(gap.stored))
-                    } catch let error as LogError where error.code == .illegalGeneration {
-                        logger.warning("the partition is no longer this processor's", metadata: ["partition": "\(tp)", "error": "\(error)"])
-                    }
+                let bytes = try await prepare(records, into: &pending, positions: positions)
+                if planner.add(records: records.count, bytes: bytes, full: isFull(records.count, bytes: bytes), now: elapsed()) {
+                    try await flush(&pending, &planner, consumer: consumer, positions: &positions)
                 }
             }
+            // A graceful shutdown writes and commits what was read.
+            if !planner.isEmpty { try await flush(&pending, &planner, consumer: consumer, positions: &positions) }
         } catch {
             try? await consumer.close()
             throw error
         }
         try await consumer.close()
+    }
+
+    /// Whether a poll returned as much as it could: `maxBatchRecords` records, or within one
+    /// largest record of `maxBatchBytes`. More is then likely waiting in the log.
+    func isFull(_ count: Int, bytes: Int) -> Bool {
+        count >= configuration.maxBatchRecords || TransactionPlanner.saturatingAdd(bytes, DeadLetter.maxRecordBytes) >= configuration.maxBatchBytes
+    }
+
+    /// Writes the pending transaction (one `sink.write`), then commits its offsets and records
+    /// its metrics. A gap (the store is behind this processor) throws the whole transaction away
+    /// and reads every partition of it again from where it started.
+    func flush(
+        _ pending: inout PendingTransaction, _ planner: inout TransactionPlanner, consumer: any BrokerConsumer,
+        positions: inout [TopicPartition: Int64]
+    ) async throws {
+        defer {
+            pending = PendingTransaction()
+            planner.reset()
+        }
+        if planner.polls > 1 || planner.records > configuration.maxBatchRecords {
+            logger.debug("writing a store transaction", metadata: [
+                "records": "\(planner.records)", "bytes": "\(planner.bytes)", "polls": "\(planner.polls)",
+                "reason": "\(planner.reason?.rawValue ?? "shutdown")",
+                "to": "\(pending.order.compactMap { pending.slices[$0] }.map { "\($0.partition):\($0.to)" }.joined(separator: ","))",
+            ])
+        }
+        do {
+            try await write(pending, consumer: consumer, positions: &positions)
+        } catch let gap as SliceGapError {
+            // The store is behind where this processor believes it is (it was replaced or
+            // rolled back underneath): nothing of the transaction was written. Read the gap's
+            // partition again from the store's position, and the others from where the
+            // transaction started (their records were read past, and are not in the store).
+            logger.error("the store refused a batch that starts past its position; reading again from there", metadata: ["error": "\(gap)"])
+            var rewind = Dictionary(uniqueKeysWithValues: pending.order.compactMap { tp in pending.slices[tp].map { (tp, $0.from) } })
+            rewind[TopicPartition(gap.topic, gap.partition)] = gap.stored
+            for (tp, offset) in rewind.sorted(by: { $0.key.description < $1.key.description }) {
+                positions[tp] = offset
+                do {
+                    try await consumer.seek(tp, to: .offset(offset))
+                } catch let error as LogError where error.code == .illegalGeneration {
+                    logger.warning("the partition is no longer this processor's", metadata: ["partition": "\(tp)", "error": "\(error)"])
+                }
+            }
+        }
     }
 
     /// True when every owned partition's position is at the end of the log.
@@ -158,66 +212,86 @@ public final class StreamProcessor: Service, Sendable {
         }
     }
 
+    /// Processes one poll's records as a store transaction of their own: `prepare`, then `write`.
     func process(_ records: [ConsumerRecord], consumer: any BrokerConsumer, positions: inout [TopicPartition: Int64]) async throws {
-        var slices: [TopicPartition: PartitionSlice] = [:]
-        var sliceOrder: [TopicPartition] = []
+        var pending = PendingTransaction()
+        _ = try await prepare(records, into: &pending, positions: positions)
+        try await write(pending, consumer: consumer, positions: &positions)
+    }
+
+    /// Processes one poll's records into the pending transaction: each record is skipped (the
+    /// store has it), dead-lettered or turned into a row of its partition's slice, which goes on
+    /// from where the pending slice (or the store's position) ends. Dead letters are produced
+    /// here, before the store write: if we crash before it, the replay sends them again (at
+    /// least once), whereas the other order could lose them. A dead letter the broker refuses
+    /// even as bare headers is dropped (counted, logged): it must not stop the pipeline.
+    /// Returns the bytes (keys and values) of `records`.
+    func prepare(_ records: [ConsumerRecord], into pending: inout PendingTransaction, positions: [TopicPartition: Int64]) async throws -> Int {
         var deadLetters: [ProducerRecord] = []
-        var deadCodes: [RejectionCode: Int] = [:]
-        var skipped = 0
-        var dropped = 0
-        var late = 0
-        var accepted: [String: [ConsumerRecord]] = [:]
+        var bytes = 0
         for record in records {
+            bytes = TransactionPlanner.saturatingAdd(bytes, TransactionPlanner.saturatingAdd(record.value.count, record.key?.count ?? 0))
             let tp = TopicPartition(record.topic, record.partition)
             // Offsets come from the wire: any Int64. An offset with no successor cannot be
             // committed past, so the record is dropped (and logged), never trapped on.
             guard record.offset >= 0, record.offset < Int64.max else {
-                dropped += 1
+                pending.dropped += 1
                 logger.error("dropped a record with an impossible offset", metadata: ["partition": "\(tp)", "offset": "\(record.offset)"])
                 continue
             }
-            let from = positions[tp] ?? record.offset
+            // Records before the pending slice's end are in it already (read again after a
+            // rebalance); records before the store's position were applied before a crash or by
+            // another processor.
+            let from = pending.slices[tp]?.to ?? positions[tp] ?? record.offset
             if record.offset < from {
-                // Applied before a crash or by another processor: the store has it.
-                skipped += 1
+                pending.skipped += 1
                 continue
             }
-            if slices[tp] == nil {
-                slices[tp] = PartitionSlice(topic: record.topic, partition: record.partition, from: from, to: from, records: [])
-                sliceOrder.append(tp)
+            if pending.slices[tp] == nil {
+                pending.slices[tp] = PartitionSlice(topic: record.topic, partition: record.partition, from: from, to: from, records: [])
+                pending.order.append(tp)
             }
-            slices[tp]!.to = record.offset + 1
+            pending.slices[tp]!.to = record.offset + 1
             guard Self.acceptedTimestamps.contains(record.timestamp) else {
                 let rejection = Rejection(.badTimestamp, "log timestamp \(record.timestamp) is outside 1970-01-01…9999-12-31 (milliseconds since the epoch)")
                 deadLetters.append(DeadLetter.record(for: record, rejection: rejection, maxBytes: configuration.maxDeadLetterBytes))
-                deadCodes[rejection.code, default: 0] += 1
+                pending.deadCodes[rejection.code, default: 0] += 1
                 continue
             }
             switch configuration.schema.row(from: record.value, ingestedAt: record.timestamp) {
             case .success(let row):
                 let window = windowStart(of: record.timestamp, partition: tp)
-                if window == nil { late += 1 }
-                slices[tp]!.records.append(SinkRecord(offset: record.offset, row: row, windowStart: window))
-                accepted[row.id, default: []].append(record)
+                if window == nil { pending.late += 1 }
+                pending.slices[tp]!.records.append(SinkRecord(offset: record.offset, row: row, windowStart: window))
+                pending.accepted[row.id, default: []].append(RecordAddress(partition: tp, offset: record.offset))
             case .failure(let rejection):
                 deadLetters.append(DeadLetter.record(for: record, rejection: rejection, maxBytes: configuration.maxDeadLetterBytes))
-                deadCodes[rejection.code, default: 0] += 1
+                pending.deadCodes[rejection.code, default: 0] += 1
             }
         }
+        pending.consumed += records.count
+        pending.dropped += try await DeadLetter.produce(deadLetters, to: configuration.deadLetterTopic, broker: broker, logger: logger)
+        stage.batchSize.record(records.count)
+        return bytes
+    }
 
-        // Dead letters first: if we crash before the store write, the replay sends them again
-        // (at least once), whereas the other order could lose them. A dead letter the broker
-        // refuses even as bare headers is dropped (counted, logged): it must not stop the pipeline.
-        dropped += try await DeadLetter.produce(deadLetters, to: configuration.deadLetterTopic, broker: broker, logger: logger)
-
-        var batch = SinkBatch(slices: sliceOrder.compactMap { slices[$0] })
+    /// Writes a pending transaction in one `sink.write`, dead-letters the rows the store refuses,
+    /// then commits the offsets and records the metrics.
+    func write(_ pending: PendingTransaction, consumer: any BrokerConsumer, positions: inout [TopicPartition: Int64]) async throws {
+        var skipped = pending.skipped
+        var dropped = pending.dropped
+        var deadCodes = pending.deadCodes
+        var batch = SinkBatch(slices: pending.order.compactMap { pending.slices[$0] })
         let started = ContinuousClock.now
         let (outcomes, refused) = try await write(&batch)
         let writeMicros = micros(started.duration(to: .now))
         if !refused.isEmpty {
             var storeDead: [ProducerRecord] = []
             for (id, error) in refused {
-                for record in accepted[id] ?? [] {
+                for address in pending.accepted[id] ?? [] {
+                    let record = await reread(address) ?? ConsumerRecord(
+                        topic: address.partition.topic, partition: address.partition.partition, offset: address.offset, timestamp: 0,
+                        key: Array(id.utf8), value: [], headers: [])
                     storeDead.append(DeadLetter.record(
                         for: record, rejection: Rejection(.storeRejected, "the store refused the row: \(error)"),
                         maxBytes: configuration.maxDeadLetterBytes))
@@ -257,19 +331,22 @@ public final class StreamProcessor: Service, Sendable {
             }
         }
 
-        let events = batch.slices.flatMap(\.records)
+        let consumed = pending.consumed
+        let late = pending.late
         let now = Self.wallClockMillis()
-        stage.consumed.increment(by: records.count)
+        stage.consumed.increment(by: consumed)
         stage.stored.increment(by: stored)
         stage.skippedReplays.increment(by: skipped)
         stage.lateForWindows.increment(by: late)
-        stage.batchSize.record(records.count)
+        stage.transactionRecords.record(consumed)
         stage.storeWrite.recordMicroseconds(writeMicros)
         if dropped > 0 { stage.droppedByProcessor.increment(by: dropped) }
         for (code, n) in deadCodes { stage.deadLettered[code]?.increment(by: n) }
-        for event in events { stage.endToEnd.recordMilliseconds(Self.age(of: event.row.ingestedAt, now: now)) }
+        for slice in batch.slices {
+            for event in slice.records { stage.endToEnd.recordMilliseconds(Self.age(of: event.row.ingestedAt, now: now)) }
+        }
         metrics.update { m in
-            m.consumed += records.count
+            m.consumed += consumed
             m.stored += stored
             m.skippedReplays += skipped
             m.lateForWindows += late
@@ -277,9 +354,31 @@ public final class StreamProcessor: Service, Sendable {
             m.storeWrite.record(micros: writeMicros)
             m.dropped += dropped
             for (code, n) in deadCodes { m.deadLettered[code, default: 0] += n }
-            for event in events { m.endToEnd.record(micros: Self.age(of: event.row.ingestedAt, now: now) * 1000) }
+            for slice in batch.slices {
+                for event in slice.records { m.endToEnd.record(micros: Self.age(of: event.row.ingestedAt, now: now) * 1000) }
+            }
         }
-        backpressure?.processed(records.count)
+        backpressure?.processed(consumed)
+    }
+
+    /// The record at `address`, read again from the log: a transaction keeps only where its rows
+    /// came from, not their bytes (that would double what it holds), and needs the bytes only
+    /// to dead-letter a row the store refuses. Nil (logged) when the log no longer has it; its
+    /// dead letter then carries the id as key and no value.
+    func reread(_ address: RecordAddress) async -> ConsumerRecord? {
+        do {
+            for maxRecords in [1, 10_000] {
+                let result = try await broker.fetch(
+                    topic: address.partition.topic, partition: address.partition.partition, offset: address.offset,
+                    maxRecords: maxRecords, maxBytes: 16 << 20, maxWait: .zero)
+                if let record = result.records.first(where: { $0.offset == address.offset }) { return record }
+            }
+        } catch {
+            logger.error("cannot read a refused row's record again", metadata: ["partition": "\(address.partition)", "offset": "\(address.offset)", "error": "\(error)"])
+            return nil
+        }
+        logger.error("a refused row's record is no longer in the log", metadata: ["partition": "\(address.partition)", "offset": "\(address.offset)"])
+        return nil
     }
 
     /// The per-minute window a record of `partition` counts in, by its ingest time; nil when it
@@ -362,6 +461,29 @@ public final class StreamProcessor: Service, Sendable {
     static func wallClockMillis() -> Int64 {
         Timestamp.now().millisecondsSinceEpoch
     }
+}
+
+/// The store transaction the processor is gathering: the processed slices of one or more polls
+/// (a partition's slices merged: `from` of the first, `to` of the last), and what to count and
+/// dead-letter once it is written.
+struct PendingTransaction {
+    var slices: [TopicPartition: PartitionSlice] = [:]
+    var order: [TopicPartition] = []
+    /// Where each row's records are in the log, by id, to dead-letter those the store refuses
+    /// (read again then). Not the records themselves: those would double what a transaction
+    /// holds across polls.
+    var accepted: [String: [RecordAddress]] = [:]
+    var deadCodes: [RejectionCode: Int] = [:]
+    var consumed = 0
+    var skipped = 0
+    var dropped = 0
+    var late = 0
+}
+
+/// A record's place in the log.
+struct RecordAddress: Hashable {
+    var partition: TopicPartition
+    var offset: Int64
 }
 
 /// Set once the source has produced its last record (bounded runs).

@@ -42,13 +42,22 @@ struct BenchE2E: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Length of the latency phase.", valueName: "duration")) var latencyDuration = DurationArgument(.seconds(10))
     @Option(help: "Scratch directory (default: a new one under /tmp).") var dataDir: String?
     @Option(help: "Source batch size in the throughput phase (one produce per batch).") var batchSize = 5000
-    @Option(help: "Processor micro-batch limit (records per store transaction).") var maxBatch = 5000
+    @Option(help: "Processor micro-batch limit (records per poll).") var maxBatch = 5000
+    @Option(help: "Under backlog, records per store transaction (processor.max_transaction_records); --max-batch's value writes one transaction per poll, as before adaptive transactions.")
+    var maxTransactionRecords = PipelineConfiguration().processor.maxTransactionRecords
+    @Option(help: "Under backlog, bytes of records per store transaction (processor.max_transaction_bytes).")
+    var maxTransactionBytes = PipelineConfiguration().processor.maxTransactionBytes
+    @Option(help: "Page cache of the SQLite writer in MiB (store.sqlite_cache_bytes).")
+    var sqliteCacheMib = PipelineConfiguration().store.sqliteCacheBytes >> 20
     @Option(help: ArgumentHelp("sqlite (default: in the scratch directory) or postgres://user:password@host:port/database (an empty scratch database).", valueName: "URL"))
     var store = "sqlite"
 
     func validate() throws {
         if records < 1 { throw ValidationError("--records must be at least 1") }
         if latencyRate <= 0 { throw ValidationError("--latency-rate must be positive") }
+        if !(1...1_000_000).contains(maxTransactionRecords) { throw ValidationError("--max-transaction-records must be in 1…1000000") }
+        if !((1 << 20)...(1 << 30)).contains(maxTransactionBytes) { throw ValidationError("--max-transaction-bytes must be in 1048576…1073741824") }
+        if !(1...4096).contains(sqliteCacheMib) { throw ValidationError("--sqlite-cache-mib must be in 1…4096") }
         try BenchPostgres.validateStore(store)
     }
 
@@ -93,7 +102,11 @@ struct BenchE2E: AsyncParsableCommand {
         throughput.source.seed = "bench"
         throughput.source.batchSize = batchSize
         throughput.processor.maxBatchRecords = maxBatch
+        throughput.processor.maxTransactionRecords = maxTransactionRecords
+        throughput.processor.maxTransactionBytes = maxTransactionBytes
+        throughput.store.sqliteCacheBytes = sqliteCacheMib << 20
         throughput.store.url = store
+        print("settings: polls of \(maxBatch) records, store transactions up to \(maxTransactionRecords) records / \(maxTransactionBytes >> 20) MiB / \(DurationText.format(throughput.processor.maxTransactionTime)), SQLite writer cache \(sqliteCacheMib) MiB")
         let metrics1 = PipelineMetrics()
         let bar = ProgressBar(total: records, metrics: metrics1)
         let clock = ContinuousClock()
@@ -122,6 +135,9 @@ struct BenchE2E: AsyncParsableCommand {
         if let postgres { try await BenchPostgres.truncate(postgres) }
         var steady = PipelineConfiguration()
         steady.store.url = store
+        steady.processor.maxTransactionRecords = maxTransactionRecords
+        steady.processor.maxTransactionBytes = maxTransactionBytes
+        steady.store.sqliteCacheBytes = sqliteCacheMib << 20
         steady.dataDir = root + "/latency"
         steady.source.duration = latencyDuration.duration
         steady.source.rate = latencyRate

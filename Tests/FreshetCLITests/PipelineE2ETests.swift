@@ -239,6 +239,87 @@ struct PipelineE2ETests {
         }
     }
 
+    /// SIGKILL while a large store transaction is open: a backlog of 100,000 people is in the
+    /// log before `freshet up` starts (with a 64 MiB transaction budget), so its polls come back
+    /// full and gather several polls into one store transaction. The processor logs (debug) "writing a store transaction" with the
+    /// records and the positions it ends at just before the write; the test kills at once and
+    /// proves the transaction was open (the store did not reach those positions) at least once.
+    /// Then a bounded run: every record of the log stored once, every counter as the rows say,
+    /// the positions are the log's ends.
+    @Test func sigkillDuringALargeStoreTransactionLosesAndDuplicatesNothing() async throws {
+        let dir = tempDataDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let generator = RandomUserGenerator(referenceDate: .now())
+        var backlog: [UInt8] = []
+        for page in 1...100 {
+            for person in generator.page(seed: "big-tx", page: page, results: 1000) { backlog += UserCreated(person).jsonBytes() + [0x0A] }
+        }
+        let produced = try runFreshet(["produce", "users_created", "--key-field", "id", "--data-dir", dir], stdin: Data(backlog), timeout: 600)
+        #expect(produced.status == 0, "\(produced.stderr)")
+
+        let arguments = ["up", "--no-cql", "--no-web", "--no-scheduler", "--source", "none", "--data-dir", dir]
+        var openWhenKilled = 0
+        var largest = 0
+        for round in 0..<3 {
+            let logFile = dir + "/up-\(round).log"
+            // A byte budget past the default (4 MiB), so that the record (50,000) or time limit
+            // ends the transactions: as large as the processor makes them.
+            let environment = ["FRESHET_LOG_LEVEL": "debug", "FRESHET_PROCESSOR_MAX_TRANSACTION_BYTES": "\(64 << 20)"]
+            let up = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logFile)
+            // Kill at the first transaction line, or the second (some transactions commit first).
+            let wanted = round % 2 + 1
+            var line: Substring?
+            // A hang guard, not a timing check.
+            let deadline = ContinuousClock.now + .seconds(300)
+            while line == nil, up.process.isRunning, ContinuousClock.now < deadline {
+                let text = (try? String(contentsOfFile: logFile, encoding: .utf8)) ?? ""
+                let lines = text.split(separator: "\n").filter { $0.contains("writing a store transaction") }
+                if lines.count >= wanted { line = lines[wanted - 1] } else { try await Task.sleep(for: .milliseconds(2)) }
+            }
+            kill(up.process.processIdentifier, SIGKILL)
+            up.process.waitUntilExit()
+            guard let line else {
+                Issue.record("round \(round): no store transaction was logged; log: \((try? String(contentsOfFile: logFile, encoding: .utf8))?.suffix(2000) ?? "")")
+                continue
+            }
+            // "… records=20000 … to=0:6711,1:6650,2:6639 …"
+            func field(_ name: String) -> String? {
+                line.split(separator: " ").first { $0.hasPrefix(name + "=") }.map { String($0.dropFirst(name.count + 1)) }
+            }
+            let records = field("records").flatMap(Int.init) ?? 0
+            largest = max(largest, records)
+            let ends = Dictionary(uniqueKeysWithValues: (field("to") ?? "").split(separator: ",").compactMap { part -> (Int32, Int64)? in
+                let pair = part.split(separator: ":")
+                guard pair.count == 2, let p = Int32(pair[0]), let o = Int64(pair[1]) else { return nil }
+                return (p, o)
+            })
+            #expect(!ends.isEmpty, "cannot read the transaction's end positions from: \(line)")
+            let stored = try await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) {
+                try await $0.positions(topic: "users_created")
+            }
+            if ends.contains(where: { (stored[$0.key] ?? 0) < $0.value }) { openWhenKilled += 1 }
+        }
+        print("sigkillDuringALargeStoreTransaction: \(openWhenKilled) of 3 kills while the logged transaction was open; largest \(largest) records")
+        // Transactions larger than one poll (5,000 records), and at least one of them killed
+        // before its commit.
+        #expect(largest > 5_000, "largest transaction seen: \(largest) records")
+        #expect(openWhenKilled >= 1, "no kill landed while the logged transaction was open")
+
+        let final = try runFreshet(["up", "--no-cql", "--no-web", "--no-scheduler", "--count", "1", "--seed", "big-tx-after", "--data-dir", dir], timeout: 600)
+        #expect(final.status == 0, "\(final.stderr)")
+        let logRecords = try await records(in: dir, topic: "users_created")
+        #expect(logRecords.count == 100_001)
+        let logIDs = Set(logRecords.compactMap { try? UserCreated.decode($0.value).id })
+        let rows = try await storedRows(in: dir)
+        #expect(rows.count == logIDs.count)
+        #expect(Set(rows.map(\.id)) == logIDs)
+        try await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) { store in
+            try await SinkContract.checkInvariants(store, rows: logIDs.count, countedRecords: logRecords.count, "after killing large transactions")
+            let ends = Dictionary(grouping: logRecords, by: \.partition).mapValues { ($0.map(\.offset).max() ?? -1) + 1 }
+            #expect(try await store.positions(topic: "users_created") == ends)
+        }
+    }
+
     @Test func sigtermDrainsCommitsAndExitsZero() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -1,0 +1,195 @@
+import FreshetCore
+import FreshetLog
+import FreshetStore
+import FreshetStream
+import FreshetTesting
+import Logging
+import Synchronization
+import Testing
+
+/// A clock whose time moves `step` forward each time it is read: the processor reads it once
+/// per poll, so "the transaction's first record is N ms old" happens after a known number of
+/// polls, with no sleep.
+final class SteppingClock: Clock, Sendable {
+    struct Instant: InstantProtocol, Sendable {
+        var offset: Duration
+        func advanced(by duration: Duration) -> Instant { Instant(offset: offset + duration) }
+        func duration(to other: Instant) -> Duration { other.offset - offset }
+        static func < (lhs: Instant, rhs: Instant) -> Bool { lhs.offset < rhs.offset }
+    }
+
+    let step: Duration
+    private let time = Mutex(Duration.zero)
+    init(step: Duration) { self.step = step }
+
+    var now: Instant {
+        time.withLock { t in
+            defer { t += step }
+            return Instant(offset: t)
+        }
+    }
+    var minimumResolution: Duration { .nanoseconds(1) }
+    func sleep(until deadline: Instant, tolerance: Duration?) async throws { await Task.yield() }
+}
+
+/// A `MemorySink` that keeps every batch it wrote (not the attempts it refused).
+final class RecordingSink: Sink {
+    let inner = MemorySink()
+    private let written = Mutex<[SinkBatch]>([])
+    var batches: [SinkBatch] { written.withLock { $0 } }
+
+    func prepare() async throws { try await inner.prepare() }
+    func write(_ batch: SinkBatch) async throws -> [SliceOutcome] {
+        let outcomes = try await inner.write(batch)
+        written.withLock { $0.append(batch) }
+        return outcomes
+    }
+    func upsert(_ rows: [CreatedUserRow]) async throws { try await inner.upsert(rows) }
+    func positions(topic: String) async throws -> [Int32: Int64] { try await inner.positions(topic: topic) }
+    func close() async throws { try await inner.close() }
+}
+
+/// A sink whose first `positions` answer puts partition 0 `ahead` records past the truth, as a
+/// store replaced underneath a processor would look: the processor's next write has a gap.
+final class AheadOnceSink: Sink {
+    let inner = MemorySink()
+    let ahead: Int64
+    private let asked = Mutex(false)
+    init(ahead: Int64) { self.ahead = ahead }
+
+    func prepare() async throws {}
+    func write(_ batch: SinkBatch) async throws -> [SliceOutcome] { try await inner.write(batch) }
+    func upsert(_ rows: [CreatedUserRow]) async throws { try await inner.upsert(rows) }
+    func positions(topic: String) async throws -> [Int32: Int64] {
+        var positions = try await inner.positions(topic: topic)
+        let first = asked.withLock { (wasAsked: inout Bool) -> Bool in
+            let first = !wasAsked
+            wasAsked = true
+            return first
+        }
+        if first { positions[0] = (positions[0] ?? 0) + ahead }
+        return positions
+    }
+    func close() async throws {}
+}
+
+@Suite("Stream processor, store transactions")
+struct TransactionTests {
+    func run(_ broker: any Broker, _ sink: any Sink, clock: some Clock<Duration> = ContinuousClock(), configure: (inout StreamProcessor.Configuration) -> Void) async throws -> PipelineMetrics {
+        var configuration = StreamProcessor.Configuration()
+        configuration.drainWhenSourceFinishes = true
+        configuration.idleWait = .milliseconds(20)
+        configuration.storeRetryBase = .milliseconds(1)
+        configure(&configuration)
+        let finished = SourceFinishedFlag()
+        finished.set()
+        var logger = Logger(label: "test.processor")
+        logger.logLevel = .critical
+        let metrics = PipelineMetrics()
+        let processor = StreamProcessor(
+            broker: broker, sink: sink, configuration: configuration, metrics: metrics, sourceFinished: finished, logger: logger, clock: clock)
+        try await processor.run()
+        return metrics
+    }
+
+    /// Every batch's slices: one per partition, each continuing where the partition's previous
+    /// one ended, records in offset order within `from..<to`.
+    func checkContiguous(_ batches: [SinkBatch]) {
+        var ends: [Int32: Int64] = [:]
+        for (n, batch) in batches.enumerated() {
+            #expect(Set(batch.slices.map(\.partition)).count == batch.slices.count, "batch \(n) has a partition twice")
+            for slice in batch.slices {
+                if let end = ends[slice.partition] { #expect(slice.from == end, "batch \(n), partition \(slice.partition)") }
+                ends[slice.partition] = slice.to
+                let offsets = slice.records.map(\.offset)
+                #expect(offsets == offsets.sorted() && Set(offsets).count == offsets.count)
+                #expect(offsets.allSatisfy { (slice.from..<slice.to).contains($0) })
+            }
+        }
+    }
+
+    @Test func aBacklogIsWrittenInTransactionsOfTheRecordLimit() async throws {
+        try await withTempBroker { broker in
+            let input = people(2_000, seed: "backlog")
+            var values = input.map { $0.jsonBytes() }
+            values.insert(contentsOf: BadRecords.all.prefix(3).map(\.1), at: 1_500)
+            try await produce(broker, values)
+            let sink = RecordingSink()
+            // One row of the second transaction is refused by the store: dead-lettered from
+            // the records the processor kept across the polls.
+            sink.inner.configure { $0.refusedIDs = [input[1_600].id] }
+            let metrics = try await run(broker, sink) {
+                $0.maxBatchRecords = 100
+                $0.transaction = .init(maxRecords: 1_000, maxBytes: 1 << 30, maxTime: .seconds(3600))
+            }
+            let batches = sink.batches
+            // 2,003 records in full polls of 100: ten polls per transaction, then the rest (3).
+            // One transaction per poll would be 21 writes.
+            let read = batches.map { $0.slices.reduce(0) { $0 + Int($1.to - $1.from) } }
+            #expect(read.filter { $0 == 1_000 }.count == 2, "\(read)")
+            #expect(read.reduce(0, +) == 2_003, "\(read)")
+            #expect(batches.count <= 4, "\(read)")
+            checkContiguous(batches)
+            #expect(sink.inner.snapshot.rows.count == 1_999)
+            #expect(sink.inner.snapshot.windows.filter { $0.key.dimension == "total" }.values.reduce(0, +) == 1_999)
+            let dead = try await deadLetters(broker)
+            #expect(dead.filter { $0.code == "store_rejected" }.count == 1)
+            #expect(dead.count == 4)
+            #expect(metrics.snapshot.stored == 1_999)
+            #expect(metrics.snapshot.consumed == 2_003)
+            let group = try await broker.describeGroup("freshet-processor")
+            #expect(group.offsets.allSatisfy { $0.latestOffset == ($0.committedOffset ?? 0) })
+        }
+    }
+
+    @Test func theTimeLimitEndsATransactionOnTheInjectedClock() async throws {
+        try await withTempBroker { broker in
+            try await produce(broker, people(2_000, seed: "slow").map { $0.jsonBytes() })
+            let sink = RecordingSink()
+            // Each poll reads the clock once, 200 ms later than the last: the transaction's first
+            // record is 600 ms old at its fourth poll (limit 500 ms), so every transaction has
+            // four full polls of 100 records.
+            _ = try await run(broker, sink, clock: SteppingClock(step: .milliseconds(200))) {
+                $0.maxBatchRecords = 100
+                $0.transaction = .init(maxRecords: 1_000_000, maxBytes: 1 << 30, maxTime: .milliseconds(500))
+            }
+            let read = sink.batches.map { $0.slices.reduce(0) { $0 + Int($1.to - $1.from) } }
+            #expect(read == [400, 400, 400, 400, 400], "\(read)")
+            checkContiguous(sink.batches)
+            #expect(sink.inner.snapshot.rows.count == 2_000)
+        }
+    }
+
+    /// A gap on one partition throws the whole transaction away; every partition of it is read
+    /// again (the others from where the transaction started), so nothing of them is lost.
+    @Test func aGapRereadsEveryPartitionOfTheTransaction() async throws {
+        try await withTempBroker { broker in
+            let input = people(300, seed: "gap")
+            try await produce(broker, input.map { $0.jsonBytes() }, keys: input.map(\.id))
+            let sink = AheadOnceSink(ahead: 50)
+            // The store holds position 0 for partition 0; the processor is told 50.
+            try await sink.inner.write(SinkBatch(slices: [PartitionSlice(topic: "users_created", partition: 0, from: 0, to: 0, records: [])]))
+            _ = try await run(broker, sink) { _ in }
+            let missing = Set(input.map(\.id)).subtracting(sink.inner.snapshot.rows.keys)
+            #expect(missing.isEmpty && sink.inner.snapshot.rows.count == 300, "\(missing.count) of 300 records lost")
+            #expect(sink.inner.snapshot.windows.filter { $0.key.dimension == "total" }.values.reduce(0, +) == 300)
+            let ends = try await broker.describeTopic("users_created").partitions
+            #expect(ends.filter { $0.latestOffset > 0 }.count == 3, "the records are not spread over the partitions")
+            for p in ends { #expect(sink.inner.snapshot.positions["users_created"]?[p.partition] ?? 0 == p.latestOffset) }
+        }
+    }
+
+    @Test func pollsThatAreNotFullAreWrittenOneByOne() async throws {
+        try await withTempBroker { broker in
+            try await produce(broker, people(90, seed: "low").map { $0.jsonBytes() })
+            let sink = RecordingSink()
+            _ = try await run(broker, sink) {
+                $0.maxBatchRecords = 100
+                $0.transaction = .init(maxRecords: 1_000_000, maxBytes: 1 << 30, maxTime: .seconds(3600))
+            }
+            // One poll of 90 (< 100): written at once, not held for more.
+            #expect(sink.batches.count == 1)
+            #expect(sink.inner.snapshot.rows.count == 90)
+        }
+    }
+}
