@@ -1,3 +1,4 @@
+import FreshetContracts
 import FreshetStream
 import Testing
 

@@ -1,3 +1,4 @@
+import FreshetContracts
 import FreshetCore
 import FreshetLog
 import FreshetStore
