@@ -54,6 +54,10 @@ def cleanup():
 
 
 def on_signal(number, _frame):
+    # Ctrl-C reaches this process and scripts/bench-peers, whose trap sends SIGTERM too: clean
+    # up once.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     cleanup()
     sys.exit(128 + number)
 
