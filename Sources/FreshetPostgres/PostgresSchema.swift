@@ -121,12 +121,21 @@ enum PostgresSchema {
         }.joined(separator: ", ")
     }
 
-    /// Upsert of `rows` distinct ids in one statement.
-    static func upsertUsers(rows: Int) -> String {
+    /// Upsert of any number of distinct ids in one statement, one array parameter per column
+    /// (`$1` … `$17` text[], `$18` bigint[] ages, `$19` text[] nationalities with `$20` bool[]
+    /// saying which rows have one — an array element cannot be bound as NULL —, `$21` bigint[]
+    /// ingest times): the statement text and its plan are the same for every batch, and the
+    /// batch is one round trip whatever its size.
+    static let upsertUsers: String = {
+        let texts = CreatedUserRow.columns.prefix(17)
+        let parameters = texts.enumerated().map { "$\($0.offset + 1)::text[]" } + ["$18::bigint[]", "$19::text[]", "$20::bool[]", "$21::bigint[]"]
+        let names = texts + ["age", "nat", "has_nat", "ingested_at"]
+        let selected = texts.map { "u.\($0)" } + ["u.age", "CASE WHEN u.has_nat THEN u.nat END", "u.ingested_at"]
         let updates = CreatedUserRow.columns.dropFirst().map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        return "INSERT INTO created_users (\(columnList)) VALUES \(values(rows: rows, columns: CreatedUserRow.columns.count)) "
+        return "INSERT INTO created_users (\(columnList)) SELECT \(selected.joined(separator: ", ")) "
+            + "FROM unnest(\(parameters.joined(separator: ", "))) AS u(\(names.joined(separator: ", "))) "
             + "ON CONFLICT (id) DO UPDATE SET \(updates)"
-    }
+    }()
 
     static func addWindows(rows: Int) -> String {
         "INSERT INTO window_counts (window_start, dimension, value, count) VALUES \(values(rows: rows, columns: 4)) "
@@ -138,7 +147,7 @@ enum PostgresSchema {
             + "ON CONFLICT (topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset"
     }
 
-    /// Rows per upsert statement: 20 parameters each stays far below the protocol's 65,535.
+    /// Rows per window-count statement: 4 parameters each stays far below the protocol's 65,535.
     static let rowsPerStatement = 1000
 
     static let selectUser = "SELECT \(columnList) FROM created_users WHERE id = $1"

@@ -13,8 +13,8 @@ import Synchronization
 /// `window_counts`, `stream_positions`, and `user_counts`, the dashboard counters, kept by
 /// statement-level triggers on `created_users` (see `PostgresSchema`).
 ///
-/// ``write(_:)`` runs one transaction: multi-row upserts of the rows (`ON CONFLICT (id) DO
-/// UPDATE`, the last version of an id repeated in the batch wins, as in SQLite), window
+/// ``write(_:)`` runs one transaction: one upsert of all the rows (`INSERT … SELECT … FROM
+/// unnest(<column arrays>) ON CONFLICT (id) DO UPDATE`, the last version of an id repeated in the batch wins, as in SQLite), window
 /// increments (`count = count + EXCLUDED.count`) and positions; it returns after `COMMIT`, so a
 /// batch is durable (with the server's `synchronous_commit`) exactly when its positions are, and
 /// a replay from those positions skips it. A row the server refuses for good (SQLSTATE class 22
@@ -220,30 +220,25 @@ public final class PostgresSink: Sink, UserQueries, FaultInjectable {
         }
     }
 
-    /// Multi-row upserts in chunks (the last version of an id repeated in `rows` wins); the
-    /// counters follow by trigger. A refused row is a `rowRejected` error naming it.
+    /// One upsert statement for all of `rows` (the last version of an id repeated in `rows`
+    /// wins): one round trip per batch. The counters follow by trigger. A refused row is a
+    /// `rowRejected` error, naming it when it was alone.
     private static func upsertRows(_ all: [CreatedUserRow], on connection: PostgresConnection, logger: Logger, statements: StatementCount) async throws {
         let rows = lastVersions(all)
-        var start = 0
-        while start < rows.count {
-            let chunk = rows[start..<min(start + PostgresSchema.rowsPerStatement, rows.count)]
-            var binds = PostgresBindings(capacity: chunk.count * CreatedUserRow.columns.count)
-            for row in chunk { bind(row, to: &binds) }
-            try statements.next()
-            do {
-                try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.upsertUsers(rows: chunk.count), binds: binds), logger: logger)
-            } catch {
-                // Only the rows' statement can blame a row; a constraint of windows or
-                // positions is the processor's bug, not a row to dead-letter.
-                guard let state = sqlState(error), state.hasPrefix("22") || state.hasPrefix("23") else { throw error }
-                throw PostgresSinkError(
-                    code: .rowRejected,
-                    message: chunk.count == 1
-                        ? "the server refused row \(chunk[chunk.startIndex].id): \(explain(error))"
-                        : "the server refused a row of a \(rows.count)-row batch: \(explain(error))",
-                    rowID: chunk.count == 1 ? chunk[chunk.startIndex].id : "?", sqlState: state)
-            }
-            start += chunk.count
+        guard !rows.isEmpty else { return }
+        try statements.next()
+        do {
+            try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.upsertUsers, binds: columnBinds(rows)), logger: logger)
+        } catch {
+            // Only the rows' statement can blame a row; a constraint of windows or
+            // positions is the processor's bug, not a row to dead-letter.
+            guard let state = sqlState(error), state.hasPrefix("22") || state.hasPrefix("23") else { throw error }
+            throw PostgresSinkError(
+                code: .rowRejected,
+                message: rows.count == 1
+                    ? "the server refused row \(rows[0].id): \(explain(error))"
+                    : "the server refused a row of a \(rows.count)-row batch: \(explain(error))",
+                rowID: rows.count == 1 ? rows[0].id : "?", sqlState: state)
         }
     }
 
@@ -389,14 +384,19 @@ public final class PostgresSink: Sink, UserQueries, FaultInjectable {
         return binds
     }
 
-    static func bind(_ row: CreatedUserRow, to binds: inout PostgresBindings) {
-        for text in [row.id, row.firstName, row.lastName, row.gender, row.address, row.postCode, row.email, row.username, row.dob,
-                     row.registeredDate, row.phone, row.picture, row.year, row.month, row.day, row.country, row.emailDomain] {
-            binds.append(text)
-        }
-        binds.append(Int64(row.age))
-        if let nat = row.nat { binds.append(nat) } else { binds.appendNull() }
-        binds.append(row.ingestedAt)
+    /// The rows as `PostgresSchema.upsertUsers`' 21 column arrays.
+    static func columnBinds(_ rows: [CreatedUserRow]) -> PostgresBindings {
+        let text: [KeyPath<CreatedUserRow, String>] = [
+            \.id, \.firstName, \.lastName, \.gender, \.address, \.postCode, \.email, \.username, \.dob,
+            \.registeredDate, \.phone, \.picture, \.year, \.month, \.day, \.country, \.emailDomain,
+        ]
+        var binds = PostgresBindings(capacity: text.count + 4)
+        for column in text { binds.append(rows.map { $0[keyPath: column] }) }
+        binds.append(rows.map { Int64($0.age) })
+        binds.append(rows.map { $0.nat ?? "" })
+        binds.append(rows.map { $0.nat != nil })
+        binds.append(rows.map(\.ingestedAt))
+        return binds
     }
 
     private func users(_ sql: String, _ binds: PostgresBindings, doing what: String) async throws -> [CreatedUserRow] {
