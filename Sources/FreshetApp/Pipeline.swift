@@ -130,6 +130,8 @@ public final class Pipeline: Sendable {
         self.backpressure = backpressure
         let finished = SourceFinishedFlag()
         var processorConfig = StreamProcessor.Configuration()
+        let topicConfig = TopicConfig(partitions: Int32(configuration.log.partitions))
+        processorConfig.topicConfig = topicConfig
         processorConfig.group = configuration.processor.group
         processorConfig.maxBatchRecords = configuration.processor.maxBatchRecords
         processorConfig.idleWait = configuration.processor.idleWait
@@ -153,7 +155,9 @@ public final class Pipeline: Sendable {
         }
         ingest = role == .process
             ? nil
-            : people.map { IngestService(source: $0, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, logger: ingestLogger) }
+            : people.map { IngestService(
+                source: $0, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, topicConfig: topicConfig,
+                logger: ingestLogger) }
     }
 
     /// Runs the source and the processor of the role, with `companions` beside them in the same

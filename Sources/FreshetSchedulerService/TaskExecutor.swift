@@ -106,7 +106,9 @@ public struct TaskExecutor: Sendable {
         case let .stream(duration, rate):
             let source = makeSource(duration, rate)
             do {
-                _ = try await IngestService.ingest(source: source, broker: broker, topic: configuration.topic, metrics: metrics, backpressure: nil)
+                _ = try await IngestService.ingest(
+                    source: source, broker: broker, topic: configuration.topic, metrics: metrics, backpressure: nil,
+                    topicConfig: configuration.topicConfig)
             } catch {
                 // Stopped (shutdown, timeout): what was appended still counts for the run.
                 if Task.isCancelled { return TaskOutcome(recordsProduced: source.stats.people, error: "stopped") }

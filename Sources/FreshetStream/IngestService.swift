@@ -20,11 +20,16 @@ public final class IngestService: Service, Sendable {
     let backpressure: Backpressure?
     let finished: SourceFinishedFlag
     let logger: Logger
+    /// How `users_created` and its dead-letter topic are created when missing (the pipeline
+    /// passes `log.partitions`, so every stage creates them alike).
+    let topicConfig: TopicConfig
 
     public init(
         source: any PeopleSource, broker: any Broker, topic: String = "users_created", metrics: PipelineMetrics,
-        backpressure: Backpressure?, finished: SourceFinishedFlag, logger: Logger = Logger(label: "freshet.ingest")
+        backpressure: Backpressure?, finished: SourceFinishedFlag, topicConfig: TopicConfig = TopicConfig(),
+        logger: Logger = Logger(label: "freshet.ingest")
     ) {
+        self.topicConfig = topicConfig
         self.source = source
         self.broker = broker
         self.topic = topic
@@ -37,11 +42,12 @@ public final class IngestService: Service, Sendable {
     public func run() async throws {
         if !(try await broker.listTopics()).contains(topic) {
             do {
-                try await broker.createTopic(topic, config: TopicConfig())
+                try await broker.createTopic(topic, config: topicConfig)
             } catch let error as LogError where error.code == .topicAlreadyExists {}
         }
         let broker = self.broker
         let topic = self.topic
+        let topicConfig = self.topicConfig
         let metrics = self.metrics
         let backpressure = self.backpressure
         let source = self.source
@@ -50,7 +56,9 @@ public final class IngestService: Service, Sendable {
             stats = try await cancelWhenGracefulShutdown {
                 // A source waiting for the processor to catch up must not block the shutdown.
                 try await withTaskCancellationHandler {
-                    try await Self.ingest(source: source, broker: broker, topic: topic, metrics: metrics, backpressure: backpressure, logger: self.logger)
+                    try await Self.ingest(
+                        source: source, broker: broker, topic: topic, metrics: metrics, backpressure: backpressure, topicConfig: topicConfig,
+                        logger: self.logger)
                 } onCancel: {
                     backpressure?.close()
                 }
@@ -75,7 +83,8 @@ public final class IngestService: Service, Sendable {
     /// `freshet_records_dropped_total{stage="ingest"}` metric. The source keeps going.
     public static func ingest(
         source: any PeopleSource, broker: any Broker, topic: String, metrics: PipelineMetrics, backpressure: Backpressure?,
-        maxMessageBytes: Int = DeadLetter.maxRecordBytes, logger: Logger = Logger(label: "freshet.ingest")
+        maxMessageBytes: Int = DeadLetter.maxRecordBytes, topicConfig: TopicConfig = TopicConfig(),
+        logger: Logger = Logger(label: "freshet.ingest")
     ) async throws -> SourceStats {
         let stage = StageMetrics()
         let lastStats = Mutex(SourceStats())
@@ -114,7 +123,9 @@ public final class IngestService: Service, Sendable {
             stage.produced.increment(by: records.count)
             var dropped = 0
             if !tooLarge.isEmpty {
-                dropped = try await deadLetterTooLarge(tooLarge, topic: topic, deadLetterTopic: deadLetterTopic, broker: broker, limit: maxMessageBytes, logger: logger)
+                dropped = try await deadLetterTooLarge(
+                    tooLarge, topic: topic, deadLetterTopic: deadLetterTopic, broker: broker, limit: maxMessageBytes, topicConfig: topicConfig,
+                    logger: logger)
                 let deadLettered = tooLarge.count - dropped
                 stage.deadLettered[.recordTooLarge]?.increment(by: deadLettered)
                 if dropped > 0 { stage.droppedByIngest.increment(by: dropped) }
@@ -141,10 +152,11 @@ public final class IngestService: Service, Sendable {
     /// Sends people too large for the log to the dead-letter topic (created when missing);
     /// returns how many could not even be dead-lettered.
     static func deadLetterTooLarge(
-        _ records: [ProducerRecord], topic: String, deadLetterTopic: String, broker: any Broker, limit: Int, logger: Logger
+        _ records: [ProducerRecord], topic: String, deadLetterTopic: String, broker: any Broker, limit: Int,
+        topicConfig: TopicConfig = TopicConfig(), logger: Logger
     ) async throws -> Int {
         if !(try await broker.listTopics()).contains(deadLetterTopic) {
-            do { try await broker.createTopic(deadLetterTopic, config: TopicConfig()) } catch let error as LogError where error.code == .topicAlreadyExists {}
+            do { try await broker.createTopic(deadLetterTopic, config: topicConfig) } catch let error as LogError where error.code == .topicAlreadyExists {}
         }
         let letters = records.map { record in
             let rejection = Rejection(.recordTooLarge, "the message is \(record.value.count) bytes, more than the \(limit) the log accepts; the dead letter keeps its beginning")

@@ -18,6 +18,9 @@ public final class StreamProcessor: Service, Sendable {
         public var topic: String = "users_created"
         /// Defaults to "users_created.dlq".
         public var deadLetterTopic: String = "users_created.dlq"
+        /// How both topics are created when missing. Defaults to `TopicConfig()`; the pipeline
+        /// passes `log.partitions`, so every stage creates them alike.
+        public var topicConfig = TopicConfig()
         /// Consumer group. Defaults to "freshet-processor".
         public var group: String = "freshet-processor"
         /// Most records per micro-batch (one store transaction). Defaults to 5,000: under load
@@ -205,7 +208,7 @@ public final class StreamProcessor: Service, Sendable {
         let existing = Set(try await broker.listTopics())
         for topic in [configuration.topic, configuration.deadLetterTopic] where !existing.contains(topic) {
             do {
-                try await broker.createTopic(topic, config: TopicConfig())
+                try await broker.createTopic(topic, config: configuration.topicConfig)
             } catch let error as LogError where error.code == .topicAlreadyExists {
                 // Created concurrently by the ingest side: fine.
             }
