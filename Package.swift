@@ -252,14 +252,16 @@ let package = Package(
         .testTarget(
             name: "FreshetStreamTests",
             dependencies: [
-                "FreshetApp", "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetScheduler", "FreshetTesting",
+                "FreshetApp", "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetScheduler",
+                "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "FreshetWebTests",
             dependencies: [
-                "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetWeb", "FreshetScheduler", "FreshetTesting",
+                "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetWeb", "FreshetScheduler",
+                "FreshetTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
@@ -340,14 +342,18 @@ let package = Package(
         // every test run, and the libFuzzer driver below runs them.
         .target(
             name: "FreshetFuzzTargets",
-            dependencies: ["FreshetApp", "FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
+            dependencies: [
+                "FreshetApp", "FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream",
+                "FreshetScheduler", "FreshetWeb",
+            ]
         ),
         .testTarget(name: "FreshetFuzzTests", dependencies: ["FreshetFuzzTargets", "FreshetTesting"]),
         .testTarget(name: "FreshetSchedulerTests", dependencies: ["FreshetScheduler", "FreshetCore", "FreshetTesting"]),
         .testTarget(
             name: "FreshetSchedulerServiceTests",
             dependencies: [
-                "FreshetContracts", "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService", "FreshetCore", "FreshetLog", "FreshetTesting",
+                "FreshetContracts", "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService", "FreshetCore",
+                "FreshetLog", "FreshetTesting",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
             ]

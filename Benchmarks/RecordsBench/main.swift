@@ -11,8 +11,10 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "dump" {
         KafkaRecord(
             key: Array("key-\(i)".utf8),
             value: Array(#"{"id":\#(i),"name":"user-\#(i)","email":"user-\#(i)@example.com"}"#.utf8),
-            headers: [KafkaRecordHeader(key: "source", value: Array("freshet-golden".utf8)),
-                      KafkaRecordHeader(key: "seq", value: Array("\(i)".utf8))],
+            headers: [
+                KafkaRecordHeader(key: "source", value: Array("freshet-golden".utf8)),
+                KafkaRecordHeader(key: "seq", value: Array("\(i)".utf8)),
+            ],
             timestamp: 1_700_000_000_000 + Int64(i))
     }
     let payload = Array(try RecordBatch.producing(golden).encode()[RecordBatch.headerSize...])
@@ -28,7 +30,8 @@ if CommandLine.arguments.count == 3, CommandLine.arguments[1] == "dump" {
 /// 10,000 user-event records (~230 B JSON values, one header): Freshet's typical batch.
 func workload() -> [KafkaRecord] {
     (0..<10_000).map { i in
-        let value = #"{"id":\#(i),"name":"user-\#(i)","email":"user-\#(i)@example.com","country":"\#(["DE", "FR", "US", "BR", "JP"][i % 5])","#
+        let value =
+            #"{"id":\#(i),"name":"user-\#(i)","email":"user-\#(i)@example.com","country":"\#(["DE", "FR", "US", "BR", "JP"][i % 5])","#
             + #""age":\#(18 + i % 60),"registered":"2024-0\#(1 + i % 9)-1\#(i % 10)T10:\#(10 + i % 50):00Z","phone":"+49-30-\#(1_000_000 + i * 7919 % 9_000_000)","#
             + #""city":"\#(["Berlin", "Paris", "Austin", "Recife", "Osaka"][i % 5])","score":\#(Double(i % 1000) / 7.0)}"#
         return KafkaRecord(

@@ -4,8 +4,9 @@
 //     freshet-fuzz TARGET [libFuzzer flags] [corpus folders]
 //     freshet-fuzz -list
 import FreshetFuzzTargets
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 nonisolated(unsafe) var target: FuzzTarget?

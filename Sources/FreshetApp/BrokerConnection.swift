@@ -4,7 +4,7 @@ import FreshetKafka
 import Logging
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Connects the broker a configuration names: `nil` for the embedded log (the pipeline opens

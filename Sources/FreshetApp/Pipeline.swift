@@ -1,8 +1,8 @@
 import FreshetCassandra
 import FreshetContracts
-import FreshetPostgres
 import FreshetCore
 import FreshetLog
+import FreshetPostgres
 import FreshetSource
 import FreshetStore
 import FreshetStream
@@ -104,9 +104,10 @@ public final class Pipeline: Sendable {
         if configuration.store.isPostgres {
             return try await PostgresSink.connect(url: configuration.store.url)
         }
-        return try await SQLiteStore.open(.init(
-            path: configuration.storePath, readOnly: readOnly, synchronous: configuration.store.synchronous == "normal" ? .normal : .full,
-            cacheSizeKiB: configuration.store.sqliteCacheBytes / 1024))
+        return try await SQLiteStore.open(
+            .init(
+                path: configuration.storePath, readOnly: readOnly, synchronous: configuration.store.synchronous == "normal" ? .normal : .full,
+                cacheSizeKiB: configuration.store.sqliteCacheBytes / 1024))
     }
 
     init(
@@ -153,11 +154,14 @@ public final class Pipeline: Sendable {
         } else {
             processor = nil
         }
-        ingest = role == .process
+        ingest =
+            role == .process
             ? nil
-            : people.map { IngestService(
-                source: $0, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, topicConfig: topicConfig,
-                logger: ingestLogger) }
+            : people.map {
+                IngestService(
+                    source: $0, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, topicConfig: topicConfig,
+                    logger: ingestLogger)
+            }
     }
 
     /// Runs the source and the processor of the role, with `companions` beside them in the same
@@ -167,26 +171,30 @@ public final class Pipeline: Sendable {
     public func run(handleSignals: Bool = true, companions: [Companion] = []) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
         if let processor {
-            services.append(.init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
+            services.append(
+                .init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         if let ingest {
             // Alone (freshet ingest), a source that has produced everything ends the run.
-            services.append(.init(
-                service: ingest, successTerminationBehavior: processor == nil ? .gracefullyShutdownGroup : .ignore,
-                failureTerminationBehavior: .gracefullyShutdownGroup))
+            services.append(
+                .init(
+                    service: ingest, successTerminationBehavior: processor == nil ? .gracefullyShutdownGroup : .ignore,
+                    failureTerminationBehavior: .gracefullyShutdownGroup))
         }
         // A companion that fails (e.g. the web UI cannot bind its port) stops the pipeline with
         // its error rather than leaving it running without it.
         for companion in companions {
-            services.append(.init(
-                service: companion.failure.map { LabeledService(companion.service, failure: $0) } ?? companion.service,
-                successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+            services.append(
+                .init(
+                    service: companion.failure.map { LabeledService(companion.service, failure: $0) } ?? companion.service,
+                    successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
         }
-        let group = ServiceGroup(configuration: .init(
-            services: services,
-            gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
-            logger: logger
-        ))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services,
+                gracefulShutdownSignals: handleSignals ? [.sigterm, .sigint] : [],
+                logger: logger
+            ))
         var failure: (any Error)?
         do {
             try await group.run()
@@ -213,21 +221,25 @@ extension PipelineConfiguration {
     /// batch size and rate) stopping at `stop`; `rate` replaces the generator's rate. The
     /// pipeline's continuous source and the scheduler's stream tasks both come from here.
     /// Nil for `source.url: none`.
-    public func peopleSource(stop: StopCondition, rate: Double? = nil, seed: String? = nil, logger: Logger = Logger(label: "freshet.source")) -> (any PeopleSource)? {
+    public func peopleSource(
+        stop: StopCondition, rate: Double? = nil, seed: String? = nil, logger: Logger = Logger(label: "freshet.source")
+    ) -> (any PeopleSource)? {
         let nats = source.nationalities
         switch source.url {
         case "none":
             return nil
         case "generator":
-            return GeneratorSource(configuration: .init(
-                seed: seed ?? source.seed ?? RandomUserGenerator.randomSeed(), nationalities: nats.isEmpty ? Nationality.allCases : nats,
-                batchSize: source.batchSize ?? 1000, rate: rate ?? source.rate, stop: stop))
+            return GeneratorSource(
+                configuration: .init(
+                    seed: seed ?? source.seed ?? RandomUserGenerator.randomSeed(), nationalities: nats.isEmpty ? Nationality.allCases : nats,
+                    batchSize: source.batchSize ?? 1000, rate: rate ?? source.rate, stop: stop))
         default:
             var sourceLogger = logger
             sourceLogger.logLevel = max(.warning, logger.logLevel)
-            return RandomUserClient(configuration: .init(
-                url: source.url, batchSize: source.batchSize ?? 500, requestsPerSecond: source.requestsPerSecond,
-                stop: stop, requestTimeout: source.timeout, seed: seed ?? source.seed, nationalities: nats), logger: sourceLogger)
+            return RandomUserClient(
+                configuration: .init(
+                    url: source.url, batchSize: source.batchSize ?? 500, requestsPerSecond: source.requestsPerSecond,
+                    stop: stop, requestTimeout: source.timeout, seed: seed ?? source.seed, nationalities: nats), logger: sourceLogger)
         }
     }
 

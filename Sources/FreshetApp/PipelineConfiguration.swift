@@ -1,8 +1,8 @@
 import Foundation
 import FreshetCassandra
-import FreshetPostgres
 import FreshetCore
 import FreshetKafka
+import FreshetPostgres
 import FreshetScheduler
 import Yams
 
@@ -327,174 +327,302 @@ extension PipelineConfiguration {
 
     static let keys: [Key] = [
         Key(name: "data_dir", help: "where the log and the store live", get: { $0.dataDir }, set: { c, v in c.dataDir = v }),
-        Key(name: "source.url", help: "generator, a Random User API URL, or none (only DAG runs ingest)", get: { $0.source.url }, set: { c, v throws(ConfigurationError) in
-            guard v == "generator" || v == "none" || v.hasPrefix("http://") || v.hasPrefix("https://") else {
-                throw fail("source.url", "expected 'generator', 'none' or an http(s) URL; got '\(redact(v))'")
-            }
-            c.source.url = v
-        }, secret: true),
-        Key(name: "source.rate", help: "generator: people per second", get: { formatNumber($0.source.rate) }, set: { c, v throws(ConfigurationError) in c.source.rate = try double("source.rate", v, ConfigRange.rate) }),
-        Key(name: "source.requests_per_second", help: "URL source: requests per second", get: { formatNumber($0.source.requestsPerSecond) }, set: { c, v throws(ConfigurationError) in c.source.requestsPerSecond = try double("source.requests_per_second", v, ConfigRange.requestsPerSecond) }),
-        Key(name: "source.batch_size", help: "people per batch or request (1-5000)", get: { $0.source.batchSize.map(String.init) }, set: { c, v throws(ConfigurationError) in
-            c.source.batchSize = try int("source.batch_size", v, Range.batchSize)
-        }),
+        Key(
+            name: "source.url", help: "generator, a Random User API URL, or none (only DAG runs ingest)", get: { $0.source.url },
+            set: { c, v throws(ConfigurationError) in
+                guard v == "generator" || v == "none" || v.hasPrefix("http://") || v.hasPrefix("https://") else {
+                    throw fail("source.url", "expected 'generator', 'none' or an http(s) URL; got '\(redact(v))'")
+                }
+                c.source.url = v
+            }, secret: true),
+        Key(
+            name: "source.rate", help: "generator: people per second", get: { formatNumber($0.source.rate) },
+            set: { c, v throws(ConfigurationError) in c.source.rate = try double("source.rate", v, ConfigRange.rate) }),
+        Key(
+            name: "source.requests_per_second", help: "URL source: requests per second", get: { formatNumber($0.source.requestsPerSecond) },
+            set: { c, v throws(ConfigurationError) in c.source.requestsPerSecond = try double("source.requests_per_second", v, ConfigRange.requestsPerSecond) }),
+        Key(
+            name: "source.batch_size", help: "people per batch or request (1-5000)", get: { $0.source.batchSize.map(String.init) },
+            set: { c, v throws(ConfigurationError) in
+                c.source.batchSize = try int("source.batch_size", v, Range.batchSize)
+            }),
         Key(name: "source.seed", help: "seed for reproducible people", get: { $0.source.seed }, set: { c, v in c.source.seed = v.isEmpty ? nil : v }),
-        Key(name: "source.nationalities", help: "comma-separated codes, e.g. GB,FR", get: { $0.source.nationalities.isEmpty ? nil : $0.source.nationalities.map(\.rawValue).joined(separator: ",") }, set: { c, v throws(ConfigurationError) in
-            var nats: [Nationality] = []
-            for part in v.split(separator: ",") {
-                guard let nat = Nationality(code: part.filter { $0 != " " }) else { throw fail("source.nationalities", "unknown nationality '\(part)'") }
-                nats.append(nat)
-            }
-            c.source.nationalities = nats
-        }),
-        Key(name: "source.count", help: "stop after this many people, then drain and exit", get: { $0.source.count.map(String.init) }, set: { c, v throws(ConfigurationError) in c.source.count = try int("source.count", v, ConfigRange.count) }),
-        Key(name: "source.duration", help: "stop after this long, then drain and exit", get: { $0.source.duration.map(DurationText.format) }, set: { c, v throws(ConfigurationError) in c.source.duration = try duration("source.duration", v, ConfigRange.runDuration) }),
-        Key(name: "source.timeout", help: "URL source: per-request timeout", get: { DurationText.format($0.source.timeout) }, set: { c, v throws(ConfigurationError) in c.source.timeout = try duration("source.timeout", v, Range.timeout) }),
-        Key(name: "broker.url", help: "embedded, or kafka://host:port[,host:port]", get: { $0.broker.url }, set: { c, v throws(ConfigurationError) in
-            guard v == "embedded" || v.hasPrefix("kafka://") else {
-                throw fail("broker.url", "expected 'embedded' or 'kafka://host:port'; got '\(redact(v))'")
-            }
-            if v != "embedded" {
-                do {
-                    _ = try KafkaClientConfiguration(url: v)
-                } catch let error as KafkaClientError {
-                    throw fail("broker.url", error.message)
-                } catch {
-                    throw fail("broker.url", "\(error)")
+        Key(
+            name: "source.nationalities", help: "comma-separated codes, e.g. GB,FR",
+            get: { $0.source.nationalities.isEmpty ? nil : $0.source.nationalities.map(\.rawValue).joined(separator: ",") },
+            set: { c, v throws(ConfigurationError) in
+                var nats: [Nationality] = []
+                for part in v.split(separator: ",") {
+                    guard let nat = Nationality(code: part.filter { $0 != " " }) else { throw fail("source.nationalities", "unknown nationality '\(part)'") }
+                    nats.append(nat)
                 }
-            }
-            c.broker.url = v
-        }, secret: true),
-        Key(name: "log.partitions", help: "partitions of users_created", get: { String($0.log.partitions) }, set: { c, v throws(ConfigurationError) in c.log.partitions = try int("log.partitions", v, Range.partitions) }),
-        Key(name: "log.durability", help: "group-commit, fsync or none", get: { $0.log.durability }, set: { c, v throws(ConfigurationError) in c.log.durability = try oneOf("log.durability", v, ["group-commit", "fsync", "none"]) }),
-        Key(name: "log.commit_interval", help: "group-commit interval", get: { DurationText.format($0.log.commitInterval) }, set: { c, v throws(ConfigurationError) in c.log.commitInterval = try duration("log.commit_interval", v, Range.commitInterval) }),
+                c.source.nationalities = nats
+            }),
+        Key(
+            name: "source.count", help: "stop after this many people, then drain and exit", get: { $0.source.count.map(String.init) },
+            set: { c, v throws(ConfigurationError) in c.source.count = try int("source.count", v, ConfigRange.count) }),
+        Key(
+            name: "source.duration", help: "stop after this long, then drain and exit", get: { $0.source.duration.map(DurationText.format) },
+            set: { c, v throws(ConfigurationError) in c.source.duration = try duration("source.duration", v, ConfigRange.runDuration) }),
+        Key(
+            name: "source.timeout", help: "URL source: per-request timeout", get: { DurationText.format($0.source.timeout) },
+            set: { c, v throws(ConfigurationError) in c.source.timeout = try duration("source.timeout", v, Range.timeout) }),
+        Key(
+            name: "broker.url", help: "embedded, or kafka://host:port[,host:port]", get: { $0.broker.url },
+            set: { c, v throws(ConfigurationError) in
+                guard v == "embedded" || v.hasPrefix("kafka://") else {
+                    throw fail("broker.url", "expected 'embedded' or 'kafka://host:port'; got '\(redact(v))'")
+                }
+                if v != "embedded" {
+                    do {
+                        _ = try KafkaClientConfiguration(url: v)
+                    } catch let error as KafkaClientError {
+                        throw fail("broker.url", error.message)
+                    } catch {
+                        throw fail("broker.url", "\(error)")
+                    }
+                }
+                c.broker.url = v
+            }, secret: true),
+        Key(
+            name: "log.partitions", help: "partitions of users_created", get: { String($0.log.partitions) },
+            set: { c, v throws(ConfigurationError) in c.log.partitions = try int("log.partitions", v, Range.partitions) }),
+        Key(
+            name: "log.durability", help: "group-commit, fsync or none", get: { $0.log.durability },
+            set: { c, v throws(ConfigurationError) in c.log.durability = try oneOf("log.durability", v, ["group-commit", "fsync", "none"]) }),
+        Key(
+            name: "log.commit_interval", help: "group-commit interval", get: { DurationText.format($0.log.commitInterval) },
+            set: { c, v throws(ConfigurationError) in c.log.commitInterval = try duration("log.commit_interval", v, Range.commitInterval) }),
         Key(name: "processor.group", help: "consumer group", get: { $0.processor.group }, set: { c, v in c.processor.group = v }),
-        Key(name: "processor.max_batch_records", help: "records per micro-batch", get: { String($0.processor.maxBatchRecords) }, set: { c, v throws(ConfigurationError) in c.processor.maxBatchRecords = try int("processor.max_batch_records", v, Range.maxBatchRecords) }),
-        Key(name: "processor.idle_wait", help: "how long an idle poll waits", get: { DurationText.format($0.processor.idleWait) }, set: { c, v throws(ConfigurationError) in c.processor.idleWait = try duration("processor.idle_wait", v, Range.idleWait) }),
-        Key(name: "processor.window", help: "tumbling window of the live counts", get: { DurationText.format($0.processor.window) }, set: { c, v throws(ConfigurationError) in c.processor.window = try duration("processor.window", v, Range.window) }),
-        Key(name: "processor.allowed_lateness", help: "how late a record may still count in its window", get: { DurationText.format($0.processor.allowedLateness) }, set: { c, v throws(ConfigurationError) in c.processor.allowedLateness = try duration("processor.allowed_lateness", v, Range.allowedLateness) }),
-        Key(name: "processor.max_field_bytes", help: "longest accepted field", get: { String($0.processor.maxFieldBytes) }, set: { c, v throws(ConfigurationError) in c.processor.maxFieldBytes = try int("processor.max_field_bytes", v, Range.maxFieldBytes) }),
-        Key(name: "processor.max_unprocessed", help: "how far the source may run ahead", get: { String($0.processor.maxUnprocessed) }, set: { c, v throws(ConfigurationError) in c.processor.maxUnprocessed = try int("processor.max_unprocessed", v, Range.maxUnprocessed) }),
-        Key(name: "processor.max_transaction_records", help: "under backlog, records per store transaction", get: { String($0.processor.maxTransactionRecords) }, set: { c, v throws(ConfigurationError) in
-            c.processor.maxTransactionRecords = try int("processor.max_transaction_records", v, Range.maxTransactionRecords)
-        }),
-        Key(name: "processor.max_transaction_bytes", help: "under backlog, bytes of records per store transaction", get: { String($0.processor.maxTransactionBytes) }, set: { c, v throws(ConfigurationError) in
-            c.processor.maxTransactionBytes = try int("processor.max_transaction_bytes", v, Range.maxTransactionBytes)
-        }),
-        Key(name: "processor.max_transaction_time", help: "under backlog, longest a store transaction gathers records", get: { DurationText.format($0.processor.maxTransactionTime) }, set: { c, v throws(ConfigurationError) in
-            c.processor.maxTransactionTime = try duration("processor.max_transaction_time", v, Range.maxTransactionTime)
-        }),
-        Key(name: "store.url", help: "sqlite, sqlite:///path, cassandra://[user:password@]host[:port][,host…][?keyspace=…], or postgres://user:password@host[:port]/database", get: { $0.store.url }, set: { c, v throws(ConfigurationError) in
-            if v.hasPrefix("cassandra://") {
-                do throws(CassandraSinkError) {
-                    _ = try CassandraSinkConfiguration(url: v)
-                } catch {
-                    throw fail("store.url", "\(error.message) (in '\(redact(v))')")
+        Key(
+            name: "processor.max_batch_records", help: "records per micro-batch", get: { String($0.processor.maxBatchRecords) },
+            set: { c, v throws(ConfigurationError) in c.processor.maxBatchRecords = try int("processor.max_batch_records", v, Range.maxBatchRecords) }),
+        Key(
+            name: "processor.idle_wait", help: "how long an idle poll waits", get: { DurationText.format($0.processor.idleWait) },
+            set: { c, v throws(ConfigurationError) in c.processor.idleWait = try duration("processor.idle_wait", v, Range.idleWait) }),
+        Key(
+            name: "processor.window", help: "tumbling window of the live counts", get: { DurationText.format($0.processor.window) },
+            set: { c, v throws(ConfigurationError) in c.processor.window = try duration("processor.window", v, Range.window) }),
+        Key(
+            name: "processor.allowed_lateness", help: "how late a record may still count in its window",
+            get: { DurationText.format($0.processor.allowedLateness) },
+            set: { c, v throws(ConfigurationError) in c.processor.allowedLateness = try duration("processor.allowed_lateness", v, Range.allowedLateness) }),
+        Key(
+            name: "processor.max_field_bytes", help: "longest accepted field", get: { String($0.processor.maxFieldBytes) },
+            set: { c, v throws(ConfigurationError) in c.processor.maxFieldBytes = try int("processor.max_field_bytes", v, Range.maxFieldBytes) }),
+        Key(
+            name: "processor.max_unprocessed", help: "how far the source may run ahead", get: { String($0.processor.maxUnprocessed) },
+            set: { c, v throws(ConfigurationError) in c.processor.maxUnprocessed = try int("processor.max_unprocessed", v, Range.maxUnprocessed) }),
+        Key(
+            name: "processor.max_transaction_records", help: "under backlog, records per store transaction",
+            get: { String($0.processor.maxTransactionRecords) },
+            set: { c, v throws(ConfigurationError) in
+                c.processor.maxTransactionRecords = try int("processor.max_transaction_records", v, Range.maxTransactionRecords)
+            }),
+        Key(
+            name: "processor.max_transaction_bytes", help: "under backlog, bytes of records per store transaction",
+            get: { String($0.processor.maxTransactionBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.processor.maxTransactionBytes = try int("processor.max_transaction_bytes", v, Range.maxTransactionBytes)
+            }),
+        Key(
+            name: "processor.max_transaction_time", help: "under backlog, longest a store transaction gathers records",
+            get: { DurationText.format($0.processor.maxTransactionTime) },
+            set: { c, v throws(ConfigurationError) in
+                c.processor.maxTransactionTime = try duration("processor.max_transaction_time", v, Range.maxTransactionTime)
+            }),
+        Key(
+            name: "store.url",
+            help: "sqlite, sqlite:///path, cassandra://[user:password@]host[:port][,host…][?keyspace=…], or postgres://user:password@host[:port]/database",
+            get: { $0.store.url },
+            set: { c, v throws(ConfigurationError) in
+                if v.hasPrefix("cassandra://") {
+                    do throws(CassandraSinkError) {
+                        _ = try CassandraSinkConfiguration(url: v)
+                    } catch {
+                        throw fail("store.url", "\(error.message) (in '\(redact(v))')")
+                    }
+                } else if PostgresSinkConfiguration.isPostgresURL(v) {
+                    do throws(PostgresSinkError) {
+                        _ = try PostgresSinkConfiguration(url: v)
+                    } catch {
+                        // Not the URL itself: a malformed one may not redact cleanly.
+                        throw fail("store.url", "\(error.message) (the URL's \(error.part ?? "syntax"))")
+                    }
+                } else if !(v == "sqlite" || v.hasPrefix("sqlite://")) {
+                    throw fail(
+                        "store.url",
+                        "expected 'sqlite', 'sqlite:///path/to/file.sqlite', 'cassandra://host:9042[?keyspace=…]' or 'postgres://user:password@host:5432/database'; got '\(redact(v))'"
+                    )
                 }
-            } else if PostgresSinkConfiguration.isPostgresURL(v) {
-                do throws(PostgresSinkError) {
-                    _ = try PostgresSinkConfiguration(url: v)
-                } catch {
-                    // Not the URL itself: a malformed one may not redact cleanly.
-                    throw fail("store.url", "\(error.message) (the URL's \(error.part ?? "syntax"))")
-                }
-            } else if !(v == "sqlite" || v.hasPrefix("sqlite://")) {
-                throw fail("store.url", "expected 'sqlite', 'sqlite:///path/to/file.sqlite', 'cassandra://host:9042[?keyspace=…]' or 'postgres://user:password@host:5432/database'; got '\(redact(v))'")
-            }
-            c.store.url = v
-        }, secret: true),
-        Key(name: "store.synchronous", help: "SQLite synchronous mode: full or normal", get: { $0.store.synchronous }, set: { c, v throws(ConfigurationError) in c.store.synchronous = try oneOf("store.synchronous", v, ["full", "normal"]) }),
-        Key(name: "store.sqlite_cache_bytes", help: "page cache of the SQLite writer, in bytes", get: { String($0.store.sqliteCacheBytes) }, set: { c, v throws(ConfigurationError) in
-            c.store.sqliteCacheBytes = try int("store.sqlite_cache_bytes", v, Range.sqliteCacheBytes)
-        }),
-        Key(name: "web.enabled", help: "serve the dashboard, API and /metrics", get: { $0.web.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.web.enabled = try bool("web.enabled", v) }),
+                c.store.url = v
+            }, secret: true),
+        Key(
+            name: "store.synchronous", help: "SQLite synchronous mode: full or normal", get: { $0.store.synchronous },
+            set: { c, v throws(ConfigurationError) in c.store.synchronous = try oneOf("store.synchronous", v, ["full", "normal"]) }),
+        Key(
+            name: "store.sqlite_cache_bytes", help: "page cache of the SQLite writer, in bytes", get: { String($0.store.sqliteCacheBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.store.sqliteCacheBytes = try int("store.sqlite_cache_bytes", v, Range.sqliteCacheBytes)
+            }),
+        Key(
+            name: "web.enabled", help: "serve the dashboard, API and /metrics", get: { $0.web.enabled ? "true" : "false" },
+            set: { c, v throws(ConfigurationError) in c.web.enabled = try bool("web.enabled", v) }),
         Key(name: "web.host", help: "address the web UI binds", get: { $0.web.host }, set: { c, v in c.web.host = v }),
-        Key(name: "web.port", help: "port of the web UI (0: any free port)", get: { String($0.web.port) }, set: { c, v throws(ConfigurationError) in
-            c.web.port = try int("web.port", v, ConfigRange.port)
-        }),
-        Key(name: "web.token", help: "token every page and API requires (except /healthz)", get: { $0.web.token }, set: { c, v throws(ConfigurationError) in c.web.token = try credential("web.token", v) }, secret: true),
-        Key(name: "web.username", help: "basic-auth user (with web.password)", get: { $0.web.username }, set: { c, v throws(ConfigurationError) in c.web.username = try credential("web.username", v) }),
-        Key(name: "web.password", help: "basic-auth password (with web.username)", get: { $0.web.password }, set: { c, v throws(ConfigurationError) in c.web.password = try credential("web.password", v) }, secret: true),
-        Key(name: "web.max_connections", help: "connections the web server holds at once; more wait to be accepted", get: { String($0.web.maxConnections) }, set: { c, v throws(ConfigurationError) in
-            c.web.maxConnections = try int("web.max_connections", v, Range.webMaxConnections)
-        }),
-        Key(name: "web.request_timeout", help: "time a client has to send a whole request (headers and body)", get: { DurationText.format($0.web.requestTimeout) }, set: { c, v throws(ConfigurationError) in
-            c.web.requestTimeout = try duration("web.request_timeout", v, Range.webRequestTimeout)
-        }),
-        Key(name: "web.idle_timeout", help: "an idle keep-alive connection is closed after this", get: { DurationText.format($0.web.idleTimeout) }, set: { c, v throws(ConfigurationError) in
-            c.web.idleTimeout = try duration("web.idle_timeout", v, Range.webIdleTimeout)
-        }),
-        Key(name: "web.max_body_bytes", help: "largest request body accepted", get: { String($0.web.maxBodyBytes) }, set: { c, v throws(ConfigurationError) in
-            c.web.maxBodyBytes = try int("web.max_body_bytes", v, Range.webMaxBodyBytes)
-        }),
-        Key(name: "web.messages_max_bytes", help: "bytes of records one topic-messages answer gathers at most", get: { String($0.web.messagesMaxBytes) }, set: { c, v throws(ConfigurationError) in
-            c.web.messagesMaxBytes = try int("web.messages_max_bytes", v, Range.webMessagesMaxBytes)
-        }),
-        Key(name: "cql.enabled", help: "serve the CQL endpoint (cqlsh, Cassandra drivers)", get: { $0.cql.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.cql.enabled = try bool("cql.enabled", v) }),
+        Key(
+            name: "web.port", help: "port of the web UI (0: any free port)", get: { String($0.web.port) },
+            set: { c, v throws(ConfigurationError) in
+                c.web.port = try int("web.port", v, ConfigRange.port)
+            }),
+        Key(
+            name: "web.token", help: "token every page and API requires (except /healthz)", get: { $0.web.token },
+            set: { c, v throws(ConfigurationError) in c.web.token = try credential("web.token", v) }, secret: true),
+        Key(
+            name: "web.username", help: "basic-auth user (with web.password)", get: { $0.web.username },
+            set: { c, v throws(ConfigurationError) in c.web.username = try credential("web.username", v) }),
+        Key(
+            name: "web.password", help: "basic-auth password (with web.username)", get: { $0.web.password },
+            set: { c, v throws(ConfigurationError) in c.web.password = try credential("web.password", v) }, secret: true),
+        Key(
+            name: "web.max_connections", help: "connections the web server holds at once; more wait to be accepted", get: { String($0.web.maxConnections) },
+            set: { c, v throws(ConfigurationError) in
+                c.web.maxConnections = try int("web.max_connections", v, Range.webMaxConnections)
+            }),
+        Key(
+            name: "web.request_timeout", help: "time a client has to send a whole request (headers and body)",
+            get: { DurationText.format($0.web.requestTimeout) },
+            set: { c, v throws(ConfigurationError) in
+                c.web.requestTimeout = try duration("web.request_timeout", v, Range.webRequestTimeout)
+            }),
+        Key(
+            name: "web.idle_timeout", help: "an idle keep-alive connection is closed after this", get: { DurationText.format($0.web.idleTimeout) },
+            set: { c, v throws(ConfigurationError) in
+                c.web.idleTimeout = try duration("web.idle_timeout", v, Range.webIdleTimeout)
+            }),
+        Key(
+            name: "web.max_body_bytes", help: "largest request body accepted", get: { String($0.web.maxBodyBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.web.maxBodyBytes = try int("web.max_body_bytes", v, Range.webMaxBodyBytes)
+            }),
+        Key(
+            name: "web.messages_max_bytes", help: "bytes of records one topic-messages answer gathers at most", get: { String($0.web.messagesMaxBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.web.messagesMaxBytes = try int("web.messages_max_bytes", v, Range.webMessagesMaxBytes)
+            }),
+        Key(
+            name: "cql.enabled", help: "serve the CQL endpoint (cqlsh, Cassandra drivers)", get: { $0.cql.enabled ? "true" : "false" },
+            set: { c, v throws(ConfigurationError) in c.cql.enabled = try bool("cql.enabled", v) }),
         Key(name: "cql.host", help: "address the CQL endpoint binds", get: { $0.cql.host }, set: { c, v in c.cql.host = v }),
-        Key(name: "cql.port", help: "port of the CQL endpoint (0: any free port)", get: { String($0.cql.port) }, set: { c, v throws(ConfigurationError) in
-            c.cql.port = try int("cql.port", v, ConfigRange.port)
-        }),
-        Key(name: "cql.username", help: "user CQL clients log in as (with cql.password)", get: { $0.cql.username }, set: { c, v throws(ConfigurationError) in c.cql.username = try credential("cql.username", v) }),
-        Key(name: "cql.password", help: "password CQL clients log in with", get: { $0.cql.password }, set: { c, v throws(ConfigurationError) in c.cql.password = try credential("cql.password", v) }, secret: true),
-        Key(name: "cql.max_in_flight_per_connection", help: "CQL requests one connection may have running", get: { String($0.cql.maxInFlightPerConnection) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxInFlightPerConnection = try int("cql.max_in_flight_per_connection", v, Range.maxInFlight)
-        }),
-        Key(name: "cql.max_connections", help: "CQL connections open at once (more are closed when accepted)", get: { String($0.cql.maxConnections) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxConnections = try int("cql.max_connections", v, Range.cqlMaxConnections)
-        }),
-        Key(name: "cql.max_concurrent_storage_operations", help: "CQL reads and writes of the store running at once, all connections", get: { String($0.cql.maxConcurrentStorageOperations) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxConcurrentStorageOperations = try int("cql.max_concurrent_storage_operations", v, Range.cqlMaxConcurrentStorageOperations)
-        }),
-        Key(name: "cql.max_in_flight_bytes", help: "bytes CQL requests in flight may hold, all connections (estimated)", get: { String($0.cql.maxInFlightBytes) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxInFlightBytes = try int("cql.max_in_flight_bytes", v, Range.cqlMaxInFlightBytes)
-        }),
-        Key(name: "cql.max_frame_bytes", help: "longest CQL frame body buffered", get: { String($0.cql.maxFrameBytes) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxFrameBytes = try int("cql.max_frame_bytes", v, Range.cqlMaxFrameBytes)
-        }),
-        Key(name: "cql.frame_read_timeout", help: "time for a CQL frame to arrive whole (0: no limit)", get: { $0.cql.frameReadTimeout.map(DurationText.format) ?? "0s" }, set: { c, v throws(ConfigurationError) in
-            c.cql.frameReadTimeout = try optionalDuration("cql.frame_read_timeout", v, Range.cqlTimeout)
-        }),
-        Key(name: "cql.idle_timeout", help: "CQL connection closed after sending nothing this long (0: never)", get: { $0.cql.idleTimeout.map(DurationText.format) ?? "0s" }, set: { c, v throws(ConfigurationError) in
-            c.cql.idleTimeout = try optionalDuration("cql.idle_timeout", v, Range.cqlTimeout)
-        }),
-        Key(name: "cql.write_timeout", help: "CQL connection closed when its responses stay unread this long (0: never)", get: { $0.cql.writeTimeout.map(DurationText.format) ?? "0s" }, set: { c, v throws(ConfigurationError) in
-            c.cql.writeTimeout = try optionalDuration("cql.write_timeout", v, Range.cqlTimeout)
-        }),
-        Key(name: "cql.max_statement_bytes", help: "longest CQL statement", get: { String($0.cql.maxStatementBytes) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxStatementBytes = try int("cql.max_statement_bytes", v, Range.cqlMaxStatementBytes)
-        }),
-        Key(name: "cql.max_nesting_depth", help: "deepest nesting of CQL collection literals and types", get: { String($0.cql.maxNestingDepth) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxNestingDepth = try int("cql.max_nesting_depth", v, Range.cqlMaxNestingDepth)
-        }),
-        Key(name: "cql.max_page_rows", help: "rows per page of a CQL read (larger or no page size: paged by the server)", get: { String($0.cql.maxPageRows) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxPageRows = try int("cql.max_page_rows", v, Range.cqlMaxPageRows)
-        }),
-        Key(name: "cql.max_page_bytes", help: "bytes of cells per page of a CQL read", get: { String($0.cql.maxPageBytes) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxPageBytes = try int("cql.max_page_bytes", v, Range.cqlMaxPageBytes)
-        }),
-        Key(name: "cql.max_row_bytes", help: "bytes a row written through CQL may take", get: { String($0.cql.maxRowBytes) }, set: { c, v throws(ConfigurationError) in
-            c.cql.maxRowBytes = try int("cql.max_row_bytes", v, Range.cqlMaxRowBytes)
-        }),
-        Key(name: "cql.prepared_cache_bytes", help: "bytes of prepared CQL statements kept (least recently used dropped)", get: { String($0.cql.preparedCacheBytes) }, set: { c, v throws(ConfigurationError) in
-            c.cql.preparedCacheBytes = try int("cql.prepared_cache_bytes", v, Range.cqlPreparedCacheBytes)
-        }),
-        Key(name: "scheduler.enabled", help: "run the DAG scheduler in freshet up", get: { $0.scheduler.enabled ? "true" : "false" }, set: { c, v throws(ConfigurationError) in c.scheduler.enabled = try bool("scheduler.enabled", v) }),
-        Key(name: "scheduler.lease", help: "how long a run's claim lasts without renewal (shared metadata)", get: { DurationText.format($0.scheduler.lease) }, set: { c, v throws(ConfigurationError) in
-            c.scheduler.lease = try duration("scheduler.lease", v, Range.lease)
-        }),
-        Key(name: "metadata.url", help: "run history: sqlite (<data_dir>/scheduler.sqlite) or postgres://user:password@host[:port]/database", get: { $0.metadata.url }, set: { c, v throws(ConfigurationError) in
-            if PostgresSinkConfiguration.isPostgresURL(v) {
-                do throws(PostgresSinkError) {
-                    _ = try PostgresSinkConfiguration(url: v)
-                } catch {
-                    throw fail("metadata.url", "\(error.message) (the URL's \(error.part ?? "syntax"))")
+        Key(
+            name: "cql.port", help: "port of the CQL endpoint (0: any free port)", get: { String($0.cql.port) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.port = try int("cql.port", v, ConfigRange.port)
+            }),
+        Key(
+            name: "cql.username", help: "user CQL clients log in as (with cql.password)", get: { $0.cql.username },
+            set: { c, v throws(ConfigurationError) in c.cql.username = try credential("cql.username", v) }),
+        Key(
+            name: "cql.password", help: "password CQL clients log in with", get: { $0.cql.password },
+            set: { c, v throws(ConfigurationError) in c.cql.password = try credential("cql.password", v) }, secret: true),
+        Key(
+            name: "cql.max_in_flight_per_connection", help: "CQL requests one connection may have running", get: { String($0.cql.maxInFlightPerConnection) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.maxInFlightPerConnection = try int("cql.max_in_flight_per_connection", v, Range.maxInFlight)
+            }),
+        Key(
+            name: "cql.max_connections", help: "CQL connections open at once (more are closed when accepted)", get: { String($0.cql.maxConnections) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.maxConnections = try int("cql.max_connections", v, Range.cqlMaxConnections)
+            }),
+        Key(
+            name: "cql.max_concurrent_storage_operations", help: "CQL reads and writes of the store running at once, all connections",
+            get: { String($0.cql.maxConcurrentStorageOperations) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.maxConcurrentStorageOperations = try int("cql.max_concurrent_storage_operations", v, Range.cqlMaxConcurrentStorageOperations)
+            }),
+        Key(
+            name: "cql.max_in_flight_bytes", help: "bytes CQL requests in flight may hold, all connections (estimated)",
+            get: { String($0.cql.maxInFlightBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.maxInFlightBytes = try int("cql.max_in_flight_bytes", v, Range.cqlMaxInFlightBytes)
+            }),
+        Key(
+            name: "cql.max_frame_bytes", help: "longest CQL frame body buffered", get: { String($0.cql.maxFrameBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.maxFrameBytes = try int("cql.max_frame_bytes", v, Range.cqlMaxFrameBytes)
+            }),
+        Key(
+            name: "cql.frame_read_timeout", help: "time for a CQL frame to arrive whole (0: no limit)",
+            get: { $0.cql.frameReadTimeout.map(DurationText.format) ?? "0s" },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.frameReadTimeout = try optionalDuration("cql.frame_read_timeout", v, Range.cqlTimeout)
+            }),
+        Key(
+            name: "cql.idle_timeout", help: "CQL connection closed after sending nothing this long (0: never)",
+            get: { $0.cql.idleTimeout.map(DurationText.format) ?? "0s" },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.idleTimeout = try optionalDuration("cql.idle_timeout", v, Range.cqlTimeout)
+            }),
+        Key(
+            name: "cql.write_timeout", help: "CQL connection closed when its responses stay unread this long (0: never)",
+            get: { $0.cql.writeTimeout.map(DurationText.format) ?? "0s" },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.writeTimeout = try optionalDuration("cql.write_timeout", v, Range.cqlTimeout)
+            }),
+        Key(
+            name: "cql.max_statement_bytes", help: "longest CQL statement", get: { String($0.cql.maxStatementBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.maxStatementBytes = try int("cql.max_statement_bytes", v, Range.cqlMaxStatementBytes)
+            }),
+        Key(
+            name: "cql.max_nesting_depth", help: "deepest nesting of CQL collection literals and types", get: { String($0.cql.maxNestingDepth) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.maxNestingDepth = try int("cql.max_nesting_depth", v, Range.cqlMaxNestingDepth)
+            }),
+        Key(
+            name: "cql.max_page_rows", help: "rows per page of a CQL read (larger or no page size: paged by the server)", get: { String($0.cql.maxPageRows) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.maxPageRows = try int("cql.max_page_rows", v, Range.cqlMaxPageRows)
+            }),
+        Key(
+            name: "cql.max_page_bytes", help: "bytes of cells per page of a CQL read", get: { String($0.cql.maxPageBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.maxPageBytes = try int("cql.max_page_bytes", v, Range.cqlMaxPageBytes)
+            }),
+        Key(
+            name: "cql.max_row_bytes", help: "bytes a row written through CQL may take", get: { String($0.cql.maxRowBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.maxRowBytes = try int("cql.max_row_bytes", v, Range.cqlMaxRowBytes)
+            }),
+        Key(
+            name: "cql.prepared_cache_bytes", help: "bytes of prepared CQL statements kept (least recently used dropped)",
+            get: { String($0.cql.preparedCacheBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.cql.preparedCacheBytes = try int("cql.prepared_cache_bytes", v, Range.cqlPreparedCacheBytes)
+            }),
+        Key(
+            name: "scheduler.enabled", help: "run the DAG scheduler in freshet up", get: { $0.scheduler.enabled ? "true" : "false" },
+            set: { c, v throws(ConfigurationError) in c.scheduler.enabled = try bool("scheduler.enabled", v) }),
+        Key(
+            name: "scheduler.lease", help: "how long a run's claim lasts without renewal (shared metadata)", get: { DurationText.format($0.scheduler.lease) },
+            set: { c, v throws(ConfigurationError) in
+                c.scheduler.lease = try duration("scheduler.lease", v, Range.lease)
+            }),
+        Key(
+            name: "metadata.url", help: "run history: sqlite (<data_dir>/scheduler.sqlite) or postgres://user:password@host[:port]/database",
+            get: { $0.metadata.url },
+            set: { c, v throws(ConfigurationError) in
+                if PostgresSinkConfiguration.isPostgresURL(v) {
+                    do throws(PostgresSinkError) {
+                        _ = try PostgresSinkConfiguration(url: v)
+                    } catch {
+                        throw fail("metadata.url", "\(error.message) (the URL's \(error.part ?? "syntax"))")
+                    }
+                } else if v != "sqlite" {
+                    throw fail("metadata.url", "expected 'sqlite' or 'postgres://user:password@host:5432/database'; got '\(redact(v))'")
                 }
-            } else if v != "sqlite" {
-                throw fail("metadata.url", "expected 'sqlite' or 'postgres://user:password@host:5432/database'; got '\(redact(v))'")
-            }
-            c.metadata.url = v
-        }, secret: true),
+                c.metadata.url = v
+            }, secret: true),
     ]
 
     /// Every configuration key's name, in `config print` order.
@@ -532,8 +660,8 @@ extension PipelineConfiguration {
             throw ConfigurationError(key: "(file)", origin: origin, message: "not valid YAML: \(error)")
         }
         guard let node else { return }
-        guard case let .mapping(root) = node else {
-            if case let .scalar(scalar) = node, Self.isNull(scalar) { return }
+        guard case .mapping(let root) = node else {
+            if case .scalar(let scalar) = node, Self.isNull(scalar) { return }
             throw ConfigurationError(key: "(file)", origin: origin, message: "expected a mapping of keys at the top level")
         }
         var budget = Self.maxYAMLNodes
@@ -570,8 +698,8 @@ extension PipelineConfiguration {
         }
         switch node {
         case .scalar, .alias: return
-        case let .sequence(sequence): for item in sequence { try countNodes(item, budget: &budget, origin: origin) }
-        case let .mapping(mapping):
+        case .sequence(let sequence): for item in sequence { try countNodes(item, budget: &budget, origin: origin) }
+        case .mapping(let mapping):
             for (key, value) in mapping {
                 try countNodes(key, budget: &budget, origin: origin)
                 try countNodes(value, budget: &budget, origin: origin)
@@ -586,10 +714,10 @@ extension PipelineConfiguration {
             throw ConfigurationError(key: "(file)", origin: origin, message: "more than \(maxYAMLNodes) YAML nodes")
         }
         switch node {
-        case let .scalar(scalar):
+        case .scalar(let scalar):
             if isNull(scalar) { return }  // `~`: not set, keep the default
             values.append((name, scalar.string))
-        case let .sequence(sequence):
+        case .sequence(let sequence):
             var items: [String] = []
             for item in sequence {
                 guard let text = item.scalar?.string else {
@@ -598,7 +726,7 @@ extension PipelineConfiguration {
                 items.append(text)
             }
             values.append((name, items.joined(separator: ",")))
-        case let .mapping(mapping):
+        case .mapping(let mapping):
             for (key, value) in mapping {
                 guard let child = key.scalar?.string else {
                     throw ConfigurationError(key: name, origin: origin, message: "a key must be a plain name, not a list or mapping")
@@ -613,11 +741,11 @@ extension PipelineConfiguration {
     /// A YAML node as a `ConfigNode`; null is nil.
     static func configNode(_ node: Node) -> ConfigNode? {
         switch node {
-        case let .scalar(scalar):
+        case .scalar(let scalar):
             if scalar.style == .plain, ["", "~", "null", "Null", "NULL"].contains(scalar.string) { return nil }
             return .scalar(scalar.string)
-        case let .sequence(sequence): return .list(sequence.compactMap(configNode))
-        case let .mapping(mapping):
+        case .sequence(let sequence): return .list(sequence.compactMap(configNode))
+        case .mapping(let mapping):
             return .mapping(mapping.compactMap { key, value in configNode(value).map { ConfigEntry(key.string ?? "\(key)", $0) } })
         case .alias: return nil
         }
@@ -627,9 +755,9 @@ extension PipelineConfiguration {
     static func yamlNode(_ node: ConfigNode) -> Node {
         switch node {
         // libyaml quotes a scalar that would not read back as the same text.
-        case let .scalar(text): return .scalar(.init(text))
-        case let .list(items): return .sequence(.init(items.map(yamlNode), .implicit, .flow))
-        case let .mapping(entries): return .mapping(.init(entries.map { (Node($0.key), yamlNode($0.value)) }))
+        case .scalar(let text): return .scalar(.init(text))
+        case .list(let items): return .sequence(.init(items.map(yamlNode), .implicit, .flow))
+        case .mapping(let entries): return .mapping(.init(entries.map { (Node($0.key), yamlNode($0.value)) }))
         }
     }
 
@@ -690,7 +818,9 @@ extension PipelineConfiguration {
     public func validate(origin: String = "configuration") throws(ConfigurationError) {
         func pair(_ user: String, _ userValue: String?, _ password: String, _ passwordValue: String?) throws(ConfigurationError) {
             if userValue != nil && passwordValue == nil {
-                throw ConfigurationError(key: password, origin: origin, message: "missing: \(user) is set, so \(password) is required (a user without a password would let anyone in)")
+                throw ConfigurationError(
+                    key: password, origin: origin,
+                    message: "missing: \(user) is set, so \(password) is required (a user without a password would let anyone in)")
             }
             if userValue == nil && passwordValue != nil {
                 throw ConfigurationError(key: user, origin: origin, message: "missing: \(password) is set, so \(user) is required")
@@ -702,7 +832,8 @@ extension PipelineConfiguration {
             throw ConfigurationError(key: "source.count", origin: origin, message: "source.count and source.duration (--count, --duration) exclude each other")
         }
         if source.url == "none" && (source.count != nil || source.duration != nil) {
-            throw ConfigurationError(key: "source.url", origin: origin, message: "source.count and source.duration (--count, --duration) stop the source, and source.url is none")
+            throw ConfigurationError(
+                key: "source.url", origin: origin, message: "source.count and source.duration (--count, --duration) stop the source, and source.url is none")
         }
     }
 

@@ -104,8 +104,9 @@ public struct CQLFrameHeader: Sendable, Hashable {
     /// Reads a header without checking the version or the length; `nil` if fewer than 9
     /// bytes are readable.
     public static func read(from buffer: inout ByteBuffer) -> CQLFrameHeader? {
-        guard let (versionByte, flags, stream, opcode, length) = buffer.readMultipleIntegers(
-            as: (UInt8, UInt8, Int16, UInt8, Int32).self)
+        guard
+            let (versionByte, flags, stream, opcode, length) = buffer.readMultipleIntegers(
+                as: (UInt8, UInt8, Int16, UInt8, Int32).self)
         else { return nil }
         return CQLFrameHeader(
             version: versionByte & 0x7F, direction: versionByte & 0x80 != 0 ? .response : .request,

@@ -88,8 +88,10 @@ final class CQLChannelHandler: ChannelInboundHandler {
         } else if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError {
             // A certificate the client cannot verify, a name that does not match, a plaintext
             // node: say it is TLS, not just that the connection closed.
-            perform(machine.errorCaught(CQLClientError(
-                code: .tlsFailed, message: "TLS with the node failed: \(error)", host: machine.configuration.host)))
+            perform(
+                machine.errorCaught(
+                    CQLClientError(
+                        code: .tlsFailed, message: "TLS with the node failed: \(error)", host: machine.configuration.host)))
         } else {
             perform(machine.errorCaught(error))
         }

@@ -270,8 +270,10 @@ public final class CQLClient: Sendable {
     }
 
     static func readTopology(on connection: CQLConnection, contact: CQLContactPoint) async throws -> Topology {
-        let local = try CQLRowPage(await connection.rows(
-            "SELECT data_center, rack, tokens, schema_version FROM system.local WHERE key = 'local'")).namedRows
+        let local = try CQLRowPage(
+            await connection.rows(
+                "SELECT data_center, rack, tokens, schema_version FROM system.local WHERE key = 'local'")
+        ).namedRows
         guard let row = local.first else {
             throw CQLClientError(code: .protocolError, message: "system.local has no row", host: contact.description)
         }
@@ -279,8 +281,10 @@ public final class CQLClient: Sendable {
             address: contact.description, dataCenter: row["data_center"]?.textValue ?? "", rack: row["rack"]?.textValue ?? "",
             tokens: CQLTokenRing.tokens(row["tokens"]?.textElements ?? []))
         var nodes = [DiscoveredNode(node: localNode, contact: contact, schemaVersion: row["schema_version"]?.uuidValue)]
-        let peers = try CQLRowPage(await connection.rows(
-            "SELECT peer, rpc_address, data_center, rack, tokens, schema_version FROM system.peers")).namedRows
+        let peers = try CQLRowPage(
+            await connection.rows(
+                "SELECT peer, rpc_address, data_center, rack, tokens, schema_version FROM system.peers")
+        ).namedRows
         for peer in peers {
             // rpc_address 0.0.0.0 means "all interfaces": the peer's own address is the one to use.
             var address = peer["rpc_address"]?.inetValue
@@ -332,7 +336,8 @@ public final class CQLClient: Sendable {
     /// Every node's `schema_version`, as the node behind one connection sees them.
     public func schemaVersions() async throws -> [String: CQLUUID] {
         let connection = try pick(plan(routingKey: nil, replication: nil), attempt: 0)
-        let contact = state.withLock { state in state.hosts.first { $0.value.connections.contains { $0 === connection } }?.value.contact }
+        let contact =
+            state.withLock { state in state.hosts.first { $0.value.connections.contains { $0 === connection } }?.value.contact }
             ?? CQLContactPoint(host: connection.host)
         let topology = try await Self.readTopology(on: connection, contact: contact)
         var versions: [String: CQLUUID] = [:]
@@ -351,7 +356,9 @@ public final class CQLClient: Sendable {
             if waited >= configuration.schemaAgreementTimeout {
                 throw CQLClientError(
                     code: .schemaDisagreement,
-                    message: "nodes disagree on the schema after \(configuration.schemaAgreementTimeout): \(versions.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", "))")
+                    message:
+                        "nodes disagree on the schema after \(configuration.schemaAgreementTimeout): \(versions.map { "\($0.key)=\($0.value)" }.sorted().joined(separator: ", "))"
+                )
             }
             try await clock.sleep(for: interval)
             waited += interval

@@ -284,7 +284,8 @@ public struct CQLServer: Service {
         let connectionShare = max(1, limiter.maximumBytes / 4)
         do {
             try await connection.executeThenClose { inbound, outbound in
-                var machine = CQLServerConnectionStateMachine(configuration: .init(credentials: configuration.credentials, cqlVersion: configuration.node.cqlVersion))
+                var machine = CQLServerConnectionStateMachine(
+                    configuration: .init(credentials: configuration.credentials, cqlVersion: configuration.node.cqlVersion))
                 var decoder = CQLFrameDecoder(maximumBodyLength: configuration.maximumFrameBodyLength)
                 var chunks = inbound.makeAsyncIterator()
                 try await withThrowingTaskGroup(of: Int.self) { group in

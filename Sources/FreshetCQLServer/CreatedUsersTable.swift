@@ -53,7 +53,8 @@ public enum CreatedUsersCQLTable {
         for (name, value) in values {
             guard let value else {
                 guard name == "nat" else {
-                    throw CQLServerError(code: .invalid, message: "\(keyspaceName).\(tableName).\(name) cannot be null: Freshet's store keeps a value in every column but nat")
+                    throw CQLServerError(
+                        code: .invalid, message: "\(keyspaceName).\(tableName).\(name) cannot be null: Freshet's store keeps a value in every column but nat")
                 }
                 row.nat = nil
                 continue

@@ -122,7 +122,9 @@ struct KeyedCQLTableStorage: CQLTableStorage {
         guard outsiders.isEmpty else {
             throw CQLServerError(
                 code: .invalid,
-                message: "a BATCH on Freshet's CQL endpoint writes to one table, or only to \(siblings.sorted().joined(separator: ", ")) (got \(outsiders.joined(separator: ", ")))")
+                message:
+                    "a BATCH on Freshet's CQL endpoint writes to one table, or only to \(siblings.sorted().joined(separator: ", ")) (got \(outsiders.joined(separator: ", ")))"
+            )
         }
         try await lock.withLock {
             var rows: [String: (table: CQLTableDefinition, key: String, row: [CQLValue?], writeTime: Int64?)] = [:]
@@ -162,9 +164,10 @@ struct KeyedCQLTableStorage: CQLTableStorage {
                 }
             }
             guard !order.isEmpty else { return }
-            try await store.putKeyedRows(order.compactMap { slot in
-                rows[slot].map { KeyedRow(table: $0.table.qualifiedName, key: $0.key, value: Self.encode($0.row, writeTime: $0.writeTime)) }
-            })
+            try await store.putKeyedRows(
+                order.compactMap { slot in
+                    rows[slot].map { KeyedRow(table: $0.table.qualifiedName, key: $0.key, value: Self.encode($0.row, writeTime: $0.writeTime)) }
+                })
         }
     }
 }

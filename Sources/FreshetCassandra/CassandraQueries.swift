@@ -127,14 +127,16 @@ extension CassandraSink: UserQueries {
         do {
             if since > 0, minutes * partitions.count <= Self.maximumWindowReads {
                 let ids = partitions.flatMap { state in
-                    stride(from: first, through: last, by: 60_000).map { (start: $0, id: Self.windowID(topic: state.topic, partition: state.partition, start: $0)) }
+                    stride(from: first, through: last, by: 60_000).map {
+                        (start: $0, id: Self.windowID(topic: state.topic, partition: state.partition, start: $0))
+                    }
                 }
                 let found = try await concurrently(ids) { window -> (Int64, CassandraCounts)? in
                     let page = try await self.client.page(statements.selectWindow, [.text(window.id)])
                     guard let row = page.rows.first, row.count >= 2, case .blob(let bytes)? = row[1] else { return nil }
                     return (window.start, try Self.cells(bytes, window.id))
                 }
-                for case let (start, cells)? in found { add(start, cells) }
+                for case (let start, let cells)? in found { add(start, cells) }
             } else {
                 for try await page in client.pages(statements.selectWindows, pageSize: 1_000) {
                     for row in page.rows where row.count >= 4 {

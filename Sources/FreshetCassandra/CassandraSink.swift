@@ -192,7 +192,8 @@ public final class CassandraSink: Sink, FaultInjectable {
                 selectPosition: try await client.prepare("SELECT next_offset FROM \(ks).stream_positions WHERE id = ?"),
                 selectPositions: try await client.prepare("SELECT topic, partition, next_offset FROM \(ks).stream_positions"),
                 insertState: try await client.prepare(
-                    "INSERT INTO \(ks).stream_state (id, topic, partition, counted_offset, counters, recent, pending) VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"),
+                    "INSERT INTO \(ks).stream_state (id, topic, partition, counted_offset, counters, recent, pending) VALUES (?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"
+                ),
                 selectState: try await client.prepare("SELECT counted_offset, counters, recent, pending FROM \(ks).stream_state WHERE id = ?"),
                 selectStates: try await client.prepare("SELECT id, topic, partition, counted_offset, counters, recent FROM \(ks).stream_state"),
                 insertWindow: try await client.prepare(
@@ -261,7 +262,8 @@ public final class CassandraSink: Sink, FaultInjectable {
         }
         let size = values(row).reduce(0) { $0 + 4 + ($1?.serializedSize ?? 0) }
         guard size <= maximumRowBytes else {
-            throw CassandraSinkError(code: .rowRejected, message: "row \(row.id) takes \(size) bytes, more than the \(maximumRowBytes) the sink writes", rowID: row.id)
+            throw CassandraSinkError(
+                code: .rowRejected, message: "row \(row.id) takes \(size) bytes, more than the \(maximumRowBytes) the sink writes", rowID: row.id)
         }
     }
 
@@ -309,17 +311,20 @@ public final class CassandraSink: Sink, FaultInjectable {
     @discardableResult
     public func write(_ batch: SinkBatch) async throws -> [SliceOutcome] {
         let statements = try prepared()
-        let requests = Requests(fault: armedFault.withLock { fault in
-            defer { fault = nil }
-            return fault
-        })
+        let requests = Requests(
+            fault: armedFault.withLock { fault in
+                defer { fault = nil }
+                return fault
+            })
         for slice in batch.slices {
             guard (0..<CassandraWriteTime.partitionLimit).contains(slice.partition), slice.from >= 0, slice.from <= slice.to,
                 slice.to < CassandraWriteTime.offsetLimit
             else {
                 throw CassandraSinkError(
                     code: .writeFailed,
-                    message: "\(slice.topic)/\(slice.partition) [\(slice.from), \(slice.to)): the Cassandra sink takes partitions below \(CassandraWriteTime.partitionLimit) and offsets below \(CassandraWriteTime.offsetLimit)")
+                    message:
+                        "\(slice.topic)/\(slice.partition) [\(slice.from), \(slice.to)): the Cassandra sink takes partitions below \(CassandraWriteTime.partitionLimit) and offsets below \(CassandraWriteTime.offsetLimit)"
+                )
             }
             for record in slice.records { try Self.validate(record.row) }
         }

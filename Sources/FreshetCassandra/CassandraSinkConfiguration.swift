@@ -1,6 +1,6 @@
-import FreshetCore
 import FreshetCQL
 import FreshetCQLClient
+import FreshetCore
 
 /// Why the Cassandra sink could not be configured or could not write, with what to do.
 public struct CassandraSinkError: Error, Sendable, Hashable, CustomStringConvertible {
@@ -105,7 +105,9 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
         "EACH_QUORUM": .eachQuorum, "LOCAL_ONE": .localOne,
     ]
 
-    static let parameters = ["keyspace", "replication_factor", "consistency", "connections", "concurrency", "local_dc", "request_timeout", "connect_timeout", "tls", "tls_ca"]
+    static let parameters = [
+        "keyspace", "replication_factor", "consistency", "connections", "concurrency", "local_dc", "request_timeout", "connect_timeout", "tls", "tls_ca",
+    ]
 
     /// Parses a `cassandra://` URL; errors name the part or parameter at fault.
     public init(url: String) throws(CassandraSinkError) {
@@ -144,7 +146,9 @@ public struct CassandraSinkConfiguration: Sendable, Hashable {
             let value = parts.count > 1 ? (percentDecoded(parts[1]) ?? "") : ""
             guard seen.insert(key).inserted else { throw bad("parameter \(key) is given twice", key) }
             func int(_ range: ClosedRange<Int>) throws(CassandraSinkError) -> Int {
-                guard let n = Int(value), range.contains(n) else { throw bad("\(key) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(value)'", key) }
+                guard let n = Int(value), range.contains(n) else {
+                    throw bad("\(key) must be an integer in \(range.lowerBound)…\(range.upperBound), got '\(value)'", key)
+                }
                 return n
             }
             switch key {

@@ -180,7 +180,10 @@ public struct CassandraStreamState: Sendable, Equatable {
     public var recent: CassandraRecentUsers
     public var pending: [CassandraRowVersion]
 
-    public init(countedOffset: Int64, counters: CassandraCounts = CassandraCounts(), recent: CassandraRecentUsers = CassandraRecentUsers(), pending: [CassandraRowVersion] = []) {
+    public init(
+        countedOffset: Int64, counters: CassandraCounts = CassandraCounts(), recent: CassandraRecentUsers = CassandraRecentUsers(),
+        pending: [CassandraRowVersion] = []
+    ) {
         self.countedOffset = countedOffset
         self.counters = counters
         self.recent = recent
@@ -257,7 +260,9 @@ public struct CassandraCountingPlan: Sendable, Equatable {
     public static func == (a: CassandraCountingPlan, b: CassandraCountingPlan) -> Bool {
         a.state == b.state && a.rows == b.rows && a.windowRecords.keys == b.windowRecords.keys
             && a.windowRecords.allSatisfy { start, records in
-                b.windowRecords[start].map { other in other.count == records.count && zip(other, records).allSatisfy { $0.offset == $1.offset && $0.cells == $1.cells } } ?? false
+                b.windowRecords[start].map { other in
+                    other.count == records.count && zip(other, records).allSatisfy { $0.offset == $1.offset && $0.cells == $1.cells }
+                } ?? false
             }
     }
 

@@ -184,9 +184,12 @@ public struct SliceOutcome: Sendable, Equatable {
     public init(_ slice: PartitionSlice, positionBefore: Int64?, decision: SliceFence.Decision) {
         switch decision {
         case .apply(let records, let alreadyApplied):
-            self.init(topic: slice.topic, partition: slice.partition, positionBefore: positionBefore, applied: records.count, alreadyApplied: alreadyApplied, stale: false)
+            self.init(
+                topic: slice.topic, partition: slice.partition, positionBefore: positionBefore, applied: records.count, alreadyApplied: alreadyApplied,
+                stale: false)
         case .stale, .gap:
-            self.init(topic: slice.topic, partition: slice.partition, positionBefore: positionBefore, applied: 0, alreadyApplied: slice.records.count, stale: true)
+            self.init(
+                topic: slice.topic, partition: slice.partition, positionBefore: positionBefore, applied: 0, alreadyApplied: slice.records.count, stale: true)
         }
     }
 }

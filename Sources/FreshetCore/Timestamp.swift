@@ -1,9 +1,9 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// UTC instants as milliseconds since the Unix epoch, with the API's ISO-8601 text form
@@ -59,13 +59,20 @@ public struct Timestamp: Sendable, Hashable, Comparable {
                     v /= 10
                 }
             }
-            put(c.year, 4, at: 0); buffer[4] = 0x2D
-            put(c.month, 2, at: 5); buffer[7] = 0x2D
-            put(c.day, 2, at: 8); buffer[10] = UInt8(ascii: "T")
-            put(c.hour, 2, at: 11); buffer[13] = 0x3A
-            put(c.minute, 2, at: 14); buffer[16] = 0x3A
-            put(c.second, 2, at: 17); buffer[19] = 0x2E
-            put(c.millisecond, 3, at: 20); buffer[23] = UInt8(ascii: "Z")
+            put(c.year, 4, at: 0)
+            buffer[4] = 0x2D
+            put(c.month, 2, at: 5)
+            buffer[7] = 0x2D
+            put(c.day, 2, at: 8)
+            buffer[10] = UInt8(ascii: "T")
+            put(c.hour, 2, at: 11)
+            buffer[13] = 0x3A
+            put(c.minute, 2, at: 14)
+            buffer[16] = 0x3A
+            put(c.second, 2, at: 17)
+            buffer[19] = 0x2E
+            put(c.millisecond, 3, at: 20)
+            buffer[23] = UInt8(ascii: "Z")
             return 24
         }
     }
@@ -90,12 +97,12 @@ public struct Timestamp: Sendable, Hashable, Comparable {
             return v
         }
         guard let year = digits(0, 4), b[4] == 0x2D, let month = digits(5, 2), b[7] == 0x2D,
-              let day = digits(8, 2), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
-              let hour = digits(11, 2), b[13] == 0x3A, let minute = digits(14, 2), b[16] == 0x3A,
-              let second = digits(17, 2)
+            let day = digits(8, 2), b[10] == UInt8(ascii: "T") || b[10] == UInt8(ascii: "t"),
+            let hour = digits(11, 2), b[13] == 0x3A, let minute = digits(14, 2), b[16] == 0x3A,
+            let second = digits(17, 2)
         else { return nil }
         guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month),
-              hour < 24, minute < 60, second < 60
+            hour < 24, minute < 60, second < 60
         else { return nil }
         var i = 19
         var millis = 0

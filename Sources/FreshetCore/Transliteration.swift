@@ -42,10 +42,14 @@ public enum Transliteration {
             for scalar in letters.unicodeScalars { map[scalar.value] = ascii }
         }
         map[0xDF] = "ss"  // ß
-        map[0xE6] = "ae"; map[0xC6] = "ae"  // æ Æ
-        map[0x153] = "oe"; map[0x152] = "oe"  // œ Œ
-        map[0xFE] = "th"; map[0xDE] = "th"  // þ Þ
-        map[0xF0] = "d"; map[0xD0] = "d"  // ð Ð
+        map[0xE6] = "ae"
+        map[0xC6] = "ae"  // æ Æ
+        map[0x153] = "oe"
+        map[0x152] = "oe"  // œ Œ
+        map[0xFE] = "th"
+        map[0xDE] = "th"  // þ Þ
+        map[0xF0] = "d"
+        map[0xD0] = "d"  // ð Ð
         return map
     }()
 

@@ -118,16 +118,17 @@ public struct UserSchema: Sendable {
             return .failure(Rejection(.badDate, "registered_date '\(registered.prefix(64))' is not an ISO-8601 instant"))
         }
         let r = registeredTime.components
-        return .success(CreatedUserRow(
-            id: id, firstName: f[1], lastName: f[2], gender: gender, address: address, postCode: f[5],
-            email: email, username: f[7], dob: dob, registeredDate: registered, phone: f[10], picture: f[11],
-            year: String(r.year), month: String(r.month), day: String(r.day),
-            country: Self.country(of: address),
-            emailDomain: domain,
-            age: Timestamp.wholeYears(from: dobTime.components, to: r),
-            nat: nat,
-            ingestedAt: ingestedAt
-        ))
+        return .success(
+            CreatedUserRow(
+                id: id, firstName: f[1], lastName: f[2], gender: gender, address: address, postCode: f[5],
+                email: email, username: f[7], dob: dob, registeredDate: registered, phone: f[10], picture: f[11],
+                year: String(r.year), month: String(r.month), day: String(r.day),
+                country: Self.country(of: address),
+                emailDomain: domain,
+                age: Timestamp.wholeYears(from: dobTime.components, to: r),
+                nat: nat,
+                ingestedAt: ingestedAt
+            ))
     }
 
     static let keyIndex: [String: Int] = Dictionary(uniqueKeysWithValues: UserCreated.seedKeys.enumerated().map { ($1, $0) })
@@ -153,9 +154,9 @@ public struct UserSchema: Sendable {
         guard let at = utf8.firstIndex(of: UInt8(ascii: "@")), at != utf8.startIndex else { return nil }
         let domainBytes = utf8[utf8.index(after: at)...]
         guard !domainBytes.isEmpty, !domainBytes.contains(UInt8(ascii: "@")), !domainBytes.contains(UInt8(ascii: " ")),
-              let dot = domainBytes.firstIndex(of: UInt8(ascii: ".")), dot != domainBytes.startIndex,
-              domainBytes.last != UInt8(ascii: "."),
-              !utf8[..<at].contains(UInt8(ascii: " "))
+            let dot = domainBytes.firstIndex(of: UInt8(ascii: ".")), dot != domainBytes.startIndex,
+            domainBytes.last != UInt8(ascii: "."),
+            !utf8[..<at].contains(UInt8(ascii: " "))
         else { return nil }
         return String(decoding: domainBytes, as: UTF8.self).lowercased()
     }

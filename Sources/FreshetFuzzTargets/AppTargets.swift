@@ -9,7 +9,8 @@ extension FuzzTargets {
     /// What a user types: the configuration file, environment and flags, broker and store
     /// URLs, web API parameters, a DAG run's conf, DAG definitions.
     static let app: [FuzzTarget] = [
-        FuzzTarget("config-yaml", "PipelineConfiguration.apply(yaml:), then validate() and the DAG definitions, as freshet up does", maxLength: 16 * 1024) { bytes in
+        FuzzTarget("config-yaml", "PipelineConfiguration.apply(yaml:), then validate() and the DAG definitions, as freshet up does", maxLength: 16 * 1024) {
+            bytes in
             var configuration = PipelineConfiguration()
             do throws(ConfigurationError) {
                 try configuration.apply(yaml: String(decoding: bytes, as: UTF8.self), origin: "fuzz.yaml")
@@ -21,7 +22,9 @@ extension FuzzTargets {
             _ = configuration.dagDefinitions(builtins: [DAG.userAutomation()])
             _ = configuration.yaml()
         },
-        FuzzTarget("config-key", "PipelineConfiguration.set(_:to:origin:) and apply(environment:): the first byte picks a key, the rest is its value", maxLength: 1024) { bytes in
+        FuzzTarget(
+            "config-key", "PipelineConfiguration.set(_:to:origin:) and apply(environment:): the first byte picks a key, the rest is its value", maxLength: 1024
+        ) { bytes in
             var input = FuzzInput(bytes)
             let names = PipelineConfiguration.keyNames
             let name = names[Int(input.byte()) % names.count]
@@ -38,7 +41,10 @@ extension FuzzTargets {
             let variable = "FRESHET_" + name.uppercased().map { $0 == "." ? "_" : $0 }
             _ = try? fromEnvironment.apply(environment: [variable: value])
         },
-        FuzzTarget("urls", "broker, store, metadata and source URLs through the configuration's checks and the Kafka, Cassandra and PostgreSQL URL parsers", maxLength: 2048) { bytes in
+        FuzzTarget(
+            "urls", "broker, store, metadata and source URLs through the configuration's checks and the Kafka, Cassandra and PostgreSQL URL parsers",
+            maxLength: 2048
+        ) { bytes in
             var input = FuzzInput(bytes)
             let choice = input.byte()
             let text = String(decoding: input.rest(), as: UTF8.self)
@@ -52,7 +58,10 @@ extension FuzzTargets {
             _ = configuration.storePath
             _ = redact(url)
         },
-        FuzzTarget("web-query", "the JSON API's query parameters (WebQuery): a raw query string to users, messages and runs parameters, and a topic name", maxLength: 8 * 1024) { bytes in
+        FuzzTarget(
+            "web-query", "the JSON API's query parameters (WebQuery): a raw query string to users, messages and runs parameters, and a topic name",
+            maxLength: 8 * 1024
+        ) { bytes in
             let text = String(decoding: bytes, as: UTF8.self)
             let parameters = WebQuery.Parameters(query: text)
             if case .success(let page) = WebQuery.users(parameters) {
@@ -64,7 +73,9 @@ extension FuzzTargets {
             _ = WebQuery.runs(parameters)
             _ = WebQuery.topic(text)
         },
-        FuzzTarget("dag-conf", "a DAG run's conf as POST /api/dags/{dag}/runs receives it (RunConf.parse), applied to the DAG (DAG.applying(conf:))", maxLength: 4096) { bytes in
+        FuzzTarget(
+            "dag-conf", "a DAG run's conf as POST /api/dags/{dag}/runs receives it (RunConf.parse), applied to the DAG (DAG.applying(conf:))", maxLength: 4096
+        ) { bytes in
             guard case .success(let conf) = RunConf.parse(bytes) else { return }
             guard let dag = try? DAG.userAutomation().applying(conf: conf) else { return }
             for task in dag.tasks {

@@ -198,7 +198,8 @@ enum CQLFuzz {
         let stream = input.rest()
         var decoder = CQLFrameDecoder(maximumBodyLength: 1 << 20)
         let limits = CQLResponseLimits(maximumRowCells: mode & 1 != 0 ? 16 : 100_000, maximumDecodedValues: mode & 1 != 0 ? 32 : 200_000)
-        var machine = CQLClientConnectionStateMachine(configuration: .init(maximumInFlightRequests: 4, maximumQueuedRequests: 4, maximumOrphanedStreams: 2, responseLimits: limits))
+        var machine = CQLClientConnectionStateMachine(
+            configuration: .init(maximumInFlightRequests: 4, maximumQueuedRequests: 4, maximumOrphanedStreams: 2, responseLimits: limits))
         // Through the handshake, then requests on streams 1...4 (and queued), one of them an
         // EXECUTE whose statement the node may say it forgot.
         _ = machine.channelActive()
@@ -249,7 +250,9 @@ enum CQLFuzz {
                 }
             }
             let nodes = (0..<3).map { i in
-                CQLTokenRing.Node(address: "n\(i)", dataCenter: i == 2 ? "dc2" : "dc1", tokens: CQLTokenRing.tokens(texts.enumerated().filter { $0.offset % 3 == i }.map(\.element)))
+                CQLTokenRing.Node(
+                    address: "n\(i)", dataCenter: i == 2 ? "dc2" : "dc1",
+                    tokens: CQLTokenRing.tokens(texts.enumerated().filter { $0.offset % 3 == i }.map(\.element)))
             }
             let ring = CQLTokenRing(nodes: nodes)
             if let strategy = CQLReplication(replication) {

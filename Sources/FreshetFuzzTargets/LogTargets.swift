@@ -131,8 +131,9 @@ enum LogFuzzing {
         var offset = start
         var reads = 0
         while offset < end {
-            guard let r = try? broker.readNow(
-                topic: "t", partition: 0, offset: offset, maxRecords: layout.maxRecords, maxBytes: 64 << 10)
+            guard
+                let r = try? broker.readNow(
+                    topic: "t", partition: 0, offset: offset, maxRecords: layout.maxRecords, maxBytes: 64 << 10)
             else { break }
             reads += 1
             FuzzCheck.expect(reads <= 1_000_000, "reading does not end")

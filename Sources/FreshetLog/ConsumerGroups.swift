@@ -249,7 +249,8 @@ extension EmbeddedBroker {
                 memberID: id, topics: state.members[id]!.topics,
                 assignment: state.owners.filter { $0.value == id }.keys.sorted())
         }
-        let pending = state.owners.contains { state.target[$0.key] != $0.value }
+        let pending =
+            state.owners.contains { state.target[$0.key] != $0.value }
             || state.target.contains { state.owners[$0.key] == nil }
         return GroupDescription(
             groupID: group, state: members.isEmpty ? "Empty" : (pending ? "PreparingRebalance" : "Stable"),
@@ -332,8 +333,10 @@ final class EmbeddedConsumer: BrokerConsumer {
         }
         broker.logger.info(
             "consumer position reset",
-            metadata: ["group": "\(groupID)", "partition": "\(tp)", "reason": "\(reason)",
-                       "policy": "\(config.resetPolicy.rawValue)", "offset": "\(o)"])
+            metadata: [
+                "group": "\(groupID)", "partition": "\(tp)", "reason": "\(reason)",
+                "policy": "\(config.resetPolicy.rawValue)", "offset": "\(o)",
+            ])
         return o
     }
 

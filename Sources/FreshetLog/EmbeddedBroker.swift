@@ -1,15 +1,15 @@
 import Foundation
-import FreshetCore
 import FreshetContracts
+import FreshetCore
 import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Settings of the embedded log.
@@ -293,10 +293,11 @@ public final class EmbeddedBroker: Broker {
         }
         guard !records.isEmpty else { return PendingProduce(waits: [], metadata: []) }
         let count = Int32(t.partitions.count)
-        let stickyPartition = Int32(t.sticky.withLock { s in
-            s += 1
-            return s % Int(count)
-        })
+        let stickyPartition = Int32(
+            t.sticky.withLock { s in
+                s += 1
+                return s % Int(count)
+            })
         var byPartition = [[Int]](repeating: [], count: Int(count))
         for (i, r) in records.enumerated() {
             let size = BatchFormat.encodedSize(r) - 4
@@ -463,9 +464,11 @@ public final class EmbeddedBroker: Broker {
                 // Read back from disk: an offset becomes a position (`offset + 1` after a
                 // record, lag = end - offset), so it must be one this log can hand out.
                 let problem: (String, String)? =
-                    !Self.isValidName(e.topic) ? ("topic", "topic '\(e.topic)' is not a valid topic name")
-                    : e.partition < 0 ? ("partition", "partition \(e.partition) is negative")
-                    : e.offset < 0 ? ("offset", "offset \(e.offset) is negative") : nil
+                    !Self.isValidName(e.topic)
+                    ? ("topic", "topic '\(e.topic)' is not a valid topic name")
+                    : e.partition < 0
+                        ? ("partition", "partition \(e.partition) is negative")
+                        : e.offset < 0 ? ("offset", "offset \(e.offset) is negative") : nil
                 if let (field, message) = problem {
                     throw LogError(
                         .storageError, "committed offsets '\(path)' are invalid: entry \(i): \(message)",

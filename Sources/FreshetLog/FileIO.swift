@@ -1,10 +1,10 @@
 #if canImport(Glibc)
-import FreshetContracts
-import Glibc
+    import FreshetContracts
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// An open file descriptor, closed when the last reference goes away (so a reader that
@@ -49,7 +49,10 @@ final class FileRef: Sendable {
         var result = [UInt8](repeating: 0, count: count)
         var err: (any Error)?
         let n = result.withUnsafeMutableBytes { buf -> Int in
-            do { return try read(into: buf, at: offset) } catch { err = error; return 0 }
+            do { return try read(into: buf, at: offset) } catch {
+                err = error
+                return 0
+            }
         }
         if let err { throw err }
         if n < count { result.removeLast(count - n) }

@@ -3,11 +3,11 @@ import Logging
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A sparse index entry: the batch starting at byte `position` has base offset
@@ -263,8 +263,10 @@ final class PartitionLog: Sendable {
         if let problem {
             logger.error(
                 "inconsistent sealed log segment; reads there will fail",
-                metadata: ["file": "\(seg.log.path)", "position": "\(pos)", "reason": "\(problem)", "topic": "\(topic)",
-                           "partition": "\(partition)"])
+                metadata: [
+                    "file": "\(seg.log.path)", "position": "\(pos)", "reason": "\(problem)", "topic": "\(topic)",
+                    "partition": "\(partition)",
+                ])
         }
     }
 
@@ -479,10 +481,11 @@ final class PartitionLog: Sendable {
         while s.segments.count > 1 {
             let first = s.segments[0]
             let bySize = config.retentionBytes.map { total - first.size >= $0 } ?? false
-            let byAge = config.retentionMs.map { ms in
-                let (horizon, overflow) = now.subtractingReportingOverflow(ms)
-                return !overflow && first.maxTimestamp >= 0 && first.maxTimestamp < horizon
-            } ?? false
+            let byAge =
+                config.retentionMs.map { ms in
+                    let (horizon, overflow) = now.subtractingReportingOverflow(ms)
+                    return !overflow && first.maxTimestamp >= 0 && first.maxTimestamp < horizon
+                } ?? false
             guard bySize || byAge else { break }
             // A reader still holding the FileRef can finish; the inode goes when it lets go.
             try FS.remove(first.log.path)
@@ -491,9 +494,11 @@ final class PartitionLog: Sendable {
             total -= first.size
             logger.info(
                 "retention deleted segment",
-                metadata: ["file": "\(first.log.path)", "reason": "\(bySize ? "size" : "age")",
-                           "topic": "\(topic)", "partition": "\(partition)",
-                           "log_start_offset": "\(s.segments[0].baseOffset)"])
+                metadata: [
+                    "file": "\(first.log.path)", "reason": "\(bySize ? "size" : "age")",
+                    "topic": "\(topic)", "partition": "\(partition)",
+                    "log_start_offset": "\(s.segments[0].baseOffset)",
+                ])
         }
     }
 
@@ -588,8 +593,10 @@ final class PartitionLog: Sendable {
         LogError(
             .offsetOutOfRange,
             "offset \(offset) is out of range for partition \(partition) of topic '\(topic)' (valid: \(start)...\(end))",
-            context: ["topic": topic, "partition": "\(partition)", "offset": "\(offset)",
-                      "log_start_offset": "\(start)", "high_watermark": "\(end)"])
+            context: [
+                "topic": topic, "partition": "\(partition)", "offset": "\(offset)",
+                "log_start_offset": "\(start)", "high_watermark": "\(end)",
+            ])
     }
 
     func snapshot(at offset: Int64) throws -> (Snapshot?, hw: Int64, logStart: Int64) {
@@ -632,8 +639,10 @@ final class PartitionLog: Sendable {
             LogError(
                 .corruptMessage,
                 "corrupt record batch in \(snap.file.path) at byte position \(position) (offset \(next)): \(why)",
-                context: ["file": snap.file.path, "position": "\(position)", "offset": "\(next)", "topic": topic,
-                          "partition": "\(partition)"])
+                context: [
+                    "file": snap.file.path, "position": "\(position)", "offset": "\(next)", "topic": topic,
+                    "partition": "\(partition)",
+                ])
         }
         outer: while pos < snap.end && next < hw && records.count < maxRecords {
             let want = Int(min(snap.end - pos, Int64(chunkSize)))

@@ -405,12 +405,13 @@ public final class PostgresSink: Sink, UserQueries, FaultInjectable {
             for try await row in try await client.query(PostgresQuery(unsafeSQL: sql, binds: binds)) {
                 let cells = row.makeRandomAccess()
                 func text(_ i: Int) throws -> String { try cells[i].decode(String.self) }
-                result.append(CreatedUserRow(
-                    id: try text(0), firstName: try text(1), lastName: try text(2), gender: try text(3), address: try text(4),
-                    postCode: try text(5), email: try text(6), username: try text(7), dob: try text(8), registeredDate: try text(9),
-                    phone: try text(10), picture: try text(11), year: try text(12), month: try text(13), day: try text(14),
-                    country: try text(15), emailDomain: try text(16), age: Int(try cells[17].decode(Int64.self)),
-                    nat: try cells[18].decode(String?.self), ingestedAt: try cells[19].decode(Int64.self)))
+                result.append(
+                    CreatedUserRow(
+                        id: try text(0), firstName: try text(1), lastName: try text(2), gender: try text(3), address: try text(4),
+                        postCode: try text(5), email: try text(6), username: try text(7), dob: try text(8), registeredDate: try text(9),
+                        phone: try text(10), picture: try text(11), year: try text(12), month: try text(13), day: try text(14),
+                        country: try text(15), emailDomain: try text(16), age: Int(try cells[17].decode(Int64.self)),
+                        nat: try cells[18].decode(String?.self), ingestedAt: try cells[19].decode(Int64.self)))
             }
             return result
         }

@@ -1,4 +1,5 @@
 import FreshetCore
+
 /// Why the PostgreSQL sink could not be configured, connect, or write, with what to do.
 ///
 /// Messages never contain the password: URL errors name the part at fault (`part`), and server

@@ -33,13 +33,16 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         case "@yearly", "@annually": expanded = "0 0 1 1 *"
         default:
             if trimmed.hasPrefix("@") {
-                throw SchedulerError(.invalidCron, "unknown cron macro '\(trimmed)' (expected @hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)", token: trimmed)
+                throw SchedulerError(
+                    .invalidCron, "unknown cron macro '\(trimmed)' (expected @hourly, @daily, @midnight, @weekly, @monthly, @yearly or @annually)",
+                    token: trimmed)
             }
             expanded = trimmed
         }
         let parts = expanded.split(separator: " ").map(String.init)
         guard parts.count == 5 else {
-            throw SchedulerError(.invalidCron, "cron expression '\(text)' has \(parts.count) fields; expected 5 (minute hour day-of-month month day-of-week)", token: text)
+            throw SchedulerError(
+                .invalidCron, "cron expression '\(text)' has \(parts.count) fields; expected 5 (minute hour day-of-month month day-of-week)", token: text)
         }
         minutes = try Self.field(parts[0], name: "minute", range: 0...59, names: [])
         hours = try Self.field(parts[1], name: "hour", range: 0...23, names: [])
@@ -53,7 +56,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         if dowStar {
             let longest = months.map { Timestamp.daysInMonth(year: 2000, month: $0) }.max() ?? 31
             if let first = daysOfMonth.min(), first > longest {
-                throw SchedulerError(.invalidCron, "day-of-month '\(parts[2])' never occurs in month '\(parts[3])', so '\(text)' would never fire", field: "day-of-month", token: parts[2])
+                throw SchedulerError(
+                    .invalidCron, "day-of-month '\(parts[2])' never occurs in month '\(parts[3])', so '\(text)' would never fire", field: "day-of-month",
+                    token: parts[2])
             }
         }
     }
@@ -82,7 +87,8 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
                 step = s
             }
             let base = pieces[0]
-            var lo: Int, hi: Int
+            var lo: Int
+            var hi: Int
             if base == "*" {
                 lo = range.lowerBound
                 hi = range.upperBound
@@ -111,7 +117,7 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
 
     static func weekday(year: Int, month: Int, day: Int) -> Int {
         let days = Timestamp(year: year, month: month, day: day).millisecondsSinceEpoch / 86_400_000
-        return Int(((days % 7) + 11) % 7) // 1970-01-01 was a Thursday (4).
+        return Int(((days % 7) + 11) % 7)  // 1970-01-01 was a Thursday (4).
     }
 
     /// The first local wall-clock minute strictly after `local` that matches, searching up to
@@ -124,7 +130,9 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
         while t.year <= limit {
             if !months.contains(t.month) {
                 (t.year, t.month) = t.month == 12 ? (t.year + 1, 1) : (t.year, t.month + 1)
-                t.day = 1; t.hour = 0; t.minute = 0
+                t.day = 1
+                t.hour = 0
+                t.minute = 0
                 continue
             }
             if !dayMatches(year: t.year, month: t.month, day: t.day) {
@@ -133,7 +141,8 @@ public struct CronExpression: Sendable, Hashable, CustomStringConvertible {
             }
             if !hours.contains(t.hour) {
                 if let h = hours.filter({ $0 > t.hour }).min() {
-                    t.hour = h; t.minute = 0
+                    t.hour = h
+                    t.minute = 0
                 } else {
                     t = Timestamp(year: t.year, month: t.month, day: t.day).addingDays(1).components
                 }

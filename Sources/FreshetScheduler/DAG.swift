@@ -61,8 +61,10 @@ public struct DAGTask: Sendable, Hashable {
     public var maxRetryDelay: Duration?
     public var timeout: Duration?
 
-    public init(_ id: String, _ kind: TaskKind, upstream: [String] = [], retries: Int? = nil, retryDelay: Duration? = nil,
-                exponentialBackoff: Bool? = nil, maxRetryDelay: Duration? = nil, timeout: Duration? = nil) {
+    public init(
+        _ id: String, _ kind: TaskKind, upstream: [String] = [], retries: Int? = nil, retryDelay: Duration? = nil,
+        exponentialBackoff: Bool? = nil, maxRetryDelay: Duration? = nil, timeout: Duration? = nil
+    ) {
         self.id = id
         self.kind = kind
         self.upstream = upstream
@@ -109,7 +111,8 @@ public struct DAG: Sendable, Hashable {
         }
         for task in tasks {
             for up in task.upstream where index[up] == nil {
-                throw SchedulerError(.unknownUpstream, "DAG '\(id)': task '\(task.id)' names upstream '\(up)', which is not a task of this DAG", token: up, tasks: [task.id])
+                throw SchedulerError(
+                    .unknownUpstream, "DAG '\(id)': task '\(task.id)' names upstream '\(up)', which is not a task of this DAG", token: up, tasks: [task.id])
             }
             if let r = task.retries, r < 0 { throw SchedulerError(.invalidTask, "DAG '\(id)': task '\(task.id)' has negative retries \(r)", token: task.id) }
         }
@@ -175,7 +178,9 @@ extension DAG {
     /// The built-in `user_automation` DAG (the Airflow DAG Freshet replaces): `@daily`, catchup
     /// off, 2 retries one minute apart; `test_kafka_connection >> create_kafka_topic >>
     /// stream_data_from_api`, streaming for `duration` (defaults to 60 s).
-    public static func userAutomation(startDate: Timestamp = Timestamp(year: 2024, month: 1, day: 1), duration: Duration = .seconds(60), rate: Double? = nil) -> DAG {
+    public static func userAutomation(
+        startDate: Timestamp = Timestamp(year: 2024, month: 1, day: 1), duration: Duration = .seconds(60), rate: Double? = nil
+    ) -> DAG {
         // Static definition: validation cannot fail.
         try! DAG(
             id: "user_automation",

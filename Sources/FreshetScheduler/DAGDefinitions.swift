@@ -10,7 +10,7 @@ public indirect enum ConfigNode: Sendable, Hashable {
 
     /// The text of a scalar, nil otherwise.
     public var text: String? {
-        if case let .scalar(s) = self { return s }
+        if case .scalar(let s) = self { return s }
         return nil
     }
 }
@@ -86,7 +86,7 @@ public struct DAGDefinitions: Sendable, Hashable {
     public init(builtins: [DAG], configured node: ConfigNode?) {
         self.init(builtins: builtins)
         guard let node else { return }
-        guard case let .mapping(entries) = node else {
+        guard case .mapping(let entries) = node else {
             errors.append(DAGDefinitionError(dagID: "", path: "dags", message: "expected a mapping of DAG ids to DAG definitions"))
             return
         }
@@ -116,8 +116,10 @@ public struct DAGDefinitions: Sendable, Hashable {
 
     // MARK: Parsing
 
-    static let dagKeys = ["schedule", "timezone", "start_date", "catchup", "max_active_runs", "paused", "description",
-                          "default_args", "tasks", "duration", "rate"]
+    static let dagKeys = [
+        "schedule", "timezone", "start_date", "catchup", "max_active_runs", "paused", "description",
+        "default_args", "tasks", "duration", "rate",
+    ]
     static let argKeys = ["retries", "retry_delay", "exponential_backoff", "max_retry_delay", "timeout"]
     static let taskKinds = ["builtin", "stream", "shell"]
 
@@ -180,7 +182,7 @@ public struct DAGDefinitions: Sendable, Hashable {
         // Tasks.
         var tasks: [DAGTask]
         if let node = fields.value("tasks") {
-            guard case let .mapping(entries) = node, !entries.isEmpty else {
+            guard case .mapping(let entries) = node, !entries.isEmpty else {
                 throw fail("\(path).tasks", "expected a mapping of task ids to tasks ({builtin: …}, {stream: …} or {shell: …})")
             }
             tasks = []
@@ -219,9 +221,11 @@ public struct DAGDefinitions: Sendable, Hashable {
         let fields = try Fields(node, path: path, allowed: taskKinds + ["upstream"] + argKeys, dagID: dagID)
         let kinds = taskKinds.filter { fields.value($0) != nil }
         guard kinds.count == 1 else {
-            throw fail(path, kinds.isEmpty
-                ? "task '\(taskID)' has no kind: give one of builtin (check_broker, ensure_topics), stream, shell"
-                : "task '\(taskID)' has several kinds (\(kinds.joined(separator: ", "))); give exactly one")
+            throw fail(
+                path,
+                kinds.isEmpty
+                    ? "task '\(taskID)' has no kind: give one of builtin (check_broker, ensure_topics), stream, shell"
+                    : "task '\(taskID)' has several kinds (\(kinds.joined(separator: ", "))); give exactly one")
         }
         let kind: TaskKind
         switch kinds[0] {
@@ -255,23 +259,24 @@ public struct DAGDefinitions: Sendable, Hashable {
         var upstream: [String] = []
         switch fields.value("upstream") {
         case nil: break
-        case let .scalar(s)?: upstream = s.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
-        case let .list(items)?:
+        case .scalar(let s)?: upstream = s.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty }
+        case .list(let items)?:
             for item in items {
                 guard let s = item.text else { throw fail("\(path).upstream", "expected task ids") }
                 upstream.append(s)
             }
         case .mapping?: throw fail("\(path).upstream", "expected a list of task ids")
         }
-        return DAGTask(taskID, kind, upstream: upstream,
-                       retries: try fields.int("retries", ConfigRange.retries), retryDelay: try fields.duration("retry_delay", ConfigRange.taskDuration),
-                       exponentialBackoff: try fields.bool("exponential_backoff"),
-                       maxRetryDelay: try fields.duration("max_retry_delay", ConfigRange.taskDuration),
-                       timeout: try fields.duration("timeout", Fields.positiveTaskDuration))
+        return DAGTask(
+            taskID, kind, upstream: upstream,
+            retries: try fields.int("retries", ConfigRange.retries), retryDelay: try fields.duration("retry_delay", ConfigRange.taskDuration),
+            exponentialBackoff: try fields.bool("exponential_backoff"),
+            maxRetryDelay: try fields.duration("max_retry_delay", ConfigRange.taskDuration),
+            timeout: try fields.duration("timeout", Fields.positiveTaskDuration))
     }
 
     static func baseZone(_ base: DAG?) -> String? {
-        if case let .cron(_, zone)? = base?.schedule.trigger { return zone.identifier }
+        if case .cron(_, let zone)? = base?.schedule.trigger { return zone.identifier }
         return nil
     }
 
@@ -280,7 +285,8 @@ public struct DAGDefinitions: Sendable, Hashable {
         if let t = Timestamp(iso8601: text) { return t }
         let parts = text.split(separator: "-")
         guard parts.count == 3, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]),
-              (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(year: y, month: m) else { return nil }
+            (1...12).contains(m), d >= 1, d <= Timestamp.daysInMonth(year: y, month: m)
+        else { return nil }
         return zone.instant(forLocal: Timestamp(year: y, month: m, day: d))
     }
 }
@@ -292,7 +298,7 @@ private struct Fields {
     let dagID: String
 
     init(_ node: ConfigNode, path: String, allowed: [String], dagID: String) throws(DAGDefinitionError) {
-        guard case let .mapping(list) = node else {
+        guard case .mapping(let list) = node else {
             throw DAGDefinitionError(dagID: dagID, path: path, message: "expected a mapping of keys (\(allowed.joined(separator: ", ")))")
         }
         var entries: [String: ConfigNode] = [:]

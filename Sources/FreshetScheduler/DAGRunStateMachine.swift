@@ -83,8 +83,10 @@ public struct DAGRunStateMachine: Sendable {
     ///
     /// Returns the machine and the actions of this restoration (`scheduleRetry`, `markSkipped`,
     /// `runFinished`), which the caller performs like any others. Nothing is started here.
-    public static func restored(dag: DAG, runID: String, interval: DataInterval?, tasks: [TaskInstanceEntry],
-                                now: Timestamp) -> (DAGRunStateMachine, [Action]) {
+    public static func restored(
+        dag: DAG, runID: String, interval: DataInterval?, tasks: [TaskInstanceEntry],
+        now: Timestamp
+    ) -> (DAGRunStateMachine, [Action]) {
         var machine = DAGRunStateMachine(dag: dag, runID: runID, interval: interval)
         var latest: [String: TaskInstanceEntry] = [:]
         for t in tasks where machine.instances[t.taskID] != nil {
@@ -165,14 +167,14 @@ public struct DAGRunStateMachine: Sendable {
     public mutating func received(_ event: Event, now: Timestamp) -> [Action] {
         var actions: [Action] = []
         switch event {
-        case let .taskSucceeded(id):
+        case .taskSucceeded(let id):
             guard instances[id]?.state == .running else { return [] }
             instances[id]!.state = .success
             instances[id]!.deadline = nil
-        case let .taskFailed(id, _):
+        case .taskFailed(let id, _):
             guard instances[id]?.state == .running else { return [] }
             actions += fail(id, now: now)
-        case let .taskTimedOut(id):
+        case .taskTimedOut(let id):
             guard instances[id]?.state == .running else { return [] }
             actions.append(.stopTask(id))
             actions += fail(id, now: now)

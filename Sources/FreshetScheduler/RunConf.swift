@@ -50,10 +50,15 @@ public enum RunConf {
                 case .string(let s): text = s
                 case .number(let n): text = n
                 default:
-                    return .failure(Failure(message: "conf key '\(key.prefix(100))': the value must be a string or a number", parameter: "conf", key: String(key.prefix(100))))
+                    return .failure(
+                        Failure(
+                            message: "conf key '\(key.prefix(100))': the value must be a string or a number", parameter: "conf", key: String(key.prefix(100))))
                 }
                 guard text.utf8.count <= maxValueBytes else {
-                    return .failure(Failure(message: "conf key '\(key.prefix(100))': the value is longer than \(maxValueBytes) bytes", parameter: "conf", key: String(key.prefix(100))))
+                    return .failure(
+                        Failure(
+                            message: "conf key '\(key.prefix(100))': the value is longer than \(maxValueBytes) bytes", parameter: "conf",
+                            key: String(key.prefix(100))))
                 }
                 guard conf[key] == nil else {
                     return .failure(Failure(message: "conf key '\(key.prefix(100))' is given twice", parameter: "conf", key: String(key.prefix(100))))
@@ -62,7 +67,8 @@ public enum RunConf {
             }
             return .success(conf)
         default:
-            return .failure(Failure(message: "conf must be an object of key: value strings (e.g. {\"duration\": \"3s\", \"rate\": \"500\"})", parameter: "conf"))
+            return .failure(
+                Failure(message: "conf must be an object of key: value strings (e.g. {\"duration\": \"3s\", \"rate\": \"500\"})", parameter: "conf"))
         }
     }
 }

@@ -51,9 +51,11 @@ public struct DAGRunEntry: Sendable, Hashable {
     /// Until when `owner` holds the run; past it, another scheduler may take the run over.
     public var leaseUntil: Timestamp?
 
-    public init(dagID: String, runID: String, kind: RunKind, interval: DataInterval? = nil, state: StoredRunState,
-                createdAt: Timestamp, startedAt: Timestamp? = nil, endedAt: Timestamp? = nil, recordsProduced: Int = 0,
-                error: String? = nil, conf: [String: String] = [:], owner: String? = nil, leaseUntil: Timestamp? = nil) {
+    public init(
+        dagID: String, runID: String, kind: RunKind, interval: DataInterval? = nil, state: StoredRunState,
+        createdAt: Timestamp, startedAt: Timestamp? = nil, endedAt: Timestamp? = nil, recordsProduced: Int = 0,
+        error: String? = nil, conf: [String: String] = [:], owner: String? = nil, leaseUntil: Timestamp? = nil
+    ) {
         self.dagID = dagID
         self.runID = runID
         self.kind = kind
@@ -102,8 +104,10 @@ public struct TaskInstanceEntry: Sendable, Hashable {
     public var endedAt: Timestamp?
     public var error: String?
 
-    public init(dagID: String, runID: String, taskID: String, tryNumber: Int, state: TaskState,
-                startedAt: Timestamp? = nil, endedAt: Timestamp? = nil, error: String? = nil) {
+    public init(
+        dagID: String, runID: String, taskID: String, tryNumber: Int, state: TaskState,
+        startedAt: Timestamp? = nil, endedAt: Timestamp? = nil, error: String? = nil
+    ) {
         self.dagID = dagID
         self.runID = runID
         self.taskID = taskID
@@ -263,7 +267,9 @@ public final class InMemoryRunHistory: ClosableRunHistory {
 
     public func saveTask(_ task: TaskInstanceEntry) {
         state.withLock { s in
-            if let i = s.tasks.firstIndex(where: { $0.dagID == task.dagID && $0.runID == task.runID && $0.taskID == task.taskID && $0.tryNumber == task.tryNumber }) {
+            if let i = s.tasks.firstIndex(where: {
+                $0.dagID == task.dagID && $0.runID == task.runID && $0.taskID == task.taskID && $0.tryNumber == task.tryNumber
+            }) {
                 s.tasks[i] = task
             } else {
                 s.tasks.append(task)
@@ -337,14 +343,16 @@ extension DAG {
                 }
                 rate = r
             default:
-                throw SchedulerError(.invalidConf, "unknown conf key '\(key.prefix(100))' for DAG '\(id)' (known: duration, rate)", token: String(key.prefix(100)))
+                throw SchedulerError(
+                    .invalidConf, "unknown conf key '\(key.prefix(100))' for DAG '\(id)' (known: duration, rate)", token: String(key.prefix(100)))
             }
         }
         guard tasks.contains(where: { if case .stream = $0.kind { true } else { false } }) else {
-            throw SchedulerError(.invalidConf, "conf key '\(conf.keys.sorted()[0])': DAG '\(id)' has no stream task to apply it to", token: conf.keys.sorted()[0])
+            throw SchedulerError(
+                .invalidConf, "conf key '\(conf.keys.sorted()[0])': DAG '\(id)' has no stream task to apply it to", token: conf.keys.sorted()[0])
         }
         let changed = tasks.map { task -> DAGTask in
-            guard case let .stream(d, r) = task.kind else { return task }
+            guard case .stream(let d, let r) = task.kind else { return task }
             var t = task
             t.kind = .stream(duration: duration ?? d, rate: rate ?? r)
             return t
@@ -358,8 +366,8 @@ extension Schedule {
     /// `@daily`, `0 6 * * * (Europe/Berlin)`, `every 30m` or `manual`.
     public var summary: String {
         switch trigger {
-        case let .cron(expr, zone): zone == .utc ? expr.source : "\(expr.source) (\(zone.identifier))"
-        case let .interval(d): "every \(DurationText.format(d))"
+        case .cron(let expr, let zone): zone == .utc ? expr.source : "\(expr.source) (\(zone.identifier))"
+        case .interval(let d): "every \(DurationText.format(d))"
         case .manual: "manual"
         }
     }

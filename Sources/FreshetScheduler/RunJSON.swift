@@ -115,9 +115,10 @@ extension RunHistory {
             let isPaused = paused.contains(dag.id)
             let next = isPaused ? nil : dag.schedule.nextDue(lastIntervalEnd: latest.first { $0.dagID == dag.id }?.interval?.end, now: now)
             let last = try await runs(dagID: dag.id, limit: 1).first
-            rows.append(DAGSummary(
-                dag: dag.id, schedule: dag.schedule.summary, paused: isPaused,
-                nextRun: next?.iso8601, lastRun: last?.runID, lastState: last?.state.rawValue))
+            rows.append(
+                DAGSummary(
+                    dag: dag.id, schedule: dag.schedule.summary, paused: isPaused,
+                    nextRun: next?.iso8601, lastRun: last?.runID, lastState: last?.state.rawValue))
         }
         return rows
     }

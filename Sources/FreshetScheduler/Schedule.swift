@@ -49,7 +49,9 @@ public struct Schedule: Sendable, Hashable {
         } else if trimmed.lowercased().hasPrefix("every ") {
             let amount = String(trimmed.dropFirst(6)).trimmingSpaces
             guard let d = ConfigRange.duration(amount, in: ConfigRange.scheduleInterval) else {
-                throw SchedulerError(.invalidSchedule, "interval '\(amount.prefix(64))' in '\(text.prefix(100))' is not a duration in 1s…366d (e.g. every 30m)", token: String(amount.prefix(64)))
+                throw SchedulerError(
+                    .invalidSchedule, "interval '\(amount.prefix(64))' in '\(text.prefix(100))' is not a duration in 1s…366d (e.g. every 30m)",
+                    token: String(amount.prefix(64)))
             }
             trigger = .interval(d)
         } else {
@@ -65,9 +67,9 @@ public struct Schedule: Sendable, Hashable {
     public func boundary(atOrAfter instant: Timestamp) -> Timestamp? {
         switch trigger {
         case .manual: return nil
-        case let .cron(expr, zone):
+        case .cron(let expr, let zone):
             return expr.next(after: Timestamp(millisecondsSinceEpoch: instant.millisecondsSinceEpoch - 1), in: zone)
-        case let .interval(d):
+        case .interval(let d):
             let step = d.milliseconds
             if instant <= startDate { return startDate }
             let k = (instant.millisecondsSinceEpoch - startDate.millisecondsSinceEpoch + step - 1) / step

@@ -111,7 +111,8 @@ public struct Scheduler: Sendable {
     public mutating func trigger(_ dagID: String, runID: String, now: Timestamp) throws(SchedulerError) -> [Action] {
         guard let dag = dag(dagID) else { throw Self.unknown(dagID) }
         guard !dag.schedule.isPaused, activeCount(dagID) < dag.schedule.maxActiveRuns,
-              !activeRuns.contains(where: { $0.dag.id == dagID && $0.runID == runID }) else { return [] }
+            !activeRuns.contains(where: { $0.dag.id == dagID && $0.runID == runID })
+        else { return [] }
         activeRuns.append(DAGRunStateMachine(dag: dag, runID: runID, interval: nil))
         return [.createRun(dag: dagID, run: runID, interval: nil)] + step(now: now)
     }
@@ -144,8 +145,10 @@ public struct Scheduler: Sendable {
     /// restored from its recorded task instances (see `DAGRunStateMachine.restored`) and worked
     /// on from now on. Returns the restoration's actions plus whatever can start. An unknown DAG
     /// adopts nothing.
-    public mutating func adopt(dag dagID: String, run runID: String, interval: DataInterval?, tasks: [TaskInstanceEntry],
-                               now: Timestamp) -> [Action] {
+    public mutating func adopt(
+        dag dagID: String, run runID: String, interval: DataInterval?, tasks: [TaskInstanceEntry],
+        now: Timestamp
+    ) -> [Action] {
         guard let dag = dag(dagID) else { return [] }
         let (machine, restoration) = DAGRunStateMachine.restored(dag: dag, runID: runID, interval: interval, tasks: tasks, now: now)
         watched.remove(Self.key(dagID, runID))
@@ -177,7 +180,8 @@ public struct Scheduler: Sendable {
     /// Applies an executor's report, then starts whatever became ready.
     public mutating func received(_ event: TaskEvent, now: Timestamp) -> [Action] {
         guard !watched.contains(Self.key(event.dag, event.run)),
-              let i = activeRuns.firstIndex(where: { $0.dag.id == event.dag && $0.runID == event.run }) else { return [] }
+            let i = activeRuns.firstIndex(where: { $0.dag.id == event.dag && $0.runID == event.run })
+        else { return [] }
         let actions = activeRuns[i].received(event.event, now: now).map { Self.lift($0, activeRuns[i]) }
         return actions + step(now: now)
     }
@@ -218,13 +222,14 @@ public struct Scheduler: Sendable {
     private func isPaused(_ dagID: String) -> Bool { dag(dagID)?.schedule.isPaused ?? false }
 
     private static func lift(_ a: DAGRunStateMachine.Action, _ run: DAGRunStateMachine) -> Action {
-        let d = run.dag.id, r = run.runID
+        let d = run.dag.id
+        let r = run.runID
         switch a {
-        case let .startTask(t, n, deadline): return .startTask(dag: d, run: r, task: t, tryNumber: n, deadline: deadline)
-        case let .stopTask(t): return .stopTask(dag: d, run: r, task: t)
-        case let .scheduleRetry(t, at): return .scheduleRetry(dag: d, run: r, task: t, at: at)
-        case let .markSkipped(t): return .markSkipped(dag: d, run: r, task: t)
-        case let .runFinished(s): return .runFinished(dag: d, run: r, state: s)
+        case .startTask(let t, let n, let deadline): return .startTask(dag: d, run: r, task: t, tryNumber: n, deadline: deadline)
+        case .stopTask(let t): return .stopTask(dag: d, run: r, task: t)
+        case .scheduleRetry(let t, let at): return .scheduleRetry(dag: d, run: r, task: t, at: at)
+        case .markSkipped(let t): return .markSkipped(dag: d, run: r, task: t)
+        case .runFinished(let s): return .runFinished(dag: d, run: r, state: s)
         }
     }
 
@@ -335,13 +340,13 @@ extension SchedulerLoop {
             let now = self.now
             var actions: [Scheduler.Action] = []
             switch input {
-            case let .event(e): actions += scheduler.received(e, now: now)
-            case let .trigger(dag, run):
+            case .event(let e): actions += scheduler.received(e, now: now)
+            case .trigger(let dag, let run):
                 do { actions += try scheduler.trigger(dag, runID: run, now: now) } catch { onTriggerError(error, dag, run) }
-            case let .setPaused(dag, paused): try? scheduler.setPaused(dag, paused)
-            case let .watch(dag, run, interval): scheduler.watch(dag: dag, run: run, interval: interval)
-            case let .forget(dag, run): scheduler.forget(dag: dag, run: run)
-            case let .adopt(dag, run, interval, tasks): actions += scheduler.adopt(dag: dag, run: run, interval: interval, tasks: tasks, now: now)
+            case .setPaused(let dag, let paused): try? scheduler.setPaused(dag, paused)
+            case .watch(let dag, let run, let interval): scheduler.watch(dag: dag, run: run, interval: interval)
+            case .forget(let dag, let run): scheduler.forget(dag: dag, run: run)
+            case .adopt(let dag, let run, let interval, let tasks): actions += scheduler.adopt(dag: dag, run: run, interval: interval, tasks: tasks, now: now)
             case .tick: break
             }
             actions += scheduler.tick(now: now)

@@ -1,10 +1,11 @@
+import Foundation
 import FreshetCore
+
 // Foundation is used for one thing only: the UTC offset of a named zone at an instant
 // (TimeZone reads the tz database, so DST rules stay current). All calendar math is ours.
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #endif
-import Foundation
 
 /// A time zone as the scheduler needs it: the UTC offset in effect at an instant.
 public struct SchedulerTimeZone: Sendable, Hashable, CustomStringConvertible {
@@ -66,7 +67,8 @@ public struct SchedulerTimeZone: Sendable, Hashable, CustomStringConvertible {
         let lo0 = l - Int64(offsets.max()!) * 1000
         let hi0 = l - Int64(offsets.min()!) * 1000
         let before = offsetSeconds(at: Timestamp(millisecondsSinceEpoch: lo0))
-        var lo = lo0, hi = hi0
+        var lo = lo0
+        var hi = hi0
         while hi - lo > 1 {
             let mid = lo + (hi - lo) / 2
             if offsetSeconds(at: Timestamp(millisecondsSinceEpoch: mid)) == before { lo = mid } else { hi = mid }

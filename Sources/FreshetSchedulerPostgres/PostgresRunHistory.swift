@@ -1,7 +1,7 @@
+import Foundation
 import FreshetCore
 import FreshetPostgres
 import FreshetScheduler
-import Foundation
 import Logging
 import PostgresNIO
 
@@ -84,7 +84,8 @@ public final class PostgresRunHistory: ClosableRunHistory {
         }
     }
 
-    static let runColumns = "dag_id, run_id, kind, interval_start, interval_end, state, created_at, started_at, ended_at, records_produced, error, conf, owner, lease_until"
+    static let runColumns =
+        "dag_id, run_id, kind, interval_start, interval_end, state, created_at, started_at, ended_at, records_produced, error, conf, owner, lease_until"
 
     /// `INSERT INTO freshet_dag_runs (…) VALUES ($1…$14)` for `r`.
     static func insert(_ r: DAGRunEntry) -> PostgresQuery {
@@ -141,12 +142,15 @@ public final class PostgresRunHistory: ClosableRunHistory {
     }
 
     public func renewLeases(owner: String, until: Timestamp) async throws {
-        try await execute("renewing leases",
-                          "UPDATE freshet_dag_runs SET lease_until = \(until.millisecondsSinceEpoch) WHERE owner = \(owner) AND state = 'running'")
+        try await execute(
+            "renewing leases",
+            "UPDATE freshet_dag_runs SET lease_until = \(until.millisecondsSinceEpoch) WHERE owner = \(owner) AND state = 'running'")
     }
 
     public func saveTask(_ t: TaskInstanceEntry) async throws {
-        try await execute("saving task \(t.taskID)", """
+        try await execute(
+            "saving task \(t.taskID)",
+            """
             INSERT INTO freshet_task_instances (dag_id, run_id, task_id, try_number, state, started_at, ended_at, error)
             VALUES (\(t.dagID), \(t.runID), \(t.taskID), \(Int64(t.tryNumber)), \(t.state.rawValue), \(t.startedAt?.millisecondsSinceEpoch),
                     \(t.endedAt?.millisecondsSinceEpoch), \(t.error))
@@ -172,7 +176,8 @@ public final class PostgresRunHistory: ClosableRunHistory {
     }
 
     public func latestScheduledRuns() async throws -> [DAGRunEntry] {
-        try await queryRuns("""
+        try await queryRuns(
+            """
             WHERE kind = 'scheduled' AND interval_end = (SELECT MAX(interval_end) FROM freshet_dag_runs d2
                 WHERE d2.dag_id = freshet_dag_runs.dag_id AND d2.kind = 'scheduled')
             """)
@@ -181,14 +186,17 @@ public final class PostgresRunHistory: ClosableRunHistory {
     public func tasks(dagID: String, runID: String) async throws -> [TaskInstanceEntry] {
         try await perform("reading tasks of \(runID)") { client in
             var result: [TaskInstanceEntry] = []
-            let rows = try await client.query("""
+            let rows = try await client.query(
+                """
                 SELECT task_id, try_number, state, started_at, ended_at, error FROM freshet_task_instances
                 WHERE dag_id = \(dagID) AND run_id = \(runID) ORDER BY started_at NULLS LAST, try_number, task_id
                 """, logger: logger)
             for try await (task, tryNumber, state, started, ended, error) in rows.decode((String, Int64, String, Int64?, Int64?, String?).self) {
-                result.append(TaskInstanceEntry(dagID: dagID, runID: runID, taskID: task, tryNumber: Int(tryNumber),
-                                                state: TaskState(rawValue: state) ?? .failed, startedAt: started.map(Timestamp.init(millisecondsSinceEpoch:)),
-                                                endedAt: ended.map(Timestamp.init(millisecondsSinceEpoch:)), error: error))
+                result.append(
+                    TaskInstanceEntry(
+                        dagID: dagID, runID: runID, taskID: task, tryNumber: Int(tryNumber),
+                        state: TaskState(rawValue: state) ?? .failed, startedAt: started.map(Timestamp.init(millisecondsSinceEpoch:)),
+                        endedAt: ended.map(Timestamp.init(millisecondsSinceEpoch:)), error: error))
             }
             return result
         }
@@ -201,7 +209,9 @@ public final class PostgresRunHistory: ClosableRunHistory {
     }
 
     public func setPaused(_ dagID: String, _ paused: Bool) async throws {
-        try await execute("pausing \(dagID)", """
+        try await execute(
+            "pausing \(dagID)",
+            """
             INSERT INTO freshet_dags (dag_id, paused) VALUES (\(dagID), \(paused)) ON CONFLICT (dag_id) DO UPDATE SET paused = EXCLUDED.paused
             """)
     }
@@ -217,7 +227,9 @@ public final class PostgresRunHistory: ClosableRunHistory {
     }
 
     public func beat(_ heartbeat: SchedulerHeartbeat) async throws {
-        try await execute("beating", """
+        try await execute(
+            "beating",
+            """
             INSERT INTO freshet_scheduler_heartbeats (owner, at) VALUES (\(heartbeat.owner), \(heartbeat.at.millisecondsSinceEpoch))
             ON CONFLICT (owner) DO UPDATE SET at = EXCLUDED.at
             """)
@@ -231,7 +243,9 @@ public final class PostgresRunHistory: ClosableRunHistory {
         try await perform("reading heartbeats") { client in
             var beat: SchedulerHeartbeat?
             let rows = try await client.query("SELECT owner, at FROM freshet_scheduler_heartbeats ORDER BY at DESC LIMIT 1", logger: logger)
-            for try await (owner, at) in rows.decode((String, Int64).self) { beat = SchedulerHeartbeat(owner: owner, at: Timestamp(millisecondsSinceEpoch: at)) }
+            for try await (owner, at) in rows.decode((String, Int64).self) {
+                beat = SchedulerHeartbeat(owner: owner, at: Timestamp(millisecondsSinceEpoch: at))
+            }
             return beat
         }
     }
@@ -251,15 +265,17 @@ public final class PostgresRunHistory: ClosableRunHistory {
     static func decodeRun(_ row: PostgresRow) throws -> DAGRunEntry {
         let c = row.makeRandomAccess()
         func time(_ i: Int) throws -> Timestamp? { try c[i].decode(Int64?.self).map(Timestamp.init(millisecondsSinceEpoch:)) }
-        let interval: DataInterval? = switch (try time(3), try time(4)) {
-        case let (start?, end?): DataInterval(start: start, end: end)
-        default: nil
-        }
+        let interval: DataInterval? =
+            switch (try time(3), try time(4)) {
+            case (let start?, let end?): DataInterval(start: start, end: end)
+            default: nil
+            }
         return DAGRunEntry(
             dagID: try c[0].decode(String.self), runID: try c[1].decode(String.self), kind: RunKind(rawValue: try c[2].decode(String.self)) ?? .manual,
             interval: interval, state: StoredRunState(rawValue: try c[5].decode(String.self)) ?? .failed,
             createdAt: try time(6) ?? Timestamp(millisecondsSinceEpoch: 0), startedAt: try time(7), endedAt: try time(8),
-            recordsProduced: Int(try c[9].decode(Int64.self)), error: try c[10].decode(String?.self), conf: DAGRunEntry.decodeConf(try c[11].decode(String.self)),
+            recordsProduced: Int(try c[9].decode(Int64.self)), error: try c[10].decode(String?.self),
+            conf: DAGRunEntry.decodeConf(try c[11].decode(String.self)),
             owner: try c[12].decode(String?.self), leaseUntil: try time(13))
     }
 

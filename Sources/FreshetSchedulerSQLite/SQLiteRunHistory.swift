@@ -1,6 +1,6 @@
+import Foundation
 import FreshetCore
 import FreshetScheduler
-import Foundation
 import Synchronization
 import VaporCSQLite
 
@@ -28,7 +28,8 @@ public final class SQLiteRunHistory: ClosableRunHistory {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let connection = try Connection(path: path)
         do {
-            try connection.execute("""
+            try connection.execute(
+                """
                 PRAGMA journal_mode = WAL;
                 PRAGMA synchronous = NORMAL;
                 CREATE TABLE IF NOT EXISTS dag_runs (
@@ -62,7 +63,8 @@ public final class SQLiteRunHistory: ClosableRunHistory {
 
     deinit { db.withLock { $0.close() } }
 
-    private static let runColumns = "dag_id, run_id, kind, interval_start, interval_end, state, created_at, started_at, ended_at, records_produced, error, conf, owner, lease_until"
+    private static let runColumns =
+        "dag_id, run_id, kind, interval_start, interval_end, state, created_at, started_at, ended_at, records_produced, error, conf, owner, lease_until"
 
     private static func values(_ r: DAGRunEntry) -> [Value] {
         [
@@ -118,10 +120,12 @@ public final class SQLiteRunHistory: ClosableRunHistory {
 
     public func saveTask(_ t: TaskInstanceEntry) throws {
         try db.withLock { c in
-            try c.run("INSERT OR REPLACE INTO task_instances (dag_id, run_id, task_id, try_number, state, started_at, ended_at, error) VALUES (?,?,?,?,?,?,?,?)", [
-                .text(t.dagID), .text(t.runID), .text(t.taskID), .int(Int64(t.tryNumber)), .text(t.state.rawValue),
-                .int(t.startedAt?.millisecondsSinceEpoch), .int(t.endedAt?.millisecondsSinceEpoch), .text(t.error),
-            ])
+            try c.run(
+                "INSERT OR REPLACE INTO task_instances (dag_id, run_id, task_id, try_number, state, started_at, ended_at, error) VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    .text(t.dagID), .text(t.runID), .text(t.taskID), .int(Int64(t.tryNumber)), .text(t.state.rawValue),
+                    .int(t.startedAt?.millisecondsSinceEpoch), .int(t.endedAt?.millisecondsSinceEpoch), .text(t.error),
+                ])
         }
     }
 
@@ -142,7 +146,8 @@ public final class SQLiteRunHistory: ClosableRunHistory {
     }
 
     public func latestScheduledRuns() throws -> [DAGRunEntry] {
-        try queryRuns("""
+        try queryRuns(
+            """
             WHERE kind = 'scheduled' AND interval_end = (SELECT MAX(interval_end) FROM dag_runs d2
                 WHERE d2.dag_id = dag_runs.dag_id AND d2.kind = 'scheduled')
             """, [])
@@ -150,11 +155,14 @@ public final class SQLiteRunHistory: ClosableRunHistory {
 
     public func tasks(dagID: String, runID: String) throws -> [TaskInstanceEntry] {
         try db.withLock { c in
-            try c.query("SELECT task_id, try_number, state, started_at, ended_at, error FROM task_instances WHERE dag_id = ? AND run_id = ? ORDER BY started_at, rowid",
-                        [.text(dagID), .text(runID)]) { s in
-                TaskInstanceEntry(dagID: dagID, runID: runID, taskID: s.text(0), tryNumber: Int(s.int(1)),
-                                  state: TaskState(rawValue: s.text(2)) ?? .failed, startedAt: s.timestamp(3), endedAt: s.timestamp(4),
-                                  error: s.optionalText(5))
+            try c.query(
+                "SELECT task_id, try_number, state, started_at, ended_at, error FROM task_instances WHERE dag_id = ? AND run_id = ? ORDER BY started_at, rowid",
+                [.text(dagID), .text(runID)]
+            ) { s in
+                TaskInstanceEntry(
+                    dagID: dagID, runID: runID, taskID: s.text(0), tryNumber: Int(s.int(1)),
+                    state: TaskState(rawValue: s.text(2)) ?? .failed, startedAt: s.timestamp(3), endedAt: s.timestamp(4),
+                    error: s.optionalText(5))
             }
         }
     }
@@ -179,8 +187,9 @@ public final class SQLiteRunHistory: ClosableRunHistory {
 
     public func beat(_ heartbeat: SchedulerHeartbeat) throws {
         try db.withLock { c in
-            try c.run("INSERT OR REPLACE INTO scheduler_heartbeats (owner, at) VALUES (?, ?)",
-                      [.text(heartbeat.owner), .int(heartbeat.at.millisecondsSinceEpoch)])
+            try c.run(
+                "INSERT OR REPLACE INTO scheduler_heartbeats (owner, at) VALUES (?, ?)",
+                [.text(heartbeat.owner), .int(heartbeat.at.millisecondsSinceEpoch)])
         }
     }
 
@@ -201,17 +210,18 @@ public final class SQLiteRunHistory: ClosableRunHistory {
     }
 
     private static func queryRuns(_ c: Connection, _ tail: String, _ values: [Value]) throws -> [DAGRunEntry] {
-            try c.query("SELECT \(Self.runColumns) FROM dag_runs \(tail)", values) { s in
-                let interval: DataInterval? = switch (s.timestamp(3), s.timestamp(4)) {
-                case let (start?, end?): DataInterval(start: start, end: end)
+        try c.query("SELECT \(Self.runColumns) FROM dag_runs \(tail)", values) { s in
+            let interval: DataInterval? =
+                switch (s.timestamp(3), s.timestamp(4)) {
+                case (let start?, let end?): DataInterval(start: start, end: end)
                 default: nil
                 }
-                return DAGRunEntry(
-                    dagID: s.text(0), runID: s.text(1), kind: RunKind(rawValue: s.text(2)) ?? .manual, interval: interval,
-                    state: StoredRunState(rawValue: s.text(5)) ?? .failed, createdAt: s.timestamp(6) ?? Timestamp(millisecondsSinceEpoch: 0),
-                    startedAt: s.timestamp(7), endedAt: s.timestamp(8), recordsProduced: Int(s.int(9)), error: s.optionalText(10),
-                    conf: DAGRunEntry.decodeConf(s.text(11)), owner: s.optionalText(12), leaseUntil: s.timestamp(13))
-            }
+            return DAGRunEntry(
+                dagID: s.text(0), runID: s.text(1), kind: RunKind(rawValue: s.text(2)) ?? .manual, interval: interval,
+                state: StoredRunState(rawValue: s.text(5)) ?? .failed, createdAt: s.timestamp(6) ?? Timestamp(millisecondsSinceEpoch: 0),
+                startedAt: s.timestamp(7), endedAt: s.timestamp(8), recordsProduced: Int(s.int(9)), error: s.optionalText(10),
+                conf: DAGRunEntry.decodeConf(s.text(11)), owner: s.optionalText(12), leaseUntil: s.timestamp(13))
+        }
     }
 }
 
@@ -277,15 +287,18 @@ final class Connection {
         for (i, v) in values.enumerated() {
             let index = Int32(i + 1)
             switch v {
-            case let .text(s?): _ = sqlite_nio_sqlite3_bind_text(statement, index, s, -1, transient)
-            case let .int(n?): _ = sqlite_nio_sqlite3_bind_int64(statement, index, n)
+            case .text(let s?): _ = sqlite_nio_sqlite3_bind_text(statement, index, s, -1, transient)
+            case .int(let n?): _ = sqlite_nio_sqlite3_bind_int64(statement, index, n)
             case .text(nil), .int(nil): _ = sqlite_nio_sqlite3_bind_null(statement, index)
             }
         }
         var result: [T] = []
         while true {
             let rc = sqlite_nio_sqlite3_step(statement)
-            if rc == SQLITE_ROW { result.append(map(Row(statement: statement))); continue }
+            if rc == SQLITE_ROW {
+                result.append(map(Row(statement: statement)))
+                continue
+            }
             if rc == SQLITE_DONE { return result }
             throw error(sql)
         }

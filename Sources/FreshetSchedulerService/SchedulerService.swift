@@ -1,6 +1,6 @@
+import Foundation
 import FreshetCore
 import FreshetScheduler
-import Foundation
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -34,8 +34,10 @@ public final class SchedulerService<C: Clock<Duration>>: Service, Sendable {
         /// Who this scheduler is in the heartbeat and in runs it owns. Defaults to `pid@host`.
         public var owner: String
 
-        public init(pollInterval: Duration = .seconds(1), lease: Duration = .seconds(30), parallelism: Int = 16,
-                    owner: String = SchedulerHeartbeat.processOwner) {
+        public init(
+            pollInterval: Duration = .seconds(1), lease: Duration = .seconds(30), parallelism: Int = 16,
+            owner: String = SchedulerHeartbeat.processOwner
+        ) {
             self.pollInterval = pollInterval
             self.lease = lease
             self.parallelism = parallelism
@@ -50,8 +52,10 @@ public final class SchedulerService<C: Clock<Duration>>: Service, Sendable {
     let clock: C
     let logger: Logger
 
-    public init(dags: [DAG], history: any RunHistory, executor: TaskExecutor, clock: C,
-                configuration: Configuration = Configuration(), logger: Logger = Logger(label: "freshet.scheduler")) {
+    public init(
+        dags: [DAG], history: any RunHistory, executor: TaskExecutor, clock: C,
+        configuration: Configuration = Configuration(), logger: Logger = Logger(label: "freshet.scheduler")
+    ) {
         self.dags = dags
         self.history = history
         self.executor = executor
@@ -88,8 +92,9 @@ public final class SchedulerService<C: Clock<Duration>>: Service, Sendable {
         let scheduler = try Scheduler(dags: dags, pastRuns: pastRuns, configuration: .init(parallelism: configuration.parallelism))
         var loop = SchedulerLoop(scheduler: scheduler, clock: clock, wallTimeAtStart: .now())
         let (inbox, wake) = AsyncStream.makeStream(of: SchedulerInput.self)
-        let work = Work(history: history, executor: executor, inbox: wake, owner: configuration.owner, lease: configuration.lease,
-                        dags: dags, single: single.map { Work.RunKey(dag: $0.dag, run: $0.run) }, logger: logger)
+        let work = Work(
+            history: history, executor: executor, inbox: wake, owner: configuration.owner, lease: configuration.lease,
+            dags: dags, single: single.map { Work.RunKey(dag: $0.dag, run: $0.run) }, logger: logger)
         // Runs left running (by a dead process, or alive elsewhere) start watched.
         for r in pastRuns where r.state == .running { work.watch(Work.RunKey(dag: r.dagID, run: r.runID), interval: r.interval) }
         if let single { wake.yield(.trigger(dag: single.dag, run: single.run)) }
@@ -115,11 +120,14 @@ public final class SchedulerService<C: Clock<Duration>>: Service, Sendable {
         defer { poll.cancel() }
         try await withGracefulShutdownHandler {
             try await withTaskCancellationHandler {
-                try await loop.run(inbox: inbox, wake: wake, onTriggerError: { error, dag, run in
-                    Task { await work.failQueued(dag: dag, run: run, error: error.message) }
-                }) { action, now in
+                try await loop.run(
+                    inbox: inbox, wake: wake,
+                    onTriggerError: { error, dag, run in
+                        Task { await work.failQueued(dag: dag, run: run, error: error.message) }
+                    }
+                ) { action, now in
                     await work.perform(action, now: now)
-                    if let single, case let .runFinished(d, r, _) = action, d == single.dag, r == single.run { wake.finish() }
+                    if let single, case .runFinished(let d, let r, _) = action, d == single.dag, r == single.run { wake.finish() }
                 }
             } onCancel: {
                 wake.finish()
@@ -178,8 +186,10 @@ final class Work: Sendable {
     let logger: Logger
     let state = Mutex(State())
 
-    init(history: any RunHistory, executor: TaskExecutor, inbox: AsyncStream<SchedulerInput>.Continuation, owner: String,
-         lease: Duration, dags: [DAG], single: RunKey?, logger: Logger) {
+    init(
+        history: any RunHistory, executor: TaskExecutor, inbox: AsyncStream<SchedulerInput>.Continuation, owner: String,
+        lease: Duration, dags: [DAG], single: RunKey?, logger: Logger
+    ) {
         self.history = history
         self.executor = executor
         self.inbox = inbox
@@ -243,7 +253,8 @@ final class Work: Sendable {
                 continue
             }
             guard stored.isClaimable(by: owner, now: now),
-                  let claimed = try await history.claimRun(stored, owner: owner, leaseUntil: now.adding(lease), now: now) else { continue }
+                let claimed = try await history.claimRun(stored, owner: owner, leaseUntil: now.adding(lease), now: now)
+            else { continue }
             let previous = stored.owner.map { "its scheduler \($0)" } ?? "its scheduler"
             var tasks = try await history.tasks(dagID: key.dag, runID: key.run)
             for i in tasks.indices where tasks[i].state == .running || tasks[i].state == .queued {
@@ -265,11 +276,12 @@ final class Work: Sendable {
 
     func perform(_ action: Scheduler.Action, now: Timestamp) async {
         switch action {
-        case let .createRun(dag, run, interval):
+        case .createRun(let dag, let run, let interval):
             guard !isWatched(dag, run) else { return }
             let wall = Timestamp.now()
-            let entry = DAGRunEntry(dagID: dag, runID: run, kind: interval == nil ? .manual : .scheduled, interval: interval,
-                                    state: .running, createdAt: now, startedAt: now)
+            let entry = DAGRunEntry(
+                dagID: dag, runID: run, kind: interval == nil ? .manual : .scheduled, interval: interval,
+                state: .running, createdAt: now, startedAt: now)
             let claimed: DAGRunEntry?
             do {
                 claimed = try await history.claimRun(entry, owner: owner, leaseUntil: wall.adding(lease), now: wall)
@@ -293,11 +305,12 @@ final class Work: Sendable {
             }
             state.withLock { $0.runDAGs[Self.runKey(dag, run)] = applied }
             logger.info("run started", metadata: ["dag": "\(dag)", "run": "\(run)"])
-        case let .startTask(dag, run, taskID, tryNumber, _):
+        case .startTask(let dag, let run, let taskID, let tryNumber, _):
             guard !isWatched(dag, run) else { return }
             let key = Key(dag: dag, run: run, task: taskID)
             guard let runDAG = state.withLock({ $0.runDAGs[Self.runKey(dag, run)] }) ?? dags.first(where: { $0.id == dag }),
-                  let task = runDAG.task(taskID) else { return }
+                let task = runDAG.task(taskID)
+            else { return }
             let timeout = runDAG.timeout(for: task)
             let entry = TaskInstanceEntry(dagID: dag, runID: run, taskID: taskID, tryNumber: tryNumber, state: .running, startedAt: now)
             await save { try await history.saveTask(entry) }
@@ -312,7 +325,7 @@ final class Work: Sendable {
                 s.running[key] = RunningTask(task: t, entry: entry, timeout: timeout)
                 s.latest[key] = entry
             }
-        case let .stopTask(dag, run, taskID):
+        case .stopTask(let dag, let run, let taskID):
             let key = Key(dag: dag, run: run, task: taskID)
             guard let running = state.withLock({ $0.running.removeValue(forKey: key) }) else { return }
             running.task.cancel()
@@ -321,17 +334,17 @@ final class Work: Sendable {
             entry.endedAt = now
             entry.error = "timed out after \(running.timeout.map(DurationText.format) ?? "its deadline")"
             await record(entry)
-        case let .scheduleRetry(dag, run, taskID, at):
+        case .scheduleRetry(let dag, let run, let taskID, let at):
             guard !isWatched(dag, run) else { return }
             let key = Key(dag: dag, run: run, task: taskID)
             guard var entry = state.withLock({ $0.latest[key] }) else { return }
             entry.state = .upForRetry
             if let e = entry.error { entry.error = "\(e) (retry at \(at.iso8601))" }
             await save { try await history.saveTask(entry) }
-        case let .markSkipped(dag, run, taskID):
+        case .markSkipped(let dag, let run, let taskID):
             guard !isWatched(dag, run) else { return }
             await save { try await history.saveTask(TaskInstanceEntry(dagID: dag, runID: run, taskID: taskID, tryNumber: 0, state: .skipped, endedAt: now)) }
-        case let .runFinished(dag, run, runState):
+        case .runFinished(let dag, let run, let runState):
             guard !isWatched(dag, run) else { return }
             let k = Self.runKey(dag, run)
             let (records, error) = state.withLock { s in
@@ -339,7 +352,8 @@ final class Work: Sendable {
                 return (s.records.removeValue(forKey: k) ?? 0, s.firstError.removeValue(forKey: k))
             }
             await save {
-                var entry = try await history.run(dagID: dag, runID: run)
+                var entry =
+                    try await history.run(dagID: dag, runID: run)
                     ?? DAGRunEntry(dagID: dag, runID: run, kind: .scheduled, state: .running, createdAt: now)
                 entry.state = StoredRunState(runState)
                 entry.endedAt = now

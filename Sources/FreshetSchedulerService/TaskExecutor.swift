@@ -1,12 +1,13 @@
+import Foundation
 import FreshetContracts
 import FreshetCore
 import FreshetLog
 import FreshetScheduler
 import FreshetSource
 import FreshetStream
-import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How one task try ended.
@@ -40,8 +41,10 @@ public struct TaskExecutor: Sendable {
         /// Bytes of a failed shell command's stderr kept as its error text. Defaults to 500.
         public var stderrTailBytes: Int
 
-        public init(topic: String = "users_created", deadLetterTopic: String = "users_created.dlq", checkTimeout: Duration = .seconds(10),
-                    topicConfig: TopicConfig = TopicConfig(), stderrTailBytes: Int = 500) {
+        public init(
+            topic: String = "users_created", deadLetterTopic: String = "users_created.dlq", checkTimeout: Duration = .seconds(10),
+            topicConfig: TopicConfig = TopicConfig(), stderrTailBytes: Int = 500
+        ) {
             self.topic = topic
             self.deadLetterTopic = deadLetterTopic
             self.checkTimeout = checkTimeout
@@ -61,14 +64,17 @@ public struct TaskExecutor: Sendable {
     let makeSource: SourceFactory
 
     /// `makeSource` defaults to the offline generator (`GeneratorSource`) stopping after the duration.
-    public init(broker: any Broker, configuration: Configuration = Configuration(), metrics: PipelineMetrics = PipelineMetrics(),
-                makeSource: SourceFactory? = nil) {
+    public init(
+        broker: any Broker, configuration: Configuration = Configuration(), metrics: PipelineMetrics = PipelineMetrics(),
+        makeSource: SourceFactory? = nil
+    ) {
         self.broker = broker
         self.configuration = configuration
         self.metrics = metrics
-        self.makeSource = makeSource ?? { duration, rate in
-            GeneratorSource(configuration: .init(rate: rate, stop: .duration(duration)), clock: ContinuousClock())
-        }
+        self.makeSource =
+            makeSource ?? { duration, rate in
+                GeneratorSource(configuration: .init(rate: rate, stop: .duration(duration)), clock: ContinuousClock())
+            }
     }
 
     /// Runs one try of `kind`, failing it with "timed out after …" past `timeout`.
@@ -103,7 +109,7 @@ public struct TaskExecutor: Sendable {
                 } catch let error as LogError where error.code == .topicAlreadyExists {}
             }
             return TaskOutcome()
-        case let .stream(duration, rate):
+        case .stream(let duration, let rate):
             let source = makeSource(duration, rate)
             do {
                 _ = try await IngestService.ingest(
@@ -115,7 +121,7 @@ public struct TaskExecutor: Sendable {
                 return TaskOutcome(recordsProduced: source.stats.people, error: Self.oneLine("\(error)"))
             }
             return TaskOutcome(recordsProduced: source.stats.people)
-        case let .shell(command):
+        case .shell(let command):
             return try await runShell(command, environment: environment)
         }
     }

@@ -34,7 +34,10 @@ public struct FaultInjection: Sendable {
     /// Seed of the random draw, for repeatable runs.
     public var seed: UInt64
 
-    public init(script: [APIFault] = [], rate: Double = 0, kinds: [APIFault] = APIFault.allCases, retryAfterSeconds: Int = 1, slowDelay: Duration = .seconds(5), seed: UInt64 = 1) {
+    public init(
+        script: [APIFault] = [], rate: Double = 0, kinds: [APIFault] = APIFault.allCases, retryAfterSeconds: Int = 1, slowDelay: Duration = .seconds(5),
+        seed: UInt64 = 1
+    ) {
         self.script = script
         self.rate = rate
         self.kinds = kinds
@@ -158,7 +161,10 @@ public struct RandomUserAPIServer: Sendable {
             headers[.retryAfter] = String(configuration.faults?.retryAfterSeconds ?? 1)
             return Response(status: .tooManyRequests, headers: headers, body: .init(byteBuffer: ByteBuffer(string: #"{"error":"Too many requests"}"#)))
         case .serverError:
-            return Response(status: .internalServerError, headers: json, body: .init(byteBuffer: ByteBuffer(string: #"{"error":"Uh oh, something has gone wrong. Please tweet us @randomapi about the issue. Thank you."}"#)))
+            return Response(
+                status: .internalServerError, headers: json,
+                body: .init(
+                    byteBuffer: ByteBuffer(string: #"{"error":"Uh oh, something has gone wrong. Please tweet us @randomapi about the issue. Thank you."}"#)))
         case .malformed:
             return Response(status: .ok, headers: json, body: .init(byteBuffer: ByteBuffer(string: #"{"results":[{"gender":"female","name":{"title":"Ms","#)))
         case .empty:
@@ -177,7 +183,9 @@ public struct RandomUserAPIServer: Sendable {
     }
 
     /// The server as a Hummingbird application. `onListening` receives the bound port.
-    public func makeApplication(logger: Logger = Logger(label: "freshet.api"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func makeApplication(
+        logger: Logger = Logger(label: "freshet.api"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         Application(
             router: makeRouter(),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "freshet"),

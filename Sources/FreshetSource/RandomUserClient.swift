@@ -107,12 +107,15 @@ public struct RandomUserClient<C: Clock>: PeopleSource where C.Duration == Durat
                 failures += 1
                 box.update { $0.errors[errorClass, default: 0] += 1 }
                 if let limit = configuration.maxConsecutiveFailures, failures >= limit {
-                    throw SourceError(code: .gaveUp, message: "giving up after \(failures) consecutive failed requests to \(redact(configuration.url)); last: \(detail)")
+                    throw SourceError(
+                        code: .gaveUp, message: "giving up after \(failures) consecutive failed requests to \(redact(configuration.url)); last: \(detail)")
                 }
                 let delay = backoff(failures: failures, retryAfter: retryAfter, jitter: &jitter)
-                logger.warning("request failed, retrying", metadata: [
-                    "class": "\(errorClass.rawValue)", "detail": "\(detail)", "retry_in": "\(delay)", "attempt": "\(failures)",
-                ])
+                logger.warning(
+                    "request failed, retrying",
+                    metadata: [
+                        "class": "\(errorClass.rawValue)", "detail": "\(detail)", "retry_in": "\(delay)", "attempt": "\(failures)",
+                    ])
                 try await clock.sleep(for: delay)
             }
         }
@@ -152,8 +155,9 @@ public struct RandomUserClient<C: Clock>: PeopleSource where C.Duration == Durat
         request.headers.add(name: "Accept", value: "application/json")
         let body: ByteBuffer
         do {
-            let timeout = TimeAmount.nanoseconds(Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000
-                + configuration.requestTimeout.components.attoseconds / 1_000_000_000)
+            let timeout = TimeAmount.nanoseconds(
+                Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000
+                    + configuration.requestTimeout.components.attoseconds / 1_000_000_000)
             let response = try await httpClient.execute(request, timeout: timeout, logger: logger)
             guard response.status == .ok else {
                 let status = response.status
@@ -202,7 +206,7 @@ public struct RandomUserClient<C: Clock>: PeopleSource where C.Duration == Durat
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
+                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
                 out.unicodeScalars.append(Unicode.Scalar(byte))
             default:
                 out += "%" + String(byte >> 4, radix: 16, uppercase: true) + String(byte & 0xF, radix: 16, uppercase: true)

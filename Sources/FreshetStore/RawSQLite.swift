@@ -33,7 +33,8 @@ final class RawConnection {
     init(path: String, readOnly: Bool, busyTimeoutMilliseconds: Int32) throws(StoreError) {
         self.path = path
         var db: OpaquePointer?
-        let flags = (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
+        let flags =
+            (readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE))
             | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
         let rc = sqlite_nio_sqlite3_open_v2(path, &db, flags, nil)
         if rc != SQLITE_OK {
@@ -93,7 +94,8 @@ final class RawConnection {
 
     /// A `StoreError` for a failed SQLite call, classified by result code.
     func error(_ rc: Int32, doing what: String, context: [String: String] = [:]) -> StoreError {
-        let message = handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) }
+        let message =
+            handle.flatMap { sqlite_nio_sqlite3_errmsg($0) }.map { String(cString: $0) }
             ?? String(cString: sqlite_nio_sqlite3_errstr(rc))
         var context = context
         context["path"] = path

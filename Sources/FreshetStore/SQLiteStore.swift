@@ -1,6 +1,6 @@
+import Foundation
 import FreshetContracts
 import FreshetCore
-import Foundation
 import NIOConcurrencyHelpers
 import NIOPosix
 
@@ -134,8 +134,9 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
 
     private static func openBlocking(_ configuration: Configuration, threadPool: NIOThreadPool) throws -> SQLiteStore {
         let path = configuration.path
-        let timeout = Int32(clamping: configuration.busyTimeout.components.seconds * 1000
-            + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000)
+        let timeout = Int32(
+            clamping: configuration.busyTimeout.components.seconds * 1000
+                + configuration.busyTimeout.components.attoseconds / 1_000_000_000_000_000)
         var writer: RawConnection?
         do {
             if !configuration.readOnly {
@@ -151,7 +152,8 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
                 }
                 let connection = try RawConnection(path: path, readOnly: false, busyTimeoutMilliseconds: timeout)
                 writer = connection
-                try connection.execute("""
+                try connection.execute(
+                    """
                     PRAGMA page_size = \(configuration.pageSize);
                     PRAGMA journal_mode = WAL;
                     PRAGMA synchronous = \(configuration.synchronous.rawValue);

@@ -167,11 +167,26 @@ enum Schema {
     }
 
     static func bind(_ row: CreatedUserRow, to s: RawStatement) {
-        s.bind(1, row.id); s.bind(2, row.firstName); s.bind(3, row.lastName); s.bind(4, row.gender)
-        s.bind(5, row.address); s.bind(6, row.postCode); s.bind(7, row.email); s.bind(8, row.username)
-        s.bind(9, row.dob); s.bind(10, row.registeredDate); s.bind(11, row.phone); s.bind(12, row.picture)
-        s.bind(13, row.year); s.bind(14, row.month); s.bind(15, row.day); s.bind(16, row.country)
-        s.bind(17, row.emailDomain); s.bind(18, row.age); s.bind(19, row.nat); s.bind(20, row.ingestedAt)
+        s.bind(1, row.id)
+        s.bind(2, row.firstName)
+        s.bind(3, row.lastName)
+        s.bind(4, row.gender)
+        s.bind(5, row.address)
+        s.bind(6, row.postCode)
+        s.bind(7, row.email)
+        s.bind(8, row.username)
+        s.bind(9, row.dob)
+        s.bind(10, row.registeredDate)
+        s.bind(11, row.phone)
+        s.bind(12, row.picture)
+        s.bind(13, row.year)
+        s.bind(14, row.month)
+        s.bind(15, row.day)
+        s.bind(16, row.country)
+        s.bind(17, row.emailDomain)
+        s.bind(18, row.age)
+        s.bind(19, row.nat)
+        s.bind(20, row.ingestedAt)
     }
 
     static func readRow(_ s: RawStatement) -> CreatedUserRow {

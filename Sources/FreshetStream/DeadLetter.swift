@@ -44,7 +44,9 @@ public enum DeadLetter {
     }
 
     /// A dead letter for bytes that never reached the log (a source's person too large for it).
-    public static func record(forUnproduced key: [UInt8]?, value: [UInt8], topic: String, rejection: Rejection, maxBytes: Int = maxRecordBytes) -> ProducerRecord {
+    public static func record(
+        forUnproduced key: [UInt8]?, value: [UInt8], topic: String, rejection: Rejection, maxBytes: Int = maxRecordBytes
+    ) -> ProducerRecord {
         letter(key: key, value: value, rejection: rejection, topic: topic, partition: "-1", offset: "-1", timestamp: "-1", maxBytes: maxBytes)
     }
 
@@ -117,10 +119,12 @@ public enum DeadLetter {
             } catch let error as LogError where error.code == .messageTooLarge {
                 dropped += 1
                 let header = { (k: String) in letter.headers.first { $0.key == k }.map { String(decoding: $0.value, as: UTF8.self) } ?? "?" }
-                logger.error("dropped a record: the broker refuses even its dead letter's headers", metadata: [
-                    "topic": "\(header(topicHeader))", "partition": "\(header(partitionHeader))", "offset": "\(header(offsetHeader))",
-                    "code": "\(header(codeHeader))", "error": "\(error)",
-                ])
+                logger.error(
+                    "dropped a record: the broker refuses even its dead letter's headers",
+                    metadata: [
+                        "topic": "\(header(topicHeader))", "partition": "\(header(partitionHeader))", "offset": "\(header(offsetHeader))",
+                        "code": "\(header(codeHeader))", "error": "\(error)",
+                    ])
             }
         }
         return dropped

@@ -159,13 +159,16 @@ public final class IngestService: Service, Sendable {
             do { try await broker.createTopic(deadLetterTopic, config: topicConfig) } catch let error as LogError where error.code == .topicAlreadyExists {}
         }
         let letters = records.map { record in
-            let rejection = Rejection(.recordTooLarge, "the message is \(record.value.count) bytes, more than the \(limit) the log accepts; the dead letter keeps its beginning")
+            let rejection = Rejection(
+                .recordTooLarge, "the message is \(record.value.count) bytes, more than the \(limit) the log accepts; the dead letter keeps its beginning")
             return DeadLetter.record(forUnproduced: record.key, value: record.value, topic: topic, rejection: rejection)
         }
         for record in records {
-            logger.error("a person's message is too large for the log; dead-lettering it", metadata: [
-                "id": "\(String(decoding: (record.key ?? []).prefix(64), as: UTF8.self))", "bytes": "\(record.value.count)", "limit": "\(limit)",
-            ])
+            logger.error(
+                "a person's message is too large for the log; dead-lettering it",
+                metadata: [
+                    "id": "\(String(decoding: (record.key ?? []).prefix(64), as: UTF8.self))", "bytes": "\(record.value.count)", "limit": "\(limit)",
+                ])
         }
         return try await DeadLetter.produce(letters, to: deadLetterTopic, broker: broker, logger: logger)
     }

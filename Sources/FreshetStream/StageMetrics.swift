@@ -9,9 +9,10 @@ public struct StageMetrics: Sendable {
     // Source.
     let sourcePeople = Counter(label: "freshet_source_people_total")
     let sourceRequests = Counter(label: "freshet_source_requests_total")
-    let sourceErrors: [SourceErrorClass: Counter] = Dictionary(uniqueKeysWithValues: SourceErrorClass.allCases.map {
-        ($0, Counter(label: "freshet_source_errors_total", dimensions: [("class", $0.rawValue)]))
-    })
+    let sourceErrors: [SourceErrorClass: Counter] = Dictionary(
+        uniqueKeysWithValues: SourceErrorClass.allCases.map {
+            ($0, Counter(label: "freshet_source_errors_total", dimensions: [("class", $0.rawValue)]))
+        })
     // Log.
     let produced = Counter(label: "freshet_log_records_produced_total")
     let produceDuration = Timer(label: "freshet_log_produce_duration_seconds")
@@ -25,9 +26,10 @@ public struct StageMetrics: Sendable {
     let batchSize = Recorder(label: "freshet_processor_batch_records", aggregate: true)
     /// Records read per store transaction (one poll's at low rates, several polls' under backlog).
     let transactionRecords = Recorder(label: "freshet_store_transaction_records", aggregate: true)
-    let deadLettered: [RejectionCode: Counter] = Dictionary(uniqueKeysWithValues: RejectionCode.allCases.map {
-        ($0, Counter(label: "freshet_dead_letters_total", dimensions: [("code", $0.rawValue)]))
-    })
+    let deadLettered: [RejectionCode: Counter] = Dictionary(
+        uniqueKeysWithValues: RejectionCode.allCases.map {
+            ($0, Counter(label: "freshet_dead_letters_total", dimensions: [("code", $0.rawValue)]))
+        })
     // Store.
     let stored = Counter(label: "freshet_store_rows_written_total")
     let storeWrite = Timer(label: "freshet_store_write_duration_seconds")

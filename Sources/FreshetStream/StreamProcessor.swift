@@ -164,11 +164,13 @@ public final class StreamProcessor: Service, Sendable {
             planner.reset()
         }
         if planner.polls > 1 || planner.records > configuration.maxBatchRecords {
-            logger.debug("writing a store transaction", metadata: [
-                "records": "\(planner.records)", "bytes": "\(planner.bytes)", "polls": "\(planner.polls)",
-                "reason": "\(planner.reason?.rawValue ?? "shutdown")",
-                "to": "\(pending.order.compactMap { pending.slices[$0] }.map { "\($0.partition):\($0.to)" }.joined(separator: ","))",
-            ])
+            logger.debug(
+                "writing a store transaction",
+                metadata: [
+                    "records": "\(planner.records)", "bytes": "\(planner.bytes)", "polls": "\(planner.polls)",
+                    "reason": "\(planner.reason?.rawValue ?? "shutdown")",
+                    "to": "\(pending.order.compactMap { pending.slices[$0] }.map { "\($0.partition):\($0.to)" }.joined(separator: ","))",
+                ])
         }
         do {
             try await write(pending, consumer: consumer, positions: &positions)
@@ -292,12 +294,15 @@ public final class StreamProcessor: Service, Sendable {
             var storeDead: [ProducerRecord] = []
             for (id, error) in refused {
                 for address in pending.accepted[id] ?? [] {
-                    let record = await reread(address) ?? ConsumerRecord(
-                        topic: address.partition.topic, partition: address.partition.partition, offset: address.offset, timestamp: 0,
-                        key: Array(id.utf8), value: [], headers: [])
-                    storeDead.append(DeadLetter.record(
-                        for: record, rejection: Rejection(.storeRejected, "the store refused the row: \(error)"),
-                        maxBytes: configuration.maxDeadLetterBytes))
+                    let record =
+                        await reread(address)
+                        ?? ConsumerRecord(
+                            topic: address.partition.topic, partition: address.partition.partition, offset: address.offset, timestamp: 0,
+                            key: Array(id.utf8), value: [], headers: [])
+                    storeDead.append(
+                        DeadLetter.record(
+                            for: record, rejection: Rejection(.storeRejected, "the store refused the row: \(error)"),
+                            maxBytes: configuration.maxDeadLetterBytes))
                 }
             }
             let undeliverable = try await DeadLetter.produce(storeDead, to: configuration.deadLetterTopic, broker: broker, logger: logger)
@@ -314,9 +319,11 @@ public final class StreamProcessor: Service, Sendable {
             if outcome.stale, let ahead = outcome.positionBefore, ahead > slice.to {
                 // Another processor is further along this partition: this one lost it (its
                 // consumer learns so at the next poll) or is a step behind. Nothing was written.
-                logger.warning("the store is past this batch: another processor writes this partition", metadata: [
-                    "partition": "\(tp)", "batch": "\(slice.from)..<\(slice.to)", "store": "\(ahead)",
-                ])
+                logger.warning(
+                    "the store is past this batch: another processor writes this partition",
+                    metadata: [
+                        "partition": "\(tp)", "batch": "\(slice.from)..<\(slice.to)", "store": "\(ahead)",
+                    ])
                 positions[tp] = ahead
                 continue
             }
@@ -377,7 +384,8 @@ public final class StreamProcessor: Service, Sendable {
                 if let record = result.records.first(where: { $0.offset == address.offset }) { return record }
             }
         } catch {
-            logger.error("cannot read a refused row's record again", metadata: ["partition": "\(address.partition)", "offset": "\(address.offset)", "error": "\(error)"])
+            logger.error(
+                "cannot read a refused row's record again", metadata: ["partition": "\(address.partition)", "offset": "\(address.offset)", "error": "\(error)"])
             return nil
         }
         logger.error("a refused row's record is no longer in the log", metadata: ["partition": "\(address.partition)", "offset": "\(address.offset)"])

@@ -30,7 +30,7 @@ public func withRandomUserAPIServer<T: Sendable>(
             // still be sleeping); cancelling ends them, and the test does not wait for them.
             await services.triggerGracefulShutdown()
             group.cancelAll()
-            while let _ = try? await group.next() {}
+            while (try? await group.next()) != nil {}
             return result
         } catch {
             await services.triggerGracefulShutdown()

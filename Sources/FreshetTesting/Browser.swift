@@ -3,8 +3,10 @@ import Foundation
 /// Drives headless Chromium (scripts/tools/cdp_dump.py: DevTools over a pipe) at `url` until the
 /// JavaScript condition `until` holds in the page; returns the DOM. Screenshots go to
 /// `artifacts/` at the repository root.
-public func browse(_ url: String, until: String, screenshot: String? = nil, size: String = "1400x1900",
-                   timeout: Double = 90) throws -> (status: Int32, dom: String, stderr: String) {
+public func browse(
+    _ url: String, until: String, screenshot: String? = nil, size: String = "1400x1900",
+    timeout: Double = 90
+) throws -> (status: Int32, dom: String, stderr: String) {
     let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/tools/cdp_dump.py").path
     var arguments = [script, url, "--until", until, "--timeout", "30", "--size", size]
     if let screenshot {

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The built `freshet` executable: `FRESHET_BIN`, or `.build/debug/freshet` next to the tests.
@@ -52,7 +53,9 @@ public func runTool(_ name: String, _ arguments: [String], stdin: Data? = nil, t
 /// test suites run concurrently), a pipe end can be inherited by an unrelated child spawned at
 /// the same moment, and then EOF — of this child's input, or of its output to us — waits for
 /// that other child to exit.
-public func runProcess(_ executable: URL, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], timeout: Double = 120) throws -> ProcessResult {
+public func runProcess(
+    _ executable: URL, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], timeout: Double = 120
+) throws -> ProcessResult {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-child-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
@@ -60,10 +63,10 @@ public func runProcess(_ executable: URL, _ arguments: [String], stdin: Data? = 
     let outPath = scratch.appendingPathComponent("stdout").path
     let errPath = scratch.appendingPathComponent("stderr").path
     guard FileManager.default.createFile(atPath: inPath, contents: stdin ?? Data()),
-          FileManager.default.createFile(atPath: outPath, contents: nil),
-          FileManager.default.createFile(atPath: errPath, contents: nil),
-          let input = FileHandle(forReadingAtPath: inPath), let output = FileHandle(forWritingAtPath: outPath),
-          let errors = FileHandle(forWritingAtPath: errPath)
+        FileManager.default.createFile(atPath: outPath, contents: nil),
+        FileManager.default.createFile(atPath: errPath, contents: nil),
+        let input = FileHandle(forReadingAtPath: inPath), let output = FileHandle(forWritingAtPath: outPath),
+        let errors = FileHandle(forWritingAtPath: errPath)
     else { throw FixtureError(message: "cannot create the child's stdio files in \(scratch.path)") }
     defer {
         try? input.close()
@@ -150,7 +153,8 @@ public final class RunningFreshet: @unchecked Sendable {
             }
             output.append(chunk)
         }
-        throw FixtureError(message: "freshet \(process.arguments?.joined(separator: " ") ?? "") did not print '\(marker)'; stdout: \(String(decoding: output, as: UTF8.self))")
+        throw FixtureError(
+            message: "freshet \(process.arguments?.joined(separator: " ") ?? "") did not print '\(marker)'; stdout: \(String(decoding: output, as: UTF8.self))")
     }
 
     /// Resident memory of the child (`VmRSS`) and its peak (`VmHWM`), in bytes, from /proc.

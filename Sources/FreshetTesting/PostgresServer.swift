@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A private, throwaway PostgreSQL cluster for integration tests: `initdb` into a fresh
@@ -96,10 +96,12 @@ public final class PostgresServer: @unchecked Sendable {
             let server = PostgresServer(port: port, password: password, osUser: osUser, binDirectory: bin, directory: directory)
             do {
                 try server.initializeIfNeeded()
-                try server.run("pg_ctl", [
-                    "-D", server.dataDirectory, "-l", server.logPath, "-w", "-t", "60", "start",
-                    "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1",
-                ])
+                try server.run(
+                    "pg_ctl",
+                    [
+                        "-D", server.dataDirectory, "-l", server.logPath, "-w", "-t", "60", "start",
+                        "-o", "-p \(port) -k \(directory) -c listen_addresses=127.0.0.1",
+                    ])
                 return server
             } catch {
                 lastError = "\(error)"
@@ -179,9 +181,11 @@ public final class PostgresServer: @unchecked Sendable {
     public func createDatabase(_ name: String) throws -> String {
         let psql = ["/usr/bin/psql", binDirectory + "/psql"].first { FileManager.default.isExecutableFile(atPath: $0) }
         guard let psql else { throw Failure("psql not found in /usr/bin or \(binDirectory)") }
-        _ = try runAsServerUser(psql, [
-            "-h", directory, "-p", String(port), "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \"\(name)\"",
-        ], what: "psql")
+        _ = try runAsServerUser(
+            psql,
+            [
+                "-h", directory, "-p", String(port), "-U", user, "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", "CREATE DATABASE \"\(name)\"",
+            ], what: "psql")
         return url(database: name)
     }
 
@@ -244,9 +248,9 @@ public final class PostgresServer: @unchecked Sendable {
 
     private static func freePort() throws -> Int {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw Failure("socket() failed") }
         defer { close(fd) }

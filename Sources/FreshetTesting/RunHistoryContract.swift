@@ -21,11 +21,13 @@ public enum RunHistoryContract {
     /// latest scheduled runs are selected as documented.
     public static func runsAndTasksRoundTrip(_ h: any RunHistory) async throws {
         let interval = DataInterval(start: t0, end: at(3600))
-        let scheduled = DAGRunEntry(dagID: "d", runID: "scheduled__1", kind: .scheduled, interval: interval, state: .success,
-                                    createdAt: at(3600), startedAt: at(3601), endedAt: at(3661), recordsProduced: 600, error: "none 'quoted'",
-                                    owner: "1@a", leaseUntil: at(3700))
-        let manual = DAGRunEntry(dagID: "d", runID: "manual__2", kind: .manual, state: .queued, createdAt: at(7200),
-                                 conf: ["duration": "3s", "rate": "10"])
+        let scheduled = DAGRunEntry(
+            dagID: "d", runID: "scheduled__1", kind: .scheduled, interval: interval, state: .success,
+            createdAt: at(3600), startedAt: at(3601), endedAt: at(3661), recordsProduced: 600, error: "none 'quoted'",
+            owner: "1@a", leaseUntil: at(3700))
+        let manual = DAGRunEntry(
+            dagID: "d", runID: "manual__2", kind: .manual, state: .queued, createdAt: at(7200),
+            conf: ["duration": "3s", "rate": "10"])
         try await h.saveRun(scheduled)
         try await h.saveRun(manual)
         try expect(try await h.runs(dagID: "d", limit: 10), [manual, scheduled], "runs, newest first, every field back")
@@ -42,8 +44,9 @@ public enum RunHistoryContract {
         try expect(try await h.run(dagID: "d", runID: "scheduled__1")?.state, .failed, "saveRun replaces")
         try expect(try await h.insertRun(manual), false, "insertRun of an existing run")
 
-        let first = TaskInstanceEntry(dagID: "d", runID: "scheduled__1", taskID: "t", tryNumber: 1, state: .failed,
-                                      startedAt: at(3601), endedAt: at(3602), error: "exit code 3: boom")
+        let first = TaskInstanceEntry(
+            dagID: "d", runID: "scheduled__1", taskID: "t", tryNumber: 1, state: .failed,
+            startedAt: at(3601), endedAt: at(3602), error: "exit code 3: boom")
         var second = first
         second.tryNumber = 2
         second.state = .running
@@ -62,8 +65,9 @@ public enum RunHistoryContract {
     /// runs, takes it over once the lease has expired; renewals extend it; finished runs are
     /// never claimed; queued runs are claimed keeping their fields.
     public static func claimsAreExclusiveAndLeasesExpire(_ h: any RunHistory) async throws {
-        let entry = DAGRunEntry(dagID: "d", runID: "scheduled__x", kind: .scheduled, interval: DataInterval(start: t0, end: at(60)),
-                                state: .running, createdAt: at(60))
+        let entry = DAGRunEntry(
+            dagID: "d", runID: "scheduled__x", kind: .scheduled, interval: DataInterval(start: t0, end: at(60)),
+            state: .running, createdAt: at(60))
         let a = try await h.claimRun(entry, owner: "1@a", leaseUntil: at(90), now: at(60))
         try expect(a?.owner, "1@a", "the first claim inserts the run")
         try expect(a?.state, .running, "a claimed run is running")

@@ -43,10 +43,14 @@ public enum SinkContract {
     public static func anUpsertThatChangesARowMovesItsCounts(_ store: some Store) async throws {
         var generator = RowGenerator(seed: 3)
         var first = generator.row(idPool: 1)
-        first.gender = "female"; first.country = "Germany"; first.emailDomain = "a.com"
+        first.gender = "female"
+        first.country = "Germany"
+        first.emailDomain = "a.com"
         first.registeredDate = "2015-03-04T00:00:00.000Z"
         var second = first
-        second.gender = "male"; second.country = "France"; second.emailDomain = "b.com"
+        second.gender = "male"
+        second.country = "France"
+        second.emailDomain = "b.com"
         second.registeredDate = "2016-11-30T00:00:00.000Z"
         try await store.write(batch(slice([first], from: 0)))
         try expect(try await store.topCountries(limit: 10), [LabeledCount(label: "Germany", count: 1)], "countries after the first write")
@@ -79,10 +83,12 @@ public enum SinkContract {
         try await store.write(batch(first))
         try await store.write(batch(slice(Array(rows[20..<30]), from: 20, windowStart: 120_000)))
         let totals = try await store.windowCounts(dimension: "total", since: 0)
-        try expect(totals, [
-            WindowCount(windowStart: 60_000, dimension: "total", value: "", count: 10),
-            WindowCount(windowStart: 120_000, dimension: "total", value: "", count: 15),
-        ], "total windows")
+        try expect(
+            totals,
+            [
+                WindowCount(windowStart: 60_000, dimension: "total", value: "", count: 10),
+                WindowCount(windowStart: 120_000, dimension: "total", value: "", count: 15),
+            ], "total windows")
         try expect(try await store.windowCounts(dimension: "total", since: 120_000).count, 1, "total windows since 120 s")
         let genders = try await store.windowCounts(dimension: "gender", since: 0)
         try expect(genders.reduce(0) { $0 + $1.count }, 25, "gender windows add up to the counted records")
@@ -127,9 +133,10 @@ public enum SinkContract {
         let rows = (0..<60).map { _ in generator.row(idPool: 1_000_000) }
         try await store.write(batch(slice(Array(rows[0..<20]), partition: 0, from: 0), slice(Array(rows[20..<30]), partition: 1, from: 0)))
         do {
-            try await store.write(batch(
-                slice(Array(rows[30..<40]), partition: 0, from: 20),
-                slice(Array(rows[40..<60]), partition: 1, from: 15)))
+            try await store.write(
+                batch(
+                    slice(Array(rows[30..<40]), partition: 0, from: 20),
+                    slice(Array(rows[40..<60]), partition: 1, from: 15)))
             throw SinkContractViolation(description: "a batch starting at 15 past the position 10 was accepted")
         } catch let gap as SliceGapError {
             try expect(gap.partition, 1, "the gap's partition")
@@ -159,9 +166,10 @@ public enum SinkContract {
         var generator = RowGenerator(seed: 17)
         let rows = (0..<40).map { _ in generator.row(idPool: 1_000_000) }
         try await store.write(batch(slice(Array(rows[0..<10]), partition: 0, from: 0)))
-        let outcomes = try await store.write(batch(
-            slice(Array(rows[0..<10]), partition: 0, from: 0),
-            slice(Array(rows[10..<40]), partition: 2, from: 0)))
+        let outcomes = try await store.write(
+            batch(
+                slice(Array(rows[0..<10]), partition: 0, from: 0),
+                slice(Array(rows[10..<40]), partition: 2, from: 0)))
         let byPartition = Dictionary(uniqueKeysWithValues: outcomes.map { ($0.partition, $0) })
         try expect(byPartition[0]?.stale, true, "partition 0 is stale")
         try expect(byPartition[2]?.applied, 30, "partition 2 applied")

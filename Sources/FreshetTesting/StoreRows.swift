@@ -28,7 +28,9 @@ public struct RowGenerator {
     /// A row with id `"u-<n>"` for n in 0..<idPool (so ids repeat), random dimensions.
     public mutating func row(idPool: Int, ingestedAt: Int64? = nil) -> CreatedUserRow {
         let n = int(idPool)
-        let year = 2002 + int(21), month = 1 + int(12), day = 1 + int(28)
+        let year = 2002 + int(21)
+        let month = 1 + int(12)
+        let day = 1 + int(28)
         let registered = String(format: "%04d-%02d-%02dT10:%02d:00.000Z", year, month, day, int(60))
         let domain = pick(Self.domains)
         let country = pick(Self.countries)

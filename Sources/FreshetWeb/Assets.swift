@@ -5,7 +5,9 @@ import Foundation
 /// binary still serves them offline. The pages reference only /assets/app.css and /assets/app.js.
 enum Assets {
     /// The pages in the navigation: id (`data-page`), path, label.
-    static let navigation = [("dashboard", "/", "Dashboard"), ("pipeline", "/pipeline", "Pipeline"), ("topics", "/topics", "Topics"), ("runs", "/runs", "Runs")]
+    static let navigation = [
+        ("dashboard", "/", "Dashboard"), ("pipeline", "/pipeline", "Pipeline"), ("topics", "/topics", "Topics"), ("runs", "/runs", "Runs"),
+    ]
 
     /// Served at `/`: the six Grafana panels plus live ingest per minute.
     static let dashboardHTML = page("dashboard", title: "Dashboard", content: PackageResources.dashboard_html)

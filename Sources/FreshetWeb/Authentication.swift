@@ -27,9 +27,9 @@ struct AuthenticationMiddleware<Context: RequestContext>: RouterMiddleware {
             return Self.unauthorized(basic: false)
         }
         if let username = configuration.username, let password = configuration.password,
-           let header = request.headers[.authorization], header.hasPrefix("Basic "),
-           let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
-           Self.equal(decoded, username + ":" + password)
+            let header = request.headers[.authorization], header.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+            Self.equal(decoded, username + ":" + password)
         {
             return try await next(request, context)
         }

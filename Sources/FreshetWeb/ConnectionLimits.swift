@@ -76,7 +76,8 @@ struct BodyLimitMiddleware<Context: RequestContext>: RouterMiddleware {
                 return WebServer.error("Content-Length must be a number of bytes", parameter: "Content-Length")
             }
             if length > maxBytes {
-                return WebServer.error("the request body is \(length) bytes; at most \(maxBytes) are accepted (web.max_body_bytes)", parameter: "body", status: .contentTooLarge)
+                return WebServer.error(
+                    "the request body is \(length) bytes; at most \(maxBytes) are accepted (web.max_body_bytes)", parameter: "body", status: .contentTooLarge)
             }
         }
         return try await next(request, context)

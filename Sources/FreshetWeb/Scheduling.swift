@@ -92,10 +92,20 @@ extension WebServer {
     func checkWrite(dag id: String, request: Request) async throws -> Result<(DAG, [UInt8]?, WebScheduling), WebFailure> {
         guard let scheduling else { return .failure(WebFailure(Self.noScheduler())) }
         guard writesAllowed else {
-            return .failure(WebFailure(Self.json(WebJSON.Failure(error: "writes (trigger, pause, unpause) need authentication: set web.token, or web.username and web.password"), status: .forbidden)))
+            return .failure(
+                WebFailure(
+                    Self.json(
+                        WebJSON.Failure(error: "writes (trigger, pause, unpause) need authentication: set web.token, or web.username and web.password"),
+                        status: .forbidden)))
         }
         if let origin = request.headers[.origin], !Self.sameOrigin(origin, authority: request.head.authority) {
-            return .failure(WebFailure(Self.json(WebJSON.Failure(error: "cross-origin write refused: Origin '\(origin.prefix(200))' does not match the host '\((request.head.authority ?? "").prefix(200))'"), status: .forbidden)))
+            return .failure(
+                WebFailure(
+                    Self.json(
+                        WebJSON.Failure(
+                            error:
+                                "cross-origin write refused: Origin '\(origin.prefix(200))' does not match the host '\((request.head.authority ?? "").prefix(200))'"
+                        ), status: .forbidden)))
         }
         let dag: DAG
         switch lookup(scheduling, id) {
@@ -106,7 +116,13 @@ extension WebServer {
         guard body.readableBytes > 0 else { return .success((dag, nil, scheduling)) }
         let type = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard type == "application/json" else {
-            return .failure(WebFailure(Self.json(WebJSON.Failure(error: "a request body must be JSON (Content-Type: application/json); got '\((request.headers[.contentType] ?? "none").prefix(100))'"), status: .unsupportedMediaType)))
+            return .failure(
+                WebFailure(
+                    Self.json(
+                        WebJSON.Failure(
+                            error:
+                                "a request body must be JSON (Content-Type: application/json); got '\((request.headers[.contentType] ?? "none").prefix(100))'"),
+                        status: .unsupportedMediaType)))
         }
         let bytes = Array(body.readableBytesView)
         if case .failure(let f) = RunConf.object(bytes) {

@@ -170,7 +170,9 @@ public final class StatsProvider: Sendable {
                 // The step's records, newest first; a fetch may return fewer than asked.
                 for record in fetched.records.reversed() where record.offset < end && gathered < limit {
                     let message = cut(record, cap: valueCap)
-                    used += message.record.value.count + (message.record.key?.count ?? 0) + message.record.headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.count }
+                    used +=
+                        message.record.value.count + (message.record.key?.count ?? 0)
+                        + message.record.headers.reduce(0) { $0 + $1.key.utf8.count + $1.value.count }
                     messages.append(message)
                     gathered += 1
                     if used >= share { break }

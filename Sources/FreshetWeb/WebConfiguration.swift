@@ -1,4 +1,3 @@
-
 /// Where the web UI listens, who may use it, and what one client may hold.
 public struct WebConfiguration: Sendable, Equatable {
     /// Defaults to 127.0.0.1 (this machine only).

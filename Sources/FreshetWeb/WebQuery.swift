@@ -44,7 +44,8 @@ public enum WebQuery {
     public static func int(_ parameters: Parameters, _ name: String, range: ClosedRange<Int>, default defaultValue: Int) -> Result<Int, Failure> {
         guard let text = parameters[name] else { return .success(defaultValue) }
         guard let n = ConfigRange.int(text, in: range) else {
-            return .failure(Failure(parameter: name, message: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound); got '\(text.prefix(32))'"))
+            return .failure(
+                Failure(parameter: name, message: "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound); got '\(text.prefix(32))'"))
         }
         return .success(n)
     }
@@ -67,7 +68,8 @@ public enum WebQuery {
         }
         let cursor = parameters["cursor"]
         if let cursor, !UserSchema.isUUID(cursor) {
-            return .failure(Failure(parameter: "cursor", message: "cursor must be the id of the last user of the previous page (a UUID); got '\(cursor.prefix(64))'"))
+            return .failure(
+                Failure(parameter: "cursor", message: "cursor must be the id of the last user of the previous page (a UUID); got '\(cursor.prefix(64))'"))
         }
         return .success(UsersPage(limit: limit, cursor: cursor))
     }
@@ -84,11 +86,14 @@ public enum WebQuery {
 
     /// A topic name from the path: 1…249 bytes of letters, digits, `.`, `_` and `-` (Kafka's rule).
     public static func topic(_ name: String) -> Result<String, Failure> {
-        guard !name.isEmpty, name.utf8.count <= 249,
-              name.utf8.allSatisfy({ b in (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F || b == 0x2D })
-        else {
+        guard !name.isEmpty, name.utf8.count <= 249, name.utf8.allSatisfy(isTopicByte) else {
             return .failure(Failure(parameter: "name", message: "no topic named '\(name.prefix(100))'"))
         }
         return .success(name)
+    }
+
+    /// A letter, a digit, `.`, `_` or `-`.
+    static func isTopicByte(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2E || b == 0x5F || b == 0x2D
     }
 }

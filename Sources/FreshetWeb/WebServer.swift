@@ -31,8 +31,10 @@ public struct WebServer: Sendable {
     /// DAGs and run history for `/runs` and `/api/dags…`; nil: those answer "no scheduler here".
     let scheduling: WebScheduling?
 
-    public init(configuration: WebConfiguration, queries: any UserQueries, broker: BrokerAccess, metrics: PipelineMetrics?,
-                registry: PrometheusCollectorRegistry?, scheduling: WebScheduling? = nil) {
+    public init(
+        configuration: WebConfiguration, queries: any UserQueries, broker: BrokerAccess, metrics: PipelineMetrics?,
+        registry: PrometheusCollectorRegistry?, scheduling: WebScheduling? = nil
+    ) {
         self.configuration = configuration
         self.scheduling = scheduling
         self.queries = queries
@@ -88,14 +90,17 @@ public struct WebServer: Sendable {
     /// connections are accepted at once, a request must arrive whole within `requestTimeout`,
     /// an idle keep-alive connection is closed after `idleTimeout`, and headers are limited by
     /// the HTTP/1 decoder (80 KiB).
-    public func makeApplication(logger: Logger = Logger(label: "freshet.web"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+    public func makeApplication(
+        logger: Logger = Logger(label: "freshet.web"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         let requestTimeout = TimeAmount.nanoseconds(configuration.requestTimeout.nanosecondsClamped)
         let idleTimeout = TimeAmount.nanoseconds(configuration.idleTimeout.nanosecondsClamped)
         return Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [RequestTimeoutHandler(timeout: requestTimeout)],
-                idleTimeout: idleTimeout)),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RequestTimeoutHandler(timeout: requestTimeout)],
+                    idleTimeout: idleTimeout)),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "freshet",
                 availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),
@@ -112,19 +117,21 @@ public struct WebServer: Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "text/event-stream"
         headers[.cacheControl] = "no-cache"
-        return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-            // Reconnect quickly after a restart.
-            try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
-            // Ends within a second of a graceful shutdown, so the server can stop.
-            while !Task.isCancelled && !Task.isShuttingDownGracefully {
-                var event = Array("event: stats\ndata: ".utf8)
-                event += try await stats.statsJSON()
-                event += Array("\n\n".utf8)
-                try await writer.write(ByteBuffer(bytes: event))
-                try? await Task.sleep(for: .seconds(1))
-            }
-            try await writer.finish(nil)
-        })
+        return Response(
+            status: .ok, headers: headers,
+            body: ResponseBody { writer in
+                // Reconnect quickly after a restart.
+                try await writer.write(ByteBuffer(string: "retry: 1000\n\n"))
+                // Ends within a second of a graceful shutdown, so the server can stop.
+                while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                    var event = Array("event: stats\ndata: ".utf8)
+                    event += try await stats.statsJSON()
+                    event += Array("\n\n".utf8)
+                    try await writer.write(ByteBuffer(bytes: event))
+                    try? await Task.sleep(for: .seconds(1))
+                }
+                try await writer.finish(nil)
+            })
     }
 
     func users(_ request: Request) async throws -> Response {
@@ -143,9 +150,12 @@ public struct WebServer: Sendable {
             var result: [WebJSON.Topic] = []
             for name in try await broker.listTopics() {
                 let d = try await broker.describeTopic(name)
-                result.append(WebJSON.Topic(name: name, partitions: d.partitions.map {
-                    .init(partition: Int($0.partition), earliest: Int($0.earliestOffset), latest: Int($0.latestOffset), bytes: Int($0.sizeBytes))
-                }))
+                result.append(
+                    WebJSON.Topic(
+                        name: name,
+                        partitions: d.partitions.map {
+                            .init(partition: Int($0.partition), earliest: Int($0.earliestOffset), latest: Int($0.latestOffset), bytes: Int($0.sizeBytes))
+                        }))
             }
             return result
         }
@@ -157,13 +167,15 @@ public struct WebServer: Sendable {
             var result: [WebJSON.Group] = []
             for name in try await broker.listGroups() {
                 let d = try await broker.describeGroup(name)
-                result.append(WebJSON.Group(
-                    group: name, state: d.state,
-                    members: d.members.map { .init(memberID: $0.memberID, assignment: $0.assignment.map(\.description)) },
-                    offsets: d.offsets.map {
-                        .init(topic: $0.topic, partition: Int($0.partition), committed: $0.committedOffset.map { Int($0) },
-                              latest: Int($0.latestOffset), lag: $0.lag.map { Int($0) }, owner: $0.owner)
-                    }))
+                result.append(
+                    WebJSON.Group(
+                        group: name, state: d.state,
+                        members: d.members.map { .init(memberID: $0.memberID, assignment: $0.assignment.map(\.description)) },
+                        offsets: d.offsets.map {
+                            .init(
+                                topic: $0.topic, partition: Int($0.partition), committed: $0.committedOffset.map { Int($0) },
+                                latest: Int($0.latestOffset), lag: $0.lag.map { Int($0) }, owner: $0.owner)
+                        }))
             }
             return result
         }

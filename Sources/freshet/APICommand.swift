@@ -62,9 +62,11 @@ struct API: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let injection = faultRate > 0
-                ? FaultInjection(rate: faultRate, kinds: try parseFaults(), retryAfterSeconds: retryAfter, slowDelay: slowDelay.duration,
-                                 seed: UInt64.random(in: 1...UInt64.max))
+            let injection =
+                faultRate > 0
+                ? FaultInjection(
+                    rate: faultRate, kinds: try parseFaults(), retryAfterSeconds: retryAfter, slowDelay: slowDelay.duration,
+                    seed: UInt64.random(in: 1...UInt64.max))
                 : nil
             let server = RandomUserAPIServer(configuration: .init(host: host, port: port, faults: injection))
             let host = self.host

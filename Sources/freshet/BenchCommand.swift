@@ -3,7 +3,7 @@ import FreshetCore
 import FreshetSource
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 struct Bench: AsyncParsableCommand {
@@ -113,9 +113,9 @@ struct BenchSource: AsyncParsableCommand {
 
     func printHeader() {
         #if DEBUG
-        let build = "debug build — numbers are not representative; use `swift build -c release`"
+            let build = "debug build — numbers are not representative; use `swift build -c release`"
         #else
-        let build = "release build"
+            let build = "release build"
         #endif
         print("freshet bench source — \(build)")
         print("machine: \(cpuModel()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores; single-threaded; best of \(repeats)")

@@ -6,12 +6,12 @@ import FreshetCore
 import FreshetPostgres
 import FreshetStore
 import FreshetStream
-import Synchronization
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `freshet bench e2e`: the whole pipeline in this process, on a scratch data directory.
@@ -43,13 +43,18 @@ struct BenchE2E: AsyncParsableCommand {
     @Option(help: "Scratch directory (default: a new one under /tmp).") var dataDir: String?
     @Option(help: "Source batch size in the throughput phase (one produce per batch).") var batchSize = 5000
     @Option(help: "Processor micro-batch limit (records per poll).") var maxBatch = 5000
-    @Option(help: "Under backlog, records per store transaction (processor.max_transaction_records); --max-batch's value writes one transaction per poll, as before adaptive transactions.")
+    @Option(
+        help:
+            "Under backlog, records per store transaction (processor.max_transaction_records); --max-batch's value writes one transaction per poll, as before adaptive transactions."
+    )
     var maxTransactionRecords = PipelineConfiguration().processor.maxTransactionRecords
     @Option(help: "Under backlog, bytes of records per store transaction (processor.max_transaction_bytes).")
     var maxTransactionBytes = PipelineConfiguration().processor.maxTransactionBytes
     @Option(help: "Page cache of the SQLite writer in MiB (store.sqlite_cache_bytes).")
     var sqliteCacheMib = PipelineConfiguration().store.sqliteCacheBytes >> 20
-    @Option(help: ArgumentHelp("sqlite (default: in the scratch directory) or postgres://user:password@host:port/database (an empty scratch database).", valueName: "URL"))
+    @Option(
+        help: ArgumentHelp(
+            "sqlite (default: in the scratch directory) or postgres://user:password@host:port/database (an empty scratch database).", valueName: "URL"))
     var store = "sqlite"
 
     func validate() throws {
@@ -65,9 +70,9 @@ struct BenchE2E: AsyncParsableCommand {
         let root = dataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("freshet-bench-\(UUID().uuidString)").path
         defer { if dataDir == nil { try? FileManager.default.removeItem(atPath: root) } }
         #if DEBUG
-        print("freshet bench e2e — debug build: numbers are not representative; use `swift build -c release`")
+            print("freshet bench e2e — debug build: numbers are not representative; use `swift build -c release`")
         #else
-        print("freshet bench e2e — release build")
+            print("freshet bench e2e — release build")
         #endif
         print("machine: \(cpuModel()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores")
         // A PostgreSQL store is one database for every phase: checked empty first, emptied between
@@ -106,7 +111,9 @@ struct BenchE2E: AsyncParsableCommand {
         throughput.processor.maxTransactionBytes = maxTransactionBytes
         throughput.store.sqliteCacheBytes = sqliteCacheMib << 20
         throughput.store.url = store
-        print("settings: polls of \(maxBatch) records, store transactions up to \(maxTransactionRecords) records / \(maxTransactionBytes >> 20) MiB / \(DurationText.format(throughput.processor.maxTransactionTime)), SQLite writer cache \(sqliteCacheMib) MiB")
+        print(
+            "settings: polls of \(maxBatch) records, store transactions up to \(maxTransactionRecords) records / \(maxTransactionBytes >> 20) MiB / \(DurationText.format(throughput.processor.maxTransactionTime)), SQLite writer cache \(sqliteCacheMib) MiB"
+        )
         let metrics1 = PipelineMetrics()
         let bar = ProgressBar(total: records, metrics: metrics1)
         let clock = ContinuousClock()
@@ -118,8 +125,12 @@ struct BenchE2E: AsyncParsableCommand {
         let m1 = metrics1.snapshot
         guard m1.stored == records else { throw RuntimeFailure("throughput phase stored \(m1.stored) of \(records) records") }
         print("")
-        print("throughput  \(formatted(Double(records) / seconds)) records/s  (\(records) records in \(formatted(seconds, decimals: 2)) s, \(m1.storeWrites) store transactions)")
-        print("            end-to-end under full load: p50 \(PipelineMetrics.Snapshot.milliseconds(m1.endToEnd.percentile(0.5)))  p99 \(PipelineMetrics.Snapshot.milliseconds(m1.endToEnd.percentile(0.99)))")
+        print(
+            "throughput  \(formatted(Double(records) / seconds)) records/s  (\(records) records in \(formatted(seconds, decimals: 2)) s, \(m1.storeWrites) store transactions)"
+        )
+        print(
+            "            end-to-end under full load: p50 \(PipelineMetrics.Snapshot.milliseconds(m1.endToEnd.percentile(0.5)))  p99 \(PipelineMetrics.Snapshot.milliseconds(m1.endToEnd.percentile(0.99)))"
+        )
 
         // Phase 1b: the same without the store, to show what the store costs.
         var noStore = throughput
@@ -146,8 +157,12 @@ struct BenchE2E: AsyncParsableCommand {
         let pipeline2 = try await Pipeline.open(steady, metrics: metrics2, logger: quietLogger)
         try await pipeline2.run(handleSignals: false)
         let m2 = metrics2.snapshot
-        print("latency     at \(formatted(latencyRate)) records/s for \(DurationText.format(latencyDuration.duration)): p50 \(PipelineMetrics.Snapshot.milliseconds(m2.endToEnd.percentile(0.5)))  p99 \(PipelineMetrics.Snapshot.milliseconds(m2.endToEnd.percentile(0.99)))  max \(PipelineMetrics.Snapshot.milliseconds(m2.endToEnd.max))  (\(m2.stored) records)")
-        print("            store transaction p50 \(PipelineMetrics.Snapshot.milliseconds(m2.storeWrite.percentile(0.5)))  p99 \(PipelineMetrics.Snapshot.milliseconds(m2.storeWrite.percentile(0.99)))")
+        print(
+            "latency     at \(formatted(latencyRate)) records/s for \(DurationText.format(latencyDuration.duration)): p50 \(PipelineMetrics.Snapshot.milliseconds(m2.endToEnd.percentile(0.5)))  p99 \(PipelineMetrics.Snapshot.milliseconds(m2.endToEnd.percentile(0.99)))  max \(PipelineMetrics.Snapshot.milliseconds(m2.endToEnd.max))  (\(m2.stored) records)"
+        )
+        print(
+            "            store transaction p50 \(PipelineMetrics.Snapshot.milliseconds(m2.storeWrite.percentile(0.5)))  p99 \(PipelineMetrics.Snapshot.milliseconds(m2.storeWrite.percentile(0.99)))"
+        )
         print("memory      peak RSS \(peakRSSMegabytes()) MB")
     }
 }

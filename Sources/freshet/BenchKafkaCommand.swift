@@ -1,8 +1,8 @@
 import ArgumentParser
 import Foundation
+import FreshetApp
 import FreshetContracts
 import FreshetCore
-import FreshetApp
 import FreshetLog
 
 /// `freshet bench kafka`: Freshet's Kafka client against librdkafka, same broker, same run.
@@ -63,9 +63,10 @@ struct BenchKafka: AsyncParsableCommand {
         if !freshetOnly {
             let reference = try runReference(topic: "bench-librdkafka-\(suffix)")
             lines.append(row("confluent-kafka (librdkafka)", produce: reference.produce, consume: reference.consume))
-            lines.append(String(
-                format: "Freshet / librdkafka: produce %.2f×, consume %.2f× (goal ≥ 0.8×)",
-                freshet.produce / reference.produce, freshet.consume / reference.consume))
+            lines.append(
+                String(
+                    format: "Freshet / librdkafka: produce %.2f×, consume %.2f× (goal ≥ 0.8×)",
+                    freshet.produce / reference.produce, freshet.consume / reference.consume))
         }
         print(lines.joined(separator: "\n"))
     }
@@ -147,11 +148,13 @@ struct BenchKafka: AsyncParsableCommand {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0,
-              let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let produce = json["produce_records_per_second"] as? Double,
-              let consume = json["consume_records_per_second"] as? Double
+            let json = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+            let produce = json["produce_records_per_second"] as? Double,
+            let consume = json["consume_records_per_second"] as? Double
         else {
-            throw RuntimeFailure("the confluent-kafka reference failed (exit \(process.terminationStatus)): \(String(decoding: data, as: UTF8.self)) — is confluent-kafka installed? (python3 -m pip install confluent-kafka)")
+            throw RuntimeFailure(
+                "the confluent-kafka reference failed (exit \(process.terminationStatus)): \(String(decoding: data, as: UTF8.self)) — is confluent-kafka installed? (python3 -m pip install confluent-kafka)"
+            )
         }
         return (produce, consume)
     }

@@ -65,8 +65,10 @@ struct DLQ: AsyncParsableCommand {
                 return
             }
             let rows = entries.map { e in
-                [e.code, "\(e.sourceTopic)/\(e.sourcePartition)@\(e.sourceOffset)", String(e.reason.prefix(70)),
-                 String(String(decoding: e.value, as: UTF8.self).prefix(40)).replacingOccurrences(of: "\n", with: " ")]
+                [
+                    e.code, "\(e.sourceTopic)/\(e.sourcePartition)@\(e.sourceOffset)", String(e.reason.prefix(70)),
+                    String(String(decoding: e.value, as: UTF8.self).prefix(40)).replacingOccurrences(of: "\n", with: " "),
+                ]
             }
             print(logCLITable(["CODE", "SOURCE", "REASON", "VALUE"], rows))
         }

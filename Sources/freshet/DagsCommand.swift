@@ -4,8 +4,8 @@ import FreshetContracts
 import FreshetCore
 import FreshetLog
 import FreshetScheduler
-import FreshetSchedulerService
 import FreshetSchedulerSQLite
+import FreshetSchedulerService
 import Logging
 import ServiceLifecycle
 import UnixSignals
@@ -57,9 +57,12 @@ struct DagsCommand: AsyncParsableCommand {
                 print(logCLIJSON(rows))
                 return
             }
-            print(logCLITable(["DAG", "SCHEDULE", "PAUSED", "NEXT RUN", "LAST RUN"], rows.map { r in
-                [r.dag, r.schedule, r.paused ? "yes" : "no", r.nextRun ?? "-", r.lastState.map { "\($0) (\(r.lastRun ?? "-"))" } ?? "-"]
-            }))
+            print(
+                logCLITable(
+                    ["DAG", "SCHEDULE", "PAUSED", "NEXT RUN", "LAST RUN"],
+                    rows.map { r in
+                        [r.dag, r.schedule, r.paused ? "yes" : "no", r.nextRun ?? "-", r.lastState.map { "\($0) (\(r.lastRun ?? "-"))" } ?? "-"]
+                    }))
         }
     }
 
@@ -92,10 +95,15 @@ struct DagsCommand: AsyncParsableCommand {
                 print("no runs of \(dag) yet (freshet dags trigger \(dag))")
                 return
             }
-            print(logCLITable(["RUN ID", "STATE", "START", "DURATION", "RECORDS", "ERROR"], runs.map { r in
-                [r.runID, r.state.rawValue, r.startedAt?.iso8601 ?? "-", r.duration().map(DurationText.format) ?? "-",
-                 "\(r.recordsProduced)", r.error ?? ""]
-            }))
+            print(
+                logCLITable(
+                    ["RUN ID", "STATE", "START", "DURATION", "RECORDS", "ERROR"],
+                    runs.map { r in
+                        [
+                            r.runID, r.state.rawValue, r.startedAt?.iso8601 ?? "-", r.duration().map(DurationText.format) ?? "-",
+                            "\(r.recordsProduced)", r.error ?? "",
+                        ]
+                    }))
         }
     }
 
@@ -264,9 +272,12 @@ struct SchedulerCommand: AsyncParsableCommand {
             let service = context.service(history: history, broker: broker, lease: lease)
             print("scheduler \(service.configuration.owner) running on \(place) (DAGs: \(context.dags.map(\.id).joined(separator: ", "))); Ctrl-C stops it")
             fflush(nil)  // the line tells scripts and tests the scheduler is up
-            let group = ServiceGroup(configuration: .init(
-                services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "freshet.scheduler")))
+            let group = ServiceGroup(
+                configuration: .init(
+                    services: [
+                        .init(service: service, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                    ],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "freshet.scheduler")))
             try await group.run()
         }
         var log = self.log

@@ -5,9 +5,9 @@ import Metrics
 import Prometheus
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The `freshet` command. Exit codes: 0 success, 2 usage error (naming the bad flag),

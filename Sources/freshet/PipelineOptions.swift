@@ -41,7 +41,10 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: ArgumentHelp("embedded (default), or a Kafka cluster: kafka://host:port[,host:port] (broker.url).", valueName: "embedded|URL"))
     var broker: String?
 
-    @Option(help: ArgumentHelp("sqlite (default), sqlite:///path, a Cassandra cluster: cassandra://host:9042[?keyspace=…], or PostgreSQL: postgres://user:password@host:5432/database (store.url).", valueName: "URL"))
+    @Option(
+        help: ArgumentHelp(
+            "sqlite (default), sqlite:///path, a Cassandra cluster: cassandra://host:9042[?keyspace=…], or PostgreSQL: postgres://user:password@host:5432/database (store.url).",
+            valueName: "URL"))
     var store: String?
 
     @Option(help: "Consumer group of the processor (processor.group).")
@@ -74,7 +77,10 @@ struct PipelineOptions: ParsableArguments {
     @Flag(help: "Do not run the DAG scheduler in freshet up (scheduler.enabled=false).")
     var noScheduler = false
 
-    @Option(help: ArgumentHelp("Run history: sqlite (<data-dir>/scheduler.sqlite, default) or postgres://user:password@host:5432/database, shared by several Freshet processes (metadata.url).", valueName: "URL"))
+    @Option(
+        help: ArgumentHelp(
+            "Run history: sqlite (<data-dir>/scheduler.sqlite, default) or postgres://user:password@host:5432/database, shared by several Freshet processes (metadata.url).",
+            valueName: "URL"))
     var metadata: String?
 
     /// The effective configuration: defaults ← file ← environment ← flags.

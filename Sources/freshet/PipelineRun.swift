@@ -4,8 +4,8 @@ import FreshetCQL
 import FreshetCQLServer
 import FreshetContracts
 import FreshetCore
-import FreshetScheduler
 import FreshetLog
+import FreshetScheduler
 import FreshetStore
 import FreshetStream
 import FreshetWeb
@@ -54,13 +54,15 @@ enum PipelineRun {
         }
         if cqlEnabled, let queries = pipeline.store as? any UserQueries {
             let host = config.cql.host
-            companions.append(Companion(
-                CQLServer(
-                    configuration: config.cqlServerConfiguration, queries: queries, sink: pipeline.store,
-                    onListening: { port in
-                        FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(host):\(port)  (cqlsh \(host) \(port); keyspace spark_streams)")
-                    }),
-                failure: "the CQL endpoint cannot listen on \(host):\(config.cql.port) (use --cql-port, or --no-cql)"))
+            companions.append(
+                Companion(
+                    CQLServer(
+                        configuration: config.cqlServerConfiguration, queries: queries, sink: pipeline.store,
+                        onListening: { port in
+                            FileHandleOutput.standardOutput.writeLine(
+                                "CQL endpoint listening on \(host):\(port)  (cqlsh \(host) \(port); keyspace spark_streams)")
+                        }),
+                    failure: "the CQL endpoint cannot listen on \(host):\(config.cql.port) (use --cql-port, or --no-cql)"))
         }
         if webEnabled {
             let queries: any UserQueries
@@ -74,18 +76,21 @@ enum PipelineRun {
                 queries: queries, broker: .live(pipeline.broker), metrics: PipelineMetrics.shared, registry: registry,
                 scheduling: scheduler.map { WebScheduling(dags: $0.definitions.dags, history: $0.history) })
             let host = config.web.host
-            companions.append(Companion(
-                server.makeApplication { port in
-                    FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /runs, /api/stats, /metrics)")
-                },
-                failure: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)"))
+            companions.append(
+                Companion(
+                    server.makeApplication { port in
+                        FileHandleOutput.standardOutput.writeLine(
+                            "web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /runs, /api/stats, /metrics)")
+                    },
+                    failure: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)"))
         }
         var schedulerLine: String?
         if let scheduler {
             schedulerLine = await scheduler.summary()
         }
-        FileHandleOutput.standardOutput.writeLine(banner(
-            config, role: role, seed: pipeline.seed, webEnabled: webEnabled, cqlEnabled: cqlEnabled, scheduler: schedulerLine))
+        FileHandleOutput.standardOutput.writeLine(
+            banner(
+                config, role: role, seed: pipeline.seed, webEnabled: webEnabled, cqlEnabled: cqlEnabled, scheduler: schedulerLine))
         var failure: (any Error)?
         do {
             try await pipeline.run(companions: companions)
@@ -100,32 +105,39 @@ enum PipelineRun {
         case .ingest:
             summary = "freshet ingest: \(m.produced) records produced to \(redact(config.broker.url))"
         case .process:
-            summary = "freshet process: \(m.consumed) records consumed, \(m.stored) rows stored, \(m.totalDeadLettered) dead letters, "
+            summary =
+                "freshet process: \(m.consumed) records consumed, \(m.stored) rows stored, \(m.totalDeadLettered) dead letters, "
                 + "\(m.skippedReplays) replays skipped"
         case .all:
-            summary = "freshet up: \(m.produced) records ingested, \(m.stored) rows stored, \(m.totalDeadLettered) dead letters, "
+            summary =
+                "freshet up: \(m.produced) records ingested, \(m.stored) rows stored, \(m.totalDeadLettered) dead letters, "
                 + "\(m.skippedReplays) replays skipped; end-to-end p50 \(PipelineMetrics.Snapshot.milliseconds(m.endToEnd.percentile(0.5))) p99 \(PipelineMetrics.Snapshot.milliseconds(m.endToEnd.percentile(0.99)))"
         }
         FileHandleOutput.standardOutput.writeLine(summary)
         if let failure { throw failure }
     }
 
-    static func banner(_ config: PipelineConfiguration, role: PipelineRole, seed: String?, webEnabled: Bool, cqlEnabled: Bool, scheduler: String? = nil) -> String {
+    static func banner(
+        _ config: PipelineConfiguration, role: PipelineRole, seed: String?, webEnabled: Bool, cqlEnabled: Bool, scheduler: String? = nil
+    ) -> String {
         let command = role == .all ? "up" : role.rawValue
-        let sourceLine = config.source.url == "none"
+        let sourceLine =
+            config.source.url == "none"
             ? "none (only DAG runs append people)"
             : config.source.url == "generator"
-            ? "offline generator, \(PipelineConfiguration.formatNumber(config.source.rate)) people/s (seed \(seed ?? "?"))"
-            : "\(redact(config.source.url)), \(PipelineConfiguration.formatNumber(config.source.requestsPerSecond)) requests/s"
+                ? "offline generator, \(PipelineConfiguration.formatNumber(config.source.rate)) people/s (seed \(seed ?? "?"))"
+                : "\(redact(config.source.url)), \(PipelineConfiguration.formatNumber(config.source.requestsPerSecond)) requests/s"
         let stopLine: String
         if role == .process {
             stopLine = "runs until Ctrl-C; processes of group \(config.processor.group) split the partitions"
         } else {
-            stopLine = config.source.count.map { "stops after \($0) people, then \(role == .all ? "drains and exits" : "exits")" }
+            stopLine =
+                config.source.count.map { "stops after \($0) people, then \(role == .all ? "drains and exits" : "exits")" }
                 ?? config.source.duration.map { "stops after \(DurationText.format($0)), then \(role == .all ? "drains and exits" : "exits")" }
                 ?? "runs until Ctrl-C (in-flight batches are drained and committed)"
         }
-        let logLine = config.broker.isKafka
+        let logLine =
+            config.broker.isKafka
             ? "Kafka \(redact(config.broker.url)) (users_created: \(config.log.partitions) partitions when created)"
             : "\(config.dataDir)/topics (users_created: \(config.log.partitions) partitions, \(config.log.durability))"
         var lines = ["freshet \(command) — pipeline running (\(stopLine))"]

@@ -53,8 +53,9 @@ struct PipelineScheduler {
 extension SchedulerContext {
     /// The DAGs and run history of a pipeline configuration (`freshet up`, `freshet serve`).
     init(_ config: PipelineConfiguration) {
-        self.init(definitions: config.dagDefinitions(builtins: DAGCatalog.builtins),
-                  metadata: config.metadata.url == "sqlite" ? nil : config.metadata.url, dataDir: config.dataDir, configuration: config)
+        self.init(
+            definitions: config.dagDefinitions(builtins: DAGCatalog.builtins),
+            metadata: config.metadata.url == "sqlite" ? nil : config.metadata.url, dataDir: config.dataDir, configuration: config)
     }
 }
 

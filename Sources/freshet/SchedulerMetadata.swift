@@ -7,12 +7,13 @@ import FreshetLog
 import FreshetPostgres
 import FreshetScheduler
 import FreshetSchedulerPostgres
-import FreshetSchedulerService
 import FreshetSchedulerSQLite
+import FreshetSchedulerService
 import FreshetStream
 import Logging
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `--config` and `--metadata` of `freshet dags …` and `freshet scheduler`: which DAGs (the
@@ -21,9 +22,10 @@ struct MetadataOptions: ParsableArguments {
     @Option(help: ArgumentHelp("YAML configuration file: its dags section, data_dir and metadata.url (as freshet up reads them).", valueName: "file"))
     var config: String?
 
-    @Option(help: ArgumentHelp(
-        "Run history: sqlite (<data-dir>/scheduler.sqlite) or postgres://user:password@host:port/db, shared by several schedulers. Defaults to $FRESHET_METADATA_URL, else the config's metadata.url, else sqlite.",
-        valueName: "sqlite|postgres-url"))
+    @Option(
+        help: ArgumentHelp(
+            "Run history: sqlite (<data-dir>/scheduler.sqlite) or postgres://user:password@host:port/db, shared by several schedulers. Defaults to $FRESHET_METADATA_URL, else the config's metadata.url, else sqlite.",
+            valueName: "sqlite|postgres-url"))
     var metadata: String?
 
     /// The configuration file, parsed (defaults without `--config`); a bad file is a usage error naming it.
@@ -43,7 +45,8 @@ struct MetadataOptions: ParsableArguments {
     /// config file's `data_dir` counts.
     func context(dataDir: String) throws -> SchedulerContext {
         let configuration = try configuration()
-        let metadata = self.metadata ?? ProcessInfo.processInfo.environment["FRESHET_METADATA_URL"]
+        let metadata =
+            self.metadata ?? ProcessInfo.processInfo.environment["FRESHET_METADATA_URL"]
             ?? (configuration.metadata.url == "sqlite" ? nil : configuration.metadata.url)
         let dir = dataDir == LogOptions.defaultDataDir && config != nil ? configuration.dataDir : dataDir
         return SchedulerContext(
@@ -63,10 +66,13 @@ struct SchedulerContext: Sendable {
     var dags: [DAG] { definitions.dags }
 
     /// The scheduler service over `history` and `broker`, with this process as owner (`pid@host`).
-    func service(history: any RunHistory, broker: any Broker, lease: Duration = .seconds(30),
-                 logger: Logger = Logger(label: "freshet.scheduler")) -> SchedulerService<ContinuousClock> {
-        SchedulerService(dags: dags, history: history, executor: DAGCatalog.executor(broker: broker, configuration: configuration),
-                         clock: ContinuousClock(), configuration: .init(lease: lease), logger: logger)
+    func service(
+        history: any RunHistory, broker: any Broker, lease: Duration = .seconds(30),
+        logger: Logger = Logger(label: "freshet.scheduler")
+    ) -> SchedulerService<ContinuousClock> {
+        SchedulerService(
+            dags: dags, history: history, executor: DAGCatalog.executor(broker: broker, configuration: configuration),
+            clock: ContinuousClock(), configuration: .init(lease: lease), logger: logger)
     }
 
     /// The DAG named `id`, or a usage error naming it (exit 2) — saying why if the config file
@@ -164,7 +170,8 @@ extension DAGCatalog {
         guard Timestamp.now().millisecondsSinceEpoch - beat.at.millisecondsSinceEpoch < 3000 else { return nil }
         let parts = beat.owner.split(separator: "@", maxSplits: 1)
         if parts.count == 2, String(parts[1]) == ProcessInfo.processInfo.hostName, let pid = Int32(parts[0]),
-           kill(pid, 0) != 0, errno == ESRCH {
+            kill(pid, 0) != 0, errno == ESRCH
+        {
             return nil
         }
         return beat

@@ -1,8 +1,10 @@
 import ArgumentParser
 import FreshetApp
+import FreshetCQLServer
 import FreshetContracts
 import FreshetCore
 import FreshetLog
+import FreshetScheduler
 import FreshetStore
 import FreshetStream
 import FreshetWeb
@@ -10,8 +12,6 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import UnixSignals
-import FreshetCQLServer
-import FreshetScheduler
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -98,14 +98,19 @@ struct Serve: AsyncParsableCommand {
             // Read-only (no sink) unless --cql-writable: the writer is normally the pipeline.
             let cqlHost = config.cql.host
             let mode = cqlWritable ? "writable" : "read-only"
-            let cql = CQLServer(configuration: config.cqlServerConfiguration, queries: store, sink: cqlWritable ? store : nil, onListening: { port in
-                FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(cqlHost):\(port)  (\(mode); cqlsh \(cqlHost) \(port))")
-            })
+            let cql = CQLServer(
+                configuration: config.cqlServerConfiguration, queries: store, sink: cqlWritable ? store : nil,
+                onListening: { port in
+                    FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(cqlHost):\(port)  (\(mode); cqlsh \(cqlHost) \(port))")
+                })
             services.append(CQLService(cql, hint: "the CQL endpoint cannot listen on \(cqlHost):\(config.cql.port) (use --cql-port, or --no-cql)"))
         }
-        let group = ServiceGroup(configuration: .init(
-            services: services.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup) },
-            gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "freshet.serve")))
+        let group = ServiceGroup(
+            configuration: .init(
+                services: services.map {
+                    .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
+                },
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "freshet.serve")))
         do {
             try await group.run()
         } catch {

@@ -8,9 +8,9 @@ import FreshetSource
 import FreshetStore
 import FreshetStream
 import FreshetWeb
-import Synchronization
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 struct Up: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -35,19 +35,21 @@ struct CLITests {
         #expect(Set(try messages(a).compactMap(\.nat)) == ["GB", "FR"])
     }
 
-    @Test("usage errors exit 2 and name the flag", arguments: [
-        (["fetch", "--bogus"], "--bogus"),
-        (["fetch", "--count", "zero"], "--count"),
-        (["fetch", "--count", "0"], "--count"),
-        (["fetch", "--nat", "GB,XX"], "XX"),
-        (["fetch", "--count", "1", "--duration", "5s"], "--duration"),
-        (["fetch", "--duration", "forever"], "--duration"),
-        (["fetch", "--source", "ftp://x"], "--source"),
-        (["fetch", "--batch-size", "6000"], "--batch-size"),
-        (["api", "serve", "--port", "70000"], "--port"),
-        (["api", "serve", "--fault-rate", "0.5", "--faults", "429,teapot"], "teapot"),
-        (["nosuchcommand"], "nosuchcommand"),
-    ])
+    @Test(
+        "usage errors exit 2 and name the flag",
+        arguments: [
+            (["fetch", "--bogus"], "--bogus"),
+            (["fetch", "--count", "zero"], "--count"),
+            (["fetch", "--count", "0"], "--count"),
+            (["fetch", "--nat", "GB,XX"], "XX"),
+            (["fetch", "--count", "1", "--duration", "5s"], "--duration"),
+            (["fetch", "--duration", "forever"], "--duration"),
+            (["fetch", "--source", "ftp://x"], "--source"),
+            (["fetch", "--batch-size", "6000"], "--batch-size"),
+            (["api", "serve", "--port", "70000"], "--port"),
+            (["api", "serve", "--fault-rate", "0.5", "--faults", "429,teapot"], "teapot"),
+            (["nosuchcommand"], "nosuchcommand"),
+        ])
     func usageErrors(arguments: [String], named: String) throws {
         let result = try runFreshet(arguments)
         #expect(result.status == 2, "\(arguments): \(result.stderr)")

@@ -25,7 +25,9 @@ struct CQLEndpointE2ETests {
         try await eventually("the live run's first person is stored", within: .seconds(60)) {
             (try? await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) { try await $0.totalUsers() }) == 3001
         }
-        let cqlsh = try runTool("cqlsh", ["--connect-timeout", "60", "--request-timeout", "60", "127.0.0.1", String(port), "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
+        let cqlsh = try runTool(
+            "cqlsh",
+            ["--connect-timeout", "60", "--request-timeout", "60", "127.0.0.1", String(port), "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
         #expect(cqlsh.status == 0, "\(cqlsh.stderr)")
         let users = try runFreshet(["users", "count", "--data-dir", dir])
         #expect(users.status == 0, "\(users.stderr)")
@@ -45,7 +47,8 @@ struct CQLEndpointE2ETests {
 @Suite("Cassandra store into a second Freshet", .serialized)
 struct CassandraStoreE2ETests {
     @Test func aRunStoredThroughTheCQLSinkReadsBackEqualToTheSource() async throws {
-        let warehouse = tempDataDir(), pipelineDir = tempDataDir()
+        let warehouse = tempDataDir()
+        let pipelineDir = tempDataDir()
         defer {
             try? FileManager.default.removeItem(atPath: warehouse)
             try? FileManager.default.removeItem(atPath: pipelineDir)
@@ -57,10 +60,11 @@ struct CassandraStoreE2ETests {
         let port = try #require(node.readyLine.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last)
         #expect(node.readyLine.contains("writable"), "\(node.readyLine)")
 
-        let run = try runFreshet([
-            "up", "--store", "cassandra://127.0.0.1:\(port)?keyspace=spark_streams", "--count", "5000", "--rate", "100000",
-            "--seed", "cassandra-sink", "--data-dir", pipelineDir, "--web-port", "0", "--cql-port", "0",
-        ], timeout: 300)
+        let run = try runFreshet(
+            [
+                "up", "--store", "cassandra://127.0.0.1:\(port)?keyspace=spark_streams", "--count", "5000", "--rate", "100000",
+                "--seed", "cassandra-sink", "--data-dir", pipelineDir, "--web-port", "0", "--cql-port", "0",
+            ], timeout: 300)
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdoutText.contains("5000 rows stored"), "\(run.stdoutText)")
         // The web UI and the CQL endpoint serve the Cassandra store.
@@ -79,15 +83,25 @@ struct CassandraStoreE2ETests {
         let source = try await storedRows(in: reference)
         #expect(stored.count == 5000)
         func comparable(_ rows: [CreatedUserRow]) -> [String: [String]] {
-            Dictionary(uniqueKeysWithValues: rows.map { r in
-                (r.id, [r.firstName, r.lastName, r.gender, r.address, r.postCode, r.email, r.username, r.dob, r.registeredDate, r.phone, r.picture, r.nat ?? ""])
-            })
+            Dictionary(
+                uniqueKeysWithValues: rows.map { r in
+                    (
+                        r.id,
+                        [
+                            r.firstName, r.lastName, r.gender, r.address, r.postCode, r.email, r.username, r.dob, r.registeredDate, r.phone, r.picture,
+                            r.nat ?? "",
+                        ]
+                    )
+                })
         }
-        let storedByID = comparable(stored), sourceByID = comparable(source)
+        let storedByID = comparable(stored)
+        let sourceByID = comparable(source)
         let differing = sourceByID.filter { storedByID[$0.key] != $0.value }.map(\.key)
         #expect(Set(storedByID.keys) == Set(sourceByID.keys) && differing.isEmpty, "\(differing.count) rows differ, e.g. \(differing.prefix(3))")
 
-        let cqlsh = try runTool("cqlsh", ["--connect-timeout", "60", "--request-timeout", "60", "127.0.0.1", String(port), "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
+        let cqlsh = try runTool(
+            "cqlsh",
+            ["--connect-timeout", "60", "--request-timeout", "60", "127.0.0.1", String(port), "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
         #expect(cqlsh.stdoutText.split(whereSeparator: \.isWhitespace).contains("5000"), "\(cqlsh.stdoutText) \(cqlsh.stderr)")
         #expect(node.stop() == 0)
     }
@@ -98,7 +112,8 @@ extension CassandraStoreE2ETests {
     /// Cassandra store (Freshet's own node here), and its totals, genders, countries and
     /// per-minute ingest each add up to what was stored.
     @Test func theDashboardOfACassandraStoreAddsUpToEveryRecord() async throws {
-        let warehouse = tempDataDir(), pipelineDir = tempDataDir()
+        let warehouse = tempDataDir()
+        let pipelineDir = tempDataDir()
         defer {
             try? FileManager.default.removeItem(atPath: warehouse)
             try? FileManager.default.removeItem(atPath: pipelineDir)
@@ -110,10 +125,11 @@ extension CassandraStoreE2ETests {
         let store = "cassandra://127.0.0.1:\(cqlPort)?keyspace=spark_streams&connect_timeout=60"
         // Ten nationalities, so that the dashboard's top ten countries are all of them.
         let nationalities = "AU,BR,CA,CH,DE,DK,ES,FI,FR,GB"
-        let fill = try runFreshet([
-            "up", "--store", store, "--count", "3000", "--rate", "3000", "--nat", nationalities, "--seed", "cassandra-stats",
-            "--web-port", "0", "--no-cql", "--no-scheduler", "--data-dir", pipelineDir,
-        ], timeout: 300)
+        let fill = try runFreshet(
+            [
+                "up", "--store", store, "--count", "3000", "--rate", "3000", "--nat", nationalities, "--seed", "cassandra-stats",
+                "--web-port", "0", "--no-cql", "--no-scheduler", "--data-dir", pipelineDir,
+            ], timeout: 300)
         #expect(fill.status == 0, "\(fill.stderr)")
         #expect(fill.stdoutText.contains("web UI listening on http://127.0.0.1:"), "\(fill.stdoutText)")
         // The same store, served by a running `freshet up` (no source: nothing changes meanwhile).

@@ -41,7 +41,8 @@ struct DagsCLITests {
         let history = try SQLiteRunHistory(path: SQLiteRunHistory.path(dataDirectory: dir))
         defer { history.close() }
         let runID = try #require(list.first?["run_id"] as? String)
-        #expect(try history.tasks(dagID: "user_automation", runID: runID).map(\.taskID) == ["test_kafka_connection", "create_kafka_topic", "stream_data_from_api"])
+        #expect(
+            try history.tasks(dagID: "user_automation", runID: runID).map(\.taskID) == ["test_kafka_connection", "create_kafka_topic", "stream_data_from_api"])
     }
 
     @Test func theBuiltInDAGStartsPausedAndPauseShowsInListAndBadInputIsAUsageError() throws {
@@ -84,9 +85,11 @@ struct DagsCLITests {
         defer { history.close() }
         let day: Int64 = 86_400_000
         let today = Timestamp.now().millisecondsSinceEpoch / day * day
-        try history.saveRun(DAGRunEntry(dagID: "user_automation", runID: "scheduled__yesterday", kind: .scheduled,
-                                        interval: DataInterval(start: Timestamp(millisecondsSinceEpoch: today - day), end: Timestamp(millisecondsSinceEpoch: today)),
-                                        state: .success, createdAt: Timestamp(millisecondsSinceEpoch: today)))
+        try history.saveRun(
+            DAGRunEntry(
+                dagID: "user_automation", runID: "scheduled__yesterday", kind: .scheduled,
+                interval: DataInterval(start: Timestamp(millisecondsSinceEpoch: today - day), end: Timestamp(millisecondsSinceEpoch: today)),
+                state: .success, createdAt: Timestamp(millisecondsSinceEpoch: today)))
         // user_automation is paused upon creation; a paused DAG's queued runs wait.
         #expect(try runFreshet(["dags", "unpause", "user_automation", "--data-dir", dir]).status == 0)
         let scheduler = Process()

@@ -14,15 +14,17 @@ struct HostileInputCLITests {
 
     /// `--rate 1e20` and `--duration 1e300` trapped (Int(rate / 10), Duration.seconds(1e300));
     /// now they are usage errors naming the key and the accepted range.
-    @Test("out-of-range numbers are usage errors naming the key and the range", arguments: [
-        (["up", "--rate", "1e20"], "source.rate", "0.001…1000000"),
-        (["up", "--duration", "1e300"], "source.duration", "1ms…366d"),
-        (["up", "--duration", "1m4m1m0m2222222222222222222222.h2222222222223mm"], "source.duration", "1ms"),
-        (["up", "--count", "99999999999"], "source.count", "1…1000000000"),
-        (["up", "--rps", "1e9"], "source.requests_per_second", "0.001…1000"),
-        (["up", "--web-port", "70000"], "web.port", "0…65535"),
-        (["config", "print", "--partitions", "100000"], "log.partitions", "1…1000"),
-    ])
+    @Test(
+        "out-of-range numbers are usage errors naming the key and the range",
+        arguments: [
+            (["up", "--rate", "1e20"], "source.rate", "0.001…1000000"),
+            (["up", "--duration", "1e300"], "source.duration", "1ms…366d"),
+            (["up", "--duration", "1m4m1m0m2222222222222222222222.h2222222222223mm"], "source.duration", "1ms"),
+            (["up", "--count", "99999999999"], "source.count", "1…1000000000"),
+            (["up", "--rps", "1e9"], "source.requests_per_second", "0.001…1000"),
+            (["up", "--web-port", "70000"], "web.port", "0…65535"),
+            (["config", "print", "--partitions", "100000"], "log.partitions", "1…1000"),
+        ])
     func outOfRangeFlags(arguments: [String], key: String, range: String) throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -47,15 +49,17 @@ struct HostileInputCLITests {
 
     /// A user without a password (web or CQL), a password without a user, or an empty secret
     /// given explicitly used to fail open; now `freshet up` refuses to start, naming the key.
-    @Test("credentials fail closed", arguments: [
-        (["FRESHET_WEB_USERNAME": "admin"], "web.password"),
-        (["FRESHET_WEB_PASSWORD": "secret"], "web.username"),
-        (["FRESHET_CQL_USERNAME": "reader"], "cql.password"),
-        (["FRESHET_CQL_PASSWORD": "pw"], "cql.username"),
-        (["FRESHET_CQL_USERNAME": "reader", "FRESHET_CQL_PASSWORD": ""], "cql.password"),
-        (["FRESHET_WEB_TOKEN": ""], "web.token"),
-        (["FRESHET_WEB_USERNAME": "", "FRESHET_WEB_PASSWORD": "pw"], "web.username"),
-    ])
+    @Test(
+        "credentials fail closed",
+        arguments: [
+            (["FRESHET_WEB_USERNAME": "admin"], "web.password"),
+            (["FRESHET_WEB_PASSWORD": "secret"], "web.username"),
+            (["FRESHET_CQL_USERNAME": "reader"], "cql.password"),
+            (["FRESHET_CQL_PASSWORD": "pw"], "cql.username"),
+            (["FRESHET_CQL_USERNAME": "reader", "FRESHET_CQL_PASSWORD": ""], "cql.password"),
+            (["FRESHET_WEB_TOKEN": ""], "web.token"),
+            (["FRESHET_WEB_USERNAME": "", "FRESHET_WEB_PASSWORD": "pw"], "web.username"),
+        ])
     func credentialsFailClosed(environment: [String: String], key: String) throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -66,10 +70,12 @@ struct HostileInputCLITests {
     }
 
     @Test func configPrintKeepsSecretsRedacted() throws {
-        let result = try runFreshet(["config", "print"], environment: [
-            "FRESHET_WEB_USERNAME": "admin", "FRESHET_WEB_PASSWORD": "hunter2-web", "FRESHET_WEB_TOKEN": "tok-secret",
-            "FRESHET_CQL_USERNAME": "reader", "FRESHET_CQL_PASSWORD": "hunter2-cql",
-        ])
+        let result = try runFreshet(
+            ["config", "print"],
+            environment: [
+                "FRESHET_WEB_USERNAME": "admin", "FRESHET_WEB_PASSWORD": "hunter2-web", "FRESHET_WEB_TOKEN": "tok-secret",
+                "FRESHET_CQL_USERNAME": "reader", "FRESHET_CQL_PASSWORD": "hunter2-cql",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         for secret in ["hunter2-web", "tok-secret", "hunter2-cql"] { #expect(!result.stdoutText.contains(secret)) }
         #expect(result.stdoutText.contains("max_connections: 256"))

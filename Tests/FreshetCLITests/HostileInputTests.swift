@@ -49,7 +49,8 @@ struct HostileInputTests {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A table worth materialising: an unpaged SELECT * of 100,000 rows is ~50 MB.
-        let fill = try runFreshet(["up", "--no-web", "--no-cql", "--count", "100000", "--rate", "1000000", "--seed", "hostile", "--data-dir", dir], timeout: 300)
+        let fill = try runFreshet(
+            ["up", "--no-web", "--no-cql", "--count", "100000", "--rate", "1000000", "--seed", "hostile", "--data-dir", dir], timeout: 300)
         #expect(fill.status == 0, "\(fill.stderr)")
         let config = dir + "/freshet.yaml"
         try Self.configuration.write(toFile: config, atomically: true, encoding: .utf8)
@@ -90,8 +91,13 @@ struct HostileInputTests {
         let validPerson = String(decoding: before.stdout.split(separator: UInt8(ascii: "\n")).first ?? [], as: UTF8.self)
         let pills: [(String, [UInt8])] = [
             ("not JSON, just under the record limit", Array("{".utf8) + [UInt8](repeating: UInt8(ascii: "x"), count: almostOneMiB)),
-            ("a person with a 1 MiB first_name",
-             Array(validPerson.replacingOccurrences(of: "\"first_name\":\"", with: "\"first_name\":\"" + String(repeating: "y", count: almostOneMiB - validPerson.utf8.count)).utf8)),
+            (
+                "a person with a 1 MiB first_name",
+                Array(
+                    validPerson.replacingOccurrences(
+                        of: "\"first_name\":\"", with: "\"first_name\":\"" + String(repeating: "y", count: almostOneMiB - validPerson.utf8.count)
+                    ).utf8)
+            ),
             ("200,000 nested arrays", [UInt8](repeating: UInt8(ascii: "["), count: 200_000)),
             ("invalid UTF-8", [0x7B, 0x22, 0x69, 0x64, 0x22, 0x3A, 0x22, 0xFF, 0xFE, 0xC0, 0x80, 0x22, 0x7D]),
             ("a lone surrogate in the key field", Array(#"{"id":"\uD800\u0041"}"#.utf8)),
@@ -105,7 +111,9 @@ struct HostileInputTests {
         #expect(produce.stderr.contains("produced \(1000 + pills.count) records"), "\(produce.stderr)")
 
         for (round, expected) in [(1, 1100), (2, 1200)] {
-            let up = try runFreshet(["up", "--no-web", "--no-cql", "--no-scheduler", "--count", "100", "--rate", "100000", "--seed", "pills-\(round)", "--data-dir", dir], timeout: 300)
+            let up = try runFreshet(
+                ["up", "--no-web", "--no-cql", "--no-scheduler", "--count", "100", "--rate", "100000", "--seed", "pills-\(round)", "--data-dir", dir],
+                timeout: 300)
             #expect(up.status == 0, "run \(round): \(up.stderr)")
             let count = try runFreshet(["users", "count", "--data-dir", dir])
             #expect(count.stdoutText.hasPrefix("\(expected) "), "run \(round): \(count.stdoutText)")
@@ -128,7 +136,8 @@ struct HostileInputTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Three runs, so that every partition's segment holds at least three batches.
         for seed in ["disk-1", "disk-2", "disk-3"] {
-            let run = try runFreshet(["up", "--no-web", "--no-cql", "--no-scheduler", "--count", "600", "--rate", "100000", "--seed", seed, "--data-dir", dir], timeout: 300)
+            let run = try runFreshet(
+                ["up", "--no-web", "--no-cql", "--no-scheduler", "--count", "600", "--rate", "100000", "--seed", seed, "--data-dir", dir], timeout: 300)
             #expect(run.status == 0, "\(run.stderr)")
         }
         let partition = dir + "/topics/users_created/0/"
@@ -145,7 +154,8 @@ struct HostileInputTests {
 
         let consume = try runFreshet(["consume", "users_created", "--from", "earliest", "--max", "5000", "--json", "--data-dir", dir])
         #expect(consume.status == 0, "\(consume.stderr.suffix(1000))")
-        let up = try runFreshet(["up", "--no-web", "--no-cql", "--no-scheduler", "--count", "100", "--rate", "100000", "--seed", "disk-4", "--data-dir", dir], timeout: 300)
+        let up = try runFreshet(
+            ["up", "--no-web", "--no-cql", "--no-scheduler", "--count", "100", "--rate", "100000", "--seed", "disk-4", "--data-dir", dir], timeout: 300)
         #expect(up.status == 0, "\(up.stderr.suffix(1000))")
         let after = try runFreshet(["consume", "users_created", "--from", "earliest", "--max", "5000", "--json", "--data-dir", dir])
         #expect(after.status == 0, "\(after.stderr.suffix(1000))")
@@ -179,10 +189,11 @@ struct HostileInputTests {
             }
         }
         defer { api.stop() }
-        let up = try runFreshet([
-            "up", "--no-web", "--no-cql", "--no-scheduler", "--source", "http://127.0.0.1:\(api.port)/api/", "--rps", "50", "--batch-size", "1",
-            "--count", "3", "--data-dir", dir,
-        ], timeout: 120)
+        let up = try runFreshet(
+            [
+                "up", "--no-web", "--no-cql", "--no-scheduler", "--source", "http://127.0.0.1:\(api.port)/api/", "--rps", "50", "--batch-size", "1",
+                "--count", "3", "--data-dir", dir,
+            ], timeout: 120)
         #expect(up.status == 0, "\(up.stderr)")
         #expect(requests.count >= 3)
         let count = try runFreshet(["users", "count", "--data-dir", dir])
@@ -215,7 +226,7 @@ struct HostileInputTests {
     static func usersTotal(port: Int) throws -> Int {
         let stats = try HTTP.get(port: port, "/api/stats", headers: ["Authorization: Basic " + Data("admin:hostile-test-password".utf8).base64EncodedString()])
         guard stats.status == 200, case .object(let root)? = try? JSONParser.parse(stats.body),
-              case .object(let users)? = root["users"], case .number(let total)? = users["total"], let n = Int(total)
+            case .object(let users)? = root["users"], case .number(let total)? = users["total"], let n = Int(total)
         else { throw FixtureError(message: "/api/stats answered \(stats.status): \(String(decoding: stats.body.prefix(300), as: UTF8.self))") }
         return n
     }
@@ -248,10 +259,25 @@ extension HostileInputTests {
         ("10,000 nested [", "SELECT * FROM \(table) WHERE id = " + String(repeating: "[", count: 10_000)),
         ("10,000 nested (", "SELECT * FROM \(table) WHERE id = " + String(repeating: "(", count: 10_000)),
         ("10,000 nested {", "SELECT * FROM \(table) WHERE id = " + String(repeating: "{", count: 10_000)),
-        ("10,000 nested frozen<", "CREATE TABLE spark_streams.t (id int PRIMARY KEY, x " + String(repeating: "frozen<", count: 10_000) + "int" + String(repeating: ">", count: 10_000) + ")"),
-        ("10,000 nested list<", "CREATE TABLE spark_streams.t (id int PRIMARY KEY, x " + String(repeating: "list<", count: 10_000) + "int" + String(repeating: ">", count: 10_000) + ")"),
-        ("10,000 nested tuple<", "CREATE TABLE spark_streams.t (id int PRIMARY KEY, x " + String(repeating: "tuple<", count: 10_000) + "int" + String(repeating: ">", count: 10_000) + ")"),
-        ("10,000 nested function calls", "SELECT " + String(repeating: "toJson(", count: 10_000) + "id" + String(repeating: ")", count: 10_000) + " FROM \(table)"),
+        (
+            "10,000 nested frozen<",
+            "CREATE TABLE spark_streams.t (id int PRIMARY KEY, x " + String(repeating: "frozen<", count: 10_000) + "int" + String(repeating: ">", count: 10_000)
+                + ")"
+        ),
+        (
+            "10,000 nested list<",
+            "CREATE TABLE spark_streams.t (id int PRIMARY KEY, x " + String(repeating: "list<", count: 10_000) + "int" + String(repeating: ">", count: 10_000)
+                + ")"
+        ),
+        (
+            "10,000 nested tuple<",
+            "CREATE TABLE spark_streams.t (id int PRIMARY KEY, x " + String(repeating: "tuple<", count: 10_000) + "int" + String(repeating: ">", count: 10_000)
+                + ")"
+        ),
+        (
+            "10,000 nested function calls",
+            "SELECT " + String(repeating: "toJson(", count: 10_000) + "id" + String(repeating: ")", count: 10_000) + " FROM \(table)"
+        ),
         ("a 10 MB string literal", "SELECT * FROM \(table) WHERE id = '" + String(repeating: "a", count: 10_000_000) + "'"),
     ]
 
@@ -368,7 +394,10 @@ extension HostileInputTests {
             #expect(huge.waitForClose(timeout: 15), "a 10 MB header was not refused")
             let body = try RawTCPConnection(port: target.webPort)
             let auth = "Authorization: Basic " + Data(target.webCredentials.utf8).base64EncodedString()
-            try? body.send(Array("POST /api/dags/user_automation/runs HTTP/1.1\r\nHost: 127.0.0.1:\(target.webPort)\r\nOrigin: http://127.0.0.1:\(target.webPort)\r\n\(auth)\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n".utf8), timeout: 5)
+            try? body.send(
+                Array(
+                    "POST /api/dags/user_automation/runs HTTP/1.1\r\nHost: 127.0.0.1:\(target.webPort)\r\nOrigin: http://127.0.0.1:\(target.webPort)\r\n\(auth)\r\nContent-Type: application/json\r\nContent-Length: 100000000\r\n\r\n"
+                        .utf8), timeout: 5)
             try? body.send([UInt8](repeating: 0x20, count: 16 << 20), timeout: 5)
             #expect(body.waitForClose(timeout: 15), "a 100 MB request body was not refused")
         },
@@ -379,14 +408,19 @@ extension HostileInputTests {
                 "/api/topics/users_created.dlq/messages?limit=500", "/api/dlq?limit=500", "/api/topics/" + String(repeating: "x", count: 3000) + "/messages",
                 "/api/dags/user_automation/runs?limit=99999999999999999999",
             ] {
-                let answer = try HTTP.get(port: target.webPort, path, headers: ["Authorization: Basic " + Data(target.webCredentials.utf8).base64EncodedString()])
+                let answer = try HTTP.get(
+                    port: target.webPort, path, headers: ["Authorization: Basic " + Data(target.webCredentials.utf8).base64EncodedString()])
                 #expect([200, 400, 404, 414, 431].contains(answer.status), "\(path.prefix(80)): \(answer.status)")
                 #expect(answer.body.count < 8 << 20, "\(path.prefix(80)): \(answer.body.count) bytes")
             }
         },
         Attack("DAG run conf with numbers out of range") { target in
-            for conf in [#"{"rate": 1e20}"#, #"{"duration": "1e300"}"#, #"{"duration": "1m4m1m0m2222222222222222222222.h2222222222223mm"}"#, #"{"rate": -1}"#, #"{"count": 1e30}"#] {
-                let answer = try HTTP.post(port: target.webPort, "/api/dags/user_automation/runs", body: Array(#"{"conf": \#(conf)}"#.utf8), credentials: target.webCredentials)
+            for conf in [
+                #"{"rate": 1e20}"#, #"{"duration": "1e300"}"#, #"{"duration": "1m4m1m0m2222222222222222222222.h2222222222223mm"}"#, #"{"rate": -1}"#,
+                #"{"count": 1e30}"#,
+            ] {
+                let answer = try HTTP.post(
+                    port: target.webPort, "/api/dags/user_automation/runs", body: Array(#"{"conf": \#(conf)}"#.utf8), credentials: target.webCredentials)
                 #expect(answer.status == 400, "conf \(conf): \(answer.status) \(String(decoding: answer.body.prefix(200), as: UTF8.self))")
             }
         },
@@ -403,11 +437,13 @@ enum HTTP {
     }
 
     static func get(port: Int, _ path: String, headers: [String] = []) throws -> Answer {
-        try request(port: port, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\(headers.map { $0 + "\r\n" }.joined())\r\n".utf8))
+        try request(
+            port: port, Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n\(headers.map { $0 + "\r\n" }.joined())\r\n".utf8))
     }
 
     static func post(port: Int, _ path: String, body: [UInt8], credentials: String) throws -> Answer {
-        let head = "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nOrigin: http://127.0.0.1:\(port)\r\nConnection: close\r\n"
+        let head =
+            "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nOrigin: http://127.0.0.1:\(port)\r\nConnection: close\r\n"
             + "Authorization: Basic \(Data(credentials.utf8).base64EncodedString())\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\r\n"
         return try request(port: port, Array(head.utf8) + body)
     }
@@ -422,8 +458,8 @@ enum HTTP {
             guard response.count < 64 << 20 else { break }
         }
         guard let end = response.firstRange(of: Array("\r\n\r\n".utf8)),
-              let statusLine = String(decoding: response[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n").first,
-              let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "")
+            let statusLine = String(decoding: response[..<end.lowerBound], as: UTF8.self).split(separator: "\r\n").first,
+            let status = Int(statusLine.split(separator: " ").dropFirst().first ?? "")
         else { throw FixtureError(message: "not an HTTP response: \(String(decoding: response.prefix(200), as: UTF8.self))") }
         var body = Array(response[end.upperBound...])
         let head = String(decoding: response[..<end.lowerBound], as: UTF8.self).lowercased()
@@ -435,8 +471,9 @@ enum HTTP {
         var out: [UInt8] = []
         var rest = bytes[...]
         while let lineEnd = rest.firstRange(of: Array("\r\n".utf8)),
-              let size = Int(String(decoding: rest[..<lineEnd.lowerBound], as: UTF8.self), radix: 16), size > 0,
-              rest.count >= lineEnd.upperBound - rest.startIndex + size {
+            let size = Int(String(decoding: rest[..<lineEnd.lowerBound], as: UTF8.self), radix: 16), size > 0,
+            rest.count >= lineEnd.upperBound - rest.startIndex + size
+        {
             out += rest[lineEnd.upperBound..<lineEnd.upperBound + size]
             rest = rest[(lineEnd.upperBound + size + 2)...]
         }
@@ -511,18 +548,23 @@ struct CQLWire {
     }
 
     static func header(stream: Int16, opcode: UInt8, length: Int32) -> [UInt8] {
-        let s = UInt16(bitPattern: stream), l = UInt32(bitPattern: length)
+        let s = UInt16(bitPattern: stream)
+        let l = UInt32(bitPattern: length)
         return [0x04, 0x00, UInt8(s >> 8), UInt8(s & 0xFF), opcode, UInt8(l >> 24), UInt8(l >> 16 & 0xFF), UInt8(l >> 8 & 0xFF), UInt8(l & 0xFF)]
     }
 
     static func startupFrame() -> [UInt8] {
-        func string(_ s: String) -> [UInt8] { let u = Array(s.utf8); return [UInt8(u.count >> 8), UInt8(u.count & 0xFF)] + u }
+        func string(_ s: String) -> [UInt8] {
+            let u = Array(s.utf8)
+            return [UInt8(u.count >> 8), UInt8(u.count & 0xFF)] + u
+        }
         let body: [UInt8] = [0x00, 0x01] + string("CQL_VERSION") + string("3.0.0")
         return header(stream: 0, opcode: 0x01, length: Int32(body.count)) + body
     }
 
     static func longString(_ text: String) -> [UInt8] {
-        let u = Array(text.utf8), n = UInt32(u.count)
+        let u = Array(text.utf8)
+        let n = UInt32(u.count)
         return [UInt8(n >> 24), UInt8(n >> 16 & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n & 0xFF)] + u
     }
 
@@ -539,7 +581,12 @@ final class RequestCounter: @unchecked Sendable {
     private var value = 0
     var count: Int { lock.withLock { value } }
     /// The number of this request, from 1.
-    func next() -> Int { lock.withLock { value += 1; return value } }
+    func next() -> Int {
+        lock.withLock {
+            value += 1
+            return value
+        }
+    }
 }
 
 /// A Kafka "broker" on loopback that reads each request frame and answers with one kind of

@@ -25,8 +25,10 @@ struct KafkaPipelineTests {
     static func storeState(_ dir: String) async throws -> (rows: [CreatedUserRow], windows: Int, positions: Int64) {
         let rows = try await storedRows(in: dir)
         let (windows, positions) = try await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) { store in
-            (try await store.windowCounts(dimension: "total", since: 0).map(\.count).reduce(0, +),
-             try await store.positions(topic: "users_created").values.reduce(0, +))
+            (
+                try await store.windowCounts(dimension: "total", since: 0).map(\.count).reduce(0, +),
+                try await store.positions(topic: "users_created").values.reduce(0, +)
+            )
         }
         return (rows, windows, positions)
     }
@@ -40,10 +42,11 @@ struct KafkaPipelineTests {
         try await TansuBroker.with { tansu in
             let dir = tempDataDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let result = try runFreshet([
-                "up", "--no-cql", "--broker", Self.url(tansu), "--no-web", "--count", "20000", "--rate", "100000", "--seed", "kafka-up",
-                "--data-dir", dir,
-            ], timeout: 300)
+            let result = try runFreshet(
+                [
+                    "up", "--no-cql", "--broker", Self.url(tansu), "--no-web", "--count", "20000", "--rate", "100000", "--seed", "kafka-up",
+                    "--data-dir", dir,
+                ], timeout: 300)
             #expect(result.status == 0, "\(result.stderr)")
             #expect(result.stdoutText.contains("Kafka kafka://\(tansu.bootstrap)"), "\(result.stdoutText)")
             let state = try await Self.storeState(dir)
@@ -81,12 +84,16 @@ struct KafkaPipelineTests {
             // Create the topics first so both workers join a group over existing partitions.
             let created = try runFreshet(["topics", "create", "users_created", "--partitions", "4", "--broker", tansu.url])
             #expect(created.status == 0, "\(created.stderr)")
-            let logA = dir + "/worker-a.log", logB = dir + "/worker-b.log"
+            let logA = dir + "/worker-a.log"
+            let logB = dir + "/worker-b.log"
             let environment = ["FRESHET_LOG_LEVEL": "info"]
             let workerArguments = ["process", "--no-cql", "--broker", url, "--no-web", "--data-dir", dir, "--partitions", "4"]
             let a = try RunningFreshet(workerArguments, readyMarker: "pipeline running", environment: environment, stderrFile: logA)
             let b = try RunningFreshet(workerArguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB)
-            defer { a.kill(); b.kill() }
+            defer {
+                a.kill()
+                b.kill()
+            }
 
             // Both workers own partitions before any data flows.
             func assignments(_ path: String) -> [String] {
@@ -151,4 +158,3 @@ struct KafkaPipelineTests {
 func blockingSleep(seconds: Double) {
     Thread.sleep(forTimeInterval: seconds)
 }
-

@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import FreshetContracts
 import FreshetCore
 import FreshetLog
@@ -11,8 +8,12 @@ import FreshetTesting
 import Logging
 import Testing
 
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads what a finished `freshet up` left in a data directory: every record of a topic.
@@ -110,7 +111,10 @@ struct PipelineE2ETests {
         let server = try RunningFreshet(["api", "serve", "--port", "0"], readyMarker: "listening on")
         defer { server.stop() }
         let url = try #require(server.readyLine.split(separator: " ").first { $0.hasPrefix("http://") })
-        let result = try runFreshet(["up", "--no-cql", "--no-web", "--source", String(url), "--seed", "secrets", "--count", "1000", "--batch-size", "250", "--rps", "100", "--data-dir", dir])
+        let result = try runFreshet([
+            "up", "--no-cql", "--no-web", "--source", String(url), "--seed", "secrets", "--count", "1000", "--batch-size", "250", "--rps", "100", "--data-dir",
+            dir,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(try await storedRows(in: dir).count == 1000)
 
@@ -223,8 +227,10 @@ struct PipelineE2ETests {
                 Dictionary(uniqueKeysWithValues: (computed?[key]?.objectValue?.members ?? []).compactMap { m in m.value.intValue.map { (m.key, $0) } })
             }
             func counters(_ labeled: [LabeledCount]) -> [String: Int] { Dictionary(uniqueKeysWithValues: labeled.map { ($0.label, $0.count) }) }
-            let total = try await store.totalUsers(), genders = try await store.countsByGender()
-            let countries = try await store.topCountries(limit: 1000), domains = try await store.topEmailDomains(limit: 1000)
+            let total = try await store.totalUsers()
+            let genders = try await store.countsByGender()
+            let countries = try await store.topCountries(limit: 1000)
+            let domains = try await store.topEmailDomains(limit: 1000)
             let months = try await store.registrationsPerMonth()
             #expect(!fromSQL("gender").isEmpty, "no SQL result: \(sql.stdoutText) \(sql.stderr)")
             #expect(fromSQL("total") == ["": total], "FRESHET_TEST_SEED=\(seed)")
@@ -279,7 +285,8 @@ struct PipelineE2ETests {
             kill(up.process.processIdentifier, SIGKILL)
             up.process.waitUntilExit()
             guard let line else {
-                Issue.record("round \(round): no store transaction was logged; log: \((try? String(contentsOfFile: logFile, encoding: .utf8))?.suffix(2000) ?? "")")
+                Issue.record(
+                    "round \(round): no store transaction was logged; log: \((try? String(contentsOfFile: logFile, encoding: .utf8))?.suffix(2000) ?? "")")
                 continue
             }
             // "… records=20000 … to=0:6711,1:6650,2:6639 …"
@@ -288,11 +295,12 @@ struct PipelineE2ETests {
             }
             let records = field("records").flatMap(Int.init) ?? 0
             largest = max(largest, records)
-            let ends = Dictionary(uniqueKeysWithValues: (field("to") ?? "").split(separator: ",").compactMap { part -> (Int32, Int64)? in
-                let pair = part.split(separator: ":")
-                guard pair.count == 2, let p = Int32(pair[0]), let o = Int64(pair[1]) else { return nil }
-                return (p, o)
-            })
+            let ends = Dictionary(
+                uniqueKeysWithValues: (field("to") ?? "").split(separator: ",").compactMap { part -> (Int32, Int64)? in
+                    let pair = part.split(separator: ":")
+                    guard pair.count == 2, let p = Int32(pair[0]), let o = Int64(pair[1]) else { return nil }
+                    return (p, o)
+                })
             #expect(!ends.isEmpty, "cannot read the transaction's end positions from: \(line)")
             let stored = try await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) {
                 try await $0.positions(topic: "users_created")

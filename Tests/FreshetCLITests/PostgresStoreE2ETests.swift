@@ -9,7 +9,7 @@ import Logging
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What `freshet up --store postgres://…` left in the database, read through the same sink the
@@ -127,7 +127,8 @@ struct PostgresStoreE2ETests {
         #expect(try await records(in: dir, topic: "users_created").count > 0)
 
         // A bounded restart drains what the killed runs left in the log, then adds its own.
-        let drain = try runFreshet(["up", "--store", url, "--no-web", "--no-cql", "--count", "500", "--rate", "100000", "--seed", "pg-crash-drain", "--data-dir", dir], timeout: 300)
+        let drain = try runFreshet(
+            ["up", "--store", url, "--no-web", "--no-cql", "--count", "500", "--rate", "100000", "--seed", "pg-crash-drain", "--data-dir", dir], timeout: 300)
         #expect(drain.status == 0, "\(drain.stderr)")
         let logged = try await records(in: dir, topic: "users_created").count
         #expect(logged > 500)

@@ -1,7 +1,7 @@
 import Foundation
+import FreshetCassandra
 import FreshetContracts
 import FreshetCore
-import FreshetCassandra
 import FreshetPostgres
 import FreshetSource
 import FreshetStore
@@ -10,7 +10,7 @@ import Logging
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The scaled-out deployment against a shared store: `freshet ingest` and two `freshet process`
@@ -67,7 +67,9 @@ struct ScaledOutStoreTests {
             #expect(created.status == 0, "\(created.stderr)")
             let environment = ["FRESHET_LOG_LEVEL": "info"]
             let arguments = ["process", "--no-cql", "--no-web", "--broker", broker, "--store", store, "--partitions", "4", "--data-dir", dir]
-            let logA = dir + "/worker-a.log", logB = dir + "/worker-b.log", logB2 = dir + "/worker-b2.log"
+            let logA = dir + "/worker-a.log"
+            let logB = dir + "/worker-b.log"
+            let logB2 = dir + "/worker-b2.log"
             let a = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logA)
             var b = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB)
             defer {
@@ -109,7 +111,8 @@ struct ScaledOutStoreTests {
                 try? await reader.close()
                 return n >= expected.count
             }
-            let stoppedA = a.stop(), stoppedB = b.stop()
+            let stoppedA = a.stop()
+            let stoppedB = b.stop()
             #expect(stoppedA == 0, "worker A: \(log(logA).suffix(3000))")
             #expect(stoppedB == 0, "worker B: \(log(logB2).suffix(3000))")
 
@@ -137,7 +140,9 @@ struct ScaledOutStoreTests {
             // it had records in hand depends on timing, so this is reported, not asserted; the
             // invariants above are what must hold either way (and the contract suites pause a
             // writer at a chosen step, deterministically).
-            print("scaled out: worker A after its pause: \(log(logA).contains("the store is past this batch") ? "wrote late and was refused" : "had nothing to write late")")
+            print(
+                "scaled out: worker A after its pause: \(log(logA).contains("the store is past this batch") ? "wrote late and was refused" : "had nothing to write late")"
+            )
 
             // One dashboard over the store the workers filled.
             let serve = try RunningFreshet(

@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import FreshetCore
 import FreshetTesting
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// `freshet up` runs the DAG scheduler next to the pipeline.
 @Suite("Scheduler in freshet up")
@@ -35,17 +36,17 @@ struct SchedulerUpE2ETests {
         let anchor = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch - 36 * 3_600_000).iso8601
         let config = dir + ".yaml"
         try """
-            dags:
-              user_automation:
-                schedule: every 1d
-                start_date: "\(anchor)"
-                duration: 2s
-                rate: 400
-              broken:
-                schedule: "every 10s"
-                tasks:
-                  a: {shell: "true", upstream: [nope]}
-            """.write(toFile: config, atomically: true, encoding: .utf8)
+        dags:
+          user_automation:
+            schedule: every 1d
+            start_date: "\(anchor)"
+            duration: 2s
+            rate: 400
+          broken:
+            schedule: "every 10s"
+            tasks:
+              a: {shell: "true", upstream: [nope]}
+        """.write(toFile: config, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(atPath: config) }
         let stderr = dir + ".stderr"
         defer { try? FileManager.default.removeItem(atPath: stderr) }

@@ -4,8 +4,9 @@ import FreshetScheduler
 import FreshetSchedulerPostgres
 import FreshetTesting
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Two `freshet scheduler` processes sharing a PostgreSQL run history (`--metadata`).
@@ -26,13 +27,13 @@ struct SharedSchedulerCLITests {
         try script.write(toFile: scriptPath, atomically: true, encoding: .utf8)
         let path = dir + "/freshet.yaml"
         try """
-            dags:
-              test_shell:
-                schedule: "\(schedule)"
-                default_args: {retries: 1, retry_delay: 1s}
-                tasks:
-                  work: {shell: "sh '\(scriptPath)'"}
-            """.write(toFile: path, atomically: true, encoding: .utf8)
+        dags:
+          test_shell:
+            schedule: "\(schedule)"
+            default_args: {retries: 1, retry_delay: 1s}
+            tasks:
+              work: {shell: "sh '\(scriptPath)'"}
+        """.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
 
@@ -49,8 +50,9 @@ struct SharedSchedulerCLITests {
             // Each try appends its run id and try number.
             let cfg = try config(dir: dir, schedule: "every 2s", script: "echo \"$FRESHET_RUN_ID $FRESHET_TRY_NUMBER\" >> '\(file)'\n")
             let schedulers = try ["a", "b"].map { name in
-                try RunningFreshet(["scheduler", "--config", cfg, "--metadata", url, "--data-dir", dir + "/" + name],
-                                   readyMarker: "running on", timeout: 120, stderrFile: dir + "/\(name).log")
+                try RunningFreshet(
+                    ["scheduler", "--config", cfg, "--metadata", url, "--data-dir", dir + "/" + name],
+                    readyMarker: "running on", timeout: 120, stderrFile: dir + "/\(name).log")
             }
             defer { for s in schedulers { s.kill() } }
             let deadline = Date().addingTimeInterval(180)
@@ -86,7 +88,8 @@ struct SharedSchedulerCLITests {
             let pidFile = dir + "/sleep.pid"
             // Try 1 hangs (its shell becomes `sleep 60`, whose pid the test kills at the end);
             // try 2 succeeds.
-            let command = "echo \"$FRESHET_RUN_ID $FRESHET_TRY_NUMBER\" >> '\(file)'\n"
+            let command =
+                "echo \"$FRESHET_RUN_ID $FRESHET_TRY_NUMBER\" >> '\(file)'\n"
                 + "if [ \"$FRESHET_TRY_NUMBER\" = 1 ]; then echo $$ > '\(pidFile)'; exec sleep 60; fi\n"
             let cfg = try config(dir: dir, schedule: "manual", script: command)
             defer {
@@ -95,8 +98,9 @@ struct SharedSchedulerCLITests {
                 }
             }
             let schedulers = try ["a", "b"].map { name in
-                try RunningFreshet(["scheduler", "--config", cfg, "--metadata", url, "--lease", "3s", "--data-dir", dir + "/" + name],
-                                   readyMarker: "running on", timeout: 120, stderrFile: dir + "/\(name).log")
+                try RunningFreshet(
+                    ["scheduler", "--config", cfg, "--metadata", url, "--lease", "3s", "--data-dir", dir + "/" + name],
+                    readyMarker: "running on", timeout: 120, stderrFile: dir + "/\(name).log")
             }
             defer { for s in schedulers { s.kill() } }
             #expect(schedulers.allSatisfy { !$0.readyLine.contains(server.password) }, "the password is not printed")
@@ -116,34 +120,35 @@ struct SharedSchedulerCLITests {
             await history.close()
 
             func check(_ history: PostgresRunHistory) async throws {
-            var deadline = Date().addingTimeInterval(120)
-            while !lines(file).contains("\(runID) 1"), Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
-            let owner = try #require(try await history.run(dagID: "test_shell", runID: runID)?.owner, "the run has an owner")
-            let ownerPID = try #require(Int32(owner.prefix { $0 != "@" }))
-            let running = try #require(schedulers.first { $0.process.processIdentifier == ownerPID }, "owner \(owner) is one of the schedulers")
-            let other = try #require(schedulers.first { $0.process.processIdentifier != ownerPID })
-            running.kill()
+                var deadline = Date().addingTimeInterval(120)
+                while !lines(file).contains("\(runID) 1"), Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                let owner = try #require(try await history.run(dagID: "test_shell", runID: runID)?.owner, "the run has an owner")
+                let ownerPID = try #require(Int32(owner.prefix { $0 != "@" }))
+                let running = try #require(schedulers.first { $0.process.processIdentifier == ownerPID }, "owner \(owner) is one of the schedulers")
+                let other = try #require(schedulers.first { $0.process.processIdentifier != ownerPID })
+                running.kill()
 
-            deadline = Date().addingTimeInterval(120)
-            while try await history.run(dagID: "test_shell", runID: runID)?.state.isFinished != true, Date() < deadline {
-                try await Task.sleep(for: .milliseconds(100))
-            }
-            let final = try #require(try await history.run(dagID: "test_shell", runID: runID))
-            #expect(final.state == .success, "\(final)")
-            #expect(final.owner?.hasPrefix("\(other.process.processIdentifier)@") == true, "taken over by the other scheduler: \(final.owner ?? "-")")
-            #expect(lines(file) == ["\(runID) 1", "\(runID) 2"], "one lost try, one retry, nothing twice")
-            let tries = try await history.tasks(dagID: "test_shell", runID: runID)
-            #expect(tries.first?.error?.contains("its scheduler \(owner) stopped renewing the lease") == true, "\(tries)")
+                deadline = Date().addingTimeInterval(120)
+                while try await history.run(dagID: "test_shell", runID: runID)?.state.isFinished != true, Date() < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                let final = try #require(try await history.run(dagID: "test_shell", runID: runID))
+                #expect(final.state == .success, "\(final)")
+                #expect(final.owner?.hasPrefix("\(other.process.processIdentifier)@") == true, "taken over by the other scheduler: \(final.owner ?? "-")")
+                #expect(lines(file) == ["\(runID) 1", "\(runID) 2"], "one lost try, one retry, nothing twice")
+                let tries = try await history.tasks(dagID: "test_shell", runID: runID)
+                #expect(tries.first?.error?.contains("its scheduler \(owner) stopped renewing the lease") == true, "\(tries)")
 
-            let runs = try runFreshet(["dags", "runs", "test_shell", "--json", "--config", cfg, "--metadata", url, "--data-dir", dir + "/cli"])
-            #expect(runs.status == 0, "\(runs.stderr)")
-            let list = try #require(try JSONSerialization.jsonObject(with: runs.stdout) as? [[String: Any]])
-            #expect(list.map { $0["run_id"] as? String } == [runID])
-            #expect(list.first?["state"] as? String == "success")
-            #expect(!runs.stdoutText.contains(server.password) && !runs.stderr.contains(server.password))
+                let runs = try runFreshet(["dags", "runs", "test_shell", "--json", "--config", cfg, "--metadata", url, "--data-dir", dir + "/cli"])
+                #expect(runs.status == 0, "\(runs.stderr)")
+                let list = try #require(try JSONSerialization.jsonObject(with: runs.stdout) as? [[String: Any]])
+                #expect(list.map { $0["run_id"] as? String } == [runID])
+                #expect(list.first?["state"] as? String == "success")
+                #expect(!runs.stdoutText.contains(server.password) && !runs.stderr.contains(server.password))
 
-            #expect(other.stop() == 0, "the surviving scheduler stops cleanly")
-            #expect(try await history.heartbeat()?.owner != "\(other.process.processIdentifier)@\(ProcessInfo.processInfo.hostName)",
+                #expect(other.stop() == 0, "the surviving scheduler stops cleanly")
+                #expect(
+                    try await history.heartbeat()?.owner != "\(other.process.processIdentifier)@\(ProcessInfo.processInfo.hostName)",
                     "a stopped scheduler removes its heartbeat")
             }
         }

@@ -1,9 +1,10 @@
 import Foundation
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import FreshetTesting
 import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
 
 /// The base URL a running `freshet up` printed ("web UI listening on http://127.0.0.1:PORT/ …").
 func webURL(_ up: RunningFreshet) throws -> String {

@@ -1,6 +1,5 @@
 import Foundation
 import FreshetCQL
-@testable import FreshetCQLClient
 import FreshetCQLServer
 import FreshetCassandra
 import FreshetContracts
@@ -11,6 +10,8 @@ import FreshetTesting
 import Logging
 import NIOCore
 import Testing
+
+@testable import FreshetCQLClient
 
 /// Freshet's real CQL endpoint (`CQLServer`) over a temporary SQLite store, on port 0.
 final class EndpointScope: Sendable {
@@ -85,7 +86,8 @@ func generatedUsers(_ count: Int, seed: String = "cql-client") -> [CreatedUserRo
 struct CQLClientEndpointTests {
     static func client(_ scope: EndpointScope, credentials: CQLCredentials? = nil) -> CQLClientConfiguration {
         // Generous connect timeout: the suite runs beside ~600 other tests on 2 cores.
-        CQLClientConfiguration(contactPoints: [scope.contactPoint], connection: .init(credentials: credentials, connectTimeout: .seconds(60)), consistency: .one)
+        CQLClientConfiguration(
+            contactPoints: [scope.contactPoint], connection: .init(credentials: credentials, connectTimeout: .seconds(60)), consistency: .one)
     }
 
     @Test func readsSystemLocalBuildsTheRingPreparesAndExecutes() async throws {
@@ -144,12 +146,15 @@ struct CQLClientEndpointTests {
                     let chunk = Array(rows[start..<min(start + 1_000, rows.count)])
                     let partition = Int32(index % 2)
                     let from = offsets[partition] ?? 0
-                    let records = chunk.enumerated().map { SinkRecord(offset: from + Int64($0.offset), row: $0.element, windowStart: $0.element.ingestedAt / 60_000 * 60_000) }
+                    let records = chunk.enumerated().map {
+                        SinkRecord(offset: from + Int64($0.offset), row: $0.element, windowStart: $0.element.ingestedAt / 60_000 * 60_000)
+                    }
                     offsets[partition] = from + Int64(chunk.count)
-                    try await sink.write(SinkBatch(slices: [
-                        PartitionSlice(topic: "users_created", partition: partition, from: from, to: from + Int64(chunk.count), records: records),
-                        PartitionSlice(topic: "other", partition: 0, from: 0, to: 5, records: []),
-                    ]))
+                    try await sink.write(
+                        SinkBatch(slices: [
+                            PartitionSlice(topic: "users_created", partition: partition, from: from, to: from + Int64(chunk.count), records: records),
+                            PartitionSlice(topic: "other", partition: 0, from: 0, to: 5, records: []),
+                        ]))
                 }
                 // Through the store's own read side, every row is as written.
                 #expect(try await scope.store.totalUsers() == rows.count)
@@ -204,7 +209,8 @@ struct CQLClientEndpointTests {
             defer { task.cancel() }
             var iterator = ports.makeAsyncIterator()
             let port = try #require(await iterator.next())
-            try await CQLClient.withClient(CQLClientConfiguration(contactPoints: [CQLContactPoint(host: "127.0.0.1", port: port)], consistency: .one)) { client in
+            try await CQLClient.withClient(CQLClientConfiguration(contactPoints: [CQLContactPoint(host: "127.0.0.1", port: port)], consistency: .one)) {
+                client in
                 let count = try await client.page("SELECT COUNT(*) FROM spark_streams.created_users")
                 #expect(count.rows.first?.first == .bigint(600))
                 var ids: [String] = []
@@ -218,7 +224,8 @@ struct CQLClientEndpointTests {
                 #expect(one.rows.first?.first == .text(rows[42].email))
                 let insert = try await client.prepare("INSERT INTO spark_streams.created_users (id, first_name, gender, email) VALUES (?, ?, ?, ?)")
                 try await client.execute(insert, [.text("served-new"), .text("Ada"), .text("female"), .text("ada@served.example")])
-                try await client.execute(insert, [.text(rows[0].id), .text("Changed"), .text(rows[0].gender == "male" ? "female" : "male"), .text(rows[0].email)])
+                try await client.execute(
+                    insert, [.text(rows[0].id), .text("Changed"), .text(rows[0].gender == "male" ? "female" : "male"), .text(rows[0].email)])
             }
             try await SinkContract.checkInvariants(sink, rows: 601, countedRecords: 600, "after INSERTs through the serving endpoint")
             #expect(try await sink.user(id: rows[0].id)?.firstName == "Changed")

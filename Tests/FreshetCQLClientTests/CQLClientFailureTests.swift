@@ -35,7 +35,9 @@ struct CQLClientFailureTests {
         "Cannot achieve consistency level LOCAL_QUORUM", consistency: .localQuorum, required: 2, alive: 1)
 
     /// Runs `body` with a connected client, then closes it.
-    static func withClient<T: Sendable>(_ server: ScriptedCQLServer, _ configuration: CQLClientConfiguration? = nil, _ body: (CQLClient) async throws -> T) async throws -> T {
+    static func withClient<T: Sendable>(
+        _ server: ScriptedCQLServer, _ configuration: CQLClientConfiguration? = nil, _ body: (CQLClient) async throws -> T
+    ) async throws -> T {
         try await CQLClient.withClient(configuration ?? Self.configuration(server.port), body)
     }
 

@@ -12,9 +12,10 @@ import Testing
 struct CQLClientTLSTests {
     static func serverContext() throws -> NIOSSLContext {
         let certificates = try TestCertificates.shared()
-        return try NIOSSLContext(configuration: .makeServerConfiguration(
-            certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.serverCertificateFile).map { .certificate($0) },
-            privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.serverKeyFile, format: .pem))))
+        return try NIOSSLContext(
+            configuration: .makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(certificates.serverCertificateFile).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: certificates.serverKeyFile, format: .pem))))
     }
 
     static func clientTLS(trustingTheTestCA: Bool) throws -> TLSConfiguration {

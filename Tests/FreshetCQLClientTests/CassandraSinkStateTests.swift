@@ -54,7 +54,15 @@ struct CassandraSinkStateTests {
         #expect(recent.entries.filter { $0.id == "u3" }.count == 1)
         #expect(try CassandraRecentUsers(decoding: recent.encoded()) == recent)
 
-        let pending = [CassandraRowVersion(row: Self.row("p"), writeTime: 7), CassandraRowVersion(row: { var r = Self.row("q"); r.nat = nil; return r }(), writeTime: 9)]
+        let pending = [
+            CassandraRowVersion(row: Self.row("p"), writeTime: 7),
+            CassandraRowVersion(
+                row: {
+                    var r = Self.row("q")
+                    r.nat = nil
+                    return r
+                }(), writeTime: 9),
+        ]
         #expect(try CassandraStreamState.decode(pending: CassandraStreamState.encode(pending: pending)) == pending)
 
         for bytes: [UInt8] in [[0xff, 0xff, 0xff, 0xff], [0, 0, 0, 1, 0, 0, 0, 9], Array(counts.encoded().dropLast())] {
@@ -63,7 +71,9 @@ struct CassandraSinkStateTests {
         for bytes: [UInt8] in [[0xff, 0xff, 0xff, 0xff], [0, 0, 0, 1, 0, 0, 0, 9], Array(recent.encoded().dropLast())] {
             #expect(throws: CassandraSinkStateError.self) { try CassandraRecentUsers(decoding: bytes) }
         }
-        #expect(throws: CassandraSinkStateError.self) { try CassandraStreamState.decode(pending: Array(CassandraStreamState.encode(pending: pending).dropLast())) }
+        #expect(throws: CassandraSinkStateError.self) {
+            try CassandraStreamState.decode(pending: Array(CassandraStreamState.encode(pending: pending).dropLast()))
+        }
     }
 
     /// Counting follows last write wins: a record whose row loses to a newer stored version

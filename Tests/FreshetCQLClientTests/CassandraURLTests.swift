@@ -19,10 +19,13 @@ struct CassandraURLTests {
 
     @Test func everything() throws {
         let c = try CassandraSinkConfiguration(
-            url: "cassandra://app:p%40ss%3Aword@db1:9142,db2,[::1]:9043/?keyspace=Users_2&consistency=local_one&replication_factor=3&connections=4&concurrency=64&local_dc=eu-west&request_timeout=30&tls=true")
-        #expect(c.contactPoints == [
-            CQLContactPoint(host: "db1", port: 9142), CQLContactPoint(host: "db2", port: 9042), CQLContactPoint(host: "::1", port: 9043),
-        ])
+            url:
+                "cassandra://app:p%40ss%3Aword@db1:9142,db2,[::1]:9043/?keyspace=Users_2&consistency=local_one&replication_factor=3&connections=4&concurrency=64&local_dc=eu-west&request_timeout=30&tls=true"
+        )
+        #expect(
+            c.contactPoints == [
+                CQLContactPoint(host: "db1", port: 9142), CQLContactPoint(host: "db2", port: 9042), CQLContactPoint(host: "::1", port: 9043),
+            ])
         #expect(c.credentials == CQLCredentials(username: "app", password: "p@ss:word"))
         #expect(c.keyspace == "users_2")
         #expect(c.consistency == .localOne)

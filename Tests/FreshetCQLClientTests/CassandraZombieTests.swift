@@ -29,10 +29,12 @@ final class WritePause: Sendable {
 
     /// The sink's hook: the first time the write reaches `step`, it waits for `release()`.
     func hook(_ reached: CassandraSink.WriteStep) async {
-        guard reached == step, state.withLock({ state in
-            defer { state.fired = true }
-            return !state.fired
-        }) else { return }
+        guard reached == step,
+            state.withLock({ state in
+                defer { state.fired = true }
+                return !state.fired
+            })
+        else { return }
         arrived.yield()
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let go = state.withLock { state in

@@ -53,13 +53,15 @@ final class ScriptedCQLServer: Sendable {
                     if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
                     try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(CQLFrameByteToMessageDecoder()))
                     try channel.pipeline.syncOperations.addHandler(
-                        Handler(credentials: credentials, planner: planner, script: script, record: { request in
-                            server?.seen.withLock { seen -> Int in
-                                let before = seen.filter { $0.opcode == request.opcode }.count
-                                seen.append(request)
-                                return before
-                            } ?? 0
-                        }))
+                        Handler(
+                            credentials: credentials, planner: planner, script: script,
+                            record: { request in
+                                server?.seen.withLock { seen -> Int in
+                                    let before = seen.filter { $0.opcode == request.opcode }.count
+                                    seen.append(request)
+                                    return before
+                                } ?? 0
+                            }))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()

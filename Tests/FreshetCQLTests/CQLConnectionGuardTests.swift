@@ -104,7 +104,8 @@ struct CQLConnectionGuardTests {
 struct CQLResponseLimitsTests {
     static func rows(columns: Int, rows: Int, columnType: CQLType = .int) -> CQLRows {
         let specs = (0..<columns).map { CQLColumnSpec(keyspace: "k", table: "t", name: "c\($0)", type: columnType) }
-        return CQLRows(metadata: CQLRowsMetadata(columns: specs), rows: Array(repeating: Array(repeating: ByteBuffer(bytes: [0, 0, 0, 1]), count: columns), count: rows))
+        return CQLRows(
+            metadata: CQLRowsMetadata(columns: specs), rows: Array(repeating: Array(repeating: ByteBuffer(bytes: [0, 0, 0, 1]), count: columns), count: rows))
     }
 
     static func frame(_ response: CQLResponse) throws -> CQLFrame {

@@ -42,15 +42,19 @@ struct CQLEndpointClientTests {
             #expect(tables.status == 0, "\(tables.stderr)")
             #expect(tables.stdoutText.contains("created_users"), "\(tables.stdoutText)")
 
-            let select = try await runClient("cqlsh", ["127.0.0.1", port, "-e", "USE spark_streams; SELECT id, first_name, age FROM created_users WHERE id = '\(fixture.rows[3].id)';"])
+            let select = try await runClient(
+                "cqlsh", ["127.0.0.1", port, "-e", "USE spark_streams; SELECT id, first_name, age FROM created_users WHERE id = '\(fixture.rows[3].id)';"])
             #expect(select.status == 0, "\(select.stderr)")
             #expect(select.stdoutText.contains(fixture.rows[3].firstName), "\(select.stdoutText)")
             #expect(select.stdoutText.contains("(1 rows)"), "\(select.stdoutText)")
 
-            let script = "DESCRIBE CLUSTER; SELECT cluster_name, release_version, partitioner FROM system.local; DESCRIBE KEYSPACE spark_streams; CREATE KEYSPACE IF NOT EXISTS spark_streams WITH replication = {'class': 'SimpleStrategy', 'replication_factor': '1'}; CREATE TABLE IF NOT EXISTS spark_streams.created_users (id UUID PRIMARY KEY, first_name TEXT, email TEXT);"
+            let script =
+                "DESCRIBE CLUSTER; SELECT cluster_name, release_version, partitioner FROM system.local; DESCRIBE KEYSPACE spark_streams; CREATE KEYSPACE IF NOT EXISTS spark_streams WITH replication = {'class': 'SimpleStrategy', 'replication_factor': '1'}; CREATE TABLE IF NOT EXISTS spark_streams.created_users (id UUID PRIMARY KEY, first_name TEXT, email TEXT);"
             let more = try await runClient("cqlsh", ["127.0.0.1", port, "-e", script])
             #expect(more.status == 0, "\(more.stderr)")
-            #expect(more.stdoutText.contains("Cluster: Freshet") && more.stdoutText.contains("Partitioner: org.apache.cassandra.dht.Murmur3Partitioner"), "\(more.stdoutText)")
+            #expect(
+                more.stdoutText.contains("Cluster: Freshet") && more.stdoutText.contains("Partitioner: org.apache.cassandra.dht.Murmur3Partitioner"),
+                "\(more.stdoutText)")
             #expect(more.stdoutText.contains("4.1.5"), "\(more.stdoutText)")
             #expect(more.stdoutText.contains("CREATE KEYSPACE spark_streams WITH replication"), "\(more.stdoutText)")
             #expect(!more.stderr.contains("Error"), "\(more.stderr)")
@@ -142,7 +146,8 @@ struct CQLEndpointClientTests {
             #expect(anonymous.status != 0)
             #expect(anonymous.stderr.contains("AuthenticationFailed") || anonymous.stderr.contains("Authentication"), "\(anonymous.stderr)")
 
-            let cqlsh = try await runClient("cqlsh", ["127.0.0.1", port, "-u", "freshet", "-p", "s3cret-pw", "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
+            let cqlsh = try await runClient(
+                "cqlsh", ["127.0.0.1", port, "-u", "freshet", "-p", "s3cret-pw", "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
             #expect(cqlsh.status == 0, "\(cqlsh.stderr)")
             #expect(cqlsh.stdoutText.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.contains("42"), "\(cqlsh.stdoutText)")
         }

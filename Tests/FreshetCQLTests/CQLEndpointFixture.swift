@@ -65,7 +65,7 @@ final class CQLEndpointFixture: Sendable {
         guard let port = await iterator.next() else {
             task.cancel()
             _ = try await task.value
-            throw CQLFixtureError( "the CQL endpoint did not start")
+            throw CQLFixtureError("the CQL endpoint did not start")
         }
         return CQLEndpointFixture(store: store, rows: rows, port: port, directory: directory, task: task)
     }
@@ -119,11 +119,12 @@ var driverScript: String {
 func runDriver(_ arguments: [String]) async throws -> [String: Any] {
     let result = try await runClient("python3", [driverScript] + arguments)
     guard result.status == 0 else {
-        throw CQLFixtureError( "driver_check.py \(arguments.joined(separator: " ")) exited with \(result.status): \(result.stderr.suffix(4000)) \(result.stdoutText)")
+        throw CQLFixtureError(
+            "driver_check.py \(arguments.joined(separator: " ")) exited with \(result.status): \(result.stderr.suffix(4000)) \(result.stdoutText)")
     }
     let line = result.stdoutText.split(separator: "\n").last.map(String.init) ?? ""
     guard let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
-        throw CQLFixtureError( "driver_check.py printed no JSON object: \(result.stdoutText)")
+        throw CQLFixtureError("driver_check.py printed no JSON object: \(result.stdoutText)")
     }
     return object
 }

@@ -82,7 +82,8 @@ struct CQLEndpointWireTests {
                 // Many queries in one write, each on its own stream; storage reads finish in any order.
                 let ids = fixture.rows.prefix(40).map(\.id)
                 var requests = ids.enumerated().map { i, id in
-                    CQLRequestFrame(streamID: Int16(100 + i), request: .query("SELECT id FROM spark_streams.created_users WHERE id = '\(id)'", parameters: .init()))
+                    CQLRequestFrame(
+                        streamID: Int16(100 + i), request: .query("SELECT id FROM spark_streams.created_users WHERE id = '\(id)'", parameters: .init()))
                 }
                 requests.append(CQLRequestFrame(streamID: 99, request: .query("SELECT COUNT(*) FROM spark_streams.created_users", parameters: .init())))
                 requests.append(CQLRequestFrame(streamID: 98, request: .query("SELECT nonsense", parameters: .init())))
@@ -91,13 +92,22 @@ struct CQLEndpointWireTests {
                 for response in responses {
                     switch response.streamID {
                     case 99:
-                        guard case .result(.rows(let rows)) = response.response else { Issue.record("COUNT: \(response.response)"); continue }
+                        guard case .result(.rows(let rows)) = response.response else {
+                            Issue.record("COUNT: \(response.response)")
+                            continue
+                        }
                         #expect(try rows.decodedRows() == [[.bigint(50)]])
                     case 98:
-                        guard case .error(let error) = response.response else { Issue.record("nonsense: \(response.response)"); continue }
+                        guard case .error(let error) = response.response else {
+                            Issue.record("nonsense: \(response.response)")
+                            continue
+                        }
                         #expect(error.code == .syntaxError)
                     default:
-                        guard case .result(.rows(let rows)) = response.response else { Issue.record("\(response.response)"); continue }
+                        guard case .result(.rows(let rows)) = response.response else {
+                            Issue.record("\(response.response)")
+                            continue
+                        }
                         #expect(try rows.decodedRows() == [[.text(ids[Int(response.streamID) - 100])]])
                     }
                 }
@@ -143,7 +153,8 @@ struct CQLEndpointWireTests {
                 #expect(ready.first?.response == .ready)
                 // A read-only endpoint refuses writes.
                 let insert = try await client.exchange(
-                    [CQLRequestFrame(streamID: 2, request: .query("INSERT INTO spark_streams.created_users (id) VALUES ('x')", parameters: .init()))], expecting: 1)
+                    [CQLRequestFrame(streamID: 2, request: .query("INSERT INTO spark_streams.created_users (id) VALUES ('x')", parameters: .init()))],
+                    expecting: 1)
                 if case .error(let error)? = insert.first?.response {
                     #expect(error.code == .unauthorized)
                 } else {
@@ -193,9 +204,19 @@ struct CQLEndpointWireTests {
                 _ = try await client.exchange([Self.startup], expecting: 1)
                 let markers = "SELECT * FROM spark_streams.created_users WHERE id = ?" + String(repeating: " AND id = ?", count: 65_536)
                 let attacks: [(CQLRequest, CQLErrorCode, String)] = [
-                    (.query("SELECT * FROM spark_streams.created_users WHERE ingested_at = '2020-01-01 00:00:00.1234'", parameters: .init()), .invalid, "partition key"),
-                    (.query("SELECT * FROM spark_streams.created_users WHERE id = " + String(repeating: "[", count: 10_000), parameters: .init()), .syntaxError, "nests deeper"),
-                    (.query("CREATE TABLE spark_streams.x (x " + String(repeating: "frozen<", count: 4_000) + "int" + String(repeating: ">", count: 4_000) + " PRIMARY KEY)", parameters: .init()), .syntaxError, "nests deeper"),
+                    (
+                        .query("SELECT * FROM spark_streams.created_users WHERE ingested_at = '2020-01-01 00:00:00.1234'", parameters: .init()), .invalid,
+                        "partition key"
+                    ),
+                    (
+                        .query("SELECT * FROM spark_streams.created_users WHERE id = " + String(repeating: "[", count: 10_000), parameters: .init()),
+                        .syntaxError, "nests deeper"
+                    ),
+                    (
+                        .query(
+                            "CREATE TABLE spark_streams.x (x " + String(repeating: "frozen<", count: 4_000) + "int" + String(repeating: ">", count: 4_000)
+                                + " PRIMARY KEY)", parameters: .init()), .syntaxError, "nests deeper"
+                    ),
                     (.prepare(markers), .invalid, "byte limit"),
                 ]
                 for (i, attack) in attacks.enumerated() {
@@ -310,7 +331,8 @@ struct CQLEndpointWireTests {
                 var state: ByteBuffer?
                 var pages = 0
                 repeat {
-                    let answer = try await client.exchange([Self.query("SELECT * FROM spark_streams.created_users", stream: 20, pagingState: state)], expecting: 1)
+                    let answer = try await client.exchange(
+                        [Self.query("SELECT * FROM spark_streams.created_users", stream: 20, pagingState: state)], expecting: 1)
                     guard case .result(.rows(let rows))? = answer.first?.response else {
                         Issue.record("\(answer)")
                         return

@@ -13,7 +13,7 @@ struct CQLFramingTests {
             .encode(into: &b)
         #expect(CQLWire.bytes(b) == [0x04, 0x06, 0x01, 0x02, 0x07, 0, 0, 0, 5])
         var r = ByteBuffer()
-        let event = CQLFrameHeader(direction: .response, flags: .warning, streamID: -1, opcode: .event, bodyLength: 0x01020304)
+        let event = CQLFrameHeader(direction: .response, flags: .warning, streamID: -1, opcode: .event, bodyLength: 0x0102_0304)
         event.encode(into: &r)
         #expect(CQLWire.bytes(r) == [0x84, 0x08, 0xFF, 0xFF, 0x0C, 1, 2, 3, 4])
         #expect(CQLFrameHeader.read(from: &r) == event)
@@ -22,8 +22,11 @@ struct CQLFramingTests {
 
     @Test("opcodes are the spec's, and 0x04 does not exist")
     func opcodes() {
-        #expect([CQLOpcode.error, .startup, .ready, .authenticate, .options, .supported, .query, .result, .prepare, .execute,
-                 .register, .event, .batch, .authChallenge, .authResponse, .authSuccess].map(\.rawValue)
+        #expect(
+            [
+                CQLOpcode.error, .startup, .ready, .authenticate, .options, .supported, .query, .result, .prepare, .execute,
+                .register, .event, .batch, .authChallenge, .authResponse, .authSuccess,
+            ].map(\.rawValue)
                 == [0, 1, 2, 3, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16])
         #expect(!CQLOpcode(rawValue: 0x04).isKnown)
         #expect(CQLOpcode.authChallenge.description == "AUTH_CHALLENGE")
@@ -77,8 +80,9 @@ struct CQLFramingTests {
         #expect(whole.readableBytes == 0)
     }
 
-    @Test("body length above the limit or negative is refused from the header alone",
-          arguments: [Int32(-1), 1025, .max])
+    @Test(
+        "body length above the limit or negative is refused from the header alone",
+        arguments: [Int32(-1), 1025, .max])
     func oversized(length: Int32) {
         var decoder = CQLFrameDecoder(maximumBodyLength: 1024)
         var header = ByteBuffer()
@@ -92,8 +96,9 @@ struct CQLFramingTests {
     @Test("a body of exactly the limit is accepted; the default limit is 256 MiB")
     func limitInclusive() throws {
         #expect(CQLFrameDecoder().maximumBodyLength == 256 * 1024 * 1024)
-        let frame = CQLFrame(header: CQLFrameHeader(direction: .request, streamID: 1, opcode: .query, bodyLength: 0),
-                             body: ByteBuffer(repeating: 0x41, count: 1024))
+        let frame = CQLFrame(
+            header: CQLFrameHeader(direction: .request, streamID: 1, opcode: .query, bodyLength: 0),
+            body: ByteBuffer(repeating: 0x41, count: 1024))
         var decoder = CQLFrameDecoder(maximumBodyLength: 1024)
         decoder.feed(frame.encoded())
         #expect(try decoder.next() == frame)
@@ -111,8 +116,9 @@ struct CQLFramingTests {
         VersionCase(file: "options-v66", version: 66, stream: 0x1234), VersionCase(file: "options-v3", version: 3, stream: 7),
     ]
 
-    @Test("a driver's v5/v65/v66/v3 OPTIONS: the error carries version and stream, and the answer is the PROTOCOL_ERROR drivers downgrade on",
-          arguments: versionCases)
+    @Test(
+        "a driver's v5/v65/v66/v3 OPTIONS: the error carries version and stream, and the answer is the PROTOCOL_ERROR drivers downgrade on",
+        arguments: versionCases)
     func unsupportedVersion(_ c: VersionCase) throws {
         let bytes = try CQLGoldenFrame.request(c.file).bytes()
         // The error comes as soon as the stream id is known (4 bytes), before the body.

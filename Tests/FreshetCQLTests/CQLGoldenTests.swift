@@ -14,36 +14,47 @@ enum CQLGoldenMessages {
     ]
 
     static let requests: [String: CQLRequestFrame] = [
-        "startup": CQLRequestFrame(streamID: 0, request: .startup(options: [
-            "DRIVER_NAME": "Apache Cassandra Python Driver", "DRIVER_VERSION": "3.30.1", "CQL_VERSION": "3.4.5",
-        ])),
+        "startup": CQLRequestFrame(
+            streamID: 0,
+            request: .startup(options: [
+                "DRIVER_NAME": "Apache Cassandra Python Driver", "DRIVER_VERSION": "3.30.1", "CQL_VERSION": "3.4.5",
+            ])),
         "options": CQLRequestFrame(streamID: 1, request: .options),
         "auth-response": CQLRequestFrame(streamID: 2, request: .authResponse(token: ByteBuffer(string: "\0cassandra\0cassandra"))),
         "query-simple": CQLRequestFrame(streamID: 3, request: .query("USE freshet", parameters: .init(consistency: .one))),
-        "query-paged": CQLRequestFrame(streamID: 4, request: .query(
-            "SELECT id, first_name, age FROM freshet.created_users WHERE country = ?",
-            parameters: .init(
-                consistency: .localQuorum, values: .positional([text("NZ"), .null, .unset]), pageSize: 100,
-                pagingState: ByteBuffer(bytes: [0x00, 0x10] + Array("paging-state-01".utf8) + [0xF0, 0x7F, 0xFF, 0xFF, 0xFE, 0x00]),
-                serialConsistency: .localSerial, defaultTimestamp: 1_700_000_000_123_456))),
+        "query-paged": CQLRequestFrame(
+            streamID: 4,
+            request: .query(
+                "SELECT id, first_name, age FROM freshet.created_users WHERE country = ?",
+                parameters: .init(
+                    consistency: .localQuorum, values: .positional([text("NZ"), .null, .unset]), pageSize: 100,
+                    pagingState: ByteBuffer(bytes: [0x00, 0x10] + Array("paging-state-01".utf8) + [0xF0, 0x7F, 0xFF, 0xFF, 0xFE, 0x00]),
+                    serialConsistency: .localSerial, defaultTimestamp: 1_700_000_000_123_456))),
         "query-traced-payload": CQLRequestFrame(
             streamID: 5, tracing: true, customPayload: ["freshet": ByteBuffer(bytes: [1, 2]), "empty": ByteBuffer()],
             request: .query("SELECT * FROM system.local", parameters: .init(consistency: .one))),
-        "prepare": CQLRequestFrame(streamID: 6, request: .prepare(
-            "INSERT INTO freshet.created_users (id, first_name, age, ingested_at) VALUES (?, ?, ?, ?)")),
-        "execute": CQLRequestFrame(streamID: 7, request: .execute(
-            id: preparedID,
-            parameters: .init(consistency: .quorum, values: .positional(insertValues + [.null, .unset]), pageSize: 5000))),
-        "batch": CQLRequestFrame(streamID: 8, request: .batch(CQLBatch(
-            type: .unlogged,
-            statements: [
-                CQLBatchStatement(.prepared(id: preparedID), values: insertValues),
-                CQLBatchStatement(
-                    .query("UPDATE freshet.user_counts SET count = ? WHERE dimension = ? AND value = ?"),
-                    values: [.bytes(CQLValue.bigint(3).serialized()), text("nat"), text("NZ")]),
-                CQLBatchStatement(.query("DELETE FROM freshet.created_users WHERE id = 'x'")),
-            ],
-            consistency: .localQuorum, serialConsistency: .serial, defaultTimestamp: 1_700_000_000_000_001))),
+        "prepare": CQLRequestFrame(
+            streamID: 6,
+            request: .prepare(
+                "INSERT INTO freshet.created_users (id, first_name, age, ingested_at) VALUES (?, ?, ?, ?)")),
+        "execute": CQLRequestFrame(
+            streamID: 7,
+            request: .execute(
+                id: preparedID,
+                parameters: .init(consistency: .quorum, values: .positional(insertValues + [.null, .unset]), pageSize: 5000))),
+        "batch": CQLRequestFrame(
+            streamID: 8,
+            request: .batch(
+                CQLBatch(
+                    type: .unlogged,
+                    statements: [
+                        CQLBatchStatement(.prepared(id: preparedID), values: insertValues),
+                        CQLBatchStatement(
+                            .query("UPDATE freshet.user_counts SET count = ? WHERE dimension = ? AND value = ?"),
+                            values: [.bytes(CQLValue.bigint(3).serialized()), text("nat"), text("NZ")]),
+                        CQLBatchStatement(.query("DELETE FROM freshet.created_users WHERE id = 'x'")),
+                    ],
+                    consistency: .localQuorum, serialConsistency: .serial, defaultTimestamp: 1_700_000_000_000_001))),
         "register": CQLRequestFrame(streamID: 9, request: .register(events: ["TOPOLOGY_CHANGE", "STATUS_CHANGE", "SCHEMA_CHANGE"])),
     ]
 
@@ -88,55 +99,96 @@ enum CQLGoldenMessages {
     static let responses: [String: CQLResponseFrame] = [
         "ready": CQLResponseFrame(streamID: 0, response: .ready),
         "authenticate": CQLResponseFrame(streamID: 0, response: .authenticate(authenticator: "org.apache.cassandra.auth.PasswordAuthenticator")),
-        "supported": CQLResponseFrame(streamID: 1, response: .supported(options: [
-            "CQL_VERSION": ["3.4.7"], "COMPRESSION": ["snappy", "lz4"], "PROTOCOL_VERSIONS": ["3/v3", "4/v4", "5/v5"],
-        ])),
+        "supported": CQLResponseFrame(
+            streamID: 1,
+            response: .supported(options: [
+                "CQL_VERSION": ["3.4.7"], "COMPRESSION": ["snappy", "lz4"], "PROTOCOL_VERSIONS": ["3/v3", "4/v4", "5/v5"],
+            ])),
         "auth-challenge": CQLResponseFrame(streamID: 2, response: .authChallenge(token: ByteBuffer(bytes: [1] + Array("challenge".utf8)))),
         "auth-success": CQLResponseFrame(streamID: 2, response: .authSuccess(token: nil)),
         "result-void": CQLResponseFrame(streamID: 3, response: .result(.void)),
         "result-set-keyspace": CQLResponseFrame(streamID: 3, response: .result(.setKeyspace("freshet"))),
-        "result-rows": CQLResponseFrame(streamID: 4, response: .result(.rows(CQLRows(
-            metadata: CQLRowsMetadata(columns: userColumns, pagingState: ByteBuffer(bytes: [0, 4] + Array("page".utf8) + [0xFF])),
-            values: userRows)))),
-        "result-rows-per-column-spec": CQLResponseFrame(streamID: 5, response: .result(.rows(CQLRows(
-            metadata: CQLRowsMetadata(columns: [
-                CQLColumnSpec(keyspace: "system", table: "local", name: "key", type: .text),
-                CQLColumnSpec(keyspace: "system_schema", table: "tables", name: "table_name", type: .text),
-                CQLColumnSpec(keyspace: "system", table: "local", name: "tokens", type: .set(.text)),
-            ]),
-            values: [[.text("local"), .text("created_users"), .set([.text("-3074457345618258603")])]])))),
-        "result-rows-no-metadata": CQLResponseFrame(streamID: 6, response: .result(.rows(CQLRows(
-            metadata: CQLRowsMetadata(noMetadataColumnCount: 2), values: [[.text("a"), .int(1)], [.text("b"), nil]])))),
-        "result-rows-empty": CQLResponseFrame(streamID: 6, response: .result(.rows(CQLRows(
-            metadata: CQLRowsMetadata(columns: [users("id", .text), users("age", .int)]), rows: [])))),
-        "result-prepared-insert": CQLResponseFrame(streamID: 7, response: .result(.prepared(CQLPrepared(
-            id: preparedID,
-            metadata: CQLPreparedMetadata(
-                columns: [users("id", .text), users("first_name", .text), users("age", .int), users("ingested_at", .bigint)],
-                partitionKeyIndexes: [0]),
-            resultMetadata: .empty)))),
-        "result-prepared-select": CQLResponseFrame(streamID: 8, response: .result(.prepared(CQLPrepared(
-            id: ByteBuffer(bytes: [0xCA, 0xFE, 0xBA, 0xBE]),
-            metadata: CQLPreparedMetadata(
-                columns: [
-                    CQLColumnSpec(keyspace: "freshet", table: "by_country", name: "year", type: .text),
-                    CQLColumnSpec(keyspace: "freshet", table: "by_country", name: "country", type: .text),
-                ],
-                globalTableSpec: nil, partitionKeyIndexes: [1, 0]),
-            resultMetadata: CQLRowsMetadata(columns: [
-                CQLColumnSpec(keyspace: "freshet", table: "by_country", name: "id", type: .text),
-                CQLColumnSpec(keyspace: "freshet", table: "by_country", name: "age", type: .int),
-            ]))))),
-        "result-schema-change-table": CQLResponseFrame(streamID: 9, response: .result(.schemaChange(
-            CQLSchemaChange(change: .created, target: .table(keyspace: "freshet", name: "created_users"))))),
-        "result-schema-change-function": CQLResponseFrame(streamID: 9, response: .result(.schemaChange(
-            CQLSchemaChange(change: .dropped, target: .function(keyspace: "freshet", name: "initials", argumentTypes: ["text", "text"]))))),
-        "event-topology": CQLResponseFrame(streamID: -1, response: .event(.topologyChange(
-            change: "NEW_NODE", address: CQLInet(address: CQLInetAddress("10.0.0.7")!, port: 9042)))),
-        "event-status": CQLResponseFrame(streamID: -1, response: .event(.statusChange(
-            change: "DOWN", address: CQLInet(address: CQLInetAddress("fe80::1:2")!, port: 9042)))),
-        "event-schema-keyspace": CQLResponseFrame(streamID: -1, response: .event(.schemaChange(
-            CQLSchemaChange(change: .updated, target: .keyspace("freshet"))))),
+        "result-rows": CQLResponseFrame(
+            streamID: 4,
+            response: .result(
+                .rows(
+                    CQLRows(
+                        metadata: CQLRowsMetadata(columns: userColumns, pagingState: ByteBuffer(bytes: [0, 4] + Array("page".utf8) + [0xFF])),
+                        values: userRows)))),
+        "result-rows-per-column-spec": CQLResponseFrame(
+            streamID: 5,
+            response: .result(
+                .rows(
+                    CQLRows(
+                        metadata: CQLRowsMetadata(columns: [
+                            CQLColumnSpec(keyspace: "system", table: "local", name: "key", type: .text),
+                            CQLColumnSpec(keyspace: "system_schema", table: "tables", name: "table_name", type: .text),
+                            CQLColumnSpec(keyspace: "system", table: "local", name: "tokens", type: .set(.text)),
+                        ]),
+                        values: [[.text("local"), .text("created_users"), .set([.text("-3074457345618258603")])]])))),
+        "result-rows-no-metadata": CQLResponseFrame(
+            streamID: 6,
+            response: .result(
+                .rows(
+                    CQLRows(
+                        metadata: CQLRowsMetadata(noMetadataColumnCount: 2), values: [[.text("a"), .int(1)], [.text("b"), nil]])))),
+        "result-rows-empty": CQLResponseFrame(
+            streamID: 6,
+            response: .result(
+                .rows(
+                    CQLRows(
+                        metadata: CQLRowsMetadata(columns: [users("id", .text), users("age", .int)]), rows: [])))),
+        "result-prepared-insert": CQLResponseFrame(
+            streamID: 7,
+            response: .result(
+                .prepared(
+                    CQLPrepared(
+                        id: preparedID,
+                        metadata: CQLPreparedMetadata(
+                            columns: [users("id", .text), users("first_name", .text), users("age", .int), users("ingested_at", .bigint)],
+                            partitionKeyIndexes: [0]),
+                        resultMetadata: .empty)))),
+        "result-prepared-select": CQLResponseFrame(
+            streamID: 8,
+            response: .result(
+                .prepared(
+                    CQLPrepared(
+                        id: ByteBuffer(bytes: [0xCA, 0xFE, 0xBA, 0xBE]),
+                        metadata: CQLPreparedMetadata(
+                            columns: [
+                                CQLColumnSpec(keyspace: "freshet", table: "by_country", name: "year", type: .text),
+                                CQLColumnSpec(keyspace: "freshet", table: "by_country", name: "country", type: .text),
+                            ],
+                            globalTableSpec: nil, partitionKeyIndexes: [1, 0]),
+                        resultMetadata: CQLRowsMetadata(columns: [
+                            CQLColumnSpec(keyspace: "freshet", table: "by_country", name: "id", type: .text),
+                            CQLColumnSpec(keyspace: "freshet", table: "by_country", name: "age", type: .int),
+                        ]))))),
+        "result-schema-change-table": CQLResponseFrame(
+            streamID: 9,
+            response: .result(
+                .schemaChange(
+                    CQLSchemaChange(change: .created, target: .table(keyspace: "freshet", name: "created_users"))))),
+        "result-schema-change-function": CQLResponseFrame(
+            streamID: 9,
+            response: .result(
+                .schemaChange(
+                    CQLSchemaChange(change: .dropped, target: .function(keyspace: "freshet", name: "initials", argumentTypes: ["text", "text"]))))),
+        "event-topology": CQLResponseFrame(
+            streamID: -1,
+            response: .event(
+                .topologyChange(
+                    change: "NEW_NODE", address: CQLInet(address: CQLInetAddress("10.0.0.7")!, port: 9042)))),
+        "event-status": CQLResponseFrame(
+            streamID: -1,
+            response: .event(
+                .statusChange(
+                    change: "DOWN", address: CQLInet(address: CQLInetAddress("fe80::1:2")!, port: 9042)))),
+        "event-schema-keyspace": CQLResponseFrame(
+            streamID: -1,
+            response: .event(
+                .schemaChange(
+                    CQLSchemaChange(change: .updated, target: .keyspace("freshet"))))),
         "result-void-traced-warnings-payload": CQLResponseFrame(
             streamID: 11, tracingID: CQLUUID("11111111-2222-3333-4444-555555555555"),
             warnings: ["Aggregation query used without partition key"], customPayload: ["k": ByteBuffer(string: "v")],
@@ -148,22 +200,28 @@ enum CQLGoldenMessages {
         "error-overloaded": error(.overloaded, "Server is in overloaded state"),
         "error-is-bootstrapping": error(.isBootstrapping, "Cannot read from a bootstrapping node"),
         "error-truncate": error(.truncateError, "Error during truncate"),
-        "error-write-timeout": error(.writeTimeout, "Operation timed out - received only 1 responses.",
-                                     .writeTimeout(consistency: .localQuorum, received: 1, blockFor: 2, writeType: .batchLog)),
-        "error-read-timeout": error(.readTimeout, "Operation timed out - received only 0 responses.",
-                                    .readTimeout(consistency: .one, received: 0, blockFor: 1, dataPresent: false)),
-        "error-read-failure": error(.readFailure, "Operation failed - received 1 responses and 2 failures",
-                                    .readFailure(consistency: .all, received: 1, blockFor: 3, failures: 2, dataPresent: true)),
-        "error-function-failure": error(.functionFailure, "execution of 'freshet.initials[text, text]' failed",
-                                        .functionFailure(keyspace: "freshet", function: "initials", argumentTypes: ["text", "text"])),
-        "error-write-failure": error(.writeFailure, "Operation failed - received 0 responses and 1 failures",
-                                     .writeFailure(consistency: .eachQuorum, received: 0, blockFor: 2, failures: 1, writeType: .simple)),
+        "error-write-timeout": error(
+            .writeTimeout, "Operation timed out - received only 1 responses.",
+            .writeTimeout(consistency: .localQuorum, received: 1, blockFor: 2, writeType: .batchLog)),
+        "error-read-timeout": error(
+            .readTimeout, "Operation timed out - received only 0 responses.",
+            .readTimeout(consistency: .one, received: 0, blockFor: 1, dataPresent: false)),
+        "error-read-failure": error(
+            .readFailure, "Operation failed - received 1 responses and 2 failures",
+            .readFailure(consistency: .all, received: 1, blockFor: 3, failures: 2, dataPresent: true)),
+        "error-function-failure": error(
+            .functionFailure, "execution of 'freshet.initials[text, text]' failed",
+            .functionFailure(keyspace: "freshet", function: "initials", argumentTypes: ["text", "text"])),
+        "error-write-failure": error(
+            .writeFailure, "Operation failed - received 0 responses and 1 failures",
+            .writeFailure(consistency: .eachQuorum, received: 0, blockFor: 2, failures: 1, writeType: .simple)),
         "error-syntax": error(.syntaxError, "line 1:0 no viable alternative at input 'SELEC'"),
         "error-unauthorized": error(.unauthorized, "User bob has no SELECT permission on <table freshet.created_users>"),
         "error-invalid": error(.invalid, "Undefined column name nope"),
         "error-config": error(.configError, "Cannot add already existing column family"),
-        "error-already-exists": error(.alreadyExists, "Cannot add already existing table \"created_users\" to keyspace \"freshet\"",
-                                      .alreadyExists(keyspace: "freshet", table: "created_users")),
+        "error-already-exists": error(
+            .alreadyExists, "Cannot add already existing table \"created_users\" to keyspace \"freshet\"",
+            .alreadyExists(keyspace: "freshet", table: "created_users")),
         "error-unprepared": error(.unprepared, "Prepared query with ID 5f0d1a3c not found", .unprepared(id: preparedID)),
     ]
 }
@@ -181,8 +239,9 @@ struct CQLGoldenTests {
         #expect(CQLGoldenMessages.responses.keys.filter { $0.hasPrefix("error-") }.count == CQLErrorCode.allKnown.count)
     }
 
-    @Test("driver-encoded requests: decode to the Swift-built message, and Swift encodes the same bytes",
-          arguments: CQLGoldenFrame.v4Requests)
+    @Test(
+        "driver-encoded requests: decode to the Swift-built message, and Swift encodes the same bytes",
+        arguments: CQLGoldenFrame.v4Requests)
     func request(_ golden: CQLGoldenFrame) throws {
         let expected = try #require(CQLGoldenMessages.requests[golden.name], "no Swift message for \(golden.name)")
         let decoded = try golden.requestFrame()
@@ -191,8 +250,9 @@ struct CQLGoldenTests {
         #expect(CQLWire.bytes(try decoded.encoded()) == (try golden.bytes()))
     }
 
-    @Test("server frames the driver decodes: Swift decodes them to the Swift-built message and encodes the same bytes",
-          arguments: CQLGoldenFrame.responses.filter { !$0.name.hasPrefix("error-unsupported-version") })
+    @Test(
+        "server frames the driver decodes: Swift decodes them to the Swift-built message and encodes the same bytes",
+        arguments: CQLGoldenFrame.responses.filter { !$0.name.hasPrefix("error-unsupported-version") })
     func response(_ golden: CQLGoldenFrame) throws {
         let expected = try #require(CQLGoldenMessages.responses[golden.name], "no Swift message for \(golden.name)")
         let decoded = try golden.responseFrame()

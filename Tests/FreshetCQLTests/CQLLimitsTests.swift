@@ -101,7 +101,8 @@ struct CQLLimitsTests {
         "lists": "SELECT * FROM spark_streams.created_users WHERE id = " + String(repeating: "[", count: 10_000),
         "sets": "SELECT * FROM spark_streams.created_users WHERE id = " + String(repeating: "{", count: 10_000),
         "maps": "SELECT * FROM spark_streams.created_users WHERE id = " + String(repeating: "{1: ", count: 5_000),
-        "frozen": "CREATE TABLE spark_streams.t (x " + String(repeating: "frozen<", count: 4_000) + "int" + String(repeating: ">", count: 4_000) + " PRIMARY KEY)",
+        "frozen": "CREATE TABLE spark_streams.t (x " + String(repeating: "frozen<", count: 4_000) + "int" + String(repeating: ">", count: 4_000)
+            + " PRIMARY KEY)",
         "map types": "CREATE TABLE spark_streams.t (x " + String(repeating: "map<int, ", count: 5_000) + "int PRIMARY KEY)",
         "tuple types": "CREATE TABLE spark_streams.t (x " + String(repeating: "tuple<list<", count: 5_000) + "int PRIMARY KEY)",
         "keyspace options": "CREATE KEYSPACE k WITH replication = " + String(repeating: "{'a': ", count: 10_000),
@@ -124,7 +125,8 @@ struct CQLLimitsTests {
 
     @Test func aStatementLongerThanTheLimitIsInvalid() {
         let planner = CQLQueryPlanner(catalog: Self.catalog, limits: CQLQueryLimits(maximumStatementLength: 100))
-        let answer = Self.error(Self.plan("SELECT * FROM spark_streams.created_users WHERE id = '" + String(repeating: "x", count: 100) + "'", planner: planner))
+        let answer = Self.error(
+            Self.plan("SELECT * FROM spark_streams.created_users WHERE id = '" + String(repeating: "x", count: 100) + "'", planner: planner))
         #expect(answer?.code == .invalid && answer?.message.contains("longer than the 100-byte limit") == true, "\(String(describing: answer))")
         #expect(Self.error(planner.plan(.prepare(String(repeating: " ", count: 101)), session: Self.session))?.code == .invalid)
     }
@@ -167,7 +169,8 @@ struct CQLLimitsTests {
             var sizes: [Int] = []
             var ids = Set<CQLValue?>()
             repeat {
-                guard case .storage(let operation) = planner.plan(CQLQueryPlannerTests.query(text, pageSize: pageSize, pagingState: state), session: Self.session),
+                guard
+                    case .storage(let operation) = planner.plan(CQLQueryPlannerTests.query(text, pageSize: pageSize, pagingState: state), session: Self.session),
                     case .rows(let rows) = try await operation.run(on: storage)
                 else { throw CQLServerError(code: .serverError, message: "not rows") }
                 sizes.append(rows.rows.count)
@@ -192,7 +195,8 @@ struct CQLLimitsTests {
     @Test func collectionColumnsCannotBeFiltered() {
         let answer = Self.error(Self.plan("SELECT * FROM system.local WHERE tokens = {'0'}"))
         #expect(answer?.code == .invalid && answer?.message.contains("Collection column 'tokens'") == true, "\(String(describing: answer))")
-        let prepared = Self.error(CQLQueryPlanner(catalog: Self.catalog).plan(.prepare("SELECT * FROM system_schema.keyspaces WHERE replication = ?"), session: Self.session))
+        let prepared = Self.error(
+            CQLQueryPlanner(catalog: Self.catalog).plan(.prepare("SELECT * FROM system_schema.keyspaces WHERE replication = ?"), session: Self.session))
         #expect(prepared?.code == .invalid)
     }
 
@@ -235,7 +239,8 @@ struct CQLLimitsTests {
         #expect(planner.preparedStatements.count < 20)
         // A 4 MiB statement is larger than the cache: refused, nothing kept.
         let big = "SELECT * FROM spark_streams.created_users WHERE id = '\(String(repeating: "w", count: 4 << 20))'"
-        let answer = Self.error(CQLQueryPlanner(catalog: Self.catalog, limits: CQLQueryLimits(maximumStatementLength: 8 << 20)).plan(.prepare(big), session: Self.session))
+        let answer = Self.error(
+            CQLQueryPlanner(catalog: Self.catalog, limits: CQLQueryLimits(maximumStatementLength: 8 << 20)).plan(.prepare(big), session: Self.session))
         #expect(answer?.code == .invalid && answer?.message.contains("Prepared statement of size") == true)
     }
 

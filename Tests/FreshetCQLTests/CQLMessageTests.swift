@@ -43,11 +43,13 @@ struct CQLMessageTests {
         #expect(CQLWire.bytes(body) == [0, 0, 0x10, 0, 0, 1, 0x78, 0, 4, 0, 0, 0, 3, 0, 0, 0, 1])
     }
 
-    @Test("an error whose details do not fit its code is refused when encoding", arguments: [
-        CQLServerError(code: .unavailable, message: "missing details"),
-        CQLServerError(code: .syntaxError, message: "extra", details: .alreadyExists(keyspace: "k", table: "t")),
-        CQLServerError(code: .readTimeout, message: "wrong", details: .unavailable(consistency: .one, required: 1, alive: 0)),
-    ])
+    @Test(
+        "an error whose details do not fit its code is refused when encoding",
+        arguments: [
+            CQLServerError(code: .unavailable, message: "missing details"),
+            CQLServerError(code: .syntaxError, message: "extra", details: .alreadyExists(keyspace: "k", table: "t")),
+            CQLServerError(code: .readTimeout, message: "wrong", details: .unavailable(consistency: .one, required: 1, alive: 0)),
+        ])
     func mismatchedDetails(_ error: CQLServerError) {
         var body = ByteBuffer()
         let thrown = #expect(throws: CQLProtocolError.self) { try error.encode(into: &body) }
@@ -63,7 +65,7 @@ struct CQLMessageTests {
         (CQLQueryParameters(serialConsistency: .serial), 0x10),
         (CQLQueryParameters(defaultTimestamp: 0), 0x20),
         (CQLQueryParameters(values: .named([:])), 0x41),
-        ]
+    ]
 
     @Test("query parameter flags: one bit per option", arguments: flagCases)
     func flags(parameters: CQLQueryParameters, flags: UInt8) throws {
@@ -80,13 +82,14 @@ struct CQLMessageTests {
         var b = ByteBuffer()
         try CQLRequest.query("Q", parameters: .init(consistency: .one, values: .positional([.null]), pageSize: 2, defaultTimestamp: 3))
             .encodeBody(into: &b)
-        #expect(CQLWire.bytes(b) == [
-            0, 0, 0, 1, 0x51,  // [long string]
-            0, 1, 0x25,  // ONE, flags values|page size|timestamp
-            0, 1, 0xFF, 0xFF, 0xFF, 0xFF,  // 1 value: null
-            0, 0, 0, 2,  // page size
-            0, 0, 0, 0, 0, 0, 0, 3,  // timestamp
-        ])
+        #expect(
+            CQLWire.bytes(b) == [
+                0, 0, 0, 1, 0x51,  // [long string]
+                0, 1, 0x25,  // ONE, flags values|page size|timestamp
+                0, 1, 0xFF, 0xFF, 0xFF, 0xFF,  // 1 value: null
+                0, 0, 0, 2,  // page size
+                0, 0, 0, 0, 0, 0, 0, 3,  // timestamp
+            ])
     }
 
     @Test("a BATCH with the names flag is refused, as Cassandra does")
@@ -199,7 +202,8 @@ struct CQLMessageTests {
 
     @Test("the protocol error message names the version like Cassandra does")
     func versionMessage() {
-        #expect(CQLProtocolError.unsupportedVersionMessage(5)
+        #expect(
+            CQLProtocolError.unsupportedVersionMessage(5)
                 == "Invalid or unsupported protocol version (5); supported versions are (4/v4)")
     }
 }

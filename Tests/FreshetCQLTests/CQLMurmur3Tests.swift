@@ -16,8 +16,9 @@ struct CQLMurmur3Tests {
         #expect(CQLMurmur3Token.token(of: v.key) == v.token)
     }
 
-    @Test("tokens from the Python driver: every tail length, bytes ≥ 0x80, UUID and compound keys",
-          arguments: CQLMurmur3Vector.captured)
+    @Test(
+        "tokens from the Python driver: every tail length, bytes ≥ 0x80, UUID and compound keys",
+        arguments: CQLMurmur3Vector.captured)
     func captured(_ v: CQLMurmur3Vector) {
         #expect(CQLMurmur3Token.token(of: v.key) == v.token)
     }

@@ -98,8 +98,10 @@ struct CQLPrimitivesTests {
 
     @Test("[value]: -1 null, -2 not set, below -2 refused")
     func value() throws {
-        for (value, wire) in [(CQLBindValue.null, [UInt8]([0xFF, 0xFF, 0xFF, 0xFF])), (.unset, [0xFF, 0xFF, 0xFF, 0xFE]),
-                              (.bytes(ByteBuffer(bytes: [7])), [0, 0, 0, 1, 7])] {
+        for (value, wire) in [
+            (CQLBindValue.null, [UInt8]([0xFF, 0xFF, 0xFF, 0xFF])), (.unset, [0xFF, 0xFF, 0xFF, 0xFE]),
+            (.bytes(ByteBuffer(bytes: [7])), [0, 0, 0, 1, 7]),
+        ] {
             let (bytes, back) = try CQLWire.roundTrip({ try $0.writeCQLValue(value, "v") }, { try $0.readCQLValue("v") })
             #expect(bytes == wire)
             #expect(back == value)
@@ -141,20 +143,24 @@ struct CQLPrimitivesTests {
         #expect(error?.code == .invalidLength)
     }
 
-    @Test("inet addresses parse and print", arguments: [
-        ("127.0.0.1", "127.0.0.1"), ("::", "::"), ("::1", "::1"), ("fe80::1:2", "fe80::1:2"),
-        ("2001:DB8:0:0:0:0:2:1", "2001:db8::2:1"), ("1:0:0:2:0:0:0:3", "1:0:0:2::3"), ("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"),
-        ("::ffff:1.2.3.4", "::ffff:102:304"), ("1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"),
-    ])
+    @Test(
+        "inet addresses parse and print",
+        arguments: [
+            ("127.0.0.1", "127.0.0.1"), ("::", "::"), ("::1", "::1"), ("fe80::1:2", "fe80::1:2"),
+            ("2001:DB8:0:0:0:0:2:1", "2001:db8::2:1"), ("1:0:0:2:0:0:0:3", "1:0:0:2::3"), ("1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8"),
+            ("::ffff:1.2.3.4", "::ffff:102:304"), ("1:0:2:3:4:5:6:7", "1:0:2:3:4:5:6:7"),
+        ])
     func inetText(input: String, printed: String) throws {
         let address = try #require(CQLInetAddress(input))
         #expect(address.description == printed)
         #expect(CQLInetAddress(printed) == address)
     }
 
-    @Test("malformed inet addresses are refused", arguments: [
-        "", "1.2.3", "1.2.3.256", "1.2.3.4.5", "1::2::3", "1:2:3:4:5:6:7:8:9", "12345::", "g::1", ":::", "1.2.3.-4",
-    ])
+    @Test(
+        "malformed inet addresses are refused",
+        arguments: [
+            "", "1.2.3", "1.2.3.256", "1.2.3.4.5", "1::2::3", "1:2:3:4:5:6:7:8:9", "12345::", "g::1", ":::", "1.2.3.-4",
+        ])
     func inetBad(input: String) {
         #expect(CQLInetAddress(input) == nil)
     }
@@ -208,7 +214,8 @@ struct CQLPrimitivesTests {
         .init(name: "string map", write: { try $0.writeCQLStringMap(["k": "v"], "f") }, read: { _ = try $0.readCQLStringMap("f") }),
         .init(name: "string multimap", write: { try $0.writeCQLStringMultimap(["k": ["v"]], "f") }, read: { _ = try $0.readCQLStringMultimap("f") }),
         .init(name: "bytes map", write: { try $0.writeCQLBytesMap(["k": ByteBuffer(bytes: [1])], "f") }, read: { _ = try $0.readCQLBytesMap("f") }),
-        .init(name: "inet", write: { $0.writeCQLInet(CQLInet(address: CQLInetAddress(bytes: [1, 2, 3, 4])!, port: 5)) }, read: { _ = try $0.readCQLInet("f") }),
+        .init(
+            name: "inet", write: { $0.writeCQLInet(CQLInet(address: CQLInetAddress(bytes: [1, 2, 3, 4])!, port: 5)) }, read: { _ = try $0.readCQLInet("f") }),
         .init(name: "consistency", write: { $0.writeCQLConsistency(.one) }, read: { _ = try $0.readCQLConsistency("f") }),
     ]
 

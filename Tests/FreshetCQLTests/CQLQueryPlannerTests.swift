@@ -11,10 +11,12 @@ final class MemoryTableStorage: CQLTableStorage {
 
     init(rows: [[CQLValue?]]) {
         width = rows.first?.count ?? 1
-        rowsByKey = Mutex(Dictionary(uniqueKeysWithValues: rows.map { row -> (String, [CQLValue?]) in
-            guard case .text(let id)? = row[0] else { fatalError("key must be text") }
-            return (id, row)
-        }))
+        rowsByKey = Mutex(
+            Dictionary(
+                uniqueKeysWithValues: rows.map { row -> (String, [CQLValue?]) in
+                    guard case .text(let id)? = row[0] else { fatalError("key must be text") }
+                    return (id, row)
+                }))
     }
 
     func count() async throws -> Int64 { Int64(rowsByKey.withLock { $0.count }) }
@@ -51,8 +53,13 @@ struct CQLQueryPlannerTests {
     static let addresses = CQLSystemSchema.Addresses(address: CQLInetAddress("127.0.0.1")!, nativePort: 9042)
     static let session = CQLSessionState(addresses: addresses)
 
-    static func query(_ text: String, _ values: [CQLValue?]? = nil, pageSize: Int32? = nil, pagingState: ByteBuffer? = nil, skipMetadata: Bool = false) -> CQLRequest {
-        .query(text, parameters: .init(values: values.map { .positional($0.map(CQLBindValue.init)) }, skipMetadata: skipMetadata, pageSize: pageSize, pagingState: pagingState))
+    static func query(
+        _ text: String, _ values: [CQLValue?]? = nil, pageSize: Int32? = nil, pagingState: ByteBuffer? = nil, skipMetadata: Bool = false
+    ) -> CQLRequest {
+        .query(
+            text,
+            parameters: .init(
+                values: values.map { .positional($0.map(CQLBindValue.init)) }, skipMetadata: skipMetadata, pageSize: pageSize, pagingState: pagingState))
     }
 
     static func rows(_ plan: CQLPlan) throws -> CQLRows {
@@ -69,15 +76,16 @@ struct CQLQueryPlannerTests {
 
     /// Sample users: id "u000"..."u0NN".
     static func sampleStorage(_ count: Int) -> MemoryTableStorage {
-        MemoryTableStorage(rows: (0..<count).map { i in
-            let id = "u" + String(String(i + 1000).dropFirst())
-            var row: [CQLValue?] = CreatedUsersCQLTable.definition.columns.map { _ in .text("x") }
-            row[0] = .text(id)
-            row[CreatedUsersCQLTable.definition.columnIndex("age")!] = .bigint(Int64(i))
-            row[CreatedUsersCQLTable.definition.columnIndex("ingested_at")!] = .timestamp(Int64(i))
-            row[CreatedUsersCQLTable.definition.columnIndex("nat")!] = nil
-            return row
-        })
+        MemoryTableStorage(
+            rows: (0..<count).map { i in
+                let id = "u" + String(String(i + 1000).dropFirst())
+                var row: [CQLValue?] = CreatedUsersCQLTable.definition.columns.map { _ in .text("x") }
+                row[0] = .text(id)
+                row[CreatedUsersCQLTable.definition.columnIndex("age")!] = .bigint(Int64(i))
+                row[CreatedUsersCQLTable.definition.columnIndex("ingested_at")!] = .timestamp(Int64(i))
+                row[CreatedUsersCQLTable.definition.columnIndex("nat")!] = nil
+                return row
+            })
     }
 
     @Test func systemLocalDescribesTheNode() throws {
@@ -117,29 +125,36 @@ struct CQLQueryPlannerTests {
                 #expect(rows.metadata.columnCount == table.columns.count)
                 _ = try rows.decodedRows()
                 var encoded = try CQLResponseFrame(streamID: 1, response: .result(.rows(rows))).encoded()
-                #expect(try CQLResponseFrame(decoding: #require(try CQLFrameDecoder.decodeFrame(from: &encoded, maximumBodyLength: 1 << 24))).response == .result(.rows(rows)))
+                #expect(
+                    try CQLResponseFrame(decoding: #require(try CQLFrameDecoder.decodeFrame(from: &encoded, maximumBodyLength: 1 << 24))).response
+                        == .result(.rows(rows)))
             }
         }
     }
 
     @Test func schemaTablesDescribeCreatedUsers() throws {
         let planner = CQLQueryPlanner(catalog: Self.catalog)
-        let tables = try Self.rows(planner.plan(
-            Self.query("SELECT table_name, flags FROM system_schema.tables WHERE keyspace_name = 'spark_streams' AND table_name = 'created_users'"),
-            session: Self.session))
+        let tables = try Self.rows(
+            planner.plan(
+                Self.query("SELECT table_name, flags FROM system_schema.tables WHERE keyspace_name = 'spark_streams' AND table_name = 'created_users'"),
+                session: Self.session))
         #expect(try tables.decodedRows() == [[.text("created_users"), .set([.text("compound")])]])
-        let columns = try Self.rows(planner.plan(
-            Self.query("SELECT column_name, kind, type FROM system_schema.columns WHERE keyspace_name = 'spark_streams'"), session: Self.session))
+        let columns = try Self.rows(
+            planner.plan(
+                Self.query("SELECT column_name, kind, type FROM system_schema.columns WHERE keyspace_name = 'spark_streams'"), session: Self.session))
         let decoded = try columns.decodedRows()
         #expect(decoded.count == 20)
         #expect(decoded.contains([.text("id"), .text("partition_key"), .text("text")]))
         #expect(decoded.contains([.text("age"), .text("regular"), .text("bigint")]))
         #expect(decoded.contains([.text("ingested_at"), .text("regular"), .text("timestamp")]))
-        let keyspaces = try Self.rows(planner.plan(Self.query("SELECT * FROM system_schema.keyspaces WHERE keyspace_name = 'spark_streams'"), session: Self.session))
-        #expect(try keyspaces.decodedRows().first?[2] == .map([
-            CQLMapEntry(key: .text("class"), value: .text("org.apache.cassandra.locator.SimpleStrategy")),
-            CQLMapEntry(key: .text("replication_factor"), value: .text("1")),
-        ]))
+        let keyspaces = try Self.rows(
+            planner.plan(Self.query("SELECT * FROM system_schema.keyspaces WHERE keyspace_name = 'spark_streams'"), session: Self.session))
+        #expect(
+            try keyspaces.decodedRows().first?[2]
+                == .map([
+                    CQLMapEntry(key: .text("class"), value: .text("org.apache.cassandra.locator.SimpleStrategy")),
+                    CQLMapEntry(key: .text("replication_factor"), value: .text("1")),
+                ]))
     }
 
     @Test func useAndUnqualifiedNames() throws {
@@ -161,7 +176,8 @@ struct CQLQueryPlannerTests {
 
     @Test func prepareExecuteAndUnknownIDs() async throws {
         let planner = CQLQueryPlanner(catalog: Self.catalog)
-        guard case .result(.prepared(let prepared)) = planner.plan(.prepare("SELECT * FROM spark_streams.created_users WHERE id = ?"), session: Self.session) else {
+        guard case .result(.prepared(let prepared)) = planner.plan(.prepare("SELECT * FROM spark_streams.created_users WHERE id = ?"), session: Self.session)
+        else {
             Issue.record("PREPARE did not answer Prepared")
             return
         }
@@ -221,13 +237,16 @@ struct CQLQueryPlannerTests {
         let exact = try await all("SELECT id FROM spark_streams.created_users", pageSize: 23)
         #expect(exact.ids.count == 23 && exact.pages == 1)
 
-        let bad = planner.plan(Self.query("SELECT id FROM spark_streams.created_users", pageSize: 5, pagingState: ByteBuffer(bytes: [9, 9])), session: Self.session)
+        let bad = planner.plan(
+            Self.query("SELECT id FROM spark_streams.created_users", pageSize: 5, pagingState: ByteBuffer(bytes: [9, 9])), session: Self.session)
         #expect(Self.error(bad)?.code == .protocolError)
     }
 
     @Test func insertsBindValuesAndRefuseWhatTheStoreCannotHold() throws {
         let planner = CQLQueryPlanner(catalog: Self.catalog)
-        let plan = planner.plan(Self.query("INSERT INTO spark_streams.created_users (id, age, ingested_at) VALUES (?, 42, '2024-01-02T03:04:05.678Z')", [.text("a")]), session: Self.session)
+        let plan = planner.plan(
+            Self.query("INSERT INTO spark_streams.created_users (id, age, ingested_at) VALUES (?, 42, '2024-01-02T03:04:05.678Z')", [.text("a")]),
+            session: Self.session)
         guard case .storage(let operation) = plan, case .upsert(let writes) = operation.kind else {
             Issue.record("expected an upsert, got \(plan)")
             return
@@ -240,7 +259,8 @@ struct CQLQueryPlannerTests {
         #expect(Self.error(wrongType)?.code == .invalid)
         let system = planner.plan(Self.query("INSERT INTO system.local (key) VALUES ('x')"), session: Self.session)
         #expect(Self.error(system)?.code == .unauthorized)
-        let uuidLiteral = planner.plan(Self.query("INSERT INTO spark_streams.created_users (id) VALUES (6AB09BEC-E68E-48D9-A5F8-97E6FB4C9B47)"), session: Self.session)
+        let uuidLiteral = planner.plan(
+            Self.query("INSERT INTO spark_streams.created_users (id) VALUES (6AB09BEC-E68E-48D9-A5F8-97E6FB4C9B47)"), session: Self.session)
         guard case .storage(let op) = uuidLiteral, case .upsert(let w) = op.kind else {
             Issue.record("an unquoted UUID id was refused: \(uuidLiteral)")
             return
@@ -252,8 +272,9 @@ struct CQLQueryPlannerTests {
         let planner = CQLQueryPlanner(catalog: Self.catalog)
         func plan(_ text: String) -> CQLPlan { planner.plan(Self.query(text), session: Self.session) }
         #expect(plan("CREATE KEYSPACE IF NOT EXISTS spark_streams WITH replication = {'class': 'SimpleStrategy', 'replication_factor': '1'}") == .result(.void))
-        #expect(Self.error(plan("CREATE KEYSPACE spark_streams WITH replication = {'class': 'SimpleStrategy', 'replication_factor': '1'}"))?.details
-            == .alreadyExists(keyspace: "spark_streams", table: ""))
+        #expect(
+            Self.error(plan("CREATE KEYSPACE spark_streams WITH replication = {'class': 'SimpleStrategy', 'replication_factor': '1'}"))?.details
+                == .alreadyExists(keyspace: "spark_streams", table: ""))
         #expect(Self.error(plan("CREATE KEYSPACE other WITH replication = {'class': 'SimpleStrategy', 'replication_factor': '1'}"))?.code == .invalid)
         // The seeds' DDL: a subset of the columns, id as uuid.
         let seeds = """
@@ -262,7 +283,9 @@ struct CQLQueryPlannerTests {
                 email TEXT, username TEXT, registered_date TEXT, phone TEXT, picture TEXT);
             """
         #expect(plan(seeds) == .result(.void))
-        #expect(Self.error(plan("CREATE TABLE spark_streams.created_users (id text PRIMARY KEY)"))?.details == .alreadyExists(keyspace: "spark_streams", table: "created_users"))
+        #expect(
+            Self.error(plan("CREATE TABLE spark_streams.created_users (id text PRIMARY KEY)"))?.details
+                == .alreadyExists(keyspace: "spark_streams", table: "created_users"))
         let wrongType = Self.error(plan("CREATE TABLE IF NOT EXISTS spark_streams.created_users (id text PRIMARY KEY, age text)"))
         #expect(wrongType?.code == .invalid && wrongType?.message.contains("column age is bigint, not text") == true)
         #expect(Self.error(plan("CREATE TABLE IF NOT EXISTS spark_streams.created_users (id text, email text, PRIMARY KEY (email))"))?.code == .invalid)
@@ -281,7 +304,11 @@ struct CQLQueryPlannerTests {
         }
         #expect(statement.hasPrefix("CREATE TABLE spark_streams.created_users (\n    id text PRIMARY KEY,\n    address text,"))
         let keyspace = try Self.rows(planner.plan(Self.query("DESCRIBE KEYSPACE spark_streams"), session: Self.session)).decodedRows()
-        #expect(keyspace.first?[3] == .text("CREATE KEYSPACE spark_streams WITH replication = {'class': 'org.apache.cassandra.locator.SimpleStrategy', 'replication_factor': '1'}  AND durable_writes = true;"))
+        #expect(
+            keyspace.first?[3]
+                == .text(
+                    "CREATE KEYSPACE spark_streams WITH replication = {'class': 'org.apache.cassandra.locator.SimpleStrategy', 'replication_factor': '1'}  AND durable_writes = true;"
+                ))
         #expect(Self.error(planner.plan(Self.query("DESCRIBE TABLE spark_streams.nope"), session: Self.session))?.code == .invalid)
     }
 }

@@ -36,8 +36,9 @@ struct CQLRobustnessTests {
         }
     }
 
-    @Test("every truncated body of every golden frame: a request throws CQLProtocolError, a response decodes or throws it",
-          arguments: CQLGoldenFrame.everyV4Frame)
+    @Test(
+        "every truncated body of every golden frame: a request throws CQLProtocolError, a response decodes or throws it",
+        arguments: CQLGoldenFrame.everyV4Frame)
     func truncatedBodies(_ golden: CQLGoldenFrame) throws {
         let frame = try golden.frame()
         for length in 0..<frame.body.readableBytes {
@@ -54,8 +55,9 @@ struct CQLRobustnessTests {
         }
     }
 
-    @Test("responses cut short fail unless what remains is a whole shorter message",
-          arguments: CQLGoldenFrame.responses.filter { $0.name.hasPrefix("result-rows") || $0.name.hasPrefix("error-") })
+    @Test(
+        "responses cut short fail unless what remains is a whole shorter message",
+        arguments: CQLGoldenFrame.responses.filter { $0.name.hasPrefix("result-rows") || $0.name.hasPrefix("error-") })
     func truncatedResponses(_ golden: CQLGoldenFrame) throws {
         let frame = try golden.frame()
         // Removing the last byte of a Rows result or an error can never leave a valid message.
@@ -103,9 +105,10 @@ struct CQLRobustnessTests {
     func randomTypesAndValues() {
         var random = CQLTestRandom(seed: 99)
         for _ in 0..<2000 {
-            var b = ByteBuffer(bytes: (0..<Int.random(in: 0...40, using: &random)).map { _ in
-                UInt8.random(in: 0...255, using: &random) % (Bool.random(using: &random) ? 0x40 : 0xFF)
-            })
+            var b = ByteBuffer(
+                bytes: (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                    UInt8.random(in: 0...255, using: &random) % (Bool.random(using: &random) ? 0x40 : 0xFF)
+                })
             do { _ = try CQLType.read(from: &b) } catch is CQLProtocolError {} catch { Issue.record("\(error)") }
         }
         for type in CQLTypeValueTests.types {

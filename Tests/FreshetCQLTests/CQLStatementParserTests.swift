@@ -10,23 +10,29 @@ struct CQLStatementParserTests {
         ("select count(1) as n from spark_streams.created_users", .select(.init(selection: .count(alias: "n"), table: users)), 0),
         (
             "select * from created_users where id = ? limit 10",
-            .select(.init(selection: .all, table: .init(keyspace: nil, name: "created_users"), relations: [.init(column: "id", term: .bindMarker(0))], limit: .literal(.integer("10")))), 1
+            .select(
+                .init(
+                    selection: .all, table: .init(keyspace: nil, name: "created_users"), relations: [.init(column: "id", term: .bindMarker(0))],
+                    limit: .literal(.integer("10")))), 1
         ),
         (
             "SELECT Id, \"First_Name\" AS fn FROM Spark_Streams.\"created_users\" WHERE id = 'it''s' ALLOW FILTERING",
-            .select(.init(
-                selection: .columns([.init(name: "id"), .init(name: "First_Name", alias: "fn")]), table: users,
-                relations: [.init(column: "id", term: .literal(.string("it's")))], allowFiltering: true)), 0
+            .select(
+                .init(
+                    selection: .columns([.init(name: "id"), .init(name: "First_Name", alias: "fn")]), table: users,
+                    relations: [.init(column: "id", term: .literal(.string("it's")))], allowFiltering: true)), 0
         ),
         (
             "SELECT * FROM system.local WHERE key='local'",
-            .select(.init(selection: .all, table: .init(keyspace: "system", name: "local"), relations: [.init(column: "key", term: .literal(.string("local")))])), 0
+            .select(
+                .init(selection: .all, table: .init(keyspace: "system", name: "local"), relations: [.init(column: "key", term: .literal(.string("local")))])), 0
         ),
         (
             "SELECT * FROM system_schema.tables WHERE keyspace_name = 'ks' AND table_name = 't'",
-            .select(.init(
-                selection: .all, table: .init(keyspace: "system_schema", name: "tables"),
-                relations: [.init(column: "keyspace_name", term: .literal(.string("ks"))), .init(column: "table_name", term: .literal(.string("t")))])), 0
+            .select(
+                .init(
+                    selection: .all, table: .init(keyspace: "system_schema", name: "tables"),
+                    relations: [.init(column: "keyspace_name", term: .literal(.string("ks"))), .init(column: "table_name", term: .literal(.string("t")))])), 0
         ),
         (
             "-- a comment\nSELECT * /* inline */ FROM t // trailing",
@@ -38,9 +44,10 @@ struct CQLStatementParserTests {
         ),
         (
             "insert into created_users (id, first_name) values (6ab09bec-e68e-48d9-a5f8-97e6fb4c9b47, ?)",
-            .insert(.init(
-                table: .init(keyspace: nil, name: "created_users"), columns: ["id", "first_name"],
-                values: [.literal(.uuid(CQLUUID("6ab09bec-e68e-48d9-a5f8-97e6fb4c9b47")!)), .bindMarker(0)])), 1
+            .insert(
+                .init(
+                    table: .init(keyspace: nil, name: "created_users"), columns: ["id", "first_name"],
+                    values: [.literal(.uuid(CQLUUID("6ab09bec-e68e-48d9-a5f8-97e6fb4c9b47")!)), .bindMarker(0)])), 1
         ),
         (
             "INSERT INTO spark_streams.created_users (id) VALUES (?) USING TIMESTAMP ?",
@@ -48,51 +55,66 @@ struct CQLStatementParserTests {
         ),
         (
             "insert into created_users (id) values ('a') using timestamp -5;",
-            .insert(.init(table: .init(keyspace: nil, name: "created_users"), columns: ["id"], values: [.literal(.string("a"))], timestamp: .literal(.integer("-5")))), 0
+            .insert(
+                .init(
+                    table: .init(keyspace: nil, name: "created_users"), columns: ["id"], values: [.literal(.string("a"))], timestamp: .literal(.integer("-5")))),
+            0
         ),
         (
             "BEGIN UNLOGGED BATCH USING TIMESTAMP 7 INSERT INTO t (id) VALUES (?); insert into t (id) values ('b') APPLY BATCH;",
-            .batch(.init(type: .unlogged, timestamp: .literal(.integer("7")), inserts: [
-                .init(table: .init(keyspace: nil, name: "t"), columns: ["id"], values: [.bindMarker(0)]),
-                .init(table: .init(keyspace: nil, name: "t"), columns: ["id"], values: [.literal(.string("b"))]),
-            ])), 1
+            .batch(
+                .init(
+                    type: .unlogged, timestamp: .literal(.integer("7")),
+                    inserts: [
+                        .init(table: .init(keyspace: nil, name: "t"), columns: ["id"], values: [.bindMarker(0)]),
+                        .init(table: .init(keyspace: nil, name: "t"), columns: ["id"], values: [.literal(.string("b"))]),
+                    ])), 1
         ),
         (
             "BEGIN BATCH INSERT INTO t (id) VALUES (?) USING TIMESTAMP ? APPLY BATCH",
-            .batch(.init(type: .logged, inserts: [.init(table: .init(keyspace: nil, name: "t"), columns: ["id"], values: [.bindMarker(0)], timestamp: .bindMarker(1))])), 2
+            .batch(
+                .init(
+                    type: .logged,
+                    inserts: [.init(table: .init(keyspace: nil, name: "t"), columns: ["id"], values: [.bindMarker(0)], timestamp: .bindMarker(1))])), 2
         ),
         ("BEGIN BATCH APPLY BATCH", .batch(.init(inserts: [])), 0),
         (
             "SELECT id, WRITETIME(first_name) AS w, writetime(nat) FROM t WHERE token(id) > token(?) AND token(id) <= 9 LIMIT 5",
-            .select(.init(
-                selection: .columns([.init(name: "id"), .init(name: "first_name", alias: "w", writeTime: true), .init(name: "nat", writeTime: true)]),
-                table: .init(keyspace: nil, name: "t"),
-                tokenRelations: [
-                    .init(columns: ["id"], op: .greater, bound: .tokenOf([.bindMarker(0)])),
-                    .init(columns: ["id"], op: .lessOrEqual, bound: .token(.literal(.integer("9")))),
-                ], limit: .literal(.integer("5")))), 1
+            .select(
+                .init(
+                    selection: .columns([.init(name: "id"), .init(name: "first_name", alias: "w", writeTime: true), .init(name: "nat", writeTime: true)]),
+                    table: .init(keyspace: nil, name: "t"),
+                    tokenRelations: [
+                        .init(columns: ["id"], op: .greater, bound: .tokenOf([.bindMarker(0)])),
+                        .init(columns: ["id"], op: .lessOrEqual, bound: .token(.literal(.integer("9")))),
+                    ], limit: .literal(.integer("5")))), 1
         ),
         ("USE \"spark_streams\"", .use("spark_streams"), 0),
         ("use Spark_Streams;", .use("spark_streams"), 0),
         (
             "CREATE KEYSPACE IF NOT EXISTS spark_streams WITH replication = {'class': 'SimpleStrategy', 'replication_factor': '1'};",
-            .createKeyspace(.init(
-                name: "spark_streams", ifNotExists: true,
-                replication: [.init(key: .string("class"), value: .string("SimpleStrategy")), .init(key: .string("replication_factor"), value: .string("1"))])), 0
+            .createKeyspace(
+                .init(
+                    name: "spark_streams", ifNotExists: true,
+                    replication: [
+                        .init(key: .string("class"), value: .string("SimpleStrategy")), .init(key: .string("replication_factor"), value: .string("1")),
+                    ])), 0
         ),
         (
             "CREATE TABLE IF NOT EXISTS spark_streams.created_users (id UUID PRIMARY KEY, first_name TEXT, tags frozen<set<text>>) WITH comment = 'x'",
-            .createTable(.init(
-                table: users, ifNotExists: true,
-                columns: [.init(name: "id", type: .uuid), .init(name: "first_name", type: .varchar), .init(name: "tags", type: .set(.varchar))],
-                partitionKey: ["id"])), 0
+            .createTable(
+                .init(
+                    table: users, ifNotExists: true,
+                    columns: [.init(name: "id", type: .uuid), .init(name: "first_name", type: .varchar), .init(name: "tags", type: .set(.varchar))],
+                    partitionKey: ["id"])), 0
         ),
         (
             "CREATE TABLE t (a int, b text, c bigint, PRIMARY KEY ((a, b), c)) WITH CLUSTERING ORDER BY (c DESC)",
-            .createTable(.init(
-                table: .init(keyspace: nil, name: "t"), ifNotExists: false,
-                columns: [.init(name: "a", type: .int), .init(name: "b", type: .varchar), .init(name: "c", type: .bigint)],
-                partitionKey: ["a", "b"], clustering: ["c"])), 0
+            .createTable(
+                .init(
+                    table: .init(keyspace: nil, name: "t"), ifNotExists: false,
+                    columns: [.init(name: "a", type: .int), .init(name: "b", type: .varchar), .init(name: "c", type: .bigint)],
+                    partitionKey: ["a", "b"], clustering: ["c"])), 0
         ),
         ("DESCRIBE KEYSPACES", .describe(.keyspaces), 0),
         ("desc tables;", .describe(.tables), 0),
@@ -170,7 +192,9 @@ struct CQLStatementParserTests {
     }
 
     @Test func longAndHostileInputNeverTraps() {
-        for text in [String(repeating: "(", count: 10_000), String(repeating: "'", count: 3), "\u{0}", "SELECT " + String(repeating: "a,", count: 5_000) + "a FROM t"] {
+        for text in [
+            String(repeating: "(", count: 10_000), String(repeating: "'", count: 3), "\u{0}", "SELECT " + String(repeating: "a,", count: 5_000) + "a FROM t",
+        ] {
             _ = try? CQLStatementParser.parse(text)
         }
     }

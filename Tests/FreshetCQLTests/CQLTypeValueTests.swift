@@ -25,10 +25,11 @@ struct CQLTypeValueTests {
 
     @Test("option ids are the spec's")
     func optionIDs() {
-        #expect(Self.types.map(\.optionID) == [
-            0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13,
-            0x14, 0x15, 0x20, 0x22, 0x21, 0x31, 0x30, 0x21,
-        ])
+        #expect(
+            Self.types.map(\.optionID) == [
+                0x00, 0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13,
+                0x14, 0x15, 0x20, 0x22, 0x21, 0x31, 0x30, 0x21,
+            ])
     }
 
     @Test("option bytes: map<text, list<int>>, a UDT, custom")
@@ -109,8 +110,10 @@ struct CQLTypeValueTests {
         "list-text": (.list(.text), .list([.text("NZ"), .text(""), .text("ü")])),
         "list-empty": (.list(.text), .list([])),
         "set-int": (.set(.int), .set([.int(1), .int(2), .int(3)])),
-        "map-text-int": (.map(key: .text, value: .int),
-                         .map([CQLMapEntry(key: .text("a"), value: .int(1)), CQLMapEntry(key: .text("b"), value: .int(-1))])),
+        "map-text-int": (
+            .map(key: .text, value: .int),
+            .map([CQLMapEntry(key: .text("a"), value: .int(1)), CQLMapEntry(key: .text("b"), value: .int(-1))])
+        ),
         "tuple-int-text": (.tuple([.int, .text]), .tuple([.int(7), nil])),
         "udt-address": (.udt(address), .udt([.text("Main St"), nil])),
     ]

@@ -118,12 +118,15 @@ struct CQLWriteTimestampTests {
             try await node.query("INSERT INTO created_users (id, first_name) VALUES ('u', 'default')", defaultTimestamp: micros - 1)
             #expect(try await node.first("SELECT first_name FROM created_users WHERE id = 'u'")?[0] == .text("now"))
             try await node.query("INSERT INTO created_users (id, first_name) VALUES ('u', 'default')", defaultTimestamp: micros + 1)
-            #expect(try await node.first("SELECT first_name, writetime(first_name) FROM created_users WHERE id = 'u'") == [.text("default"), .bigint(micros + 1)])
+            #expect(
+                try await node.first("SELECT first_name, writetime(first_name) FROM created_users WHERE id = 'u'") == [.text("default"), .bigint(micros + 1)])
             // USING TIMESTAMP beats the default; an unset marker means "no timestamp here".
-            try await node.query("INSERT INTO created_users (id, first_name) VALUES ('u', 'explicit') USING TIMESTAMP ?", [Self.bigint(micros + 5)], defaultTimestamp: 1)
+            try await node.query(
+                "INSERT INTO created_users (id, first_name) VALUES ('u', 'explicit') USING TIMESTAMP ?", [Self.bigint(micros + 5)], defaultTimestamp: 1)
             #expect(try await node.first("SELECT writetime(first_name) FROM created_users WHERE id = 'u'") == [.bigint(micros + 5)])
             try await node.query("INSERT INTO created_users (id, first_name) VALUES ('u', 'unset') USING TIMESTAMP ?", [.unset], defaultTimestamp: micros + 6)
-            #expect(try await node.first("SELECT first_name, writetime(first_name) FROM created_users WHERE id = 'u'") == [.text("unset"), .bigint(micros + 6)])
+            #expect(
+                try await node.first("SELECT first_name, writetime(first_name) FROM created_users WHERE id = 'u'") == [.text("unset"), .bigint(micros + 6)])
         }
     }
 
@@ -133,13 +136,17 @@ struct CQLWriteTimestampTests {
             try await node.store.upsert([CreatedUsersCQLTable.blank(id: "p", ingestedAt: 7)])
             #expect(try await node.first("SELECT writetime(first_name) FROM created_users WHERE id = 'p'") == [nil])
             try await node.query("INSERT INTO created_users (id, first_name) VALUES ('p', 'cql') USING TIMESTAMP -3")
-            #expect(try await node.first("SELECT first_name, writetime(first_name), ingested_at FROM created_users WHERE id = 'p'") == [.text("cql"), .bigint(-3), .timestamp(7)])
+            #expect(
+                try await node.first("SELECT first_name, writetime(first_name), ingested_at FROM created_users WHERE id = 'p'") == [
+                    .text("cql"), .bigint(-3), .timestamp(7),
+                ])
         }
     }
 
     @Test func batchesCarryTheirTimestamps() async throws {
         try await TimestampNode.with { node in
-            try await node.query("""
+            try await node.query(
+                """
                 BEGIN BATCH USING TIMESTAMP 30
                   INSERT INTO created_users (id, first_name) VALUES ('a', 'batch');
                   INSERT INTO created_users (id, first_name) VALUES ('b', 'batch')
@@ -150,7 +157,8 @@ struct CQLWriteTimestampTests {
             #expect(try await node.first("SELECT first_name, writetime(first_name) FROM created_users WHERE id = 'a'") == [.text("batch"), .bigint(30)])
             #expect(try await node.first("SELECT first_name, writetime(first_name) FROM created_users WHERE id = 'b'") == [.text("newer"), .bigint(31)])
             // Statements of a batch with their own timestamps, one row twice: the later wins.
-            try await node.query("""
+            try await node.query(
+                """
                 BEGIN UNLOGGED BATCH
                   INSERT INTO created_users (id, first_name) VALUES ('c', 'second') USING TIMESTAMP 41
                   INSERT INTO created_users (id, first_name) VALUES ('c', 'first') USING TIMESTAMP 40
@@ -159,7 +167,10 @@ struct CQLWriteTimestampTests {
             #expect(try await node.first("SELECT first_name FROM created_users WHERE id = 'c'") == [.text("second")])
             // A prepared batch, and a protocol BATCH whose default timestamp applies to the
             // statements without one.
-            guard case .prepared(let prepared) = try await node.run(.prepare("BEGIN BATCH USING TIMESTAMP ? INSERT INTO created_users (id, first_name) VALUES (?, ?) APPLY BATCH")) else {
+            guard
+                case .prepared(let prepared) = try await node.run(
+                    .prepare("BEGIN BATCH USING TIMESTAMP ? INSERT INTO created_users (id, first_name) VALUES (?, ?) APPLY BATCH"))
+            else {
                 throw CQLServerError(code: .serverError, message: "not prepared")
             }
             #expect(prepared.metadata.columns.map(\.name) == ["[timestamp]", "id", "first_name"])
@@ -171,11 +182,14 @@ struct CQLWriteTimestampTests {
             }
             #expect(insert.metadata.columns.map(\.name) == ["id", "first_name", "[timestamp]"])
             #expect(insert.metadata.partitionKeyIndexes == [0])
-            try await node.run(.batch(CQLBatch(statements: [
-                CQLBatchStatement(.query("INSERT INTO created_users (id, first_name) VALUES ('d', 'default 49')")),
-                CQLBatchStatement(.prepared(id: insert.id), values: [Self.text("e"), Self.text("own 70"), Self.bigint(70)]),
-                CQLBatchStatement(.query("INSERT INTO created_users (id, first_name) VALUES ('e', 'default 60')")),
-            ], defaultTimestamp: 49)))
+            try await node.run(
+                .batch(
+                    CQLBatch(
+                        statements: [
+                            CQLBatchStatement(.query("INSERT INTO created_users (id, first_name) VALUES ('d', 'default 49')")),
+                            CQLBatchStatement(.prepared(id: insert.id), values: [Self.text("e"), Self.text("own 70"), Self.bigint(70)]),
+                            CQLBatchStatement(.query("INSERT INTO created_users (id, first_name) VALUES ('e', 'default 60')")),
+                        ], defaultTimestamp: 49)))
             #expect(try await node.first("SELECT first_name, writetime(first_name) FROM created_users WHERE id = 'd'") == [.text("prepared"), .bigint(50)])
             #expect(try await node.first("SELECT first_name, writetime(first_name) FROM created_users WHERE id = 'e'") == [.text("own 70"), .bigint(70)])
         }
@@ -199,7 +213,8 @@ struct CQLWriteTimestampTests {
             let users = timestamps.enumerated().filter { $0.offset % 2 == 0 }.map(\.element).max()!
             let positions = timestamps.enumerated().filter { $0.offset % 2 == 1 }.map(\.element).max()!
             #expect(try await node.first("SELECT first_name, writetime(first_name) FROM created_users WHERE id = 'x'") == [.text("v\(users)"), .bigint(users)])
-            #expect(try await node.first("SELECT topic, writetime(topic) FROM stream_positions WHERE id = 'x'") == [.text("v\(positions)"), .bigint(positions)])
+            #expect(
+                try await node.first("SELECT topic, writetime(topic) FROM stream_positions WHERE id = 'x'") == [.text("v\(positions)"), .bigint(positions)])
         }
     }
 
@@ -211,9 +226,13 @@ struct CQLWriteTimestampTests {
             let insert = "INSERT INTO stream_state (id, topic, partition, counted_offset, counters) VALUES ('t/0', 't', 0, ?, 0x01) USING TIMESTAMP ?"
             try await node.query(insert, [Self.bigint(first * 10), Self.bigint(first)])
             try await node.query(insert, [Self.bigint(second * 10), Self.bigint(second)])
-            #expect(try await node.first("SELECT counted_offset, writetime(counted_offset), writetime(recent) FROM stream_state WHERE id = 't/0'") == [.bigint(70), .bigint(7), nil])
+            #expect(
+                try await node.first("SELECT counted_offset, writetime(counted_offset), writetime(recent) FROM stream_state WHERE id = 't/0'") == [
+                    .bigint(70), .bigint(7), nil,
+                ])
             // A BATCH across the sink's tables, one timestamp for all of it.
-            try await node.query("""
+            try await node.query(
+                """
                 BEGIN BATCH USING TIMESTAMP 6
                   INSERT INTO stream_state (id, counted_offset) VALUES ('t/0', 60)
                   INSERT INTO stream_positions (id, next_offset) VALUES ('t/0', 60)
@@ -278,7 +297,8 @@ struct CQLWriteTimestampTests {
             var seen: [String] = []
             var last: String?
             while true {
-                let (text, values): (String, [CQLBindValue]) = last.map { ("SELECT id FROM created_users WHERE token(id) > token(?) LIMIT 7", [Self.text($0)]) }
+                let (text, values): (String, [CQLBindValue]) =
+                    last.map { ("SELECT id FROM created_users WHERE token(id) > token(?) LIMIT 7", [Self.text($0)]) }
                     ?? ("SELECT id FROM created_users WHERE token(id) > ? LIMIT 7", [Self.bigint(.min)])
                 guard case .rows(let rows) = try await node.query(text, values) else { break }
                 let page = try rows.decodedRows().compactMap { row -> String? in
@@ -295,13 +315,15 @@ struct CQLWriteTimestampTests {
             #expect(tokens == tokens.sorted())
             // A range with both ends, and a page size smaller than the LIMIT: the paging state
             // continues the range.
-            let low = tokens[100], high = tokens[200]
+            let low = tokens[100]
+            let high = tokens[200]
             var inRange: [String] = []
             var state: ByteBuffer?
             repeat {
-                let result = try await node.run(.query(
-                    "SELECT id FROM created_users WHERE token(id) >= \(low) AND token(id) < \(high) LIMIT 1000",
-                    parameters: .init(pageSize: 30, pagingState: state)))
+                let result = try await node.run(
+                    .query(
+                        "SELECT id FROM created_users WHERE token(id) >= \(low) AND token(id) < \(high) LIMIT 1000",
+                        parameters: .init(pageSize: 30, pagingState: state)))
                 guard case .rows(let rows) = result else { break }
                 inRange += try rows.decodedRows().compactMap { row -> String? in
                     if case .text(let id)? = row.first { return id }

@@ -38,10 +38,12 @@ struct FixtureTests {
         #expect(u.phone == "075 332 27 39")
         #expect(u.cell == "076 590 62 83")
         #expect(u.id == .init(name: "AVS", value: "756.1899.3159.60"))
-        #expect(u.picture == .init(
-            large: "https://randomuser.me/api/portraits/men/91.jpg",
-            medium: "https://randomuser.me/api/portraits/med/men/91.jpg",
-            thumbnail: "https://randomuser.me/api/portraits/thumb/men/91.jpg"))
+        #expect(
+            u.picture
+                == .init(
+                    large: "https://randomuser.me/api/portraits/men/91.jpg",
+                    medium: "https://randomuser.me/api/portraits/med/men/91.jpg",
+                    thumbnail: "https://randomuser.me/api/portraits/thumb/men/91.jpg"))
         #expect(u.nat == "CH")
 
         let m = UserCreated(u)
@@ -98,7 +100,10 @@ struct FixtureTests {
             let bytes = message.jsonBytes()
             // Our own reader.
             #expect(try UserCreated.decode(bytes) == message)
-            guard case .object(let object) = try JSONParser.parse(bytes) else { Issue.record("not an object"); continue }
+            guard case .object(let object) = try JSONParser.parse(bytes) else {
+                Issue.record("not an object")
+                continue
+            }
             #expect(object.keys == UserCreated.seedKeys + ["nat"])
             for member in object.members { #expect(member.value.stringValue != nil, "\(member.key) is not a string") }
             // Any other JSON parser: Foundation's.

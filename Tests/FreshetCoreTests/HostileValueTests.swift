@@ -4,11 +4,13 @@ import Testing
 @Suite("Hostile values")
 struct HostileValueTests {
     /// The fuzz target `duration` found a trap: 2.2e21 hours overflowed Duration's seconds.
-    @Test("DurationText.parse refuses what it cannot represent, never traps", arguments: [
-        "1m4m1m0m2222222222222222222222.h2222222222223mm", "1e300", "99999999999999999999d", "3651d",
-        "inf", "nan", "-1s", "1e20", String(repeating: "9", count: 10_000) + "s", "1.7976931348623157e308",
-        String(repeating: "1s", count: 100), "١٢s", "½s",
-    ])
+    @Test(
+        "DurationText.parse refuses what it cannot represent, never traps",
+        arguments: [
+            "1m4m1m0m2222222222222222222222.h2222222222223mm", "1e300", "99999999999999999999d", "3651d",
+            "inf", "nan", "-1s", "1e20", String(repeating: "9", count: 10_000) + "s", "1.7976931348623157e308",
+            String(repeating: "1s", count: 100), "١٢s", "½s",
+        ])
     func durationNeverTraps(text: String) {
         #expect(DurationText.parse(text) == nil)
     }
@@ -30,9 +32,11 @@ struct HostileValueTests {
     }
 
     /// FreshetCore's JSON reader refuses lone surrogates in strings and keys, escaped or not.
-    @Test("lone surrogates are invalid escapes", arguments: [
-        #"{"id":"\uD800\u0041"}"#, #"{"id":"\uD800"}"#, #"{"id":"\uDC00"}"#, #"{"\uD800":1}"#, #"["\uDBFF\uDBFF"]"#,
-    ])
+    @Test(
+        "lone surrogates are invalid escapes",
+        arguments: [
+            #"{"id":"\uD800\u0041"}"#, #"{"id":"\uD800"}"#, #"{"id":"\uDC00"}"#, #"{"\uD800":1}"#, #"["\uDBFF\uDBFF"]"#,
+        ])
     func loneSurrogates(text: String) {
         #expect(throws: JSONParseError.self) { _ = try JSONParser.parse(text) }
     }

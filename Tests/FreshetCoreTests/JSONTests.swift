@@ -6,27 +6,32 @@ import Testing
 struct JSONTests {
     @Test func parsesEveryKindOfValue() throws {
         let value = try JSONParser.parse(#" { "a" : [1, -2.5e3, true, false, null, "x\n\u00e9\ud83d\ude00"], "b": {} } "#)
-        guard case .object(let o) = value else { Issue.record("not an object"); return }
+        guard case .object(let o) = value else {
+            Issue.record("not an object")
+            return
+        }
         #expect(o.keys == ["a", "b"])
         #expect(o["a"] == .array([.number("1"), .number("-2.5e3"), .bool(true), .bool(false), .null, .string("x\né😀")]))
         #expect(o["b"] == .object(JSONObject()))
     }
 
-    @Test("rejects malformed input with a code and an offset", arguments: [
-        ("", JSONParseError.Code.unexpectedEnd),
-        ("{", .unexpectedEnd),
-        ("{\"a\" 1}", .unexpectedByte),
-        ("[1,]", .unexpectedByte),
-        ("01", .trailingData),
-        ("-", .invalidNumber),
-        ("1.", .invalidNumber),
-        ("\"\\x\"", .invalidEscape),
-        ("\"\\ud800\"", .invalidEscape),
-        ("\"a\u{01}b\"", .controlCharacterInString),
-        ("nul", .unexpectedEnd),
-        ("{} {}", .trailingData),
-        (String(repeating: "[", count: 100) + String(repeating: "]", count: 100), .tooDeep),
-    ])
+    @Test(
+        "rejects malformed input with a code and an offset",
+        arguments: [
+            ("", JSONParseError.Code.unexpectedEnd),
+            ("{", .unexpectedEnd),
+            ("{\"a\" 1}", .unexpectedByte),
+            ("[1,]", .unexpectedByte),
+            ("01", .trailingData),
+            ("-", .invalidNumber),
+            ("1.", .invalidNumber),
+            ("\"\\x\"", .invalidEscape),
+            ("\"\\ud800\"", .invalidEscape),
+            ("\"a\u{01}b\"", .controlCharacterInString),
+            ("nul", .unexpectedEnd),
+            ("{} {}", .trailingData),
+            (String(repeating: "[", count: 100) + String(repeating: "]", count: 100), .tooDeep),
+        ])
     func rejects(input: String, code: JSONParseError.Code) {
         #expect(throws: JSONParseError.self) { try JSONParser.parse(input) }
         do {
@@ -52,7 +57,7 @@ struct JSONTests {
     }
 
     @Test func writerIntegers() {
-        for n in [0, 7, -7, 1234567, Int.max, Int.min + 1] {
+        for n in [0, 7, -7, 1_234_567, Int.max, Int.min + 1] {
             var writer = JSONWriter()
             writer.int(n)
             #expect(String(decoding: writer.bytes, as: UTF8.self) == String(n))

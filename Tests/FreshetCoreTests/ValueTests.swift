@@ -15,7 +15,10 @@ struct ValueTests {
         #expect(Timestamp(iso8601: "1970-01-01T00:00:00Z")?.millisecondsSinceEpoch == 0)
         #expect(Timestamp(iso8601: "1970-01-01T01:00:00+01:00")?.millisecondsSinceEpoch == 0)
         #expect(Timestamp(iso8601: "2004-10-12T03:59:38.072Z")?.millisecondsSinceEpoch == 1_097_553_578_072)
-        for bad in ["2001-02-29T00:00:00Z", "2001-13-01T00:00:00Z", "2001-01-01 00:00:00Z", "2001-01-01T00:00:00", "yesterday", "2001-01-01T24:00:00Z", "2001-01-01T00:00:00.Z"] {
+        for bad in [
+            "2001-02-29T00:00:00Z", "2001-13-01T00:00:00Z", "2001-01-01 00:00:00Z", "2001-01-01T00:00:00", "yesterday", "2001-01-01T24:00:00Z",
+            "2001-01-01T00:00:00.Z",
+        ] {
             #expect(Timestamp(iso8601: bad) == nil, "\(bad)")
         }
     }

@@ -1,8 +1,8 @@
+import Foundation
 import FreshetContracts
 import FreshetCore
-import FreshetTesting
-import Foundation
 import FreshetLog
+import FreshetTesting
 import Testing
 
 @testable import FreshetKafka
@@ -26,11 +26,12 @@ import Testing
             #expect(described.partitions.allSatisfy { $0.earliestOffset == 0 && $0.latestOffset == 0 })
 
             // Produce keyed (murmur2), explicit and keyless records; results in input order.
-            let records = (0..<30).map { i in
-                ProducerRecord(
-                    key: Array("user-\(i)".utf8), value: Array("value-\(i)".utf8),
-                    headers: [RecordHeader(key: "n", value: Array(String(i).utf8))], timestamp: 1_700_000_000_000 + Int64(i))
-            } + [ProducerRecord(value: Array("explicit".utf8), partition: 2), ProducerRecord(value: Array("keyless".utf8))]
+            let records =
+                (0..<30).map { i in
+                    ProducerRecord(
+                        key: Array("user-\(i)".utf8), value: Array("value-\(i)".utf8),
+                        headers: [RecordHeader(key: "n", value: Array(String(i).utf8))], timestamp: 1_700_000_000_000 + Int64(i))
+                } + [ProducerRecord(value: Array("explicit".utf8), partition: 2), ProducerRecord(value: Array("keyless".utf8))]
             let metadata = try await broker.produce(topic: topic, records: records)
             #expect(metadata.count == records.count)
             for (i, m) in metadata.prefix(30).enumerated() {
@@ -61,7 +62,8 @@ import Testing
             let middle = try await broker.fetch(topic: topic, partition: p0, offset: 2, maxRecords: 2, maxBytes: 1 << 20, maxWait: .zero)
             #expect(middle.records.map(\.offset) == [2, 3])
             #expect(middle.nextOffset == 4)
-            let atEnd = try await broker.fetch(topic: topic, partition: p0, offset: all.highWatermark, maxRecords: 10, maxBytes: 1 << 20, maxWait: .milliseconds(50))
+            let atEnd = try await broker.fetch(
+                topic: topic, partition: p0, offset: all.highWatermark, maxRecords: 10, maxBytes: 1 << 20, maxWait: .milliseconds(50))
             #expect(atEnd.records.isEmpty)
             let past = await #expect(throws: LogError.self) {
                 _ = try await broker.fetch(topic: topic, partition: p0, offset: all.highWatermark + 100, maxRecords: 10, maxBytes: 1 << 20, maxWait: .zero)

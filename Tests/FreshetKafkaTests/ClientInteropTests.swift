@@ -1,8 +1,8 @@
+import Foundation
 import FreshetContracts
 import FreshetCore
-import FreshetTesting
-import Foundation
 import FreshetLog
+import FreshetTesting
 import Testing
 
 @testable import FreshetKafka
@@ -71,7 +71,8 @@ import Testing
                 #expect(got.count == list.count)
                 for (g, want) in zip(got, list) {
                     let r = record(want.index)
-                    let same = g.o == want.offset && g.k == ClientTest.hex(r.key!) && g.v == ClientTest.hex(r.value)
+                    let same =
+                        g.o == want.offset && g.k == ClientTest.hex(r.key!) && g.v == ClientTest.hex(r.value)
                         && (g.h ?? []) == r.headers.map { [$0.key, ClientTest.hex($0.value)] }
                     if !same { mismatches += 1 }
                 }
@@ -105,7 +106,8 @@ import Testing
                         wrong += 1
                         continue
                     }
-                    let ok = r.partition == Int32(i % 2) && r.offset == Int64(i / 2) && r.key == Array("key-\(i)".utf8)
+                    let ok =
+                        r.partition == Int32(i % 2) && r.offset == Int64(i / 2) && r.key == Array("key-\(i)".utf8)
                         && r.value == Array(("value-\(i)-" + String(repeating: "x", count: i % 50)).utf8)
                         && r.headers == [RecordHeader(key: "i", value: Array(String(i).utf8)), RecordHeader(key: "codec", value: Array(codec.utf8))]
                     if !ok { wrong += 1 }

@@ -1,7 +1,7 @@
-import FreshetContracts
-import FreshetTesting
 import Foundation
+import FreshetContracts
 import FreshetLog
+import FreshetTesting
 import Logging
 import NIOCore
 import Testing
@@ -57,7 +57,9 @@ enum ClientTest {
         while !errData.done { usleep(1000) }
         guard process.terminationStatus == 0 else {
             throw TansuBroker.Missing(
-                description: "confluent-kafka peer `\(arguments.prefix(1).joined())` failed (\(process.terminationStatus)); scripts/test installs confluent-kafka: \(String(decoding: errData.value, as: UTF8.self).suffix(2000))")
+                description:
+                    "confluent-kafka peer `\(arguments.prefix(1).joined())` failed (\(process.terminationStatus)); scripts/test installs confluent-kafka: \(String(decoding: errData.value, as: UTF8.self).suffix(2000))"
+            )
         }
         return String(decoding: data, as: UTF8.self).split(separator: "\n").map(String.init)
     }

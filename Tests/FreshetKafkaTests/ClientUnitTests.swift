@@ -9,7 +9,9 @@ import Testing
 struct ClientConfigurationTests {
     @Test func fullURL() throws {
         let c = try KafkaClientConfiguration(
-            url: "kafka://k1:9093,[::1]:9094,k3?client_id=ingest%2D1&partitions=6&linger_ms=20&session_timeout_ms=6000&acks=all&idempotence=true&compression=zstd&assignor=roundrobin")
+            url:
+                "kafka://k1:9093,[::1]:9094,k3?client_id=ingest%2D1&partitions=6&linger_ms=20&session_timeout_ms=6000&acks=all&idempotence=true&compression=zstd&assignor=roundrobin"
+        )
         #expect(c.bootstrapServers == [.init(host: "k1", port: 9093), .init(host: "::1", port: 9094), .init(host: "k3", port: 9092)])
         #expect(c.clientID == "ingest-1")
         #expect(c.connection.clientID == "ingest-1")
@@ -39,30 +41,32 @@ struct ClientConfigurationTests {
         #expect(!c.producer.idempotence)
     }
 
-    @Test("bad URLs are refused, naming the culprit", arguments: [
-        ("kafka://h:9092?colour=blue", "colour"),
-        ("kafka://h:9092?partitions=zero", "partitions"),
-        ("kafka://h:9092?partitions=0", "partitions"),
-        ("kafka://h:notaport", "h:notaport"),
-        ("kafka://h:70000", "h:70000"),
-        ("http://h:9092", "kafka://"),
-        ("kafka://", "host"),
-        ("kafka://h:1?acks=0", "acks=0"),
-        ("kafka://h:1?acks=1&idempotence=true", "idempotence"),
-        ("kafka://h:1?compression=brotli", "compression"),
-        ("kafka://h:1?linger_ms", "linger_ms"),
-        ("kafka://h:1?session_timeout_ms=6000&heartbeat_interval_ms=7000", "heartbeat"),
-        ("kafka://u:pw@h:1", "sasl="),
-        ("kafka://h:1?sasl=plain", "needs credentials"),
-        ("kafka://u:pw@h:1?sasl=gssapi", "'sasl'"),
-        ("kafka://pw@h:1?sasl=plain", "user:password@"),
-        ("kafka://h:1?tls=maybe", "'tls'"),
-        ("kafka://h:1?tls_cert=/c.pem", "tls_key"),
-        ("kafka://h:1?tls=false&tls_ca=/ca.pem", "tls=false"),
-        ("kafka://h:1?tls_verify=some", "tls_verify"),
-        ("kafka://u:p%zz@h:1?sasl=plain", "percent-encoded"),
-        ("kafka://h:1?client_id=a%2", "client_id"),
-    ])
+    @Test(
+        "bad URLs are refused, naming the culprit",
+        arguments: [
+            ("kafka://h:9092?colour=blue", "colour"),
+            ("kafka://h:9092?partitions=zero", "partitions"),
+            ("kafka://h:9092?partitions=0", "partitions"),
+            ("kafka://h:notaport", "h:notaport"),
+            ("kafka://h:70000", "h:70000"),
+            ("http://h:9092", "kafka://"),
+            ("kafka://", "host"),
+            ("kafka://h:1?acks=0", "acks=0"),
+            ("kafka://h:1?acks=1&idempotence=true", "idempotence"),
+            ("kafka://h:1?compression=brotli", "compression"),
+            ("kafka://h:1?linger_ms", "linger_ms"),
+            ("kafka://h:1?session_timeout_ms=6000&heartbeat_interval_ms=7000", "heartbeat"),
+            ("kafka://u:pw@h:1", "sasl="),
+            ("kafka://h:1?sasl=plain", "needs credentials"),
+            ("kafka://u:pw@h:1?sasl=gssapi", "'sasl'"),
+            ("kafka://pw@h:1?sasl=plain", "user:password@"),
+            ("kafka://h:1?tls=maybe", "'tls'"),
+            ("kafka://h:1?tls_cert=/c.pem", "tls_key"),
+            ("kafka://h:1?tls=false&tls_ca=/ca.pem", "tls=false"),
+            ("kafka://h:1?tls_verify=some", "tls_verify"),
+            ("kafka://u:p%zz@h:1?sasl=plain", "percent-encoded"),
+            ("kafka://h:1?client_id=a%2", "client_id"),
+        ])
     func badURL(_ url: String, _ named: String) {
         let error = #expect(throws: KafkaClientError.self) { try KafkaClientConfiguration(url: url) }
         #expect(error?.code == .invalidConfiguration)
@@ -151,11 +155,13 @@ struct ClientGroupStateMachineTests {
     func stableLeader() -> (M, M.Generation) {
         var m = M()
         #expect(m.join() == [.sendJoin(memberID: "")])
-        #expect(m.joinCompleted(error: .memberIdRequired, generationID: -1, memberID: "m-1", leaderID: "", protocolName: nil, members: [:])
-            == [.sendJoin(memberID: "m-1")])
+        #expect(
+            m.joinCompleted(error: .memberIdRequired, generationID: -1, memberID: "m-1", leaderID: "", protocolName: nil, members: [:])
+                == [.sendJoin(memberID: "m-1")])
         let g = M.Generation(generationID: 1, memberID: "m-1", protocolName: "range", leaderID: "m-1")
-        #expect(m.joinCompleted(error: .noError, generationID: 1, memberID: "m-1", leaderID: "m-1", protocolName: "range", members: ["m-1": ["t"]])
-            == [.sendSync(g, members: ["m-1": ["t"]])])
+        #expect(
+            m.joinCompleted(error: .noError, generationID: 1, memberID: "m-1", leaderID: "m-1", protocolName: "range", members: ["m-1": ["t"]])
+                == [.sendSync(g, members: ["m-1": ["t"]])])
         #expect(m.syncCompleted(error: .noError, assignment: [t1, t0]) == [.assigned([t0, t1])])
         #expect(m.generation == g)
         return (m, g)
@@ -171,8 +177,9 @@ struct ClientGroupStateMachineTests {
         var m = M()
         _ = m.join()
         let g = M.Generation(generationID: 4, memberID: "f", protocolName: "range", leaderID: "other")
-        #expect(m.joinCompleted(error: .noError, generationID: 4, memberID: "f", leaderID: "other", protocolName: "range", members: [:])
-            == [.sendSync(g, members: nil)])
+        #expect(
+            m.joinCompleted(error: .noError, generationID: 4, memberID: "f", leaderID: "other", protocolName: "range", members: [:])
+                == [.sendSync(g, members: nil)])
     }
 
     @Test func rebalanceInProgressRevokesWithCommit() {
@@ -266,18 +273,20 @@ struct ClientProducerStateTests {
         #expect(try KafkaPartitioner.partition(of: ProducerRecord(value: []), topic: "t", partitionCount: 3, sticky: 1) == 1)
     }
 
-    @Test("produce outcomes follow the Java producer", arguments: [
-        (KafkaErrorCode.noError, KafkaProduceOutcome.success),
-        (.duplicateSequenceNumber, .success),
-        (.notLeaderOrFollower, .retry(refreshMetadata: true)),
-        (.unknownTopicOrPartition, .retry(refreshMetadata: true)),
-        (.requestTimedOut, .retry(refreshMetadata: false)),
-        (.unknownProducerId, .bumpEpochAndRetry),
-        (.outOfOrderSequenceNumber, .bumpEpochAndFail),
-        (.invalidProducerEpoch, .bumpEpochAndFail),
-        (.messageTooLarge, .fail),
-        (.topicAuthorizationFailed, .fail),
-    ])
+    @Test(
+        "produce outcomes follow the Java producer",
+        arguments: [
+            (KafkaErrorCode.noError, KafkaProduceOutcome.success),
+            (.duplicateSequenceNumber, .success),
+            (.notLeaderOrFollower, .retry(refreshMetadata: true)),
+            (.unknownTopicOrPartition, .retry(refreshMetadata: true)),
+            (.requestTimedOut, .retry(refreshMetadata: false)),
+            (.unknownProducerId, .bumpEpochAndRetry),
+            (.outOfOrderSequenceNumber, .bumpEpochAndFail),
+            (.invalidProducerEpoch, .bumpEpochAndFail),
+            (.messageTooLarge, .fail),
+            (.topicAuthorizationFailed, .fail),
+        ])
     func outcomes(_ code: KafkaErrorCode, _ outcome: KafkaProduceOutcome) {
         #expect(KafkaProduceOutcome.of(code) == outcome)
     }

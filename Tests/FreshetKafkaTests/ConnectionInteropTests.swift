@@ -1,5 +1,5 @@
-import FreshetTesting
 import Foundation
+import FreshetTesting
 import NIOCore
 import Testing
 
@@ -245,7 +245,10 @@ import Testing
         let errors = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TansuBroker.Missing(description: "confluent-kafka consumer failed (\(process.terminationStatus)); run scripts/test, which installs confluent-kafka: \(String(decoding: errors, as: UTF8.self))")
+            throw TansuBroker.Missing(
+                description:
+                    "confluent-kafka consumer failed (\(process.terminationStatus)); run scripts/test, which installs confluent-kafka: \(String(decoding: errors, as: UTF8.self))"
+            )
         }
         return String(decoding: data, as: UTF8.self)
     }

@@ -149,8 +149,9 @@ import Testing
         #expect(m.handshakeReceived(Self.handshake()) == .sendAuthenticate(ByteBuffer(string: "n,,n=user,r=rOprNGfwEbeRWgbNEkqO")))
         #expect(
             m.authenticateReceived(Self.authenticate(Self.goodServerFirst))
-                == .sendAuthenticate(ByteBuffer(
-                    string: "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")))
+                == .sendAuthenticate(
+                    ByteBuffer(
+                        string: "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=")))
         #expect(m.authenticateReceived(Self.authenticate("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=")) == .authenticated)
     }
 

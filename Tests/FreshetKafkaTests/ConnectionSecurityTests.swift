@@ -1,5 +1,5 @@
-import FreshetTesting
 import Foundation
+import FreshetTesting
 import NIOCore
 import Testing
 

@@ -96,7 +96,8 @@ import Testing
         _ = m.channelActive()
         let queued = m.sendRequest(MetadataRequest(topics: nil), id: ID(1))
         #expect(queued == .none)
-        let frame = try Self.responseFrame(Self.brokerVersions(errorCode: .clusterAuthorizationFailed), to: ApiVersionsRequest.self, version: 3, correlationID: 0)
+        let frame = try Self.responseFrame(
+            Self.brokerVersions(errorCode: .clusterAuthorizationFailed), to: ApiVersionsRequest.self, version: 3, correlationID: 0)
         guard case .failAll(let failures, let error, let close) = m.frameReceived(frame) else {
             Issue.record("expected failAll")
             return
@@ -132,7 +133,8 @@ import Testing
         #expect(m.inFlightCount == 3)
         for i in 1...3 {
             let response = try Self.metadataResponse(correlationID: Int32(i))
-            #expect(m.frameReceived(response) == .succeed(ID(UInt64(i)), .init(api: .metadata, version: 12, correlationID: Int32(i), frame: response), write: []))
+            #expect(
+                m.frameReceived(response) == .succeed(ID(UInt64(i)), .init(api: .metadata, version: 12, correlationID: Int32(i), frame: response), write: []))
         }
     }
 
@@ -144,9 +146,11 @@ import Testing
         #expect(m.inFlightCount == 2)
         #expect(m.queuedCount == 1)
         let response = try Self.metadataResponse(correlationID: 1)
-        #expect(m.frameReceived(response) == .succeed(
-            ID(1), .init(api: .metadata, version: 12, correlationID: 1, frame: response),
-            write: [try Self.metadataFrame(correlationID: 3)]))
+        #expect(
+            m.frameReceived(response)
+                == .succeed(
+                    ID(1), .init(api: .metadata, version: 12, correlationID: 1, frame: response),
+                    write: [try Self.metadataFrame(correlationID: 3)]))
         #expect(m.inFlightCount == 2)
         #expect(m.queuedCount == 0)
     }

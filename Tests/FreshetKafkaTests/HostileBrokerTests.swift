@@ -28,8 +28,10 @@ struct HostileBrokerTests {
     }
 
     /// A FindCoordinator answer in the shape of `version` (v4 lists coordinators).
-    static func coordinator(version: Int16, nodeID: Int32, host: String = "127.0.0.1", port: Int32 = 9092,
-                            error: KafkaErrorCode = .noError) -> FindCoordinatorResponse {
+    static func coordinator(
+        version: Int16, nodeID: Int32, host: String = "127.0.0.1", port: Int32 = 9092,
+        error: KafkaErrorCode = .noError
+    ) -> FindCoordinatorResponse {
         var r = FindCoordinatorResponse()
         if version >= 4 {
             var c = FindCoordinatorResponse.Coordinator()
@@ -74,8 +76,9 @@ struct HostileBrokerTests {
     // MARK: 1. FindCoordinator node ids
 
     /// Before, `Int32.max - nodeID` trapped for a negative node id.
-    @Test("FindCoordinator with node id -1, -2 or Int32.min and no error: a protocol error naming NodeId",
-          arguments: [Int32(-1), -2, .min])
+    @Test(
+        "FindCoordinator with node id -1, -2 or Int32.min and no error: a protocol error naming NodeId",
+        arguments: [Int32(-1), -2, .min])
     func coordinatorWithNegativeNodeID(_ nodeID: Int32) async throws {
         var options = Self.plaintext
         options.findCoordinator = { version in Self.coordinator(version: version, nodeID: nodeID) }
@@ -110,8 +113,9 @@ struct HostileBrokerTests {
         }
     }
 
-    @Test("every FindCoordinator version: node id, host and port are checked when there is no error",
-          arguments: Array(FindCoordinatorRequest.supportedVersions))
+    @Test(
+        "every FindCoordinator version: node id, host and port are checked when there is no error",
+        arguments: Array(FindCoordinatorRequest.supportedVersions))
     func coordinatorAnswerIsChecked(_ version: Int16) throws {
         let prefix = version >= 4 ? "Coordinators." : ""
         for (nodeID, host, port, field) in [
@@ -134,8 +138,9 @@ struct HostileBrokerTests {
     // MARK: 2. Fetch offsets
 
     /// Before, `lastOffset + 1` trapped in the consumer (and in `KafkaBroker.fetch`).
-    @Test("a Fetch batch whose base offset is Int64.max: KafkaRecordsError naming BaseOffset",
-          arguments: [KafkaCompression.none, .gzip, .zstd])
+    @Test(
+        "a Fetch batch whose base offset is Int64.max: KafkaRecordsError naming BaseOffset",
+        arguments: [KafkaCompression.none, .gzip, .zstd])
     func fetchBatchAtInt64Max(_ codec: KafkaCompression) throws {
         let data = Self.fetchPartition(try Self.batch(baseOffset: .max, codec: codec))
         let error = #expect(throws: KafkaRecordsError.self) {
@@ -146,9 +151,11 @@ struct HostileBrokerTests {
         #expect(error?.baseOffset == .max)
     }
 
-    @Test("base offsets that are negative or whose last offset reaches Int64.max are refused", arguments: [
-        (Int64.max - 2, 3), (Int64.max, 1), (-1, 1), (.min, 2),
-    ])
+    @Test(
+        "base offsets that are negative or whose last offset reaches Int64.max are refused",
+        arguments: [
+            (Int64.max - 2, 3), (Int64.max, 1), (-1, 1), (.min, 2),
+        ])
     func batchOffsetRange(_ base: Int64, _ count: Int) throws {
         let error = #expect(throws: KafkaRecordsError.self) { try RecordBatch.decodeAll(Self.batch(baseOffset: base, count: count)) }
         #expect(error?.field == "BaseOffset")
@@ -196,11 +203,13 @@ struct HostileBrokerTests {
         #expect(fine.next == 8)
     }
 
-    @Test("record fields the batch must agree with", arguments: [
-        // (what, byte in the first record after its length varint, new value, field)
-        ("offset delta past the last offset delta", 3, UInt8(2 * 5), "OffsetDelta"),  // zigzag 5 > delta 2
-        ("negative offset delta", 3, UInt8(1), "OffsetDelta"),  // zigzag -1
-    ])
+    @Test(
+        "record fields the batch must agree with",
+        arguments: [
+            // (what, byte in the first record after its length varint, new value, field)
+            ("offset delta past the last offset delta", 3, UInt8(2 * 5), "OffsetDelta"),  // zigzag 5 > delta 2
+            ("negative offset delta", 3, UInt8(1), "OffsetDelta"),  // zigzag -1
+        ])
     func recordOffsetDeltas(_ what: String, _ index: Int, _ value: UInt8, _ field: String) throws {
         // Short records: length, attributes, timestamp delta 0, offset delta, ….
         var bytes = try Self.batch(baseOffset: 0)
@@ -275,15 +284,69 @@ struct HostileBrokerTests {
             return t
         }
         let cases: [(MetadataResponse, String)] = [
-            ({ var r = MetadataResponse(); r.brokers = [broker(-1)]; return r }(), "Brokers.NodeId"),
-            ({ var r = MetadataResponse(); r.brokers = [broker(.min)]; return r }(), "Brokers.NodeId"),
-            ({ var r = MetadataResponse(); r.brokers = [broker(1, port: 0)]; return r }(), "Brokers.Port"),
-            ({ var r = MetadataResponse(); r.brokers = [broker(1, port: 70_000)]; return r }(), "Brokers.Port"),
-            ({ var r = MetadataResponse(); r.brokers = [broker(1, host: "")]; return r }(), "Brokers.Host"),
-            ({ var r = MetadataResponse(); r.topics = [topic([0, 2])]; return r }(), "Topics.Partitions.PartitionIndex"),
-            ({ var r = MetadataResponse(); r.topics = [topic([0, 0])]; return r }(), "Topics.Partitions.PartitionIndex"),
-            ({ var r = MetadataResponse(); r.topics = [topic([-1])]; return r }(), "Topics.Partitions.PartitionIndex"),
-            ({ var r = MetadataResponse(); r.topics = [topic([0], leader: -2)]; return r }(), "Topics.Partitions.LeaderId"),
+            (
+                {
+                    var r = MetadataResponse()
+                    r.brokers = [broker(-1)]
+                    return r
+                }(), "Brokers.NodeId"
+            ),
+            (
+                {
+                    var r = MetadataResponse()
+                    r.brokers = [broker(.min)]
+                    return r
+                }(), "Brokers.NodeId"
+            ),
+            (
+                {
+                    var r = MetadataResponse()
+                    r.brokers = [broker(1, port: 0)]
+                    return r
+                }(), "Brokers.Port"
+            ),
+            (
+                {
+                    var r = MetadataResponse()
+                    r.brokers = [broker(1, port: 70_000)]
+                    return r
+                }(), "Brokers.Port"
+            ),
+            (
+                {
+                    var r = MetadataResponse()
+                    r.brokers = [broker(1, host: "")]
+                    return r
+                }(), "Brokers.Host"
+            ),
+            (
+                {
+                    var r = MetadataResponse()
+                    r.topics = [topic([0, 2])]
+                    return r
+                }(), "Topics.Partitions.PartitionIndex"
+            ),
+            (
+                {
+                    var r = MetadataResponse()
+                    r.topics = [topic([0, 0])]
+                    return r
+                }(), "Topics.Partitions.PartitionIndex"
+            ),
+            (
+                {
+                    var r = MetadataResponse()
+                    r.topics = [topic([-1])]
+                    return r
+                }(), "Topics.Partitions.PartitionIndex"
+            ),
+            (
+                {
+                    var r = MetadataResponse()
+                    r.topics = [topic([0], leader: -2)]
+                    return r
+                }(), "Topics.Partitions.LeaderId"
+            ),
         ]
         for (response, field) in cases {
             let error = #expect(throws: KafkaProtocolError.self) { try response.validate() }
@@ -297,9 +360,11 @@ struct HostileBrokerTests {
 
     // MARK: Frames and the connection
 
-    @Test("an oversized or negative frame size closes the connection with a protocol error", arguments: [
-        [UInt8(0x7F), 0xFF, 0xFF, 0xFF, 0, 0, 0, 1], [0xFF, 0xFF, 0xFF, 0xFE, 0, 0, 0, 1], [0x06, 0x40, 0x00, 0x01],
-    ])
+    @Test(
+        "an oversized or negative frame size closes the connection with a protocol error",
+        arguments: [
+            [UInt8(0x7F), 0xFF, 0xFF, 0xFF, 0, 0, 0, 1], [0xFF, 0xFF, 0xFF, 0xFE, 0, 0, 0, 1], [0x06, 0x40, 0x00, 0x01],
+        ])
     func oversizedFrame(_ raw: [UInt8]) async throws {
         var options = Self.plaintext
         options.rawMetadataReply = raw
@@ -349,13 +414,19 @@ struct HostileBrokerTests {
         let records = (0..<8).map { _ in KafkaRecord(key: nil, value: [UInt8](repeating: 0, count: 1 << 20), timestamp: 0) }
         var batch = RecordBatch.producing(records, compression: codec)
         batch.baseOffset = baseOffset
-        batch.records = batch.records.map { var r = $0; r.offset += baseOffset; return r }
+        batch.records = batch.records.map {
+            var r = $0
+            r.offset += baseOffset
+            return r
+        }
         return try batch.encode()
     }
 
-    @Test("a batch inflating past maxDecompressedBytes fails cleanly, naming the codec", arguments: [
-        KafkaCompression.gzip, .snappy, .lz4, .zstd,
-    ])
+    @Test(
+        "a batch inflating past maxDecompressedBytes fails cleanly, naming the codec",
+        arguments: [
+            KafkaCompression.gzip, .snappy, .lz4, .zstd,
+        ])
     func decompressionBomb(_ codec: KafkaCompression) throws {
         let bytes = try Self.bomb(codec)
         #expect(bytes.count < 1 << 20)
@@ -408,9 +479,11 @@ struct HostileBrokerTests {
         "r=\(nonce),s=W22ZaJ0SNY7soEsUEjb6gQ==,i=\(iterations)"
     }
 
-    @Test("SCRAM: an iteration count above the maximum is refused before any hashing", arguments: [
-        "2147483647", "9223372036854775807", "100001", "99999999999",
-    ])
+    @Test(
+        "SCRAM: an iteration count above the maximum is refused before any hashing",
+        arguments: [
+            "2147483647", "9223372036854775807", "100001", "99999999999",
+        ])
     func scramIterationBomb(_ iterations: String) throws {
         var client = SCRAMClient(algorithm: .sha512, username: "user", password: "pencil", nonce: Self.rfcNonce)
         _ = client.clientFirstMessage()
@@ -419,12 +492,14 @@ struct HostileBrokerTests {
         #expect(failure?.message.contains(iterations.count > 10 ? "10 digits" : "100000") == true)
     }
 
-    @Test("SCRAM: malformed iteration counts, nonces and oversized messages", arguments: [
-        serverFirst(iterations: "+4096"), serverFirst(iterations: " 4096"), serverFirst(iterations: "4096 "),
-        serverFirst(iterations: "-1"), serverFirst(iterations: "0x1000"), serverFirst(iterations: ""),
-        serverFirst(iterations: "4096", nonce: rfcNonce + "a\u{7}b"), serverFirst(iterations: "4096", nonce: rfcNonce + "é"),
-        serverFirst(iterations: "4096") + ",x=" + String(repeating: "a", count: 5000),
-    ])
+    @Test(
+        "SCRAM: malformed iteration counts, nonces and oversized messages",
+        arguments: [
+            serverFirst(iterations: "+4096"), serverFirst(iterations: " 4096"), serverFirst(iterations: "4096 "),
+            serverFirst(iterations: "-1"), serverFirst(iterations: "0x1000"), serverFirst(iterations: ""),
+            serverFirst(iterations: "4096", nonce: rfcNonce + "a\u{7}b"), serverFirst(iterations: "4096", nonce: rfcNonce + "é"),
+            serverFirst(iterations: "4096") + ",x=" + String(repeating: "a", count: 5000),
+        ])
     func scramMalformed(_ message: String) throws {
         var client = SCRAMClient(algorithm: .sha256, username: "user", password: "pencil", nonce: Self.rfcNonce)
         _ = client.clientFirstMessage()

@@ -70,7 +70,8 @@ struct ProtocolFramingTests {
         var metadata = MetadataRequest(topics: ["users"])
         metadata.includeTopicAuthorizedOperations = true
         return [
-            try KafkaWire.encodeRequest(ApiVersionsRequest(clientSoftwareName: "freshet", clientSoftwareVersion: "0.1"), version: 3, correlationID: 1, clientID: "freshet"),
+            try KafkaWire.encodeRequest(
+                ApiVersionsRequest(clientSoftwareName: "freshet", clientSoftwareVersion: "0.1"), version: 3, correlationID: 1, clientID: "freshet"),
             try KafkaWire.encodeRequest(metadata, version: 12, correlationID: 2, clientID: "freshet"),
             try KafkaWire.encodeRequest(HeartbeatRequest(), version: 0, correlationID: 3, clientID: nil),
         ]

@@ -92,7 +92,9 @@ struct ProtocolGoldenTests {
     @Test("the capture covers the core APIs")
     func coverage() {
         let apis = Set(ProtocolGoldenFrame.all.map(\.api))
-        for api: ApiKey in [.apiVersions, .metadata, .produce, .fetch, .findCoordinator, .joinGroup, .syncGroup, .offsetCommit, .offsetFetch, .initProducerId, .createTopics] {
+        for api: ApiKey in [
+            .apiVersions, .metadata, .produce, .fetch, .findCoordinator, .joinGroup, .syncGroup, .offsetCommit, .offsetFetch, .initProducerId, .createTopics,
+        ] {
             #expect(apis.contains(api), "no golden frame for \(api)")
         }
     }

@@ -98,9 +98,11 @@ struct ProtocolMessageTests {
         #expect(error?.api == .heartbeat)
     }
 
-    @Test("unsupported versions are refused by name", arguments: [
-        ProtocolMessageCase(api: .produce, version: 2), ProtocolMessageCase(api: .fetch, version: 13), ProtocolMessageCase(api: .metadata, version: 0),
-    ])
+    @Test(
+        "unsupported versions are refused by name",
+        arguments: [
+            ProtocolMessageCase(api: .produce, version: 2), ProtocolMessageCase(api: .fetch, version: 13), ProtocolMessageCase(api: .metadata, version: 0),
+        ])
     func unsupported(_ c: ProtocolMessageCase) {
         let (request, _) = ProtocolSamples.pair(c.type)
         let error = #expect(throws: KafkaProtocolError.self) { try request.encodeBody(version: c.version) }
@@ -181,19 +183,31 @@ struct ProtocolMessageTests {
         var b = ByteBuffer()
         b.writeInteger(Int16(0))  // error
         b.writeKafkaUnsignedVarint(2)  // one api key
-        b.writeInteger(Int16(18)); b.writeInteger(Int16(0)); b.writeInteger(Int16(3)); b.writeKafkaUnsignedVarint(0)
+        b.writeInteger(Int16(18))
+        b.writeInteger(Int16(0))
+        b.writeInteger(Int16(3))
+        b.writeKafkaUnsignedVarint(0)
         b.writeInteger(Int32(0))  // throttle
         b.writeKafkaUnsignedVarint(2)  // two tags
-        b.writeKafkaUnsignedVarint(1); b.writeKafkaUnsignedVarint(8); b.writeInteger(Int64(5))
-        b.writeKafkaUnsignedVarint(7); b.writeKafkaUnsignedVarint(3); b.writeBytes([1, 2, 3])
+        b.writeKafkaUnsignedVarint(1)
+        b.writeKafkaUnsignedVarint(8)
+        b.writeInteger(Int64(5))
+        b.writeKafkaUnsignedVarint(7)
+        b.writeKafkaUnsignedVarint(3)
+        b.writeBytes([1, 2, 3])
         let av = try ApiVersionsRequest.decodeResponseBody(b, version: 3)
         #expect(av.finalizedFeaturesEpoch == 5)
         #expect(av.versions(of: .apiVersions) == 0...3)
 
         // A known tag whose payload is shorter than its type is an error, not a crash.
         var bad = ByteBuffer()
-        bad.writeInteger(Int16(0)); bad.writeKafkaUnsignedVarint(1); bad.writeInteger(Int32(0))
-        bad.writeKafkaUnsignedVarint(1); bad.writeKafkaUnsignedVarint(1); bad.writeKafkaUnsignedVarint(2); bad.writeInteger(Int16(5))
+        bad.writeInteger(Int16(0))
+        bad.writeKafkaUnsignedVarint(1)
+        bad.writeInteger(Int32(0))
+        bad.writeKafkaUnsignedVarint(1)
+        bad.writeKafkaUnsignedVarint(1)
+        bad.writeKafkaUnsignedVarint(2)
+        bad.writeInteger(Int16(5))
         #expect(throws: KafkaProtocolError.self) { try ApiVersionsRequest.decodeResponseBody(bad, version: 3) }
     }
 

@@ -41,12 +41,14 @@ struct ProtocolNegotiationTests {
         #expect(throws: KafkaProtocolError.self) { try KafkaVersionNegotiation.negotiateAll(broker: partial) }
     }
 
-    @Test("error codes have Kafka's names and retriable flags", arguments: [
-        (Int16(0), "NONE", false), (3, "UNKNOWN_TOPIC_OR_PARTITION", true), (6, "NOT_LEADER_OR_FOLLOWER", true),
-        (15, "COORDINATOR_NOT_AVAILABLE", true), (16, "NOT_COORDINATOR", true), (25, "UNKNOWN_MEMBER_ID", false),
-        (27, "REBALANCE_IN_PROGRESS", false), (36, "TOPIC_ALREADY_EXISTS", false), (-1, "UNKNOWN_SERVER_ERROR", false),
-        (7, "REQUEST_TIMED_OUT", true),
-    ])
+    @Test(
+        "error codes have Kafka's names and retriable flags",
+        arguments: [
+            (Int16(0), "NONE", false), (3, "UNKNOWN_TOPIC_OR_PARTITION", true), (6, "NOT_LEADER_OR_FOLLOWER", true),
+            (15, "COORDINATOR_NOT_AVAILABLE", true), (16, "NOT_COORDINATOR", true), (25, "UNKNOWN_MEMBER_ID", false),
+            (27, "REBALANCE_IN_PROGRESS", false), (36, "TOPIC_ALREADY_EXISTS", false), (-1, "UNKNOWN_SERVER_ERROR", false),
+            (7, "REQUEST_TIMED_OUT", true),
+        ])
     func errorCodes(code: Int16, name: String, retriable: Bool) {
         let e = KafkaErrorCode(rawValue: code)
         #expect(e.name == name)

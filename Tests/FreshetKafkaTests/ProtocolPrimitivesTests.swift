@@ -54,11 +54,12 @@ struct ProtocolPrimitivesTests {
         #expect(d.buffer.readableBytes == 0)
     }
 
-    static let varlongVectors: [ProtocolVarintVector] = varintVectors + [
-        ProtocolVarintVector(value: .max, bytes: [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]),
-        ProtocolVarintVector(value: .min, bytes: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]),
-        ProtocolVarintVector(value: 1 << 40, bytes: [0x80, 0x80, 0x80, 0x80, 0x80, 0x40]),
-    ]
+    static let varlongVectors: [ProtocolVarintVector] =
+        varintVectors + [
+            ProtocolVarintVector(value: .max, bytes: [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]),
+            ProtocolVarintVector(value: .min, bytes: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01]),
+            ProtocolVarintVector(value: 1 << 40, bytes: [0x80, 0x80, 0x80, 0x80, 0x80, 0x40]),
+        ]
 
     @Test("zigzag varlong matches the Kafka encoding", arguments: varlongVectors)
     func varlong(vector: ProtocolVarintVector) throws {
@@ -80,7 +81,11 @@ struct ProtocolPrimitivesTests {
 
     @Test("unsigned varint", arguments: unsignedVectors)
     func unsignedVarint(value: UInt32, bytes: [UInt8]) throws {
-        #expect(try ProtocolWire.encode { c in var v = value; try c.unsignedVarint(&v, "v") } == bytes)
+        #expect(
+            try ProtocolWire.encode { c in
+                var v = value
+                try c.unsignedVarint(&v, "v")
+            } == bytes)
         var d = ProtocolWire.decoder(bytes)
         var back: UInt32 = 1
         try d.unsignedVarint(&back, "v")
@@ -104,7 +109,11 @@ struct ProtocolPrimitivesTests {
     @Test("fixed-width integers are big-endian")
     func fixedWidth() throws {
         let bytes = try ProtocolWire.encode { c in
-            var a: Int8 = -2, b: Int16 = 0x0102, d: Int32 = -1, e: Int64 = 0x0102_0304_0506_0708, u: UInt32 = 0xA0B0C0D0
+            var a: Int8 = -2
+            var b: Int16 = 0x0102
+            var d: Int32 = -1
+            var e: Int64 = 0x0102_0304_0506_0708
+            var u: UInt32 = 0xA0B0_C0D0
             try c.int8(&a, "a")
             try c.int16(&b, "b")
             try c.int32(&d, "d")
@@ -113,22 +122,46 @@ struct ProtocolPrimitivesTests {
         }
         #expect(bytes == [0xFE, 0x01, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 1, 2, 3, 4, 5, 6, 7, 8, 0xA0, 0xB0, 0xC0, 0xD0])
         var d = ProtocolWire.decoder(bytes)
-        var a: Int8 = 0, b: Int16 = 0, i: Int32 = 0, e: Int64 = 0, u: UInt32 = 0
+        var a: Int8 = 0
+        var b: Int16 = 0
+        var i: Int32 = 0
+        var e: Int64 = 0
+        var u: UInt32 = 0
         try d.int8(&a, "a")
         try d.int16(&b, "b")
         try d.int32(&i, "d")
         try d.int64(&e, "e")
         try d.uint32(&u, "u")
-        #expect((a, b, i, e, u) == (-2, 0x0102, -1, 0x0102_0304_0506_0708, 0xA0B0C0D0))
+        #expect((a, b, i, e, u) == (-2, 0x0102, -1, 0x0102_0304_0506_0708, 0xA0B0_C0D0))
     }
 
     @Test("classic and compact strings")
     func strings() throws {
-        #expect(try ProtocolWire.encode { c in var s = "abc"; try c.string(&s, "s") } == [0, 3, 0x61, 0x62, 0x63])
-        #expect(try ProtocolWire.encode(flexible: true) { c in var s = "abc"; try c.string(&s, "s") } == [4, 0x61, 0x62, 0x63])
-        #expect(try ProtocolWire.encode { c in var s: String? = nil; try c.nullableString(&s, "s") } == [0xFF, 0xFF])
-        #expect(try ProtocolWire.encode(flexible: true) { c in var s: String? = nil; try c.nullableString(&s, "s") } == [0])
-        #expect(try ProtocolWire.encode(flexible: true) { c in var s = ""; try c.string(&s, "s") } == [1])
+        #expect(
+            try ProtocolWire.encode { c in
+                var s = "abc"
+                try c.string(&s, "s")
+            } == [0, 3, 0x61, 0x62, 0x63])
+        #expect(
+            try ProtocolWire.encode(flexible: true) { c in
+                var s = "abc"
+                try c.string(&s, "s")
+            } == [4, 0x61, 0x62, 0x63])
+        #expect(
+            try ProtocolWire.encode { c in
+                var s: String? = nil
+                try c.nullableString(&s, "s")
+            } == [0xFF, 0xFF])
+        #expect(
+            try ProtocolWire.encode(flexible: true) { c in
+                var s: String? = nil
+                try c.nullableString(&s, "s")
+            } == [0])
+        #expect(
+            try ProtocolWire.encode(flexible: true) { c in
+                var s = ""
+                try c.string(&s, "s")
+            } == [1])
 
         var d = ProtocolWire.decoder([0, 2, 0x68, 0x69, 0xFF, 0xFF])
         var s = ""
@@ -157,10 +190,26 @@ struct ProtocolPrimitivesTests {
     @Test("bytes, nullable bytes and compact bytes")
     func bytes() throws {
         let payload = ByteBuffer(bytes: [9, 8, 7])
-        #expect(try ProtocolWire.encode { c in var b = payload; try c.bytes(&b, "b") } == [0, 0, 0, 3, 9, 8, 7])
-        #expect(try ProtocolWire.encode(flexible: true) { c in var b = payload; try c.bytes(&b, "b") } == [4, 9, 8, 7])
-        #expect(try ProtocolWire.encode { c in var b: ByteBuffer? = nil; try c.nullableBytes(&b, "b") } == [0xFF, 0xFF, 0xFF, 0xFF])
-        #expect(try ProtocolWire.encode(flexible: true) { c in var b: ByteBuffer? = nil; try c.nullableBytes(&b, "b") } == [0])
+        #expect(
+            try ProtocolWire.encode { c in
+                var b = payload
+                try c.bytes(&b, "b")
+            } == [0, 0, 0, 3, 9, 8, 7])
+        #expect(
+            try ProtocolWire.encode(flexible: true) { c in
+                var b = payload
+                try c.bytes(&b, "b")
+            } == [4, 9, 8, 7])
+        #expect(
+            try ProtocolWire.encode { c in
+                var b: ByteBuffer? = nil
+                try c.nullableBytes(&b, "b")
+            } == [0xFF, 0xFF, 0xFF, 0xFF])
+        #expect(
+            try ProtocolWire.encode(flexible: true) { c in
+                var b: ByteBuffer? = nil
+                try c.nullableBytes(&b, "b")
+            } == [0])
         var d = ProtocolWire.decoder([0, 0, 0, 2, 1, 2, 0xFF, 0xFF, 0xFF, 0xFF])
         var b = ByteBuffer()
         var n: ByteBuffer? = ByteBuffer()
@@ -171,8 +220,16 @@ struct ProtocolPrimitivesTests {
 
     @Test("arrays and compact arrays, nullable")
     func arrays() throws {
-        #expect(try ProtocolWire.encode { c in var a: [Int32] = [1, 2]; try c.int32Array(&a, "a") } == [0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2])
-        #expect(try ProtocolWire.encode(flexible: true) { c in var a: [Int32] = [1]; try c.int32Array(&a, "a") } == [2, 0, 0, 0, 1])
+        #expect(
+            try ProtocolWire.encode { c in
+                var a: [Int32] = [1, 2]
+                try c.int32Array(&a, "a")
+            } == [0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2])
+        #expect(
+            try ProtocolWire.encode(flexible: true) { c in
+                var a: [Int32] = [1]
+                try c.int32Array(&a, "a")
+            } == [2, 0, 0, 0, 1])
         let nullTopics = try ProtocolWire.encode { c in
             var a: [OffsetFetchRequest.Topic]? = nil
             try c.nullableArray(&a, "Topics")
@@ -200,7 +257,10 @@ struct ProtocolPrimitivesTests {
     @Test("uuid is 16 big-endian bytes")
     func uuid() throws {
         let id = KafkaUUID(high: 0x0011_2233_4455_6677, low: 0x8899_AABB_CCDD_EEFF)
-        let bytes = try ProtocolWire.encode { c in var u = id; try c.uuid(&u, "u") }
+        let bytes = try ProtocolWire.encode { c in
+            var u = id
+            try c.uuid(&u, "u")
+        }
         #expect(bytes == [0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xAA, 0xBB, 0xCC, 0xDD, 0xEE, 0xFF])
         var d = ProtocolWire.decoder(bytes)
         var back = KafkaUUID.zero

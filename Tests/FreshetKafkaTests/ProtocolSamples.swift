@@ -195,7 +195,8 @@ enum ProtocolSamples {
     }
 
     static var createTopicsRequest: CreateTopicsRequest {
-        var t = CreateTopicsRequest.Topic(name: "users", numPartitions: 3, replicationFactor: 1, configs: [.init(name: "retention.ms", value: "1000"), .init(name: "x", value: nil)])
+        var t = CreateTopicsRequest.Topic(
+            name: "users", numPartitions: 3, replicationFactor: 1, configs: [.init(name: "retention.ms", value: "1000"), .init(name: "x", value: nil)])
         var a = CreateTopicsRequest.Assignment()
         a.partitionIndex = 0
         a.brokerIDs = [1]

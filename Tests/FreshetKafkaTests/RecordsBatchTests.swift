@@ -75,10 +75,15 @@ struct RecordsBatchTests {
 
     @Test("header fields and attributes bits land where Kafka puts them")
     func headerLayout() throws {
-        var batch = RecordBatch.producing(sampleRecords(count: 2), compression: .gzip, producerId: 0x0102_0304_0506_0708,
-                                          producerEpoch: 0x0A0B, baseSequence: 0x1122_3344, isTransactional: true)
+        var batch = RecordBatch.producing(
+            sampleRecords(count: 2), compression: .gzip, producerId: 0x0102_0304_0506_0708,
+            producerEpoch: 0x0A0B, baseSequence: 0x1122_3344, isTransactional: true)
         batch.baseOffset = 1000
-        batch.records = batch.records.map { var r = $0; r.offset += 1000; return r }
+        batch.records = batch.records.map {
+            var r = $0
+            r.offset += 1000
+            return r
+        }
         batch.partitionLeaderEpoch = 7
         let b = try batch.encode()
         #expect(Array(b[0..<8]) == [0, 0, 0, 0, 0, 0, 0x03, 0xE8])
@@ -143,7 +148,11 @@ struct RecordsBatchTests {
         for (n, codec) in [KafkaCompression.none, .gzip, .snappy, .lz4, .zstd].enumerated() {
             var batch = RecordBatch.producing(sampleRecords(count: 5 + n), compression: codec)
             batch.baseOffset = Int64(100 * n)
-            batch.records = batch.records.map { var r = $0; r.offset += Int64(100 * n); return r }
+            batch.records = batch.records.map {
+                var r = $0
+                r.offset += Int64(100 * n)
+                return r
+            }
             expected.append(batch)
             blob += try batch.encode()
         }
@@ -241,7 +250,10 @@ struct RecordsBatchTests {
 func recrc(_ bytes: [UInt8]) -> [UInt8] {
     var b = bytes
     let crc = CRC32C.checksum(b[21...])
-    b[17] = UInt8(crc >> 24); b[18] = UInt8((crc >> 16) & 0xFF); b[19] = UInt8((crc >> 8) & 0xFF); b[20] = UInt8(crc & 0xFF)
+    b[17] = UInt8(crc >> 24)
+    b[18] = UInt8((crc >> 16) & 0xFF)
+    b[19] = UInt8((crc >> 8) & 0xFF)
+    b[20] = UInt8(crc & 0xFF)
     return b
 }
 

@@ -3,10 +3,12 @@ import Testing
 
 @Suite("Compression codecs")
 struct RecordsCodecTests {
-    @Test("xxHash32 known vectors", arguments: [
-        ("", UInt32(0), UInt32(0x02CC_5D05)), ("a", 0, 0x550D_7456), ("abc", 0, 0x32D1_53FF),
-        ("Nobody inspects the spammish repetition", 0, 0xE229_3B2F),
-    ])
+    @Test(
+        "xxHash32 known vectors",
+        arguments: [
+            ("", UInt32(0), UInt32(0x02CC_5D05)), ("a", 0, 0x550D_7456), ("abc", 0, 0x32D1_53FF),
+            ("Nobody inspects the spammish repetition", 0, 0xE229_3B2F),
+        ])
     func xxhash(input: String, seed: UInt32, want: UInt32) {
         #expect(XXHash32.hash(Array(input.utf8), seed: seed) == want)
     }
@@ -50,13 +52,15 @@ struct RecordsCodecTests {
         #expect(try decodeRaw(run) == [UInt8](repeating: 90, count: 10))
     }
 
-    @Test("snappy: corrupt streams are errors", arguments: [
-        [5, 0 << 2, 1],  // output shorter than the declared length
-        [4, 1, 4],  // copy before any output
-        [2, 2 << 2, 1, 2, 3],  // literal longer than the declared length
-        [9, 0 << 2, 1, 2 | (7 << 2), 2, 0],  // offset beyond output
-        [0xFF, 0xFF, 0xFF, 0x7F, 0],  // claims 268 MB from 5 bytes
-    ] as [[UInt8]])
+    @Test(
+        "snappy: corrupt streams are errors",
+        arguments: [
+            [5, 0 << 2, 1],  // output shorter than the declared length
+            [4, 1, 4],  // copy before any output
+            [2, 2 << 2, 1, 2, 3],  // literal longer than the declared length
+            [9, 0 << 2, 1, 2 | (7 << 2), 2, 0],  // offset beyond output
+            [0xFF, 0xFF, 0xFF, 0x7F, 0],  // claims 268 MB from 5 bytes
+        ] as [[UInt8]])
     func snappyCorrupt(stream: [UInt8]) {
         let error = #expect(throws: KafkaRecordsError.self) { try decodeRaw(stream) }
         #expect(error?.code == .corruptCompressedData)

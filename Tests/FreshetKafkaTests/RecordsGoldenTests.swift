@@ -27,14 +27,18 @@ struct RecordsGoldenTests {
         KafkaRecord(
             key: Array("key-\(i)".utf8),
             value: Array(#"{"id":\#(i),"name":"user-\#(i)","email":"user-\#(i)@example.com"}"#.utf8),
-            headers: [KafkaRecordHeader(key: "source", value: Array("freshet-golden".utf8)),
-                      KafkaRecordHeader(key: "seq", value: Array("\(i)".utf8))],
+            headers: [
+                KafkaRecordHeader(key: "source", value: Array("freshet-golden".utf8)),
+                KafkaRecordHeader(key: "seq", value: Array("\(i)".utf8)),
+            ],
             timestamp: 1_700_000_000_000 + Int64(i), offset: Int64(i))
     }
 
-    @Test("librdkafka batches decode to exactly the produced records", arguments: [
-        ("none", KafkaCompression.none), ("gzip", .gzip), ("snappy", .snappy), ("lz4", .lz4), ("zstd", .zstd),
-    ])
+    @Test(
+        "librdkafka batches decode to exactly the produced records",
+        arguments: [
+            ("none", KafkaCompression.none), ("gzip", .gzip), ("snappy", .snappy), ("lz4", .lz4), ("zstd", .zstd),
+        ])
     func decodesGolden(name: String, codec: KafkaCompression) throws {
         let bytes = try Self.golden(name)
         let decoded = try RecordBatch.decodeAll(bytes)
@@ -65,8 +69,9 @@ struct RecordsGoldenTests {
         #expect(try RecordBatch.decode(try batch.encode()).records == Self.expected)
     }
 
-    @Test("frames from the reference lz4 CLI 1.9.4 (content checksum; dependent blocks + content size) decode",
-          arguments: ["lz4cli-default", "lz4cli-dependent"])
+    @Test(
+        "frames from the reference lz4 CLI 1.9.4 (content checksum; dependent blocks + content size) decode",
+        arguments: ["lz4cli-default", "lz4cli-dependent"])
     func lz4ReferenceFrames(name: String) throws {
         let records = Array(try Self.golden("none")[RecordBatch.headerSize...])
         let frame = try Self.golden(name)

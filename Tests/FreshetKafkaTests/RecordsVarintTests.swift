@@ -34,11 +34,13 @@ struct RecordsVarintTests {
         #expect(out == [0xFE, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01])
     }
 
-    @Test("overlong or overflowing varints are rejected", arguments: [
-        [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01] as [UInt8],  // 6 bytes
-        [0xFF, 0xFF, 0xFF, 0xFF, 0x1F],  // 33 bits
-        [0x80, 0x80, 0x80, 0x80, 0x80],  // continuation on the 5th byte
-    ])
+    @Test(
+        "overlong or overflowing varints are rejected",
+        arguments: [
+            [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01] as [UInt8],  // 6 bytes
+            [0xFF, 0xFF, 0xFF, 0xFF, 0x1F],  // 33 bits
+            [0x80, 0x80, 0x80, 0x80, 0x80],  // continuation on the 5th byte
+        ])
     func malformedVarint(bytes: [UInt8]) {
         let error = #expect(throws: KafkaRecordsError.self) { try KafkaVarint.decodeVarint(bytes) }
         #expect(error?.code == .malformedVarint)

@@ -1,5 +1,6 @@
-@testable import FreshetKafka
 import Testing
+
+@testable import FreshetKafka
 
 @Suite("zstd shared library")
 struct RecordsZstdLibraryTests {

@@ -44,9 +44,10 @@ import Testing
             let capture = LogCapture()
             try await EmbeddedBroker.withBroker(makeConfig(dir, logger: capture.logger)) { broker in
                 #expect(capture.contains("corrupt record batch", level: .error))
-                #expect(capture.messages.withLock { m in
-                    m.contains { ($0.2["reason"]?.description ?? "").contains("baseOffset") }
-                })
+                #expect(
+                    capture.messages.withLock { m in
+                        m.contains { ($0.2["reason"]?.description ?? "").contains("baseOffset") }
+                    })
                 let records = try await readAll(broker, "t", 0)
                 #expect(records.map(\.offset) == Array(0..<20))
                 #expect(records.last?.valueString == "batch4-value3")
@@ -60,9 +61,11 @@ import Testing
 
     /// Rewritten with a matching CRC, as a buggy writer would: only the structure check can
     /// tell.
-    @Test("a wrong recordCount or firstTimestamp in a middle batch is truncated there too", arguments: [
-        ("recordCount", 20, UInt32(0xFFFF_FFFF)), ("recordCount", 20, UInt32(3)), ("firstTimestamp", 24, UInt32(7)),
-    ])
+    @Test(
+        "a wrong recordCount or firstTimestamp in a middle batch is truncated there too",
+        arguments: [
+            ("recordCount", 20, UInt32(0xFFFF_FFFF)), ("recordCount", 20, UInt32(3)), ("firstTimestamp", 24, UInt32(7)),
+        ])
     func otherFieldsTheCRCCovers(_ what: String, _ offset: Int, _ value: UInt32) async throws {
         try await withTempDirectory { dir in
             try await Self.tenBatches(dir)
@@ -167,13 +170,15 @@ import Testing
         }
     }
 
-    @Test("an invalid topic.json is a KAFKA_STORAGE_ERROR naming the field", arguments: [
-        (#"{"partitions":-3,"segmentBytes":1048576,"maxRecordBytes":1024}"#, "partitions"),
-        (#"{"partitions":2000000000,"segmentBytes":1048576,"maxRecordBytes":1024}"#, "partitions"),
-        (#"{"partitions":1,"segmentBytes":-1,"maxRecordBytes":1024}"#, "segmentBytes"),
-        (#"{"partitions":1,"segmentBytes":1048576,"maxRecordBytes":1024,"retentionMs":-9223372036854775808}"#, "retentionMs"),
-        (#"{"partitions":1,"segmentBytes":1048576,"maxRecordBytes":0}"#, "maxRecordBytes"),
-    ])
+    @Test(
+        "an invalid topic.json is a KAFKA_STORAGE_ERROR naming the field",
+        arguments: [
+            (#"{"partitions":-3,"segmentBytes":1048576,"maxRecordBytes":1024}"#, "partitions"),
+            (#"{"partitions":2000000000,"segmentBytes":1048576,"maxRecordBytes":1024}"#, "partitions"),
+            (#"{"partitions":1,"segmentBytes":-1,"maxRecordBytes":1024}"#, "segmentBytes"),
+            (#"{"partitions":1,"segmentBytes":1048576,"maxRecordBytes":1024,"retentionMs":-9223372036854775808}"#, "retentionMs"),
+            (#"{"partitions":1,"segmentBytes":1048576,"maxRecordBytes":0}"#, "maxRecordBytes"),
+        ])
     func invalidTopicConfig(_ json: String, _ field: String) async throws {
         try await withTempDirectory { dir in
             try await Self.tenBatches(dir)
@@ -185,11 +190,13 @@ import Testing
         }
     }
 
-    @Test("an invalid committed offset in a group file is a KAFKA_STORAGE_ERROR naming the field", arguments: [
-        (#"{"group":"g","offsets":[{"topic":"t","partition":0,"offset":-9223372036854775808}]}"#, "offset"),
-        (#"{"group":"g","offsets":[{"topic":"t","partition":-1,"offset":3}]}"#, "partition"),
-        (#"{"group":"g","offsets":[{"topic":"../x","partition":0,"offset":3}]}"#, "topic"),
-    ])
+    @Test(
+        "an invalid committed offset in a group file is a KAFKA_STORAGE_ERROR naming the field",
+        arguments: [
+            (#"{"group":"g","offsets":[{"topic":"t","partition":0,"offset":-9223372036854775808}]}"#, "offset"),
+            (#"{"group":"g","offsets":[{"topic":"t","partition":-1,"offset":3}]}"#, "partition"),
+            (#"{"group":"g","offsets":[{"topic":"../x","partition":0,"offset":3}]}"#, "topic"),
+        ])
     func invalidGroupFile(_ json: String, _ field: String) async throws {
         try await withTempDirectory { dir in
             try await Self.tenBatches(dir)

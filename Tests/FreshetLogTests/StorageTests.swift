@@ -130,9 +130,10 @@ import Testing
                 // As Kafka's log recovery does: the bad batch and everything after it are
                 // dropped, and the drop is reported with where and why.
                 #expect(capture.contains("corrupt record batch", level: .error))
-                #expect(capture.messages.withLock { m in
-                    m.contains { $0.2["reason"]?.description == "CRC-32C mismatch" && $0.2["position"]?.description == "\(victim.position)" }
-                })
+                #expect(
+                    capture.messages.withLock { m in
+                        m.contains { $0.2["reason"]?.description == "CRC-32C mismatch" && $0.2["position"]?.description == "\(victim.position)" }
+                    })
                 let first = try await broker.fetch(
                     topic: "t", partition: 0, offset: 0, maxRecords: 1000, maxBytes: 1 << 20, maxWait: .zero)
                 #expect(first.records.count == 20)
@@ -246,11 +247,12 @@ import Testing
                 #expect(capture.contains("consumer position reset"))
                 try await again.close()
 
-                let latest = try await broker.makeConsumer({
-                    var c = ConsumerConfig(groupID: "slow", topics: ["t"], resetPolicy: .latest)
-                    c.maxWait = .zero
-                    return c
-                }())
+                let latest = try await broker.makeConsumer(
+                    {
+                        var c = ConsumerConfig(groupID: "slow", topics: ["t"], resetPolicy: .latest)
+                        c.maxWait = .zero
+                        return c
+                    }())
                 #expect(try await latest.poll().isEmpty)
                 try await latest.close()
             }

@@ -54,9 +54,10 @@ struct PostgresSinkTests {
     @Test func positionsRoundTripPerTopicAndPartitionAcrossConnections() async throws {
         try await withPostgresSink { sink, url in
             #expect(try await sink.positions(topic: "users").isEmpty)
-            try await sink.write(batch(
-                slice([], partition: 0, from: 0, to: 10, topic: "users"), slice([], partition: 2, from: 0, to: 7, topic: "users"),
-                slice([], partition: 0, from: 0, to: 99, topic: "other")))
+            try await sink.write(
+                batch(
+                    slice([], partition: 0, from: 0, to: 10, topic: "users"), slice([], partition: 2, from: 0, to: 7, topic: "users"),
+                    slice([], partition: 0, from: 0, to: 99, topic: "other")))
             try await sink.write(batch(slice([], partition: 0, from: 10, to: 25, topic: "users")))
             #expect(try await sink.positions(topic: "users") == [0: 25, 2: 7])
             #expect(try await sink.positions(topic: "other") == [0: 99])
@@ -122,7 +123,8 @@ struct PostgresSinkTests {
         try await withPostgresSink { sink, _ in
             let error = await #expect(throws: PSQLError.self) {
                 try await sink.client.query(
-                    "INSERT INTO created_users (id, first_name, last_name, gender, address, post_code, email, username, dob, registered_date, phone, picture, year, month, day, country, email_domain, age, nat, ingested_at) VALUES ('', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 0, NULL, 0)")
+                    "INSERT INTO created_users (id, first_name, last_name, gender, address, post_code, email, username, dob, registered_date, phone, picture, year, month, day, country, email_domain, age, nat, ingested_at) VALUES ('', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', '', 0, NULL, 0)"
+                )
             }
             #expect(error?.serverInfo?[.sqlState] == "23514")
         }
@@ -138,8 +140,12 @@ struct PostgresSinkTests {
                 for batchNumber in 0..<8 {
                     let rows = (0..<500).map { _ in generator.row(idPool: 2500) }
                     let from = Int64(batchNumber / 3 * 500)
-                    let records = rows.enumerated().map { SinkRecord(offset: from + Int64($0.offset), row: $0.element, windowStart: $0.element.ingestedAt / 60_000 * 60_000) }
-                    let written = SinkBatch(slices: [PartitionSlice(topic: "t", partition: Int32(batchNumber % 3), from: from, to: from + 500, records: records)])
+                    let records = rows.enumerated().map {
+                        SinkRecord(offset: from + Int64($0.offset), row: $0.element, windowStart: $0.element.ingestedAt / 60_000 * 60_000)
+                    }
+                    let written = SinkBatch(slices: [
+                        PartitionSlice(topic: "t", partition: Int32(batchNumber % 3), from: from, to: from + 500, records: records)
+                    ])
                     try await sink.write(written)
                     try await sqlite.write(written)
                 }

@@ -31,11 +31,14 @@ func withPostgresSink<R: Sendable>(_ body: (PostgresSink, String) async throws -
 
 /// Every row of a table as JSON text, in primary-key order, for whole-table comparisons.
 func dump(_ table: String, _ sink: PostgresSink) async throws -> [String] {
-    let orderBy = ["created_users": "id", "user_counts": "dimension, value", "window_counts": "window_start, dimension, value",
-                   "stream_positions": "topic, partition"][table]!
+    let orderBy = [
+        "created_users": "id", "user_counts": "dimension, value", "window_counts": "window_start, dimension, value",
+        "stream_positions": "topic, partition",
+    ][table]!
     var rows: [String] = []
     for try await text in try await sink.client.query(PostgresQuery(unsafeSQL: "SELECT row_to_json(t)::text FROM \(table) t ORDER BY \(orderBy)"))
-        .decode(String.self) {
+        .decode(String.self)
+    {
         rows.append(text)
     }
     return rows

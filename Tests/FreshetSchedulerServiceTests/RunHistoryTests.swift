@@ -19,13 +19,16 @@ func ts(_ text: String) -> Timestamp { Timestamp(iso8601: text)! }
         let path = SQLiteRunHistory.path(dataDirectory: dir)
         #expect(path.hasSuffix("/scheduler.sqlite"))
         let interval = DataInterval(start: ts("2026-01-01T00:00:00Z"), end: ts("2026-01-02T00:00:00Z"))
-        let scheduled = DAGRunEntry(dagID: "d", runID: "scheduled__1", kind: .scheduled, interval: interval, state: .success,
-                                    createdAt: ts("2026-01-02T00:00:00Z"), startedAt: ts("2026-01-02T00:00:01Z"),
-                                    endedAt: ts("2026-01-02T00:01:01Z"), recordsProduced: 600)
-        let manual = DAGRunEntry(dagID: "d", runID: "manual__2", kind: .manual, state: .queued, createdAt: ts("2026-01-03T00:00:00Z"),
-                                 conf: ["duration": "3s", "rate": "10"])
-        let failedTask = TaskInstanceEntry(dagID: "d", runID: "scheduled__1", taskID: "t", tryNumber: 1, state: .failed,
-                                           startedAt: ts("2026-01-02T00:00:01Z"), endedAt: ts("2026-01-02T00:00:02Z"), error: "exit code 3: boom")
+        let scheduled = DAGRunEntry(
+            dagID: "d", runID: "scheduled__1", kind: .scheduled, interval: interval, state: .success,
+            createdAt: ts("2026-01-02T00:00:00Z"), startedAt: ts("2026-01-02T00:00:01Z"),
+            endedAt: ts("2026-01-02T00:01:01Z"), recordsProduced: 600)
+        let manual = DAGRunEntry(
+            dagID: "d", runID: "manual__2", kind: .manual, state: .queued, createdAt: ts("2026-01-03T00:00:00Z"),
+            conf: ["duration": "3s", "rate": "10"])
+        let failedTask = TaskInstanceEntry(
+            dagID: "d", runID: "scheduled__1", taskID: "t", tryNumber: 1, state: .failed,
+            startedAt: ts("2026-01-02T00:00:01Z"), endedAt: ts("2026-01-02T00:00:02Z"), error: "exit code 3: boom")
         do {
             let h = try SQLiteRunHistory(path: path)
             defer { h.close() }
@@ -41,8 +44,9 @@ func ts(_ text: String) -> Timestamp { Timestamp(iso8601: text)! }
             try h.setPaused("e", true)
             try h.setPaused("e", false)
             try h.beat(SchedulerHeartbeat(owner: "1@host", at: ts("2026-01-03T00:00:05Z")))
-            _ = try h.claimRun(DAGRunEntry(dagID: "d", runID: "scheduled__3", kind: .scheduled, state: .running, createdAt: ts("2026-01-03T00:00:06Z")),
-                                 owner: "1@host", leaseUntil: ts("2026-01-03T00:00:36Z"), now: ts("2026-01-03T00:00:06Z"))
+            _ = try h.claimRun(
+                DAGRunEntry(dagID: "d", runID: "scheduled__3", kind: .scheduled, state: .running, createdAt: ts("2026-01-03T00:00:06Z")),
+                owner: "1@host", leaseUntil: ts("2026-01-03T00:00:36Z"), now: ts("2026-01-03T00:00:06Z"))
         }
         let h = try SQLiteRunHistory(path: path)
         defer { h.close() }
@@ -68,16 +72,19 @@ func ts(_ text: String) -> Timestamp { Timestamp(iso8601: text)! }
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let h = try SQLiteRunHistory(path: SQLiteRunHistory.path(dataDirectory: dir))
         defer { h.close() }
-        let dag = try DAG(id: "h", schedule: Schedule(.cron(try CronExpression("@hourly"), .utc), startDate: ts("2026-01-01T00:00:00Z"), catchup: true, maxActiveRuns: 10),
-                          tasks: [DAGTask("a", .shell(command: "true"))])
+        let dag = try DAG(
+            id: "h", schedule: Schedule(.cron(try CronExpression("@hourly"), .utc), startDate: ts("2026-01-01T00:00:00Z"), catchup: true, maxActiveRuns: 10),
+            tasks: [DAGTask("a", .shell(command: "true"))])
         for hour in 0..<3 {
             let start = ts("2026-01-01T0\(hour):00:00Z")
-            try h.saveRun(DAGRunEntry(dagID: "h", runID: "scheduled__\(hour)", kind: .scheduled,
-                                      interval: DataInterval(start: start, end: ts("2026-01-01T0\(hour + 1):00:00Z")), state: .success, createdAt: start))
+            try h.saveRun(
+                DAGRunEntry(
+                    dagID: "h", runID: "scheduled__\(hour)", kind: .scheduled,
+                    interval: DataInterval(start: start, end: ts("2026-01-01T0\(hour + 1):00:00Z")), state: .success, createdAt: start))
         }
         var s = try Scheduler(dags: [dag], pastRuns: try await h.pastRuns())
         let created = s.tick(now: ts("2026-01-01T05:30:00Z")).compactMap { a -> Timestamp? in
-            if case let .createRun(_, _, interval?) = a { interval.start } else { nil }
+            if case .createRun(_, _, let interval?) = a { interval.start } else { nil }
         }
         #expect(created == [ts("2026-01-01T03:00:00Z"), ts("2026-01-01T04:00:00Z")])
     }

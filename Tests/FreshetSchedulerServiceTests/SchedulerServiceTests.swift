@@ -3,18 +3,19 @@ import FreshetContracts
 import FreshetCore
 import FreshetLog
 import FreshetScheduler
+import FreshetSchedulerSQLite
 import FreshetSchedulerService
 import FreshetTesting
-import FreshetSchedulerSQLite
 import Logging
 import ServiceLifecycle
 import Testing
 
 @Suite struct SchedulerServiceTests {
     func shellDAG(_ id: String, _ command: String, schedule: Schedule? = nil, retries: Int = 0) throws -> DAG {
-        try DAG(id: id, schedule: schedule ?? Schedule(.manual, startDate: ts("2026-01-01T00:00:00Z")),
-                tasks: [DAGTask("first", .shell(command: "true")), DAGTask("second", .shell(command: command), upstream: ["first"])],
-                defaultArgs: DefaultArgs(retryPolicy: RetryPolicy(retries: retries, delay: .milliseconds(100))))
+        try DAG(
+            id: id, schedule: schedule ?? Schedule(.manual, startDate: ts("2026-01-01T00:00:00Z")),
+            tasks: [DAGTask("first", .shell(command: "true")), DAGTask("second", .shell(command: command), upstream: ["first"])],
+            defaultArgs: DefaultArgs(retryPolicy: RetryPolicy(retries: retries, delay: .milliseconds(100))))
     }
 
     /// Runs the service until `done` holds (polling the history) or 120 s pass (a generous bound
@@ -30,8 +31,9 @@ import Testing
     }
 
     func service(_ dags: [DAG], _ history: any RunHistory, broker: any Broker) -> SchedulerService<ContinuousClock> {
-        SchedulerService(dags: dags, history: history, executor: TaskExecutor(broker: broker), clock: ContinuousClock(),
-                         configuration: .init(pollInterval: .milliseconds(50)))
+        SchedulerService(
+            dags: dags, history: history, executor: TaskExecutor(broker: broker), clock: ContinuousClock(),
+            configuration: .init(pollInterval: .milliseconds(50)))
     }
 
     @Test func queuedManualRunIsPickedUpAndEveryStateIsRecorded() async throws {
@@ -66,10 +68,14 @@ import Testing
         let now = Timestamp.now().millisecondsSinceEpoch
         let hour: Int64 = 3_600_000
         let h = now - now % hour
-        let dag = try shellDAG("hourly", "true", schedule: Schedule(.cron(try CronExpression("@hourly"), .utc), startDate: ts("2026-01-01T00:00:00Z"), catchup: true, maxActiveRuns: 5))
-        history.saveRun(DAGRunEntry(dagID: "hourly", runID: "scheduled__old", kind: .scheduled,
-                                    interval: DataInterval(start: Timestamp(millisecondsSinceEpoch: h - 2 * hour), end: Timestamp(millisecondsSinceEpoch: h - hour)),
-                                    state: .success, createdAt: Timestamp(millisecondsSinceEpoch: h - hour)))
+        let dag = try shellDAG(
+            "hourly", "true",
+            schedule: Schedule(.cron(try CronExpression("@hourly"), .utc), startDate: ts("2026-01-01T00:00:00Z"), catchup: true, maxActiveRuns: 5))
+        history.saveRun(
+            DAGRunEntry(
+                dagID: "hourly", runID: "scheduled__old", kind: .scheduled,
+                interval: DataInterval(start: Timestamp(millisecondsSinceEpoch: h - 2 * hour), end: Timestamp(millisecondsSinceEpoch: h - hour)),
+                state: .success, createdAt: Timestamp(millisecondsSinceEpoch: h - hour)))
         let dir = tempDir("svc")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
@@ -78,8 +84,9 @@ import Testing
             }
         }
         let runs = history.runs(dagID: "hourly", limit: 10)
-        #expect(runs.map(\.interval?.start) == [Timestamp(millisecondsSinceEpoch: h - hour), Timestamp(millisecondsSinceEpoch: h - 2 * hour)],
-                "only the one interval after the last run, not the whole catchup since 2026-01-01")
+        #expect(
+            runs.map(\.interval?.start) == [Timestamp(millisecondsSinceEpoch: h - hour), Timestamp(millisecondsSinceEpoch: h - 2 * hour)],
+            "only the one interval after the last run, not the whole catchup since 2026-01-01")
         #expect(runs.map(\.state) == [.success, .success])
     }
 

@@ -17,11 +17,13 @@ struct SharedSchedulerTests {
     }
 
 
-    func service(_ dag: DAG, _ history: any RunHistory, broker: any Broker, owner: String, lease: Duration = .seconds(30)) -> SchedulerService<ContinuousClock> {
+    func service(_ dag: DAG, _ history: any RunHistory, broker: any Broker, owner: String, lease: Duration = .seconds(30)) -> SchedulerService<ContinuousClock>
+    {
         var logger = Logger(label: "test.\(owner)")
         logger.logLevel = .warning
-        return SchedulerService(dags: [dag], history: history, executor: TaskExecutor(broker: broker), clock: ContinuousClock(),
-                                configuration: .init(pollInterval: .milliseconds(100), lease: lease, owner: owner), logger: logger)
+        return SchedulerService(
+            dags: [dag], history: history, executor: TaskExecutor(broker: broker), clock: ContinuousClock(),
+            configuration: .init(pollInterval: .milliseconds(100), lease: lease, owner: owner), logger: logger)
     }
 
     @Test func everyScheduledRunStartsExactlyOnce() async throws {
@@ -32,8 +34,9 @@ struct SharedSchedulerTests {
         let history = try await PostgresRunHistory.connect(url: url)
         let historyB = try await PostgresRunHistory.connect(url: url)
         func dag(_ marker: String) throws -> DAG {
-            try DAG(id: "tick", schedule: Schedule(.interval(.seconds(1)), startDate: ts("2026-01-01T00:00:00Z")),
-                    tasks: [DAGTask("append", .shell(command: "echo \"$FRESHET_RUN_ID $FRESHET_TRY_NUMBER \(marker)\" >> '\(file)'"))])
+            try DAG(
+                id: "tick", schedule: Schedule(.interval(.seconds(1)), startDate: ts("2026-01-01T00:00:00Z")),
+                tasks: [DAGTask("append", .shell(command: "echo \"$FRESHET_RUN_ID $FRESHET_TRY_NUMBER \(marker)\" >> '\(file)'"))])
         }
         let target = 8
         try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
@@ -71,17 +74,26 @@ struct SharedSchedulerTests {
         let url = try PostgresServerTrait.freshDatabase("takeover")
         let shared = try await PostgresRunHistory.connect(url: url)
         let dying = SeverableHistory(try await PostgresRunHistory.connect(url: url))
-        let dag = try DAG(id: "long", schedule: Schedule(.manual, startDate: ts("2026-01-01T00:00:00Z")),
-                          tasks: [DAGTask("first", .shell(command: "true")),
-                                  DAGTask("work", .shell(command: "echo \"$FRESHET_RUN_ID $FRESHET_TASK_ID $FRESHET_TRY_NUMBER\" >> '\(file)'; if [ \"$FRESHET_TRY_NUMBER\" = 1 ]; then sleep 60; fi"),
-                                          upstream: ["first"])],
-                          defaultArgs: DefaultArgs(retryPolicy: RetryPolicy(retries: 1, delay: .milliseconds(100))))
+        let dag = try DAG(
+            id: "long", schedule: Schedule(.manual, startDate: ts("2026-01-01T00:00:00Z")),
+            tasks: [
+                DAGTask("first", .shell(command: "true")),
+                DAGTask(
+                    "work",
+                    .shell(
+                        command:
+                            "echo \"$FRESHET_RUN_ID $FRESHET_TASK_ID $FRESHET_TRY_NUMBER\" >> '\(file)'; if [ \"$FRESHET_TRY_NUMBER\" = 1 ]; then sleep 60; fi"),
+                    upstream: ["first"]),
+            ],
+            defaultArgs: DefaultArgs(retryPolicy: RetryPolicy(retries: 1, delay: .milliseconds(100))))
         let run = try await shared.queueManualRun(dag: dag, conf: [:])
         try await EmbeddedBroker.withBroker(EmbeddedBrokerConfig(dataDirectory: dir)) { broker in
             let a = service(dag, dying, broker: broker, owner: "a@test", lease: .seconds(2))
             let b = service(dag, shared, broker: broker, owner: "b@test", lease: .seconds(2))
             let serviceA = Task { try await a.run() }
-            try await eventually("the long task runs") { try await shared.tasks(dagID: "long", runID: run).contains { $0.taskID == "work" && $0.state == .running } }
+            try await eventually("the long task runs") {
+                try await shared.tasks(dagID: "long", runID: run).contains { $0.taskID == "work" && $0.state == .running }
+            }
             #expect(try await shared.run(dagID: "long", runID: run)?.owner == "a@test")
             // A "crashes": it can no longer write anything (no lease renewal, no shutdown
             // records), and stops; its `sleep 60` is killed.

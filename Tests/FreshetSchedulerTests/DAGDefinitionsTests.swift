@@ -18,9 +18,11 @@ struct DAGDefinitionsTests {
     }
 
     @Test func anOverrideKeepsTheBuiltinTasksAndChangesScheduleAndStream() throws {
-        let d = DAGDefinitions(builtins: [builtin], configured: map(
-            ("user_automation", map(("schedule", s("every 10s")), ("duration", s("3s")), ("rate", s("50")))),
-        ))
+        let d = DAGDefinitions(
+            builtins: [builtin],
+            configured: map(
+                ("user_automation", map(("schedule", s("every 10s")), ("duration", s("3s")), ("rate", s("50")))),
+            ))
         #expect(d.errors.isEmpty)
         let dag = try #require(d.dag("user_automation"))
         #expect(dag.schedule.trigger == .interval(.seconds(10)))
@@ -32,18 +34,26 @@ struct DAGDefinitionsTests {
     }
 
     @Test func aFullDAGInDeclarationOrder() throws {
-        let d = DAGDefinitions(builtins: [builtin], configured: map(
-            ("nightly", map(
-                ("schedule", s("0 2 * * *")), ("timezone", s("Europe/Berlin")), ("start_date", s("2026-03-01")),
-                ("catchup", s("true")), ("max_active_runs", s("2")), ("paused", s("yes")),
-                ("default_args", map(("retries", s("2")), ("retry_delay", s("1m")), ("exponential_backoff", s("true")), ("timeout", s("30m")))),
-                ("tasks", map(
-                    ("check", map(("builtin", s("check_broker")))),
-                    ("load", map(("stream", map(("duration", s("90s")))), ("upstream", .list([s("check")])))),
-                    ("export", map(("shell", s("./export.sh --all")), ("upstream", s("check, load")), ("retries", s("0")), ("timeout", s("5m")))),
-                )),
-            )),
-        ))
+        let d = DAGDefinitions(
+            builtins: [builtin],
+            configured: map(
+                (
+                    "nightly",
+                    map(
+                        ("schedule", s("0 2 * * *")), ("timezone", s("Europe/Berlin")), ("start_date", s("2026-03-01")),
+                        ("catchup", s("true")), ("max_active_runs", s("2")), ("paused", s("yes")),
+                        ("default_args", map(("retries", s("2")), ("retry_delay", s("1m")), ("exponential_backoff", s("true")), ("timeout", s("30m")))),
+                        (
+                            "tasks",
+                            map(
+                                ("check", map(("builtin", s("check_broker")))),
+                                ("load", map(("stream", map(("duration", s("90s")))), ("upstream", .list([s("check")])))),
+                                ("export", map(("shell", s("./export.sh --all")), ("upstream", s("check, load")), ("retries", s("0")), ("timeout", s("5m")))),
+                            )
+                        ),
+                    )
+                ),
+            ))
         #expect(d.errors.isEmpty)
         #expect(d.dags.map(\.id) == ["user_automation", "nightly"])
         let dag = try #require(d.dag("nightly"))
@@ -58,7 +68,10 @@ struct DAGDefinitionsTests {
         #expect(dag.schedule.catchup && dag.schedule.maxActiveRuns == 2)
         // 2026-03-01 midnight in Berlin (UTC+1) is 23:00 UTC the day before.
         #expect(dag.schedule.startDate == Timestamp(year: 2026, month: 2, day: 28, hour: 23))
-        guard case let .cron(expr, zone) = dag.schedule.trigger else { Issue.record("not a cron schedule"); return }
+        guard case .cron(let expr, let zone) = dag.schedule.trigger else {
+            Issue.record("not a cron schedule")
+            return
+        }
         #expect(expr.source == "0 2 * * *" && zone.identifier == "Europe/Berlin")
         #expect(d.pausedAtCreation["nightly"] == true)
     }
@@ -74,27 +87,56 @@ struct DAGDefinitionsTests {
     static let tasksOK = map(("a", map(("shell", s("true")))))
     static let broken: [Broken] = [
         Broken(name: "invalid cron", dag: map(("schedule", s("61 * * * *")), ("tasks", tasksOK)), path: "dags.bad.schedule", says: "61"),
-        Broken(name: "unknown time zone", dag: map(("schedule", s("@daily")), ("timezone", s("Mars/Olympus")), ("tasks", tasksOK)), path: "dags.bad.timezone", says: "Mars/Olympus"),
+        Broken(
+            name: "unknown time zone", dag: map(("schedule", s("@daily")), ("timezone", s("Mars/Olympus")), ("tasks", tasksOK)), path: "dags.bad.timezone",
+            says: "Mars/Olympus"),
         Broken(name: "missing schedule", dag: map(("tasks", tasksOK)), path: "dags.bad.schedule", says: "missing"),
-        Broken(name: "unknown DAG key", dag: map(("schedule", s("@daily")), ("retries", s("2")), ("tasks", tasksOK)), path: "dags.bad.retries", says: "unknown key"),
-        Broken(name: "unknown task kind", dag: map(("schedule", s("@daily")), ("tasks", map(("a", map(("python", s("x.py"))))))), path: "dags.bad.tasks.a.python", says: "unknown key"),
-        Broken(name: "task without kind", dag: map(("schedule", s("@daily")), ("tasks", map(("a", map(("retries", s("1"))))))), path: "dags.bad.tasks.a", says: "no kind"),
-        Broken(name: "unknown builtin", dag: map(("schedule", s("@daily")), ("tasks", map(("a", map(("builtin", s("make_coffee"))))))), path: "dags.bad.tasks.a.builtin", says: "make_coffee"),
-        Broken(name: "unknown upstream task", dag: map(("schedule", s("@daily")), ("tasks", map(("a", map(("shell", s("true")), ("upstream", s("nope"))))))), path: "dags.bad.tasks.a", says: "'nope'"),
-        Broken(name: "cycle", dag: map(("schedule", s("@daily")), ("tasks", map(
-            ("a", map(("shell", s("true")), ("upstream", s("b")))), ("b", map(("shell", s("true")), ("upstream", s("a"))))))), path: "dags.bad.tasks", says: ">>"),
-        Broken(name: "bad duration", dag: map(("schedule", s("@daily")), ("tasks", map(("a", map(("stream", map(("duration", s("soon"))))))))), path: "dags.bad.tasks.a.stream.duration", says: "soon"),
-        Broken(name: "rate without a stream task", dag: map(("schedule", s("@daily")), ("rate", s("5")), ("tasks", tasksOK)), path: "dags.bad.rate", says: "no stream task"),
-        Broken(name: "zero max_active_runs", dag: map(("schedule", s("@daily")), ("max_active_runs", s("0")), ("tasks", tasksOK)), path: "dags.bad.max_active_runs", says: "1…64"),
-        Broken(name: "bad start date", dag: map(("schedule", s("@daily")), ("start_date", s("2026-02-30")), ("tasks", tasksOK)), path: "dags.bad.start_date", says: "2026-02-30"),
+        Broken(
+            name: "unknown DAG key", dag: map(("schedule", s("@daily")), ("retries", s("2")), ("tasks", tasksOK)), path: "dags.bad.retries", says: "unknown key"
+        ),
+        Broken(
+            name: "unknown task kind", dag: map(("schedule", s("@daily")), ("tasks", map(("a", map(("python", s("x.py"))))))), path: "dags.bad.tasks.a.python",
+            says: "unknown key"),
+        Broken(
+            name: "task without kind", dag: map(("schedule", s("@daily")), ("tasks", map(("a", map(("retries", s("1"))))))), path: "dags.bad.tasks.a",
+            says: "no kind"),
+        Broken(
+            name: "unknown builtin", dag: map(("schedule", s("@daily")), ("tasks", map(("a", map(("builtin", s("make_coffee"))))))),
+            path: "dags.bad.tasks.a.builtin", says: "make_coffee"),
+        Broken(
+            name: "unknown upstream task", dag: map(("schedule", s("@daily")), ("tasks", map(("a", map(("shell", s("true")), ("upstream", s("nope"))))))),
+            path: "dags.bad.tasks.a", says: "'nope'"),
+        Broken(
+            name: "cycle",
+            dag: map(
+                ("schedule", s("@daily")),
+                (
+                    "tasks",
+                    map(
+                        ("a", map(("shell", s("true")), ("upstream", s("b")))), ("b", map(("shell", s("true")), ("upstream", s("a")))))
+                )), path: "dags.bad.tasks", says: ">>"),
+        Broken(
+            name: "bad duration", dag: map(("schedule", s("@daily")), ("tasks", map(("a", map(("stream", map(("duration", s("soon"))))))))),
+            path: "dags.bad.tasks.a.stream.duration", says: "soon"),
+        Broken(
+            name: "rate without a stream task", dag: map(("schedule", s("@daily")), ("rate", s("5")), ("tasks", tasksOK)), path: "dags.bad.rate",
+            says: "no stream task"),
+        Broken(
+            name: "zero max_active_runs", dag: map(("schedule", s("@daily")), ("max_active_runs", s("0")), ("tasks", tasksOK)),
+            path: "dags.bad.max_active_runs", says: "1…64"),
+        Broken(
+            name: "bad start date", dag: map(("schedule", s("@daily")), ("start_date", s("2026-02-30")), ("tasks", tasksOK)), path: "dags.bad.start_date",
+            says: "2026-02-30"),
     ]
 
     @Test(arguments: broken)
     func aBrokenDAGIsLeftOutNamingItAndTheOthersStay(_ c: Broken) {
-        let d = DAGDefinitions(builtins: [builtin], configured: map(
-            ("good", map(("schedule", s("every 5m")), ("tasks", Self.tasksOK))),
-            ("bad", c.dag),
-        ))
+        let d = DAGDefinitions(
+            builtins: [builtin],
+            configured: map(
+                ("good", map(("schedule", s("every 5m")), ("tasks", Self.tasksOK))),
+                ("bad", c.dag),
+            ))
         #expect(d.dags.map(\.id) == ["user_automation", "good"])
         #expect(d.errors.count == 1)
         let error = d.errors.first

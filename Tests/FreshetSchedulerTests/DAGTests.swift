@@ -23,7 +23,9 @@ func shell(_ id: String, _ upstream: [String] = [], retries: Int? = nil) -> DAGT
         Invalid(name: "unknown upstream", tasks: [shell("a"), shell("b", ["nope"])], code: .unknownUpstream, named: ["'b'", "'nope'"]),
         Invalid(name: "three-task cycle", tasks: [shell("a", ["c"]), shell("b", ["a"]), shell("c", ["b"])], code: .cycle, named: ["b >> c >> a >> b"]),
         Invalid(name: "self loop", tasks: [shell("a", ["a"])], code: .cycle, named: ["a >> a"]),
-        Invalid(name: "cycle behind a clean prefix", tasks: [shell("root"), shell("x", ["root", "y"]), shell("y", ["x"]), shell("z", ["y"])], code: .cycle, named: ["y >> x >> y"]),
+        Invalid(
+            name: "cycle behind a clean prefix", tasks: [shell("root"), shell("x", ["root", "y"]), shell("y", ["x"]), shell("z", ["y"])], code: .cycle,
+            named: ["y >> x >> y"]),
         Invalid(name: "negative retries", tasks: [shell("a", retries: -1)], code: .invalidTask, named: ["'a'"]),
     ]
 

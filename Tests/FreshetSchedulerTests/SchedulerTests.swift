@@ -5,7 +5,7 @@ import Testing
 
 extension Scheduler.Action {
     var createdInterval: DataInterval?? {
-        if case let .createRun(_, _, interval) = self { return .some(interval) }
+        if case .createRun(_, _, let interval) = self { return .some(interval) }
         return nil
     }
     var isCreate: Bool { createdInterval != nil }
@@ -15,7 +15,9 @@ extension Scheduler.Action {
     func hourlyDAG(catchup: Bool, maxActiveRuns: Int = 1, paused: Bool = false) throws -> DAG {
         try DAG(
             id: "h",
-            schedule: Schedule(.cron(try CronExpression("@hourly"), .utc), startDate: ts("2026-01-01T00:00:00Z"), catchup: catchup, maxActiveRuns: maxActiveRuns, isPaused: paused),
+            schedule: Schedule(
+                .cron(try CronExpression("@hourly"), .utc), startDate: ts("2026-01-01T00:00:00Z"), catchup: catchup, maxActiveRuns: maxActiveRuns,
+                isPaused: paused),
             tasks: [shell("only")]
         )
     }
@@ -50,7 +52,8 @@ extension Scheduler.Action {
     }
 
     @Test func pastRunsSetWhereTheScheduleContinues() throws {
-        let past = RunRecord(dagID: "h", runID: "scheduled__x", interval: DataInterval(start: ts("2026-01-01T02:00:00Z"), end: ts("2026-01-01T03:00:00Z")), state: .success)
+        let past = RunRecord(
+            dagID: "h", runID: "scheduled__x", interval: DataInterval(start: ts("2026-01-01T02:00:00Z"), end: ts("2026-01-01T03:00:00Z")), state: .success)
         var s = try Scheduler(dags: [hourlyDAG(catchup: true, maxActiveRuns: 10)], pastRuns: [past])
         let created = s.tick(now: ts("2026-01-01T05:30:00Z")).compactMap(\.createdInterval)
         #expect(created.map { $0?.start } == [ts("2026-01-01T03:00:00Z"), ts("2026-01-01T04:00:00Z")])
@@ -61,8 +64,11 @@ extension Scheduler.Action {
         let now = ts("2026-01-01T05:30:00Z")
         #expect(s.tick(now: now) == [])
         let a = try s.trigger("m", now: now)
-        #expect(a == [.createRun(dag: "m", run: "manual__2026-01-01T05:30:00.000Z", interval: nil),
-                      .startTask(dag: "m", run: "manual__2026-01-01T05:30:00.000Z", task: "a", tryNumber: 1, deadline: nil)])
+        #expect(
+            a == [
+                .createRun(dag: "m", run: "manual__2026-01-01T05:30:00.000Z", interval: nil),
+                .startTask(dag: "m", run: "manual__2026-01-01T05:30:00.000Z", task: "a", tryNumber: 1, deadline: nil),
+            ])
         #expect(try s.trigger("m", now: now) == [], "one active run at most")
         #expect(throws: SchedulerError.self) { _ = try s.trigger("nope", now: now) }
     }
@@ -88,12 +94,13 @@ extension Scheduler.Action {
         let clock = RecordingClock()
         var loop = SchedulerLoop(scheduler: try Scheduler(dags: [dag]), clock: clock, wallTimeAtStart: ts("2026-01-01T00:00:00Z"))
         let log = try await loop.run(until: ts("2026-01-02T00:00:00Z")) { action, _ in
-            if case let .startTask(d, r, t, _, _) = action { return [(.init(dag: d, run: r, .taskSucceeded(t)), .seconds(30))] }
+            if case .startTask(let d, let r, let t, _, _) = action { return [(.init(dag: d, run: r, .taskSucceeded(t)), .seconds(30))] }
             return []
         }
         let created = log.compactMap { $0.action.createdInterval ?? nil }
         #expect(created.count == 24)
-        #expect(created.map(\.end) == (1...24).map { Timestamp(millisecondsSinceEpoch: ts("2026-01-01T00:00:00Z").millisecondsSinceEpoch + Int64($0) * 3_600_000) })
+        #expect(
+            created.map(\.end) == (1...24).map { Timestamp(millisecondsSinceEpoch: ts("2026-01-01T00:00:00Z").millisecondsSinceEpoch + Int64($0) * 3_600_000) })
         // Each run is created when its interval ends.
         for entry in log { if let i = entry.action.createdInterval ?? nil { #expect(entry.at == i.end) } }
         let finished = log.filter { if case .runFinished(_, _, .success) = $0.action { true } else { false } }
@@ -107,7 +114,7 @@ extension Scheduler.Action {
         let clock = RecordingClock()
         var loop = SchedulerLoop(scheduler: try Scheduler(dags: [dag]), clock: clock, wallTimeAtStart: ts("2026-01-01T12:00:00Z"))
         let log = try await loop.run(until: ts("2026-01-02T01:00:00Z")) { action, _ in
-            guard case let .startTask(d, r, t, _, _) = action else { return [] }
+            guard case .startTask(let d, let r, let t, _, _) = action else { return [] }
             switch t {
             case "test_kafka_connection": return [(.init(dag: d, run: r, .taskSucceeded(t)), .seconds(1))]
             case "create_kafka_topic": return [(.init(dag: d, run: r, .taskFailed(t, reason: "broker refused CreateTopics")), .seconds(2))]
@@ -117,13 +124,13 @@ extension Scheduler.Action {
         func at(_ s: String) -> Timestamp { ts("2026-01-02T" + s + "Z") }
         let run = "scheduled__2026-01-01T00:00:00.000Z"
         let topicStarts = log.compactMap { e -> (Timestamp, Int)? in
-            if case let .startTask(_, _, "create_kafka_topic", n, _) = e.action { return (e.at, n) }
+            if case .startTask(_, _, "create_kafka_topic", let n, _) = e.action { return (e.at, n) }
             return nil
         }
         #expect(topicStarts.map(\.0) == [at("00:00:01"), at("00:01:03"), at("00:02:05")], "retries one minute after each failure")
         #expect(topicStarts.map(\.1) == [1, 2, 3])
         let retries = log.compactMap { e -> Timestamp? in
-            if case let .scheduleRetry(_, _, "create_kafka_topic", t) = e.action { return t }
+            if case .scheduleRetry(_, _, "create_kafka_topic", let t) = e.action { return t }
             return nil
         }
         #expect(retries == [at("00:01:03"), at("00:02:05")])

@@ -8,8 +8,9 @@ import Testing
     func at(_ seconds: Int) -> Timestamp { Timestamp(millisecondsSinceEpoch: t0.millisecondsSinceEpoch + Int64(seconds) * 1000) }
 
     func chain(retries: Int) throws -> DAG {
-        try DAG(id: "chain", schedule: manualSchedule, tasks: [shell("a"), shell("b", ["a"]), shell("c", ["b"])],
-                defaultArgs: DefaultArgs(retryPolicy: RetryPolicy(retries: retries, delay: .seconds(10))))
+        try DAG(
+            id: "chain", schedule: manualSchedule, tasks: [shell("a"), shell("b", ["a"]), shell("c", ["b"])],
+            defaultArgs: DefaultArgs(retryPolicy: RetryPolicy(retries: retries, delay: .seconds(10))))
     }
 
     func entry(_ task: String, _ tryNumber: Int, _ state: TaskState, endedAt: Timestamp? = nil) -> TaskInstanceEntry {
@@ -17,8 +18,9 @@ import Testing
     }
 
     @Test func aTryRunningWhenItsProcessDiedIsRetriedWithItsTryNumberContinuing() throws {
-        let (m0, actions) = DAGRunStateMachine.restored(dag: try chain(retries: 2), runID: "r", interval: nil,
-                                                        tasks: [entry("a", 1, .success), entry("b", 1, .failed), entry("b", 2, .running)], now: at(100))
+        let (m0, actions) = DAGRunStateMachine.restored(
+            dag: try chain(retries: 2), runID: "r", interval: nil,
+            tasks: [entry("a", 1, .success), entry("b", 1, .failed), entry("b", 2, .running)], now: at(100))
         var m = m0
         #expect(actions == [.scheduleRetry("b", at: at(110))], "try 2 of 3 failed: retry after the policy's delay")
         #expect(m.state(of: "a") == .success)
@@ -29,20 +31,24 @@ import Testing
     }
 
     @Test func aLostTryWithoutRetriesLeftFailsTheRunAndSkipsDownstream() throws {
-        let (m, actions) = DAGRunStateMachine.restored(dag: try chain(retries: 0), runID: "r", interval: nil,
-                                                       tasks: [entry("a", 1, .running)], now: at(100))
+        let (m, actions) = DAGRunStateMachine.restored(
+            dag: try chain(retries: 0), runID: "r", interval: nil,
+            tasks: [entry("a", 1, .running)], now: at(100))
         #expect(actions == [.markSkipped("b"), .markSkipped("c"), .runFinished(.failed)])
         #expect(m.state == .failed)
         #expect(m.state(of: "a") == .failed)
     }
 
     @Test func successAndSkippedStayAndUpForRetryWaitsFromItsEnd() throws {
-        let dag = try DAG(id: "chain", schedule: manualSchedule, tasks: [shell("a"), shell("b"), shell("after_b", ["b"]), shell("c")],
-                          defaultArgs: DefaultArgs(retryPolicy: RetryPolicy(retries: 1, delay: .seconds(10))))
-        let (m0, actions) = DAGRunStateMachine.restored(dag: dag, runID: "r", interval: nil, tasks: [
-            entry("a", 1, .success), entry("b", 1, .failed), entry("b", 2, .failed), entry("after_b", 0, .skipped),
-            entry("c", 1, .upForRetry, endedAt: at(95)),
-        ], now: at(100))
+        let dag = try DAG(
+            id: "chain", schedule: manualSchedule, tasks: [shell("a"), shell("b"), shell("after_b", ["b"]), shell("c")],
+            defaultArgs: DefaultArgs(retryPolicy: RetryPolicy(retries: 1, delay: .seconds(10))))
+        let (m0, actions) = DAGRunStateMachine.restored(
+            dag: dag, runID: "r", interval: nil,
+            tasks: [
+                entry("a", 1, .success), entry("b", 1, .failed), entry("b", 2, .failed), entry("after_b", 0, .skipped),
+                entry("c", 1, .upForRetry, endedAt: at(95)),
+            ], now: at(100))
         var m = m0
         #expect(actions == [], "b's final failure and the skip were recorded already; nothing new")
         #expect(m.state(of: "a") == .success)
@@ -97,8 +103,9 @@ import Testing
         #expect(actions == [.scheduleRetry(dag: "chain", run: "r", task: "b", at: at(110))])
         #expect(s.watched.isEmpty)
         #expect(s.tick(now: at(110)) == [.startTask(dag: "chain", run: "r", task: "b", tryNumber: 2, deadline: nil)])
-        #expect(s.received(.init(dag: "chain", run: "r", .taskSucceeded("b")), now: at(111))
-            == [.startTask(dag: "chain", run: "r", task: "c", tryNumber: 1, deadline: nil)])
+        #expect(
+            s.received(.init(dag: "chain", run: "r", .taskSucceeded("b")), now: at(111))
+                == [.startTask(dag: "chain", run: "r", task: "c", tryNumber: 1, deadline: nil)])
         #expect(s.received(.init(dag: "chain", run: "r", .taskSucceeded("c")), now: at(112)) == [.runFinished(dag: "chain", run: "r", state: .success)])
         #expect(s.finishedRuns.map(\.state) == [.success])
     }
@@ -106,6 +113,9 @@ import Testing
     @Test func adoptingAnUnknownRunAddsItAndAnUnknownDAGAdoptsNothing() throws {
         var s = try Scheduler(dags: [try chain(retries: 0)])
         #expect(s.adopt(dag: "nope", run: "r", interval: nil, tasks: [], now: at(0)) == [])
-        #expect(s.adopt(dag: "chain", run: "r", interval: nil, tasks: [], now: at(0)) == [.startTask(dag: "chain", run: "r", task: "a", tryNumber: 1, deadline: nil)])
+        #expect(
+            s.adopt(dag: "chain", run: "r", interval: nil, tasks: [], now: at(0)) == [
+                .startTask(dag: "chain", run: "r", task: "a", tryNumber: 1, deadline: nil)
+            ])
     }
 }

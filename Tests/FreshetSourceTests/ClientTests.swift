@@ -18,7 +18,9 @@ final class Collected: Sendable {
 struct ClientTests {
     static let reference = Timestamp(year: 2026, month: 11, day: 22)
 
-    func client(_ url: String, clock: RecordingClock, _ configure: (inout RandomUserClient<RecordingClock>.Configuration) -> Void = { _ in }) -> RandomUserClient<RecordingClock> {
+    func client(
+        _ url: String, clock: RecordingClock, _ configure: (inout RandomUserClient<RecordingClock>.Configuration) -> Void = { _ in }
+    ) -> RandomUserClient<RecordingClock> {
         var configuration = RandomUserClient<RecordingClock>.Configuration(
             // A generous timeout: a loaded machine must not turn slow answers into timeouts.
             url: url, batchSize: 500, requestsPerSecond: 1000, stop: .count(1000), requestTimeout: .seconds(20),
@@ -42,7 +44,8 @@ struct ClientTests {
             #expect(stats.requests == 3 && stats.people == 1234 && stats.errors.isEmpty)
             // Exactly the generator's pages 1, 2, 3, decoded losslessly through HTTP.
             let generator = RandomUserGenerator(referenceDate: Self.reference)
-            let expected = generator.page(seed: "pages", page: 1, results: 500) + generator.page(seed: "pages", page: 2, results: 500)
+            let expected =
+                generator.page(seed: "pages", page: 1, results: 500) + generator.page(seed: "pages", page: 2, results: 500)
                 + generator.page(seed: "pages", page: 3, results: 234)
             #expect(collected.people == expected)
         }

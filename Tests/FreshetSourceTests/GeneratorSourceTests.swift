@@ -8,7 +8,9 @@ struct GeneratorSourceTests {
     @Test func countStopsExactlyAndSeedReproduces() async throws {
         func run() async throws -> [RandomUser] {
             let collected = Collected()
-            let source = GeneratorSource(configuration: .init(seed: "s", batchSize: 300, stop: .count(1000), referenceDate: Timestamp(year: 2026, month: 1, day: 1)), clock: RecordingClock())
+            let source = GeneratorSource(
+                configuration: .init(seed: "s", batchSize: 300, stop: .count(1000), referenceDate: Timestamp(year: 2026, month: 1, day: 1)),
+                clock: RecordingClock())
             let stats = try await source.run { collected.add($0) }
             #expect(stats.people == 1000)
             #expect(collected.batchSizes == [300, 300, 300, 100])

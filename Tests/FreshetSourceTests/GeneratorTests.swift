@@ -18,26 +18,50 @@ struct NatShape: Sendable, CustomTestStringConvertible {
 
 let natShapes: [NatShape] = [
     .init(nat: .au, postcodeIsNumber: true, postcode: #"\d{4}"#, phone: #"0\d-\d{4}-\d{4}"#, cell: #"04\d\d-\d{3}-\d{3}"#, idName: "TFN", idValue: #"\d{9}"#),
-    .init(nat: .br, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\(\d\d\) \d{4}-\d{4}"#, cell: #"\(\d\d\) \d{4}-\d{4}"#, idName: "CPF", idValue: #"\d{3}\.\d{3}\.\d{3}-\d\d"#),
-    .init(nat: .ca, postcodeIsNumber: false, postcode: #"[A-Z]\d[A-Z] \d[A-Z]\d"#, phone: #"[A-Z]\d\d [A-Z]\d\d-\d{4}"#, cell: #"[A-Z]\d\d [A-Z]\d\d-\d{4}"#, idName: "SIN", idValue: #"\d{9}"#),
-    .init(nat: .ch, postcodeIsNumber: true, postcode: #"\d{4}"#, phone: #"07\d \d{3} \d\d \d\d"#, cell: #"07\d \d{3} \d\d \d\d"#, idName: "AVS", idValue: #"756\.\d{4}\.\d{4}\.\d\d"#),
-    .init(nat: .de, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"0\d{3}-\d{7}"#, cell: #"017\d-\d{7}"#, idName: "SVNR", idValue: #"\d\d \d{6} [A-Z] \d{3}"#),
+    .init(
+        nat: .br, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\(\d\d\) \d{4}-\d{4}"#, cell: #"\(\d\d\) \d{4}-\d{4}"#, idName: "CPF",
+        idValue: #"\d{3}\.\d{3}\.\d{3}-\d\d"#),
+    .init(
+        nat: .ca, postcodeIsNumber: false, postcode: #"[A-Z]\d[A-Z] \d[A-Z]\d"#, phone: #"[A-Z]\d\d [A-Z]\d\d-\d{4}"#, cell: #"[A-Z]\d\d [A-Z]\d\d-\d{4}"#,
+        idName: "SIN", idValue: #"\d{9}"#),
+    .init(
+        nat: .ch, postcodeIsNumber: true, postcode: #"\d{4}"#, phone: #"07\d \d{3} \d\d \d\d"#, cell: #"07\d \d{3} \d\d \d\d"#, idName: "AVS",
+        idValue: #"756\.\d{4}\.\d{4}\.\d\d"#),
+    .init(
+        nat: .de, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"0\d{3}-\d{7}"#, cell: #"017\d-\d{7}"#, idName: "SVNR",
+        idValue: #"\d\d \d{6} [A-Z] \d{3}"#),
     .init(nat: .dk, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\d{8}"#, cell: #"\d{8}"#, idName: "CPR", idValue: #"\d{6}-\d{4}"#),
-    .init(nat: .es, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"9\d\d-\d{3}-\d{3}"#, cell: #"6\d\d-\d{3}-\d{3}"#, idName: "DNI", idValue: #"\d{8}-[A-Z]"#),
-    .init(nat: .fi, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"0\d-\d{3}-\d{3}"#, cell: #"04\d-\d{3}-\d\d-\d\d"#, idName: "HETU", idValue: #"NaNNA\d{3}undefined"#),
-    .init(nat: .fr, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"0\d-\d\d-\d\d-\d\d-\d\d"#, cell: #"06-\d\d-\d\d-\d\d-\d\d"#, idName: "INSEE", idValue: #"[12]\d{12} \d\d"#),
-    .init(nat: .gb, postcodeIsNumber: false, postcode: #"[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}"#, phone: #"01\d{3,4} \d{5}|02\d \d{4} \d{4}"#, cell: #"07\d{3} \d{6}"#, idName: "NINO", idValue: #"[A-Z]{2} \d\d \d\d \d\d [A-Z]"#),
+    .init(
+        nat: .es, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"9\d\d-\d{3}-\d{3}"#, cell: #"6\d\d-\d{3}-\d{3}"#, idName: "DNI",
+        idValue: #"\d{8}-[A-Z]"#),
+    .init(
+        nat: .fi, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"0\d-\d{3}-\d{3}"#, cell: #"04\d-\d{3}-\d\d-\d\d"#, idName: "HETU",
+        idValue: #"NaNNA\d{3}undefined"#),
+    .init(
+        nat: .fr, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"0\d-\d\d-\d\d-\d\d-\d\d"#, cell: #"06-\d\d-\d\d-\d\d-\d\d"#, idName: "INSEE",
+        idValue: #"[12]\d{12} \d\d"#),
+    .init(
+        nat: .gb, postcodeIsNumber: false, postcode: #"[A-Z]{1,2}\d[A-Z\d]? \d[A-Z]{2}"#, phone: #"01\d{3,4} \d{5}|02\d \d{4} \d{4}"#, cell: #"07\d{3} \d{6}"#,
+        idName: "NINO", idValue: #"[A-Z]{2} \d\d \d\d \d\d [A-Z]"#),
     .init(nat: .ie, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"0\d1-\d{3}-\d{4}"#, cell: #"081-\d{3}-\d{4}"#, idName: "PPS", idValue: #"\d{7}T"#),
     .init(nat: .in, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\d{10}"#, cell: #"\d{10}"#, idName: "UIDAI", idValue: #"\d{12}"#),
     .init(nat: .ir, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"0\d\d-\d{8}"#, cell: #"09\d\d-\d{3}-\d{4}"#, idName: "", idValue: nil),
-    .init(nat: .mx, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\(\d{3}\) \d{3} \d{4}"#, cell: #"\(\d{3}\) \d{3} \d{4}"#, idName: "NSS", idValue: #"\d\d \d\d \d\d \d{4} \d"#),
-    .init(nat: .nl, postcodeIsNumber: false, postcode: #"\d{4} [A-Z]{2}"#, phone: #"\(0\d{2,3}\) \d{6,7}"#, cell: #"\(06\) \d{8}"#, idName: "BSN", idValue: #"\d{8}"#),
+    .init(
+        nat: .mx, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\(\d{3}\) \d{3} \d{4}"#, cell: #"\(\d{3}\) \d{3} \d{4}"#, idName: "NSS",
+        idValue: #"\d\d \d\d \d\d \d{4} \d"#),
+    .init(
+        nat: .nl, postcodeIsNumber: false, postcode: #"\d{4} [A-Z]{2}"#, phone: #"\(0\d{2,3}\) \d{6,7}"#, cell: #"\(06\) \d{8}"#, idName: "BSN",
+        idValue: #"\d{8}"#),
     .init(nat: .no, postcodeIsNumber: false, postcode: #"\d{4}"#, phone: #"\d{8}"#, cell: #"[49]\d{7}"#, idName: "FN", idValue: #"\d{11}"#),
     .init(nat: .nz, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\(\d{3}\)-\d{3}-\d{4}"#, cell: #"\(\d{3}\)-\d{3}-\d{4}"#, idName: "", idValue: nil),
     .init(nat: .rs, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"0\d\d-\d{4}-\d{3}"#, cell: #"06\d-\d{4}-\d{3}"#, idName: "SID", idValue: #"\d{9}"#),
     .init(nat: .tr, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\(\d{3}\)-\d{3}-\d{4}"#, cell: #"\(\d{3}\)-\d{3}-\d{4}"#, idName: "", idValue: nil),
-    .init(nat: .ua, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\(09\d\) [A-Z]\d\d-\d{4}"#, cell: #"\(09\d\) [A-Z]\d\d-\d{4}"#, idName: "", idValue: nil),
-    .init(nat: .us, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\(\d{3}\) \d{3}-\d{4}"#, cell: #"\(\d{3}\) \d{3}-\d{4}"#, idName: "SSN", idValue: #"\d{3}-\d\d-\d{4}"#),
+    .init(
+        nat: .ua, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\(09\d\) [A-Z]\d\d-\d{4}"#, cell: #"\(09\d\) [A-Z]\d\d-\d{4}"#, idName: "", idValue: nil
+    ),
+    .init(
+        nat: .us, postcodeIsNumber: true, postcode: #"\d{5}"#, phone: #"\(\d{3}\) \d{3}-\d{4}"#, cell: #"\(\d{3}\) \d{3}-\d{4}"#, idName: "SSN",
+        idValue: #"\d{3}-\d\d-\d{4}"#),
 ]
 
 /// The JSON "shape" of a value: keys and types, recursively.
@@ -58,7 +82,7 @@ struct GeneratorTests {
         var result: [(RandomUser, JSONValue)] = []
         for file in (try? Fixtures.randomUserFiles()) ?? [] {
             guard let bytes = try? Fixtures.bytes(file), let json = try? JSONParser.parse(bytes),
-                  let response = try? RandomUserResponse.decode(json), let raws = json.objectValue?["results"]?.arrayValue
+                let response = try? RandomUserResponse.decode(json), let raws = json.objectValue?["results"]?.arrayValue
             else { continue }
             result += zip(response.results, raws).map { ($0, $1) }
         }
@@ -100,8 +124,12 @@ struct GeneratorTests {
         func check(_ u: RandomUser, origin: String) {
             let context = "\(origin) \(u.nat) \(u.name.first) \(u.name.last)"
             switch u.location.postcode {
-            case .number(let n): #expect(expected.postcodeIsNumber, "\(context): numeric postcode"); #expect(String(n).wholeMatch(of: postcode) != nil, "\(context): postcode \(n)")
-            case .string(let s): #expect(!expected.postcodeIsNumber, "\(context): string postcode"); #expect(s.wholeMatch(of: postcode) != nil, "\(context): postcode \(s)")
+            case .number(let n):
+                #expect(expected.postcodeIsNumber, "\(context): numeric postcode")
+                #expect(String(n).wholeMatch(of: postcode) != nil, "\(context): postcode \(n)")
+            case .string(let s):
+                #expect(!expected.postcodeIsNumber, "\(context): string postcode")
+                #expect(s.wholeMatch(of: postcode) != nil, "\(context): postcode \(s)")
             }
             #expect(u.phone.wholeMatch(of: phone) != nil, "\(context): phone \(u.phone)")
             #expect(u.cell.wholeMatch(of: cell) != nil, "\(context): cell \(u.cell)")

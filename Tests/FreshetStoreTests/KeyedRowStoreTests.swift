@@ -2,6 +2,7 @@ import Foundation
 import FreshetContracts
 import FreshetCore
 import Testing
+
 @testable import FreshetStore
 
 /// The keyed rows the CQL endpoint keeps for a remote sink's bookkeeping tables.

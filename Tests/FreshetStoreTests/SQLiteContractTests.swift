@@ -1,6 +1,7 @@
 import FreshetCore
 import FreshetTesting
 import Testing
+
 @testable import FreshetStore
 
 /// The store contract (`SinkContract`: fenced, idempotent, concurrent writers, crashes at any

@@ -3,6 +3,7 @@ import FreshetContracts
 import FreshetCore
 import FreshetTesting
 import Testing
+
 @testable import FreshetStore
 
 @Suite struct SQLiteStoreSchemaTests {
@@ -72,9 +73,10 @@ import Testing
     @Test func positionsAreRecordedPerTopicAndPartition() async throws {
         try await withTestStore { store, _ in
             #expect(try await store.positions(topic: "users").isEmpty)
-            try await store.write(batch(
-                slice([], partition: 0, from: 0, to: 10, topic: "users"), slice([], partition: 2, from: 0, to: 7, topic: "users"),
-                slice([], partition: 0, from: 0, to: 99, topic: "other")))
+            try await store.write(
+                batch(
+                    slice([], partition: 0, from: 0, to: 10, topic: "users"), slice([], partition: 2, from: 0, to: 7, topic: "users"),
+                    slice([], partition: 0, from: 0, to: 99, topic: "other")))
             try await store.write(batch(slice([], partition: 0, from: 10, to: 25, topic: "users")))
             #expect(try await store.positions(topic: "users") == [0: 25, 2: 7])
             #expect(try await store.positions(topic: "other") == [0: 99])
@@ -162,8 +164,9 @@ extension SQLiteStoreWriteTests {
         }
 
         static func byCount(_ counts: [String: Int], limit: Int = .max) -> [LabeledCount] {
-            Array(counts.map { LabeledCount(label: $0.key, count: $0.value) }
-                .sorted { ($0.count, $1.label) > ($1.count, $0.label) }.prefix(limit))
+            Array(
+                counts.map { LabeledCount(label: $0.key, count: $0.value) }
+                    .sorted { ($0.count, $1.label) > ($1.count, $0.label) }.prefix(limit))
         }
     }
 
@@ -191,8 +194,9 @@ extension SQLiteStoreWriteTests {
             #expect(try await store.topCountries(limit: 100) == Model.byCount(model.counts(\.country)))
             #expect(try await store.topEmailDomains(limit: 3) == Model.byCount(model.counts(\.emailDomain), limit: 3))
             let months = model.counts { String($0.registeredDate.prefix(7)) }
-            #expect(try await store.registrationsPerMonth()
-                == months.map { LabeledCount(label: $0.key, count: $0.value) }.sorted { $0.label < $1.label })
+            #expect(
+                try await store.registrationsPerMonth()
+                    == months.map { LabeledCount(label: $0.key, count: $0.value) }.sorted { $0.label < $1.label })
             let recent = model.users.values.sorted { ($1.ingestedAt, $0.id) < ($0.ingestedAt, $1.id) }
             #expect(try await store.recentUsers(limit: 25) == Array(recent.prefix(25)))
             let since = model.windows.map(\.windowStart).sorted()[model.windows.count / 2]

@@ -1,5 +1,6 @@
 import Foundation
 import FreshetCore
+
 @testable import FreshetStore
 
 /// A fresh directory under the system temp dir, removed after `body`.

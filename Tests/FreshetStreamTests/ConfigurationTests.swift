@@ -8,15 +8,16 @@ import Testing
 struct ConfigurationTests {
     @Test func fileThenEnvironmentThenFlags() throws {
         var c = PipelineConfiguration()
-        try c.apply(yaml: """
-            data_dir: /tmp/x
-            source:
-              rate: 500
-              nationalities: [GB, fr]
-              count: 100
-            processor:
-              window: 30s
-            """, origin: "freshet.yaml")
+        try c.apply(
+            yaml: """
+                data_dir: /tmp/x
+                source:
+                  rate: 500
+                  nationalities: [GB, fr]
+                  count: 100
+                processor:
+                  window: 30s
+                """, origin: "freshet.yaml")
         #expect(c.dataDir == "/tmp/x")
         #expect(c.source.rate == 500)
         #expect(c.source.nationalities == [.gb, .fr])
@@ -39,7 +40,10 @@ struct ConfigurationTests {
             #expect(error.key == "source.rat")
             #expect(error.description.hasPrefix("f.yaml: source.rat: unknown key"))
         }
-        for (key, value) in [("source.rate", "fast"), ("log.durability", "maybe"), ("source.duration", "soon"), ("source.url", "ftp://x"), ("source.nationalities", "GB,XX"), ("log.partitions", "0")] {
+        for (key, value) in [
+            ("source.rate", "fast"), ("log.durability", "maybe"), ("source.duration", "soon"), ("source.url", "ftp://x"), ("source.nationalities", "GB,XX"),
+            ("log.partitions", "0"),
+        ] {
             do {
                 try c.set(key, to: value, origin: "test")
                 Issue.record("\(key)=\(value) was accepted")

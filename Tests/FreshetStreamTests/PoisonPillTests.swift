@@ -4,11 +4,12 @@ import FreshetCore
 import FreshetLog
 import FreshetSource
 import FreshetStore
-@testable import FreshetStream
 import FreshetTesting
 import Logging
 import Synchronization
 import Testing
+
+@testable import FreshetStream
 
 /// A broker that refuses, as Kafka does with MESSAGE_TOO_LARGE, every record of `topic` whose
 /// encoded size is over `limit`; everything else goes to `base`.
@@ -88,7 +89,9 @@ struct PoisonPillTests {
         try await withTempBroker { broker in
             let before = people(50, seed: "before")
             let after = people(50, seed: "after")
-            try await produce(broker, before.map { $0.jsonBytes() } + [Self.poisonPill()] + after.map { $0.jsonBytes() }, keys: Array(repeating: "same-partition", count: 101))
+            try await produce(
+                broker, before.map { $0.jsonBytes() } + [Self.poisonPill()] + after.map { $0.jsonBytes() }, keys: Array(repeating: "same-partition", count: 101)
+            )
             let sink = MemorySink()
             let metrics = try await drain(broker, sink)
             #expect(sink.snapshot.rows.count == 100)

@@ -22,7 +22,9 @@ func withTempBroker<R: Sendable>(_ body: (EmbeddedBroker) async throws -> R) asy
 
 /// Runs a processor until it has drained the topic.
 @discardableResult
-func drain(_ broker: any Broker, _ sink: any Sink, metrics: PipelineMetrics = .init(), configure: (inout StreamProcessor.Configuration) -> Void = { _ in }) async throws -> PipelineMetrics {
+func drain(
+    _ broker: any Broker, _ sink: any Sink, metrics: PipelineMetrics = .init(), configure: (inout StreamProcessor.Configuration) -> Void = { _ in }
+) async throws -> PipelineMetrics {
     var configuration = StreamProcessor.Configuration()
     configuration.drainWhenSourceFinishes = true
     configuration.idleWait = .milliseconds(20)
@@ -55,7 +57,8 @@ func deadLetters(_ broker: any Broker) async throws -> [DeadLetter.Entry] {
     var entries: [DeadLetter.Entry] = []
     let description = try await broker.describeTopic("users_created.dlq")
     for p in description.partitions where p.latestOffset > 0 {
-        let result = try await broker.fetch(topic: "users_created.dlq", partition: p.partition, offset: 0, maxRecords: 10_000, maxBytes: 64 << 20, maxWait: .zero)
+        let result = try await broker.fetch(
+            topic: "users_created.dlq", partition: p.partition, offset: 0, maxRecords: 10_000, maxBytes: 64 << 20, maxWait: .zero)
         entries += result.records.map(DeadLetter.entry(from:))
     }
     return entries

@@ -76,7 +76,9 @@ final class AheadOnceSink: Sink {
 
 @Suite("Stream processor, store transactions")
 struct TransactionTests {
-    func run(_ broker: any Broker, _ sink: any Sink, clock: some Clock<Duration> = ContinuousClock(), configure: (inout StreamProcessor.Configuration) -> Void) async throws -> PipelineMetrics {
+    func run(
+        _ broker: any Broker, _ sink: any Sink, clock: some Clock<Duration> = ContinuousClock(), configure: (inout StreamProcessor.Configuration) -> Void
+    ) async throws -> PipelineMetrics {
         var configuration = StreamProcessor.Configuration()
         configuration.drainWhenSourceFinishes = true
         configuration.idleWait = .milliseconds(20)

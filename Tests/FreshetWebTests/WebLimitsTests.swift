@@ -13,7 +13,7 @@ import NIOHTTP1
 import Testing
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// What one client may hold: request time, body size, answer size.
@@ -60,7 +60,9 @@ struct WebLimitsTests {
             let app = Application(router: f.server(configuration).makeRouter())
             try await app.test(.router) { client in
                 let body = ByteBuffer(bytes: [UInt8](repeating: UInt8(ascii: " "), count: 4096))
-                try await client.execute(uri: "/api/dags/user_automation/runs", method: .post, headers: [.authorization: "Bearer t", .contentType: "application/json"], body: body) { response in
+                try await client.execute(
+                    uri: "/api/dags/user_automation/runs", method: .post, headers: [.authorization: "Bearer t", .contentType: "application/json"], body: body
+                ) { response in
                     #expect(response.status == .contentTooLarge)
                     let answer = try #require(try json(response.body) as? [String: Any])
                     #expect((answer["error"] as? String)?.contains("web.max_body_bytes") == true)
@@ -104,9 +106,12 @@ struct WebLimitsTests {
         #expect(p["cursor"] == nil)
         #expect(p["a b"] == "c d")
         #expect(WebQuery.messages(p) == .success(5))
-        #expect(WebQuery.messages(.init(query: "limit=501")) == .failure(.init(parameter: "limit", message: "limit must be an integer from 1 to 500; got '501'")))
+        #expect(
+            WebQuery.messages(.init(query: "limit=501")) == .failure(.init(parameter: "limit", message: "limit must be an integer from 1 to 500; got '501'")))
         #expect(WebQuery.users(.init(query: "limit=99999999999999999999999999")).isFailure)
-        #expect(WebQuery.users(.init(query: "cursor=55d52592-02d2-4ffc-85b5-522e726444c5")) == .success(.init(limit: 50, cursor: "55d52592-02d2-4ffc-85b5-522e726444c5")))
+        #expect(
+            WebQuery.users(.init(query: "cursor=55d52592-02d2-4ffc-85b5-522e726444c5"))
+                == .success(.init(limit: 50, cursor: "55d52592-02d2-4ffc-85b5-522e726444c5")))
         #expect(WebQuery.topic("users_created.dlq").isSuccess && WebQuery.topic("../etc").isFailure && WebQuery.topic("").isFailure)
         #expect(WebQuery.Parameters(query: String(repeating: "a=1&", count: 5000)).values.count <= WebQuery.maxPairs)
     }

@@ -34,12 +34,14 @@ struct Fixture {
         let broker = try EmbeddedBroker(config)
         try await broker.createTopic("users_created", config: TopicConfig())
         try await broker.createTopic("users_created.dlq", config: TopicConfig())
-        let messages = RandomUserGenerator(referenceDate: Timestamp(year: 2026, month: 1, day: 1)).page(seed: "web", page: 1, results: 300).map(UserCreated.init)
+        let messages = RandomUserGenerator(referenceDate: Timestamp(year: 2026, month: 1, day: 1)).page(seed: "web", page: 1, results: 300).map(
+            UserCreated.init)
         let now = Timestamp.now().millisecondsSinceEpoch
         let rows = messages.map { try! UserSchema().row(from: $0.jsonBytes(), ingestedAt: now).get() }
         _ = try await broker.produce(topic: "users_created", records: messages.map { ProducerRecord(key: Array($0.id.utf8), value: $0.jsonBytes()) })
         let bad = ConsumerRecord(topic: "users_created", partition: 1, offset: 7, timestamp: now, key: nil, value: Array("oops".utf8), headers: [])
-        _ = try await broker.produce(topic: "users_created.dlq", records: [DeadLetter.record(for: bad, rejection: Rejection(.notJSON, "invalid JSON (unexpected_byte) at byte 0"))])
+        _ = try await broker.produce(
+            topic: "users_created.dlq", records: [DeadLetter.record(for: bad, rejection: Rejection(.notJSON, "invalid JSON (unexpected_byte) at byte 0"))])
         let store = try await SQLiteStore.open(.init(path: SQLiteStore.path(dataDirectory: dir)))
         try await store.prepare()
         try await store.write(batch(slice(rows, from: 0, windowStart: now - now % 60_000)))
@@ -161,12 +163,14 @@ struct WebRoutesTests {
         }
     }
 
-    @Test("bad parameters get a JSON error naming them", arguments: [
-        ("/api/users?limit=-1", 400, "limit"), ("/api/users?limit=abc", 400, "limit"), ("/api/users?limit=100000", 400, "limit"),
-        ("/api/users?cursor=garbage", 400, "cursor"), ("/api/users/no-such-id", 404, "id"),
-        ("/api/dlq?limit=0", 400, "limit"), ("/api/topics/no_such_topic/messages", 404, "name"),
-        ("/api/topics/users_created/messages?limit=x", 400, "limit"),
-    ])
+    @Test(
+        "bad parameters get a JSON error naming them",
+        arguments: [
+            ("/api/users?limit=-1", 400, "limit"), ("/api/users?limit=abc", 400, "limit"), ("/api/users?limit=100000", 400, "limit"),
+            ("/api/users?cursor=garbage", 400, "cursor"), ("/api/users/no-such-id", 404, "id"),
+            ("/api/dlq?limit=0", 400, "limit"), ("/api/topics/no_such_topic/messages", 404, "name"),
+            ("/api/topics/users_created/messages?limit=x", 400, "limit"),
+        ])
     func badParameters(uri: String, status: Int, parameter: String) async throws {
         try await withFixture { f in
             let app = Application(router: f.server().makeRouter())
@@ -259,7 +263,10 @@ struct WebRoutesTests {
         try await withFixture { f in
             let app = Application(router: f.server(.init(port: 0, token: "s3cr3t-token")).makeRouter())
             try await app.test(.router) { client in
-                for path in ["/", "/pipeline", "/topics", "/api/stats", "/api/users", "/api/topics", "/api/groups", "/api/dlq", "/metrics", "/readyz", "/events", "/assets/app.js", "/runs", "/api/dags"] {
+                for path in [
+                    "/", "/pipeline", "/topics", "/api/stats", "/api/users", "/api/topics", "/api/groups", "/api/dlq", "/metrics", "/readyz", "/events",
+                    "/assets/app.js", "/runs", "/api/dags",
+                ] {
                     try await client.execute(uri: path, method: .get) { response in
                         #expect(response.status == .unauthorized, "\(path) without the token")
                         #expect(!String(buffer: response.body).contains("s3cr3t"))

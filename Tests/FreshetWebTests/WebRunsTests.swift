@@ -19,30 +19,35 @@ func recordedHistory() async throws -> InMemoryRunHistory {
     let day = Timestamp(year: 2026, month: 3, day: 1)
     let t0 = Timestamp(year: 2026, month: 3, day: 2, hour: 0, minute: 0, second: 1)
     let t1 = Timestamp(year: 2026, month: 3, day: 2, hour: 0, minute: 1, second: 2)
-    history.saveRun(DAGRunEntry(
-        dagID: "user_automation", runID: "scheduled__2026-03-01", kind: .scheduled,
-        interval: DataInterval(start: day, end: Timestamp(year: 2026, month: 3, day: 2)), state: .success,
-        createdAt: t0, startedAt: t0, endedAt: t1, recordsProduced: 4321))
+    history.saveRun(
+        DAGRunEntry(
+            dagID: "user_automation", runID: "scheduled__2026-03-01", kind: .scheduled,
+            interval: DataInterval(start: day, end: Timestamp(year: 2026, month: 3, day: 2)), state: .success,
+            createdAt: t0, startedAt: t0, endedAt: t1, recordsProduced: 4321))
     for (i, task) in ["test_kafka_connection", "create_kafka_topic", "stream_data_from_api"].enumerated() {
-        history.saveTask(TaskInstanceEntry(
-            dagID: "user_automation", runID: "scheduled__2026-03-01", taskID: task, tryNumber: 1, state: .success,
-            startedAt: Timestamp(millisecondsSinceEpoch: t0.millisecondsSinceEpoch + Int64(i)), endedAt: t1))
+        history.saveTask(
+            TaskInstanceEntry(
+                dagID: "user_automation", runID: "scheduled__2026-03-01", taskID: task, tryNumber: 1, state: .success,
+                startedAt: Timestamp(millisecondsSinceEpoch: t0.millisecondsSinceEpoch + Int64(i)), endedAt: t1))
     }
     let m0 = Timestamp(year: 2026, month: 3, day: 2, hour: 9)
-    history.saveRun(DAGRunEntry(
-        dagID: "user_automation", runID: "manual__xss", kind: .manual, state: .failed,
-        createdAt: m0, startedAt: m0, endedAt: Timestamp(millisecondsSinceEpoch: m0.millisecondsSinceEpoch + 1500), recordsProduced: 17,
-        error: #"broker down <script>document.body.dataset.pwned='1'</script><img src=x onerror="document.body.dataset.pwned='2'">"#,
-        conf: ["duration": "3s"]))
-    history.saveTask(TaskInstanceEntry(
-        dagID: "user_automation", runID: "manual__xss", taskID: "test_kafka_connection", tryNumber: 3, state: .failed,
-        startedAt: m0, endedAt: m0, error: "connection refused"))
+    history.saveRun(
+        DAGRunEntry(
+            dagID: "user_automation", runID: "manual__xss", kind: .manual, state: .failed,
+            createdAt: m0, startedAt: m0, endedAt: Timestamp(millisecondsSinceEpoch: m0.millisecondsSinceEpoch + 1500), recordsProduced: 17,
+            error: #"broker down <script>document.body.dataset.pwned='1'</script><img src=x onerror="document.body.dataset.pwned='2'">"#,
+            conf: ["duration": "3s"]))
+    history.saveTask(
+        TaskInstanceEntry(
+            dagID: "user_automation", runID: "manual__xss", taskID: "test_kafka_connection", tryNumber: 3, state: .failed,
+            startedAt: m0, endedAt: m0, error: "connection refused"))
     return history
 }
 
 func schedulingServer(_ f: Fixture, _ configuration: WebConfiguration = .init(port: 0), history: InMemoryRunHistory?) -> WebServer {
-    WebServer(configuration: configuration, queries: f.store, broker: .live(f.broker), metrics: nil, registry: nil,
-              scheduling: history.map { WebScheduling(dags: [DAG.userAutomation()], history: $0) })
+    WebServer(
+        configuration: configuration, queries: f.store, broker: .live(f.broker), metrics: nil, registry: nil,
+        scheduling: history.map { WebScheduling(dags: [DAG.userAutomation()], history: $0) })
 }
 
 let bearer: HTTPFields = [.authorization: "Bearer t0ken", .contentType: "application/json"]
@@ -132,8 +137,10 @@ struct WebRunsAPITests {
             let history = InMemoryRunHistory()
             let app = Application(router: schedulingServer(f, .init(port: 0, token: "t0ken"), history: history).makeRouter())
             try await app.test(.router) { client in
-                let runID = try await client.execute(uri: "/api/dags/user_automation/runs", method: .post, headers: bearer,
-                                                     body: jsonBody(#"{"conf": {"duration": "3s", "rate": 500}}"#)) { response -> String in
+                let runID = try await client.execute(
+                    uri: "/api/dags/user_automation/runs", method: .post, headers: bearer,
+                    body: jsonBody(#"{"conf": {"duration": "3s", "rate": 500}}"#)
+                ) { response -> String in
                     #expect(response.status == .created)
                     let body = try #require(try json(response.body) as? [String: Any])
                     #expect(body["dag_id"] as? String == "user_automation")
@@ -163,8 +170,10 @@ struct WebRunsAPITests {
             let history = InMemoryRunHistory()
             let app = Application(router: schedulingServer(f, .init(port: 0, token: "t0ken"), history: history).makeRouter())
             try await app.test(.router) { client in
-                for (uri, method) in [("/api/dags/no_such_dag/runs", HTTPRequest.Method.get), ("/api/dags/no_such_dag/runs", .post),
-                                      ("/api/dags/no_such_dag/pause", .post), ("/api/dags/no_such_dag/unpause", .post)] {
+                for (uri, method) in [
+                    ("/api/dags/no_such_dag/runs", HTTPRequest.Method.get), ("/api/dags/no_such_dag/runs", .post),
+                    ("/api/dags/no_such_dag/pause", .post), ("/api/dags/no_such_dag/unpause", .post),
+                ] {
                     try await client.execute(uri: uri, method: method, headers: bearer) { response in
                         #expect(response.status == .notFound, "\(method) \(uri)")
                         let body = try #require(try json(response.body) as? [String: Any])
@@ -178,27 +187,31 @@ struct WebRunsAPITests {
         }
     }
 
-    @Test("bad trigger bodies are 400/415 naming the problem", arguments: [
-        (#"{"conf": {"colour": "red"}}"#, "application/json", 400, "colour"),
-        (#"{"conf": {"duration": "soon"}}"#, "application/json", 400, "duration"),
-        (#"{"conf": {"rate": "-5"}}"#, "application/json", 400, "rate"),
-        // Used to be queued and trap the executor on every restart (Int(rate / 10), Duration.seconds(1e300)).
-        (#"{"conf": {"rate": 1e20}}"#, "application/json", 400, "0.001…1000000"),
-        (#"{"conf": {"duration": "1e300"}}"#, "application/json", 400, "1ms…366d"),
-        (#"{"conf": {"rate": true}}"#, "application/json", 400, "rate"),
-        (#"{"conf": {"duration": "\uD800\u0041"}}"#, "application/json", 400, "JSON"),
-        (#"{"conf": "duration=3s"}"#, "application/json", 400, "conf"),
-        (#"{"conf": {"duration": "3s""#, "application/json", 400, "JSON"),
-        (#"{"conf": {"duration": "3s"}}"#, "text/plain", 415, "Content-Type"),
-        (#"{"conf": {"duration": "3s"}}"#, "application/x-www-form-urlencoded", 415, "Content-Type"),
-    ])
+    @Test(
+        "bad trigger bodies are 400/415 naming the problem",
+        arguments: [
+            (#"{"conf": {"colour": "red"}}"#, "application/json", 400, "colour"),
+            (#"{"conf": {"duration": "soon"}}"#, "application/json", 400, "duration"),
+            (#"{"conf": {"rate": "-5"}}"#, "application/json", 400, "rate"),
+            // Used to be queued and trap the executor on every restart (Int(rate / 10), Duration.seconds(1e300)).
+            (#"{"conf": {"rate": 1e20}}"#, "application/json", 400, "0.001…1000000"),
+            (#"{"conf": {"duration": "1e300"}}"#, "application/json", 400, "1ms…366d"),
+            (#"{"conf": {"rate": true}}"#, "application/json", 400, "rate"),
+            (#"{"conf": {"duration": "\uD800\u0041"}}"#, "application/json", 400, "JSON"),
+            (#"{"conf": "duration=3s"}"#, "application/json", 400, "conf"),
+            (#"{"conf": {"duration": "3s""#, "application/json", 400, "JSON"),
+            (#"{"conf": {"duration": "3s"}}"#, "text/plain", 415, "Content-Type"),
+            (#"{"conf": {"duration": "3s"}}"#, "application/x-www-form-urlencoded", 415, "Content-Type"),
+        ])
     func badTriggerBodies(body: String, contentType: String, status: Int, named: String) async throws {
         try await withFixture { f in
             let history = InMemoryRunHistory()
             let app = Application(router: schedulingServer(f, .init(port: 0, token: "t0ken"), history: history).makeRouter())
             try await app.test(.router) { client in
-                try await client.execute(uri: "/api/dags/user_automation/runs", method: .post,
-                                         headers: [.authorization: "Bearer t0ken", .contentType: contentType], body: jsonBody(body)) { response in
+                try await client.execute(
+                    uri: "/api/dags/user_automation/runs", method: .post,
+                    headers: [.authorization: "Bearer t0ken", .contentType: contentType], body: jsonBody(body)
+                ) { response in
                     #expect(Int(response.status.code) == status)
                     let error = try #require((try json(response.body) as? [String: Any])?["error"] as? String)
                     #expect(error.contains(named), "\(error)")
@@ -214,8 +227,10 @@ struct WebRunsAPITests {
             let app = Application(router: schedulingServer(f, history: history).makeRouter())
             try await app.test(.router) { client in
                 for path in ["runs", "pause", "unpause"] {
-                    try await client.execute(uri: "/api/dags/user_automation/\(path)", method: .post, headers: [.contentType: "application/json"],
-                                             body: jsonBody("{}")) { response in
+                    try await client.execute(
+                        uri: "/api/dags/user_automation/\(path)", method: .post, headers: [.contentType: "application/json"],
+                        body: jsonBody("{}")
+                    ) { response in
                         #expect(response.status == .forbidden, "\(path)")
                         let error = try #require((try json(response.body) as? [String: Any])?["error"] as? String)
                         #expect(error.contains("web.token") && error.contains("web.username"), "\(error)")
@@ -302,8 +317,10 @@ struct WebRunsAPITests {
         try await withFixture { f in
             let app = Application(router: schedulingServer(f, .init(port: 0, token: "t0ken"), history: nil).makeRouter())
             try await app.test(.router) { client in
-                for (uri, method) in [("/api/dags", HTTPRequest.Method.get), ("/api/dags/user_automation/runs", .get),
-                                      ("/api/dags/user_automation/runs", .post), ("/api/dags/user_automation/pause", .post)] {
+                for (uri, method) in [
+                    ("/api/dags", HTTPRequest.Method.get), ("/api/dags/user_automation/runs", .get),
+                    ("/api/dags/user_automation/runs", .post), ("/api/dags/user_automation/pause", .post),
+                ] {
                     try await client.execute(uri: uri, method: method, headers: bearer) { response in
                         #expect(response.status == .notFound, "\(method) \(uri)")
                         let parsed = try json(response.body)
@@ -350,14 +367,17 @@ struct WebRunsPageTests {
             let history = try await recordedHistory()
             try await serving(schedulingServer(f, .init(port: 0, token: "t0ken"), history: history)) { port in
                 let base = "http://127.0.0.1:\(port)"
-                let page = try browse(base + "/runs?token=t0ken", until: "document.querySelector('\(Self.runRow)') && document.body.dataset.writable === 'true'", screenshot: "runs.png", size: "1400x1000")
+                let page = try browse(
+                    base + "/runs?token=t0ken", until: "document.querySelector('\(Self.runRow)') && document.body.dataset.writable === 'true'",
+                    screenshot: "runs.png", size: "1400x1000")
                 #expect(page.status == 0, "\(page.stderr)")
                 let marker = "data-run=\"manual__xss\""
                 #expect(htmlAttributes(page.dom, marker: marker, "data-state") == ["failed"])
                 #expect(htmlAttributes(page.dom, marker: marker, "data-records") == ["17"])
                 #expect(htmlAttributes(page.dom, marker: "data-run=\"scheduled__2026-03-01\"", "data-records") == ["4321"])
                 // The error is text: escaped in the DOM, never run.
-                #expect(page.dom.contains("broker down &lt;script&gt;document.body.dataset.pwned='1'&lt;/script&gt;&lt;img src=x"), "error text not shown escaped")
+                #expect(
+                    page.dom.contains("broker down &lt;script&gt;document.body.dataset.pwned='1'&lt;/script&gt;&lt;img src=x"), "error text not shown escaped")
                 #expect(!page.dom.contains("data-pwned"), "markup from the history ran")
                 #expect(!page.dom.contains("<img src=\"x\""))
                 #expect(page.dom.contains("data-trigger=\"user_automation\""), "no trigger button with credentials")
@@ -405,7 +425,9 @@ struct WebRunsPageTests {
     @Test func runsPageWithoutCredentialsHasNoTriggerButton() async throws {
         try await withFixture { f in
             try await serving(schedulingServer(f, history: try await recordedHistory())) { port in
-                let page = try browse("http://127.0.0.1:\(port)/runs", until: "document.querySelector('\(Self.runRow)') && document.body.dataset.writable === 'false'", screenshot: "runs-read-only.png")
+                let page = try browse(
+                    "http://127.0.0.1:\(port)/runs", until: "document.querySelector('\(Self.runRow)') && document.body.dataset.writable === 'false'",
+                    screenshot: "runs-read-only.png")
                 #expect(page.status == 0, "\(page.stderr)")
                 #expect(htmlAttributes(page.dom, marker: "data-run=\"manual__xss\"", "data-state") == ["failed"])
                 #expect(!page.dom.contains("data-trigger="), "trigger button shown without credentials")

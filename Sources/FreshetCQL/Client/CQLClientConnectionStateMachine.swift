@@ -204,9 +204,10 @@ public struct CQLClientConnectionStateMachine: Sendable {
             return .ready(write: drainQueue())
         case (.startup, .authenticate(let authenticator)):
             guard let credentials = configuration.credentials else {
-                return closeAll(error(
-                    .authenticationRequired,
-                    "the node requires authentication (\(authenticator)); give a username and password (cassandra://user:password@host)"))
+                return closeAll(
+                    error(
+                        .authenticationRequired,
+                        "the node requires authentication (\(authenticator)); give a username and password (cassandra://user:password@host)"))
             }
             state = .authenticating
             var token = ByteBuffer()
@@ -216,21 +217,25 @@ public struct CQLClientConnectionStateMachine: Sendable {
             token.writeString(credentials.password)
             return handshake(.authResponse(token: token))
         case (.authenticating, .authChallenge):
-            return closeAll(error(.authenticationFailed, "the node sent an AUTH_CHALLENGE; only PasswordAuthenticator (SASL PLAIN, no challenges) is supported"))
+            return closeAll(
+                error(.authenticationFailed, "the node sent an AUTH_CHALLENGE; only PasswordAuthenticator (SASL PLAIN, no challenges) is supported"))
         case (.authenticating, .error(let serverError)):
             let who = configuration.credentials.map { " as \($0.username)" } ?? ""
-            return closeAll(CQLClientError(
-                code: .authenticationFailed, message: "login\(who) refused: \(serverError.message)", host: configuration.host,
-                serverError: serverError))
+            return closeAll(
+                CQLClientError(
+                    code: .authenticationFailed, message: "login\(who) refused: \(serverError.message)", host: configuration.host,
+                    serverError: serverError))
         case (_, .error(let serverError)):
             if serverError.code == .protocolError, serverError.message.lowercased().contains("protocol version") {
-                return closeAll(CQLClientError(
-                    code: .unsupportedProtocolVersion, message: "the node does not speak native protocol v4: \(serverError.message)",
-                    host: configuration.host, serverError: serverError))
+                return closeAll(
+                    CQLClientError(
+                        code: .unsupportedProtocolVersion, message: "the node does not speak native protocol v4: \(serverError.message)",
+                        host: configuration.host, serverError: serverError))
             }
-            return closeAll(CQLClientError(
-                code: .server, message: "the node refused \(handshakeStep): \(serverError.code): \(serverError.message)",
-                host: configuration.host, serverError: serverError))
+            return closeAll(
+                CQLClientError(
+                    code: .server, message: "the node refused \(handshakeStep): \(serverError.code): \(serverError.message)",
+                    host: configuration.host, serverError: serverError))
         case (_, let other):
             return closeAll(error(.protocolError, "unexpected \(other.opcode) during the handshake (\(handshakeStep))"))
         }
@@ -241,13 +246,16 @@ public struct CQLClientConnectionStateMachine: Sendable {
     /// Sends `request` (at once if a stream id is free and the handshake is done; else queued).
     public mutating func send(_ request: Request, id: RequestID) -> Action {
         if case .closed(let reason) = state {
-            return .fail(id, CQLClientError(code: .connectionClosed, message: "the connection is closed: \(reason.message)", host: configuration.host), write: [])
+            return .fail(
+                id, CQLClientError(code: .connectionClosed, message: "the connection is closed: \(reason.message)", host: configuration.host), write: [])
         }
         guard state == .ready, queue.isEmpty, let stream = freeStreams.popLast() else {
             guard queue.count < configuration.maximumQueuedRequests else {
-                return .fail(id, error(
-                    .tooManyRequests,
-                    "\(streams.count) requests in flight and \(queue.count) queued on this connection; slow down or add connections"), write: [])
+                return .fail(
+                    id,
+                    error(
+                        .tooManyRequests,
+                        "\(streams.count) requests in flight and \(queue.count) queued on this connection; slow down or add connections"), write: [])
             }
             queue.append(Queued(id: id, request: request))
             return .none

@@ -73,8 +73,9 @@ struct CQLColumnSpecs {
                 table = CQLTableSpec(keyspace: keyspace, table: try buffer.readCQLString("tablename"))
             }
             let name = try buffer.readCQLString("name")
-            columns.append(CQLColumnSpec(
-                keyspace: table.keyspace, table: table.table, name: name, type: try CQLType.read(from: &buffer, depth: 0, budget: &typeBudget)))
+            columns.append(
+                CQLColumnSpec(
+                    keyspace: table.keyspace, table: table.table, name: name, type: try CQLType.read(from: &buffer, depth: 0, budget: &typeBudget)))
         }
         return (globalSpec, columns)
     }

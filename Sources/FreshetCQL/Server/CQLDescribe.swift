@@ -65,7 +65,9 @@ struct CQLDescribe {
     typealias Element = (keyspace: String, type: String, name: String, statement: String)
 
     func elements(_ elements: [Element]) -> CQLRows {
-        CQLRows(metadata: CQLRowsMetadata(columns: Self.elementColumns), values: elements.map { [.text($0.keyspace), .text($0.type), .text($0.name), .text($0.statement)] })
+        CQLRows(
+            metadata: CQLRowsMetadata(columns: Self.elementColumns),
+            values: elements.map { [.text($0.keyspace), .text($0.type), .text($0.name), .text($0.statement)] })
     }
 
     func keyspaceElements(_ ks: CQLKeyspaceDefinition) -> [Element] {
@@ -79,7 +81,8 @@ struct CQLDescribe {
     // MARK: CQL text
 
     static func quote(_ name: String) -> String {
-        let simple = name.utf8.first.map { $0 >= 0x61 && $0 <= 0x7A } == true
+        let simple =
+            name.utf8.first.map { $0 >= 0x61 && $0 <= 0x7A } == true
             && name.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == UInt8(ascii: "_") }
         return simple && !reserved.contains(name) ? name : "\"" + name.replacingDoubleQuotes() + "\""
     }
@@ -99,7 +102,8 @@ struct CQLDescribe {
 
     static func createKeyspace(_ ks: CQLKeyspaceDefinition) -> String {
         if ks.isVirtual {
-            return "/*\nWarning: Keyspace \(quote(ks.name)) is a virtual keyspace and cannot be recreated with CQL.\nStructure, for reference:\nVIRTUAL KEYSPACE \(quote(ks.name));\n*/"
+            return
+                "/*\nWarning: Keyspace \(quote(ks.name)) is a virtual keyspace and cannot be recreated with CQL.\nStructure, for reference:\nVIRTUAL KEYSPACE \(quote(ks.name));\n*/"
         }
         return "CREATE KEYSPACE \(quote(ks.name)) WITH replication = \(map(ks.replication))  AND durable_writes = \(ks.durableWrites);"
     }

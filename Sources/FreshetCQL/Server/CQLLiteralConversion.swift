@@ -48,7 +48,8 @@ package enum CQLLiteralConversion {
             return .timestamp(v)
         case (.timestamp, .string(let s)):
             guard let ms = parseTimestamp(s) else {
-                throw invalid("Unable to parse a date/time from '\(s.prefix(64))' for \"\(column)\" (use yyyy-mm-dd[Thh:mm[:ss[.fff]]][Z|+hhmm] or milliseconds)")
+                throw invalid(
+                    "Unable to parse a date/time from '\(s.prefix(64))' for \"\(column)\" (use yyyy-mm-dd[Thh:mm[:ss[.fff]]][Z|+hhmm] or milliseconds)")
             }
             return .timestamp(ms)
         case (.inet, .string(let s)):
@@ -132,7 +133,10 @@ package enum CQLLiteralConversion {
         guard let year = number(4), expect(UInt8(ascii: "-")), let month = number(2), expect(UInt8(ascii: "-")), let day = number(2),
             (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
         else { return nil }
-        var hour = 0, minute = 0, second = 0, millis = 0
+        var hour = 0
+        var minute = 0
+        var second = 0
+        var millis = 0
         var offsetMinutes = 0
         if i < b.count, b[i] == UInt8(ascii: "T") || b[i] == UInt8(ascii: " ") {
             i += 1

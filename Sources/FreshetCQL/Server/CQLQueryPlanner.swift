@@ -240,7 +240,9 @@ public struct CQLQueryPlanner: Sendable {
 
     static func unprepared(_ id: ByteBuffer) -> CQLServerError {
         let hex = id.readableBytesView.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
-        return .unprepared("Prepared query with ID \(hex) not found (either the query was not prepared on this host (maybe the host has been restarted?) or you have prepared too many queries and it has been evicted from the internal cache)", id: id)
+        return .unprepared(
+            "Prepared query with ID \(hex) not found (either the query was not prepared on this host (maybe the host has been restarted?) or you have prepared too many queries and it has been evicted from the internal cache)",
+            id: id)
     }
 
     // MARK: PREPARE
@@ -350,7 +352,8 @@ public struct CQLQueryPlanner: Sendable {
             return .result(.setKeyspace(name))
         case .createKeyspace(let create):
             guard catalog.keyspace(create.name) != nil else {
-                throw CQLServerError(code: .invalid, message: "Freshet serves a fixed schema and cannot create keyspace \(create.name); it has \(userKeyspaceNames)")
+                throw CQLServerError(
+                    code: .invalid, message: "Freshet serves a fixed schema and cannot create keyspace \(create.name); it has \(userKeyspaceNames)")
             }
             if create.ifNotExists { return .result(.void) }
             throw CQLServerError.alreadyExists("Cannot add existing keyspace \"\(create.name)\"", keyspace: create.name, table: "")
@@ -358,11 +361,13 @@ public struct CQLQueryPlanner: Sendable {
             let name = try keyspaceName(create.table, keyspace)
             guard catalog.keyspace(name) != nil else { throw CQLServerError(code: .invalid, message: "Keyspace '\(name)' doesn't exist") }
             guard let table = catalog.table(keyspace: name, name: create.table.name) else {
-                throw CQLServerError(code: .invalid, message: "Freshet serves a fixed schema and cannot create table \(name).\(create.table.name); it has \(userTableNames)")
+                throw CQLServerError(
+                    code: .invalid, message: "Freshet serves a fixed schema and cannot create table \(name).\(create.table.name); it has \(userTableNames)")
             }
             try Self.checkMatches(create, table)
             if create.ifNotExists { return .result(.void) }
-            throw CQLServerError.alreadyExists("Cannot add already existing table \"\(table.name)\" to keyspace \"\(table.keyspace)\"", keyspace: table.keyspace, table: table.name)
+            throw CQLServerError.alreadyExists(
+                "Cannot add already existing table \"\(table.name)\" to keyspace \"\(table.keyspace)\"", keyspace: table.keyspace, table: table.name)
         case .describe(let describe):
             return .result(.rows(try CQLDescribe(catalog: catalog, session: session, keyspace: keyspace).rows(describe)))
         }
@@ -382,16 +387,25 @@ public struct CQLQueryPlanner: Sendable {
         guard create.partitionKey == key, create.clustering == clustering else {
             throw CQLServerError(
                 code: .invalid,
-                message: "CREATE TABLE \(table.qualifiedName) does not match Freshet's table: its primary key is (\(key.joined(separator: ", "))), not (\((create.partitionKey + create.clustering).joined(separator: ", ")))")
+                message:
+                    "CREATE TABLE \(table.qualifiedName) does not match Freshet's table: its primary key is (\(key.joined(separator: ", "))), not (\((create.partitionKey + create.clustering).joined(separator: ", ")))"
+            )
         }
         for column in create.columns {
             guard let index = table.columnIndex(column.name) else {
-                throw CQLServerError(code: .invalid, message: "CREATE TABLE \(table.qualifiedName) does not match Freshet's table: it has no column \(column.name) (columns: \(table.columns.map(\.name).joined(separator: ", ")))")
+                throw CQLServerError(
+                    code: .invalid,
+                    message:
+                        "CREATE TABLE \(table.qualifiedName) does not match Freshet's table: it has no column \(column.name) (columns: \(table.columns.map(\.name).joined(separator: ", ")))"
+                )
             }
             let existing = table.columns[index]
             let compatible = existing.type == column.type || (existing.kind == .partitionKey && existing.type == .varchar && column.type == .uuid)
             guard compatible else {
-                throw CQLServerError(code: .invalid, message: "CREATE TABLE \(table.qualifiedName) does not match Freshet's table: column \(column.name) is \(existing.typeText), not \(column.type)")
+                throw CQLServerError(
+                    code: .invalid,
+                    message:
+                        "CREATE TABLE \(table.qualifiedName) does not match Freshet's table: column \(column.name) is \(existing.typeText), not \(column.type)")
             }
         }
     }
@@ -410,7 +424,8 @@ public struct CQLQueryPlanner: Sendable {
             let order = table.selectAllOrder
             return Selection(projection: order, columns: order.map { table.columnSpec($0) }, isCount: false)
         case .count(let alias):
-            return Selection(projection: [], columns: [CQLColumnSpec(keyspace: table.keyspace, table: table.name, name: alias ?? "count", type: .bigint)], isCount: true)
+            return Selection(
+                projection: [], columns: [CQLColumnSpec(keyspace: table.keyspace, table: table.name, name: alias ?? "count", type: .bigint)], isCount: true)
         case .columns(let selected):
             var projection: [Int] = []
             var columns: [CQLColumnSpec] = []
@@ -436,7 +451,9 @@ public struct CQLQueryPlanner: Sendable {
         }
     }
 
-    func plan(_ select: CQLSelectStatement, binder: Binder, keyspace: String?, parameters: CQLQueryParameters, session: CQLSessionState) throws(CQLServerError) -> CQLPlan {
+    func plan(
+        _ select: CQLSelectStatement, binder: Binder, keyspace: String?, parameters: CQLQueryParameters, session: CQLSessionState
+    ) throws(CQLServerError) -> CQLPlan {
         let table = try resolve(select.table, keyspace: keyspace)
         let selection = try selection(select.selection, of: table)
         var limit: Int?
@@ -466,7 +483,8 @@ public struct CQLQueryPlanner: Sendable {
             switch relation.bound {
             case .tokenOf(let terms):
                 guard terms.count == keyColumns.count else {
-                    throw CQLServerError(code: .invalid, message: "token() takes \(keyColumns.count) argument(s) for \(table.qualifiedName), got \(terms.count)")
+                    throw CQLServerError(
+                        code: .invalid, message: "token() takes \(keyColumns.count) argument(s) for \(table.qualifiedName), got \(terms.count)")
                 }
                 let column = table.columns[keyColumns[0]]
                 guard let value = try binder.value(terms[0], type: column.type, column: column.name) else {
@@ -508,7 +526,9 @@ public struct CQLQueryPlanner: Sendable {
                 guard column.kind == .partitionKey else {
                     throw CQLServerError(
                         code: .invalid,
-                        message: "Freshet's CQL endpoint filters \(table.qualifiedName) only by its partition key \(table.partitionKey.map(\.name).joined(separator: ", ")); \(column.name) is not part of it")
+                        message:
+                            "Freshet's CQL endpoint filters \(table.qualifiedName) only by its partition key \(table.partitionKey.map(\.name).joined(separator: ", ")); \(column.name) is not part of it"
+                    )
                 }
                 guard let value else { throw CQLServerError(code: .invalid, message: "Invalid null value in condition for column \(column.name)") }
                 if let key, key != value {
@@ -548,7 +568,9 @@ public struct CQLQueryPlanner: Sendable {
     }
 
     var unsupportedTokenUse: CQLServerError {
-        CQLServerError(code: .invalid, message: "token() restrictions are supported by Freshet's CQL endpoint only alone, in a SELECT of rows (not COUNT, not with other restrictions)")
+        CQLServerError(
+            code: .invalid,
+            message: "token() restrictions are supported by Freshet's CQL endpoint only alone, in a SELECT of rows (not COUNT, not with other restrictions)")
     }
 
     /// The partition key columns inside a `token(…)`, which must be the table's, in order.
@@ -557,7 +579,9 @@ public struct CQLQueryPlanner: Sendable {
         guard relation.columns == key else {
             throw CQLServerError(
                 code: .invalid,
-                message: "The token() function must be applied to all partition key components or none of them: token(\(key.joined(separator: ", "))) of \(table.qualifiedName)")
+                message:
+                    "The token() function must be applied to all partition key components or none of them: token(\(key.joined(separator: ", "))) of \(table.qualifiedName)"
+            )
         }
         return try key.map { (name) throws(CQLServerError) in try columnIndex(name, in: table) }
     }
@@ -619,7 +643,8 @@ public struct CQLQueryPlanner: Sendable {
                 throw CQLServerError(code: .invalid, message: "Only INSERT statements are allowed in a BATCH on Freshet's CQL endpoint")
             }
             guard statement.values.count == parsed.bindMarkerCount else {
-                throw CQLServerError(code: .invalid, message: "There were \(parsed.bindMarkerCount) markers(?) in CQL but \(statement.values.count) bound variables")
+                throw CQLServerError(
+                    code: .invalid, message: "There were \(parsed.bindMarkerCount) markers(?) in CQL but \(statement.values.count) bound variables")
             }
             writes.append(try rowWrite(insert, binder: Binder(values: statement.values), keyspace: keyspace, defaultTimestamp: batch.defaultTimestamp))
         }

@@ -109,7 +109,10 @@ public struct CQLKeyspaceDefinition: Sendable, Hashable {
     public var isSystem: Bool
     public var tables: [CQLTableDefinition]
 
-    public init(name: String, replication: CQLOrderedMap<String>, durableWrites: Bool = true, isVirtual: Bool = false, isSystem: Bool = false, tables: [CQLTableDefinition]) {
+    public init(
+        name: String, replication: CQLOrderedMap<String>, durableWrites: Bool = true, isVirtual: Bool = false, isSystem: Bool = false,
+        tables: [CQLTableDefinition]
+    ) {
         self.name = name
         self.replication = replication
         self.durableWrites = durableWrites

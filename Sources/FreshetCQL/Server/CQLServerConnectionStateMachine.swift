@@ -143,7 +143,11 @@ public struct CQLServerConnectionStateMachine: Sendable {
             guard let credentials = configuration.credentials else { return protocolError("Unexpected AUTH_RESPONSE") }
             let parts = token.map { Array($0.readableBytesView).split(separator: 0, omittingEmptySubsequences: false) } ?? []
             guard parts.count == 3 else {
-                return respond(.error(CQLServerError(code: .authenticationError, message: "Authentication failed: the AUTH_RESPONSE is not a SASL PLAIN token (authzid NUL username NUL password)")))
+                return respond(
+                    .error(
+                        CQLServerError(
+                            code: .authenticationError,
+                            message: "Authentication failed: the AUTH_RESPONSE is not a SASL PLAIN token (authzid NUL username NUL password)")))
             }
             let username = Array(parts[1])
             guard credentials.accepts(username: username, password: Array(parts[2])) else {

@@ -516,7 +516,8 @@ private struct Parser {
             guard markers < CQLQueryLimits.maximumBindMarkers else {
                 throw CQLServerError(
                     code: .invalid,
-                    message: "Too many bind markers (line \(current.line):\(current.column - 1)): a statement may have at most \(CQLQueryLimits.maximumBindMarkers)")
+                    message:
+                        "Too many bind markers (line \(current.line):\(current.column - 1)): a statement may have at most \(CQLQueryLimits.maximumBindMarkers)")
             }
             index += 1
             markers += 1

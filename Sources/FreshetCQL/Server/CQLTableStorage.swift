@@ -40,7 +40,9 @@ extension CQLTableStorage {
     public func upsert(tables: [CQLTableWrites]) async throws {
         throw CQLServerError(
             code: .invalid,
-            message: "a BATCH on Freshet's CQL endpoint writes to one table, or only to the sink-state tables (got \(tables.map(\.table.qualifiedName).joined(separator: ", ")))")
+            message:
+                "a BATCH on Freshet's CQL endpoint writes to one table, or only to the sink-state tables (got \(tables.map(\.table.qualifiedName).joined(separator: ", ")))"
+        )
     }
 }
 
@@ -99,7 +101,9 @@ public struct CQLStorageOperation: Sendable, Hashable {
     /// For LIMIT on a single partition or a count.
     public var limit: Int?
 
-    public init(table: CQLTableDefinition, kind: Kind, projection: [Int] = [], resultColumns: [CQLColumnSpec] = [], skipMetadata: Bool = false, limit: Int? = nil) {
+    public init(
+        table: CQLTableDefinition, kind: Kind, projection: [Int] = [], resultColumns: [CQLColumnSpec] = [], skipMetadata: Bool = false, limit: Int? = nil
+    ) {
         self.table = table
         self.kind = kind
         self.projection = projection
@@ -142,10 +146,11 @@ public struct CQLStorageOperation: Sendable, Hashable {
         } catch let error as CQLServerError {
             throw error
         } catch {
-            let what = switch kind {
-            case .upsert, .upsertTables: "writing to"
-            default: "reading"
-            }
+            let what =
+                switch kind {
+                case .upsert, .upsertTables: "writing to"
+                default: "reading"
+                }
             throw CQLServerError(code: .serverError, message: "Freshet's store failed \(what) \(table.qualifiedName): \(error)")
         }
     }
@@ -242,7 +247,8 @@ public struct CQLPage: Sendable, Hashable {
         if let remaining { want = min(want, remaining) }
         if want == 0 { return ([], nil) }
         if let tokenRange {
-            return try await fetch(tokenRange, from: storage, want: want, remaining: remaining, projection: projection, columnCount: columnCount, withWriteTime: withWriteTime)
+            return try await fetch(
+                tokenRange, from: storage, want: want, remaining: remaining, projection: projection, columnCount: columnCount, withWriteTime: withWriteTime)
         }
         var rows: [[CQLValue?]] = []
         var bytes = 0

@@ -76,11 +76,21 @@ public enum CQLMurmur3Token {
             var k1 = block(i * 16)
             var k2 = block(i * 16 + 8)
 
-            k1 &*= c1; k1 = rotl(k1, 31); k1 &*= c2; h1 ^= k1
-            h1 = rotl(h1, 27); h1 &+= h2; h1 = h1 &* 5 &+ 0x52dc_e729
+            k1 &*= c1
+            k1 = rotl(k1, 31)
+            k1 &*= c2
+            h1 ^= k1
+            h1 = rotl(h1, 27)
+            h1 &+= h2
+            h1 = h1 &* 5 &+ 0x52dc_e729
 
-            k2 &*= c2; k2 = rotl(k2, 33); k2 &*= c1; h2 ^= k2
-            h2 = rotl(h2, 31); h2 &+= h1; h2 = h2 &* 5 &+ 0x3849_5ab5
+            k2 &*= c2
+            k2 = rotl(k2, 33)
+            k2 &*= c1
+            h2 ^= k2
+            h2 = rotl(h2, 31)
+            h2 &+= h1
+            h2 = h2 &* 5 &+ 0x3849_5ab5
         }
 
         let tail = blocks * 16
@@ -89,11 +99,17 @@ public enum CQLMurmur3Token {
         var k2: UInt64 = 0
         if remaining > 8 {
             for i in (8..<remaining).reversed() { k2 ^= signed(key[tail + i]) << (UInt64(i - 8) * 8) }
-            k2 &*= c2; k2 = rotl(k2, 33); k2 &*= c1; h2 ^= k2
+            k2 &*= c2
+            k2 = rotl(k2, 33)
+            k2 &*= c1
+            h2 ^= k2
         }
         if remaining > 0 {
             for i in (0..<min(remaining, 8)).reversed() { k1 ^= signed(key[tail + i]) << (UInt64(i) * 8) }
-            k1 &*= c1; k1 = rotl(k1, 31); k1 &*= c2; h1 ^= k1
+            k1 &*= c1
+            k1 = rotl(k1, 31)
+            k1 &*= c2
+            h1 ^= k1
         }
 
         h1 ^= UInt64(length)

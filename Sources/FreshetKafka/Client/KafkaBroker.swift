@@ -51,7 +51,8 @@ public final class KafkaBroker: Broker {
     }
 
     static func validateName(_ name: String, what: String) throws {
-        let ok = !name.isEmpty && name.utf8.count <= 249 && name != "." && name != ".."
+        let ok =
+            !name.isEmpty && name.utf8.count <= 249 && name != "." && name != ".."
             && name.utf8.allSatisfy { c in
                 (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2E || c == 0x5F || c == 0x2D
             }
@@ -105,7 +106,8 @@ public final class KafkaBroker: Broker {
             name: name, config: config,
             partitions: tps.map { tp in
                 let b = bounds[tp] ?? KafkaCluster.PartitionBounds(logStartOffset: 0, highWatermark: 0)
-                return PartitionDescription(partition: tp.partition, earliestOffset: b.logStartOffset, latestOffset: b.highWatermark, sizeBytes: 0, segmentCount: 0)
+                return PartitionDescription(
+                    partition: tp.partition, earliestOffset: b.logStartOffset, latestOffset: b.highWatermark, sizeBytes: 0, segmentCount: 0)
             })
     }
 
@@ -128,7 +130,9 @@ public final class KafkaBroker: Broker {
             request.maxWaitMs = max(KafkaCluster.minimumFetchWaitMs, maxWait.kafkaMilliseconds)
             request.minBytes = 1
             request.maxBytes = Int32(clamping: max(maxBytes, 1))
-            request.topics = [.init(topic: topic, partitions: [.init(partition: partition, fetchOffset: offset, partitionMaxBytes: Int32(clamping: max(maxBytes, 1)))])]
+            request.topics = [
+                .init(topic: topic, partitions: [.init(partition: partition, fetchOffset: offset, partitionMaxBytes: Int32(clamping: max(maxBytes, 1)))])
+            ]
             let response: FetchResponse
             do {
                 response = try await cluster.send(request, to: leader, timeout: .milliseconds(Int64(request.maxWaitMs) + 30_000))
@@ -230,7 +234,8 @@ public final class KafkaBroker: Broker {
                 .invalidConfig, "group '\(group)' has active consumers (\(code.name)); stop them before changing its offsets",
                 context: ["group": group])
         }
-        return KafkaClientError(.brokerError, "commit of \(tp) for group '\(group)' failed: \(code.name)", topic: tp.topic, partition: tp.partition, group: group, kafkaError: code)
+        return KafkaClientError(
+            .brokerError, "commit of \(tp) for group '\(group)' failed: \(code.name)", topic: tp.topic, partition: tp.partition, group: group, kafkaError: code)
     }
 
     public func resetOffsets(group: String, topic: String?, to spec: OffsetSpec) async throws -> [TopicPartition: Int64] {

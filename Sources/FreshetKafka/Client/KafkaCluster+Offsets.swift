@@ -36,7 +36,8 @@ extension KafkaCluster {
                     } else if p.errorCode.invalidatesMetadata {
                         invalidateLater(tp.topic)
                         if p.errorCode == .unknownTopicOrPartition { throw LogError.kafkaUnknownTopic(tp.topic) }
-                        throw KafkaClientError(.brokerError, "ListOffsets for \(tp): \(p.errorCode.name)", topic: tp.topic, partition: tp.partition, kafkaError: p.errorCode)
+                        throw KafkaClientError(
+                            .brokerError, "ListOffsets for \(tp): \(p.errorCode.name)", topic: tp.topic, partition: tp.partition, kafkaError: p.errorCode)
                     }
                 }
             }

@@ -97,7 +97,8 @@ public actor KafkaCluster {
             nodes[node]?.connecting = nil
             let failures = (nodes[node]?.failures ?? 0) + 1
             nodes[node]?.failures = failures
-            nodes[node]?.retryAt = ContinuousClock.now + Self.backoff(failures: failures, base: configuration.reconnectBackoff, max: configuration.reconnectBackoffMax)
+            nodes[node]?.retryAt =
+                ContinuousClock.now + Self.backoff(failures: failures, base: configuration.reconnectBackoff, max: configuration.reconnectBackoffMax)
             logger.debug("cannot connect to Kafka broker", metadata: ["broker": "\(address)", "error": "\(error)"])
             throw error
         }
@@ -157,7 +158,8 @@ public actor KafkaCluster {
         }
         throw KafkaClientError(
             .noBrokerAvailable,
-            "no Kafka broker reachable for \(R.apiKey) (tried \(failures.joined(separator: "; "))); check the bootstrap servers \(configuration.bootstrapServers.map(\.description).joined(separator: ","))")
+            "no Kafka broker reachable for \(R.apiKey) (tried \(failures.joined(separator: "; "))); check the bootstrap servers \(configuration.bootstrapServers.map(\.description).joined(separator: ","))"
+        )
     }
 
     private func candidateNodes() -> [Int32] {

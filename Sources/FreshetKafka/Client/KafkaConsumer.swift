@@ -193,8 +193,10 @@ public actor KafkaConsumer: BrokerConsumer {
         }
         logger.debug(
             "JoinGroup answered",
-            metadata: ["group": "\(groupID)", "error": "\(response.errorCode.name)", "generation": "\(response.generationID)",
-                       "member": "\(response.memberID)", "leader": "\(response.leader)"])
+            metadata: [
+                "group": "\(groupID)", "error": "\(response.errorCode.name)", "generation": "\(response.generationID)",
+                "member": "\(response.memberID)", "leader": "\(response.leader)",
+            ])
         return machine.joinCompleted(
             error: response.errorCode, generationID: response.generationID, memberID: response.memberID,
             leaderID: response.leader, protocolName: response.protocolName, members: members)
@@ -400,7 +402,9 @@ public actor KafkaConsumer: BrokerConsumer {
                     var topics: [FetchRequest.Topic] = []
                     for (tp, offset) in items {
                         let p = FetchRequest.Partition(partition: tp.partition, fetchOffset: offset, partitionMaxBytes: settings.partitionMaxBytes)
-                        if topics.last?.topic == tp.topic { topics[topics.count - 1].partitions.append(p) } else {
+                        if topics.last?.topic == tp.topic {
+                            topics[topics.count - 1].partitions.append(p)
+                        } else {
                             topics.append(.init(topic: tp.topic, partitions: [p]))
                         }
                     }
@@ -426,7 +430,8 @@ public actor KafkaConsumer: BrokerConsumer {
                 continue
             }
             for (tp, offset) in items {
-                guard let data = response.responses.first(where: { $0.topic == tp.topic })?.partitions.first(where: { $0.partitionIndex == tp.partition }) else { continue }
+                guard let data = response.responses.first(where: { $0.topic == tp.topic })?.partitions.first(where: { $0.partitionIndex == tp.partition })
+                else { continue }
                 fetched.append(try decode(tp, requestedOffset: offset, data, options: settings.decodingOptions))
             }
         }

@@ -343,7 +343,10 @@ public actor KafkaProducer {
             case .success(let response):
                 let answer = response.responses.first { $0.name == b.tp.topic }?.partitionResponses.first { $0.index == b.tp.partition }
                 guard let answer else {
-                    complete(b, .failure(KafkaClientError(.brokerError, "the Produce response has no answer for \(b.tp)", topic: b.tp.topic, partition: b.tp.partition)))
+                    complete(
+                        b,
+                        .failure(KafkaClientError(.brokerError, "the Produce response has no answer for \(b.tp)", topic: b.tp.topic, partition: b.tp.partition))
+                    )
                     continue
                 }
                 let code = answer.errorCode
@@ -353,10 +356,14 @@ public actor KafkaProducer {
                     let base = code == .duplicateSequenceNumber ? -1 : answer.baseOffset
                     // Each record's offset is `base + index`: it must stay below Int64.max.
                     guard base < 0 || base < Int64.max - Int64(b.records.count) else {
-                        complete(b, .failure(KafkaProtocolError(
-                            code: .invalidValue,
-                            message: "the broker assigned base offset \(base) to a batch of \(b.records.count) records to \(b.tp), past the largest offset",
-                            api: .produce, field: "Responses.PartitionResponses.BaseOffset")))
+                        complete(
+                            b,
+                            .failure(
+                                KafkaProtocolError(
+                                    code: .invalidValue,
+                                    message:
+                                        "the broker assigned base offset \(base) to a batch of \(b.records.count) records to \(b.tp), past the largest offset",
+                                    api: .produce, field: "Responses.PartitionResponses.BaseOffset")))
                         continue
                     }
                     complete(b, .success((base, answer.logAppendTimeMs)))
@@ -369,19 +376,29 @@ public actor KafkaProducer {
                     retryOrFail(b, KafkaClientError(.sequenceError, "\(code.name)\(detail)", topic: b.tp.topic, partition: b.tp.partition, kafkaError: code))
                 case .bumpEpochAndFail:
                     bump = true
-                    complete(b, .failure(KafkaClientError(
-                        .sequenceError,
-                        "the broker rejected batch sequence \(b.baseSequence) (producer \(b.producerID) epoch \(b.epoch)): \(code.name)\(detail); the batch was not written and the producer starts a new epoch",
-                        topic: b.tp.topic, partition: b.tp.partition, kafkaError: code)))
+                    complete(
+                        b,
+                        .failure(
+                            KafkaClientError(
+                                .sequenceError,
+                                "the broker rejected batch sequence \(b.baseSequence) (producer \(b.producerID) epoch \(b.epoch)): \(code.name)\(detail); the batch was not written and the producer starts a new epoch",
+                                topic: b.tp.topic, partition: b.tp.partition, kafkaError: code)))
                 case .fail:
                     if code == .messageTooLarge || code == .recordListTooLarge {
-                        complete(b, .failure(LogError(
-                            .messageTooLarge, "a batch of \(b.records.count) records (\(b.bytes) bytes) to \(b.tp) is too large for the broker\(detail)",
-                            context: ["topic": b.tp.topic, "partition": "\(b.tp.partition)"])))
+                        complete(
+                            b,
+                            .failure(
+                                LogError(
+                                    .messageTooLarge,
+                                    "a batch of \(b.records.count) records (\(b.bytes) bytes) to \(b.tp) is too large for the broker\(detail)",
+                                    context: ["topic": b.tp.topic, "partition": "\(b.tp.partition)"])))
                     } else {
-                        complete(b, .failure(KafkaClientError(
-                            .brokerError, "produce to \(b.tp) failed: \(code.name)\(detail)", topic: b.tp.topic,
-                            partition: b.tp.partition, kafkaError: code)))
+                        complete(
+                            b,
+                            .failure(
+                                KafkaClientError(
+                                    .brokerError, "produce to \(b.tp) failed: \(code.name)\(detail)", topic: b.tp.topic,
+                                    partition: b.tp.partition, kafkaError: code)))
                     }
                 }
             }
@@ -402,10 +419,13 @@ public actor KafkaProducer {
         let now = ContinuousClock.now
         b.lastError = error
         if now - b.createdAt >= configuration.deliveryTimeout || closed {
-            complete(b, .failure(KafkaClientError(
-                .timedOut,
-                "batch of \(b.records.count) records to \(b.tp) not acknowledged within the delivery timeout \(configuration.deliveryTimeout) after \(b.attempts + 1) attempts; last error: \(error)",
-                topic: b.tp.topic, partition: b.tp.partition)))
+            complete(
+                b,
+                .failure(
+                    KafkaClientError(
+                        .timedOut,
+                        "batch of \(b.records.count) records to \(b.tp) not acknowledged within the delivery timeout \(configuration.deliveryTimeout) after \(b.attempts + 1) attempts; last error: \(error)",
+                        topic: b.tp.topic, partition: b.tp.partition)))
             return
         }
         b.attempts += 1
@@ -442,9 +462,9 @@ public actor KafkaProducer {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

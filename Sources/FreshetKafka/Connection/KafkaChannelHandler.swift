@@ -50,10 +50,13 @@ final class KafkaChannelHandler: ChannelInboundHandler {
     private func connectTimedOut() {
         // A TLS client facing a plaintext listener typically hears nothing back: say so.
         if let tls, !tlsHandshakeCompleted, !machine.isClosed {
-            perform(machine.errorCaught(KafkaConnectionError(
-                code: .tlsFailed,
-                message: "the TLS handshake did not complete within the connect timeout (\(connectTimeoutAmount)); is this a TLS listener, and does '\(tls.configuration.expectedServerName(host: tls.host))' resolve to it?",
-                broker: machine.configuration.brokerDescription)))
+            perform(
+                machine.errorCaught(
+                    KafkaConnectionError(
+                        code: .tlsFailed,
+                        message:
+                            "the TLS handshake did not complete within the connect timeout (\(connectTimeoutAmount)); is this a TLS listener, and does '\(tls.configuration.expectedServerName(host: tls.host))' resolve to it?",
+                        broker: machine.configuration.brokerDescription)))
             return
         }
         perform(machine.connectTimedOut())
@@ -65,9 +68,10 @@ final class KafkaChannelHandler: ChannelInboundHandler {
         if !readyCompleted {
             readyCompleted = true
             connectTimeout?.cancel()
-            readyPromise.fail(KafkaConnectionError(
-                code: .connectionClosed, message: "the connection closed before ApiVersions completed",
-                broker: machine.configuration.brokerDescription))
+            readyPromise.fail(
+                KafkaConnectionError(
+                    code: .connectionClosed, message: "the connection closed before ApiVersions completed",
+                    broker: machine.configuration.brokerDescription))
         }
     }
 

@@ -56,7 +56,10 @@ public final class KafkaConnection: Sendable {
     /// The version used for each API Freshet implements and the broker supports.
     public let negotiatedVersions: [ApiKey: Int16]
 
-    private init(channel: any Channel, handler: NIOLoopBound<KafkaChannelHandler>, broker: String, brokerVersions: ApiVersionsResponse, negotiatedVersions: [ApiKey: Int16]) {
+    private init(
+        channel: any Channel, handler: NIOLoopBound<KafkaChannelHandler>, broker: String, brokerVersions: ApiVersionsResponse,
+        negotiatedVersions: [ApiKey: Int16]
+    ) {
         self.channel = channel
         self.handler = handler
         self.broker = broker

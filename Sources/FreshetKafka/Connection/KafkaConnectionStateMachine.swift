@@ -173,24 +173,27 @@ public struct KafkaConnectionStateMachine: Sendable {
             return .none
         case .negotiating(let version, let correlationID):
             guard received == correlationID else {
-                return closeAll(.init(
-                    code: .unexpectedCorrelationID,
-                    message: "response with correlation id \(received) while waiting for ApiVersions (\(correlationID))",
-                    broker: broker, api: .apiVersions, correlationID: received))
+                return closeAll(
+                    .init(
+                        code: .unexpectedCorrelationID,
+                        message: "response with correlation id \(received) while waiting for ApiVersions (\(correlationID))",
+                        broker: broker, api: .apiVersions, correlationID: received))
             }
             return apiVersionsReceived(frame, version: version)
         case .ready:
             guard let first = inFlight.first else {
-                return closeAll(.init(
-                    code: .unexpectedCorrelationID,
-                    message: "response with correlation id \(received) but no request is in flight",
-                    broker: broker, correlationID: received))
+                return closeAll(
+                    .init(
+                        code: .unexpectedCorrelationID,
+                        message: "response with correlation id \(received) but no request is in flight",
+                        broker: broker, correlationID: received))
             }
             guard first.correlationID == received else {
-                return closeAll(.init(
-                    code: .unexpectedCorrelationID,
-                    message: "response with correlation id \(received), expected \(first.correlationID) (responses must come in request order)",
-                    broker: broker, api: first.api, correlationID: received))
+                return closeAll(
+                    .init(
+                        code: .unexpectedCorrelationID,
+                        message: "response with correlation id \(received), expected \(first.correlationID) (responses must come in request order)",
+                        broker: broker, api: first.api, correlationID: received))
             }
             inFlight.removeFirst()
             let response = Response(api: first.api, version: first.version, correlationID: received, frame: frame)
@@ -203,9 +206,11 @@ public struct KafkaConnectionStateMachine: Sendable {
     public mutating func requestTimedOut(_ id: RequestID) -> Action {
         if let index = queue.firstIndex(where: { $0.id == id }) {
             let pending = queue.remove(at: index)
-            return .fail(id, .init(
-                code: .requestTimedOut, message: "request timed out before it could be sent",
-                broker: broker, api: type(of: pending.request).apiKey))
+            return .fail(
+                id,
+                .init(
+                    code: .requestTimedOut, message: "request timed out before it could be sent",
+                    broker: broker, api: type(of: pending.request).apiKey))
         }
         guard let entry = inFlight.first(where: { $0.id == id }) else { return .none }
         let error = KafkaConnectionError(
@@ -283,18 +288,20 @@ public struct KafkaConnectionStateMachine: Sendable {
         } else if version != 0, let decoded = try? KafkaWire.decodeResponse(frame, to: ApiVersionsRequest.self, version: 0).body {
             response = decoded
         } else {
-            return closeAll(.init(
-                code: .versionNegotiationFailed, message: "undecodable ApiVersions v\(version) response",
-                broker: broker, api: .apiVersions))
+            return closeAll(
+                .init(
+                    code: .versionNegotiationFailed, message: "undecodable ApiVersions v\(version) response",
+                    broker: broker, api: .apiVersions))
         }
         if response.errorCode == .unsupportedVersion, version != 0 {
             let retry = response.versions(of: .apiVersions).map { min($0.upperBound, version - 1) } ?? 0
             return writeApiVersions(version: max(0, retry))
         }
         guard response.errorCode == .noError else {
-            return closeAll(.init(
-                code: .versionNegotiationFailed, message: "ApiVersions v\(version) failed with \(response.errorCode)",
-                broker: broker, api: .apiVersions))
+            return closeAll(
+                .init(
+                    code: .versionNegotiationFailed, message: "ApiVersions v\(version) failed with \(response.errorCode)",
+                    broker: broker, api: .apiVersions))
         }
         state = .ready(response)
         return .ready(write: drainQueue())
@@ -342,9 +349,10 @@ public struct KafkaConnectionStateMachine: Sendable {
             inFlight.append(InFlight(id: pending.id, api: type.apiKey, version: version, correlationID: correlationID))
             return .success(frame)
         } catch {
-            return .failure(.init(
-                code: .protocolError, message: "cannot encode \(type.apiKey) v\(version): \(error)",
-                broker: self.broker, api: type.apiKey))
+            return .failure(
+                .init(
+                    code: .protocolError, message: "cannot encode \(type.apiKey) v\(version): \(error)",
+                    broker: self.broker, api: type.apiKey))
         }
     }
 

@@ -53,13 +53,15 @@ struct KafkaSASLStateMachine: Sendable {
         case .plain:
             exchange = .plain
         case .scramSHA256:
-            exchange = .scram(SCRAMClient(
-                algorithm: .sha256, username: configuration.username, password: configuration.password, nonce: scramNonce,
-                maximumIterations: configuration.maximumSCRAMIterations))
+            exchange = .scram(
+                SCRAMClient(
+                    algorithm: .sha256, username: configuration.username, password: configuration.password, nonce: scramNonce,
+                    maximumIterations: configuration.maximumSCRAMIterations))
         case .scramSHA512:
-            exchange = .scram(SCRAMClient(
-                algorithm: .sha512, username: configuration.username, password: configuration.password, nonce: scramNonce,
-                maximumIterations: configuration.maximumSCRAMIterations))
+            exchange = .scram(
+                SCRAMClient(
+                    algorithm: .sha512, username: configuration.username, password: configuration.password, nonce: scramNonce,
+                    maximumIterations: configuration.maximumSCRAMIterations))
         }
     }
 

@@ -285,4 +285,3 @@ public struct KafkaErrorCode: RawRepresentable, Sendable, Hashable, CustomString
     public var isSuccess: Bool { rawValue == 0 }
     public var description: String { name }
 }
-

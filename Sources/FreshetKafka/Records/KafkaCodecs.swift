@@ -29,7 +29,9 @@ public enum KafkaCodecs {
     }
 
     /// Convenience for arrays.
-    public static func decompress(_ bytes: [UInt8], codec: KafkaCompression, maxBytes: Int = RecordBatchDecodingOptions.defaultMaxDecompressedBytes) throws -> [UInt8] {
+    public static func decompress(
+        _ bytes: [UInt8], codec: KafkaCompression, maxBytes: Int = RecordBatchDecodingOptions.defaultMaxDecompressedBytes
+    ) throws -> [UInt8] {
         try bytes.withUnsafeBytes { (raw) in try decompress(raw, codec: codec, maxBytes: maxBytes) }
     }
 

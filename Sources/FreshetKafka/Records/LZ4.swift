@@ -41,7 +41,8 @@ public enum LZ4 {
     ) throws -> Int {
         var pos = start
         guard b.count - pos >= 3 else { throw corrupt("LZ4 frame descriptor is truncated", pos) }
-        let flg = b[pos], bd = b[pos + 1]
+        let flg = b[pos]
+        let bd = b[pos + 1]
         guard flg >> 6 == 1 else { throw corrupt("LZ4 frame version \(flg >> 6) is not 1", pos) }
         guard flg & 0x02 == 0, bd & 0x8F == 0 else { throw corrupt("LZ4 frame descriptor has reserved bits set", pos) }
         let blockChecksums = flg & 0x10 != 0
@@ -56,7 +57,8 @@ public enum LZ4 {
         guard !hasDictID else { throw corrupt("LZ4 frames with a dictionary ID are not supported", pos) }
         let hc = UInt8(truncatingIfNeeded: XXHash32.hash(UnsafeRawBufferPointer(rebasing: b[pos..<(pos + descriptorLength)])) >> 8)
         guard hc == b[pos + descriptorLength] else {
-            throw corrupt("LZ4 frame header checksum is 0x\(String(b[pos + descriptorLength], radix: 16)), expected 0x\(String(hc, radix: 16))", pos + descriptorLength)
+            throw corrupt(
+                "LZ4 frame header checksum is 0x\(String(b[pos + descriptorLength], radix: 16)), expected 0x\(String(hc, radix: 16))", pos + descriptorLength)
         }
         pos += descriptorLength + 1
         let frameStart = out.count
@@ -150,7 +152,8 @@ public enum LZ4 {
                 return
             }
             let limit = base + maxOutput
-            var ip = 0, op = base
+            var ip = 0
+            var op = base
             let n = b.count
             func fail(_ m: String) -> KafkaRecordsError { corrupt(m, ip) }
             while ip < n {
@@ -159,34 +162,49 @@ public enum LZ4 {
                 var litLen = Int(token >> 4)
                 if litLen == 15 {
                     while true {
-                        guard ip < n else { failure = fail("LZ4 literal length is truncated"); return }
-                        let x = b[ip]; ip += 1
+                        guard ip < n else {
+                            failure = fail("LZ4 literal length is truncated")
+                            return
+                        }
+                        let x = b[ip]
+                        ip += 1
                         litLen += Int(x)
                         if x != 255 { break }
                     }
                 }
-                guard n - ip >= litLen, limit - op >= litLen else { failure = fail("LZ4 literals overrun the block"); return }
+                guard n - ip >= litLen, limit - op >= litLen else {
+                    failure = fail("LZ4 literals overrun the block")
+                    return
+                }
                 if litLen > 0 {
                     (dst + op).update(from: b.baseAddress!.assumingMemoryBound(to: UInt8.self) + ip, count: litLen)
                 }
                 ip += litLen
                 op += litLen
                 if ip == n { break }  // the last sequence has literals only
-                guard n - ip >= 2 else { failure = fail("LZ4 match offset is truncated"); return }
+                guard n - ip >= 2 else {
+                    failure = fail("LZ4 match offset is truncated")
+                    return
+                }
                 let offset = Int(b[ip]) | Int(b[ip + 1]) << 8
                 ip += 2
                 var matchLen = Int(token & 15)
                 if matchLen == 15 {
                     while true {
-                        guard ip < n else { failure = fail("LZ4 match length is truncated"); return }
-                        let x = b[ip]; ip += 1
+                        guard ip < n else {
+                            failure = fail("LZ4 match length is truncated")
+                            return
+                        }
+                        let x = b[ip]
+                        ip += 1
                         matchLen += Int(x)
                         if x != 255 { break }
                     }
                 }
                 matchLen += 4
                 guard offset > 0, offset <= op, limit - op >= matchLen else {
-                    failure = fail("LZ4 match (offset \(offset), length \(matchLen)) is out of bounds"); return
+                    failure = fail("LZ4 match (offset \(offset), length \(matchLen)) is out of bounds")
+                    return
                 }
                 copyMatch(dst, op: op, offset: offset, length: matchLen)
                 op += matchLen
@@ -214,8 +232,12 @@ public enum LZ4 {
                     let cand = Int(table[h])
                     table[h] = Int32(ip)
                     if cand >= 0, ip - cand <= 65535, src.leUInt32(at: cand) == cur {
-                        var m = ip + 4, c = cand + 4
-                        while m < matchEndLimit, src[m] == src[c] { m += 1; c += 1 }
+                        var m = ip + 4
+                        var c = cand + 4
+                        while m < matchEndLimit, src[m] == src[c] {
+                            m += 1
+                            c += 1
+                        }
                         emitSequence(src, literalsFrom: anchor, to: ip, offset: ip - cand, matchLength: m - ip, into: &out)
                         ip = m
                         anchor = m
@@ -248,7 +270,10 @@ public enum LZ4 {
     @inline(__always)
     private static func writeLength(_ v: Int, into out: inout [UInt8]) {
         var v = v
-        while v >= 255 { out.append(255); v -= 255 }
+        while v >= 255 {
+            out.append(255)
+            v -= 255
+        }
         out.append(UInt8(v))
     }
 

@@ -340,7 +340,8 @@ extension RecordBatch {
         let decoded = try decodeAll(bytes, options: options)
         guard decoded.batches.count == 1, decoded.trailingPartialBytes == 0 else {
             throw KafkaRecordsError(
-                .corruptBatch, "expected exactly one complete batch, found \(decoded.batches.count) and "
+                .corruptBatch,
+                "expected exactly one complete batch, found \(decoded.batches.count) and "
                     + "\(decoded.trailingPartialBytes) trailing bytes")
         }
         return decoded.batches[0]

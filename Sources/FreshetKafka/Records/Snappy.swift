@@ -57,15 +57,18 @@ public enum Snappy {
     }
 
     private static func decodeElements(_ b: UnsafeRawBufferPointer, from start: Int, into dst: UnsafeMutableBufferPointer<UInt8>) -> KafkaRecordsError? {
-        let n = b.count, len = dst.count
+        let n = b.count
+        let len = dst.count
         guard len > 0, let out = dst.baseAddress else {
             return start == n ? nil : KafkaCodecs.corrupt(.snappy, "snappy data continues past its declared length 0", position: start)
         }
-        var ip = start, op = 0
+        var ip = start
+        var op = 0
         while ip < n {
             let tag = b[ip]
             ip += 1
-            var length: Int, offset: Int
+            var length: Int
+            var offset: Int
             switch tag & 3 {
             case 0:
                 length = Int(tag >> 2)
@@ -173,8 +176,12 @@ public enum Snappy {
                     table[h] = UInt16(truncatingIfNeeded: ip)
                     if cand < ip, src.leUInt32(at: cand) == cur {
                         emitLiteral(src, nextEmit, ip, into: &out)
-                        var m = ip + 4, c = cand + 4
-                        while m < n, src[m] == src[c] { m += 1; c += 1 }
+                        var m = ip + 4
+                        var c = cand + 4
+                        while m < n, src[m] == src[c] {
+                            m += 1
+                            c += 1
+                        }
                         emitCopy(offset: ip - cand, length: m - ip, into: &out)
                         ip = m
                         nextEmit = m
@@ -195,13 +202,18 @@ public enum Snappy {
         if v < 60 {
             out.append(UInt8(v << 2))
         } else if v < 1 << 8 {
-            out.append(60 << 2); out.append(UInt8(v))
+            out.append(60 << 2)
+            out.append(UInt8(v))
         } else if v < 1 << 16 {
-            out.append(61 << 2); out.appendLE(UInt16(v))
+            out.append(61 << 2)
+            out.appendLE(UInt16(v))
         } else if v < 1 << 24 {
-            out.append(62 << 2); out.appendLE(UInt16(truncatingIfNeeded: v)); out.append(UInt8(v >> 16))
+            out.append(62 << 2)
+            out.appendLE(UInt16(truncatingIfNeeded: v))
+            out.append(UInt8(v >> 16))
         } else {
-            out.append(63 << 2); out.appendLE(UInt32(v))
+            out.append(63 << 2)
+            out.appendLE(UInt32(v))
         }
         out.append(contentsOf: UnsafeRawBufferPointer(rebasing: src[from..<to]))
     }
@@ -210,18 +222,21 @@ public enum Snappy {
     private static func emitCopy(offset: Int, length: Int, into out: inout [UInt8]) {
         var length = length
         while length >= 68 {
-            out.append(2 | (63 << 2)); out.appendLE(UInt16(offset))
+            out.append(2 | (63 << 2))
+            out.appendLE(UInt16(offset))
             length -= 64
         }
         if length > 64 {
-            out.append(2 | (59 << 2)); out.appendLE(UInt16(offset))
+            out.append(2 | (59 << 2))
+            out.appendLE(UInt16(offset))
             length -= 60
         }
         if length < 12, offset < 2048 {
             out.append(UInt8(1 | ((length - 4) << 2) | ((offset >> 8) << 5)))
             out.append(UInt8(offset & 0xFF))
         } else {
-            out.append(UInt8(2 | ((length - 1) << 2))); out.appendLE(UInt16(offset))
+            out.append(UInt8(2 | ((length - 1) << 2)))
+            out.appendLE(UInt16(offset))
         }
     }
 }

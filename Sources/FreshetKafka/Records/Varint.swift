@@ -30,7 +30,10 @@ public enum KafkaVarint {
     public static func size(_ value: Int64) -> Int {
         var v = UInt64(bitPattern: (value << 1) ^ (value >> 63))
         var n = 1
-        while v >= 0x80 { v >>= 7; n += 1 }
+        while v >= 0x80 {
+            v >>= 7
+            n += 1
+        }
         return n
     }
 

@@ -25,7 +25,10 @@ public enum XXHash32 {
         var i = 0
         var h: UInt32
         if n >= 16 {
-            var v1 = seed &+ p1 &+ p2, v2 = seed &+ p2, v3 = seed, v4 = seed &- p1
+            var v1 = seed &+ p1 &+ p2
+            var v2 = seed &+ p2
+            var v3 = seed
+            var v4 = seed &- p1
             while i + 16 <= n {
                 v1 = round(v1, b.leUInt32(at: i))
                 v2 = round(v2, b.leUInt32(at: i + 4))

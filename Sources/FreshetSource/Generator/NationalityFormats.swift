@@ -35,13 +35,28 @@ struct Pattern: Sendable {
             }
             for byte in bytes {
                 switch byte {
-                case UInt8(ascii: "#"): out[i] = UInt8(rng.below(10)) + 0x30; i += 1
-                case UInt8(ascii: "@"): out[i] = UInt8(rng.below(26)) + 0x41; i += 1
-                case UInt8(ascii: "~"): out[i] = context.male ? 0x31 : 0x32; i += 1
-                case UInt8(ascii: "^"): out[i] = context.lastInitial; i += 1
-                case UInt8(ascii: "%"): two(context.dob.day); two(context.dob.month); two(context.dob.year % 100)
-                case UInt8(ascii: "&"): two(context.dob.year % 100); two(context.dob.month - 1)  // the API's JavaScript month: 0-based
-                default: out[i] = byte; i += 1
+                case UInt8(ascii: "#"):
+                    out[i] = UInt8(rng.below(10)) + 0x30
+                    i += 1
+                case UInt8(ascii: "@"):
+                    out[i] = UInt8(rng.below(26)) + 0x41
+                    i += 1
+                case UInt8(ascii: "~"):
+                    out[i] = context.male ? 0x31 : 0x32
+                    i += 1
+                case UInt8(ascii: "^"):
+                    out[i] = context.lastInitial
+                    i += 1
+                case UInt8(ascii: "%"):
+                    two(context.dob.day)
+                    two(context.dob.month)
+                    two(context.dob.year % 100)
+                case UInt8(ascii: "&"):
+                    two(context.dob.year % 100)
+                    two(context.dob.month - 1)  // the API's JavaScript month: 0-based
+                default:
+                    out[i] = byte
+                    i += 1
                 }
             }
             return i
@@ -70,72 +85,93 @@ struct NationalityFormat: Sendable {
         let five = PostcodeFormat.number(10000...99999)
         switch nat {
         case .au:
-            return .init(postcode: .number(1000...9999), phone: [Pattern("0#-####-####")], cell: [Pattern("04##-###-###")],
-                         idName: "TFN", idValue: Pattern("#########"))
+            return .init(
+                postcode: .number(1000...9999), phone: [Pattern("0#-####-####")], cell: [Pattern("04##-###-###")],
+                idName: "TFN", idValue: Pattern("#########"))
         case .br:
-            return .init(postcode: five, phone: [Pattern("(##) ####-####")], cell: [Pattern("(##) ####-####")],
-                         idName: "CPF", idValue: Pattern("###.###.###-##"))
+            return .init(
+                postcode: five, phone: [Pattern("(##) ####-####")], cell: [Pattern("(##) ####-####")],
+                idName: "CPF", idValue: Pattern("###.###.###-##"))
         case .ca:
-            return .init(postcode: .string([Pattern("@#@ #@#")]), phone: [Pattern("@## @##-####")], cell: [Pattern("@## @##-####")],
-                         idName: "SIN", idValue: Pattern("#########"))
+            return .init(
+                postcode: .string([Pattern("@#@ #@#")]), phone: [Pattern("@## @##-####")], cell: [Pattern("@## @##-####")],
+                idName: "SIN", idValue: Pattern("#########"))
         case .ch:
-            return .init(postcode: .number(1000...9999), phone: [Pattern("07# ### ## ##")], cell: [Pattern("07# ### ## ##")],
-                         idName: "AVS", idValue: Pattern("756.####.####.##"),
-                         maleTitles: ["Monsieur"], femaleTitles: ["Madame", "Mademoiselle"])
+            return .init(
+                postcode: .number(1000...9999), phone: [Pattern("07# ### ## ##")], cell: [Pattern("07# ### ## ##")],
+                idName: "AVS", idValue: Pattern("756.####.####.##"),
+                maleTitles: ["Monsieur"], femaleTitles: ["Madame", "Mademoiselle"])
         case .de:
-            return .init(postcode: five, phone: [Pattern("0###-#######")], cell: [Pattern("017#-#######")],
-                         idName: "SVNR", idValue: Pattern("## % ^ ###"))
+            return .init(
+                postcode: five, phone: [Pattern("0###-#######")], cell: [Pattern("017#-#######")],
+                idName: "SVNR", idValue: Pattern("## % ^ ###"))
         case .dk:
-            return .init(postcode: five, phone: [Pattern("########")], cell: [Pattern("########")],
-                         idName: "CPR", idValue: Pattern("%-####"))
+            return .init(
+                postcode: five, phone: [Pattern("########")], cell: [Pattern("########")],
+                idName: "CPR", idValue: Pattern("%-####"))
         case .es:
-            return .init(postcode: five, phone: [Pattern("9##-###-###")], cell: [Pattern("6##-###-###")],
-                         idName: "DNI", idValue: Pattern("########-@"))
+            return .init(
+                postcode: five, phone: [Pattern("9##-###-###")], cell: [Pattern("6##-###-###")],
+                idName: "DNI", idValue: Pattern("########-@"))
         case .fi:
             // The real API's HETU really is "NaNNA" + 3 digits + "undefined".
-            return .init(postcode: five, phone: [Pattern("0#-###-###")], cell: [Pattern("04#-###-##-##")],
-                         idName: "HETU", idValue: Pattern("NaNNA###undefined"))
+            return .init(
+                postcode: five, phone: [Pattern("0#-###-###")], cell: [Pattern("04#-###-##-##")],
+                idName: "HETU", idValue: Pattern("NaNNA###undefined"))
         case .fr:
-            return .init(postcode: five, phone: [Pattern("0#-##-##-##-##")], cell: [Pattern("06-##-##-##-##")],
-                         idName: "INSEE", idValue: Pattern("~&######## ##"))
+            return .init(
+                postcode: five, phone: [Pattern("0#-##-##-##-##")], cell: [Pattern("06-##-##-##-##")],
+                idName: "INSEE", idValue: Pattern("~&######## ##"))
         case .gb:
-            return .init(postcode: .string([Pattern("@@# #@@"), Pattern("@# #@@"), Pattern("@@#@ #@@"), Pattern("@@## #@@")]),
-                         phone: [Pattern("01### #####"), Pattern("015### #####"), Pattern("016### #####"), Pattern("019### #####"), Pattern("02# #### ####")],
-                         cell: [Pattern("07### ######")],
-                         idName: "NINO", idValue: Pattern("@@ ## ## ## @"))
+            return .init(
+                postcode: .string([Pattern("@@# #@@"), Pattern("@# #@@"), Pattern("@@#@ #@@"), Pattern("@@## #@@")]),
+                phone: [Pattern("01### #####"), Pattern("015### #####"), Pattern("016### #####"), Pattern("019### #####"), Pattern("02# #### ####")],
+                cell: [Pattern("07### ######")],
+                idName: "NINO", idValue: Pattern("@@ ## ## ## @"))
         case .ie:
-            return .init(postcode: five, phone: [Pattern("0#1-###-####")], cell: [Pattern("081-###-####")],
-                         idName: "PPS", idValue: Pattern("#######T"))
+            return .init(
+                postcode: five, phone: [Pattern("0#1-###-####")], cell: [Pattern("081-###-####")],
+                idName: "PPS", idValue: Pattern("#######T"))
         case .in:
-            return .init(postcode: five, phone: [Pattern("9#########")], cell: [Pattern("9#########")],
-                         idName: "UIDAI", idValue: Pattern("############"))
+            return .init(
+                postcode: five, phone: [Pattern("9#########")], cell: [Pattern("9#########")],
+                idName: "UIDAI", idValue: Pattern("############"))
         case .ir:
-            return .init(postcode: five, phone: [Pattern("0##-########")], cell: [Pattern("09##-###-####")],
-                         idName: "", idValue: nil)
+            return .init(
+                postcode: five, phone: [Pattern("0##-########")], cell: [Pattern("09##-###-####")],
+                idName: "", idValue: nil)
         case .mx:
-            return .init(postcode: five, phone: [Pattern("(6##) ### ####")], cell: [Pattern("(6##) ### ####")],
-                         idName: "NSS", idValue: Pattern("## ## ## #### #"))
+            return .init(
+                postcode: five, phone: [Pattern("(6##) ### ####")], cell: [Pattern("(6##) ### ####")],
+                idName: "NSS", idValue: Pattern("## ## ## #### #"))
         case .nl:
-            return .init(postcode: .string([Pattern("#### @@")]), phone: [Pattern("(0###) ######"), Pattern("(0##) #######")],
-                         cell: [Pattern("(06) ########")], idName: "BSN", idValue: Pattern("########"))
+            return .init(
+                postcode: .string([Pattern("#### @@")]), phone: [Pattern("(0###) ######"), Pattern("(0##) #######")],
+                cell: [Pattern("(06) ########")], idName: "BSN", idValue: Pattern("########"))
         case .no:
-            return .init(postcode: .string([Pattern("####")]), phone: [Pattern("########")], cell: [Pattern("4#######"), Pattern("9#######")],
-                         idName: "FN", idValue: Pattern("%#####"))
+            return .init(
+                postcode: .string([Pattern("####")]), phone: [Pattern("########")], cell: [Pattern("4#######"), Pattern("9#######")],
+                idName: "FN", idValue: Pattern("%#####"))
         case .nz:
-            return .init(postcode: five, phone: [Pattern("(###)-###-####")], cell: [Pattern("(###)-###-####")],
-                         idName: "", idValue: nil)
+            return .init(
+                postcode: five, phone: [Pattern("(###)-###-####")], cell: [Pattern("(###)-###-####")],
+                idName: "", idValue: nil)
         case .rs:
-            return .init(postcode: five, phone: [Pattern("0##-####-###")], cell: [Pattern("06#-####-###")],
-                         idName: "SID", idValue: Pattern("#########"))
+            return .init(
+                postcode: five, phone: [Pattern("0##-####-###")], cell: [Pattern("06#-####-###")],
+                idName: "SID", idValue: Pattern("#########"))
         case .tr:
-            return .init(postcode: five, phone: [Pattern("(###)-###-####")], cell: [Pattern("(###)-###-####")],
-                         idName: "", idValue: nil)
+            return .init(
+                postcode: five, phone: [Pattern("(###)-###-####")], cell: [Pattern("(###)-###-####")],
+                idName: "", idValue: nil)
         case .ua:
-            return .init(postcode: five, phone: [Pattern("(09#) @##-####")], cell: [Pattern("(09#) @##-####")],
-                         idName: "", idValue: nil)
+            return .init(
+                postcode: five, phone: [Pattern("(09#) @##-####")], cell: [Pattern("(09#) @##-####")],
+                idName: "", idValue: nil)
         case .us:
-            return .init(postcode: five, phone: [Pattern("(###) ###-####")], cell: [Pattern("(###) ###-####")],
-                         idName: "SSN", idValue: Pattern("###-##-####"))
+            return .init(
+                postcode: five, phone: [Pattern("(###) ###-####")], cell: [Pattern("(###) ###-####")],
+                idName: "SSN", idValue: Pattern("###-##-####"))
         }
     }
 }

@@ -29,7 +29,8 @@ public struct RandomUserGenerator: Sendable {
     let usernameStems: [String]
 
     static let dobRange = Timestamp(year: 1944, month: 1, day: 1).millisecondsSinceEpoch...(Timestamp(year: 2002, month: 1, day: 1).millisecondsSinceEpoch - 1)
-    static let registeredRange = Timestamp(year: 2002, month: 1, day: 1).millisecondsSinceEpoch...(Timestamp(year: 2023, month: 1, day: 1).millisecondsSinceEpoch - 1)
+    static let registeredRange =
+        Timestamp(year: 2002, month: 1, day: 1).millisecondsSinceEpoch...(Timestamp(year: 2023, month: 1, day: 1).millisecondsSinceEpoch - 1)
 
     public init(referenceDate: Timestamp) {
         self.referenceDate = referenceDate
@@ -101,7 +102,9 @@ public struct RandomUserGenerator: Sendable {
         let title = male ? p.format.maleTitles[rng.below(p.format.maleTitles.count)] : p.format.femaleTitles[rng.below(p.format.femaleTitles.count)]
 
         let dob = Timestamp(millisecondsSinceEpoch: Self.dobRange.lowerBound + Int64(rng.below(Int(Self.dobRange.upperBound - Self.dobRange.lowerBound + 1))))
-        let registered = Timestamp(millisecondsSinceEpoch: Self.registeredRange.lowerBound + Int64(rng.below(Int(Self.registeredRange.upperBound - Self.registeredRange.lowerBound + 1))))
+        let registered = Timestamp(
+            millisecondsSinceEpoch: Self.registeredRange.lowerBound
+                + Int64(rng.below(Int(Self.registeredRange.upperBound - Self.registeredRange.lowerBound + 1))))
         let dobParts = dob.components
         let registeredParts = registered.components
         let context = Pattern.Context(dob: dobParts, male: male, lastInitial: last.initial)

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Foundation
 import FreshetContracts
 import FreshetLog
-import Foundation
 import Synchronization
 
 /// `freshet bench log`: append/read throughput of the embedded log against raw disk bandwidth.
@@ -42,11 +42,13 @@ struct BenchLogCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let cpu = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
+        let cpu =
+            (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8))?
             .split(separator: "\n").first { $0.hasPrefix("model name") }?
             .split(separator: ":", maxSplits: 1).last.map { $0.trimmingCharacters(in: .whitespaces) } ?? "unknown"
-        print("freshet bench log: \(records) records x \(recordSize) B, batch \(batch), \(producers) producers, "
-            + "\(partitions) partitions; CPU \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores")
+        print(
+            "freshet bench log: \(records) records x \(recordSize) B, batch \(batch), \(producers) producers, "
+                + "\(partitions) partitions; CPU \(cpu), \(ProcessInfo.processInfo.activeProcessorCount) cores")
         // Records are built once so the bench measures the log, not record generation.
         let value = [UInt8]((0..<recordSize).map { UInt8(truncatingIfNeeded: 0x41 + $0 % 26) })
         let keys = (0..<1000).map { Array("user-\($0)-\(UInt32.random(in: 0...UInt32.max))".utf8) }
@@ -57,11 +59,12 @@ struct BenchLogCommand: AsyncParsableCommand {
         var readRow: [String]?
         for name in policies.split(separator: ",") {
             let choice = DurabilityChoice(rawValue: String(name))!
-            let durability: Durability = switch choice {
-            case .groupCommit: .interval(.milliseconds(log.commitIntervalMs))
-            case .fsync: .everyBatch
-            case .none: .none
-            }
+            let durability: Durability =
+                switch choice {
+                case .groupCommit: .interval(.milliseconds(log.commitIntervalMs))
+                case .fsync: .everyBatch
+                case .none: .none
+                }
             let dir = log.dataDir.hasSuffix("/") ? String(log.dataDir.dropLast()) : log.dataDir
             let scratch = "\(dir).bench-\(getpid())-\(name)"
             defer { try? FileManager.default.removeItem(atPath: scratch) }

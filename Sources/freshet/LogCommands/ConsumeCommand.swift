@@ -1,7 +1,7 @@
 import ArgumentParser
+import Foundation
 import FreshetContracts
 import FreshetLog
-import Foundation
 
 /// `freshet consume TOPIC`: a kcat for Freshet.
 struct ConsumeCommand: AsyncParsableCommand {

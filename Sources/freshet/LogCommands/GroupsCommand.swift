@@ -1,7 +1,7 @@
 import ArgumentParser
+import Foundation
 import FreshetContracts
 import FreshetLog
-import Foundation
 
 /// `freshet groups list|describe|reset-offsets`.
 struct GroupsCommand: AsyncParsableCommand {
@@ -29,8 +29,10 @@ struct GroupsCommand: AsyncParsableCommand {
                 return all
             }
             let rows = groups.map { g in
-                (g.groupID, Set(g.offsets.map(\.topic)).sorted().joined(separator: ","),
-                 g.offsets.compactMap(\.lag).reduce(Int64(0), +))
+                (
+                    g.groupID, Set(g.offsets.map(\.topic)).sorted().joined(separator: ","),
+                    g.offsets.compactMap(\.lag).reduce(Int64(0), +)
+                )
             }
             if json {
                 print(logCLIJSON(rows.map { ["group": $0.0, "topics": $0.1, "lag": $0.2] as [String: Any] }))
@@ -75,21 +77,28 @@ struct GroupsCommand: AsyncParsableCommand {
 
 func printGroup(_ d: GroupDescription, json: Bool) {
     if json {
-        print(logCLIJSON([
-            "group": d.groupID, "state": d.state,
-            "offsets": d.offsets.map {
-                ["topic": $0.topic, "partition": $0.partition,
-                 "committed": $0.committedOffset.map { $0 as Any } ?? NSNull(), "latest": $0.latestOffset,
-                 "lag": $0.lag.map { $0 as Any } ?? NSNull()] as [String: Any]
-            },
-        ] as [String: Any]))
+        print(
+            logCLIJSON(
+                [
+                    "group": d.groupID, "state": d.state,
+                    "offsets": d.offsets.map {
+                        [
+                            "topic": $0.topic, "partition": $0.partition,
+                            "committed": $0.committedOffset.map { $0 as Any } ?? NSNull(), "latest": $0.latestOffset,
+                            "lag": $0.lag.map { $0 as Any } ?? NSNull(),
+                        ] as [String: Any]
+                    },
+                ] as [String: Any]))
         return
     }
     print("group \(d.groupID) (\(d.state), \(d.members.count) members)")
-    print(logCLITable(
-        ["TOPIC", "PARTITION", "COMMITTED", "LATEST", "LAG", "OWNER"],
-        d.offsets.map {
-            [$0.topic, "\($0.partition)", $0.committedOffset.map(String.init) ?? "-", "\($0.latestOffset)",
-             $0.lag.map(String.init) ?? "-", $0.owner ?? "-"]
-        }))
+    print(
+        logCLITable(
+            ["TOPIC", "PARTITION", "COMMITTED", "LATEST", "LAG", "OWNER"],
+            d.offsets.map {
+                [
+                    $0.topic, "\($0.partition)", $0.committedOffset.map(String.init) ?? "-", "\($0.latestOffset)",
+                    $0.lag.map(String.init) ?? "-", $0.owner ?? "-",
+                ]
+            }))
 }

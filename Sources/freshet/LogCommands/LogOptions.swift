@@ -1,10 +1,10 @@
 import ArgumentParser
+import Foundation
+import FreshetApp
 import FreshetContracts
 import FreshetCore
-import FreshetApp
 import FreshetKafka
 import FreshetLog
-import Foundation
 import Logging
 
 /// Options every log command takes.

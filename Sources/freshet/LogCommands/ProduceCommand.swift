@@ -1,7 +1,7 @@
 import ArgumentParser
+import Foundation
 import FreshetContracts
 import FreshetLog
-import Foundation
 
 /// `freshet produce TOPIC [--key-field id]`: appends stdin lines to a topic.
 struct ProduceCommand: AsyncParsableCommand {

@@ -1,7 +1,7 @@
 import ArgumentParser
+import Foundation
 import FreshetContracts
 import FreshetLog
-import Foundation
 
 /// `freshet topics list|describe|create|delete|tail`.
 struct TopicsCommand: AsyncParsableCommand {
@@ -31,22 +31,31 @@ struct TopicsCommand: AsyncParsableCommand {
                 return all
             }
             if json {
-                print(logCLIJSON(described.map { ["topic": $0.name, "partitions": $0.partitions.count,
-                                                 "records": $0.partitions.reduce(Int64(0)) { $0 + $1.latestOffset - $1.earliestOffset },
-                                                 "bytes": $0.partitions.reduce(Int64(0)) { $0 + $1.sizeBytes }] as [String: Any] }))
+                print(
+                    logCLIJSON(
+                        described.map {
+                            [
+                                "topic": $0.name, "partitions": $0.partitions.count,
+                                "records": $0.partitions.reduce(Int64(0)) { $0 + $1.latestOffset - $1.earliestOffset },
+                                "bytes": $0.partitions.reduce(Int64(0)) { $0 + $1.sizeBytes },
+                            ] as [String: Any]
+                        }))
                 return
             }
             if described.isEmpty {
                 print("no topics in \(log.dataDir)")
                 return
             }
-            print(logCLITable(
-                ["TOPIC", "PARTITIONS", "RECORDS", "BYTES"],
-                described.map { d in
-                    [d.name, "\(d.partitions.count)",
-                     "\(d.partitions.reduce(Int64(0)) { $0 + $1.latestOffset - $1.earliestOffset })",
-                     "\(d.partitions.reduce(Int64(0)) { $0 + $1.sizeBytes })"]
-                }))
+            print(
+                logCLITable(
+                    ["TOPIC", "PARTITIONS", "RECORDS", "BYTES"],
+                    described.map { d in
+                        [
+                            d.name, "\(d.partitions.count)",
+                            "\(d.partitions.reduce(Int64(0)) { $0 + $1.latestOffset - $1.earliestOffset })",
+                            "\(d.partitions.reduce(Int64(0)) { $0 + $1.sizeBytes })",
+                        ]
+                    }))
         }
     }
 
@@ -59,28 +68,38 @@ struct TopicsCommand: AsyncParsableCommand {
         func run() async throws {
             let d = try await log.withReadingBroker { try await $0.describeTopic(topic) }
             if json {
-                print(logCLIJSON([
-                    "topic": d.name,
-                    "config": ["partitions": d.config.partitions, "segmentBytes": d.config.segmentBytes,
-                               "retentionBytes": d.config.retentionBytes.map { $0 as Any } ?? NSNull(),
-                               "retentionMs": d.config.retentionMs.map { $0 as Any } ?? NSNull(),
-                               "maxRecordBytes": d.config.maxRecordBytes] as [String: Any],
-                    "partitions": d.partitions.map {
-                        ["partition": $0.partition, "earliestOffset": $0.earliestOffset, "latestOffset": $0.latestOffset,
-                         "bytes": $0.sizeBytes, "segments": $0.segmentCount] as [String: Any]
-                    },
-                ] as [String: Any]))
+                print(
+                    logCLIJSON(
+                        [
+                            "topic": d.name,
+                            "config": [
+                                "partitions": d.config.partitions, "segmentBytes": d.config.segmentBytes,
+                                "retentionBytes": d.config.retentionBytes.map { $0 as Any } ?? NSNull(),
+                                "retentionMs": d.config.retentionMs.map { $0 as Any } ?? NSNull(),
+                                "maxRecordBytes": d.config.maxRecordBytes,
+                            ] as [String: Any],
+                            "partitions": d.partitions.map {
+                                [
+                                    "partition": $0.partition, "earliestOffset": $0.earliestOffset, "latestOffset": $0.latestOffset,
+                                    "bytes": $0.sizeBytes, "segments": $0.segmentCount,
+                                ] as [String: Any]
+                            },
+                        ] as [String: Any]))
                 return
             }
-            print("topic \(d.name): \(d.partitions.count) partitions, segment \(d.config.segmentBytes) bytes, "
-                + "retention \(d.config.retentionBytes.map { "\($0) bytes" } ?? "unlimited bytes") / "
-                + "\(d.config.retentionMs.map { "\($0) ms" } ?? "unlimited time")")
-            print(logCLITable(
-                ["PARTITION", "EARLIEST", "LATEST", "RECORDS", "BYTES", "SEGMENTS"],
-                d.partitions.map {
-                    ["\($0.partition)", "\($0.earliestOffset)", "\($0.latestOffset)", "\($0.latestOffset - $0.earliestOffset)",
-                     "\($0.sizeBytes)", "\($0.segmentCount)"]
-                }))
+            print(
+                "topic \(d.name): \(d.partitions.count) partitions, segment \(d.config.segmentBytes) bytes, "
+                    + "retention \(d.config.retentionBytes.map { "\($0) bytes" } ?? "unlimited bytes") / "
+                    + "\(d.config.retentionMs.map { "\($0) ms" } ?? "unlimited time")")
+            print(
+                logCLITable(
+                    ["PARTITION", "EARLIEST", "LATEST", "RECORDS", "BYTES", "SEGMENTS"],
+                    d.partitions.map {
+                        [
+                            "\($0.partition)", "\($0.earliestOffset)", "\($0.latestOffset)", "\($0.latestOffset - $0.earliestOffset)",
+                            "\($0.sizeBytes)", "\($0.segmentCount)",
+                        ]
+                    }))
         }
     }
 

@@ -96,9 +96,10 @@ struct BenchCQL: AsyncParsableCommand {
             try await sink.close()
             let sorted = times.sorted()
             print("cql sink bench: \(rows) rows in batches of \(batch) into \(target)")
-            print(String(
-                format: "  %.0f rows/s  (%.2f s; batch p50 %.1f ms, p99 %.1f ms)", Double(rows) / total, total,
-                sorted[sorted.count / 2].seconds * 1000, sorted[min(sorted.count - 1, sorted.count * 99 / 100)].seconds * 1000))
+            print(
+                String(
+                    format: "  %.0f rows/s  (%.2f s; batch p50 %.1f ms, p99 %.1f ms)", Double(rows) / total, total,
+                    sorted[sorted.count / 2].seconds * 1000, sorted[min(sorted.count - 1, sorted.count * 99 / 100)].seconds * 1000))
         } catch {
             try? await sink.close()
             throw error

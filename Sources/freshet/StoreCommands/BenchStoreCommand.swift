@@ -6,7 +6,7 @@ import FreshetPostgres
 import FreshetStore
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// `freshet bench store`: upsert throughput and dashboard query latency of the SQLite store, or
@@ -45,7 +45,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "Page size of the new database, bytes.") var pageSize = 4096
     @Flag(help: "Only the fresh-insert pass (skip replays, updates and queries).") var insertsOnly = false
     @Option(help: "Repetitions of each query; the median and max are reported.") var queryRepeats = 20
-    @Option(help: ArgumentHelp("sqlite (default: a scratch file) or postgres://user:password@host:port/database (an empty scratch database).", valueName: "URL"))
+    @Option(
+        help: ArgumentHelp("sqlite (default: a scratch file) or postgres://user:password@host:port/database (an empty scratch database).", valueName: "URL"))
     var store = "sqlite"
 
     func validate() throws {
@@ -73,16 +74,18 @@ struct BenchStoreCommand: AsyncParsableCommand {
 
     private func printMachine() {
         #if DEBUG
-        print("freshet bench store — debug build: numbers are not representative; use `swift build -c release`")
+            print("freshet bench store — debug build: numbers are not representative; use `swift build -c release`")
         #else
-        print("freshet bench store — release build")
+            print("freshet bench store — release build")
         #endif
         print("machine: \(cpuModel()), \(sysconf(Int32(_SC_NPROCESSORS_ONLN))) cores")
     }
 
     private func runPostgres() async throws {
         let sink = try await BenchPostgres.connectEmpty(store)
-        print("store bench: \(rows) rows, batches of \(batch), PostgreSQL \(redact(store)) (\(sink.configuration.maximumConnections) connections, one transaction per batch)")
+        print(
+            "store bench: \(rows) rows, batches of \(batch), PostgreSQL \(redact(store)) (\(sink.configuration.maximumConnections) connections, one transaction per batch)"
+        )
         do {
             try await passes(sink, queries: sink)
             let bytes = try await BenchPostgres.tableBytes(sink)
@@ -118,16 +121,20 @@ struct BenchStoreCommand: AsyncParsableCommand {
             cacheSizeKiB: cacheMib * 1024,
             counterMaintenance: SQLiteStore.CounterMaintenance(rawValue: counters)!,
             walAutocheckpointPages: walAutocheckpoint, pageSize: pageSize)
-        print("store bench: \(rows) rows, batches of \(batch), synchronous=\(configuration.synchronous.rawValue), counters=\(counters), cache \(cacheMib) MiB, wal_autocheckpoint \(walAutocheckpoint), page size \(pageSize)")
+        print(
+            "store bench: \(rows) rows, batches of \(batch), synchronous=\(configuration.synchronous.rawValue), counters=\(counters), cache \(cacheMib) MiB, wal_autocheckpoint \(walAutocheckpoint), page size \(pageSize)"
+        )
         print("file: \(path)")
         try await SQLiteStore.withStore(configuration) { store in
             try await store.prepare()
             try await passes(store, queries: store)
         }
         let size = ["", "-wal", "-shm"].map { fileSize(path + $0) }
-        print(String(format: "size on disk: %.1f MiB (db %.1f MiB, wal %.1f MiB) = %.0f bytes/row",
-                     Double(size.reduce(0, +)) / 1_048_576, Double(size[0]) / 1_048_576, Double(size[1]) / 1_048_576,
-                     Double(size[0]) / Double(rows)))
+        print(
+            String(
+                format: "size on disk: %.1f MiB (db %.1f MiB, wal %.1f MiB) = %.0f bytes/row",
+                Double(size.reduce(0, +)) / 1_048_576, Double(size[0]) / 1_048_576, Double(size[1]) / 1_048_576,
+                Double(size[0]) / Double(rows)))
     }
 
     struct PassResult {
@@ -162,7 +169,9 @@ struct BenchStoreCommand: AsyncParsableCommand {
     /// One slice of partition 0 of `topic` holding `rows` at offsets `from`…, each counted in
     /// the window of its `ingested_at`.
     static func batch(_ rows: [CreatedUserRow], topic: String, from: Int64) -> SinkBatch {
-        let records = rows.enumerated().map { SinkRecord(offset: from + Int64($0.offset), row: $0.element, windowStart: $0.element.ingestedAt / 60_000 * 60_000) }
+        let records = rows.enumerated().map {
+            SinkRecord(offset: from + Int64($0.offset), row: $0.element, windowStart: $0.element.ingestedAt / 60_000 * 60_000)
+        }
         return SinkBatch(slices: [PartitionSlice(topic: topic, partition: 0, from: from, to: from + Int64(rows.count), records: records)])
     }
 
@@ -171,8 +180,11 @@ struct BenchStoreCommand: AsyncParsableCommand {
         let sorted = result.batchTimes.sorted()
         let p50 = Self.seconds(sorted[sorted.count / 2]) * 1000
         let p99 = Self.seconds(sorted[min(sorted.count - 1, sorted.count * 99 / 100)]) * 1000
-        print(Self.pad(name, 26) + String(format: " %9.0f rows/s  (%.2f s in write; batch p50 %.1f ms, p99 %.1f ms)",
-                     Double(result.rows) / seconds, seconds, p50, p99))
+        print(
+            Self.pad(name, 26)
+                + String(
+                    format: " %9.0f rows/s  (%.2f s in write; batch p50 %.1f ms, p99 %.1f ms)",
+                    Double(result.rows) / seconds, seconds, p50, p99))
     }
 
     private func queries(_ store: any UserQueries) async throws {
@@ -198,8 +210,11 @@ struct BenchStoreCommand: AsyncParsableCommand {
                 times.append(clock.now - start)
             }
             times.sort()
-            print("  " + Self.pad(name, 26) + String(format: " median %8.3f ms  max %8.3f ms",
-                         Self.seconds(times[times.count / 2]) * 1000, Self.seconds(times.last!) * 1000))
+            print(
+                "  " + Self.pad(name, 26)
+                    + String(
+                        format: " median %8.3f ms  max %8.3f ms",
+                        Self.seconds(times[times.count / 2]) * 1000, Self.seconds(times.last!) * 1000))
         }
     }
 
@@ -239,16 +254,19 @@ struct BenchRows {
 
     func row(index: Int) -> CreatedUserRow {
         let idBits = hash(index, 0)
-        let id = String(format: "%08x-%04x-4%03x-%04x-%012llx", UInt32(truncatingIfNeeded: idBits >> 32),
-                        UInt32(truncatingIfNeeded: idBits >> 16) & 0xffff, UInt32(truncatingIfNeeded: idBits) & 0xfff,
-                        UInt32(truncatingIfNeeded: index) & 0xffff, hash(index, 1) & 0xffff_ffff_ffff)
+        let id = String(
+            format: "%08x-%04x-4%03x-%04x-%012llx", UInt32(truncatingIfNeeded: idBits >> 32),
+            UInt32(truncatingIfNeeded: idBits >> 16) & 0xffff, UInt32(truncatingIfNeeded: idBits) & 0xfff,
+            UInt32(truncatingIfNeeded: index) & 0xffff, hash(index, 1) & 0xffff_ffff_ffff)
         let r = hash(index, 2 &+ variant)
         let gender = r & 1 == 0 ? "female" : "male"
         let first = Self.first[Int(r >> 8) % Self.first.count]
         let last = Self.last[Int(r >> 16) % Self.last.count]
         let country = Self.countries[Int(r >> 24) % Self.countries.count]
         let domain = Self.domains[Int(r >> 32) % Self.domains.count]
-        let year = 2002 + Int(r >> 40) % 21, month = 1 + Int(r >> 45) % 12, day = 1 + Int(r >> 50) % 28
+        let year = 2002 + Int(r >> 40) % 21
+        let month = 1 + Int(r >> 45) % 12
+        let day = 1 + Int(r >> 50) % 28
         let birthYear = year - 18 - Int(r >> 55) % 50
         let login = "\(first.lowercased())\(last.lowercased())\(index % 1000)"
         return CreatedUserRow(

@@ -30,11 +30,14 @@ struct UsersCommand: AsyncParsableCommand {
             }
             if store.json {
                 var writer = JSONWriter()
-                writer.raw("{\"total\":"); writer.int(total)
+                writer.raw("{\"total\":")
+                writer.int(total)
                 writer.raw(",\"by_gender\":{")
                 for (index, entry) in genders.enumerated() {
                     if index > 0 { writer.byte(UInt8(ascii: ",")) }
-                    writer.string(entry.label); writer.byte(UInt8(ascii: ":")); writer.int(entry.count)
+                    writer.string(entry.label)
+                    writer.byte(UInt8(ascii: ":"))
+                    writer.int(entry.count)
                 }
                 writer.raw("}}")
                 print(writer.utf8Text)
@@ -136,8 +139,10 @@ enum UserOutput {
     static func table(_ rows: [CreatedUserRow]) -> String {
         let header = ["ID", "NAME", "GENDER", "COUNTRY", "EMAIL", "REGISTERED", "INGESTED"]
         let lines = rows.map { row in
-            [row.id, "\(row.firstName) \(row.lastName)", row.gender, row.country, row.email,
-             String(row.registeredDate.prefix(10)), ingested(row.ingestedAt)]
+            [
+                row.id, "\(row.firstName) \(row.lastName)", row.gender, row.country, row.email,
+                String(row.registeredDate.prefix(10)), ingested(row.ingestedAt),
+            ]
         }
         return render([header] + lines) + (rows.isEmpty ? "\n(no users)" : "")
     }
@@ -173,9 +178,11 @@ enum UserOutput {
 
     /// Every column as text, in `CreatedUserRow.columns` order (nil for a NULL `nat`).
     static func values(_ row: CreatedUserRow) -> [String?] {
-        [row.id, row.firstName, row.lastName, row.gender, row.address, row.postCode, row.email, row.username,
-         row.dob, row.registeredDate, row.phone, row.picture, row.year, row.month, row.day, row.country,
-         row.emailDomain, String(row.age), row.nat, String(row.ingestedAt)]
+        [
+            row.id, row.firstName, row.lastName, row.gender, row.address, row.postCode, row.email, row.username,
+            row.dob, row.registeredDate, row.phone, row.picture, row.year, row.month, row.day, row.country,
+            row.emailDomain, String(row.age), row.nat, String(row.ingestedAt),
+        ]
     }
 
     private static func write(_ row: CreatedUserRow, to writer: inout JSONWriter) {

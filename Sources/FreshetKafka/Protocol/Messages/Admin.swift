@@ -307,7 +307,9 @@ public struct DeleteTopicsResponse: KafkaWireStruct {
         public var errorMessage: String? = nil
         public init() {}
         public mutating func code(_ c: inout KafkaCodec) throws {
-            if c.version >= 6 { try c.nullableString(&name, "Name") } else {
+            if c.version >= 6 {
+                try c.nullableString(&name, "Name")
+            } else {
                 var n = name ?? ""
                 try c.string(&n, "Name")
                 name = n

@@ -16,7 +16,9 @@ public struct MetadataRequest: KafkaRequest {
         public init(name: String) { self.name = name }
         public mutating func code(_ c: inout KafkaCodec) throws {
             if c.version >= 10 { try c.uuid(&topicID, "TopicId") }
-            if c.version >= 10 { try c.nullableString(&name, "Name") } else {
+            if c.version >= 10 {
+                try c.nullableString(&name, "Name")
+            } else {
                 var n = name ?? ""
                 try c.string(&n, "Name")
                 name = n
@@ -110,7 +112,9 @@ public struct MetadataResponse: KafkaWireStruct {
         public init() {}
         public mutating func code(_ c: inout KafkaCodec) throws {
             try c.errorCode(&errorCode, "ErrorCode")
-            if c.version >= 12 { try c.nullableString(&name, "Name") } else {
+            if c.version >= 12 {
+                try c.nullableString(&name, "Name")
+            } else {
                 var n = name ?? ""
                 try c.string(&n, "Name")
                 name = n
