@@ -333,7 +333,7 @@ let package = Package(
         // every test run, and the libFuzzer driver below runs them.
         .target(
             name: "FreshetFuzzTargets",
-            dependencies: ["FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
+            dependencies: ["FreshetAvro", "FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream", "FreshetScheduler", "FreshetWeb"]
         ),
         .testTarget(name: "FreshetFuzzTests", dependencies: ["FreshetFuzzTargets", "FreshetTesting"]),
         .testTarget(name: "FreshetSchedulerTests", dependencies: ["FreshetScheduler", "FreshetCore", "FreshetTesting"]),
