@@ -81,11 +81,8 @@ public enum AvroCompatibility {
                 return problems
             }
             if case .union(let readerBranches) = rt {
-                for branch in readerBranches where AvroTypeMatch.sameKind(wt, reader.resolve(branch)) {
-                    if check(writer: wt, reader: branch, path: path).isEmpty { return [] }
-                }
-                for branch in readerBranches where !AvroTypeMatch.sameKind(wt, reader.resolve(branch)) {
-                    if check(writer: wt, reader: branch, path: path).isEmpty { return [] }
+                for i in AvroTypeMatch.branchOrder(writer: wt, readerBranches: readerBranches, in: reader) {
+                    if check(writer: wt, reader: readerBranches[i], path: path).isEmpty { return [] }
                 }
                 return [Self.problem(path, "no branch of the reader's union \(AvroTypeMatch.describe(readerBranches)) reads the writer's \(wt.displayName)")]
             }
@@ -107,7 +104,8 @@ public enum AvroCompatibility {
                 guard AvroTypeMatch.namesMatch(writer: we.name, reader: re.name, readerAliases: re.aliases) else {
                     return [Self.problem(path, "the reader's enum \(re.name.fullName) does not match the writer's \(we.name.fullName)")]
                 }
-                let missing = we.symbols.filter { !re.symbols.contains($0) }
+                let readerSymbols = Set(re.symbols)
+                let missing = we.symbols.filter { !readerSymbols.contains($0) }
                 guard missing.isEmpty || re.defaultSymbol != nil else {
                     return [Self.problem(path, "the reader's enum \(re.name.fullName) lacks the writer's symbols \(missing.joined(separator: ", ")) and has no default")]
                 }
@@ -124,11 +122,15 @@ public enum AvroCompatibility {
                 if let known = seen[key] { return known }
                 seen[key] = []
                 var problems: [String] = []
-                for readerField in rr.fields {
+                // The same matching as the resolving decoder's.
+                var writerFieldFor: [Int: Int] = [:]
+                for (w, r) in AvroTypeMatch.fieldMapping(writer: wr, reader: rr).enumerated() {
+                    if let r { writerFieldFor[r] = w }
+                }
+                for (r, readerField) in rr.fields.enumerated() {
                     let fieldPath = path + [readerField.name]
-                    let writerField = wr.fields.first { $0.name == readerField.name }
-                        ?? wr.fields.first { readerField.aliases.contains($0.name) }
-                    if let writerField {
+                    if let w = writerFieldFor[r] {
+                        let writerField = wr.fields[w]
                         problems += check(writer: writerField.type, reader: readerField.type, path: fieldPath)
                     } else if readerField.defaultValue == nil {
                         problems.append(Self.problem(fieldPath, "the reader's field '\(readerField.name)' has no default and the writer's \(wr.name.fullName) does not have it"))

@@ -76,14 +76,8 @@ struct ResolutionPlanBuilder {
             return .writerUnion(nodes, reasons: reasons)
         }
         if case .union(let readerBranches) = rt {
-            // The first branch of the same kind (and name), else the first the writer's type promotes to.
-            var tried = Array(repeating: false, count: readerBranches.count)
-            for (i, branch) in readerBranches.enumerated() where AvroTypeMatch.sameKind(wt, reader.resolve(branch)) {
-                tried[i] = true
-                if let n = try? node(writer: wt, reader: branch) { return .readerUnion(branch: i, n) }
-            }
-            for (i, branch) in readerBranches.enumerated() where !tried[i] {
-                if let n = try? node(writer: wt, reader: branch) { return .readerUnion(branch: i, n) }
+            for i in AvroTypeMatch.branchOrder(writer: wt, readerBranches: readerBranches, in: reader) {
+                if let n = try? node(writer: wt, reader: readerBranches[i]) { return .readerUnion(branch: i, n) }
             }
             throw AvroPathError("no branch of the reader's union \(AvroTypeMatch.describe(readerBranches)) reads the writer's \(wt.displayName)")
         }
@@ -116,8 +110,10 @@ struct ResolutionPlanBuilder {
             guard AvroTypeMatch.namesMatch(writer: we.name, reader: re.name, readerAliases: re.aliases) else {
                 throw AvroPathError("the reader's enum \(re.name.fullName) does not match the writer's \(we.name.fullName)")
             }
-            let defaultIndex = re.defaultSymbol.flatMap { re.symbols.firstIndex(of: $0) }
-            let mapping = we.symbols.map { re.symbols.firstIndex(of: $0) ?? defaultIndex }
+            var readerIndex: [String: Int] = [:]
+            for (i, symbol) in re.symbols.enumerated() { readerIndex[symbol] = i }
+            let defaultIndex = re.defaultSymbol.flatMap { readerIndex[$0] }
+            let mapping = we.symbols.map { readerIndex[$0] ?? defaultIndex }
             return .enumeration(mapping: mapping, writerSymbols: we.symbols)
         case (.array(let wi), .array(let ri)):
             do { return .array(try node(writer: wi, reader: ri)) } catch { throw error.within("[]") }
@@ -154,16 +150,10 @@ struct ResolutionPlanBuilder {
     private mutating func recordSteps(writer wr: AvroRecordSchema, reader rr: AvroRecordSchema) throws(AvroPathError) -> ResolutionPlan.RecordPlan {
         var plan = ResolutionPlan.RecordPlan()
         plan.readerFieldNames = rr.fields.map(\.name)
+        let mapping = AvroTypeMatch.fieldMapping(writer: wr, reader: rr)
         var filled = Array(repeating: false, count: rr.fields.count)
-        for writerField in wr.fields {
-            guard let i = rr.fields.firstIndex(where: { $0.name == writerField.name })
-                ?? rr.fields.firstIndex(where: { $0.aliases.contains(writerField.name) })
-            else {
-                plan.steps.append(.skip(name: writerField.name, writerField.type))
-                continue
-            }
-            guard !filled[i] else {
-                // A reader field whose name and alias both match writer fields takes the name's.
+        for (writerField, target) in zip(wr.fields, mapping) {
+            guard let i = target else {
                 plan.steps.append(.skip(name: writerField.name, writerField.type))
                 continue
             }
@@ -200,11 +190,45 @@ enum AvroTypeMatch {
         }
     }
 
-    /// Same kind, and for named types the same name: the reader's union branch to try first.
-    static func sameKind(_ writer: AvroType, _ reader: AvroType) -> Bool {
-        guard writer.kindName == reader.kindName else { return false }
-        guard let w = name(of: writer), let r = name(of: reader) else { return true }
-        return w.name == r.name
+    /// The order in which a reader's union branches are tried for a writer's non-union type:
+    /// the same kind with the same full name (or no name), then the same kind with a matching
+    /// unqualified name or alias, then the others (promotions).
+    static func branchOrder(writer: AvroType, readerBranches: [AvroType], in reader: AvroSchema) -> [Int] {
+        var exact: [Int] = [], named: [Int] = [], others: [Int] = []
+        let writerName = name(of: writer)
+        for (i, branch) in readerBranches.enumerated() {
+            let resolved = reader.resolve(branch)
+            guard resolved.kindName == writer.kindName else {
+                others.append(i)
+                continue
+            }
+            switch (writerName, name(of: resolved)) {
+            case (let w?, let r?) where w == r: exact.append(i)
+            case (nil, nil): exact.append(i)
+            default: named.append(i)
+            }
+        }
+        return exact + named + others
+    }
+
+    /// For each writer field, the reader field it fills: the one of the same name, else the
+    /// first whose aliases name it that the writer does not fill by its own name.
+    static func fieldMapping(writer: AvroRecordSchema, reader: AvroRecordSchema) -> [Int?] {
+        var byName: [String: Int] = [:]
+        var byAlias: [String: [Int]] = [:]
+        for (i, field) in reader.fields.enumerated() {
+            byName[field.name] = i
+            for alias in field.aliases { byAlias[alias, default: []].append(i) }
+        }
+        let writerNames = Set(writer.fields.map(\.name))
+        var taken = Set<Int>()
+        return writer.fields.map { field in
+            if let i = byName[field.name] { return i }
+            let candidates = byAlias[field.name] ?? []
+            guard let i = candidates.first(where: { !writerNames.contains(reader.fields[$0].name) && !taken.contains($0) }) else { return nil }
+            taken.insert(i)
+            return i
+        }
     }
 
     static func describe(_ branches: [AvroType]) -> String {
@@ -232,9 +256,9 @@ struct PlanRunner {
     }
 
     private mutating func charge(_ bytes: Int) throws(DecodeFailure) {
-        // `bytes` is at most the input's length plus `valueCost`: no overflow.
-        allocated += bytes
-        guard allocated <= limits.maxAllocatedBytes else {
+        let (sum, overflow) = allocated.addingReportingOverflow(bytes)
+        allocated = sum
+        guard !overflow, allocated <= limits.maxAllocatedBytes else {
             throw DecodeFailure(.tooLarge, input.offset, "the datum needs more than \(limits.maxAllocatedBytes) bytes")
         }
     }

@@ -143,10 +143,12 @@ enum AvroDefaults {
             return .map(entries)
         case .record(let r):
             guard case .object(let object) = json else { throw mismatch() }
+            var members: [String: JSONValue] = [:]
+            for member in object.members where members[member.key] == nil { members[member.key] = member.value }
             var fields: [AvroValue.Field] = []
             fields.reserveCapacity(r.fields.count)
             for field in r.fields {
-                guard let given = object[field.name] ?? field.defaultValue else {
+                guard let given = members[field.name] ?? field.defaultValue else {
                     throw AvroPathError("default of record \(r.name.fullName) has no value for field '\(field.name)', which has no default")
                 }
                 do { fields.append(.init(field.name, try value(given, of: field.type, in: schema, depth: depth + 1))) } catch { throw error.within(field.name) }

@@ -106,6 +106,24 @@ struct AvroResolutionTests {
         #expect(try read(.record([]), written: #"{"type":"record","name":"B","fields":[]}"#, as: named) == .union(branch: 1, .record([.init("x", .int(1))])))
     }
 
+    @Test("a union of records with the same name in two namespaces keeps each branch")
+    func sameNameInTwoNamespaces() throws {
+        let s = #"[{"type":"record","name":"a.R","fields":[{"name":"x","type":"int"}]},{"type":"record","name":"b.R","fields":[{"name":"y","type":"string"}]}]"#
+        let value = AvroValue.union(branch: 1, .record([.init("y", .string("z"))]))
+        #expect(try roundTrip(value, schema(s)).decoded == value)
+        #expect(try read(value, written: s, as: s) == value)
+        #expect(AvroCompatibility.check(reader: try schema(s), writer: try schema(s)) == [])
+    }
+
+    @Test("an alias does not take a writer field away from the reader field of that name")
+    func aliasesYieldToNames() throws {
+        let writer = #"{"type":"record","name":"R","fields":[{"name":"a","type":"int"},{"name":"b","type":"string"}]}"#
+        let reader = #"{"type":"record","name":"R","fields":[{"name":"b","type":"string","aliases":["a"]},{"name":"c","type":"int","aliases":["a"]}]}"#
+        #expect(try read(.record([.init("a", .int(1)), .init("b", .string("x"))]), written: writer, as: reader)
+            == .record([.init("b", .string("x")), .init("c", .int(1))]))
+        #expect(AvroCompatibility.check(reader: try schema(reader), writer: try schema(writer)) == [])
+    }
+
     @Test func recursiveSchemasResolve() throws {
         let writer = #"{"type":"record","name":"Node","fields":[{"name":"v","type":"int"},{"name":"next","type":["null","Node"]}]}"#
         let reader = #"{"type":"record","name":"Node","fields":[{"name":"v","type":"long"},{"name":"next","type":["null","Node"]},{"name":"w","type":"int","default":0}]}"#
