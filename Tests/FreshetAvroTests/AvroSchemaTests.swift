@@ -65,6 +65,19 @@ struct AvroSchemaTests {
         #expect(root == .string(nil) || root == .bytes(nil) || root == .long(nil))
     }
 
+    @Test("decimal on fixed is bounded by what the size holds; duration needs 12 bytes")
+    func fixedLogicalTypes() throws {
+        func logical(_ json: String) throws -> AvroLogicalType? {
+            guard case .fixed(let f) = try AvroSchema(parsing: json).root else { return nil }
+            return f.logicalType
+        }
+        // 4 bytes hold 2^31 − 1: 9 decimal digits, not 10.
+        #expect(try logical(#"{"type":"fixed","name":"D","size":4,"logicalType":"decimal","precision":9,"scale":2}"#) == .decimal(precision: 9, scale: 2))
+        #expect(try logical(#"{"type":"fixed","name":"D","size":4,"logicalType":"decimal","precision":10}"#) == nil)
+        #expect(try logical(#"{"type":"fixed","name":"D","size":12,"logicalType":"duration"}"#) == .duration)
+        #expect(try logical(#"{"type":"fixed","name":"D","size":8,"logicalType":"duration"}"#) == nil)
+    }
+
     @Test func recursiveRecord() throws {
         let schema = try AvroSchema(parsing: #"{"type":"record","name":"Node","fields":[{"name":"v","type":"int"},{"name":"next","type":["null","Node"]}]}"#)
         guard case .record(let r) = schema.root else { Issue.record("not a record"); return }
