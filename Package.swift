@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "FreshetLog", targets: ["FreshetLog"]),
         .library(name: "FreshetTesting", targets: ["FreshetTesting"]),
         .library(name: "FreshetScheduler", targets: ["FreshetScheduler"]),
+        .library(name: "FreshetAvro", targets: ["FreshetAvro"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -38,6 +39,9 @@ let package = Package(
     targets: [
         // IO-free domain: records, schema, JSON codec, transforms.
         .target(name: "FreshetCore"),
+        // IO-free Avro: schemas (parsing, canonical form, fingerprints), the binary encoding,
+        // schema resolution and compatibility levels, Confluent's wire format.
+        .target(name: "FreshetAvro", dependencies: ["FreshetCore"]),
         // Where data enters: offline generator, Random User HTTP client, compatible API server.
         .target(
             name: "FreshetSource",
@@ -249,6 +253,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "FreshetCoreTests", dependencies: ["FreshetCore", "FreshetTesting"]),
+        // Golden vectors from fastavro (Python/golden.py) are read from Golden/ by path.
+        .testTarget(name: "FreshetAvroTests", dependencies: ["FreshetAvro", "FreshetCore", "FreshetTesting"], exclude: ["Golden", "Python"]),
         .testTarget(
             name: "FreshetStreamTests",
             dependencies: [
@@ -343,8 +349,8 @@ let package = Package(
         .target(
             name: "FreshetFuzzTargets",
             dependencies: [
-                "FreshetApp", "FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog", "FreshetStream",
-                "FreshetScheduler", "FreshetWeb",
+                "FreshetApp", "FreshetAvro", "FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog",
+                "FreshetStream", "FreshetScheduler", "FreshetWeb",
             ]
         ),
         .testTarget(name: "FreshetFuzzTests", dependencies: ["FreshetFuzzTargets", "FreshetTesting"]),
