@@ -13,15 +13,9 @@ public enum BrokerConnection {
     /// The broker of a pipeline; `nil` for the embedded log. `broker.url` was parsed when it was
     /// set (`PipelineConfiguration`), so a failure here is the cluster's, not the URL's.
     public static func open(_ config: PipelineConfiguration) async throws -> (any Broker)? {
-        guard config.broker.isKafka else { return nil }
-        var configuration: KafkaClientConfiguration
-        do {
-            configuration = try KafkaClientConfiguration(url: config.broker.url)
-        } catch let error as KafkaClientError {
-            throw ConfigurationError(key: "broker.url", origin: "configuration", message: error.message)
-        }
+        guard case .kafka(let url, var configuration) = config.broker.location else { return nil }
         configuration.topicDefaults.partitions = Int32(config.log.partitions)
-        return try await connect(configuration, url: config.broker.url)
+        return try await connect(configuration, url: url)
     }
 
     /// A Kafka client for `url` (the log commands' `--broker`); the URL was checked with

@@ -98,16 +98,22 @@ public final class Pipeline: Sendable {
     /// only (`freshet serve`, the CLI's queries while `freshet up` writes); the other stores are
     /// servers, shared anyway. Not prepared: writers call `prepare()`.
     public static func openStore(_ configuration: PipelineConfiguration, readOnly: Bool = false) async throws -> any Sink {
-        if configuration.store.isCassandra {
-            return try await CassandraSink.connect(url: configuration.store.url)
+        switch configuration.store.location {
+        case .cassandra(let cassandra):
+            return try await CassandraSink.connect(cassandra)
+        case .postgres(let postgres):
+            return try await PostgresSink.connect(postgres)
+        case .sqlite:
+            let synchronous: SQLiteStore.Synchronous
+            switch configuration.store.synchronous {
+            case .full: synchronous = .full
+            case .normal: synchronous = .normal
+            }
+            return try await SQLiteStore.open(
+                .init(
+                    path: configuration.storePath, readOnly: readOnly, synchronous: synchronous,
+                    cacheSizeKiB: configuration.store.sqliteCacheBytes / 1024))
         }
-        if configuration.store.isPostgres {
-            return try await PostgresSink.connect(url: configuration.store.url)
-        }
-        return try await SQLiteStore.open(
-            .init(
-                path: configuration.storePath, readOnly: readOnly, synchronous: configuration.store.synchronous == "normal" ? .normal : .full,
-                cacheSizeKiB: configuration.store.sqliteCacheBytes / 1024))
     }
 
     init(
@@ -122,9 +128,9 @@ public final class Pipeline: Sendable {
         self.logger = logger
         let source = configuration.source
         let stop: StopCondition = source.count.map { .count($0) } ?? source.duration.map { .duration($0) } ?? .never
-        let seed = source.url == "generator" ? source.seed ?? RandomUserGenerator.randomSeed() : source.seed
-        self.seed = source.url == "none" ? nil : seed
-        let people = source.url == "none" ? nil : configuration.peopleSource(stop: stop, seed: seed, logger: logger)
+        let seed = source.kind == .generator ? source.seed ?? RandomUserGenerator.randomSeed() : source.seed
+        self.seed = source.kind == .none ? nil : seed
+        let people = source.kind == .none ? nil : configuration.peopleSource(stop: stop, seed: seed, logger: logger)
         // Backpressure couples source and processor of one process; across processes the
         // broker buffers, and the processor's lag shows in `freshet groups describe`.
         let backpressure = role == .all ? Backpressure(maxUnprocessed: configuration.processor.maxUnprocessed) : nil
@@ -209,9 +215,9 @@ public final class Pipeline: Sendable {
 
     static func durability(_ log: PipelineConfiguration.Log) -> Durability {
         switch log.durability {
-        case "fsync": .everyBatch
-        case "none": .none
-        default: .interval(log.commitInterval)
+        case .fsync: .everyBatch
+        case .none: .none
+        case .groupCommit: .interval(log.commitInterval)
         }
     }
 }
@@ -225,20 +231,20 @@ extension PipelineConfiguration {
         stop: StopCondition, rate: Double? = nil, seed: String? = nil, logger: Logger = Logger(label: "freshet.source")
     ) -> (any PeopleSource)? {
         let nats = source.nationalities
-        switch source.url {
-        case "none":
+        switch source.kind {
+        case .none:
             return nil
-        case "generator":
+        case .generator:
             return GeneratorSource(
                 configuration: .init(
                     seed: seed ?? source.seed ?? RandomUserGenerator.randomSeed(), nationalities: nats.isEmpty ? Nationality.allCases : nats,
                     batchSize: source.batchSize ?? 1000, rate: rate ?? source.rate, stop: stop))
-        default:
+        case .api(let url):
             var sourceLogger = logger
             sourceLogger.logLevel = max(.warning, logger.logLevel)
             return RandomUserClient(
                 configuration: .init(
-                    url: source.url, batchSize: source.batchSize ?? 500, requestsPerSecond: source.requestsPerSecond,
+                    url: url, batchSize: source.batchSize ?? 500, requestsPerSecond: source.requestsPerSecond,
                     stop: stop, requestTimeout: source.timeout, seed: seed ?? source.seed, nationalities: nats), logger: sourceLogger)
         }
     }

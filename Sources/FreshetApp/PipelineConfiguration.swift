@@ -16,7 +16,15 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public struct Source: Sendable, Equatable {
         /// `generator` (the default, offline), the URL of a Random User API, or `none`: no
         /// continuous source in `freshet up`, only the scheduler's DAG runs append people.
-        public var url = "generator"
+        public var kind: SourceKind = .generator
+        /// `kind` as `source.url` spells it.
+        public var url: String {
+            switch kind {
+            case .generator: "generator"
+            case .none: "none"
+            case .api(let url): url
+            }
+        }
         /// Generator: people per second. Defaults to 200 (a useful live stream on a laptop).
         public var rate: Double = 200
         /// URL source: requests per second. Defaults to 2.
@@ -38,18 +46,23 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public struct Broker: Sendable, Equatable {
         /// `embedded` (the default: Freshet's own log in `<data_dir>/topics`) or a Kafka
         /// cluster, `kafka://[user:password@]host:port[,host:port…][?option=value…]`
-        /// (docs/kafka.md lists the options).
-        public var url = "embedded"
+        /// (docs/kafka.md lists the options). Set through the `broker.url` key, which parses it
+        /// into `location`.
+        public internal(set) var url = "embedded"
+        public internal(set) var location: BrokerLocation = .embedded
 
         /// Whether the pipeline talks to a Kafka cluster.
-        public var isKafka: Bool { url.hasPrefix("kafka://") }
+        public var isKafka: Bool {
+            if case .kafka = location { return true }
+            return false
+        }
     }
 
     public struct Log: Sendable, Equatable {
         /// Partitions of `users_created` (created on the broker when missing). Defaults to 3.
         public var partitions: Int = 3
         /// `group-commit` (default), `fsync` or `none`.
-        public var durability = "group-commit"
+        public var durability: LogDurability = .groupCommit
         /// Group-commit interval. Defaults to 5 ms.
         public var commitInterval: Duration = .milliseconds(5)
     }
@@ -87,19 +100,27 @@ public struct PipelineConfiguration: Sendable, Equatable {
         /// (`CassandraSinkConfiguration` lists every parameter), or
         /// `postgres://user:password@host[:port]/database[?sslmode=prefer&connections=4]`
         /// (`PostgresSinkConfiguration` lists every parameter).
-        public var url = "sqlite"
+        /// Set through the `store.url` key, which parses it into `location`.
+        public internal(set) var url = "sqlite"
+        public internal(set) var location: StoreLocation = .sqlite(path: nil)
         /// SQLite `synchronous`: `full` (default: a committed batch survives power loss) or `normal`.
-        public var synchronous = "full"
+        public var synchronous: StoreSynchronous = .full
         /// Page cache of the SQLite writer connection, in bytes (`PRAGMA cache_size`). Defaults
         /// to 16 MiB: 32, 64 and 128 MiB measured no faster within the noise (docs/store.md) and
         /// cost resident memory.
         public var sqliteCacheBytes = 16 << 20
 
         /// Whether rows go to a Cassandra cluster (or a CQL endpoint) rather than SQLite.
-        public var isCassandra: Bool { url.hasPrefix("cassandra://") }
+        public var isCassandra: Bool {
+            if case .cassandra = location { return true }
+            return false
+        }
 
         /// Whether rows go to a PostgreSQL database rather than SQLite.
-        public var isPostgres: Bool { PostgresSinkConfiguration.isPostgresURL(url) }
+        public var isPostgres: Bool {
+            if case .postgres = location { return true }
+            return false
+        }
     }
 
     public struct Web: Sendable, Equatable {
@@ -320,6 +341,15 @@ extension PipelineConfiguration {
         }
     }
 
+    /// One of an enum's raw values, or an error naming the key and listing them.
+    static func oneOf<Value: RawRepresentable & CaseIterable>(_ key: String, _ text: String) throws(ConfigurationError) -> Value
+    where Value.RawValue == String {
+        guard let value = Value(rawValue: text) else {
+            throw fail(key, "expected one of \(Value.allCases.map(\.rawValue).joined(separator: ", ")); got '\(text)'")
+        }
+        return value
+    }
+
     static func oneOf(_ key: String, _ text: String, _ allowed: [String]) throws(ConfigurationError) -> String {
         guard allowed.contains(text) else { throw fail(key, "expected one of \(allowed.joined(separator: ", ")); got '\(text)'") }
         return text
@@ -329,12 +359,7 @@ extension PipelineConfiguration {
         Key(name: "data_dir", help: "where the log and the store live", get: { $0.dataDir }, set: { c, v in c.dataDir = v }),
         Key(
             name: "source.url", help: "generator, a Random User API URL, or none (only DAG runs ingest)", get: { $0.source.url },
-            set: { c, v throws(ConfigurationError) in
-                guard v == "generator" || v == "none" || v.hasPrefix("http://") || v.hasPrefix("https://") else {
-                    throw fail("source.url", "expected 'generator', 'none' or an http(s) URL; got '\(redact(v))'")
-                }
-                c.source.url = v
-            }, secret: true),
+            set: { c, v throws(ConfigurationError) in c.source.kind = try SourceKind(url: v, origin: "") }, secret: true),
         Key(
             name: "source.rate", help: "generator: people per second", get: { formatNumber($0.source.rate) },
             set: { c, v throws(ConfigurationError) in c.source.rate = try double("source.rate", v, ConfigRange.rate) }),
@@ -370,26 +395,15 @@ extension PipelineConfiguration {
         Key(
             name: "broker.url", help: "embedded, or kafka://host:port[,host:port]", get: { $0.broker.url },
             set: { c, v throws(ConfigurationError) in
-                guard v == "embedded" || v.hasPrefix("kafka://") else {
-                    throw fail("broker.url", "expected 'embedded' or 'kafka://host:port'; got '\(redact(v))'")
-                }
-                if v != "embedded" {
-                    do {
-                        _ = try KafkaClientConfiguration(url: v)
-                    } catch let error as KafkaClientError {
-                        throw fail("broker.url", error.message)
-                    } catch {
-                        throw fail("broker.url", "\(error)")
-                    }
-                }
+                c.broker.location = try BrokerLocation(url: v, origin: "")
                 c.broker.url = v
             }, secret: true),
         Key(
             name: "log.partitions", help: "partitions of users_created", get: { String($0.log.partitions) },
             set: { c, v throws(ConfigurationError) in c.log.partitions = try int("log.partitions", v, Range.partitions) }),
         Key(
-            name: "log.durability", help: "group-commit, fsync or none", get: { $0.log.durability },
-            set: { c, v throws(ConfigurationError) in c.log.durability = try oneOf("log.durability", v, ["group-commit", "fsync", "none"]) }),
+            name: "log.durability", help: "group-commit, fsync or none", get: { $0.log.durability.rawValue },
+            set: { c, v throws(ConfigurationError) in c.log.durability = try oneOf("log.durability", v) }),
         Key(
             name: "log.commit_interval", help: "group-commit interval", get: { DurationText.format($0.log.commitInterval) },
             set: { c, v throws(ConfigurationError) in c.log.commitInterval = try duration("log.commit_interval", v, Range.commitInterval) }),
@@ -436,30 +450,12 @@ extension PipelineConfiguration {
             help: "sqlite, sqlite:///path, cassandra://[user:password@]host[:port][,host…][?keyspace=…], or postgres://user:password@host[:port]/database",
             get: { $0.store.url },
             set: { c, v throws(ConfigurationError) in
-                if v.hasPrefix("cassandra://") {
-                    do throws(CassandraSinkError) {
-                        _ = try CassandraSinkConfiguration(url: v)
-                    } catch {
-                        throw fail("store.url", "\(error.message) (in '\(redact(v))')")
-                    }
-                } else if PostgresSinkConfiguration.isPostgresURL(v) {
-                    do throws(PostgresSinkError) {
-                        _ = try PostgresSinkConfiguration(url: v)
-                    } catch {
-                        // Not the URL itself: a malformed one may not redact cleanly.
-                        throw fail("store.url", "\(error.message) (the URL's \(error.part ?? "syntax"))")
-                    }
-                } else if !(v == "sqlite" || v.hasPrefix("sqlite://")) {
-                    throw fail(
-                        "store.url",
-                        "expected 'sqlite', 'sqlite:///path/to/file.sqlite', 'cassandra://host:9042[?keyspace=…]' or 'postgres://user:password@host:5432/database'; got '\(redact(v))'"
-                    )
-                }
+                c.store.location = try StoreLocation(url: v, origin: "")
                 c.store.url = v
             }, secret: true),
         Key(
-            name: "store.synchronous", help: "SQLite synchronous mode: full or normal", get: { $0.store.synchronous },
-            set: { c, v throws(ConfigurationError) in c.store.synchronous = try oneOf("store.synchronous", v, ["full", "normal"]) }),
+            name: "store.synchronous", help: "SQLite synchronous mode: full or normal", get: { $0.store.synchronous.rawValue },
+            set: { c, v throws(ConfigurationError) in c.store.synchronous = try oneOf("store.synchronous", v) }),
         Key(
             name: "store.sqlite_cache_bytes", help: "page cache of the SQLite writer, in bytes", get: { String($0.store.sqliteCacheBytes) },
             set: { c, v throws(ConfigurationError) in
@@ -831,7 +827,7 @@ extension PipelineConfiguration {
         if source.count != nil && source.duration != nil {
             throw ConfigurationError(key: "source.count", origin: origin, message: "source.count and source.duration (--count, --duration) exclude each other")
         }
-        if source.url == "none" && (source.count != nil || source.duration != nil) {
+        if source.kind == .none && (source.count != nil || source.duration != nil) {
             throw ConfigurationError(
                 key: "source.url", origin: origin, message: "source.count and source.duration (--count, --duration) stop the source, and source.url is none")
         }
@@ -839,7 +835,7 @@ extension PipelineConfiguration {
 
     /// The SQLite file the store uses.
     public var storePath: String {
-        if store.url.hasPrefix("sqlite://") { return String(store.url.dropFirst("sqlite://".count)) }
+        if case .sqlite(let path?) = store.location { return path }
         return dataDir + "/store/freshet.sqlite"
     }
 }

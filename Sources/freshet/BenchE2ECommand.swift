@@ -110,7 +110,7 @@ struct BenchE2E: AsyncParsableCommand {
         throughput.processor.maxTransactionRecords = maxTransactionRecords
         throughput.processor.maxTransactionBytes = maxTransactionBytes
         throughput.store.sqliteCacheBytes = sqliteCacheMib << 20
-        throughput.store.url = store
+        try throughput.set("store.url", to: store, origin: "--store")
         print(
             "settings: polls of \(maxBatch) records, store transactions up to \(maxTransactionRecords) records / \(maxTransactionBytes >> 20) MiB / \(DurationText.format(throughput.processor.maxTransactionTime)), SQLite writer cache \(sqliteCacheMib) MiB"
         )
@@ -145,7 +145,7 @@ struct BenchE2E: AsyncParsableCommand {
         // Phase 2: latency at a steady rate.
         if let postgres { try await BenchPostgres.truncate(postgres) }
         var steady = PipelineConfiguration()
-        steady.store.url = store
+        try steady.set("store.url", to: store, origin: "--store")
         steady.processor.maxTransactionRecords = maxTransactionRecords
         steady.processor.maxTransactionBytes = maxTransactionBytes
         steady.store.sqliteCacheBytes = sqliteCacheMib << 20

@@ -24,7 +24,7 @@ enum PipelineRun {
                 "freshet \(role.rawValue) needs a shared broker: add --broker kafka://host:port "
                     + "(the embedded log belongs to one process; use freshet up)")
         }
-        if role == .ingest && config.source.url == "none" {
+        if role == .ingest && config.source.kind == .none {
             throw ValidationError("freshet ingest needs a source: --source generator or a Random User API URL (source.url is none)")
         }
         let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal, role: role)
@@ -122,9 +122,9 @@ enum PipelineRun {
     ) -> String {
         let command = role == .all ? "up" : role.rawValue
         let sourceLine =
-            config.source.url == "none"
+            config.source.kind == .none
             ? "none (only DAG runs append people)"
-            : config.source.url == "generator"
+            : config.source.kind == .generator
                 ? "offline generator, \(PipelineConfiguration.formatNumber(config.source.rate)) people/s (seed \(seed ?? "?"))"
                 : "\(redact(config.source.url)), \(PipelineConfiguration.formatNumber(config.source.requestsPerSecond)) requests/s"
         let stopLine: String

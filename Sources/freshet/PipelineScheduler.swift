@@ -65,7 +65,7 @@ extension DAGCatalog {
     /// count in `metrics` like the pipeline's own source.
     static func executor(broker: any Broker, configuration: PipelineConfiguration, metrics: PipelineMetrics = PipelineMetrics()) -> TaskExecutor {
         var sourceConfig = configuration
-        if sourceConfig.source.url == "none" { sourceConfig.source.url = "generator" }
+        if sourceConfig.source.kind == .none { sourceConfig.source.kind = .generator }
         var settings = TaskExecutor.Configuration()
         settings.topicConfig = TopicConfig(partitions: Int32(configuration.log.partitions))
         return TaskExecutor(broker: broker, configuration: settings, metrics: metrics) { [sourceConfig] duration, rate in
