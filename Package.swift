@@ -93,8 +93,9 @@ let package = Package(
             dependencies: [
                 "FreshetCore", "FreshetContracts", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream",
                 "FreshetCassandra", "FreshetPostgres", "FreshetKafka", "FreshetWeb",
-                // The configuration reads the `dags` section (DAGDefinitions).
-                "FreshetScheduler",
+                // The configuration reads the `dags` section (DAGDefinitions); `freshet up` runs
+                // the scheduler over a run history in SQLite or PostgreSQL.
+                "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Yams", package: "Yams"),

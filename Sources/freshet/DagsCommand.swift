@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import FreshetApp
 import FreshetContracts
 import FreshetCore
 import FreshetLog
@@ -9,15 +10,6 @@ import FreshetSchedulerService
 import Logging
 import ServiceLifecycle
 import UnixSignals
-
-/// The DAGs built into this binary and the helpers every scheduler command shares
-/// (SchedulerMetadata.swift, PipelineScheduler.swift). Which DAGs a command sees comes from the
-/// config file (`MetadataOptions.context`).
-enum DAGCatalog {
-    /// `user_automation`, streaming at 1,000 records/s unless configured
-    /// (`dags.user_automation.rate`) or `--conf rate=…`.
-    static let builtins: [DAG] = [DAG.userAutomation(rate: 1000)]
-}
 
 /// `freshet dags list|runs|trigger|pause|unpause`.
 struct DagsCommand: AsyncParsableCommand {

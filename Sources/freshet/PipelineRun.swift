@@ -37,6 +37,7 @@ enum PipelineRun {
         // `freshet up` runs the DAG scheduler too (Airflow's role); its stream tasks append to
         // the pipeline's broker.
         let scheduler = role == .all && config.scheduler.enabled ? try await PipelineScheduler.open(config) : nil
+        scheduler?.context.reportErrors()
         let broker: (any Broker)?
         let pipeline: Pipeline
         do {
