@@ -92,12 +92,13 @@ let package = Package(
             name: "FreshetApp",
             dependencies: [
                 "FreshetCore", "FreshetContracts", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream",
-                "FreshetCassandra", "FreshetPostgres", "FreshetKafka", "FreshetWeb",
+                "FreshetCassandra", "FreshetPostgres", "FreshetKafka", "FreshetWeb", "FreshetCQL", "FreshetCQLServer",
                 // The configuration reads the `dags` section (DAGDefinitions); `freshet up` runs
                 // the scheduler over a run history in SQLite or PostgreSQL.
                 "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]

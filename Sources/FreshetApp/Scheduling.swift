@@ -143,7 +143,7 @@ extension DAGCatalog {
 /// configuration (the built-in `user_automation`, overridden and extended by the `dags`
 /// section), the run history of `metadata.url`, and stream tasks that append people from the
 /// configured source to the pipeline's own broker.
-public struct PipelineScheduler {
+public struct PipelineScheduler: Sendable {
     public let context: SchedulerContext
     public let history: any ClosableRunHistory
 

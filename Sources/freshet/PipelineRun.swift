@@ -29,76 +29,30 @@ enum PipelineRun {
         }
         let reporter = StatusReporter(metrics: PipelineMetrics.shared, interactive: FileHandleOutput.standardError.isTerminal, role: role)
         let registry = Freshet.bootstrapMetrics()
-        // The dashboard and the CQL endpoint read the store (SQLite, PostgreSQL or Cassandra,
-        // all UserQueries): the ingest role has no store.
-        let hasStore = role != .ingest
-        let webEnabled = config.web.enabled && hasStore
-        let cqlEnabled = config.cql.enabled && hasStore
-        // `freshet up` runs the DAG scheduler too (Airflow's role); its stream tasks append to
-        // the pipeline's broker.
-        let scheduler = role == .all && config.scheduler.enabled ? try await PipelineScheduler.open(config) : nil
-        scheduler?.context.reportErrors()
-        let broker: (any Broker)?
-        let pipeline: Pipeline
-        do {
-            broker = try await BrokerConnection.open(config)
-            pipeline = try await Pipeline.open(config, role: role, broker: broker, metrics: PipelineMetrics.shared)
-        } catch {
-            await scheduler?.close()
-            throw error
-        }
-        // The companions read the pipeline's broker and store, so they are built once it is open.
-        var companions = [Companion(reporter)]
+        let events = Application.Events(
+            webListening: { host, port in
+                FileHandleOutput.standardOutput.writeLine(
+                    "web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /runs, /api/stats, /metrics)")
+            },
+            cqlListening: { host, port in
+                FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(host):\(port)  (cqlsh \(host) \(port); keyspace spark_streams)")
+            })
+        let assembly = try await Application.assemblePipeline(config, role: role, metrics: PipelineMetrics.shared, registry: registry, events: events)
+        let pipeline = assembly.pipeline
+        assembly.scheduler?.context.reportErrors()
         reporter.watch(broker: pipeline.broker, group: config.processor.group, topic: "users_created")
-        if let scheduler {
-            companions.append(Companion(scheduler.service(broker: pipeline.broker, metrics: PipelineMetrics.shared), failure: "the DAG scheduler failed"))
-        }
-        if cqlEnabled, let queries = pipeline.store as? any UserQueries {
-            let host = config.cql.host
-            companions.append(
-                Companion(
-                    CQLServer(
-                        configuration: config.cqlServerConfiguration, queries: queries, sink: pipeline.store,
-                        onListening: { port in
-                            FileHandleOutput.standardOutput.writeLine(
-                                "CQL endpoint listening on \(host):\(port)  (cqlsh \(host) \(port); keyspace spark_streams)")
-                        }),
-                    failure: "the CQL endpoint cannot listen on \(host):\(config.cql.port) (use --cql-port, or --no-cql)"))
-        }
-        if webEnabled {
-            let queries: any UserQueries
-            if let store = pipeline.store as? any UserQueries {
-                queries = store
-            } else {
-                queries = try await SQLiteStore.open(.init(path: config.storePath, readOnly: true))
-            }
-            let server = WebServer(
-                configuration: WebConfiguration(config.web),
-                queries: queries, broker: .live(pipeline.broker), metrics: PipelineMetrics.shared, registry: registry,
-                scheduling: scheduler.map { WebScheduling(dags: $0.definitions.dags, history: $0.history) })
-            let host = config.web.host
-            companions.append(
-                Companion(
-                    server.makeApplication { port in
-                        FileHandleOutput.standardOutput.writeLine(
-                            "web UI listening on http://\(host):\(port)/  (dashboard; /pipeline, /topics, /runs, /api/stats, /metrics)")
-                    },
-                    failure: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)"))
-        }
         var schedulerLine: String?
-        if let scheduler {
+        if let scheduler = assembly.scheduler {
             schedulerLine = await scheduler.summary()
         }
         FileHandleOutput.standardOutput.writeLine(
-            banner(
-                config, role: role, seed: pipeline.seed, webEnabled: webEnabled, cqlEnabled: cqlEnabled, scheduler: schedulerLine))
+            banner(config, role: role, seed: pipeline.seed, webEnabled: assembly.webEnabled, cqlEnabled: assembly.cqlEnabled, scheduler: schedulerLine))
         var failure: (any Error)?
         do {
-            try await pipeline.run(companions: companions)
+            try await assembly.run(with: [Companion(reporter)])
         } catch {
             failure = error
         }
-        await scheduler?.close()
         reporter.finish()
         let m = pipeline.metrics.snapshot
         let summary: String
@@ -223,22 +177,5 @@ struct ProcessCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await PipelineRun.run(options: options, role: .process)
-    }
-}
-
-extension PipelineConfiguration {
-    /// The CQL endpoint's settings from the `cql.*` keys.
-    var cqlServerConfiguration: CQLServerConfiguration {
-        CQLServerConfiguration(
-            host: cql.host, port: cql.port,
-            credentials: cql.username.map { CQLCredentials(username: $0, password: cql.password ?? "") },
-            maxConnections: cql.maxConnections, maxInFlightRequestsPerConnection: cql.maxInFlightPerConnection,
-            maxConcurrentStorageOperations: cql.maxConcurrentStorageOperations, maxInFlightBytes: cql.maxInFlightBytes,
-            maximumFrameBodyLength: cql.maxFrameBytes, frameReadTimeout: cql.frameReadTimeout, idleTimeout: cql.idleTimeout,
-            writeTimeout: cql.writeTimeout,
-            queryLimits: CQLQueryLimits(
-                maximumStatementLength: cql.maxStatementBytes, maximumNestingDepth: cql.maxNestingDepth, maximumPageRows: cql.maxPageRows,
-                maximumPageBytes: cql.maxPageBytes),
-            maximumRowBytes: cql.maxRowBytes, preparedStatementCacheBytes: cql.preparedCacheBytes)
     }
 }

@@ -48,96 +48,19 @@ struct Serve: AsyncParsableCommand {
         let (config, warnings) = try options.resolve()
         for warning in warnings { FileHandleOutput.standardError.writeLine("warning: \(warning)") }
         if cqlWritable && !config.cql.enabled { throw ValidationError("--cql-writable needs the CQL endpoint (drop --no-cql)") }
-        // SQLite is opened read-only unless CQL clients may write; a writable store is created
-        // when missing. A PostgreSQL or Cassandra store is a server: its tables are made by its
-        // writers, or here.
-        let sink = try await Pipeline.openStore(config, readOnly: !cqlWritable)
-        guard let store = sink as? any Sink & UserQueries else {
-            try? await sink.close()
-            throw ValidationError("the store \(redact(config.store.url)) cannot be queried for a dashboard")
-        }
-        if cqlWritable || !(store is SQLiteStore) {
-            do {
-                try await store.prepare()
-            } catch {
-                try? await store.close()
-                throw error
-            }
-        }
-        let shown = store is SQLiteStore ? config.dataDir : redact(config.store.url)
-        let registry = Freshet.bootstrapMetrics()
-        // The topics pages read the embedded log read-only, or the Kafka cluster of --broker.
-        let kafka: (any Broker)?
+        let shown = config.store.isCassandra || config.store.isPostgres ? redact(config.store.url) : config.dataDir
+        let mode = cqlWritable ? "writable" : "read-only"
+        let events = Application.Events(
+            webListening: { host, port in
+                FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (read-only over \(shown))")
+            },
+            cqlListening: { host, port in
+                FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(host):\(port)  (\(mode); cqlsh \(host) \(port))")
+            })
         do {
-            kafka = try await BrokerConnection.open(config)
-        } catch {
-            try? await store.close()
-            throw error
-        }
-        // The Runs page over the run history: triggers queue runs for the scheduler of a
-        // `freshet up` (or `freshet scheduler`) on the same history.
-        let scheduling = SchedulerContext(config)
-        let history: any ClosableRunHistory
-        do {
-            history = try await scheduling.openHistory()
-        } catch {
-            try? await kafka?.close()
-            try? await store.close()
-            throw error
-        }
-        let server = WebServer(
-            configuration: WebConfiguration(config.web),
-            queries: store, broker: kafka.map { .live($0) } ?? .readOnly(dataDirectory: config.dataDir), metrics: nil, registry: registry,
-            scheduling: WebScheduling(dags: scheduling.dags, history: history))
-        let host = config.web.host
-        let app = server.makeApplication { port in
-            FileHandleOutput.standardOutput.writeLine("web UI listening on http://\(host):\(port)/  (read-only over \(shown))")
-        }
-        var services: [any Service] = [app]
-        if config.cql.enabled {
-            // Read-only (no sink) unless --cql-writable: the writer is normally the pipeline.
-            let cqlHost = config.cql.host
-            let mode = cqlWritable ? "writable" : "read-only"
-            let cql = CQLServer(
-                configuration: config.cqlServerConfiguration, queries: store, sink: cqlWritable ? store : nil,
-                onListening: { port in
-                    FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(cqlHost):\(port)  (\(mode); cqlsh \(cqlHost) \(port))")
-                })
-            services.append(CQLService(cql, hint: "the CQL endpoint cannot listen on \(cqlHost):\(config.cql.port) (use --cql-port, or --no-cql)"))
-        }
-        let group = ServiceGroup(
-            configuration: .init(
-                services: services.map {
-                    .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup)
-                },
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: Logger(label: "freshet.serve")))
-        do {
-            try await group.run()
-        } catch {
-            await history.close()
-            try? await kafka?.close()
-            try? await store.close()
-            throw error
-        }
-        await history.close()
-        try? await kafka?.close()
-        try await store.close()
-    }
-}
-
-/// A service whose failure (e.g. the port is taken) names what failed and how to avoid it.
-struct CQLService: Service {
-    let server: CQLServer
-    let hint: String
-    init(_ server: CQLServer, hint: String) {
-        self.server = server
-        self.hint = hint
-    }
-    func run() async throws {
-        do {
-            try await server.run()
-        } catch {
-            throw RuntimeFailure("\(hint): \(error)")
+            try await Application.serve(config, cqlWritable: cqlWritable, registry: Freshet.bootstrapMetrics(), events: events)
+        } catch let error as ConfigurationError where error.key == "store.url" {
+            throw ValidationError(error.message)
         }
     }
 }
