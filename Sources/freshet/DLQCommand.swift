@@ -51,12 +51,11 @@ struct DLQ: AsyncParsableCommand {
             }
             if json {
                 for e in entries {
-                    let object: [String: Any] = [
-                        "code": e.code, "reason": e.reason, "source_topic": e.sourceTopic, "source_partition": Int(e.sourcePartition),
-                        "source_offset": Int(e.sourceOffset), "timestamp": Int(e.timestamp),
-                        "value": String(decoding: e.value, as: UTF8.self),
-                    ]
-                    print(logCLIJSON(object))
+                    print(
+                        logCLIJSON(
+                            CLIJSON.DeadLetterLine(
+                                code: e.code, reason: e.reason, sourceTopic: e.sourceTopic, sourcePartition: Int(e.sourcePartition),
+                                sourceOffset: Int(e.sourceOffset), timestamp: Int(e.timestamp), value: String(decoding: e.value, as: UTF8.self))))
                 }
                 return
             }

@@ -35,7 +35,7 @@ struct GroupsCommand: AsyncParsableCommand {
                 )
             }
             if json {
-                print(logCLIJSON(rows.map { ["group": $0.0, "topics": $0.1, "lag": $0.2] as [String: Any] }))
+                print(logCLIJSON(rows.map { CLIJSON.GroupSummary(group: $0.0, topics: $0.1, lag: $0.2) }))
             } else if rows.isEmpty {
                 print("no consumer groups in \(log.dataDir)")
             } else {
@@ -77,18 +77,7 @@ struct GroupsCommand: AsyncParsableCommand {
 
 func printGroup(_ d: GroupDescription, json: Bool) {
     if json {
-        print(
-            logCLIJSON(
-                [
-                    "group": d.groupID, "state": d.state,
-                    "offsets": d.offsets.map {
-                        [
-                            "topic": $0.topic, "partition": $0.partition,
-                            "committed": $0.committedOffset.map { $0 as Any } ?? NSNull(), "latest": $0.latestOffset,
-                            "lag": $0.lag.map { $0 as Any } ?? NSNull(),
-                        ] as [String: Any]
-                    },
-                ] as [String: Any]))
+        print(logCLIJSON(CLIJSON.GroupDetail(d)))
         return
     }
     print("group \(d.groupID) (\(d.state), \(d.members.count) members)")

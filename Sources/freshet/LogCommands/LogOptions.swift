@@ -174,19 +174,11 @@ func logCLITable(_ header: [String], _ rows: [[String]]) -> String {
     return ([line(header)] + rows.map(line)).joined(separator: "\n")
 }
 
-/// Compact JSON text for scripts (sorted keys).
-/// A Codable answer, with sorted keys like the untyped ones.
+/// Compact JSON text for scripts (sorted keys) of a Codable answer (`CLIJSON`).
 func logCLIJSON(_ value: some Encodable) -> String {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
     guard let data = try? encoder.encode(value) else { return "null" }
-    return String(decoding: data, as: UTF8.self)
-}
-
-func logCLIJSON(_ value: Any) -> String {
-    guard let data = try? JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .fragmentsAllowed]) else {
-        return "null"
-    }
     return String(decoding: data, as: UTF8.self)
 }
 

@@ -31,15 +31,7 @@ struct TopicsCommand: AsyncParsableCommand {
                 return all
             }
             if json {
-                print(
-                    logCLIJSON(
-                        described.map {
-                            [
-                                "topic": $0.name, "partitions": $0.partitions.count,
-                                "records": $0.partitions.reduce(Int64(0)) { $0 + $1.latestOffset - $1.earliestOffset },
-                                "bytes": $0.partitions.reduce(Int64(0)) { $0 + $1.sizeBytes },
-                            ] as [String: Any]
-                        }))
+                print(logCLIJSON(described.map(CLIJSON.TopicSummary.init)))
                 return
             }
             if described.isEmpty {
@@ -68,23 +60,7 @@ struct TopicsCommand: AsyncParsableCommand {
         func run() async throws {
             let d = try await log.withReadingBroker { try await $0.describeTopic(topic) }
             if json {
-                print(
-                    logCLIJSON(
-                        [
-                            "topic": d.name,
-                            "config": [
-                                "partitions": d.config.partitions, "segmentBytes": d.config.segmentBytes,
-                                "retentionBytes": d.config.retentionBytes.map { $0 as Any } ?? NSNull(),
-                                "retentionMs": d.config.retentionMs.map { $0 as Any } ?? NSNull(),
-                                "maxRecordBytes": d.config.maxRecordBytes,
-                            ] as [String: Any],
-                            "partitions": d.partitions.map {
-                                [
-                                    "partition": $0.partition, "earliestOffset": $0.earliestOffset, "latestOffset": $0.latestOffset,
-                                    "bytes": $0.sizeBytes, "segments": $0.segmentCount,
-                                ] as [String: Any]
-                            },
-                        ] as [String: Any]))
+                print(logCLIJSON(CLIJSON.TopicDetail(d)))
                 return
             }
             print(
