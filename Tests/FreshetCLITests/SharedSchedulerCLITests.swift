@@ -99,7 +99,7 @@ struct SharedSchedulerCLITests {
             }
             let schedulers = try ["a", "b"].map { name in
                 try RunningFreshet(
-                    ["scheduler", "--config", cfg, "--metadata", url, "--lease", "3s", "--data-dir", dir + "/" + name],
+                    ["scheduler", "--config", cfg, "--metadata", url, "--lease", "6s", "--data-dir", dir + "/" + name],
                     readyMarker: "running on", timeout: 120, stderrFile: dir + "/\(name).log")
             }
             defer { for s in schedulers { s.kill() } }
