@@ -33,44 +33,48 @@ public enum Durability: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A version counter consumers can wait on without busy polling: `notify` bumps it and
-/// wakes every waiter; `wait` returns when it moved past `seen` or the timeout passed.
+/// wakes every waiter; `wait` returns when it moved past `seen`, the timeout passed, or the
+/// task is cancelled. The timeout is a child task of the wait (structured: nothing outlives
+/// the call).
 final class ChangeSignal: Sendable {
-    private struct Waiter {
-        var continuation: CheckedContinuation<Void, Never>
-        var timer: Task<Void, Never>?
-    }
     private struct State {
         var version: UInt64 = 0
         var nextID = 0
-        var waiters: [Int: Waiter] = [:]
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
     }
     private let state = Mutex(State())
 
     var version: UInt64 { state.withLock { $0.version } }
 
     func notify() {
-        let waiters = state.withLock { s -> [Waiter] in
+        let waiters = state.withLock { s -> [CheckedContinuation<Void, Never>] in
             s.version &+= 1
             guard !s.waiters.isEmpty else { return [] }
             let w = Array(s.waiters.values)
             s.waiters.removeAll()
             return w
         }
-        for w in waiters {
-            w.timer?.cancel()
-            w.continuation.resume()
-        }
+        for w in waiters { w.resume() }
     }
 
     private func resume(_ id: Int) {
-        let w = state.withLock { $0.waiters.removeValue(forKey: id) }
-        w?.timer?.cancel()
-        w?.continuation.resume()
+        state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
     }
 
     /// Waits until the version differs from `seen`, the timeout passes or the task is cancelled.
     func wait(seen: UInt64, timeout: Duration) async {
         guard timeout > .zero else { return }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForChange(from: seen) }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            // Whichever ends first ends the wait; the other is cancelled and awaited here.
+            await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Until the version differs from `seen`, or the task is cancelled.
+    private func waitForChange(from seen: UInt64) async {
         let id = state.withLock { s in
             s.nextID += 1
             return s.nextID
@@ -78,24 +82,12 @@ final class ChangeSignal: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
                 let now = state.withLock { s -> Bool in
+                    // A cancellation that came before the waiter was registered is seen here.
                     if s.version != seen || Task.isCancelled { return true }
-                    s.waiters[id] = Waiter(continuation: c, timer: nil)
+                    s.waiters[id] = c
                     return false
                 }
-                if now {
-                    c.resume()
-                    return
-                }
-                let timer = Task { [weak self] in
-                    try? await Task.sleep(for: timeout)
-                    if !Task.isCancelled { self?.resume(id) }
-                }
-                let stillWaiting = state.withLock { s -> Bool in
-                    guard s.waiters[id] != nil else { return false }
-                    s.waiters[id]?.timer = timer
-                    return true
-                }
-                if !stillWaiting { timer.cancel() }
+                if now { c.resume() }
             }
         } onCancel: {
             self.resume(id)
