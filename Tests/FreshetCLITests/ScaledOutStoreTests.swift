@@ -21,8 +21,8 @@ import Testing
 /// every dashboard counter equal to what the rows say, and `freshet serve --store` shows it.
 @Suite("Two process workers into one shared store", .serialized, .postgresServer)
 struct ScaledOutStoreTests {
-    static let total = 24_000
-    static let rate = 800  // 30 s of records: time for the kills and pauses to land mid-stream
+    static let total = 32_000
+    static let rate = 800  // 40 s of records: time for the kills and pauses to land mid-stream
 
     @Test func twoWorkersIntoPostgreSQLWithKillsAndPausesStoreEachRecordOnce() async throws {
         let url = try PostgresServerTrait.freshDatabase("scaled_out")
@@ -97,10 +97,12 @@ struct ScaledOutStoreTests {
             // Then kill B outright (no commit, no LeaveGroup) and start it again.
             blockingSleep(seconds: 2)
             b.kill()
-            b = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB2)
+            // Checked before B restarts (which a loaded machine can make slow): the chaos landed
+            // while records were still coming.
             let midStream = try await open()
             #expect(try await midStream.totalUsers() < total, "the stream ended before the chaos; the test proves nothing")
             try await midStream.close()
+            b = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB2)
 
             ingest.process.waitUntilExit()
             #expect(ingest.process.terminationStatus == 0)
