@@ -262,6 +262,87 @@ extension PipelineConfiguration {
         var environmentName: String {
             "FRESHET_" + name.uppercased().replacingDots()
         }
+
+        /// Where a key's value lives in the configuration.
+        typealias Path<Value> = any WritableKeyPath<PipelineConfiguration, Value> & Sendable
+
+        /// An integer key in `range`, read and written at `path`.
+        static func int(
+            _ name: String, _ help: String, _ path: Path<Int>, in range: ClosedRange<Int>
+        ) -> Key {
+            Key(
+                name: name, help: help, get: { String($0[keyPath: path]) },
+                set: { c, v throws(ConfigurationError) in c[keyPath: path] = try PipelineConfiguration.int(name, v, range) })
+        }
+
+        /// An integer key in `range` that is unset (`nil`) until given.
+        static func int(
+            _ name: String, _ help: String, _ path: Path<Int?>, in range: ClosedRange<Int>
+        ) -> Key {
+            Key(
+                name: name, help: help, get: { $0[keyPath: path].map(String.init) },
+                set: { c, v throws(ConfigurationError) in c[keyPath: path] = try PipelineConfiguration.int(name, v, range) })
+        }
+
+        /// A number key in `range`.
+        static func double(
+            _ name: String, _ help: String, _ path: Path<Double>, in range: ClosedRange<Double>
+        ) -> Key {
+            Key(
+                name: name, help: help, get: { PipelineConfiguration.formatNumber($0[keyPath: path]) },
+                set: { c, v throws(ConfigurationError) in c[keyPath: path] = try PipelineConfiguration.double(name, v, range) })
+        }
+
+        /// A free-text key (a name, a host, a path).
+        static func text(_ name: String, _ help: String, _ path: Path<String>) -> Key {
+            Key(name: name, help: help, get: { $0[keyPath: path] }, set: { c, v in c[keyPath: path] = v })
+        }
+
+        /// A credential: unset until given, never empty when given (`credential(_:_:)`);
+        /// `secret` ones are redacted by `config print`.
+        static func credential(
+            _ name: String, _ help: String, _ path: Path<String?>, secret: Bool
+        ) -> Key {
+            Key(
+                name: name, help: help, get: { $0[keyPath: path] },
+                set: { c, v throws(ConfigurationError) in c[keyPath: path] = try PipelineConfiguration.credential(name, v) }, secret: secret)
+        }
+
+        /// A duration key (`500ms`, `2s`, `1m`…) in `range`.
+        static func duration(
+            _ name: String, _ help: String, _ path: Path<Duration>,
+            in range: ClosedRange<Duration>
+        ) -> Key {
+            Key(
+                name: name, help: help, get: { DurationText.format($0[keyPath: path]) },
+                set: { c, v throws(ConfigurationError) in c[keyPath: path] = try PipelineConfiguration.duration(name, v, range) })
+        }
+
+        /// A duration key in `range` where `0s` means none (`nil`).
+        static func optionalDuration(
+            _ name: String, _ help: String, _ path: Path<Duration?>,
+            in range: ClosedRange<Duration>
+        ) -> Key {
+            Key(
+                name: name, help: help, get: { $0[keyPath: path].map(DurationText.format) ?? "0s" },
+                set: { c, v throws(ConfigurationError) in c[keyPath: path] = try PipelineConfiguration.optionalDuration(name, v, range) })
+        }
+
+        /// A `true`/`false` key.
+        static func bool(_ name: String, _ help: String, _ path: Path<Bool>) -> Key {
+            Key(
+                name: name, help: help, get: { $0[keyPath: path] ? "true" : "false" },
+                set: { c, v throws(ConfigurationError) in c[keyPath: path] = try PipelineConfiguration.bool(name, v) })
+        }
+
+        /// A key whose value is one of an enum's raw values.
+        static func oneOf<Value: RawRepresentable & CaseIterable & SendableMetatype>(
+            _ name: String, _ help: String, _ path: Path<Value>
+        ) -> Key where Value.RawValue == String {
+            Key(
+                name: name, help: help, get: { $0[keyPath: path].rawValue },
+                set: { c, v throws(ConfigurationError) in c[keyPath: path] = try PipelineConfiguration.oneOf(name, v) })
+        }
     }
 
     static func fail(_ key: String, _ message: String) -> ConfigurationError {
@@ -356,21 +437,13 @@ extension PipelineConfiguration {
     }
 
     static let keys: [Key] = [
-        Key(name: "data_dir", help: "where the log and the store live", get: { $0.dataDir }, set: { c, v in c.dataDir = v }),
+        .text("data_dir", "where the log and the store live", \.dataDir),
         Key(
             name: "source.url", help: "generator, a Random User API URL, or none (only DAG runs ingest)", get: { $0.source.url },
             set: { c, v throws(ConfigurationError) in c.source.kind = try SourceKind(url: v, origin: "") }, secret: true),
-        Key(
-            name: "source.rate", help: "generator: people per second", get: { formatNumber($0.source.rate) },
-            set: { c, v throws(ConfigurationError) in c.source.rate = try double("source.rate", v, ConfigRange.rate) }),
-        Key(
-            name: "source.requests_per_second", help: "URL source: requests per second", get: { formatNumber($0.source.requestsPerSecond) },
-            set: { c, v throws(ConfigurationError) in c.source.requestsPerSecond = try double("source.requests_per_second", v, ConfigRange.requestsPerSecond) }),
-        Key(
-            name: "source.batch_size", help: "people per batch or request (1-5000)", get: { $0.source.batchSize.map(String.init) },
-            set: { c, v throws(ConfigurationError) in
-                c.source.batchSize = try int("source.batch_size", v, Range.batchSize)
-            }),
+        .double("source.rate", "generator: people per second", \.source.rate, in: ConfigRange.rate),
+        .double("source.requests_per_second", "URL source: requests per second", \.source.requestsPerSecond, in: ConfigRange.requestsPerSecond),
+        .int("source.batch_size", "people per batch or request (1-5000)", \.source.batchSize, in: Range.batchSize),
         Key(name: "source.seed", help: "seed for reproducible people", get: { $0.source.seed }, set: { c, v in c.source.seed = v.isEmpty ? nil : v }),
         Key(
             name: "source.nationalities", help: "comma-separated codes, e.g. GB,FR",
@@ -383,68 +456,36 @@ extension PipelineConfiguration {
                 }
                 c.source.nationalities = nats
             }),
-        Key(
-            name: "source.count", help: "stop after this many people, then drain and exit", get: { $0.source.count.map(String.init) },
-            set: { c, v throws(ConfigurationError) in c.source.count = try int("source.count", v, ConfigRange.count) }),
+        .int("source.count", "stop after this many people, then drain and exit", \.source.count, in: ConfigRange.count),
         Key(
             name: "source.duration", help: "stop after this long, then drain and exit", get: { $0.source.duration.map(DurationText.format) },
             set: { c, v throws(ConfigurationError) in c.source.duration = try duration("source.duration", v, ConfigRange.runDuration) }),
-        Key(
-            name: "source.timeout", help: "URL source: per-request timeout", get: { DurationText.format($0.source.timeout) },
-            set: { c, v throws(ConfigurationError) in c.source.timeout = try duration("source.timeout", v, Range.timeout) }),
+        .duration("source.timeout", "URL source: per-request timeout", \.source.timeout, in: Range.timeout),
         Key(
             name: "broker.url", help: "embedded, or kafka://host:port[,host:port]", get: { $0.broker.url },
             set: { c, v throws(ConfigurationError) in
                 c.broker.location = try BrokerLocation(url: v, origin: "")
                 c.broker.url = v
             }, secret: true),
-        Key(
-            name: "log.partitions", help: "partitions of users_created", get: { String($0.log.partitions) },
-            set: { c, v throws(ConfigurationError) in c.log.partitions = try int("log.partitions", v, Range.partitions) }),
-        Key(
-            name: "log.durability", help: "group-commit, fsync or none", get: { $0.log.durability.rawValue },
-            set: { c, v throws(ConfigurationError) in c.log.durability = try oneOf("log.durability", v) }),
-        Key(
-            name: "log.commit_interval", help: "group-commit interval", get: { DurationText.format($0.log.commitInterval) },
-            set: { c, v throws(ConfigurationError) in c.log.commitInterval = try duration("log.commit_interval", v, Range.commitInterval) }),
-        Key(name: "processor.group", help: "consumer group", get: { $0.processor.group }, set: { c, v in c.processor.group = v }),
-        Key(
-            name: "processor.max_batch_records", help: "records per micro-batch", get: { String($0.processor.maxBatchRecords) },
-            set: { c, v throws(ConfigurationError) in c.processor.maxBatchRecords = try int("processor.max_batch_records", v, Range.maxBatchRecords) }),
-        Key(
-            name: "processor.idle_wait", help: "how long an idle poll waits", get: { DurationText.format($0.processor.idleWait) },
-            set: { c, v throws(ConfigurationError) in c.processor.idleWait = try duration("processor.idle_wait", v, Range.idleWait) }),
-        Key(
-            name: "processor.window", help: "tumbling window of the live counts", get: { DurationText.format($0.processor.window) },
-            set: { c, v throws(ConfigurationError) in c.processor.window = try duration("processor.window", v, Range.window) }),
-        Key(
-            name: "processor.allowed_lateness", help: "how late a record may still count in its window",
-            get: { DurationText.format($0.processor.allowedLateness) },
-            set: { c, v throws(ConfigurationError) in c.processor.allowedLateness = try duration("processor.allowed_lateness", v, Range.allowedLateness) }),
-        Key(
-            name: "processor.max_field_bytes", help: "longest accepted field", get: { String($0.processor.maxFieldBytes) },
-            set: { c, v throws(ConfigurationError) in c.processor.maxFieldBytes = try int("processor.max_field_bytes", v, Range.maxFieldBytes) }),
-        Key(
-            name: "processor.max_unprocessed", help: "how far the source may run ahead", get: { String($0.processor.maxUnprocessed) },
-            set: { c, v throws(ConfigurationError) in c.processor.maxUnprocessed = try int("processor.max_unprocessed", v, Range.maxUnprocessed) }),
-        Key(
-            name: "processor.max_transaction_records", help: "under backlog, records per store transaction",
-            get: { String($0.processor.maxTransactionRecords) },
-            set: { c, v throws(ConfigurationError) in
-                c.processor.maxTransactionRecords = try int("processor.max_transaction_records", v, Range.maxTransactionRecords)
-            }),
-        Key(
-            name: "processor.max_transaction_bytes", help: "under backlog, bytes of records per store transaction",
-            get: { String($0.processor.maxTransactionBytes) },
-            set: { c, v throws(ConfigurationError) in
-                c.processor.maxTransactionBytes = try int("processor.max_transaction_bytes", v, Range.maxTransactionBytes)
-            }),
-        Key(
-            name: "processor.max_transaction_time", help: "under backlog, longest a store transaction gathers records",
-            get: { DurationText.format($0.processor.maxTransactionTime) },
-            set: { c, v throws(ConfigurationError) in
-                c.processor.maxTransactionTime = try duration("processor.max_transaction_time", v, Range.maxTransactionTime)
-            }),
+        .int("log.partitions", "partitions of users_created", \.log.partitions, in: Range.partitions),
+        .oneOf("log.durability", "group-commit, fsync or none", \.log.durability),
+        .duration("log.commit_interval", "group-commit interval", \.log.commitInterval, in: Range.commitInterval),
+        .text("processor.group", "consumer group", \.processor.group),
+        .int("processor.max_batch_records", "records per micro-batch", \.processor.maxBatchRecords, in: Range.maxBatchRecords),
+        .duration("processor.idle_wait", "how long an idle poll waits", \.processor.idleWait, in: Range.idleWait),
+        .duration("processor.window", "tumbling window of the live counts", \.processor.window, in: Range.window),
+        .duration("processor.allowed_lateness", "how late a record may still count in its window", \.processor.allowedLateness, in: Range.allowedLateness),
+        .int("processor.max_field_bytes", "longest accepted field", \.processor.maxFieldBytes, in: Range.maxFieldBytes),
+        .int("processor.max_unprocessed", "how far the source may run ahead", \.processor.maxUnprocessed, in: Range.maxUnprocessed),
+        .int(
+            "processor.max_transaction_records", "under backlog, records per store transaction", \.processor.maxTransactionRecords,
+            in: Range.maxTransactionRecords),
+        .int(
+            "processor.max_transaction_bytes", "under backlog, bytes of records per store transaction", \.processor.maxTransactionBytes,
+            in: Range.maxTransactionBytes),
+        .duration(
+            "processor.max_transaction_time", "under backlog, longest a store transaction gathers records", \.processor.maxTransactionTime,
+            in: Range.maxTransactionTime),
         Key(
             name: "store.url",
             help: "sqlite, sqlite:///path, cassandra://[user:password@]host[:port][,host…][?keyspace=…], or postgres://user:password@host[:port]/database",
@@ -453,157 +494,47 @@ extension PipelineConfiguration {
                 c.store.location = try StoreLocation(url: v, origin: "")
                 c.store.url = v
             }, secret: true),
-        Key(
-            name: "store.synchronous", help: "SQLite synchronous mode: full or normal", get: { $0.store.synchronous.rawValue },
-            set: { c, v throws(ConfigurationError) in c.store.synchronous = try oneOf("store.synchronous", v) }),
-        Key(
-            name: "store.sqlite_cache_bytes", help: "page cache of the SQLite writer, in bytes", get: { String($0.store.sqliteCacheBytes) },
-            set: { c, v throws(ConfigurationError) in
-                c.store.sqliteCacheBytes = try int("store.sqlite_cache_bytes", v, Range.sqliteCacheBytes)
-            }),
-        Key(
-            name: "web.enabled", help: "serve the dashboard, API and /metrics", get: { $0.web.enabled ? "true" : "false" },
-            set: { c, v throws(ConfigurationError) in c.web.enabled = try bool("web.enabled", v) }),
-        Key(name: "web.host", help: "address the web UI binds", get: { $0.web.host }, set: { c, v in c.web.host = v }),
-        Key(
-            name: "web.port", help: "port of the web UI (0: any free port)", get: { String($0.web.port) },
-            set: { c, v throws(ConfigurationError) in
-                c.web.port = try int("web.port", v, ConfigRange.port)
-            }),
-        Key(
-            name: "web.token", help: "token every page and API requires (except /healthz)", get: { $0.web.token },
-            set: { c, v throws(ConfigurationError) in c.web.token = try credential("web.token", v) }, secret: true),
-        Key(
-            name: "web.username", help: "basic-auth user (with web.password)", get: { $0.web.username },
-            set: { c, v throws(ConfigurationError) in c.web.username = try credential("web.username", v) }),
-        Key(
-            name: "web.password", help: "basic-auth password (with web.username)", get: { $0.web.password },
-            set: { c, v throws(ConfigurationError) in c.web.password = try credential("web.password", v) }, secret: true),
-        Key(
-            name: "web.max_connections", help: "connections the web server holds at once; more wait to be accepted", get: { String($0.web.maxConnections) },
-            set: { c, v throws(ConfigurationError) in
-                c.web.maxConnections = try int("web.max_connections", v, Range.webMaxConnections)
-            }),
-        Key(
-            name: "web.request_timeout", help: "time a client has to send a whole request (headers and body)",
-            get: { DurationText.format($0.web.requestTimeout) },
-            set: { c, v throws(ConfigurationError) in
-                c.web.requestTimeout = try duration("web.request_timeout", v, Range.webRequestTimeout)
-            }),
-        Key(
-            name: "web.idle_timeout", help: "an idle keep-alive connection is closed after this", get: { DurationText.format($0.web.idleTimeout) },
-            set: { c, v throws(ConfigurationError) in
-                c.web.idleTimeout = try duration("web.idle_timeout", v, Range.webIdleTimeout)
-            }),
-        Key(
-            name: "web.max_body_bytes", help: "largest request body accepted", get: { String($0.web.maxBodyBytes) },
-            set: { c, v throws(ConfigurationError) in
-                c.web.maxBodyBytes = try int("web.max_body_bytes", v, Range.webMaxBodyBytes)
-            }),
-        Key(
-            name: "web.messages_max_bytes", help: "bytes of records one topic-messages answer gathers at most", get: { String($0.web.messagesMaxBytes) },
-            set: { c, v throws(ConfigurationError) in
-                c.web.messagesMaxBytes = try int("web.messages_max_bytes", v, Range.webMessagesMaxBytes)
-            }),
-        Key(
-            name: "cql.enabled", help: "serve the CQL endpoint (cqlsh, Cassandra drivers)", get: { $0.cql.enabled ? "true" : "false" },
-            set: { c, v throws(ConfigurationError) in c.cql.enabled = try bool("cql.enabled", v) }),
-        Key(name: "cql.host", help: "address the CQL endpoint binds", get: { $0.cql.host }, set: { c, v in c.cql.host = v }),
-        Key(
-            name: "cql.port", help: "port of the CQL endpoint (0: any free port)", get: { String($0.cql.port) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.port = try int("cql.port", v, ConfigRange.port)
-            }),
-        Key(
-            name: "cql.username", help: "user CQL clients log in as (with cql.password)", get: { $0.cql.username },
-            set: { c, v throws(ConfigurationError) in c.cql.username = try credential("cql.username", v) }),
-        Key(
-            name: "cql.password", help: "password CQL clients log in with", get: { $0.cql.password },
-            set: { c, v throws(ConfigurationError) in c.cql.password = try credential("cql.password", v) }, secret: true),
-        Key(
-            name: "cql.max_in_flight_per_connection", help: "CQL requests one connection may have running", get: { String($0.cql.maxInFlightPerConnection) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.maxInFlightPerConnection = try int("cql.max_in_flight_per_connection", v, Range.maxInFlight)
-            }),
-        Key(
-            name: "cql.max_connections", help: "CQL connections open at once (more are closed when accepted)", get: { String($0.cql.maxConnections) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.maxConnections = try int("cql.max_connections", v, Range.cqlMaxConnections)
-            }),
-        Key(
-            name: "cql.max_concurrent_storage_operations", help: "CQL reads and writes of the store running at once, all connections",
-            get: { String($0.cql.maxConcurrentStorageOperations) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.maxConcurrentStorageOperations = try int("cql.max_concurrent_storage_operations", v, Range.cqlMaxConcurrentStorageOperations)
-            }),
-        Key(
-            name: "cql.max_in_flight_bytes", help: "bytes CQL requests in flight may hold, all connections (estimated)",
-            get: { String($0.cql.maxInFlightBytes) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.maxInFlightBytes = try int("cql.max_in_flight_bytes", v, Range.cqlMaxInFlightBytes)
-            }),
-        Key(
-            name: "cql.max_frame_bytes", help: "longest CQL frame body buffered", get: { String($0.cql.maxFrameBytes) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.maxFrameBytes = try int("cql.max_frame_bytes", v, Range.cqlMaxFrameBytes)
-            }),
-        Key(
-            name: "cql.frame_read_timeout", help: "time for a CQL frame to arrive whole (0: no limit)",
-            get: { $0.cql.frameReadTimeout.map(DurationText.format) ?? "0s" },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.frameReadTimeout = try optionalDuration("cql.frame_read_timeout", v, Range.cqlTimeout)
-            }),
-        Key(
-            name: "cql.idle_timeout", help: "CQL connection closed after sending nothing this long (0: never)",
-            get: { $0.cql.idleTimeout.map(DurationText.format) ?? "0s" },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.idleTimeout = try optionalDuration("cql.idle_timeout", v, Range.cqlTimeout)
-            }),
-        Key(
-            name: "cql.write_timeout", help: "CQL connection closed when its responses stay unread this long (0: never)",
-            get: { $0.cql.writeTimeout.map(DurationText.format) ?? "0s" },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.writeTimeout = try optionalDuration("cql.write_timeout", v, Range.cqlTimeout)
-            }),
-        Key(
-            name: "cql.max_statement_bytes", help: "longest CQL statement", get: { String($0.cql.maxStatementBytes) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.maxStatementBytes = try int("cql.max_statement_bytes", v, Range.cqlMaxStatementBytes)
-            }),
-        Key(
-            name: "cql.max_nesting_depth", help: "deepest nesting of CQL collection literals and types", get: { String($0.cql.maxNestingDepth) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.maxNestingDepth = try int("cql.max_nesting_depth", v, Range.cqlMaxNestingDepth)
-            }),
-        Key(
-            name: "cql.max_page_rows", help: "rows per page of a CQL read (larger or no page size: paged by the server)", get: { String($0.cql.maxPageRows) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.maxPageRows = try int("cql.max_page_rows", v, Range.cqlMaxPageRows)
-            }),
-        Key(
-            name: "cql.max_page_bytes", help: "bytes of cells per page of a CQL read", get: { String($0.cql.maxPageBytes) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.maxPageBytes = try int("cql.max_page_bytes", v, Range.cqlMaxPageBytes)
-            }),
-        Key(
-            name: "cql.max_row_bytes", help: "bytes a row written through CQL may take", get: { String($0.cql.maxRowBytes) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.maxRowBytes = try int("cql.max_row_bytes", v, Range.cqlMaxRowBytes)
-            }),
-        Key(
-            name: "cql.prepared_cache_bytes", help: "bytes of prepared CQL statements kept (least recently used dropped)",
-            get: { String($0.cql.preparedCacheBytes) },
-            set: { c, v throws(ConfigurationError) in
-                c.cql.preparedCacheBytes = try int("cql.prepared_cache_bytes", v, Range.cqlPreparedCacheBytes)
-            }),
-        Key(
-            name: "scheduler.enabled", help: "run the DAG scheduler in freshet up", get: { $0.scheduler.enabled ? "true" : "false" },
-            set: { c, v throws(ConfigurationError) in c.scheduler.enabled = try bool("scheduler.enabled", v) }),
-        Key(
-            name: "scheduler.lease", help: "how long a run's claim lasts without renewal (shared metadata)", get: { DurationText.format($0.scheduler.lease) },
-            set: { c, v throws(ConfigurationError) in
-                c.scheduler.lease = try duration("scheduler.lease", v, Range.lease)
-            }),
+        .oneOf("store.synchronous", "SQLite synchronous mode: full or normal", \.store.synchronous),
+        .int("store.sqlite_cache_bytes", "page cache of the SQLite writer, in bytes", \.store.sqliteCacheBytes, in: Range.sqliteCacheBytes),
+        .bool("web.enabled", "serve the dashboard, API and /metrics", \.web.enabled),
+        .text("web.host", "address the web UI binds", \.web.host),
+        .int("web.port", "port of the web UI (0: any free port)", \.web.port, in: ConfigRange.port),
+        .credential("web.token", "token every page and API requires (except /healthz)", \.web.token, secret: true),
+        .credential("web.username", "basic-auth user (with web.password)", \.web.username, secret: false),
+        .credential("web.password", "basic-auth password (with web.username)", \.web.password, secret: true),
+        .int("web.max_connections", "connections the web server holds at once; more wait to be accepted", \.web.maxConnections, in: Range.webMaxConnections),
+        .duration("web.request_timeout", "time a client has to send a whole request (headers and body)", \.web.requestTimeout, in: Range.webRequestTimeout),
+        .duration("web.idle_timeout", "an idle keep-alive connection is closed after this", \.web.idleTimeout, in: Range.webIdleTimeout),
+        .int("web.max_body_bytes", "largest request body accepted", \.web.maxBodyBytes, in: Range.webMaxBodyBytes),
+        .int("web.messages_max_bytes", "bytes of records one topic-messages answer gathers at most", \.web.messagesMaxBytes, in: Range.webMessagesMaxBytes),
+        .bool("cql.enabled", "serve the CQL endpoint (cqlsh, Cassandra drivers)", \.cql.enabled),
+        .text("cql.host", "address the CQL endpoint binds", \.cql.host),
+        .int("cql.port", "port of the CQL endpoint (0: any free port)", \.cql.port, in: ConfigRange.port),
+        .credential("cql.username", "user CQL clients log in as (with cql.password)", \.cql.username, secret: false),
+        .credential("cql.password", "password CQL clients log in with", \.cql.password, secret: true),
+        .int("cql.max_in_flight_per_connection", "CQL requests one connection may have running", \.cql.maxInFlightPerConnection, in: Range.maxInFlight),
+        .int("cql.max_connections", "CQL connections open at once (more are closed when accepted)", \.cql.maxConnections, in: Range.cqlMaxConnections),
+        .int(
+            "cql.max_concurrent_storage_operations", "CQL reads and writes of the store running at once, all connections", \.cql.maxConcurrentStorageOperations,
+            in: Range.cqlMaxConcurrentStorageOperations),
+        .int(
+            "cql.max_in_flight_bytes", "bytes CQL requests in flight may hold, all connections (estimated)", \.cql.maxInFlightBytes,
+            in: Range.cqlMaxInFlightBytes),
+        .int("cql.max_frame_bytes", "longest CQL frame body buffered", \.cql.maxFrameBytes, in: Range.cqlMaxFrameBytes),
+        .optionalDuration("cql.frame_read_timeout", "time for a CQL frame to arrive whole (0: no limit)", \.cql.frameReadTimeout, in: Range.cqlTimeout),
+        .optionalDuration("cql.idle_timeout", "CQL connection closed after sending nothing this long (0: never)", \.cql.idleTimeout, in: Range.cqlTimeout),
+        .optionalDuration(
+            "cql.write_timeout", "CQL connection closed when its responses stay unread this long (0: never)", \.cql.writeTimeout, in: Range.cqlTimeout),
+        .int("cql.max_statement_bytes", "longest CQL statement", \.cql.maxStatementBytes, in: Range.cqlMaxStatementBytes),
+        .int("cql.max_nesting_depth", "deepest nesting of CQL collection literals and types", \.cql.maxNestingDepth, in: Range.cqlMaxNestingDepth),
+        .int("cql.max_page_rows", "rows per page of a CQL read (larger or no page size: paged by the server)", \.cql.maxPageRows, in: Range.cqlMaxPageRows),
+        .int("cql.max_page_bytes", "bytes of cells per page of a CQL read", \.cql.maxPageBytes, in: Range.cqlMaxPageBytes),
+        .int("cql.max_row_bytes", "bytes a row written through CQL may take", \.cql.maxRowBytes, in: Range.cqlMaxRowBytes),
+        .int(
+            "cql.prepared_cache_bytes", "bytes of prepared CQL statements kept (least recently used dropped)", \.cql.preparedCacheBytes,
+            in: Range.cqlPreparedCacheBytes),
+        .bool("scheduler.enabled", "run the DAG scheduler in freshet up", \.scheduler.enabled),
+        .duration("scheduler.lease", "how long a run's claim lasts without renewal (shared metadata)", \.scheduler.lease, in: Range.lease),
         Key(
             name: "metadata.url", help: "run history: sqlite (<data_dir>/scheduler.sqlite) or postgres://user:password@host[:port]/database",
             get: { $0.metadata.url },
