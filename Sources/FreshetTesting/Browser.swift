@@ -6,7 +6,7 @@ import Foundation
 public func browse(
     _ url: String, until: String, screenshot: String? = nil, size: String = "1400x1900",
     timeout: Double = 90
-) throws -> (status: Int32, dom: String, stderr: String) {
+) async throws -> (status: Int32, dom: String, stderr: String) {
     let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/tools/cdp_dump.py").path
     var arguments = [script, url, "--until", until, "--timeout", "30", "--size", size]
     if let screenshot {
@@ -14,7 +14,7 @@ public func browse(
         try FileManager.default.createDirectory(at: artifacts, withIntermediateDirectories: true)
         arguments += ["--screenshot", artifacts.appendingPathComponent(screenshot).path]
     }
-    let result = try runTool("python3", arguments, timeout: timeout)
+    let result = try await runTool("python3", arguments, timeout: timeout)
     return (result.status, result.stdoutText, result.stderr)
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -33,18 +34,56 @@ public struct ProcessResult: Sendable {
 }
 
 /// Runs `freshet` with arguments and waits (up to `timeout` seconds) for it to exit.
-public func runFreshet(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], timeout: Double = 120) throws -> ProcessResult {
-    try runProcess(try freshetExecutable(), arguments, stdin: stdin, environment: environment, timeout: timeout)
+///
+/// Every wait on a child is asynchronous (a suspension, not a blocked thread): the test suites
+/// run in parallel on a cooperative pool as wide as the machine has cores (two here), and a
+/// blocked thread there stalls every other suite's timeouts.
+public func runFreshet(
+    _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], timeout: Double = 120
+) async throws
+    -> ProcessResult
+{
+    try await runProcess(try freshetExecutable(), arguments, stdin: stdin, environment: environment, timeout: timeout)
 }
 
 /// Runs a program found on PATH (e.g. `python3`, `chromium`); a missing program is an error
 /// naming it, never a skipped check.
-public func runTool(_ name: String, _ arguments: [String], stdin: Data? = nil, timeout: Double = 120) throws -> ProcessResult {
+public func runTool(_ name: String, _ arguments: [String], stdin: Data? = nil, timeout: Double = 120) async throws -> ProcessResult {
     let path = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin").split(separator: ":")
         .map { URL(fileURLWithPath: String($0)).appendingPathComponent(name) }
         .first { FileManager.default.isExecutableFile(atPath: $0.path) }
     guard let path else { throw FixtureError(message: "\(name) is not installed (scripts/test installs it)") }
-    return try runProcess(path, arguments, stdin: stdin, timeout: timeout)
+    return try await runProcess(path, arguments, stdin: stdin, timeout: timeout)
+}
+
+/// How often an asynchronous wait on a child looks at it again.
+let childPollInterval = Duration.milliseconds(20)
+
+/// The instant `seconds` from now; nil for an infinite (or absurdly long) wait.
+func deadline(after seconds: Double) -> ContinuousClock.Instant? {
+    guard seconds.isFinite, seconds < 86_400 * 365 else { return nil }
+    return .now + .milliseconds(Int64(max(0, seconds) * 1000))
+}
+
+/// Waits, suspended, until `process` has exited or `timeout` seconds have passed; true if it exited.
+public func waitForExit(of process: Process, timeout: Double = .infinity) async -> Bool {
+    let deadline = deadline(after: timeout)
+    while process.isRunning {
+        if let deadline, ContinuousClock.now >= deadline { return false }
+        try? await Task.sleep(for: childPollInterval)
+    }
+    process.waitUntilExit()  // exited already: collects the status without waiting
+    return true
+}
+
+/// Stops a child that overstayed: SIGTERM, then SIGKILL if it is still there 10 s later;
+/// returns once it has exited.
+func terminateAndReap(_ process: Process) async {
+    guard process.isRunning else { return }
+    process.terminate()
+    if await waitForExit(of: process, timeout: 10) { return }
+    _ = Glibc.kill(process.processIdentifier, SIGKILL)
+    _ = await waitForExit(of: process, timeout: .infinity)
 }
 
 /// Runs an executable and waits (up to `timeout` seconds, then SIGTERM) for it to exit.
@@ -55,7 +94,7 @@ public func runTool(_ name: String, _ arguments: [String], stdin: Data? = nil, t
 /// that other child to exit.
 public func runProcess(
     _ executable: URL, _ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], timeout: Double = 120
-) throws -> ProcessResult {
+) async throws -> ProcessResult {
     let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-child-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(at: scratch) }
@@ -83,33 +122,35 @@ public func runProcess(
     process.standardOutput = output
     process.standardError = errors
     try process.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while process.isRunning {
-        if Date() > deadline {
-            process.terminate()
-            break
-        }
-        Thread.sleep(forTimeInterval: 0.02)
+    if await !waitForExit(of: process, timeout: timeout) {
+        await terminateAndReap(process)
     }
-    process.waitUntilExit()
+    process.waitUntilExit()  // exited already: collects the status without waiting
     let out = (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data()
     let err = (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data()
     return ProcessResult(status: process.terminationStatus, stdout: out, stderr: String(decoding: err, as: UTF8.self))
 }
 
 /// A long-running `freshet` child (a server), stopped with SIGTERM by `stop()`.
-public final class RunningFreshet: @unchecked Sendable {
+///
+/// Its stdout is read by a Foundation handler off the cooperative pool into a buffer that
+/// `line(containing:)` looks at; every wait here is a suspension. In a `defer` (which cannot
+/// await), `sendTerminate()`/`sendKill()` signal the child without waiting for it.
+public final class RunningFreshet: Sendable {
     public let process: Process
     let outPipe = Pipe()
     let errPipe = Pipe()
+    /// Everything the child printed on stdout so far, and whether it closed it.
+    private let output = ChildOutput()
+    public let readyLine: String
 
-    /// Starts the child and waits until a line of its stdout contains `readyMarker`; returns that line.
-    /// `environment` is added to this process's; with `stderrFile`, the child's stderr goes to
-    /// that file (tests read its log lines) instead of a pipe.
+    /// Starts the child and waits until a line of its stdout contains `readyMarker`; that line
+    /// is `readyLine`. `environment` is added to this process's; with `stderrFile`, the child's
+    /// stderr goes to that file (tests read its log lines) instead of a pipe.
     public init(
         _ arguments: [String], readyMarker: String, timeout: Double = 30, environment: [String: String] = [:],
         stderrFile: String? = nil
-    ) throws {
+    ) async throws {
         process = Process()
         process.executableURL = try freshetExecutable()
         process.arguments = arguments
@@ -123,38 +164,50 @@ public final class RunningFreshet: @unchecked Sendable {
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         }
+        let output = self.output
+        outPipe.fileHandleForReading.readabilityHandler = { handle in
+            let chunk = handle.availableData
+            output.state.withLock { state in
+                if chunk.isEmpty {
+                    state.closed = true
+                } else {
+                    state.data.append(chunk)
+                }
+            }
+            if chunk.isEmpty { handle.readabilityHandler = nil }
+        }
         try process.run()
         do {
-            readyLine = try line(containing: readyMarker, timeout: timeout)
+            readyLine = try await Self.line(containing: readyMarker, in: output, process: process, timeout: timeout)
         } catch {
-            process.terminate()
+            await terminateAndReap(process)
             throw error
         }
     }
 
-    public private(set) var readyLine = ""
-    /// Everything the child printed on stdout so far (read by `line(containing:)`).
-    private var output = Data()
-
     /// The first line of the child's stdout that contains `marker`, waiting up to `timeout`
     /// seconds for it to be printed.
-    public func line(containing marker: String, timeout: Double = 30) throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
+    public func line(containing marker: String, timeout: Double = 30) async throws -> String {
+        try await Self.line(containing: marker, in: output, process: process, timeout: timeout)
+    }
+
+    private static func line(
+        containing marker: String, in output: ChildOutput, process: Process, timeout: Double
+    ) async throws -> String {
+        let deadline = deadline(after: timeout) ?? .now + .seconds(86_400)
         while true {
-            let text = String(decoding: output, as: UTF8.self)
+            let (text, closed) = output.state.withLock { (String(decoding: $0.data, as: UTF8.self), $0.closed) }
             if let line = text.split(separator: "\n").first(where: { $0.contains(marker) }) {
                 return String(line)
             }
-            guard Date() < deadline else { break }
-            let chunk = outPipe.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                if !process.isRunning { break }
-                continue
+            if closed || ContinuousClock.now >= deadline {
+                throw FixtureError(
+                    message:
+                        "freshet \(process.arguments?.joined(separator: " ") ?? "") did not print '\(marker)'\(closed ? " (it closed its output)" : ""); stdout: \(text)"
+                )
             }
-            output.append(chunk)
+            try await Task.sleep(for: childPollInterval)
         }
-        throw FixtureError(
-            message: "freshet \(process.arguments?.joined(separator: " ") ?? "") did not print '\(marker)'; stdout: \(String(decoding: output, as: UTF8.self))")
     }
 
     /// Resident memory of the child (`VmRSS`) and its peak (`VmHWM`), in bytes, from /proc.
@@ -172,22 +225,46 @@ public final class RunningFreshet: @unchecked Sendable {
     }
 
     /// Sends SIGKILL (no chance to drain, commit or leave the group) and waits for exit.
-    public func kill() {
-        if process.isRunning {
-            _ = Glibc.kill(process.processIdentifier, SIGKILL)
-        }
+    public func kill() async {
+        sendKill()
+        _ = await waitForExit(of: process, timeout: .infinity)
         process.waitUntilExit()
     }
 
     /// Sends SIGTERM and waits for exit; returns the exit status.
     @discardableResult
-    public func stop() -> Int32 {
-        if process.isRunning { process.terminate() }
+    public func stop() async -> Int32 {
+        sendTerminate()
+        _ = await waitForExit(of: process, timeout: .infinity)
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// Waits for the child to exit on its own (up to `timeout` seconds; then stops it with
+    /// SIGTERM); returns the exit status.
+    @discardableResult
+    public func exit(timeout: Double = 120) async -> Int32 {
+        if await !waitForExit(of: process, timeout: timeout) { await terminateAndReap(process) }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    /// Sends SIGTERM without waiting (for a `defer`).
+    public func sendTerminate() {
+        if process.isRunning { process.terminate() }
+    }
+
+    /// Sends SIGKILL without waiting (for a `defer`).
+    public func sendKill() {
+        if process.isRunning { _ = Glibc.kill(process.processIdentifier, SIGKILL) }
     }
 
     deinit {
         if process.isRunning { process.terminate() }
     }
+}
+
+/// A child's stdout as read so far, filled by a Foundation readability handler.
+final class ChildOutput: Sendable {
+    let state = Mutex<(data: Data, closed: Bool)>((Data(), false))
 }

@@ -70,7 +70,7 @@ public final class TansuBroker: @unchecked Sendable {
     /// - Parameters:
     ///   - arguments: added to `tansu broker …`, e.g. `--authentication`.
     ///   - port: listen here (a restarted broker at the same address) instead of a free port.
-    public static func start(arguments: [String] = [], port fixedPort: Int? = nil) throws -> TansuBroker {
+    public static func start(arguments: [String] = [], port fixedPort: Int? = nil) async throws -> TansuBroker {
         let binary = try binary()
         var lastError = "no attempt"
         for _ in 0..<3 {
@@ -94,7 +94,7 @@ public final class TansuBroker: @unchecked Sendable {
             let deadline = Date().addingTimeInterval(15)
             while Date() < deadline, process.isRunning {
                 if canConnect(port: port) { return broker }
-                usleep(50_000)
+                try await Task.sleep(for: .milliseconds(50))
             }
             lastError = "Tansu did not accept connections on port \(port): \(broker.log())"
             broker.stop()
@@ -117,7 +117,7 @@ public final class TansuBroker: @unchecked Sendable {
 
     /// Runs `body` with a fresh broker, stopping it afterwards.
     public static func with<T>(arguments: [String] = [], _ body: (TansuBroker) async throws -> T) async throws -> T {
-        let broker = try start(arguments: arguments)
+        let broker = try await start(arguments: arguments)
         defer { broker.stop() }
         return try await body(broker)
     }

@@ -10,9 +10,9 @@ import Testing
 /// is run by hand (docs/pipeline.md, "Side by side with a Python consumer").
 @Suite("scripts/bench-peers --check")
 struct BenchPeersScriptTests {
-    @Test func pythonPeerAndFreshetStoreTheSameRowsInBothStores() throws {
+    @Test func pythonPeerAndFreshetStoreTheSameRowsInBothStores() async throws {
         let script = Fixtures.repositoryRoot.appendingPathComponent("scripts/bench-peers")
-        let result = try runProcess(script, ["--check", "--freshet", try freshetExecutable().path], timeout: 600)
+        let result = try await runProcess(script, ["--check", "--freshet", try freshetExecutable().path], timeout: 600)
         #expect(result.status == 0, "stdout: \(result.stdoutText)\nstderr: \(result.stderr.suffix(4000))")
         let table = result.stdoutText
         #expect(table.contains("scripts/bench-peers --records 2000"), "\(table)")

@@ -13,23 +13,23 @@ struct CQLEndpointE2ETests {
     @Test func cqlshCountAgainstARunningPipelineEqualsUsersCount() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let first = try runFreshet(["up", "--no-cql", "--no-web", "--count", "3000", "--rate", "100000", "--seed", "cql", "--data-dir", dir])
+        let first = try await runFreshet(["up", "--no-cql", "--no-web", "--count", "3000", "--rate", "100000", "--seed", "cql", "--data-dir", dir])
         #expect(first.status == 0, "\(first.stderr)")
         // Running again, so slowly (one person per 100 s) that the count holds still while
         // both clients read it.
-        let up = try RunningFreshet(
+        let up = try await RunningFreshet(
             ["up", "--no-web", "--cql-port", "0", "--rate", "0.01", "--seed", "cql-live", "--data-dir", dir],
             readyMarker: "CQL endpoint listening on")
-        defer { up.stop() }
+        defer { up.sendTerminate() }
         let port = try #require(up.readyLine.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last)
         try await eventually("the live run's first person is stored", within: .seconds(60)) {
             (try? await SQLiteStore.withStore(.init(path: SQLiteStore.path(dataDirectory: dir), readOnly: true)) { try await $0.totalUsers() }) == 3001
         }
-        let cqlsh = try runTool(
+        let cqlsh = try await runTool(
             "cqlsh",
             ["--connect-timeout", "60", "--request-timeout", "60", "127.0.0.1", String(port), "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
         #expect(cqlsh.status == 0, "\(cqlsh.stderr)")
-        let users = try runFreshet(["users", "count", "--data-dir", dir])
+        let users = try await runFreshet(["users", "count", "--data-dir", dir])
         #expect(users.status == 0, "\(users.stderr)")
         // "3001 users in created_users" (the first word is the number).
         let count = String(users.stdoutText.split(separator: " ").first ?? "")
@@ -38,7 +38,7 @@ struct CQLEndpointE2ETests {
         let cells = cqlsh.stdoutText.split(whereSeparator: \.isWhitespace).map(String.init)
         #expect(cells.contains(count), "cqlsh printed: \(cqlsh.stdoutText)")
         #expect(cells.contains("(1"), "cqlsh printed: \(cqlsh.stdoutText)")
-        #expect(up.stop() == 0)
+        #expect(await up.stop() == 0)
     }
 }
 
@@ -53,14 +53,14 @@ struct CassandraStoreE2ETests {
             try? FileManager.default.removeItem(atPath: warehouse)
             try? FileManager.default.removeItem(atPath: pipelineDir)
         }
-        let node = try RunningFreshet(
+        let node = try await RunningFreshet(
             ["serve", "--cql-writable", "--cql-port", "0", "--web-port", "0", "--data-dir", warehouse],
             readyMarker: "CQL endpoint listening on")
-        defer { node.stop() }
+        defer { node.sendTerminate() }
         let port = try #require(node.readyLine.split(separator: " ").first { $0.hasPrefix("127.0.0.1:") }?.split(separator: ":").last)
         #expect(node.readyLine.contains("writable"), "\(node.readyLine)")
 
-        let run = try runFreshet(
+        let run = try await runFreshet(
             [
                 "up", "--store", "cassandra://127.0.0.1:\(port)?keyspace=spark_streams", "--count", "5000", "--rate", "100000",
                 "--seed", "cassandra-sink", "--data-dir", pipelineDir, "--web-port", "0", "--cql-port", "0",
@@ -77,7 +77,9 @@ struct CassandraStoreE2ETests {
         // same seed run into a local SQLite store is the reference.
         let reference = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: reference) }
-        let local = try runFreshet(["up", "--no-web", "--no-cql", "--count", "5000", "--rate", "100000", "--seed", "cassandra-sink", "--data-dir", reference])
+        let local = try await runFreshet([
+            "up", "--no-web", "--no-cql", "--count", "5000", "--rate", "100000", "--seed", "cassandra-sink", "--data-dir", reference,
+        ])
         #expect(local.status == 0, "\(local.stderr)")
         let stored = try await storedRows(in: warehouse)
         let source = try await storedRows(in: reference)
@@ -99,11 +101,11 @@ struct CassandraStoreE2ETests {
         let differing = sourceByID.filter { storedByID[$0.key] != $0.value }.map(\.key)
         #expect(Set(storedByID.keys) == Set(sourceByID.keys) && differing.isEmpty, "\(differing.count) rows differ, e.g. \(differing.prefix(3))")
 
-        let cqlsh = try runTool(
+        let cqlsh = try await runTool(
             "cqlsh",
             ["--connect-timeout", "60", "--request-timeout", "60", "127.0.0.1", String(port), "-e", "SELECT COUNT(*) FROM spark_streams.created_users;"])
         #expect(cqlsh.stdoutText.split(whereSeparator: \.isWhitespace).contains("5000"), "\(cqlsh.stdoutText) \(cqlsh.stderr)")
-        #expect(node.stop() == 0)
+        #expect(await node.stop() == 0)
     }
 }
 
@@ -118,14 +120,14 @@ extension CassandraStoreE2ETests {
             try? FileManager.default.removeItem(atPath: warehouse)
             try? FileManager.default.removeItem(atPath: pipelineDir)
         }
-        let node = try RunningFreshet(
+        let node = try await RunningFreshet(
             ["serve", "--cql-writable", "--cql-port", "0", "--web-port", "0", "--data-dir", warehouse], readyMarker: "CQL endpoint listening on")
-        defer { node.stop() }
+        defer { node.sendTerminate() }
         let cqlPort = try #require(HostileInputTests.port(in: node.readyLine, after: "127.0.0.1:"))
         let store = "cassandra://127.0.0.1:\(cqlPort)?keyspace=spark_streams&connect_timeout=60"
         // Ten nationalities, so that the dashboard's top ten countries are all of them.
         let nationalities = "AU,BR,CA,CH,DE,DK,ES,FI,FR,GB"
-        let fill = try runFreshet(
+        let fill = try await runFreshet(
             [
                 "up", "--store", store, "--count", "3000", "--rate", "3000", "--nat", nationalities, "--seed", "cassandra-stats",
                 "--web-port", "0", "--no-cql", "--no-scheduler", "--data-dir", pipelineDir,
@@ -133,10 +135,10 @@ extension CassandraStoreE2ETests {
         #expect(fill.status == 0, "\(fill.stderr)")
         #expect(fill.stdoutText.contains("web UI listening on http://127.0.0.1:"), "\(fill.stdoutText)")
         // The same store, served by a running `freshet up` (no source: nothing changes meanwhile).
-        let up = try RunningFreshet(
+        let up = try await RunningFreshet(
             ["up", "--store", store, "--source", "none", "--web-port", "0", "--no-cql", "--no-scheduler", "--data-dir", pipelineDir],
             readyMarker: "web UI listening on")
-        defer { up.stop() }
+        defer { up.sendTerminate() }
         let webPort = try #require(HostileInputTests.port(in: up.readyLine, after: "http://127.0.0.1:"))
         let stats = try HTTP.get(port: webPort, "/api/stats")
         #expect(stats.status == 200)
@@ -149,15 +151,15 @@ extension CassandraStoreE2ETests {
         #expect(users["top_countries"]?.arrayValue?.count == 10, "\(users)")
         #expect(sum(users["monthly_registrations"]) == 3000, "\(users)")
         #expect(sum(root["ingest_per_minute"]) == 3000, "\(root["ingest_per_minute"].map { "\($0)" } ?? "none")")
-        #expect(up.stop() == 0)
+        #expect(await up.stop() == 0)
     }
 }
 
 @Suite("bench cql")
 struct BenchCQLTests {
-    @Test func printsRowsPerSecondAndStoresEveryRow() throws {
+    @Test func printsRowsPerSecondAndStoresEveryRow() async throws {
         // The command itself fails unless the endpoint's store holds every row it wrote.
-        let result = try runFreshet(["bench", "cql", "--rows", "1500", "--batch", "500"], timeout: 300)
+        let result = try await runFreshet(["bench", "cql", "--rows", "1500", "--batch", "500"], timeout: 300)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdoutText.contains("1500 rows in batches of 500"), "\(result.stdoutText)")
         #expect(result.stdoutText.contains("rows/s"), "\(result.stdoutText)")

@@ -25,10 +25,10 @@ struct HostileInputCLITests {
             (["up", "--web-port", "70000"], "web.port", "0…65535"),
             (["config", "print", "--partitions", "100000"], "log.partitions", "1…1000"),
         ])
-    func outOfRangeFlags(arguments: [String], key: String, range: String) throws {
+    func outOfRangeFlags(arguments: [String], key: String, range: String) async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try runFreshet(arguments + ["--data-dir", dir, "--no-web", "--no-cql"])
+        let result = try await runFreshet(arguments + ["--data-dir", dir, "--no-web", "--no-cql"])
         #expect(result.status == 2, "\(arguments): \(result.stderr)")
         #expect(result.stderr.contains(key), "\(result.stderr)")
         #expect(result.stderr.contains(range), "\(result.stderr)")
@@ -36,14 +36,14 @@ struct HostileInputCLITests {
     }
 
     /// The same values from the environment and the file.
-    @Test func outOfRangeEnvironmentAndFileNameTheKey() throws {
+    @Test func outOfRangeEnvironmentAndFileNameTheKey() async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let env = try runFreshet(["config", "print"], environment: ["FRESHET_SOURCE_RATE": "1e20"])
+        let env = try await runFreshet(["config", "print"], environment: ["FRESHET_SOURCE_RATE": "1e20"])
         #expect(env.status == 2 && env.stderr.contains("FRESHET_SOURCE_RATE") && env.stderr.contains("source.rate"), "\(env.stderr)")
         let file = dir + "/freshet.yaml"
         try "source:\n  duration: 1e300\n".write(toFile: file, atomically: true, encoding: .utf8)
-        let fromFile = try runFreshet(["config", "print", "--config", file])
+        let fromFile = try await runFreshet(["config", "print", "--config", file])
         #expect(fromFile.status == 2 && fromFile.stderr.contains("source.duration"), "\(fromFile.stderr)")
     }
 
@@ -60,17 +60,17 @@ struct HostileInputCLITests {
             (["FRESHET_WEB_TOKEN": ""], "web.token"),
             (["FRESHET_WEB_USERNAME": "", "FRESHET_WEB_PASSWORD": "pw"], "web.username"),
         ])
-    func credentialsFailClosed(environment: [String: String], key: String) throws {
+    func credentialsFailClosed(environment: [String: String], key: String) async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try runFreshet(["up", "--count", "10", "--data-dir", dir], environment: environment)
+        let result = try await runFreshet(["up", "--count", "10", "--data-dir", dir], environment: environment)
         #expect(result.status == 2, "\(environment): \(result.stderr)")
         #expect(result.stderr.contains(key), "\(result.stderr)")
         #expect(!result.stdoutText.contains("pipeline running"), "\(result.stdoutText)")
     }
 
-    @Test func configPrintKeepsSecretsRedacted() throws {
-        let result = try runFreshet(
+    @Test func configPrintKeepsSecretsRedacted() async throws {
+        let result = try await runFreshet(
             ["config", "print"],
             environment: [
                 "FRESHET_WEB_USERNAME": "admin", "FRESHET_WEB_PASSWORD": "hunter2-web", "FRESHET_WEB_TOKEN": "tok-secret",
@@ -84,7 +84,7 @@ struct HostileInputCLITests {
     /// `{"id":"\uD800\u0041"}`: a high surrogate followed by an escape that is not a low
     /// surrogate trapped `--key-field` on `lo - 0xDC00`. Now the lone surrogate is U+FFFD and
     /// the line is produced; the next lines too.
-    @Test func produceKeyFieldSurvivesLoneSurrogates() throws {
+    @Test func produceKeyFieldSurvivesLoneSurrogates() async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let lines = #"""
@@ -95,10 +95,10 @@ struct HostileInputCLITests {
             {"id":"\u+123"}
             {"id":"after"}
             """#
-        let produced = try runFreshet(["produce", "t", "--key-field", "id", "--data-dir", dir], stdin: Data(lines.utf8))
+        let produced = try await runFreshet(["produce", "t", "--key-field", "id", "--data-dir", dir], stdin: Data(lines.utf8))
         #expect(produced.status == 0, "\(produced.stderr)")
         #expect(produced.stderr.contains("produced 6 records"), "\(produced.stderr)")
-        let consumed = try runFreshet(["consume", "t", "--group", "g", "--from", "earliest", "--json", "--max", "6", "--data-dir", dir])
+        let consumed = try await runFreshet(["consume", "t", "--group", "g", "--from", "earliest", "--json", "--max", "6", "--data-dir", dir])
         #expect(consumed.status == 0, "\(consumed.stderr)")
         var keys = Set<String>()
         for line in consumed.stdoutText.split(separator: "\n") {

@@ -49,17 +49,17 @@ struct HostileInputTests {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // A table worth materialising: an unpaged SELECT * of 100,000 rows is ~50 MB.
-        let fill = try runFreshet(
+        let fill = try await runFreshet(
             ["up", "--no-web", "--no-cql", "--count", "100000", "--rate", "1000000", "--seed", "hostile", "--data-dir", dir], timeout: 300)
         #expect(fill.status == 0, "\(fill.stderr)")
         let config = dir + "/freshet.yaml"
         try Self.configuration.write(toFile: config, atomically: true, encoding: .utf8)
-        let up = try RunningFreshet(
+        let up = try await RunningFreshet(
             ["up", "--config", config, "--web-port", "0", "--cql-port", "0", "--rate", "200", "--seed", "hostile-live", "--data-dir", dir],
             readyMarker: "web UI listening on", stderrFile: dir + "/up.log")
-        defer { up.stop() }
+        defer { up.sendTerminate() }
         let webPort = try #require(Self.port(in: up.readyLine, after: "http://127.0.0.1:"))
-        let cqlPort = try #require(Self.port(in: try up.line(containing: "CQL endpoint listening on"), after: "127.0.0.1:"))
+        let cqlPort = try #require(Self.port(in: try await up.line(containing: "CQL endpoint listening on"), after: "127.0.0.1:"))
         let target = Target(up: up, webPort: webPort, cqlPort: cqlPort, webCredentials: "admin:hostile-test-password")
 
         var stored = try await Self.checkAlive(target, after: "start", storedBefore: 0)
@@ -74,18 +74,18 @@ struct HostileInputTests {
             print("hostile: \(attack.name): RSS \(memory.resident >> 20) MB, peak \(memory.peak >> 20) MB, \(stored) users stored")
             #expect(memory.peak < Self.memoryBudget, "after \(attack.name): peak RSS \(memory.peak >> 20) MB")
         }
-        #expect(up.stop() == 0, "freshet up did not shut down cleanly after the attacks")
+        #expect(await up.stop() == 0, "freshet up did not shut down cleanly after the attacks")
     }
 
     /// Records the processor cannot store, produced into `users_created` before the pipeline
     /// runs: each one becomes a dead letter with its reason (a bounded prefix when it is too
     /// large to fit the dead-letter topic whole), and the good records behind them are stored —
     /// in this run and in every run after it.
-    @Test func poisonPillsAreDeadLetteredAndTheRecordsBehindThemStored() throws {
+    @Test func poisonPillsAreDeadLetteredAndTheRecordsBehindThemStored() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let before = try runFreshet(["fetch", "--count", "500", "--seed", "before-the-pills", "--quiet"])
-        let after = try runFreshet(["fetch", "--count", "500", "--seed", "after-the-pills", "--quiet"])
+        let before = try await runFreshet(["fetch", "--count", "500", "--seed", "before-the-pills", "--quiet"])
+        let after = try await runFreshet(["fetch", "--count", "500", "--seed", "after-the-pills", "--quiet"])
         #expect(before.status == 0 && after.status == 0)
         let almostOneMiB = (1 << 20) - 512
         let validPerson = String(decoding: before.stdout.split(separator: UInt8(ascii: "\n")).first ?? [], as: UTF8.self)
@@ -106,19 +106,19 @@ struct HostileInputTests {
         var input = before.stdout
         for (_, pill) in pills { input.append(contentsOf: pill + [UInt8(ascii: "\n")]) }
         input.append(after.stdout)
-        let produce = try runFreshet(["produce", "users_created", "--key-field", "id", "--data-dir", dir], stdin: input)
+        let produce = try await runFreshet(["produce", "users_created", "--key-field", "id", "--data-dir", dir], stdin: input)
         #expect(produce.status == 0, "\(produce.stderr)")
         #expect(produce.stderr.contains("produced \(1000 + pills.count) records"), "\(produce.stderr)")
 
         for (round, expected) in [(1, 1100), (2, 1200)] {
-            let up = try runFreshet(
+            let up = try await runFreshet(
                 ["up", "--no-web", "--no-cql", "--no-scheduler", "--count", "100", "--rate", "100000", "--seed", "pills-\(round)", "--data-dir", dir],
                 timeout: 300)
             #expect(up.status == 0, "run \(round): \(up.stderr)")
-            let count = try runFreshet(["users", "count", "--data-dir", dir])
+            let count = try await runFreshet(["users", "count", "--data-dir", dir])
             #expect(count.stdoutText.hasPrefix("\(expected) "), "run \(round): \(count.stdoutText)")
         }
-        let dlq = try runFreshet(["dlq", "list", "-n", "100", "--json", "--data-dir", dir])
+        let dlq = try await runFreshet(["dlq", "list", "-n", "100", "--json", "--data-dir", dir])
         #expect(dlq.status == 0, "\(dlq.stderr)")
         let letters = dlq.stdoutText.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)).objectValue }
         #expect(letters.count == pills.count, "\(letters.count) dead letters for \(pills.count) pills: \(dlq.stdoutText.prefix(2000))")
@@ -131,12 +131,12 @@ struct HostileInputTests {
     /// A segment whose middle batch has a corrupt base offset (which the CRC does not cover),
     /// found by a recovery that scans the whole segment (its index, derived data, is gone): the
     /// log is cut at the corrupt batch, and `consume` and `up` work on what is left.
-    @Test func aCorruptBaseOffsetOnDiskIsRecoveredFrom() throws {
+    @Test func aCorruptBaseOffsetOnDiskIsRecoveredFrom() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // Three runs, so that every partition's segment holds at least three batches.
         for seed in ["disk-1", "disk-2", "disk-3"] {
-            let run = try runFreshet(
+            let run = try await runFreshet(
                 ["up", "--no-web", "--no-cql", "--no-scheduler", "--count", "600", "--rate", "100000", "--seed", seed, "--data-dir", dir], timeout: 300)
             #expect(run.status == 0, "\(run.stderr)")
         }
@@ -152,29 +152,29 @@ struct HostileInputTests {
         try Data(bytes).write(to: URL(fileURLWithPath: segment))
         try FileManager.default.removeItem(atPath: partition + "00000000000000000000.index")
 
-        let consume = try runFreshet(["consume", "users_created", "--from", "earliest", "--max", "5000", "--json", "--data-dir", dir])
+        let consume = try await runFreshet(["consume", "users_created", "--from", "earliest", "--max", "5000", "--json", "--data-dir", dir])
         #expect(consume.status == 0, "\(consume.stderr.suffix(1000))")
-        let up = try runFreshet(
+        let up = try await runFreshet(
             ["up", "--no-web", "--no-cql", "--no-scheduler", "--count", "100", "--rate", "100000", "--seed", "disk-4", "--data-dir", dir], timeout: 300)
         #expect(up.status == 0, "\(up.stderr.suffix(1000))")
-        let after = try runFreshet(["consume", "users_created", "--from", "earliest", "--max", "5000", "--json", "--data-dir", dir])
+        let after = try await runFreshet(["consume", "users_created", "--from", "earliest", "--max", "5000", "--json", "--data-dir", dir])
         #expect(after.status == 0, "\(after.stderr.suffix(1000))")
     }
 
     /// A "Kafka broker" that answers every request with garbage of one kind: the client fails
     /// with an error naming the problem and exit status 1, never a trap.
     @Test(arguments: GarbageBroker.Reply.allCases)
-    func aBrokerThatAnswersGarbageIsAnErrorNotACrash(_ reply: GarbageBroker.Reply) throws {
+    func aBrokerThatAnswersGarbageIsAnErrorNotACrash(_ reply: GarbageBroker.Reply) async throws {
         let broker = try GarbageBroker(reply)
         defer { broker.server.stop() }
-        let result = try runFreshet(["topics", "list", "--broker", "kafka://127.0.0.1:\(broker.server.port)?request_timeout_ms=2000"], timeout: 120)
+        let result = try await runFreshet(["topics", "list", "--broker", "kafka://127.0.0.1:\(broker.server.port)?request_timeout_ms=2000"], timeout: 120)
         #expect(result.status == 1, "\(reply): status \(result.status), stderr: \(result.stderr.suffix(500))")
         #expect(result.stderr.contains("error"), "\(reply): \(result.stderr.suffix(500))")
     }
 
     /// A Random User API that sends a 2 MiB person between ordinary ones: the oversized one is
     /// dead-lettered (or skipped with a metric), the others stored, the run ends normally.
-    @Test func anAPIThatSendsAnOversizedPersonDoesNotStopTheSource() throws {
+    @Test func anAPIThatSendsAnOversizedPersonDoesNotStopTheSource() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let normal = try Fixtures.bytes("sample-1.json")
@@ -189,14 +189,14 @@ struct HostileInputTests {
             }
         }
         defer { api.stop() }
-        let up = try runFreshet(
+        let up = try await runFreshet(
             [
                 "up", "--no-web", "--no-cql", "--no-scheduler", "--source", "http://127.0.0.1:\(api.port)/api/", "--rps", "50", "--batch-size", "1",
                 "--count", "3", "--data-dir", dir,
             ], timeout: 120)
         #expect(up.status == 0, "\(up.stderr)")
         #expect(requests.count >= 3)
-        let count = try runFreshet(["users", "count", "--data-dir", dir])
+        let count = try await runFreshet(["users", "count", "--data-dir", dir])
         #expect(count.stdoutText.hasPrefix("1 "), "the fixture's person once: \(count.stdoutText)")
     }
 

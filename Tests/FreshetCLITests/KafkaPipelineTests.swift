@@ -42,7 +42,7 @@ struct KafkaPipelineTests {
         try await TansuBroker.with { tansu in
             let dir = tempDataDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
-            let result = try runFreshet(
+            let result = try await runFreshet(
                 [
                     "up", "--no-cql", "--broker", Self.url(tansu), "--no-web", "--count", "20000", "--rate", "100000", "--seed", "kafka-up",
                     "--data-dir", dir,
@@ -59,12 +59,12 @@ struct KafkaPipelineTests {
             // The embedded log was not used: the data directory holds only the store.
             #expect(!FileManager.default.fileExists(atPath: dir + "/topics"))
             // The CLI's log commands see the same cluster.
-            let topics = try runFreshet(["topics", "list", "--broker", tansu.url])
+            let topics = try await runFreshet(["topics", "list", "--broker", tansu.url])
             #expect(topics.status == 0, "\(topics.stderr)")
             #expect(topics.stdoutText.contains("users_created"), "\(topics.stdoutText)")
             #expect(topics.stdoutText.contains("users_created.dlq"), "\(topics.stdoutText)")
             // The processor's group committed every partition to its end after the store had it.
-            let group = try runFreshet(["groups", "describe", "freshet-processor", "--json", "--broker", tansu.url])
+            let group = try await runFreshet(["groups", "describe", "freshet-processor", "--json", "--broker", tansu.url])
             #expect(group.status == 0, "\(group.stderr)")
             let described = try JSONSerialization.jsonObject(with: group.stdout) as? [String: Any]
             let offsets = (described?["offsets"] as? [[String: Any]] ?? []).filter { $0["topic"] as? String == "users_created" }
@@ -82,17 +82,17 @@ struct KafkaPipelineTests {
             let total = 30_000
             let rate = 1000  // the generator's pages are rate/10 people (smooth pacing)
             // Create the topics first so both workers join a group over existing partitions.
-            let created = try runFreshet(["topics", "create", "users_created", "--partitions", "4", "--broker", tansu.url])
+            let created = try await runFreshet(["topics", "create", "users_created", "--partitions", "4", "--broker", tansu.url])
             #expect(created.status == 0, "\(created.stderr)")
             let logA = dir + "/worker-a.log"
             let logB = dir + "/worker-b.log"
             let environment = ["FRESHET_LOG_LEVEL": "info"]
             let workerArguments = ["process", "--no-cql", "--broker", url, "--no-web", "--data-dir", dir, "--partitions", "4"]
-            let a = try RunningFreshet(workerArguments, readyMarker: "pipeline running", environment: environment, stderrFile: logA)
-            let b = try RunningFreshet(workerArguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB)
+            let a = try await RunningFreshet(workerArguments, readyMarker: "pipeline running", environment: environment, stderrFile: logA)
+            let b = try await RunningFreshet(workerArguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB)
             defer {
-                a.kill()
-                b.kill()
+                a.sendKill()
+                b.sendKill()
             }
 
             // Both workers own partitions before any data flows.
@@ -110,29 +110,27 @@ struct KafkaPipelineTests {
             // 2 s into it, from this test's own thread (no polling in between, so a busy test run
             // cannot delay the kill past the end of the stream).
             let phase1 = total / 3
-            let first = try RunningFreshet(
+            let first = try await RunningFreshet(
                 ["ingest", "--broker", url, "--count", "\(phase1)", "--rate", "\(rate)", "--seed", "takeover", "--partitions", "4"],
                 readyMarker: "pipeline running")
-            defer { first.kill() }
-            first.process.waitUntilExit()
-            #expect(first.process.terminationStatus == 0)
+            defer { first.sendKill() }
+            #expect(await first.exit(timeout: 300) == 0)
             try await eventually("phase 1 stored", within: .seconds(120)) { await Self.rowCount(dir) >= phase1 }
-            let second = try RunningFreshet(
+            let second = try await RunningFreshet(
                 ["ingest", "--broker", url, "--count", "\(total - phase1)", "--rate", "\(rate)", "--seed", "takeover-2", "--partitions", "4"],
                 readyMarker: "pipeline running")
-            defer { second.kill() }
+            defer { second.sendKill() }
 
             // Kill worker A mid-stream (no drain, no commit, no LeaveGroup): B must take its
             // partitions over after the session timeout and resume from what the store has.
-            blockingSleep(seconds: 2)
-            a.kill()
+            try await Task.sleep(for: .seconds(2))
+            await a.kill()
             #expect(await Self.rowCount(dir) < total, "the workers finished before the kill; the test proves nothing")
-            second.process.waitUntilExit()
-            #expect(second.process.terminationStatus == 0)
+            #expect(await second.exit(timeout: 300) == 0)
             try await eventually("worker B stored everything", within: .seconds(180)) { await Self.rowCount(dir) >= total }
             let lastB = assignments(logB).last ?? ""
             for partition in 0..<4 { #expect(lastB.contains("users_created/\(partition)"), "\(lastB)") }
-            #expect(b.stop() == 0)
+            #expect(await b.stop() == 0)
 
             let state = try await Self.storeState(dir)
             #expect(state.rows.count == total)
@@ -145,16 +143,11 @@ struct KafkaPipelineTests {
         }
     }
 
-    @Test func processAndIngestRefuseTheEmbeddedLogWithAClearError() throws {
+    @Test func processAndIngestRefuseTheEmbeddedLogWithAClearError() async throws {
         for command in ["process", "ingest"] {
-            let result = try runFreshet([command, "--no-web", "--data-dir", tempDataDir()])
+            let result = try await runFreshet([command, "--no-web", "--data-dir", tempDataDir()])
             #expect(result.status == 2)
             #expect(result.stderr.contains("--broker kafka://"), "\(result.stderr)")
         }
     }
-}
-
-/// Sleeps on the calling thread (a deliberate, bounded pause that no busy test run can stretch).
-func blockingSleep(seconds: Double) {
-    Thread.sleep(forTimeInterval: seconds)
 }

@@ -11,15 +11,15 @@ struct LogCLITests {
         return dir
     }
 
-    @Test func fetchProduceConsumeRoundTrip() throws {
+    @Test func fetchProduceConsumeRoundTrip() async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let fetched = try runFreshet(["fetch", "--count", "1000", "--seed", "log-cli", "--quiet"])
+        let fetched = try await runFreshet(["fetch", "--count", "1000", "--seed", "log-cli", "--quiet"])
         #expect(fetched.status == 0)
-        let produced = try runFreshet(["produce", "users_created", "--key-field", "id", "--data-dir", dir], stdin: fetched.stdout)
+        let produced = try await runFreshet(["produce", "users_created", "--key-field", "id", "--data-dir", dir], stdin: fetched.stdout)
         #expect(produced.status == 0, "\(produced.stderr)")
 
-        let topics = try runFreshet(["topics", "describe", "users_created", "--json", "--data-dir", dir])
+        let topics = try await runFreshet(["topics", "describe", "users_created", "--json", "--data-dir", dir])
         #expect(topics.status == 0, "\(topics.stderr)")
         let description = try #require(try JSONSerialization.jsonObject(with: topics.stdout) as? [String: Any])
         let partitions = try #require(description["partitions"] as? [[String: Any]])
@@ -27,7 +27,7 @@ struct LogCLITests {
         #expect(partitions.compactMap { $0["latestOffset"] as? Int }.reduce(0, +) == 1000)
 
         // Everything comes back, keyed by id, byte-identical.
-        let consumed = try runFreshet(["consume", "users_created", "--group", "g", "--from", "earliest", "--json", "--max", "1000", "--data-dir", dir])
+        let consumed = try await runFreshet(["consume", "users_created", "--group", "g", "--from", "earliest", "--json", "--max", "1000", "--data-dir", dir])
         #expect(consumed.status == 0, "\(consumed.stderr)")
         var values = Set<String>()
         for line in consumed.stdoutText.split(separator: "\n") {
@@ -41,21 +41,21 @@ struct LogCLITests {
         #expect(values == input)
 
         // The group committed everything: lag 0.
-        let group = try runFreshet(["groups", "describe", "g", "--json", "--data-dir", dir])
+        let group = try await runFreshet(["groups", "describe", "g", "--json", "--data-dir", dir])
         #expect(group.status == 0)
         #expect(group.stdoutText.contains("\"lag\""))
-        let again = try runFreshet(["consume", "users_created", "--group", "g", "--max", "10", "--data-dir", dir])
+        let again = try await runFreshet(["consume", "users_created", "--group", "g", "--max", "10", "--data-dir", dir])
         #expect(again.status == 0)
         #expect(again.stdout.isEmpty)
     }
 
-    @Test func unknownTopicIsARuntimeErrorNamingIt() throws {
+    @Test func unknownTopicIsARuntimeErrorNamingIt() async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try runFreshet(["consume", "no_such_topic", "--max", "1", "--data-dir", dir])
+        let result = try await runFreshet(["consume", "no_such_topic", "--max", "1", "--data-dir", dir])
         #expect(result.status == 1)
         #expect(result.stderr.contains("no_such_topic"))
-        let partitions = try runFreshet(["topics", "create", "t", "--partitions", "0", "--data-dir", dir])
+        let partitions = try await runFreshet(["topics", "create", "t", "--partitions", "0", "--data-dir", dir])
         #expect(partitions.status == 2)
         #expect(partitions.stderr.contains("--partitions"))
     }

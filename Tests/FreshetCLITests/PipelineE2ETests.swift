@@ -64,7 +64,7 @@ struct PipelineE2ETests {
     @Test func boundedRunStoresEveryDistinctIdWithCorrectDerivedColumns() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try runFreshet(["up", "--no-cql", "--no-web", "--count", "3000", "--rate", "100000", "--seed", "e2e", "--data-dir", dir])
+        let result = try await runFreshet(["up", "--no-cql", "--no-web", "--count", "3000", "--rate", "100000", "--seed", "e2e", "--data-dir", dir])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdoutText.contains("3000 rows stored"))
 
@@ -108,10 +108,10 @@ struct PipelineE2ETests {
     @Test func noSecretFieldLandsOnDisk() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let server = try RunningFreshet(["api", "serve", "--port", "0"], readyMarker: "listening on")
-        defer { server.stop() }
+        let server = try await RunningFreshet(["api", "serve", "--port", "0"], readyMarker: "listening on")
+        defer { server.sendTerminate() }
         let url = try #require(server.readyLine.split(separator: " ").first { $0.hasPrefix("http://") })
-        let result = try runFreshet([
+        let result = try await runFreshet([
             "up", "--no-cql", "--no-web", "--source", String(url), "--seed", "secrets", "--count", "1000", "--batch-size", "250", "--rps", "100", "--data-dir",
             dir,
         ])
@@ -187,11 +187,11 @@ struct PipelineE2ETests {
                 kill(process.processIdentifier, SIGKILL)
                 kills += 1
             }
-            process.waitUntilExit()
+            _ = await waitForExit(of: process)
         }
         // Later runs have less left to do and may finish before their kill; most must not.
         #expect(kills >= 10, "only \(kills) of 20 runs were killed mid-flight (FRESHET_TEST_SEED=\(seed))")
-        let final = try runFreshet(arguments)
+        let final = try await runFreshet(arguments)
         #expect(final.status == 0, "\(final.stderr)")
 
         // Every person of the seed, exactly once.
@@ -222,7 +222,7 @@ struct PipelineE2ETests {
                     "email_domain": q("SELECT email_domain, COUNT(*) FROM created_users GROUP BY email_domain"),
                     "month": q("SELECT substr(registered_date, 1, 7), COUNT(*) FROM created_users GROUP BY 1")}))
                 """
-            let sql = try runTool("python3", ["-c", script, SQLiteStore.path(dataDirectory: dir)])
+            let sql = try await runTool("python3", ["-c", script, SQLiteStore.path(dataDirectory: dir)])
             let computed = try JSONParser.parse(sql.stdoutText.trimmingCharacters(in: .whitespacesAndNewlines)).objectValue
             func fromSQL(_ key: String) -> [String: Int] {
                 Dictionary(uniqueKeysWithValues: (computed?[key]?.objectValue?.members ?? []).compactMap { m in m.value.intValue.map { (m.key, $0) } })
@@ -261,7 +261,7 @@ struct PipelineE2ETests {
         for page in 1...100 {
             for person in generator.page(seed: "big-tx", page: page, results: 1000) { backlog += UserCreated(person).jsonBytes() + [0x0A] }
         }
-        let produced = try runFreshet(["produce", "users_created", "--key-field", "id", "--data-dir", dir], stdin: Data(backlog), timeout: 600)
+        let produced = try await runFreshet(["produce", "users_created", "--key-field", "id", "--data-dir", dir], stdin: Data(backlog), timeout: 600)
         #expect(produced.status == 0, "\(produced.stderr)")
 
         let arguments = ["up", "--no-cql", "--no-web", "--no-scheduler", "--source", "none", "--data-dir", dir]
@@ -272,7 +272,7 @@ struct PipelineE2ETests {
             // A byte budget past the default (4 MiB), so that the record (50,000) or time limit
             // ends the transactions: as large as the processor makes them.
             let environment = ["FRESHET_LOG_LEVEL": "debug", "FRESHET_PROCESSOR_MAX_TRANSACTION_BYTES": "\(64 << 20)"]
-            let up = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logFile)
+            let up = try await RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logFile)
             // Kill at the first transaction line, or the second (some transactions commit first).
             let wanted = round % 2 + 1
             var line: Substring?
@@ -283,8 +283,7 @@ struct PipelineE2ETests {
                 let lines = text.split(separator: "\n").filter { $0.contains("writing a store transaction") }
                 if lines.count >= wanted { line = lines[wanted - 1] } else { try await Task.sleep(for: .milliseconds(2)) }
             }
-            kill(up.process.processIdentifier, SIGKILL)
-            up.process.waitUntilExit()
+            await up.kill()
             guard let line else {
                 Issue.record(
                     "round \(round): no store transaction was logged; log: \((try? String(contentsOfFile: logFile, encoding: .utf8))?.suffix(2000) ?? "")")
@@ -314,7 +313,8 @@ struct PipelineE2ETests {
         #expect(largest > 5_000, "largest transaction seen: \(largest) records")
         #expect(openWhenKilled >= 1, "no kill landed while the logged transaction was open")
 
-        let final = try runFreshet(["up", "--no-cql", "--no-web", "--no-scheduler", "--count", "1", "--seed", "big-tx-after", "--data-dir", dir], timeout: 600)
+        let final = try await runFreshet(
+            ["up", "--no-cql", "--no-web", "--no-scheduler", "--count", "1", "--seed", "big-tx-after", "--data-dir", dir], timeout: 600)
         #expect(final.status == 0, "\(final.stderr)")
         let logRecords = try await records(in: dir, topic: "users_created")
         #expect(logRecords.count == 100_001)
@@ -332,10 +332,11 @@ struct PipelineE2ETests {
     @Test func sigtermDrainsCommitsAndExitsZero() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let up = try RunningFreshet(["up", "--no-cql", "--no-web", "--rate", "2000", "--seed", "term", "--data-dir", dir], readyMarker: "pipeline running")
+        let up = try await RunningFreshet(
+            ["up", "--no-cql", "--no-web", "--rate", "2000", "--seed", "term", "--data-dir", dir], readyMarker: "pipeline running")
         try await Task.sleep(for: .seconds(2))
         #expect(up.process.isRunning)
-        #expect(up.stop() == 0)  // SIGTERM
+        #expect(await up.stop() == 0)  // SIGTERM
 
         // What was processed is committed exactly as far as the store has it: nothing to replay.
         var config = EmbeddedBrokerConfig(dataDirectory: dir, durability: .none)
@@ -351,7 +352,7 @@ struct PipelineE2ETests {
         let rows = try await storedRows(in: dir)
         #expect(!rows.isEmpty)  // some progress; the point is what follows
         // A restart picks up the rest of the log and stores it all.
-        let rest = try runFreshet(["up", "--no-cql", "--no-web", "--count", "1", "--seed", "term-2", "--data-dir", dir])
+        let rest = try await runFreshet(["up", "--no-cql", "--no-web", "--count", "1", "--seed", "term-2", "--data-dir", dir])
         #expect(rest.status == 0, "\(rest.stderr)")
         let log = try await records(in: dir, topic: "users_created")
         let ids = Set(try log.map { try UserCreated.decode($0.value).id })
@@ -371,15 +372,15 @@ struct PipelineE2ETests {
                 expectedCodes.append(bad.2.rawValue)
             }
         }
-        let produced = try runFreshet(["produce", "users_created", "--data-dir", dir], stdin: Data(input))
+        let produced = try await runFreshet(["produce", "users_created", "--data-dir", dir], stdin: Data(input))
         #expect(produced.status == 0, "\(produced.stderr)")
-        let result = try runFreshet(["up", "--no-cql", "--no-web", "--count", "10", "--rate", "1000", "--seed", "after", "--data-dir", dir])
+        let result = try await runFreshet(["up", "--no-cql", "--no-web", "--count", "10", "--rate", "1000", "--seed", "after", "--data-dir", dir])
         #expect(result.status == 0, "\(result.stderr)")
 
         let rows = Set(try await storedRows(in: dir).map(\.id))
         #expect(rows.count == 110)
         #expect(Set(good.map(\.id)).isSubset(of: rows))
-        let dlq = try runFreshet(["dlq", "list", "-n", "100", "--json", "--data-dir", dir])
+        let dlq = try await runFreshet(["dlq", "list", "-n", "100", "--json", "--data-dir", dir])
         #expect(dlq.status == 0, "\(dlq.stderr)")
         let codes = try dlq.stdoutText.split(separator: "\n").map { line -> String in
             let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])

@@ -90,7 +90,7 @@ struct PostgresStoreE2ETests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let common = ["up", "--store", url, "--no-web", "--no-cql", "--rate", "100000", "--data-dir", dir]
 
-        let first = try runFreshet(common + ["--count", "3000", "--seed", "pg-e2e"], timeout: 300)
+        let first = try await runFreshet(common + ["--count", "3000", "--seed", "pg-e2e"], timeout: 300)
         #expect(first.status == 0, "\(first.stderr)")
         #expect(first.stdoutText.contains("3000 rows stored"), "\(first.stdoutText)")
         // The banner names the store without its password.
@@ -101,7 +101,7 @@ struct PostgresStoreE2ETests {
 
         // More people, same log and database: the processor resumes from the positions in
         // PostgreSQL and applies only the new records.
-        let second = try runFreshet(common + ["--count", "2000", "--seed", "pg-e2e-more"], timeout: 300)
+        let second = try await runFreshet(common + ["--count", "2000", "--seed", "pg-e2e-more"], timeout: 300)
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdoutText.contains("2000 rows stored"), "\(second.stdoutText)")
         try await expectStoreMatchesLog(url, dir, records: 5000)
@@ -116,10 +116,10 @@ struct PostgresStoreE2ETests {
             // A seed per run, so every record of the log is a distinct person and "stored once"
             // means rows == records (a repeated seed re-ingests the same ids: upserts).
             let unbounded = ["up", "--store", url, "--no-web", "--no-cql", "--rate", "20000", "--seed", "pg-crash-\(round)", "--data-dir", dir]
-            let up = try RunningFreshet(unbounded, readyMarker: "pipeline running", timeout: 120, stderrFile: dir + "/stderr-\(round).txt")
+            let up = try await RunningFreshet(unbounded, readyMarker: "pipeline running", timeout: 120, stderrFile: dir + "/stderr-\(round).txt")
             try await Task.sleep(for: .milliseconds(Int.random(in: 700...2500)))
             if up.process.isRunning { killedWhileRunning += 1 }
-            up.kill()  // SIGKILL: no drain, no commit
+            await up.kill()  // SIGKILL: no drain, no commit
             #expect(up.process.terminationReason == .uncaughtSignal, "round \(round): \(up.process.terminationStatus)")
         }
         #expect(killedWhileRunning == 3)
@@ -127,7 +127,7 @@ struct PostgresStoreE2ETests {
         #expect(try await records(in: dir, topic: "users_created").count > 0)
 
         // A bounded restart drains what the killed runs left in the log, then adds its own.
-        let drain = try runFreshet(
+        let drain = try await runFreshet(
             ["up", "--store", url, "--no-web", "--no-cql", "--count", "500", "--rate", "100000", "--seed", "pg-crash-drain", "--data-dir", dir], timeout: 300)
         #expect(drain.status == 0, "\(drain.stderr)")
         let logged = try await records(in: dir, topic: "users_created").count
@@ -141,7 +141,7 @@ struct PostgresStoreE2ETests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let wrong = "Wr0ngPassw0rd" + UUID().uuidString.prefix(8)
         let url = "postgres://\(server.user):\(wrong)@127.0.0.1:\(server.port)/postgres?sslmode=disable"
-        let result = try runFreshet(["up", "--store", url, "--no-web", "--no-cql", "--count", "10", "--seed", "pg-bad", "--data-dir", dir], timeout: 180)
+        let result = try await runFreshet(["up", "--store", url, "--no-web", "--no-cql", "--count", "10", "--seed", "pg-bad", "--data-dir", dir], timeout: 180)
         #expect(result.status != 0)
         #expect(!result.stdoutText.contains("rows stored"), "\(result.stdoutText)")
         #expect(result.stderr.contains("PostgreSQL"), "\(result.stderr)")
@@ -156,7 +156,8 @@ struct PostgresStoreE2ETests {
         let port = try closedPort()
         let secret = "S3cret" + UUID().uuidString.prefix(8)
         let url = "postgres://freshet:\(secret)@127.0.0.1:\(port)/freshet?sslmode=disable"
-        let result = try runFreshet(["up", "--store", url, "--no-web", "--no-cql", "--count", "10", "--seed", "pg-down", "--data-dir", dir], timeout: 180)
+        let result = try await runFreshet(
+            ["up", "--store", url, "--no-web", "--no-cql", "--count", "10", "--seed", "pg-down", "--data-dir", dir], timeout: 180)
         #expect(result.status != 0)
         #expect(!result.stdoutText.contains("rows stored"), "\(result.stdoutText)")
         #expect(result.stderr.contains("PostgreSQL"), "\(result.stderr)")
@@ -167,7 +168,7 @@ struct PostgresStoreE2ETests {
     @Test func benchStoreWritesIntoAnEmptyDatabaseEmptiesItAfterAndRefusesOneWithUsers() async throws {
         let url = try PostgresServerTrait.freshDatabase("cli_bench")
         let password = try PostgresServerTrait.server().password
-        let bench = try runFreshet(["bench", "store", "--rows", "1500", "--batch", "500", "--query-repeats", "2", "--store", url], timeout: 300)
+        let bench = try await runFreshet(["bench", "store", "--rows", "1500", "--batch", "500", "--query-repeats", "2", "--store", url], timeout: 300)
         #expect(bench.status == 0, "\(bench.stderr)")
         for line in ["fresh inserts", "same rows again (unchanged)", "updates (changed values)", "batch p50", "totalUsers", "size in PostgreSQL", "peak RSS"] {
             #expect(bench.stdoutText.contains(line), "\(line) missing: \(bench.stdoutText)")
@@ -180,9 +181,10 @@ struct PostgresStoreE2ETests {
         // A database with data is never the bench's: it refuses and leaves the rows alone.
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let up = try runFreshet(["up", "--store", url, "--no-web", "--no-cql", "--count", "10", "--seed", "pg-bench-guard", "--data-dir", dir], timeout: 300)
+        let up = try await runFreshet(
+            ["up", "--store", url, "--no-web", "--no-cql", "--count", "10", "--seed", "pg-bench-guard", "--data-dir", dir], timeout: 300)
         #expect(up.status == 0, "\(up.stderr)")
-        let refused = try runFreshet(["bench", "store", "--rows", "100", "--store", url], timeout: 300)
+        let refused = try await runFreshet(["bench", "store", "--rows", "100", "--store", url], timeout: 300)
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("already has 10 users"), "\(refused.stderr)")
         #expect(try await PostgresContents.read(url).rows.count == 10)

@@ -37,9 +37,9 @@ struct ScaledOutStoreTests {
         // Freshet's own CQL node stands in for the Cassandra cluster.
         let warehouse = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: warehouse) }
-        let node = try RunningFreshet(
+        let node = try await RunningFreshet(
             ["serve", "--cql-writable", "--cql-port", "0", "--web-port", "0", "--data-dir", warehouse], readyMarker: "CQL endpoint listening on")
-        defer { node.stop() }
+        defer { node.sendTerminate() }
         let port = try #require(HostileInputTests.port(in: node.readyLine, after: "127.0.0.1:"))
         let url = "cassandra://127.0.0.1:\(port)?keyspace=spark_streams&connect_timeout=60"
         try await Self.run(store: url) {
@@ -63,49 +63,48 @@ struct ScaledOutStoreTests {
                 try? FileManager.default.removeItem(atPath: dir)
             }
             let broker = tansu.url + "?session_timeout_ms=6000"
-            let created = try runFreshet(["topics", "create", "users_created", "--partitions", "4", "--broker", tansu.url])
+            let created = try await runFreshet(["topics", "create", "users_created", "--partitions", "4", "--broker", tansu.url])
             #expect(created.status == 0, "\(created.stderr)")
             let environment = ["FRESHET_LOG_LEVEL": "info"]
             let arguments = ["process", "--no-cql", "--no-web", "--broker", broker, "--store", store, "--partitions", "4", "--data-dir", dir]
             let logA = dir + "/worker-a.log"
             let logB = dir + "/worker-b.log"
             let logB2 = dir + "/worker-b2.log"
-            let a = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logA)
-            var b = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB)
+            let a = try await RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logA)
+            var b = try await RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB)
             defer {
                 _ = Glibc.kill(a.process.processIdentifier, SIGCONT)
-                a.kill()
-                b.kill()
+                a.sendKill()
+                b.sendKill()
             }
             func log(_ path: String) -> String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
             try await eventually("both workers hold partitions", within: .seconds(60)) {
                 log(logA).contains("assigned partitions") && log(logB).contains("assigned partitions")
                     && !log(logA).split(separator: "\n").filter { $0.contains("assigned partitions") }.last!.hasSuffix("partitions=")
             }
-            let ingest = try RunningFreshet(
+            let ingest = try await RunningFreshet(
                 ["ingest", "--broker", broker, "--count", "\(total)", "--rate", "\(rate)", "--seed", "scaled-out", "--partitions", "4"],
                 readyMarker: "pipeline running")
-            defer { ingest.kill() }
+            defer { ingest.sendKill() }
 
             // 3 s in: pause A for 16 s, past its 6 s session: B takes A's partitions (within about
             // 9 s) and moves on; then A resumes, believing it still owns them, with records it had
             // fetched before the pause.
-            blockingSleep(seconds: 3)
+            try await Task.sleep(for: .seconds(3))
             #expect(Glibc.kill(a.process.processIdentifier, SIGSTOP) == 0)
-            blockingSleep(seconds: 16)
+            try await Task.sleep(for: .seconds(16))
             #expect(Glibc.kill(a.process.processIdentifier, SIGCONT) == 0)
             // Then kill B outright (no commit, no LeaveGroup) and start it again.
-            blockingSleep(seconds: 2)
-            b.kill()
+            try await Task.sleep(for: .seconds(2))
+            await b.kill()
             // Checked before B restarts (which a loaded machine can make slow): the chaos landed
             // while records were still coming.
             let midStream = try await open()
             #expect(try await midStream.totalUsers() < total, "the stream ended before the chaos; the test proves nothing")
             try await midStream.close()
-            b = try RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB2)
+            b = try await RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logB2)
 
-            ingest.process.waitUntilExit()
-            #expect(ingest.process.terminationStatus == 0)
+            #expect(await ingest.exit(timeout: 300) == 0)
             let expected = KafkaPipelineTests.expectedIDs(seed: "scaled-out", count: total, pageSize: rate / 10)
             try await eventually("the workers stored everything", within: .seconds(240)) {
                 guard let reader = try? await open() else { return false }
@@ -113,8 +112,8 @@ struct ScaledOutStoreTests {
                 try? await reader.close()
                 return n >= expected.count
             }
-            let stoppedA = a.stop()
-            let stoppedB = b.stop()
+            let stoppedA = await a.stop()
+            let stoppedB = await b.stop()
             #expect(stoppedA == 0, "worker A: \(log(logA).suffix(3000))")
             #expect(stoppedB == 0, "worker B: \(log(logB2).suffix(3000))")
 
@@ -147,9 +146,9 @@ struct ScaledOutStoreTests {
             )
 
             // One dashboard over the store the workers filled.
-            let serve = try RunningFreshet(
+            let serve = try await RunningFreshet(
                 ["serve", "--store", store, "--broker", tansu.url, "--web-port", "0", "--no-cql", "--data-dir", dir], readyMarker: "web UI listening on")
-            defer { serve.stop() }
+            defer { serve.sendTerminate() }
             let port = try #require(HostileInputTests.port(in: serve.readyLine, after: "http://127.0.0.1:"))
             let stats = try HTTP.get(port: port, "/api/stats")
             #expect(stats.status == 200)

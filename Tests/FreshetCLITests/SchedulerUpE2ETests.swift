@@ -11,17 +11,17 @@ import Testing
 @Suite("Scheduler in freshet up")
 struct SchedulerUpE2ETests {
     /// Runs of a DAG as `freshet dags runs --json` prints them.
-    func runs(_ dag: String, dir: String, extra: [String] = []) throws -> [[String: Any]] {
-        let result = try runFreshet(["dags", "runs", dag, "--json", "--data-dir", dir] + extra)
+    func runs(_ dag: String, dir: String, extra: [String] = []) async throws -> [[String: Any]] {
+        let result = try await runFreshet(["dags", "runs", dag, "--json", "--data-dir", dir] + extra)
         guard result.status == 0 else { throw FixtureError(message: "freshet dags runs: \(result.stderr)") }
         return try #require(try JSONSerialization.jsonObject(with: result.stdout) as? [[String: Any]])
     }
 
-    func waitFor<T>(_ what: String, timeout: Double = 120, _ probe: () throws -> T?) throws -> T {
+    func waitFor<T>(_ what: String, timeout: Double = 120, _ probe: () async throws -> T?) async throws -> T {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if let value = try probe() { return value }
-            Thread.sleep(forTimeInterval: 0.25)
+            if let value = try await probe() { return value }
+            try await Task.sleep(for: .milliseconds(250))
         }
         throw FixtureError(message: "timed out waiting for \(what)")
     }
@@ -50,13 +50,13 @@ struct SchedulerUpE2ETests {
         defer { try? FileManager.default.removeItem(atPath: config) }
         let stderr = dir + ".stderr"
         defer { try? FileManager.default.removeItem(atPath: stderr) }
-        let up = try RunningFreshet(
+        let up = try await RunningFreshet(
             ["up", "--source", "none", "--config", config, "--no-cql", "--web-port", "0", "--data-dir", dir],
             readyMarker: "web UI listening on", stderrFile: stderr)
         let base = try webURL(up)
 
-        let run = try waitFor("a finished run of user_automation") {
-            try runs("user_automation", dir: dir).first { ($0["state"] as? String).map { $0 == "success" || $0 == "failed" } == true }
+        let run = try await waitFor("a finished run of user_automation") {
+            try await runs("user_automation", dir: dir).first { ($0["state"] as? String).map { $0 == "success" || $0 == "failed" } == true }
         }
         #expect(run["state"] as? String == "success", "\(run)")
         #expect(run["kind"] as? String == "scheduled")
@@ -66,8 +66,8 @@ struct SchedulerUpE2ETests {
         #expect(up.process.isRunning)
 
         // Everything the run appended reaches the store, exactly once (no other source runs).
-        let stored = try waitFor("the run's records in the store") { () -> Int? in
-            let count = try runFreshet(["users", "count", "--data-dir", dir])
+        let stored = try await waitFor("the run's records in the store") { () -> Int? in
+            let count = try await runFreshet(["users", "count", "--data-dir", dir])
             let n = Int(count.stdoutText.split(separator: " ").first ?? "") ?? -1
             return n == records ? n : nil
         }
@@ -86,37 +86,37 @@ struct SchedulerUpE2ETests {
         #expect((pageResponse as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: page, as: UTF8.self).contains("Runs"))
 
-        #expect(up.stop() == 0)
+        #expect(await up.stop() == 0)
         let log = (try? String(contentsOfFile: stderr, encoding: .utf8)) ?? ""
         #expect(log.contains("dags.broken.tasks.a"), "\(log)")
         #expect(log.contains("'nope'"))
-        #expect(try runs("user_automation", dir: dir).count == 1)
+        #expect(try await runs("user_automation", dir: dir).count == 1)
     }
 
-    @Test func theBuiltinDAGStartsPausedSoAPlainUpOnlyRunsItsSource() throws {
+    @Test func theBuiltinDAGStartsPausedSoAPlainUpOnlyRunsItsSource() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let up = try runFreshet(["up", "--count", "2000", "--no-cql", "--no-web", "--data-dir", dir])
+        let up = try await runFreshet(["up", "--count", "2000", "--no-cql", "--no-web", "--data-dir", dir])
         #expect(up.status == 0, "\(up.stderr)")
         #expect(up.stdoutText.contains("user_automation (paused)"), "\(up.stdoutText)")
-        #expect(try runs("user_automation", dir: dir).isEmpty)
-        let count = try runFreshet(["users", "count", "--data-dir", dir])
+        #expect(try await runs("user_automation", dir: dir).isEmpty)
+        let count = try await runFreshet(["users", "count", "--data-dir", dir])
         #expect(count.stdoutText.hasPrefix("2000 users"), "\(count.stdoutText)")
-        let listed = try runFreshet(["dags", "list", "--json", "--data-dir", dir])
+        let listed = try await runFreshet(["dags", "list", "--json", "--data-dir", dir])
         let rows = try #require(try JSONSerialization.jsonObject(with: listed.stdout) as? [[String: Any]])
         #expect(rows.first { $0["dag"] as? String == "user_automation" }?["paused"] as? Bool == true)
     }
 
-    @Test func noSchedulerFlagAndBadSourceCombinationsNameThemselves() throws {
+    @Test func noSchedulerFlagAndBadSourceCombinationsNameThemselves() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let off = try runFreshet(["up", "--count", "100", "--no-scheduler", "--no-cql", "--no-web", "--data-dir", dir])
+        let off = try await runFreshet(["up", "--count", "100", "--no-scheduler", "--no-cql", "--no-web", "--data-dir", dir])
         #expect(off.status == 0, "\(off.stderr)")
         #expect(off.stdoutText.contains("scheduler  off"))
-        let bounded = try runFreshet(["up", "--source", "none", "--count", "100", "--data-dir", dir])
+        let bounded = try await runFreshet(["up", "--source", "none", "--count", "100", "--data-dir", dir])
         #expect(bounded.status == 2)
         #expect(bounded.stderr.contains("none"))
-        let ingest = try runFreshet(["ingest", "--source", "none", "--broker", "kafka://127.0.0.1:1", "--data-dir", dir])
+        let ingest = try await runFreshet(["ingest", "--source", "none", "--broker", "kafka://127.0.0.1:1", "--data-dir", dir])
         #expect(ingest.status == 2)
         #expect(ingest.stderr.contains("source"))
     }

@@ -49,15 +49,17 @@ struct SharedSchedulerCLITests {
             let file = dir + "/runs.txt"
             // Each try appends its run id and try number.
             let cfg = try config(dir: dir, schedule: "every 2s", script: "echo \"$FRESHET_RUN_ID $FRESHET_TRY_NUMBER\" >> '\(file)'\n")
-            let schedulers = try ["a", "b"].map { name in
-                try RunningFreshet(
-                    ["scheduler", "--config", cfg, "--metadata", url, "--data-dir", dir + "/" + name],
-                    readyMarker: "running on", timeout: 120, stderrFile: dir + "/\(name).log")
+            var schedulers: [RunningFreshet] = []
+            for name in ["a", "b"] {
+                schedulers.append(
+                    try await RunningFreshet(
+                        ["scheduler", "--config", cfg, "--metadata", url, "--data-dir", dir + "/" + name],
+                        readyMarker: "running on", timeout: 120, stderrFile: dir + "/\(name).log"))
             }
-            defer { for s in schedulers { s.kill() } }
+            defer { for s in schedulers { s.sendKill() } }
             let deadline = Date().addingTimeInterval(180)
             while lines(file).count < 8, Date() < deadline { try await Task.sleep(for: .milliseconds(200)) }
-            for s in schedulers { #expect(s.stop() == 0) }
+            for s in schedulers { #expect(await s.stop() == 0) }
             let entries = lines(file).map { $0.split(separator: " ").map(String.init) }
             #expect(entries.count >= 8, "\(entries)")
             let runIDs = entries.map { $0[0] }
@@ -71,7 +73,9 @@ struct SharedSchedulerCLITests {
             await history.close()
             #expect(!owners.isEmpty && owners.allSatisfy { pids.contains(String($0)) }, "\(owners) vs \(pids)")
 
-            let runs = try runFreshet(["dags", "runs", "test_shell", "--json", "-n", "100", "--config", cfg, "--metadata", url, "--data-dir", dir + "/cli"])
+            let runs = try await runFreshet([
+                "dags", "runs", "test_shell", "--json", "-n", "100", "--config", cfg, "--metadata", url, "--data-dir", dir + "/cli",
+            ])
             #expect(runs.status == 0, "\(runs.stderr)")
             let list = try #require(try JSONSerialization.jsonObject(with: runs.stdout) as? [[String: Any]])
             let recorded = list.compactMap { $0["run_id"] as? String }
@@ -97,15 +101,17 @@ struct SharedSchedulerCLITests {
                     _ = Glibc.kill(pid, SIGKILL)
                 }
             }
-            let schedulers = try ["a", "b"].map { name in
-                try RunningFreshet(
-                    ["scheduler", "--config", cfg, "--metadata", url, "--lease", "6s", "--data-dir", dir + "/" + name],
-                    readyMarker: "running on", timeout: 120, stderrFile: dir + "/\(name).log")
+            var schedulers: [RunningFreshet] = []
+            for name in ["a", "b"] {
+                schedulers.append(
+                    try await RunningFreshet(
+                        ["scheduler", "--config", cfg, "--metadata", url, "--lease", "6s", "--data-dir", dir + "/" + name],
+                        readyMarker: "running on", timeout: 120, stderrFile: dir + "/\(name).log"))
             }
-            defer { for s in schedulers { s.kill() } }
+            defer { for s in schedulers { s.sendKill() } }
             #expect(schedulers.allSatisfy { !$0.readyLine.contains(server.password) }, "the password is not printed")
 
-            let trigger = try runFreshet(["dags", "trigger", "test_shell", "--config", cfg, "--metadata", url, "--data-dir", dir + "/cli"])
+            let trigger = try await runFreshet(["dags", "trigger", "test_shell", "--config", cfg, "--metadata", url, "--data-dir", dir + "/cli"])
             #expect(trigger.status == 0, "\(trigger.stderr)")
             let runID = try #require(trigger.stdoutText.split(separator: " ").first { $0.hasPrefix("manual__") }.map(String.init), "\(trigger.stdoutText)")
             #expect(trigger.stdoutText.contains("queued"), "a scheduler is alive: the run is queued, not run by the CLI")
@@ -126,7 +132,7 @@ struct SharedSchedulerCLITests {
                 let ownerPID = try #require(Int32(owner.prefix { $0 != "@" }))
                 let running = try #require(schedulers.first { $0.process.processIdentifier == ownerPID }, "owner \(owner) is one of the schedulers")
                 let other = try #require(schedulers.first { $0.process.processIdentifier != ownerPID })
-                running.kill()
+                await running.kill()
 
                 deadline = Date().addingTimeInterval(120)
                 while try await history.run(dagID: "test_shell", runID: runID)?.state.isFinished != true, Date() < deadline {
@@ -139,14 +145,14 @@ struct SharedSchedulerCLITests {
                 let tries = try await history.tasks(dagID: "test_shell", runID: runID)
                 #expect(tries.first?.error?.contains("its scheduler \(owner) stopped renewing the lease") == true, "\(tries)")
 
-                let runs = try runFreshet(["dags", "runs", "test_shell", "--json", "--config", cfg, "--metadata", url, "--data-dir", dir + "/cli"])
+                let runs = try await runFreshet(["dags", "runs", "test_shell", "--json", "--config", cfg, "--metadata", url, "--data-dir", dir + "/cli"])
                 #expect(runs.status == 0, "\(runs.stderr)")
                 let list = try #require(try JSONSerialization.jsonObject(with: runs.stdout) as? [[String: Any]])
                 #expect(list.map { $0["run_id"] as? String } == [runID])
                 #expect(list.first?["state"] as? String == "success")
                 #expect(!runs.stdoutText.contains(server.password) && !runs.stderr.contains(server.password))
 
-                #expect(other.stop() == 0, "the surviving scheduler stops cleanly")
+                #expect(await other.stop() == 0, "the surviving scheduler stops cleanly")
                 #expect(
                     try await history.heartbeat()?.owner != "\(other.process.processIdentifier)@\(ProcessInfo.processInfo.hostName)",
                     "a stopped scheduler removes its heartbeat")

@@ -16,13 +16,13 @@ struct WebE2ETests {
     @Test func dashboardInHeadlessChromium() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let up = try RunningFreshet(["up", "--no-cql", "--rate", "300", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
-        defer { up.stop() }
+        let up = try await RunningFreshet(["up", "--no-cql", "--rate", "300", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
+        defer { up.sendTerminate() }
         let base = try webURL(up)
         try await Task.sleep(for: .seconds(2))
 
         // Loads with all panels, then the total grows without a reload (live updates).
-        let dashboard = try browse(
+        let dashboard = try await browse(
             base, until: "+document.body.dataset.updates >= 3 && +document.body.dataset.total > +document.body.dataset.firstTotal",
             screenshot: "dashboard.png")
         #expect(dashboard.status == 0, "the dashboard did not update live: \(dashboard.stderr)")
@@ -36,12 +36,13 @@ struct WebE2ETests {
         #expect(size > 20_000, "screenshot \(png) is missing or empty")
 
         // The topics page lists users_created with its partitions.
-        let topics = try browse(base + "topics", until: "document.querySelectorAll('[data-topic=\"users_created\"]').length >= 3", screenshot: "topics.png")
+        let topics = try await browse(
+            base + "topics", until: "document.querySelectorAll('[data-topic=\"users_created\"]').length >= 3", screenshot: "topics.png")
         #expect(topics.status == 0, "\(topics.stderr)")
         #expect(Set(htmlAttributes(topics.dom, marker: "data-topic=\"users_created\"", "data-partition")) == ["0", "1", "2"])
 
         // The pipeline page shows live numbers.
-        let pipeline = try browse(base + "pipeline", until: "+document.body.dataset.updates >= 2", screenshot: "pipeline.png")
+        let pipeline = try await browse(base + "pipeline", until: "+document.body.dataset.updates >= 2", screenshot: "pipeline.png")
         #expect(pipeline.status == 0, "\(pipeline.stderr)")
         #expect((Double(htmlAttributes(pipeline.dom, marker: "data-panel=\"latency\"", "data-value").first ?? "") ?? 0) > 0)
     }
@@ -49,10 +50,10 @@ struct WebE2ETests {
     @Test func serveIsReadOnlyOverAnExistingDataDirectory() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let run = try runFreshet(["up", "--no-cql", "--count", "500", "--rate", "100000", "--no-web", "--data-dir", dir])
+        let run = try await runFreshet(["up", "--no-cql", "--count", "500", "--rate", "100000", "--no-web", "--data-dir", dir])
         #expect(run.status == 0, "\(run.stderr)")
-        let serve = try RunningFreshet(["serve", "--no-cql", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
-        defer { serve.stop() }
+        let serve = try await RunningFreshet(["serve", "--no-cql", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
+        defer { serve.sendTerminate() }
         let base = try webURL(serve)
         let (body, _) = try await URLSession.shared.data(from: URL(string: base + "api/stats")!)
         let stats = try #require(try JSONSerialization.jsonObject(with: body) as? [String: Any])
@@ -64,7 +65,7 @@ struct WebE2ETests {
         let partitions = try #require(topics.first { $0["name"] as? String == "users_created" }?["partitions"] as? [[String: Any]])
         #expect(partitions.compactMap { $0["latest"] as? Int }.reduce(0, +) == 500)
         // Serving did not take the data directory: a pipeline can run on it at the same time.
-        let more = try runFreshet(["up", "--no-cql", "--count", "100", "--rate", "100000", "--no-web", "--seed", "more", "--data-dir", dir])
+        let more = try await runFreshet(["up", "--no-cql", "--count", "100", "--rate", "100000", "--no-web", "--seed", "more", "--data-dir", dir])
         #expect(more.status == 0, "\(more.stderr)")
         try await Task.sleep(for: .milliseconds(600))  // past the stats cache
         let (again, _) = try await URLSession.shared.data(from: URL(string: base + "api/stats")!)
@@ -72,13 +73,13 @@ struct WebE2ETests {
         #expect((after["users"] as? [String: Any])?["total"] as? Int == 600)
     }
 
-    @Test func aBusyWebPortIsAClearErrorNotASilentGap() throws {
+    @Test func aBusyWebPortIsAClearErrorNotASilentGap() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let occupant = try RunningFreshet(["api", "serve", "--port", "0"], readyMarker: "listening on")
-        defer { occupant.stop() }
+        let occupant = try await RunningFreshet(["api", "serve", "--port", "0"], readyMarker: "listening on")
+        defer { occupant.sendTerminate() }
         let port = try #require(try webURL(occupant).split(separator: ":").last?.split(separator: "/").first.map(String.init))
-        let result = try runFreshet(["up", "--no-cql", "--count", "100000", "--rate", "100", "--web-port", port, "--data-dir", dir], timeout: 60)
+        let result = try await runFreshet(["up", "--no-cql", "--count", "100000", "--rate", "100", "--web-port", port, "--data-dir", dir], timeout: 60)
         #expect(result.status == 1)
         #expect(result.stderr.contains("error: web UI cannot listen on 127.0.0.1:\(port) (use --web-port, or --no-web)"), "\(result.stderr)")
     }
@@ -86,8 +87,8 @@ struct WebE2ETests {
     @Test func metricsAreValidPrometheusExposition() async throws {
         let dir = tempDataDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let up = try RunningFreshet(["up", "--no-cql", "--rate", "500", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
-        defer { up.stop() }
+        let up = try await RunningFreshet(["up", "--no-cql", "--rate", "500", "--web-port", "0", "--data-dir", dir], readyMarker: "web UI listening on")
+        defer { up.sendTerminate() }
         let base = try webURL(up)
         try await Task.sleep(for: .seconds(2))
         let (body, _) = try await URLSession.shared.data(from: URL(string: base + "metrics")!)
@@ -101,7 +102,7 @@ struct WebE2ETests {
                 families[f.name] = {"type": f.type, "samples": [[s.name, s.labels, s.value] for s in f.samples]}
             print(json.dumps(families))
             """
-        let parsed = try runTool("python3", ["-c", script], stdin: body)
+        let parsed = try await runTool("python3", ["-c", script], stdin: body)
         #expect(parsed.status == 0, "the exposition did not parse: \(parsed.stderr)")
         let families = try #require(try JSONSerialization.jsonObject(with: parsed.stdout) as? [String: [String: Any]])
         let expected: [String: String] = [

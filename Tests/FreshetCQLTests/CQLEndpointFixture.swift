@@ -93,17 +93,13 @@ final class CQLEndpointFixture: Sendable {
     }
 }
 
-/// `runTool` on its own thread, so that a client blocking on the endpoint never holds one of
-/// the few threads the endpoint itself needs.
+/// `runTool` (an asynchronous wait: a client blocking on the endpoint never holds one of the
+/// few threads the endpoint itself needs).
 func runClient(_ name: String, _ arguments: [String], timeout: Double = 120) async throws -> ProcessResult {
     // cqlsh gives up on a connection after 5 s by default, which a loaded CI machine running
     // the whole suite in parallel can exceed; the tests are about answers, not speed.
     let arguments = name == "cqlsh" ? ["--connect-timeout", "60", "--request-timeout", "60"] + arguments : arguments
-    let result = try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            continuation.resume(with: Result { try runTool(name, arguments, timeout: timeout) })
-        }.start()
-    }
+    let result = try await runTool(name, arguments, timeout: timeout)
     if ProcessInfo.processInfo.environment["FRESHET_CQL_DEBUG"] != nil {
         print("$ \(name) \(arguments.joined(separator: " ")) → \(result.status)\n\(result.stdoutText)\n\(result.stderr)")
     }

@@ -112,7 +112,7 @@ import Testing
 /// The cluster reconnects (with backoff) when its broker goes away and comes back.
 @Suite(.serialized) struct ClientReconnectTansuTests {
     @Test func producesAgainAfterTheBrokerRestartsAtTheSameAddress() async throws {
-        var tansu = try TansuBroker.start()
+        var tansu = try await TansuBroker.start()
         defer { tansu.stop() }
         let broker = try await KafkaBroker.connect(ClientTest.configuration(tansu), logger: ClientTest.logger)
         let topic = ClientTest.topicName("restart")
@@ -124,7 +124,7 @@ import Testing
         // at the same address; the client must reconnect rather than keep a dead channel.
         let port = tansu.port
         tansu.stop()
-        tansu = try TansuBroker.start(port: port)
+        tansu = try await TansuBroker.start(port: port)
         var recreated = false
         for _ in 0..<50 where !recreated {
             do {

@@ -64,7 +64,7 @@ import Testing
     }
 
     @Test func brokerStoppingFailsRequestsInFlight() async throws {
-        let broker = try TansuBroker.start()
+        let broker = try await TansuBroker.start()
         let connection = try await Self.connect(broker)
         broker.stop()
         let error = await #expect(throws: KafkaConnectionError.self) {
@@ -75,7 +75,7 @@ import Testing
     }
 
     @Test func connectToAClosedPortFails() async throws {
-        let broker = try TansuBroker.start()
+        let broker = try await TansuBroker.start()
         let port = broker.port
         broker.stop()
         let error = await #expect(throws: KafkaConnectionError.self) {

@@ -22,8 +22,7 @@ struct TestSCRAMServer: Sendable {
     let salt: [UInt8]
     let iterations: Int
     let nonceSuffix: String
-    let storedKey: [UInt8]
-    let serverKey: [UInt8]
+    let password: [UInt8]
     private(set) var clientFirstBare = ""
     private(set) var serverFirst = ""
     private(set) var nonce = ""
@@ -37,13 +36,19 @@ struct TestSCRAMServer: Sendable {
         self.salt = salt
         self.iterations = iterations
         self.nonceSuffix = nonceSuffix
+        self.password = Array(password.utf8)
+    }
+
+    /// The stored and server keys, derived when a client's proof arrives: a client that refuses
+    /// the iteration count never makes the server spend them (200,000 rounds take seconds in a
+    /// debug build on a loaded machine, longer than a connect waits).
+    func keys() throws -> (stored: [UInt8], server: [UInt8]) {
         let (hash, length): (KDF.Insecure.PBKDF2.HashFunction, Int) = algorithm == .sha256 ? (.sha256, 32) : (.sha512, 64)
-        let salted = try KDF.Insecure.PBKDF2.deriveKey(
-            from: Array(password.utf8), salt: salt, using: hash, outputByteCount: length, unsafeUncheckedRounds: iterations
-        ).withUnsafeBytes { Array($0) }
+        let salted = try KDF.Insecure.PBKDF2.deriveKey(from: password, salt: salt, using: hash, outputByteCount: length, unsafeUncheckedRounds: iterations)
+            .withUnsafeBytes { Array($0) }
         let clientKey = Self.hmac(algorithm, key: salted, Array("Client Key".utf8))
-        storedKey = algorithm == .sha256 ? Array(SHA256.hash(data: clientKey)) : Array(SHA512.hash(data: clientKey))
-        serverKey = Self.hmac(algorithm, key: salted, Array("Server Key".utf8))
+        let storedKey = algorithm == .sha256 ? Array(SHA256.hash(data: clientKey)) : Array(SHA512.hash(data: clientKey))
+        return (storedKey, Self.hmac(algorithm, key: salted, Array("Server Key".utf8)))
     }
 
     static func hmac(_ algorithm: SCRAMClient.Algorithm, key: [UInt8], _ message: [UInt8]) -> [UInt8] {
@@ -76,6 +81,7 @@ struct TestSCRAMServer: Sendable {
             throw Rejected(description: "proof is not base64")
         }
         let authMessage = Array("\(clientFirstBare),\(serverFirst),\(withoutProof)".utf8)
+        let (storedKey, serverKey) = try keys()
         let clientSignature = Self.hmac(algorithm, key: storedKey, authMessage)
         let clientKey = zip(proof, clientSignature).map { $0 ^ $1 }
         let hashed = algorithm == .sha256 ? Array(SHA256.hash(data: clientKey)) : Array(SHA512.hash(data: clientKey))

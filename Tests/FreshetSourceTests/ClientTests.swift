@@ -52,14 +52,15 @@ struct ClientTests {
     }
 
     @Test func backsOffRecoversAndCountsEveryErrorClass() async throws {
-        // The slow answer outlasts a 2 s timeout by far (and ends when the server shuts down).
+        // The slow answer outlasts an 8 s timeout by far (and ends when the server shuts down);
+        // 8 s, not less, so that a loaded machine's slow answers are not timeouts too.
         let faults = FaultInjection(script: [.tooManyRequests, .serverError, .slow, .malformed, .empty], retryAfterSeconds: 2, slowDelay: .seconds(60))
         try await withRandomUserAPIServer(faults: faults) { base in
             let clock = RecordingClock()
             let collected = Collected()
             let source = client(base, clock: clock) {
                 $0.stop = .count(700)
-                $0.requestTimeout = .seconds(2)
+                $0.requestTimeout = .seconds(8)
             }
             let stats = try await source.run { collected.add($0) }
             #expect(stats.errors == [.rateLimited: 1, .serverError: 1, .timeout: 1, .malformed: 1, .emptyResults: 1])

@@ -367,7 +367,7 @@ struct WebRunsPageTests {
             let history = try await recordedHistory()
             try await serving(schedulingServer(f, .init(port: 0, token: "t0ken"), history: history)) { port in
                 let base = "http://127.0.0.1:\(port)"
-                let page = try browse(
+                let page = try await browse(
                     base + "/runs?token=t0ken", until: "document.querySelector('\(Self.runRow)') && document.body.dataset.writable === 'true'",
                     screenshot: "runs.png", size: "1400x1000")
                 #expect(page.status == 0, "\(page.stderr)")
@@ -389,7 +389,7 @@ struct WebRunsPageTests {
                       if (!window.__clicked) { window.__clicked = true; document.querySelector('[data-duration="user_automation"]').value = '2s'; b.click(); }
                       return document.querySelectorAll('section[data-dag="user_automation"] tr[data-run^="manual__2"]').length === 1; })()
                     """
-                let triggered = try browse(base + "/runs?token=t0ken", until: click, screenshot: "runs-triggered.png")
+                let triggered = try await browse(base + "/runs?token=t0ken", until: click, screenshot: "runs-triggered.png")
                 #expect(triggered.status == 0, "the triggered run did not appear: \(triggered.stderr)")
                 let queued = history.queuedRuns()
                 #expect(queued.count == 1)
@@ -402,7 +402,7 @@ struct WebRunsPageTests {
                       if (!window.__clicked) { window.__clicked = true; document.querySelector('[data-duration="user_automation"]').value = 'soon'; b.click(); }
                       const alert = document.getElementById('runs-error'); return !alert.hidden && alert.textContent.includes('soon'); })()
                     """
-                let rejected = try browse(base + "/runs?token=t0ken", until: invalid)
+                let rejected = try await browse(base + "/runs?token=t0ken", until: invalid)
                 #expect(rejected.status == 0, "the API error was not shown: \(rejected.stderr)")
                 #expect(rejected.dom.contains("conf key 'duration'"), "error text missing")
                 #expect(history.queuedRuns().count == 1)
@@ -425,7 +425,7 @@ struct WebRunsPageTests {
     @Test func runsPageWithoutCredentialsHasNoTriggerButton() async throws {
         try await withFixture { f in
             try await serving(schedulingServer(f, history: try await recordedHistory())) { port in
-                let page = try browse(
+                let page = try await browse(
                     "http://127.0.0.1:\(port)/runs", until: "document.querySelector('\(Self.runRow)') && document.body.dataset.writable === 'false'",
                     screenshot: "runs-read-only.png")
                 #expect(page.status == 0, "\(page.stderr)")
@@ -439,7 +439,7 @@ struct WebRunsPageTests {
     @Test func runsPageWithoutSchedulerSaysSo() async throws {
         try await withFixture { f in
             try await serving(schedulingServer(f, history: nil)) { port in
-                let page = try browse("http://127.0.0.1:\(port)/runs", until: "document.body.dataset.noScheduler === 'true'")
+                let page = try await browse("http://127.0.0.1:\(port)/runs", until: "document.body.dataset.noScheduler === 'true'")
                 #expect(page.status == 0, "\(page.stderr)")
                 #expect(page.dom.contains("No scheduler here"))
             }
