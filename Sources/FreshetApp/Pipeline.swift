@@ -22,6 +22,8 @@ public final class Pipeline: Sendable {
     public let sink: (any Sink)?
     public let metrics: PipelineMetrics
     public let seed: String?
+    /// How `users_created` values are written and read (`topic.format`).
+    public let format: MessageFormat
     let processor: StreamProcessor?
     let ingest: IngestService?
     let backpressure: Backpressure?
@@ -37,11 +39,21 @@ public final class Pipeline: Sendable {
     /// `sink` replaces the configured store (benchmarks use a discarding one to measure the
     /// rest of the pipeline). `broker` replaces the embedded log (the CLI passes a Kafka
     /// client for `broker.url: kafka://…`); the pipeline closes it either way.
+    /// `schemaRegistry` is where `topic.format: avro` registers and looks up schemas; that
+    /// format without one is a `ConfigurationError` naming `topic.format`.
     public static func open(
         _ configuration: PipelineConfiguration, role: PipelineRole = .all, broker external: (any Broker)? = nil,
         metrics: PipelineMetrics = .init(),
-        sink: (any Sink)? = nil, logger: Logger = Logger(label: "freshet.pipeline")
+        sink: (any Sink)? = nil, schemaRegistry: (any SchemaRegistry)? = nil, logger: Logger = Logger(label: "freshet.pipeline")
     ) async throws -> Pipeline {
+        let format: MessageFormat
+        do {
+            format = try messageFormat(configuration, schemaRegistry: schemaRegistry, logger: logger)
+        } catch {
+            try? await external?.close()
+            try? await sink?.close()
+            throw error
+        }
         let broker: any Broker
         if let external {
             broker = external
@@ -90,7 +102,26 @@ public final class Pipeline: Sendable {
             throw error
         }
         return Pipeline(
-            configuration: configuration, role: role, broker: broker, store: store, metrics: metrics, logger: logger)
+            configuration: configuration, role: role, broker: broker, store: store, metrics: metrics, format: format, logger: logger)
+    }
+
+    /// The `topic.format` of `configuration` with what it needs: `.avro` gets one `AvroUserCodec`
+    /// (one schema cache) for the source and the processor of the process.
+    public static func messageFormat(
+        _ configuration: PipelineConfiguration, schemaRegistry: (any SchemaRegistry)?, logger: Logger = Logger(label: "freshet.pipeline")
+    ) throws(ConfigurationError) -> MessageFormat {
+        switch configuration.topic.format {
+        case .json:
+            return .json
+        case .avro:
+            guard let schemaRegistry else {
+                throw ConfigurationError(
+                    key: "topic.format", origin: "configuration", message: "topic.format avro needs a schema registry")
+            }
+            var avroLogger = Logger(label: "freshet.avro")
+            avroLogger.logLevel = logger.logLevel
+            return .avro(AvroUserCodec(registry: schemaRegistry, topic: "users_created", logger: avroLogger))
+        }
     }
 
     /// The store `store.url` names: SQLite (the default, `<data_dir>/store/freshet.sqlite` or
@@ -118,9 +149,10 @@ public final class Pipeline: Sendable {
 
     init(
         configuration: PipelineConfiguration, role: PipelineRole, broker: any Broker, store: (any Sink)?, metrics: PipelineMetrics,
-        logger: Logger
+        format: MessageFormat = .json, logger: Logger
     ) {
         self.configuration = configuration
+        self.format = format
         self.role = role
         self.broker = broker
         self.sink = store
@@ -149,6 +181,7 @@ public final class Pipeline: Sendable {
         processorConfig.allowedLateness = configuration.processor.allowedLateness
         processorConfig.schema = UserSchema(maxFieldBytes: configuration.processor.maxFieldBytes)
         processorConfig.drainWhenSourceFinishes = role == .all && configuration.isBounded
+        processorConfig.format = format
         var processorLogger = Logger(label: "freshet.processor")
         processorLogger.logLevel = logger.logLevel
         var ingestLogger = Logger(label: "freshet.ingest")
@@ -166,7 +199,7 @@ public final class Pipeline: Sendable {
             : people.map {
                 IngestService(
                     source: $0, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, topicConfig: topicConfig,
-                    logger: ingestLogger)
+                    format: format, logger: ingestLogger)
             }
     }
 

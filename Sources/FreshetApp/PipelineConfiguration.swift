@@ -4,6 +4,7 @@ import FreshetCore
 import FreshetKafka
 import FreshetPostgres
 import FreshetScheduler
+import FreshetStream
 import Yams
 
 /// Everything `freshet up` runs with. Sources, in increasing precedence: defaults, the YAML
@@ -65,6 +66,14 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var durability: LogDurability = .groupCommit
         /// Group-commit interval. Defaults to 5 ms.
         public var commitInterval: Duration = .milliseconds(5)
+    }
+
+    /// The `users_created` topic's values.
+    public struct Topic: Sendable, Equatable {
+        /// `json` (the default: one JSON object per person) or `avro`: Avro binary in
+        /// Confluent's wire format, the schema registered under `users_created-value` in a schema
+        /// registry (which the pipeline must then be given).
+        public var format: TopicFormat = .json
     }
 
     public struct Processor: Sendable, Equatable {
@@ -197,6 +206,7 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var source = Source()
     public var broker = Broker()
     public var log = Log()
+    public var topic = Topic()
     public var processor = Processor()
     public var store = Store()
     public var web = Web()
@@ -407,6 +417,10 @@ extension PipelineConfiguration {
         Key(
             name: "log.commit_interval", help: "group-commit interval", get: { DurationText.format($0.log.commitInterval) },
             set: { c, v throws(ConfigurationError) in c.log.commitInterval = try duration("log.commit_interval", v, Range.commitInterval) }),
+        Key(
+            name: "topic.format", help: "users_created values: json, or avro (Confluent-framed, needs a schema registry)",
+            get: { $0.topic.format.rawValue },
+            set: { c, v throws(ConfigurationError) in c.topic.format = try oneOf("topic.format", v) }),
         Key(name: "processor.group", help: "consumer group", get: { $0.processor.group }, set: { c, v in c.processor.group = v }),
         Key(
             name: "processor.max_batch_records", help: "records per micro-batch", get: { String($0.processor.maxBatchRecords) },

@@ -1,0 +1,64 @@
+import FreshetAvro
+import FreshetContracts
+import FreshetCore
+import Synchronization
+
+/// How readers of a topic (`freshet consume`, `freshet topics tail`, the Topics page and its API)
+/// show a record value: a Confluent-framed Avro value is decoded with its writer's schema (as
+/// written, every field, not resolved to `freshet.UserCreated`) and shown as JSON
+/// (`AvroJSONRendering`) with its schema id; anything else is shown as today.
+///
+/// A reader is not the pipeline: the registry is asked once per id (a bounded cache keeps what
+/// it answered), and when it cannot answer the value is shown raw with the reason, at once.
+public final class AvroRecordView: Sendable {
+    /// What a reader shows for one value.
+    public enum Shown: Sendable, Equatable {
+        /// Not Confluent-framed (JSON, text, anything else): shown raw.
+        case raw
+        /// A framed value, decoded: its schema id and its JSON.
+        case avro(schemaID: UInt32, json: [UInt8])
+        /// A framed value that could not be decoded: shown raw, with why.
+        case undecodable(schemaID: UInt32, reason: String)
+    }
+
+    public let registry: (any SchemaRegistry)?
+    let limits: AvroDecodingLimits
+    let decoders: Mutex<BoundedCache<UInt32, AvroDecoder>>
+
+    /// `registry` nil: framed values are shown raw, with a reason saying there is no registry.
+    /// `cacheCapacity` (writer schemas kept) defaults to 100.
+    public init(registry: (any SchemaRegistry)?, cacheCapacity: Int = 100, limits: AvroDecodingLimits = AvroDecodingLimits()) {
+        self.registry = registry
+        self.limits = limits
+        self.decoders = Mutex(BoundedCache(capacity: cacheCapacity))
+    }
+
+    /// Whether `value` looks like Confluent's framing (magic byte 0 and a 4-byte id). A JSON
+    /// value starts with `{`, never with a zero byte.
+    public static func isFramed(_ value: [UInt8]) -> Bool {
+        value.count >= ConfluentWireFormat.headerLength && value.first == ConfluentWireFormat.magicByte
+    }
+
+    public func show(_ value: [UInt8]) async -> Shown {
+        guard Self.isFramed(value), let (id, payload) = try? ConfluentWireFormat.unframe(value) else { return .raw }
+        guard let registry else {
+            return .undecodable(schemaID: id, reason: "Avro with schema id \(id), and no schema registry is configured")
+        }
+        var decoder = decoders.withLock { $0.get(id) }
+        if decoder == nil {
+            do {
+                let parsed = AvroDecoder(schema: try AvroSchema(parsing: try await registry.schema(id: id)), limits: limits)
+                decoders.withLock { _ = $0.put(id, parsed) }
+                decoder = parsed
+            } catch {
+                return .undecodable(schemaID: id, reason: "schema id \(id): \(error)")
+            }
+        }
+        guard let decoder else { return .raw }
+        do {
+            return .avro(schemaID: id, json: AvroJSONRendering.json(try decoder.decode(payload), schema: decoder.writer))
+        } catch {
+            return .undecodable(schemaID: id, reason: "schema id \(id): \(error)")
+        }
+    }
+}
