@@ -40,10 +40,26 @@ public final class AvroRecordView: Sendable {
     }
 
     public func show(_ value: [UInt8]) async -> Shown {
+        var failures: [UInt32: String] = [:]
+        return await show(value, failures: &failures)
+    }
+
+    /// What to show for each of `values` (one page, one poll): an id the registry cannot answer
+    /// for is asked once for all of them.
+    public func show(_ values: [[UInt8]]) async -> [Shown] {
+        var failures: [UInt32: String] = [:]
+        var shown: [Shown] = []
+        shown.reserveCapacity(values.count)
+        for value in values { shown.append(await show(value, failures: &failures)) }
+        return shown
+    }
+
+    func show(_ value: [UInt8], failures: inout [UInt32: String]) async -> Shown {
         guard Self.isFramed(value), let (id, payload) = try? ConfluentWireFormat.unframe(value) else { return .raw }
         guard let registry else {
             return .undecodable(schemaID: id, reason: "Avro with schema id \(id), and no schema registry is configured")
         }
+        if let failure = failures[id] { return .undecodable(schemaID: id, reason: failure) }
         var decoder = decoders.withLock { $0.get(id) }
         if decoder == nil {
             do {
@@ -51,7 +67,9 @@ public final class AvroRecordView: Sendable {
                 decoders.withLock { _ = $0.put(id, parsed) }
                 decoder = parsed
             } catch {
-                return .undecodable(schemaID: id, reason: "schema id \(id): \(error)")
+                let reason = "schema id \(id): \(error)"
+                failures[id] = reason
+                return .undecodable(schemaID: id, reason: reason)
             }
         }
         guard let decoder else { return .raw }

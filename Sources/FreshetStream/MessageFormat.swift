@@ -53,6 +53,11 @@ public final class AvroUserCodec: Sendable {
         public var retryBase: Duration = .milliseconds(100)
         /// Defaults to 5 s.
         public var retryMax: Duration = .seconds(5)
+        /// Schema ids new to the processor (not cached) looked up for one batch. Defaults to 64:
+        /// a producer does not change schemas 64 times between two polls, but a hostile one can
+        /// write a different random id in every record; past the limit, records are
+        /// dead-lettered as `unknown_schema_id` without a registry call.
+        public var maxLookupsPerBatch: Int = 64
 
         public init() {}
     }
@@ -145,9 +150,15 @@ public final class AvroUserCodec: Sendable {
                 if let writer = state.cache.get(id) { table.writers[id] = writer } else { missing.append(id) }
             }
         }
-        for id in missing.sorted() {
-            let writer = try await fetchWriter(id)
-            table.writers[id] = writer
+        for (n, id) in missing.sorted().enumerated() {
+            guard n < configuration.maxLookupsPerBatch else {
+                table.writers[id] = .failed(
+                    Rejection(
+                        .unknownSchemaID,
+                        "schema id \(id) not looked up: more than \(configuration.maxLookupsPerBatch) schema ids new to the processor in one batch"))
+                continue
+            }
+            table.writers[id] = try await fetchWriter(id)
         }
         return table
     }

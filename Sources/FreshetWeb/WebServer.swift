@@ -205,7 +205,9 @@ public struct WebServer: Sendable {
         let found = try await broker.with { broker -> [WebJSON.Message]? in
             guard try await broker.listTopics().contains(topic) else { return nil }
             var found: [WebJSON.Message] = []
-            for message in try await StatsProvider.messages(broker, topic: topic, limit: limit, maxBytes: budget) {
+            let messages = try await StatsProvider.messages(broker, topic: topic, limit: limit, maxBytes: budget)
+            let views = await recordView.show(messages.map(\.record.value))
+            for (message, view) in zip(messages, views) {
                 let record = message.record
                 var headers: [String: String] = [:]
                 for h in record.headers { headers[h.key] = String(decoding: h.value, as: UTF8.self) }
@@ -213,7 +215,7 @@ public struct WebServer: Sendable {
                     partition: Int(record.partition), offset: Int(record.offset), timestamp: Int(record.timestamp),
                     key: record.key.map { String(decoding: $0, as: UTF8.self) }, value: String(decoding: record.value, as: UTF8.self),
                     headers: headers, truncated: message.truncated ? true : nil, valueBytes: message.truncated ? message.valueBytes : nil)
-                switch await recordView.show(record.value) {
+                switch view {
                 case .raw: break
                 case .avro(let id, let json):
                     shown.value = String(decoding: json, as: UTF8.self)

@@ -265,6 +265,23 @@ struct AvroTopicTests {
         }
     }
 
+    @Test func randomIDsCostABoundedNumberOfLookupsPerBatch() async throws {
+        let registry = MemorySchemaRegistry()
+        let codec = Self.codec(registry) { $0.maxLookupsPerBatch = 3 }
+        let messages = people(20, seed: "avro-random-ids")
+        try await withTempBroker { broker in
+            try await produce(broker, messages.enumerated().map { i, m in Self.framed(m, id: 1000 + UInt32(i)) })
+            let sink = MemorySink()
+            try await drain(broker, sink) { $0.format = .avro(codec) }
+            let dead = try await deadLetters(broker)
+            #expect(dead.count == messages.count && dead.allSatisfy { $0.code == "unknown_schema_id" })
+            #expect(dead.filter { $0.reason.contains("not looked up") }.count > 0)
+            // At most 3 per poll (the 20 records come in at most 3 polls, one per partition).
+            #expect(await registry.lookupCalls <= 9)
+            #expect(sink.snapshot.rows.isEmpty)
+        }
+    }
+
     @Test func fastavroBytesDecodeAsTheProcessorReadsThem() async throws {
         let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../FreshetAvroTests/Golden/users_created.json")
         guard case .object(let golden)? = try? JSONParser.parse(Array(try Data(contentsOf: url))) else {
@@ -312,6 +329,10 @@ struct AvroTopicTests {
         #expect(none.contains("no schema registry"))
         // The schema was fetched once for all of that.
         #expect(await registry.lookupCalls == 2)
+        // A page of records with an id the registry lacks asks for it once.
+        let page = await view.show(Array(repeating: Self.framed(person, id: 777), count: 5) + [person.jsonBytes()])
+        #expect(page.count == 6 && page.last == .raw)
+        #expect(await registry.lookupCalls == 3)
     }
 }
 

@@ -49,7 +49,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         let view = log.recordView()
         let count = try await log.withBroker { broker in
             try await consumeTopic(broker: broker, topic: topic, group: group, from: from, max: max, follow: follow) { records in
-                for r in records { out.write(formatRecord(r, json: json, shown: await view.show(r.value))) }
+                for (r, shown) in zip(records, await view.show(records.map(\.value))) { out.write(formatRecord(r, json: json, shown: shown)) }
                 out.flush()
             }
         }

@@ -158,7 +158,8 @@ struct TopicsCommand: AsyncParsableCommand {
                     }
                 }
                 last.sort { ($0.timestamp, $0.partition, $0.offset) < ($1.timestamp, $1.partition, $1.offset) }
-                for r in last.suffix(n) { out.write(formatRecord(r, json: json, shown: await view.show(r.value))) }
+                let tail = Array(last.suffix(n))
+                for (r, shown) in zip(tail, await view.show(tail.map(\.value))) { out.write(formatRecord(r, json: json, shown: shown)) }
                 out.flush()
                 guard follow else { return }
                 var positions = Dictionary(uniqueKeysWithValues: d.partitions.map { ($0.partition, $0.latestOffset) })
@@ -168,7 +169,9 @@ struct TopicsCommand: AsyncParsableCommand {
                         let r = try await broker.fetch(
                             topic: topic, partition: p.partition, offset: positions[p.partition]!, maxRecords: 5000,
                             maxBytes: 4 << 20, maxWait: .zero)
-                        for rec in r.records { out.write(formatRecord(rec, json: json, shown: await view.show(rec.value))) }
+                        for (rec, shown) in zip(r.records, await view.show(r.records.map(\.value))) {
+                            out.write(formatRecord(rec, json: json, shown: shown))
+                        }
                         positions[p.partition] = r.nextOffset
                         any = any || !r.records.isEmpty
                     }
