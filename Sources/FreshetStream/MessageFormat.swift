@@ -2,6 +2,7 @@ import FreshetAvro
 import FreshetContracts
 import FreshetCore
 import Logging
+import ServiceLifecycle
 import Synchronization
 
 /// `topic.format`: how `users_created` values are written.
@@ -254,7 +255,8 @@ public final class AvroUserCodec: Sendable {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                try Task.checkCancellation()
+                // A shutdown does not wait for the registry: nothing of the batch is committed.
+                if Task.isCancelled || Task.isShuttingDownGracefully { throw error }
                 logger.error("the schema registry is unreachable; retrying", metadata: ["operation": "\(what)", "error": "\(error)", "retry_in": "\(delay)"])
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, configuration.retryMax)
