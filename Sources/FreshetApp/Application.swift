@@ -59,15 +59,16 @@ public enum Application {
     /// services: the web UI and the CQL endpoint over the store (every role but ingest), and
     /// the DAG scheduler (`up`).
     ///
-    /// `schemaRegistry` is the schema registry of `topic.format: avro` (required then): the
-    /// source registers its schema there, the processor, the scheduler's stream tasks and the
-    /// Topics page look writer schemas up there.
+    /// `schemaRegistry` (or `makeSchemaRegistry`, on the pipeline's broker once it is open) is
+    /// the schema registry of `topic.format: avro`, required then: the source registers its
+    /// schema there, the processor, the scheduler's stream tasks and the Topics page look writer
+    /// schemas up there.
     public static func assemblePipeline(
         _ config: PipelineConfiguration, role: PipelineRole, metrics: PipelineMetrics, registry: PrometheusCollectorRegistry,
-        schemaRegistry: (any SchemaRegistry)? = nil, events: Events = Events()
+        schemaRegistry: (any SchemaRegistry)? = nil, makeSchemaRegistry: Pipeline.SchemaRegistryFactory? = nil, events: Events = Events()
     ) async throws -> PipelineAssembly {
         // A configuration error (topic.format avro without a registry) before anything opens.
-        _ = try Pipeline.messageFormat(config, schemaRegistry: schemaRegistry)
+        try Pipeline.checkFormat(config, hasRegistry: schemaRegistry != nil || makeSchemaRegistry != nil)
         // The dashboard and the CQL endpoint read the store (SQLite, PostgreSQL or Cassandra,
         // all UserQueries): the ingest role has no store.
         let hasStore = role != .ingest
@@ -79,7 +80,8 @@ public enum Application {
         let pipeline: Pipeline
         do {
             let broker = try await BrokerConnection.open(config)
-            pipeline = try await Pipeline.open(config, role: role, broker: broker, metrics: metrics, schemaRegistry: schemaRegistry)
+            pipeline = try await Pipeline.open(
+                config, role: role, broker: broker, metrics: metrics, schemaRegistry: schemaRegistry, makeSchemaRegistry: makeSchemaRegistry)
         } catch {
             await scheduler?.close()
             throw error
@@ -110,7 +112,7 @@ public enum Application {
                 configuration: WebConfiguration(config.web),
                 queries: queries, broker: .live(pipeline.broker), metrics: metrics, registry: registry,
                 scheduling: scheduler.map { WebScheduling(dags: $0.definitions.dags, history: $0.history) },
-                recordView: AvroRecordView(registry: schemaRegistry))
+                recordView: AvroRecordView(registry: pipeline.schemaRegistry))
             let host = config.web.host
             companions.append(
                 Companion(

@@ -24,6 +24,8 @@ public final class Pipeline: Sendable {
     public let seed: String?
     /// How `users_created` values are written and read (`topic.format`).
     public let format: MessageFormat
+    /// The schema registry of `topic.format: avro` (nil for JSON without one).
+    public let schemaRegistry: (any SchemaRegistry)?
     let processor: StreamProcessor?
     let ingest: IngestService?
     let backpressure: Backpressure?
@@ -39,16 +41,18 @@ public final class Pipeline: Sendable {
     /// `sink` replaces the configured store (benchmarks use a discarding one to measure the
     /// rest of the pipeline). `broker` replaces the embedded log (the CLI passes a Kafka
     /// client for `broker.url: kafka://…`); the pipeline closes it either way.
-    /// `schemaRegistry` is where `topic.format: avro` registers and looks up schemas; that
-    /// format without one is a `ConfigurationError` naming `topic.format`.
+    /// `schemaRegistry` is where `topic.format: avro` registers and looks up schemas; or
+    /// `makeSchemaRegistry` makes it on the pipeline's broker once that is open (a registry kept
+    /// in the log's `_schemas` topic). Avro with neither is a `ConfigurationError` naming
+    /// `topic.format`.
     public static func open(
         _ configuration: PipelineConfiguration, role: PipelineRole = .all, broker external: (any Broker)? = nil,
         metrics: PipelineMetrics = .init(),
-        sink: (any Sink)? = nil, schemaRegistry: (any SchemaRegistry)? = nil, logger: Logger = Logger(label: "freshet.pipeline")
+        sink: (any Sink)? = nil, schemaRegistry: (any SchemaRegistry)? = nil, makeSchemaRegistry: SchemaRegistryFactory? = nil,
+        logger: Logger = Logger(label: "freshet.pipeline")
     ) async throws -> Pipeline {
-        let format: MessageFormat
         do {
-            format = try messageFormat(configuration, schemaRegistry: schemaRegistry, logger: logger)
+            try checkFormat(configuration, hasRegistry: schemaRegistry != nil || makeSchemaRegistry != nil)
         } catch {
             try? await external?.close()
             try? await sink?.close()
@@ -76,7 +80,11 @@ public final class Pipeline: Sendable {
             }
         }
         var store: (any Sink)?
+        let format: MessageFormat
+        var registry = schemaRegistry
         do {
+            if registry == nil, configuration.topic.format == .avro, let makeSchemaRegistry { registry = try await makeSchemaRegistry(broker) }
+            format = try messageFormat(configuration, schemaRegistry: registry, logger: logger)
             let existing = Set(try await broker.listTopics())
             for topic in ["users_created", "users_created.dlq"] where !existing.contains(topic) {
                 do {
@@ -102,7 +110,18 @@ public final class Pipeline: Sendable {
             throw error
         }
         return Pipeline(
-            configuration: configuration, role: role, broker: broker, store: store, metrics: metrics, format: format, logger: logger)
+            configuration: configuration, role: role, broker: broker, store: store, metrics: metrics, format: format,
+            schemaRegistry: registry, logger: logger)
+    }
+
+    /// Makes the schema registry of an Avro pipeline on its broker (embedded or Kafka).
+    public typealias SchemaRegistryFactory = @Sendable (any Broker) async throws -> any SchemaRegistry
+
+    /// Throws the configuration error of `topic.format: avro` without a schema registry.
+    public static func checkFormat(_ configuration: PipelineConfiguration, hasRegistry: Bool) throws(ConfigurationError) {
+        if configuration.topic.format == .avro, !hasRegistry {
+            throw ConfigurationError(key: "topic.format", origin: "configuration", message: "topic.format avro needs a schema registry")
+        }
     }
 
     /// The `topic.format` of `configuration` with what it needs: `.avro` gets one `AvroUserCodec`
@@ -115,8 +134,8 @@ public final class Pipeline: Sendable {
             return .json
         case .avro:
             guard let schemaRegistry else {
-                throw ConfigurationError(
-                    key: "topic.format", origin: "configuration", message: "topic.format avro needs a schema registry")
+                try checkFormat(configuration, hasRegistry: false)
+                return .json
             }
             var avroLogger = Logger(label: "freshet.avro")
             avroLogger.logLevel = logger.logLevel
@@ -149,10 +168,11 @@ public final class Pipeline: Sendable {
 
     init(
         configuration: PipelineConfiguration, role: PipelineRole, broker: any Broker, store: (any Sink)?, metrics: PipelineMetrics,
-        format: MessageFormat = .json, logger: Logger
+        format: MessageFormat = .json, schemaRegistry: (any SchemaRegistry)? = nil, logger: Logger
     ) {
         self.configuration = configuration
         self.format = format
+        self.schemaRegistry = schemaRegistry
         self.role = role
         self.broker = broker
         self.sink = store

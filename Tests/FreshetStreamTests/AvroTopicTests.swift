@@ -124,6 +124,24 @@ struct AvroTopicTests {
         } catch {
             #expect(error.key == "topic.format" && error.message.contains("json, avro"))
         }
+        // A registry made on the pipeline's broker once it is open (one kept in the log).
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("freshet-avro-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try config.set("data_dir", to: dir, origin: "test")
+        try config.set("source.count", to: "50", origin: "test")
+        try config.set("log.durability", to: "none", origin: "test")
+        let registry = MemorySchemaRegistry()
+        let pipeline = try await Pipeline.open(
+            config,
+            makeSchemaRegistry: { broker in
+                #expect(broker is EmbeddedBroker)
+                return registry
+            }, logger: Self.quiet("test.pipeline"))
+        #expect(pipeline.schemaRegistry != nil)
+        try await pipeline.run(handleSignals: false)
+        #expect(pipeline.metrics.snapshot.stored == 50)
+        #expect(await registry.registerCalls == 1)
+
         #expect(PipelineConfiguration().topic.format == .json)
         #expect(PipelineConfiguration().yaml().contains("topic:\n  format: json"))
     }
