@@ -23,13 +23,27 @@ public final class AvroRecordView: Sendable {
 
     public let registry: (any SchemaRegistry)?
     let limits: AvroDecodingLimits
+    let maxJSONBytes: Int
+    let maxPageJSONBytes: Int
     let decoders: Mutex<BoundedCache<UInt32, AvroDecoder>>
 
+    /// Limits on one value a reader decodes: a few bytes of Avro can stand for many values (an
+    /// array of a million nulls is 5 bytes), so a reader decodes less than the processor may.
+    /// Defaults: 100,000 items, 16 MiB.
+    public static let defaultLimits = AvroDecodingLimits(maxDepth: 64, maxItems: 100_000, maxAllocatedBytes: 16 << 20)
+
     /// `registry` nil: framed values are shown raw, with a reason saying there is no registry.
-    /// `cacheCapacity` (writer schemas kept) defaults to 100.
-    public init(registry: (any SchemaRegistry)?, cacheCapacity: Int = 100, limits: AvroDecodingLimits = AvroDecodingLimits()) {
+    /// `cacheCapacity` (writer schemas kept) defaults to 100. A value whose JSON would exceed
+    /// `maxJSONBytes` (default 1 MiB), or take one `show(_:)` call's JSON past
+    /// `maxPageJSONBytes` (default 16 MiB), is shown raw with the reason.
+    public init(
+        registry: (any SchemaRegistry)?, cacheCapacity: Int = 100, limits: AvroDecodingLimits = AvroRecordView.defaultLimits,
+        maxJSONBytes: Int = 1 << 20, maxPageJSONBytes: Int = 16 << 20
+    ) {
         self.registry = registry
         self.limits = limits
+        self.maxJSONBytes = maxJSONBytes
+        self.maxPageJSONBytes = maxPageJSONBytes
         self.decoders = Mutex(BoundedCache(capacity: cacheCapacity))
     }
 
@@ -41,20 +55,22 @@ public final class AvroRecordView: Sendable {
 
     public func show(_ value: [UInt8]) async -> Shown {
         var failures: [UInt32: String] = [:]
-        return await show(value, failures: &failures)
+        var budget = maxPageJSONBytes
+        return await show(value, failures: &failures, budget: &budget)
     }
 
     /// What to show for each of `values` (one page, one poll): an id the registry cannot answer
     /// for is asked once for all of them.
     public func show(_ values: [[UInt8]]) async -> [Shown] {
         var failures: [UInt32: String] = [:]
+        var budget = maxPageJSONBytes
         var shown: [Shown] = []
         shown.reserveCapacity(values.count)
-        for value in values { shown.append(await show(value, failures: &failures)) }
+        for value in values { shown.append(await show(value, failures: &failures, budget: &budget)) }
         return shown
     }
 
-    func show(_ value: [UInt8], failures: inout [UInt32: String]) async -> Shown {
+    func show(_ value: [UInt8], failures: inout [UInt32: String], budget: inout Int) async -> Shown {
         guard Self.isFramed(value), let (id, payload) = try? ConfluentWireFormat.unframe(value) else { return .raw }
         guard let registry else {
             return .undecodable(schemaID: id, reason: "Avro with schema id \(id), and no schema registry is configured")
@@ -73,10 +89,17 @@ public final class AvroRecordView: Sendable {
             }
         }
         guard let decoder else { return .raw }
+        let json: [UInt8]
         do {
-            return .avro(schemaID: id, json: AvroJSONRendering.json(try decoder.decode(payload), schema: decoder.writer))
+            json = AvroJSONRendering.json(try decoder.decode(payload), schema: decoder.writer)
         } catch {
             return .undecodable(schemaID: id, reason: "schema id \(id): \(error)")
         }
+        guard json.count <= maxJSONBytes, json.count <= budget else {
+            return .undecodable(
+                schemaID: id, reason: "schema id \(id): its JSON (\(json.count) bytes) is more than a reader shows (\(min(maxJSONBytes, budget)) bytes left)")
+        }
+        budget -= json.count
+        return .avro(schemaID: id, json: json)
     }
 }

@@ -347,10 +347,29 @@ struct AvroTopicTests {
         #expect(none.contains("no schema registry"))
         // The schema was fetched once for all of that.
         #expect(await registry.lookupCalls == 2)
+        // A few bytes that stand for a large value are not shown whole.
+        let nulls = try await registry.register(subject: "nulls-value", schema: #"{"type":"array","items":"null"}"#)
+        let small = AvroRecordView(registry: registry, maxJSONBytes: 1000)
+        guard case .undecodable(nulls, let big) = await small.show(ConfluentWireFormat.frame(schemaID: nulls, payload: [0x80, 0x7D, 0x00])) else {
+            Issue.record("8,000 nulls shown in 1,000 bytes")
+            return
+        }
+        #expect(big.contains("more than a reader shows"))
+        guard case .undecodable(nulls, let many) = await view.show(ConfluentWireFormat.frame(schemaID: nulls, payload: [0xFE, 0xFF, 0x7F, 0x00])) else {
+            Issue.record("a million nulls shown")
+            return
+        }
+        #expect(many.contains("too_many_items"), "\(many)")
+        let one = person.jsonBytes().count
+        let paged = AvroRecordView(registry: registry, maxJSONBytes: 2 * one, maxPageJSONBytes: one + one / 2)
+        let shownPage = await paged.show(Array(repeating: Self.framed(person, id: id), count: 3))
+        #expect(shownPage.filter { if case .avro = $0 { true } else { false } }.count == 1)
+        let lookups = await registry.lookupCalls
+
         // A page of records with an id the registry lacks asks for it once.
         let page = await view.show(Array(repeating: Self.framed(person, id: 777), count: 5) + [person.jsonBytes()])
         #expect(page.count == 6 && page.last == .raw)
-        #expect(await registry.lookupCalls == 3)
+        #expect(await registry.lookupCalls == lookups + 1)
     }
 }
 
