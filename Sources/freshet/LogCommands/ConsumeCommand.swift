@@ -14,6 +14,10 @@ struct ConsumeCommand: AsyncParsableCommand {
             there next time; --from earliest|latest is where to start without a committed offset, \
             --from OFFSET seeks every partition. Without --group nothing is committed.
 
+            A Confluent-framed Avro value (--format avro) is printed as JSON, decoded with its \
+            writer's schema from the schema registry; one that cannot be decoded is printed raw, \
+            with the reason on stderr (with --json: schema_id and value_error).
+
             Examples:
               freshet consume users_created --group demo --max 10
               freshet consume users_created --from earliest --json --max 100
