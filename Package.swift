@@ -81,6 +81,8 @@ let package = Package(
             name: "FreshetStream",
             dependencies: [
                 "FreshetCore", "FreshetContracts", "FreshetSource",
+                // Avro on the topic: the users_created schema, framing and resolution.
+                "FreshetAvro",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -260,15 +262,16 @@ let package = Package(
         .testTarget(
             name: "FreshetStreamTests",
             dependencies: [
-                "FreshetApp", "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetScheduler",
-                "FreshetTesting",
+                "FreshetApp", "FreshetAvro", "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream",
+                "FreshetScheduler", "FreshetTesting",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(
             name: "FreshetWebTests",
             dependencies: [
-                "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetWeb", "FreshetScheduler",
+                "FreshetAvro", "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream", "FreshetWeb",
+                "FreshetScheduler",
                 "FreshetTesting",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -58,10 +58,17 @@ public enum Application {
     /// Opens the broker, the store and (for `up`) the run history, and builds the pipeline's
     /// services: the web UI and the CQL endpoint over the store (every role but ingest), and
     /// the DAG scheduler (`up`).
+    ///
+    /// `schemaRegistry` (or `makeSchemaRegistry`, on the pipeline's broker once it is open) is
+    /// the schema registry of `topic.format: avro`, required then: the source registers its
+    /// schema there, the processor, the scheduler's stream tasks and the Topics page look writer
+    /// schemas up there.
     public static func assemblePipeline(
         _ config: PipelineConfiguration, role: PipelineRole, metrics: PipelineMetrics, registry: PrometheusCollectorRegistry,
-        events: Events = Events()
+        schemaRegistry: (any SchemaRegistry)? = nil, makeSchemaRegistry: Pipeline.SchemaRegistryFactory? = nil, events: Events = Events()
     ) async throws -> PipelineAssembly {
+        // A configuration error (topic.format avro without a registry) before anything opens.
+        try Pipeline.checkFormat(config, hasRegistry: schemaRegistry != nil || makeSchemaRegistry != nil)
         // The dashboard and the CQL endpoint read the store (SQLite, PostgreSQL or Cassandra,
         // all UserQueries): the ingest role has no store.
         let hasStore = role != .ingest
@@ -73,7 +80,8 @@ public enum Application {
         let pipeline: Pipeline
         do {
             let broker = try await BrokerConnection.open(config)
-            pipeline = try await Pipeline.open(config, role: role, broker: broker, metrics: metrics)
+            pipeline = try await Pipeline.open(
+                config, role: role, broker: broker, metrics: metrics, schemaRegistry: schemaRegistry, makeSchemaRegistry: makeSchemaRegistry)
         } catch {
             await scheduler?.close()
             throw error
@@ -81,7 +89,8 @@ public enum Application {
         // The companions read the pipeline's broker and store, so they are built once it is open.
         var companions: [Companion] = []
         if let scheduler {
-            companions.append(Companion(scheduler.service(broker: pipeline.broker, metrics: metrics), failure: "the DAG scheduler failed"))
+            companions.append(
+                Companion(scheduler.service(broker: pipeline.broker, metrics: metrics, format: pipeline.format), failure: "the DAG scheduler failed"))
         }
         if cqlEnabled, let queries = pipeline.store as? any UserQueries {
             let host = config.cql.host
@@ -102,7 +111,8 @@ public enum Application {
             let server = WebServer(
                 configuration: WebConfiguration(config.web),
                 queries: queries, broker: .live(pipeline.broker), metrics: metrics, registry: registry,
-                scheduling: scheduler.map { WebScheduling(dags: $0.definitions.dags, history: $0.history) })
+                scheduling: scheduler.map { WebScheduling(dags: $0.definitions.dags, history: $0.history) },
+                recordView: AvroRecordView(registry: pipeline.schemaRegistry))
             let host = config.web.host
             companions.append(
                 Companion(
@@ -116,8 +126,10 @@ public enum Application {
     /// run history, without a pipeline. SQLite is opened read-only unless CQL clients may write
     /// (`cqlWritable`; a writable store is created when missing); a PostgreSQL or Cassandra store
     /// is a server, whose tables are made by its writers or here. Runs until SIGINT/SIGTERM.
+    /// `schemaRegistry` lets the Topics page show Avro records as JSON.
     public static func serve(
-        _ config: PipelineConfiguration, cqlWritable: Bool, registry: PrometheusCollectorRegistry, events: Events = Events()
+        _ config: PipelineConfiguration, cqlWritable: Bool, registry: PrometheusCollectorRegistry, schemaRegistry: (any SchemaRegistry)? = nil,
+        events: Events = Events()
     ) async throws {
         let sink = try await Pipeline.openStore(config, readOnly: !cqlWritable)
         guard let store = sink as? any Sink & UserQueries else {
@@ -155,7 +167,7 @@ public enum Application {
         let server = WebServer(
             configuration: WebConfiguration(config.web),
             queries: store, broker: kafka.map { .live($0) } ?? .readOnly(dataDirectory: config.dataDir), metrics: nil, registry: registry,
-            scheduling: WebScheduling(dags: scheduling.dags, history: history))
+            scheduling: WebScheduling(dags: scheduling.dags, history: history), recordView: AvroRecordView(registry: schemaRegistry))
         let host = config.web.host
         var services: [any Service] = [server.makeApplication { port in events.webListening(host, port) }]
         if config.cql.enabled {
@@ -187,6 +199,15 @@ public enum Application {
             throw failure
         }
         try await store.close()
+    }
+}
+
+extension Application {
+    /// How the log commands (`freshet consume`, `topics tail`) show records: Confluent-framed
+    /// Avro as JSON, with the writer schema from `schemaRegistry`. Nil (no registry configured)
+    /// shows such values raw, with a reason.
+    public static func logRecordView(schemaRegistry: (any SchemaRegistry)? = nil) -> AvroRecordView {
+        AvroRecordView(registry: schemaRegistry)
     }
 }
 

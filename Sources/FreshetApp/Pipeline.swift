@@ -22,6 +22,10 @@ public final class Pipeline: Sendable {
     public let sink: (any Sink)?
     public let metrics: PipelineMetrics
     public let seed: String?
+    /// How `users_created` values are written and read (`topic.format`).
+    public let format: MessageFormat
+    /// The schema registry of `topic.format: avro` (nil for JSON without one).
+    public let schemaRegistry: (any SchemaRegistry)?
     let processor: StreamProcessor?
     let ingest: IngestService?
     let backpressure: Backpressure?
@@ -37,11 +41,23 @@ public final class Pipeline: Sendable {
     /// `sink` replaces the configured store (benchmarks use a discarding one to measure the
     /// rest of the pipeline). `broker` replaces the embedded log (the CLI passes a Kafka
     /// client for `broker.url: kafka://…`); the pipeline closes it either way.
+    /// `schemaRegistry` is where `topic.format: avro` registers and looks up schemas; or
+    /// `makeSchemaRegistry` makes it on the pipeline's broker once that is open (a registry kept
+    /// in the log's `_schemas` topic). Avro with neither is a `ConfigurationError` naming
+    /// `topic.format`.
     public static func open(
         _ configuration: PipelineConfiguration, role: PipelineRole = .all, broker external: (any Broker)? = nil,
         metrics: PipelineMetrics = .init(),
-        sink: (any Sink)? = nil, logger: Logger = Logger(label: "freshet.pipeline")
+        sink: (any Sink)? = nil, schemaRegistry: (any SchemaRegistry)? = nil, makeSchemaRegistry: SchemaRegistryFactory? = nil,
+        logger: Logger = Logger(label: "freshet.pipeline")
     ) async throws -> Pipeline {
+        do {
+            try checkFormat(configuration, hasRegistry: schemaRegistry != nil || makeSchemaRegistry != nil)
+        } catch {
+            try? await external?.close()
+            try? await sink?.close()
+            throw error
+        }
         let broker: any Broker
         if let external {
             broker = external
@@ -64,7 +80,11 @@ public final class Pipeline: Sendable {
             }
         }
         var store: (any Sink)?
+        let format: MessageFormat
+        var registry = schemaRegistry
         do {
+            if registry == nil, configuration.topic.format == .avro, let makeSchemaRegistry { registry = try await makeSchemaRegistry(broker) }
+            format = try messageFormat(configuration, schemaRegistry: registry, logger: logger)
             let existing = Set(try await broker.listTopics())
             for topic in ["users_created", "users_created.dlq"] where !existing.contains(topic) {
                 do {
@@ -90,7 +110,37 @@ public final class Pipeline: Sendable {
             throw error
         }
         return Pipeline(
-            configuration: configuration, role: role, broker: broker, store: store, metrics: metrics, logger: logger)
+            configuration: configuration, role: role, broker: broker, store: store, metrics: metrics, format: format,
+            schemaRegistry: registry, logger: logger)
+    }
+
+    /// Makes the schema registry of an Avro pipeline on its broker (embedded or Kafka).
+    public typealias SchemaRegistryFactory = @Sendable (any Broker) async throws -> any SchemaRegistry
+
+    /// Throws the configuration error of `topic.format: avro` without a schema registry.
+    public static func checkFormat(_ configuration: PipelineConfiguration, hasRegistry: Bool) throws(ConfigurationError) {
+        if configuration.topic.format == .avro, !hasRegistry {
+            throw ConfigurationError(key: "topic.format", origin: "configuration", message: "topic.format avro needs a schema registry")
+        }
+    }
+
+    /// The `topic.format` of `configuration` with what it needs: `.avro` gets one `AvroUserCodec`
+    /// (one schema cache) for the source and the processor of the process.
+    public static func messageFormat(
+        _ configuration: PipelineConfiguration, schemaRegistry: (any SchemaRegistry)?, logger: Logger = Logger(label: "freshet.pipeline")
+    ) throws(ConfigurationError) -> MessageFormat {
+        switch configuration.topic.format {
+        case .json:
+            return .json
+        case .avro:
+            guard let schemaRegistry else {
+                try checkFormat(configuration, hasRegistry: false)
+                return .json
+            }
+            var avroLogger = Logger(label: "freshet.avro")
+            avroLogger.logLevel = logger.logLevel
+            return .avro(AvroUserCodec(registry: schemaRegistry, topic: "users_created", logger: avroLogger))
+        }
     }
 
     /// The store `store.url` names: SQLite (the default, `<data_dir>/store/freshet.sqlite` or
@@ -118,9 +168,11 @@ public final class Pipeline: Sendable {
 
     init(
         configuration: PipelineConfiguration, role: PipelineRole, broker: any Broker, store: (any Sink)?, metrics: PipelineMetrics,
-        logger: Logger
+        format: MessageFormat = .json, schemaRegistry: (any SchemaRegistry)? = nil, logger: Logger
     ) {
         self.configuration = configuration
+        self.format = format
+        self.schemaRegistry = schemaRegistry
         self.role = role
         self.broker = broker
         self.sink = store
@@ -149,6 +201,7 @@ public final class Pipeline: Sendable {
         processorConfig.allowedLateness = configuration.processor.allowedLateness
         processorConfig.schema = UserSchema(maxFieldBytes: configuration.processor.maxFieldBytes)
         processorConfig.drainWhenSourceFinishes = role == .all && configuration.isBounded
+        processorConfig.format = format
         var processorLogger = Logger(label: "freshet.processor")
         processorLogger.logLevel = logger.logLevel
         var ingestLogger = Logger(label: "freshet.ingest")
@@ -166,7 +219,7 @@ public final class Pipeline: Sendable {
             : people.map {
                 IngestService(
                     source: $0, broker: broker, metrics: metrics, backpressure: backpressure, finished: finished, topicConfig: topicConfig,
-                    logger: ingestLogger)
+                    format: format, logger: ingestLogger)
             }
     }
 

@@ -4,6 +4,7 @@ import FreshetCore
 import FreshetKafka
 import FreshetPostgres
 import FreshetScheduler
+import FreshetStream
 import Yams
 
 /// Everything `freshet up` runs with. Sources, in increasing precedence: defaults, the YAML
@@ -65,6 +66,14 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var durability: LogDurability = .groupCommit
         /// Group-commit interval. Defaults to 5 ms.
         public var commitInterval: Duration = .milliseconds(5)
+    }
+
+    /// The `users_created` topic's values.
+    public struct Topic: Sendable, Equatable {
+        /// `json` (the default: one JSON object per person) or `avro`: Avro binary in
+        /// Confluent's wire format, the schema registered under `users_created-value` in a schema
+        /// registry (which the pipeline must then be given).
+        public var format: TopicFormat = .json
     }
 
     public struct Processor: Sendable, Equatable {
@@ -197,6 +206,7 @@ public struct PipelineConfiguration: Sendable, Equatable {
     public var source = Source()
     public var broker = Broker()
     public var log = Log()
+    public var topic = Topic()
     public var processor = Processor()
     public var store = Store()
     public var web = Web()
@@ -470,6 +480,7 @@ extension PipelineConfiguration {
         .int("log.partitions", "partitions of users_created", \.log.partitions, in: Range.partitions),
         .oneOf("log.durability", "group-commit, fsync or none", \.log.durability),
         .duration("log.commit_interval", "group-commit interval", \.log.commitInterval, in: Range.commitInterval),
+        .oneOf("topic.format", "users_created values: json, or avro (Confluent-framed, needs a schema registry)", \.topic.format),
         .text("processor.group", "consumer group", \.processor.group),
         .int("processor.max_batch_records", "records per micro-batch", \.processor.maxBatchRecords, in: Range.maxBatchRecords),
         .duration("processor.idle_wait", "how long an idle poll waits", \.processor.idleWait, in: Range.idleWait),

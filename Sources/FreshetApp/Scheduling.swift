@@ -162,10 +162,10 @@ public struct PipelineScheduler: Sendable {
         return PipelineScheduler(context: context, history: history)
     }
 
-    public func service(broker: any Broker, metrics: PipelineMetrics) -> SchedulerService<ContinuousClock> {
+    public func service(broker: any Broker, metrics: PipelineMetrics, format: MessageFormat = .json) -> SchedulerService<ContinuousClock> {
         SchedulerService(
             dags: context.dags, history: history,
-            executor: DAGCatalog.executor(broker: broker, configuration: context.configuration, metrics: metrics),
+            executor: DAGCatalog.executor(broker: broker, configuration: context.configuration, metrics: metrics, format: format),
             clock: ContinuousClock(), configuration: .init(lease: context.configuration.scheduler.lease))
     }
 
@@ -194,11 +194,15 @@ extension DAGCatalog {
     /// Runs tasks against `broker`. Stream tasks take people from the configured source (the
     /// generator when `source.url` is `none`) for the task's duration at the task's rate, and
     /// count in `metrics` like the pipeline's own source.
-    public static func executor(broker: any Broker, configuration: PipelineConfiguration, metrics: PipelineMetrics = PipelineMetrics()) -> TaskExecutor {
+    /// `format` is the pipeline's (`topic.format`): stream tasks write what its processor reads.
+    public static func executor(
+        broker: any Broker, configuration: PipelineConfiguration, metrics: PipelineMetrics = PipelineMetrics(), format: MessageFormat = .json
+    ) -> TaskExecutor {
         var sourceConfig = configuration
         if sourceConfig.source.kind == .none { sourceConfig.source.kind = .generator }
         var settings = TaskExecutor.Configuration()
         settings.topicConfig = TopicConfig(partitions: Int32(configuration.log.partitions))
+        settings.format = format
         return TaskExecutor(broker: broker, configuration: settings, metrics: metrics) { [sourceConfig] duration, rate in
             sourceConfig.peopleSource(stop: .duration(duration), rate: rate)!
         }

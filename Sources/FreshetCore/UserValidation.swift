@@ -27,6 +27,15 @@ public enum RejectionCode: String, Sendable, CaseIterable, Hashable {
     case recordTooLarge = "record_too_large"
     /// The record's log timestamp is outside 1970…9999 (a Kafka producer may set any value).
     case badTimestamp = "bad_timestamp"
+    /// On an Avro topic: shorter than Confluent's 5-byte header, or without its magic byte 0.
+    case notAvro = "not_avro"
+    /// On an Avro topic: the schema registry has no schema with the record's id (40403).
+    case unknownSchemaID = "unknown_schema_id"
+    /// On an Avro topic: the bytes are not a datum of the writer's schema.
+    case avroDecodeFailed = "avro_decode_failed"
+    /// On an Avro topic: the writer's schema does not parse, or cannot be read as the
+    /// `users_created` reader schema (Avro's resolution rules).
+    case avroSchemaMismatch = "avro_schema_mismatch"
 }
 
 /// A rejected record's code and a reason a person can act on.
@@ -96,7 +105,21 @@ public struct UserSchema: Sendable {
         for (index, field) in fields.enumerated() where field == nil {
             return .failure(Rejection(.missingField, "\(UserCreated.seedKeys[index]) is missing"))
         }
-        let f = fields.map { $0! }
+        return row(seedFields: fields.map { $0! }, nat: nat, ingestedAt: ingestedAt)
+    }
+
+    /// Validates and transforms a message already decoded (from Avro): the same checks and
+    /// row as for its JSON.
+    public func row(from message: UserCreated, ingestedAt: Int64) -> Result<CreatedUserRow, Rejection> {
+        row(
+            seedFields: [
+                message.id, message.firstName, message.lastName, message.gender, message.address, message.postCode, message.email,
+                message.username, message.dob, message.registeredDate, message.phone, message.picture,
+            ], nat: message.nat, ingestedAt: ingestedAt)
+    }
+
+    /// The seed fields in `UserCreated.seedKeys` order.
+    func row(seedFields f: [String], nat: String?, ingestedAt: Int64) -> Result<CreatedUserRow, Rejection> {
         for (index, field) in f.enumerated() where field.utf8.count > maxFieldBytes {
             return .failure(Rejection(.fieldTooLong, "\(UserCreated.seedKeys[index]) is \(field.utf8.count) bytes (limit \(maxFieldBytes))"))
         }

@@ -40,6 +40,8 @@ public struct TaskExecutor: Sendable {
         public var topicConfig: TopicConfig
         /// Bytes of a failed shell command's stderr kept as its error text. Defaults to 500.
         public var stderrTailBytes: Int
+        /// How the stream task writes messages: the pipeline's `topic.format`. Defaults to JSON.
+        public var format: MessageFormat = .json
 
         public init(
             topic: String = "users_created", deadLetterTopic: String = "users_created.dlq", checkTimeout: Duration = .seconds(10),
@@ -114,7 +116,7 @@ public struct TaskExecutor: Sendable {
             do {
                 _ = try await IngestService.ingest(
                     source: source, broker: broker, topic: configuration.topic, metrics: metrics, backpressure: nil,
-                    topicConfig: configuration.topicConfig)
+                    topicConfig: configuration.topicConfig, format: configuration.format)
             } catch {
                 // Stopped (shutdown, timeout): what was appended still counts for the run.
                 if Task.isCancelled { return TaskOutcome(recordsProduced: source.stats.people, error: "stopped") }

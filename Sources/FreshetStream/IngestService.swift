@@ -23,13 +23,16 @@ public final class IngestService: Service, Sendable {
     /// How `users_created` and its dead-letter topic are created when missing (the pipeline
     /// passes `log.partitions`, so every stage creates them alike).
     let topicConfig: TopicConfig
+    /// JSON (the default) or Confluent-framed Avro.
+    let format: MessageFormat
 
     public init(
         source: any PeopleSource, broker: any Broker, topic: String = "users_created", metrics: PipelineMetrics,
-        backpressure: Backpressure?, finished: SourceFinishedFlag, topicConfig: TopicConfig = TopicConfig(),
+        backpressure: Backpressure?, finished: SourceFinishedFlag, topicConfig: TopicConfig = TopicConfig(), format: MessageFormat = .json,
         logger: Logger = Logger(label: "freshet.ingest")
     ) {
         self.topicConfig = topicConfig
+        self.format = format
         self.source = source
         self.broker = broker
         self.topic = topic
@@ -51,6 +54,7 @@ public final class IngestService: Service, Sendable {
         let metrics = self.metrics
         let backpressure = self.backpressure
         let source = self.source
+        let format = self.format
         let stats: SourceStats
         do {
             stats = try await cancelWhenGracefulShutdown {
@@ -58,7 +62,7 @@ public final class IngestService: Service, Sendable {
                 try await withTaskCancellationHandler {
                     try await Self.ingest(
                         source: source, broker: broker, topic: topic, metrics: metrics, backpressure: backpressure, topicConfig: topicConfig,
-                        logger: self.logger)
+                        format: format, logger: self.logger)
                 } onCancel: {
                     backpressure?.close()
                 }
@@ -81,9 +85,12 @@ public final class IngestService: Service, Sendable {
     /// not produced: it goes to `<topic>.dlq` as `record_too_large` with a prefix of its
     /// message, or — when even that is refused — is dropped with an error in the log and the
     /// `freshet_records_dropped_total{stage="ingest"}` metric. The source keeps going.
+    ///
+    /// With `format` `.avro`, each message is Confluent-framed Avro; the schema is registered
+    /// under `<topic>-value` with the first batch (`AvroUserCodec.schemaID()`).
     public static func ingest(
         source: any PeopleSource, broker: any Broker, topic: String, metrics: PipelineMetrics, backpressure: Backpressure?,
-        maxMessageBytes: Int = DeadLetter.maxRecordBytes, topicConfig: TopicConfig = TopicConfig(),
+        maxMessageBytes: Int = DeadLetter.maxRecordBytes, topicConfig: TopicConfig = TopicConfig(), format: MessageFormat = .json,
         logger: Logger = Logger(label: "freshet.ingest")
     ) async throws -> SourceStats {
         let stage = StageMetrics()
@@ -95,10 +102,16 @@ public final class IngestService: Service, Sendable {
             records.reserveCapacity(people.count)
             var tooLarge: [ProducerRecord] = []
             var writer = JSONWriter(capacity: 512)
+            var avroSchemaID: UInt32?
+            if case .avro(let codec) = format { avroSchemaID = try await codec.schemaID() }
             for person in people {
                 let message = UserCreated(person)
                 writer.bytes.removeAll(keepingCapacity: true)
-                message.encode(into: &writer)
+                if let avroSchemaID {
+                    AvroUserCodec.frame(message, schemaID: avroSchemaID, into: &writer.bytes)
+                } else {
+                    message.encode(into: &writer)
+                }
                 let record = ProducerRecord(key: Array(message.id.utf8), value: writer.bytes)
                 if DeadLetter.size(of: record) > maxMessageBytes { tooLarge.append(record) } else { records.append(record) }
             }

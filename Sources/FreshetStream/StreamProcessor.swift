@@ -51,6 +51,9 @@ public final class StreamProcessor: Service, Sendable {
         /// Defaults to `DeadLetter.maxRecordBytes` (1 MiB − 64 KiB), which fits the embedded log
         /// and Kafka's default `message.max.bytes`.
         public var maxDeadLetterBytes: Int = DeadLetter.maxRecordBytes
+        /// How values are read: JSON (the default) or Confluent-framed Avro resolved to
+        /// `UserCreatedAvro.schema` (`AvroUserCodec`).
+        public var format: MessageFormat = .json
 
         public init() {}
     }
@@ -234,6 +237,12 @@ public final class StreamProcessor: Service, Sendable {
     func prepare(_ records: [ConsumerRecord], into pending: inout PendingTransaction, positions: [TopicPartition: Int64]) async throws -> Int {
         var deadLetters: [ProducerRecord] = []
         var bytes = 0
+        // Avro: the batch's writer schemas, looked up before any record is decoded (a registry
+        // that is unreachable holds the batch here, uncommitted, rather than dead-lettering it).
+        var avro: (codec: AvroUserCodec, writers: AvroUserCodec.WriterTable)?
+        if case .avro(let codec) = configuration.format {
+            avro = (codec, try await codec.writers(for: records.lazy.map(\.value)))
+        }
         for record in records {
             bytes = TransactionPlanner.saturatingAdd(bytes, TransactionPlanner.saturatingAdd(record.value.count, record.key?.count ?? 0))
             let tp = TopicPartition(record.topic, record.partition)
@@ -263,7 +272,15 @@ public final class StreamProcessor: Service, Sendable {
                 pending.deadCodes[rejection.code, default: 0] += 1
                 continue
             }
-            switch configuration.schema.row(from: record.value, ingestedAt: record.timestamp) {
+            let result: Result<CreatedUserRow, Rejection>
+            if let avro {
+                result = avro.codec.decode(record.value, with: avro.writers).flatMap {
+                    configuration.schema.row(from: $0, ingestedAt: record.timestamp)
+                }
+            } else {
+                result = configuration.schema.row(from: record.value, ingestedAt: record.timestamp)
+            }
+            switch result {
             case .success(let row):
                 let window = windowStart(of: record.timestamp, partition: tp)
                 if window == nil { pending.late += 1 }

@@ -129,9 +129,14 @@ enum WebJSON {
         var headers: [String: String]
         var truncated: Bool?
         var valueBytes: Int?
+        /// A Confluent-framed Avro value's schema id; `value` is then its JSON, unless
+        /// `value_error` says why it could not be decoded (`value` is then the raw bytes).
+        var schemaID: Int?
+        var valueError: String?
 
         enum CodingKeys: String, CodingKey {
-            case partition, offset, timestamp, key, value, headers, truncated, valueBytes = "value_bytes"
+            case partition, offset, timestamp, key, value, headers, truncated, valueBytes = "value_bytes", schemaID = "schema_id",
+                valueError = "value_error"
         }
     }
 

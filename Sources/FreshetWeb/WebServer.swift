@@ -30,12 +30,16 @@ public struct WebServer: Sendable {
     let registry: PrometheusCollectorRegistry?
     /// DAGs and run history for `/runs` and `/api/dags…`; nil: those answer "no scheduler here".
     let scheduling: WebScheduling?
+    /// Shows Confluent-framed Avro values as JSON in `/api/topics/{name}/messages`; nil shows
+    /// every value raw.
+    let recordView: AvroRecordView?
 
     public init(
         configuration: WebConfiguration, queries: any UserQueries, broker: BrokerAccess, metrics: PipelineMetrics?,
-        registry: PrometheusCollectorRegistry?, scheduling: WebScheduling? = nil
+        registry: PrometheusCollectorRegistry?, scheduling: WebScheduling? = nil, recordView: AvroRecordView? = nil
     ) {
         self.configuration = configuration
+        self.recordView = recordView
         self.scheduling = scheduling
         self.queries = queries
         self.broker = broker
@@ -184,7 +188,9 @@ public struct WebServer: Sendable {
 
     /// The newest `limit` records of a topic, gathering at most `messagesMaxBytes` (see
     /// `StatsProvider.messages`): a value cut to fit carries `"truncated": true` and its full
-    /// size in `value_bytes`.
+    /// size in `value_bytes`. A Confluent-framed Avro value is shown as JSON with its
+    /// `schema_id` (`AvroRecordView`); one that cannot be decoded is shown raw with
+    /// `value_error`.
     func messages(topic: String, request: Request) async throws -> Response {
         let limit: Int
         switch WebQuery.messages(Self.parameters(request)) {
@@ -195,17 +201,32 @@ public struct WebServer: Sendable {
             return Self.error("no topic named '\(topic.prefix(100))'", parameter: "name", status: .notFound)
         }
         let budget = configuration.messagesMaxBytes
+        let recordView = self.recordView ?? AvroRecordView(registry: nil)
         let found = try await broker.with { broker -> [WebJSON.Message]? in
             guard try await broker.listTopics().contains(topic) else { return nil }
-            return try await StatsProvider.messages(broker, topic: topic, limit: limit, maxBytes: budget).map { message in
+            var found: [WebJSON.Message] = []
+            let messages = try await StatsProvider.messages(broker, topic: topic, limit: limit, maxBytes: budget)
+            let views = await recordView.show(messages.map(\.record.value))
+            for (message, view) in zip(messages, views) {
                 let record = message.record
                 var headers: [String: String] = [:]
                 for h in record.headers { headers[h.key] = String(decoding: h.value, as: UTF8.self) }
-                return WebJSON.Message(
+                var shown = WebJSON.Message(
                     partition: Int(record.partition), offset: Int(record.offset), timestamp: Int(record.timestamp),
                     key: record.key.map { String(decoding: $0, as: UTF8.self) }, value: String(decoding: record.value, as: UTF8.self),
                     headers: headers, truncated: message.truncated ? true : nil, valueBytes: message.truncated ? message.valueBytes : nil)
+                switch view {
+                case .raw: break
+                case .avro(let id, let json):
+                    shown.value = String(decoding: json, as: UTF8.self)
+                    shown.schemaID = Int(id)
+                case .undecodable(let id, let reason):
+                    shown.schemaID = Int(id)
+                    shown.valueError = reason
+                }
+                found.append(shown)
             }
+            return found
         }
         guard let found else { return Self.error("no topic named '\(topic.prefix(100))'", parameter: "name", status: .notFound) }
         return Self.json(found)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import FreshetCore
 import FreshetSource
+import FreshetStream
 
 #if canImport(Glibc)
     import Glibc
@@ -20,7 +21,7 @@ struct Bench: AsyncParsableCommand {
 struct BenchSource: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "source",
-        abstract: "Generator people/s, message encoding MB/s, and the JSON decoders, on one core."
+        abstract: "Generator people/s, message encoding MB/s, the JSON decoders and the Avro codec, on one core."
     )
 
     @Option(help: "People per measurement.")
@@ -91,6 +92,36 @@ struct BenchSource: AsyncParsableCommand {
             }
         }
         report("message decode", count: rounds * encoded.count, unit: "messages", seconds: decode, bytes: bytes)
+
+        // 4b. The same messages as Confluent-framed Avro (`--format avro`): encode, and decode
+        // through the processor's resolved path (writer = reader schema, and an evolved writer).
+        let avroEncode = best(repeats, clock) {
+            var out: [UInt8] = []
+            out.reserveCapacity(1 << 20)
+            for _ in 0..<rounds {
+                for message in messages {
+                    out.removeAll(keepingCapacity: true)
+                    AvroUserCodec.frame(message, schemaID: 1, into: &out)
+                    sink &+= out.count
+                }
+            }
+        }
+        let avroValues = messages.map { message in
+            var out: [UInt8] = []
+            AvroUserCodec.frame(message, schemaID: 1, into: &out)
+            return out
+        }
+        let avroBytes = rounds * avroValues.reduce(0) { $0 + $1.count }
+        report("avro encode", count: rounds * messages.count, unit: "messages", seconds: avroEncode, bytes: avroBytes)
+        let table = AvroUserCodec.writerTable([1: AvroUserCodec.readerSchemaJSON])
+        let avroDecode = best(repeats, clock) {
+            for _ in 0..<rounds {
+                for value in avroValues {
+                    if case .success(let message) = AvroUserCodec.decode(value, with: table) { sink &+= message.id.utf8.count }
+                }
+            }
+        }
+        report("avro decode", count: rounds * avroValues.count, unit: "messages", seconds: avroDecode, bytes: avroBytes)
 
         // 5. API response decoding (what the HTTP client does per response).
         var api = JSONWriter(capacity: 32 << 20)

@@ -56,6 +56,12 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Partitions of users_created when it is created (log.partitions).")
     var partitions: Int?
 
+    @Option(
+        help: ArgumentHelp(
+            "users_created values: json (default) or avro, Confluent-framed with the schema in a schema registry (topic.format).",
+            valueName: "json|avro"))
+    var format: String?
+
     @Option(help: "Address the web UI binds (web.host).")
     var webHost: String?
 
@@ -104,7 +110,7 @@ struct PipelineOptions: ParsableArguments {
                 ("--nat", "source.nationalities", nat), ("--count", "source.count", count.map(String.init)),
                 ("--duration", "source.duration", duration), ("--broker", "broker.url", broker),
                 ("--group", "processor.group", group), ("--store", "store.url", store), ("--durability", "log.durability", durability),
-                ("--partitions", "log.partitions", partitions.map(String.init)),
+                ("--partitions", "log.partitions", partitions.map(String.init)), ("--format", "topic.format", format),
                 ("--web-host", "web.host", webHost), ("--web-port", "web.port", webPort.map(String.init)),
                 ("--no-web", "web.enabled", noWeb ? "false" : nil),
                 ("--cql-host", "cql.host", cqlHost), ("--cql-port", "cql.port", cqlPort.map(String.init)),

@@ -37,7 +37,13 @@ enum PipelineRun {
             cqlListening: { host, port in
                 FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(host):\(port)  (cqlsh \(host) \(port); keyspace spark_streams)")
             })
-        let assembly = try await Application.assemblePipeline(config, role: role, metrics: PipelineMetrics.shared, registry: registry, events: events)
+        let assembly: Application.PipelineAssembly
+        do {
+            assembly = try await Application.assemblePipeline(config, role: role, metrics: PipelineMetrics.shared, registry: registry, events: events)
+        } catch let error as ConfigurationError where error.key == "topic.format" {
+            // --format avro without a schema registry: a usage error (exit 2), like other keys.
+            throw ValidationError(error.description)
+        }
         let pipeline = assembly.pipeline
         assembly.scheduler?.context.reportErrors()
         reporter.watch(broker: pipeline.broker, group: config.processor.group, topic: "users_created")

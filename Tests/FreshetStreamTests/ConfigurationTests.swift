@@ -42,7 +42,7 @@ struct ConfigurationTests {
         }
         for (key, value) in [
             ("source.rate", "fast"), ("log.durability", "maybe"), ("source.duration", "soon"), ("source.url", "ftp://x"), ("source.nationalities", "GB,XX"),
-            ("log.partitions", "0"),
+            ("log.partitions", "0"), ("topic.format", "protobuf"),
         ] {
             do {
                 try c.set(key, to: value, origin: "test")
@@ -76,7 +76,7 @@ struct ConfigurationTests {
 
     @Test func everySectionIsPrintedOnce() {
         let sections = PipelineConfiguration().yaml().split(separator: "\n").filter { !$0.hasPrefix(" ") && $0.hasSuffix(":") }
-        #expect(sections == ["source:", "broker:", "log:", "processor:", "store:", "web:", "cql:", "scheduler:", "metadata:"])
+        #expect(sections == ["source:", "broker:", "log:", "topic:", "processor:", "store:", "web:", "cql:", "scheduler:", "metadata:"])
     }
 
     @Test func webSecretsAreRedacted() throws {

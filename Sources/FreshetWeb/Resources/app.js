@@ -719,8 +719,11 @@
       const rows = msgs.map((m) => {
         const id = m.partition + "@" + m.offset;
         const value = m.value === null || m.value === undefined ? "" : String(m.value);
+        // Confluent-framed Avro: the value is its JSON (schema_id), or raw with value_error.
+        const avro = m.schema_id === undefined || m.schema_id === null ? "" : "Avro, schema id " + m.schema_id + (m.value_error ? " — not decoded: " + m.value_error : "");
         const det = h("details", { class: "value" },
-          h("summary", { text: clip(value.replace(/\s+/g, " "), 90) || "(empty)" }),
+          h("summary", { text: (avro && m.value_error ? "[Avro, not decoded] " : "") + (clip(value.replace(/\s+/g, " "), 90) || "(empty)") }),
+          avro ? h("p", { class: "panel-sub", text: avro }) : null,
           h("pre", { text: prettyValue(value) }),
           m.headers && Object.keys(m.headers).length ? h("dl", { class: "headers" }, Object.entries(m.headers).flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { text: String(v) })])) : null);
         if (open.has(id)) det.open = true;

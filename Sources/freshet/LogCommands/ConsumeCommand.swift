@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FreshetContracts
 import FreshetLog
+import FreshetStream
 
 /// `freshet consume TOPIC`: a kcat for Freshet.
 struct ConsumeCommand: AsyncParsableCommand {
@@ -12,6 +13,10 @@ struct ConsumeCommand: AsyncParsableCommand {
             With --group, offsets are committed after each batch is written and the group resumes \
             there next time; --from earliest|latest is where to start without a committed offset, \
             --from OFFSET seeks every partition. Without --group nothing is committed.
+
+            A Confluent-framed Avro value (--format avro) is printed as JSON, decoded with its \
+            writer's schema from the schema registry; one that cannot be decoded is printed raw, \
+            with the reason on stderr (with --json: schema_id and value_error).
 
             Examples:
               freshet consume users_created --group demo --max 10
@@ -45,9 +50,10 @@ struct ConsumeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let out = StdoutWriter()
+        let view = log.recordView()
         let count = try await log.withBroker { broker in
             try await consumeTopic(broker: broker, topic: topic, group: group, from: from, max: max, follow: follow) { records in
-                for r in records { out.write(formatRecord(r, json: json)) }
+                for (r, shown) in zip(records, await view.show(records.map(\.value))) { out.write(formatRecord(r, json: json, shown: shown)) }
                 out.flush()
             }
         }
@@ -59,7 +65,7 @@ struct ConsumeCommand: AsyncParsableCommand {
 /// Polls `topic` and hands batches to `emit`; commits after each when a group is given.
 func consumeTopic(
     broker: any Broker, topic: String, group: String?, from: OffsetArgument?, max: Int?, follow: Bool,
-    emit: ([ConsumerRecord]) throws -> Void
+    emit: ([ConsumerRecord]) async throws -> Void
 ) async throws -> Int {
     _ = try await broker.describeTopic(topic)
     let groupID = group ?? "freshet-consume-\(getpid())"
@@ -94,7 +100,7 @@ func consumeTopic(
             continue
         }
         emptyPolls = 0
-        try emit(records)
+        try await emit(records)
         count += records.count
         if group != nil {
             var offsets: [TopicPartition: Int64] = [:]
@@ -113,8 +119,26 @@ extension OffsetArgument {
     }
 }
 
-func formatRecord(_ r: ConsumerRecord, json: Bool) -> [UInt8] {
-    guard json else { return r.value + [0x0A] }
+/// One record as the log commands print it: its value (a Confluent-framed Avro value decoded,
+/// as JSON), or with `json` an object with the record's fields; an Avro value adds
+/// `schema_id`, and `value_error` when it could not be decoded (`value` is then the raw bytes).
+func formatRecord(_ r: ConsumerRecord, json: Bool, shown: AvroRecordView.Shown = .raw) -> [UInt8] {
+    var value = r.value
+    var schemaID: UInt32?
+    var valueError: String?
+    switch shown {
+    case .raw: break
+    case .avro(let id, let decoded):
+        value = decoded
+        schemaID = id
+    case .undecodable(let id, let reason):
+        schemaID = id
+        valueError = reason
+    }
+    guard json else {
+        if let valueError { logCLIPrintError("offset \(r.offset) of partition \(r.partition): \(valueError)") }
+        return value + [0x0A]
+    }
     var out: [UInt8] = []
     out.reserveCapacity(r.value.count + 160)
     out += Array("{\"topic\":".utf8)
@@ -122,7 +146,12 @@ func formatRecord(_ r: ConsumerRecord, json: Bool) -> [UInt8] {
     out += Array(",\"partition\":\(r.partition),\"offset\":\(r.offset),\"timestamp\":\(r.timestamp),\"key\":".utf8)
     if let key = r.key { appendJSONString(key, to: &out) } else { out += Array("null".utf8) }
     out += Array(",\"value\":".utf8)
-    appendJSONString(r.value, to: &out)
+    appendJSONString(value, to: &out)
+    if let schemaID { out += Array(",\"schema_id\":\(schemaID)".utf8) }
+    if let valueError {
+        out += Array(",\"value_error\":".utf8)
+        appendJSONString(Array(valueError.utf8), to: &out)
+    }
     out += Array(",\"headers\":{".utf8)
     for (i, h) in r.headers.enumerated() {
         if i > 0 { out.append(UInt8(ascii: ",")) }

@@ -5,6 +5,7 @@ import FreshetContracts
 import FreshetCore
 import FreshetKafka
 import FreshetLog
+import FreshetStream
 import Logging
 
 /// Options every log command takes.
@@ -46,6 +47,12 @@ struct LogOptions: ParsableArguments {
     }
 
     var isKafka: Bool { brokerURL.hasPrefix("kafka://") }
+
+    /// How `consume` and `topics tail` show values: Confluent-framed Avro as JSON, through the
+    /// schema registry the composition root gives (`Application.logRecordView`).
+    func recordView() -> AvroRecordView {
+        Application.logRecordView()
+    }
 
     var durabilityPolicy: Durability {
         switch durability {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import FreshetContracts
 import FreshetLog
+import FreshetStream
 
 /// `freshet topics list|describe|create|delete|tail`.
 struct TopicsCommand: AsyncParsableCommand {
@@ -141,6 +142,7 @@ struct TopicsCommand: AsyncParsableCommand {
 
         func tail(_ broker: any Broker) async throws {
             let out = StdoutWriter()
+            let view = log.recordView()
             do {
                 let d = try await broker.describeTopic(topic)
                 var last: [ConsumerRecord] = []
@@ -156,7 +158,8 @@ struct TopicsCommand: AsyncParsableCommand {
                     }
                 }
                 last.sort { ($0.timestamp, $0.partition, $0.offset) < ($1.timestamp, $1.partition, $1.offset) }
-                for r in last.suffix(n) { out.write(formatRecord(r, json: json)) }
+                let tail = Array(last.suffix(n))
+                for (r, shown) in zip(tail, await view.show(tail.map(\.value))) { out.write(formatRecord(r, json: json, shown: shown)) }
                 out.flush()
                 guard follow else { return }
                 var positions = Dictionary(uniqueKeysWithValues: d.partitions.map { ($0.partition, $0.latestOffset) })
@@ -166,7 +169,9 @@ struct TopicsCommand: AsyncParsableCommand {
                         let r = try await broker.fetch(
                             topic: topic, partition: p.partition, offset: positions[p.partition]!, maxRecords: 5000,
                             maxBytes: 4 << 20, maxWait: .zero)
-                        for rec in r.records { out.write(formatRecord(rec, json: json)) }
+                        for (rec, shown) in zip(r.records, await view.show(r.records.map(\.value))) {
+                            out.write(formatRecord(rec, json: json, shown: shown))
+                        }
                         positions[p.partition] = r.nextOffset
                         any = any || !r.records.isEmpty
                     }
