@@ -294,7 +294,9 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // confluent-kafka's SchemaRegistryClient script, run by RegistryClientInteropTests.
+            exclude: ["Python"]
         ),
         .testTarget(name: "FreshetAvroTests", dependencies: ["FreshetAvro", "FreshetCore", "FreshetTesting"], exclude: ["Golden", "Python"]),
         .testTarget(
@@ -392,6 +394,7 @@ let package = Package(
             name: "FreshetFuzzTargets",
             dependencies: [
                 "FreshetApp", "FreshetAvro", "FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog",
+                "FreshetRegistry",
                 "FreshetStream", "FreshetScheduler", "FreshetWeb",
             ]
         ),

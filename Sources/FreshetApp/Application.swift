@@ -21,13 +21,21 @@ public enum Application {
         public var webListening: @Sendable (_ host: String, _ port: Int) -> Void
         /// The CQL endpoint listens on `host:port`.
         public var cqlListening: @Sendable (_ host: String, _ port: Int) -> Void
+        /// The schema registry listens on `host:port`.
+        public var registryListening: @Sendable (_ host: String, _ port: Int) -> Void
+        /// A note for the user (e.g. why the schema registry is not served).
+        public var notice: @Sendable (_ message: String) -> Void
 
         public init(
             webListening: @escaping @Sendable (String, Int) -> Void = { _, _ in },
-            cqlListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }
+            cqlListening: @escaping @Sendable (String, Int) -> Void = { _, _ in },
+            registryListening: @escaping @Sendable (String, Int) -> Void = { _, _ in },
+            notice: @escaping @Sendable (String) -> Void = { _ in }
         ) {
             self.webListening = webListening
             self.cqlListening = cqlListening
+            self.registryListening = registryListening
+            self.notice = notice
         }
     }
 
@@ -40,6 +48,10 @@ public enum Application {
         public let companions: [Companion]
         public let webEnabled: Bool
         public let cqlEnabled: Bool
+        /// The schema registry the pipeline uses (`schema_registry.*`): the one this process
+        /// serves from the log's `_schemas` topic, or an external one's client; nil with
+        /// `--no-registry`. Its services are among `companions`.
+        public let schemaRegistry: (any SchemaRegistry)?
 
         /// Runs the pipeline with its companions and `extra` ones (e.g. the CLI's status line),
         /// then closes the run history.
@@ -83,6 +95,18 @@ public enum Application {
         if let scheduler {
             companions.append(Companion(scheduler.service(broker: pipeline.broker, metrics: metrics), failure: "the DAG scheduler failed"))
         }
+        // The schema registry: served by `freshet up`, read from the shared `_schemas` topic by
+        // the other roles, or an external one (`--registry URL`).
+        let schemas: SchemaRegistryAssembly?
+        do {
+            schemas = try SchemaRegistryConnection.open(config, broker: pipeline.broker, serve: role == .all, onListening: events.registryListening)
+        } catch {
+            await scheduler?.close()
+            try? await pipeline.sink?.close()
+            try? await pipeline.broker.close()
+            throw error
+        }
+        companions += schemas?.companions ?? []
         if cqlEnabled, let queries = pipeline.store as? any UserQueries {
             let host = config.cql.host
             companions.append(
@@ -109,7 +133,9 @@ public enum Application {
                     server.makeApplication { port in events.webListening(host, port) },
                     failure: "web UI cannot listen on \(host):\(config.web.port) (use --web-port, or --no-web)"))
         }
-        return PipelineAssembly(pipeline: pipeline, scheduler: scheduler, companions: companions, webEnabled: webEnabled, cqlEnabled: cqlEnabled)
+        return PipelineAssembly(
+            pipeline: pipeline, scheduler: scheduler, companions: companions, webEnabled: webEnabled, cqlEnabled: cqlEnabled,
+            schemaRegistry: schemas?.registry)
     }
 
     /// `freshet serve`: the web UI (and the CQL endpoint) over an existing store, its log and its
@@ -167,6 +193,26 @@ public enum Application {
                         configuration: config.cqlServerConfiguration, queries: store, sink: cqlWritable ? store : nil,
                         onListening: { port in events.cqlListening(cqlHost, port) }),
                     failure: "the CQL endpoint cannot listen on \(cqlHost):\(config.cql.port) (use --cql-port, or --no-cql)"))
+        }
+        // The schema registry, over the Kafka cluster's `_schemas` topic. Over the embedded log
+        // it is `freshet up`'s to serve: serve does not take the data directory.
+        if config.schemaRegistry.url == nil && config.schemaRegistry.enabled {
+            if let kafka {
+                do {
+                    if let schemas = try SchemaRegistryConnection.open(config, broker: kafka, serve: true, onListening: events.registryListening) {
+                        services += schemas.companions.map { companion in
+                            companion.failure.map { LabeledService(companion.service, failure: $0) } ?? companion.service
+                        }
+                    }
+                } catch {
+                    await history.close()
+                    try? await kafka.close()
+                    try? await store.close()
+                    throw error
+                }
+            } else {
+                events.notice("schema registry not served: over the embedded log, freshet up serves it (use --broker kafka://… to serve it from here)")
+            }
         }
         let group = ServiceGroup(
             configuration: .init(

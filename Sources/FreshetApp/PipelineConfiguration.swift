@@ -3,6 +3,7 @@ import FreshetCassandra
 import FreshetCore
 import FreshetKafka
 import FreshetPostgres
+import FreshetRegistryClient
 import FreshetScheduler
 import Yams
 
@@ -194,6 +195,38 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var preparedCacheBytes = 8 * 1024 * 1024
     }
 
+    /// The schema registry (docs/schema-registry.md): Freshet serves Confluent's REST API over
+    /// the log's `_schemas` topic, or uses an external registry (`url`).
+    public struct Registry: Sendable, Equatable {
+        /// Serve the registry in `freshet up` and `freshet serve`. Defaults to `true`.
+        public var enabled = true
+        /// Defaults to 127.0.0.1 (this machine only).
+        public var host = "127.0.0.1"
+        /// Defaults to 8081, Confluent's port; 0 picks a free port.
+        public var port = 8081
+        /// An external Confluent-compatible registry (`http(s)://host:port`) to use instead of
+        /// serving one. Defaults to none.
+        public var url: String?
+        /// Basic-auth user and password for `url`: both or neither. Default to none.
+        public var username: String?
+        public var password: String?
+        /// PEM certificate authorities to trust for an `https` `url`. Defaults to the system's.
+        public var caFile: String?
+        /// Bytes of one schema. Defaults to 1 MiB.
+        public var maxSchemaBytes = 1 << 20
+        /// Subjects held. Defaults to 10,000.
+        public var maxSubjects = 10_000
+        /// Versions of one subject. Defaults to 1,000.
+        public var maxVersionsPerSubject = 1_000
+        /// Distinct schemas (global ids). Defaults to 100,000.
+        public var maxSchemas = 100_000
+        /// Largest request body (413 beyond, before it is read). Defaults to 2 MiB.
+        public var maxBodyBytes = 2 << 20
+        /// Connections held at once. Defaults to 64.
+        public var maxConnections = 64
+    }
+
+    public var schemaRegistry = Registry()
     public var source = Source()
     public var broker = Broker()
     public var log = Log()
@@ -325,6 +358,10 @@ extension PipelineConfiguration {
         static let cqlMaxPageBytes = 1024...(64 << 20)
         static let cqlMaxRowBytes = 1024...(16 << 20)
         static let cqlPreparedCacheBytes = (64 << 10)...(1 << 30)
+        static let registryMaxSchemaBytes = 1024...(16 << 20)
+        static let registryMaxCount = 1...10_000_000
+        static let registryMaxBodyBytes = 4096...(64 << 20)
+        static let registryMaxConnections = 1...10_000
     }
 
     /// A duration in `range`, where 0 means none.
@@ -504,6 +541,64 @@ extension PipelineConfiguration {
             name: "web.messages_max_bytes", help: "bytes of records one topic-messages answer gathers at most", get: { String($0.web.messagesMaxBytes) },
             set: { c, v throws(ConfigurationError) in
                 c.web.messagesMaxBytes = try int("web.messages_max_bytes", v, Range.webMessagesMaxBytes)
+            }),
+        Key(
+            name: "schema_registry.enabled", help: "serve the schema registry (Confluent's REST API)",
+            get: { $0.schemaRegistry.enabled ? "true" : "false" },
+            set: { c, v throws(ConfigurationError) in c.schemaRegistry.enabled = try bool("schema_registry.enabled", v) }),
+        Key(
+            name: "schema_registry.host", help: "address the schema registry binds", get: { $0.schemaRegistry.host },
+            set: { c, v in c.schemaRegistry.host = v }),
+        Key(
+            name: "schema_registry.port", help: "port of the schema registry (0: any free port)", get: { String($0.schemaRegistry.port) },
+            set: { c, v throws(ConfigurationError) in c.schemaRegistry.port = try int("schema_registry.port", v, ConfigRange.port) }),
+        Key(
+            name: "schema_registry.url", help: "an external registry, http(s)://host:port, to use instead of serving one",
+            get: { $0.schemaRegistry.url },
+            set: { c, v throws(ConfigurationError) in
+                if let problem = RemoteRegistryConfiguration(url: v).problem, problem.key == "schema_registry.url" {
+                    throw fail("schema_registry.url", problem.message)
+                }
+                c.schemaRegistry.url = v
+            }, secret: true),
+        Key(
+            name: "schema_registry.username", help: "basic-auth user of the external registry (with schema_registry.password)",
+            get: { $0.schemaRegistry.username },
+            set: { c, v throws(ConfigurationError) in c.schemaRegistry.username = try credential("schema_registry.username", v) }),
+        Key(
+            name: "schema_registry.password", help: "basic-auth password of the external registry", get: { $0.schemaRegistry.password },
+            set: { c, v throws(ConfigurationError) in c.schemaRegistry.password = try credential("schema_registry.password", v) }, secret: true),
+        Key(
+            name: "schema_registry.ca_file", help: "PEM certificate authorities for an https external registry",
+            get: { $0.schemaRegistry.caFile }, set: { c, v in c.schemaRegistry.caFile = v.isEmpty ? nil : v }),
+        Key(
+            name: "schema_registry.max_schema_bytes", help: "bytes of one schema", get: { String($0.schemaRegistry.maxSchemaBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.schemaRegistry.maxSchemaBytes = try int("schema_registry.max_schema_bytes", v, Range.registryMaxSchemaBytes)
+            }),
+        Key(
+            name: "schema_registry.max_subjects", help: "subjects the registry holds", get: { String($0.schemaRegistry.maxSubjects) },
+            set: { c, v throws(ConfigurationError) in c.schemaRegistry.maxSubjects = try int("schema_registry.max_subjects", v, Range.registryMaxCount) }),
+        Key(
+            name: "schema_registry.max_versions_per_subject", help: "versions of one subject",
+            get: { String($0.schemaRegistry.maxVersionsPerSubject) },
+            set: { c, v throws(ConfigurationError) in
+                c.schemaRegistry.maxVersionsPerSubject = try int("schema_registry.max_versions_per_subject", v, Range.registryMaxCount)
+            }),
+        Key(
+            name: "schema_registry.max_schemas", help: "distinct schemas (global ids) the registry holds",
+            get: { String($0.schemaRegistry.maxSchemas) },
+            set: { c, v throws(ConfigurationError) in c.schemaRegistry.maxSchemas = try int("schema_registry.max_schemas", v, Range.registryMaxCount) }),
+        Key(
+            name: "schema_registry.max_body_bytes", help: "largest request body accepted", get: { String($0.schemaRegistry.maxBodyBytes) },
+            set: { c, v throws(ConfigurationError) in
+                c.schemaRegistry.maxBodyBytes = try int("schema_registry.max_body_bytes", v, Range.registryMaxBodyBytes)
+            }),
+        Key(
+            name: "schema_registry.max_connections", help: "connections the registry holds at once",
+            get: { String($0.schemaRegistry.maxConnections) },
+            set: { c, v throws(ConfigurationError) in
+                c.schemaRegistry.maxConnections = try int("schema_registry.max_connections", v, Range.registryMaxConnections)
             }),
         Key(
             name: "cql.enabled", help: "serve the CQL endpoint (cqlsh, Cassandra drivers)", get: { $0.cql.enabled ? "true" : "false" },
@@ -824,6 +919,12 @@ extension PipelineConfiguration {
         }
         try pair("web.username", web.username, "web.password", web.password)
         try pair("cql.username", cql.username, "cql.password", cql.password)
+        try pair("schema_registry.username", schemaRegistry.username, "schema_registry.password", schemaRegistry.password)
+        if schemaRegistry.url == nil {
+            for (key, value) in [("schema_registry.username", schemaRegistry.username), ("schema_registry.ca_file", schemaRegistry.caFile)] where value != nil {
+                throw ConfigurationError(key: key, origin: origin, message: "is for an external registry: set schema_registry.url (--registry) too")
+            }
+        }
         if source.count != nil && source.duration != nil {
             throw ConfigurationError(key: "source.count", origin: origin, message: "source.count and source.duration (--count, --duration) exclude each other")
         }

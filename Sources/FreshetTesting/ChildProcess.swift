@@ -24,6 +24,11 @@ public func freshetExecutable() throws -> URL {
     throw FixtureError(message: "the freshet executable was not found (looked in \(candidates.map(\.path))); run `swift build` first or set FRESHET_BIN")
 }
 
+/// What every `freshet` a test starts gets in its environment (a test's own `environment`, or
+/// a flag, overrides it): the schema registry on a free port rather than 8081, so that tests
+/// running `freshet up` at the same time do not collide (as they pass `--web-port 0`).
+public let testEnvironment = ["FRESHET_SCHEMA_REGISTRY_PORT": "0"]
+
 /// The outcome of a finished child process.
 public struct ProcessResult: Sendable {
     public var status: Int32
@@ -34,7 +39,7 @@ public struct ProcessResult: Sendable {
 
 /// Runs `freshet` with arguments and waits (up to `timeout` seconds) for it to exit.
 public func runFreshet(_ arguments: [String], stdin: Data? = nil, environment: [String: String] = [:], timeout: Double = 120) throws -> ProcessResult {
-    try runProcess(try freshetExecutable(), arguments, stdin: stdin, environment: environment, timeout: timeout)
+    try runProcess(try freshetExecutable(), arguments, stdin: stdin, environment: testEnvironment.merging(environment) { $1 }, timeout: timeout)
 }
 
 /// Runs a program found on PATH (e.g. `python3`, `chromium`); a missing program is an error
@@ -120,9 +125,7 @@ public final class RunningFreshet: @unchecked Sendable {
         } else {
             process.standardError = errPipe
         }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        process.environment = ProcessInfo.processInfo.environment.merging(testEnvironment.merging(environment) { $1 }) { $1 }
         try process.run()
         do {
             readyLine = try line(containing: readyMarker, timeout: timeout)
