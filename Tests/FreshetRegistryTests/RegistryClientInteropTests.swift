@@ -1,4 +1,6 @@
 import Foundation
+import FreshetContracts
+import FreshetRegistryClient
 import FreshetTesting
 import Testing
 
@@ -21,5 +23,64 @@ struct RegistryClientInteropTests {
         let result = try runTool("python3", [Self.script, String(url)], timeout: 120)
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdoutText == "OK\n")
+    }
+
+    /// The registry's base URL from its "listening on" line.
+    static func url(_ freshet: RunningFreshet) throws -> String {
+        let line = try freshet.line(containing: "schema registry listening on")
+        return String(try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }).dropLast())
+    }
+
+    /// Ids come from the data directory's `_schemas`: a restarted `freshet up` gives the same ones.
+    @Test func restartKeepsIDs() async throws {
+        let dir = NSTemporaryDirectory() + "freshet-registry-restart-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let arguments = ["up", "--registry-port", "0", "--no-web", "--no-cql", "--no-scheduler", "--rate", "1", "--data-dir", dir]
+        var ids: [UInt32] = []
+        do {
+            let up = try RunningFreshet(arguments, readyMarker: "schema registry listening on")
+            let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: try Self.url(up)))
+            ids.append(try await client.register(subject: "other-value", schema: Schemas.other))
+            ids.append(try await client.register(subject: "users_created-value", schema: Schemas.user))
+            try await client.shutdown()
+            #expect(up.stop() == 0)
+        }
+        let up = try RunningFreshet(arguments, readyMarker: "schema registry listening on")
+        defer { up.stop() }
+        let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: try Self.url(up)))
+        #expect(try await client.schema(id: ids[0]) == Schemas.other)
+        #expect(try await client.register(subject: "users_created-value", schema: Schemas.user) == ids[1])
+        #expect(try await client.register(subject: "users_created-value", schema: Schemas.userWithNat) == 3)
+        try await client.shutdown()
+    }
+
+    /// `freshet up` and `freshet serve` on one Kafka cluster (Tansu) serve one registry state:
+    /// what is registered through either is read through the other under the same id.
+    @Test func twoProcessesOnOneKafkaClusterSeeTheSameIDs() async throws {
+        try await TansuBroker.with { tansu in
+            let dirA = NSTemporaryDirectory() + "freshet-registry-a-" + UUID().uuidString
+            defer { try? FileManager.default.removeItem(atPath: dirA) }
+            let up = try RunningFreshet(
+                ["up", "--broker", tansu.url, "--registry-port", "0", "--no-web", "--no-cql", "--no-scheduler", "--rate", "1", "--data-dir", dirA],
+                readyMarker: "schema registry listening on")
+            defer { up.stop() }
+            // The dashboard over up's store (read-only); the registry over the cluster's _schemas.
+            let serve = try RunningFreshet(
+                ["serve", "--broker", tansu.url, "--registry-port", "0", "--web-port", "0", "--no-cql", "--data-dir", dirA],
+                readyMarker: "schema registry listening on")
+            defer { serve.stop() }
+            let a = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: try Self.url(up)))
+            let b = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: try Self.url(serve)))
+            // At the same time, different schemas through each.
+            async let first = a.register(subject: "users_created-value", schema: Schemas.user)
+            async let second = b.register(subject: "other-value", schema: Schemas.other)
+            let (idA, idB) = try await (first, second)
+            #expect(Set([idA, idB]) == [1, 2])
+            #expect(try await b.schema(id: idA) == Schemas.user)
+            #expect(try await a.schema(id: idB) == Schemas.other)
+            #expect(try await b.register(subject: "copy-value", schema: Schemas.user) == idA)
+            try await a.shutdown()
+            try await b.shutdown()
+        }
     }
 }
