@@ -224,6 +224,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var maxBodyBytes = 2 << 20
         /// Connections held at once. Defaults to 64.
         public var maxConnections = 64
+        /// Time a client has to send a whole request (headers and body). Defaults to 10 s.
+        public var requestTimeout: Duration = .seconds(10)
     }
 
     public var schemaRegistry = Registry()
@@ -599,6 +601,12 @@ extension PipelineConfiguration {
             get: { String($0.schemaRegistry.maxConnections) },
             set: { c, v throws(ConfigurationError) in
                 c.schemaRegistry.maxConnections = try int("schema_registry.max_connections", v, Range.registryMaxConnections)
+            }),
+        Key(
+            name: "schema_registry.request_timeout", help: "time a client has to send a whole request (headers and body)",
+            get: { DurationText.format($0.schemaRegistry.requestTimeout) },
+            set: { c, v throws(ConfigurationError) in
+                c.schemaRegistry.requestTimeout = try duration("schema_registry.request_timeout", v, Range.webRequestTimeout)
             }),
         Key(
             name: "cql.enabled", help: "serve the CQL endpoint (cqlsh, Cassandra drivers)", get: { $0.cql.enabled ? "true" : "false" },

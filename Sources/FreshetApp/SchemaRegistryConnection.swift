@@ -44,7 +44,8 @@ public enum SchemaRegistryConnection {
             let server = RegistryServer(
                 registry: registry,
                 configuration: RegistryServerConfiguration(
-                    host: host, port: settings.port, maxBodyBytes: settings.maxBodyBytes, maxConnections: settings.maxConnections))
+                    host: host, port: settings.port, maxBodyBytes: settings.maxBodyBytes, maxConnections: settings.maxConnections,
+                    requestTimeout: settings.requestTimeout))
             companions.append(
                 Companion(
                     server.makeApplication { port in onListening(host, port) },

@@ -20,13 +20,20 @@ public struct RegistryServerConfiguration: Sendable {
     public var maxConnections: Int
     /// An idle keep-alive connection is closed after this. Defaults to 60 s.
     public var idleTimeout: Duration
+    /// Time a client has to send a whole request, headers and body, from the moment it connects
+    /// (or starts a request): slow clients are shed. Defaults to 10 s.
+    public var requestTimeout: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8081, maxBodyBytes: Int = 2 << 20, maxConnections: Int = 64, idleTimeout: Duration = .seconds(60)) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8081, maxBodyBytes: Int = 2 << 20, maxConnections: Int = 64, idleTimeout: Duration = .seconds(60),
+        requestTimeout: Duration = .seconds(10)
+    ) {
         self.host = host
         self.port = port
         self.maxBodyBytes = maxBodyBytes
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
+        self.requestTimeout = requestTimeout
     }
 }
 
@@ -203,16 +210,18 @@ public struct RegistryServer: Sendable {
     }
 
     /// The listener as a service; `onListening` receives the bound port. At most
-    /// `maxConnections` connections are held, idle ones closed after `idleTimeout`, bodies
-    /// bounded by `maxBodyBytes`, headers by the HTTP/1 decoder.
+    /// `maxConnections` connections are held, a request must arrive whole within
+    /// `requestTimeout`, idle ones are closed after `idleTimeout`, bodies bounded by
+    /// `maxBodyBytes`, headers by the HTTP/1 decoder.
     public func makeApplication(
         logger: Logger = Logger(label: "freshet.registry.http"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let (seconds, attoseconds) = configuration.idleTimeout.components
-        let idle = TimeAmount.nanoseconds(min(seconds, Int64.max / 1_000_000_000 - 1) * 1_000_000_000 + attoseconds / 1_000_000_000)
         return Application(
             router: makeRouter(),
-            server: .http1(configuration: .init(idleTimeout: idle)),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [RegistryRequestTimeout(timeout: configuration.requestTimeout.timeAmount)],
+                    idleTimeout: configuration.idleTimeout.timeAmount)),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "freshet-schema-registry",
                 availableConnectionsDelegate: .maximum(configuration.maxConnections, logger: logger)),

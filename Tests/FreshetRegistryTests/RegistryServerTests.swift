@@ -5,11 +5,13 @@ import FreshetLog
 import FreshetRegistry
 import FreshetRegistryClient
 import FreshetRegistryServer
+import FreshetTesting
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 import Testing
 
 /// A registry over an embedded log in a temporary directory, with its reader running.
@@ -227,6 +229,76 @@ struct RemoteSchemaRegistryTests {
             #expect(!error.description.contains("secret"))
         } catch {
             Issue.record("\(error)")
+        }
+    }
+}
+
+/// A stand-in registry that records what clients send: for what Freshet's server does not check.
+final class RecordingRegistry: Sendable {
+    let requests = Mutex<[(path: String, authorization: String?)]>([])
+
+    func run<T>(_ body: (Int) async throws -> T) async throws -> T {
+        let router = Router()
+        router.get("/schemas/ids/:id") { request, context in
+            self.requests.withLock { $0.append((request.uri.path, request.headers[.authorization])) }
+            let id = context.parameters.get("id") ?? "0"
+            return Response(
+                status: .ok, headers: [.contentType: "application/vnd.schemaregistry.v1+json"],
+                body: .init(byteBuffer: ByteBuffer(string: #"{"schema":"\"schema-\#(id)\""}"#)))
+        }
+        router.post("/subjects/:subject/versions") { request, _ in
+            self.requests.withLock { $0.append((request.uri.path, request.headers[.authorization])) }
+            return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(string: #"{"id":7}"#)))
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quietLogger)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
+            defer { group.cancelAll() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            return try await body(port)
+        }
+    }
+}
+
+extension RemoteSchemaRegistryTests {
+    /// Basic auth on every request; schemas by id cached within the bound (oldest out first).
+    @Test func basicAuthAndABoundedCache() async throws {
+        let server = RecordingRegistry()
+        try await server.run { port in
+            let client = try RemoteSchemaRegistry(
+                RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)/", username: "svc", password: "pw", cacheEntries: 2))
+            #expect(try await client.register(subject: "a b", schema: Schemas.user) == 7)
+            for id: UInt32 in [1, 2, 1, 2, 3, 1] {
+                #expect(try await client.schema(id: id) == "\"schema-\(id)\"")
+            }
+            try await client.shutdown()
+        }
+        let requests = server.requests.withLock { $0 }
+        // 1 and 2 fetched once while both fit; 3 pushes 1 out, so 1 is fetched again.
+        #expect(requests.map(\.path) == ["/subjects/a%20b/versions", "/schemas/ids/1", "/schemas/ids/2", "/schemas/ids/3", "/schemas/ids/1"])
+        #expect(requests.allSatisfy { $0.authorization == "Basic c3ZjOnB3" })
+    }
+}
+
+extension RegistryServerTests {
+    /// A client that never finishes its headers is disconnected after the request timeout, and
+    /// the next client is served (one connection allowed).
+    @Test func aSlowClientIsShed() async throws {
+        try await withRegistry { registry in
+            let configuration = RegistryServerConfiguration(port: 0, maxConnections: 1, requestTimeout: .milliseconds(300))
+            try await withListeningServer(registry, configuration: configuration) { port in
+                let slow = try RawTCPConnection(port: port)
+                try slow.send(Array("GET /subjects HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".utf8))
+                let closed = await Task.detached { slow.waitForClose(timeout: 30) }.value
+                #expect(closed)
+                let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)"))
+                #expect(try await client.register(subject: "s", schema: Schemas.user) == 1)
+                try await client.shutdown()
+            }
         }
     }
 }
