@@ -82,10 +82,25 @@ public enum Application {
         // `freshet up` runs the DAG scheduler too (Airflow's role); its stream tasks append to
         // the pipeline's broker.
         let scheduler = role == .all && config.scheduler.enabled ? try await PipelineScheduler.open(config) : nil
+        // The broker first (Kafka, or the embedded log), then the schema registry over it —
+        // served by `freshet up`, read from the shared `_schemas` topic by the other roles, or an
+        // external one (`--registry URL`) — so that the pipeline can be given the registry.
         let pipeline: Pipeline
+        let schemas: SchemaRegistryAssembly?
         do {
-            let broker = try await BrokerConnection.open(config)
-            pipeline = try await Pipeline.open(config, role: role, broker: broker, metrics: metrics)
+            let broker = try await BrokerConnection.open(config) ?? Pipeline.openEmbeddedLog(config, role: role)
+            do {
+                schemas = try SchemaRegistryConnection.open(config, broker: broker, serve: role == .all, onListening: events.registryListening)
+            } catch {
+                try? await broker.close()
+                throw error
+            }
+            do {
+                pipeline = try await Pipeline.open(config, role: role, broker: broker, metrics: metrics)
+            } catch {
+                await schemas?.close()
+                throw error
+            }
         } catch {
             await scheduler?.close()
             throw error
@@ -94,17 +109,6 @@ public enum Application {
         var companions: [Companion] = []
         if let scheduler {
             companions.append(Companion(scheduler.service(broker: pipeline.broker, metrics: metrics), failure: "the DAG scheduler failed"))
-        }
-        // The schema registry: served by `freshet up`, read from the shared `_schemas` topic by
-        // the other roles, or an external one (`--registry URL`).
-        let schemas: SchemaRegistryAssembly?
-        do {
-            schemas = try SchemaRegistryConnection.open(config, broker: pipeline.broker, serve: role == .all, onListening: events.registryListening)
-        } catch {
-            await scheduler?.close()
-            try? await pipeline.sink?.close()
-            try? await pipeline.broker.close()
-            throw error
         }
         companions += schemas?.companions ?? []
         if cqlEnabled, let queries = pipeline.store as? any UserQueries {

@@ -17,6 +17,12 @@ public struct SchemaRegistryAssembly: Sendable {
     public let local: LogSchemaRegistry?
     /// The `_schemas` reader and the REST listener, or the external client's shutdown.
     public let companions: [Companion]
+
+    /// Releases what the registry holds when its companions will not run (a later step of
+    /// assembling the process failed): an external registry's client is shut down.
+    public func close() async {
+        if let remote = registry as? RemoteSchemaRegistry { try? await remote.shutdown() }
+    }
 }
 
 public enum SchemaRegistryConnection {
