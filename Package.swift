@@ -295,7 +295,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            // confluent-kafka's SchemaRegistryClient script, run by RegistryClientInteropTests.
+            // confluent-kafka's SchemaRegistryClient script, run by FreshetCLITests' SchemaRegistryCLITests.
             exclude: ["Python"]
         ),
         .testTarget(name: "FreshetAvroTests", dependencies: ["FreshetAvro", "FreshetCore", "FreshetTesting"], exclude: ["Golden", "Python"]),
@@ -373,6 +373,7 @@ let package = Package(
             name: "FreshetCLITests",
             dependencies: [
                 "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetTesting", "FreshetPostgres", "FreshetCassandra",
+                "FreshetRegistryClient",
                 "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ]

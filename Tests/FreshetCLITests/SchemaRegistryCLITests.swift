@@ -4,9 +4,18 @@ import FreshetRegistryClient
 import FreshetTesting
 import Testing
 
-/// Clients no one here wrote against `freshet up`'s registry.
-@Suite("Registry interop")
-struct RegistryClientInteropTests {
+/// `freshet up`'s and `freshet serve`'s schema registry, from outside: clients no one here wrote,
+/// restarts, and two processes on one Kafka cluster. (The registry's own suites are
+/// FreshetRegistryTests; the script is kept there.)
+@Suite("Schema registry of freshet up and serve")
+struct SchemaRegistryCLITests {
+    enum Schemas {
+        static let user = #"{"type":"record","name":"User","fields":[{"name":"id","type":"string"},{"name":"age","type":"int"}]}"#
+        static let userWithNat =
+            #"{"type":"record","name":"User","fields":[{"name":"id","type":"string"},{"name":"age","type":"int"},{"name":"nat","type":["null","string"],"default":null}]}"#
+        static let other = #"{"type":"record","name":"Other","fields":[{"name":"x","type":"long"}]}"#
+    }
+
     static let script = Fixtures.repositoryRoot.appendingPathComponent("Tests/FreshetRegistryTests/Python/sr_client.py").path
 
     /// confluent-kafka's SchemaRegistryClient registers the users_created-value schema, looks it
