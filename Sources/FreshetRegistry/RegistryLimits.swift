@@ -24,6 +24,18 @@ public struct RegistryLimits: Sendable, Equatable {
         self.maxSubjectBytes = maxSubjectBytes
     }
 
+    /// The largest schema a `_schemas` record is read with, whatever `maxSchemaBytes` says: the
+    /// most it can be set to, so that processes configured with different limits apply the same
+    /// records (limits are checked when writing). 16 MiB.
+    public static let readableSchemaBytes = 16 << 20
+
+    /// What a `_schemas` reader uses: these limits with `readableSchemaBytes`.
+    public var reading: RegistryLimits {
+        var limits = self
+        limits.maxSchemaBytes = Self.readableSchemaBytes
+        return limits
+    }
+
     /// Largest `_schemas` record read: a schema escaped in JSON can grow up to 6 times, plus
     /// room for the other fields.
     public var maxRecordBytes: Int {

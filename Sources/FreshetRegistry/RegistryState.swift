@@ -96,7 +96,8 @@ public struct RegistryState: Sendable {
             if let existing = idsByText[text], existing != id { return .ignored("the schema already has id \(existing)") }
             if versions.contains(where: { $0.id == id && !$0.deleted }) { return .ignored("\(subject) already has schema \(id)") }
             if schemas[id] == nil {
-                guard let parsed = try? AvroSchema(parsing: text, limits: AvroSchemaLimits(maxBytes: limits.maxSchemaBytes)) else {
+                // Parsed with the readable limit, not this process's: every process must agree.
+                guard let parsed = try? AvroSchema(parsing: text, limits: AvroSchemaLimits(maxBytes: RegistryLimits.readableSchemaBytes)) else {
                     return .ignored("schema \(id) is not a valid Avro schema")
                 }
                 schemas[id] = StoredSchema(text: text, parsed: parsed)

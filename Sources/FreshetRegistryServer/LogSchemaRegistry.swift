@@ -107,12 +107,12 @@ public final class LogSchemaRegistry: SchemaRegistry, Service, Sendable {
         var offset: Int64 = 0
         while !Task.isCancelled {
             let result = try await broker.fetch(
-                topic: Self.topic, partition: 0, offset: offset, maxRecords: 500, maxBytes: max(configuration.limits.maxRecordBytes, 1 << 20),
+                topic: Self.topic, partition: 0, offset: offset, maxRecords: 500, maxBytes: configuration.limits.reading.maxRecordBytes,
                 maxWait: configuration.pollWait)
             var records: [(Int64, RegistryRecord)] = []
             for message in result.records {
                 do {
-                    records.append((message.offset, try RegistryRecord.decode(message.value, limits: configuration.limits)))
+                    records.append((message.offset, try RegistryRecord.decode(message.value, limits: configuration.limits.reading)))
                 } catch {
                     logger.warning("skipping a _schemas record that is not a registry record", metadata: ["offset": "\(message.offset)", "error": "\(error)"])
                 }
@@ -135,7 +135,7 @@ public final class LogSchemaRegistry: SchemaRegistry, Service, Sendable {
         guard try await !broker.listTopics().contains(topic) else { return }
         do {
             try await broker.createTopic(
-                topic, config: TopicConfig(partitions: 1, retentionBytes: nil, retentionMs: nil, maxRecordBytes: min(limits.maxRecordBytes, 1 << 30)))
+                topic, config: TopicConfig(partitions: 1, retentionBytes: nil, retentionMs: nil, maxRecordBytes: min(limits.reading.maxRecordBytes, 1 << 30)))
         } catch let error as LogError where error.code == .topicAlreadyExists {
             // Another process created it meanwhile.
         }

@@ -225,6 +225,10 @@ struct RegistryStateTests {
         #expect(code { try register(&state, "b", #"{"type":"fixed","name":"F","size":4}"#) } == 42205)
         let big = #"{"type":"record","name":"R","doc":""# + String(repeating: "x", count: 300) + #"","fields":[]}"#
         #expect(code { try register(&state, "b", big) } == 42209)
+        // Written by a process with larger limits: read and applied all the same, so that both agree.
+        let record = RegistryRecord.schema(subject: "big", version: 1, id: 9, schema: big)
+        #expect(state.apply(try RegistryRecord.decode(record.encoded(), limits: state.limits.reading)) == .applied)
+        #expect(try state.schema(id: 9).text == big)
     }
 }
 
