@@ -207,7 +207,8 @@ public struct PipelineConfiguration: Sendable, Equatable {
         /// An external Confluent-compatible registry (`http(s)://host:port`) to use instead of
         /// serving one. Defaults to none.
         public var url: String?
-        /// Basic-auth user and password for `url`: both or neither. Default to none.
+        /// Basic-auth user and password: both or neither. With `url`, sent to that registry;
+        /// without, required by the registry Freshet serves. Default to none.
         public var username: String?
         public var password: String?
         /// PEM certificate authorities to trust for an `https` `url`. Defaults to the system's.
@@ -564,11 +565,12 @@ extension PipelineConfiguration {
                 c.schemaRegistry.url = v
             }, secret: true),
         Key(
-            name: "schema_registry.username", help: "basic-auth user of the external registry (with schema_registry.password)",
+            name: "schema_registry.username",
+            help: "basic-auth user (with schema_registry.password): sent to schema_registry.url, or required by the served registry",
             get: { $0.schemaRegistry.username },
             set: { c, v throws(ConfigurationError) in c.schemaRegistry.username = try credential("schema_registry.username", v) }),
         Key(
-            name: "schema_registry.password", help: "basic-auth password of the external registry", get: { $0.schemaRegistry.password },
+            name: "schema_registry.password", help: "basic-auth password (with schema_registry.username)", get: { $0.schemaRegistry.password },
             set: { c, v throws(ConfigurationError) in c.schemaRegistry.password = try credential("schema_registry.password", v) }, secret: true),
         Key(
             name: "schema_registry.ca_file", help: "PEM certificate authorities for an https external registry",
@@ -928,10 +930,9 @@ extension PipelineConfiguration {
         try pair("web.username", web.username, "web.password", web.password)
         try pair("cql.username", cql.username, "cql.password", cql.password)
         try pair("schema_registry.username", schemaRegistry.username, "schema_registry.password", schemaRegistry.password)
-        if schemaRegistry.url == nil {
-            for (key, value) in [("schema_registry.username", schemaRegistry.username), ("schema_registry.ca_file", schemaRegistry.caFile)] where value != nil {
-                throw ConfigurationError(key: key, origin: origin, message: "is for an external registry: set schema_registry.url (--registry) too")
-            }
+        if schemaRegistry.url == nil && schemaRegistry.caFile != nil {
+            throw ConfigurationError(
+                key: "schema_registry.ca_file", origin: origin, message: "is for an external registry: set schema_registry.url (--registry) too")
         }
         if source.count != nil && source.duration != nil {
             throw ConfigurationError(key: "source.count", origin: origin, message: "source.count and source.duration (--count, --duration) exclude each other")

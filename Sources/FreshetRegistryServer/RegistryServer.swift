@@ -1,3 +1,4 @@
+import Foundation
 import FreshetAvro
 import FreshetContracts
 import FreshetCore
@@ -23,10 +24,13 @@ public struct RegistryServerConfiguration: Sendable {
     /// Time a client has to send a whole request, headers and body, from the moment it connects
     /// (or starts a request): slow clients are shed. Defaults to 10 s.
     public var requestTimeout: Duration
+    /// Basic-auth credentials every request must carry (Confluent clients'
+    /// `basic.auth.user.info`), compared in constant time; nil (the default): none.
+    public var credentials: RegistryCredentials?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8081, maxBodyBytes: Int = 2 << 20, maxConnections: Int = 64, idleTimeout: Duration = .seconds(60),
-        requestTimeout: Duration = .seconds(10)
+        requestTimeout: Duration = .seconds(10), credentials: RegistryCredentials? = nil
     ) {
         self.host = host
         self.port = port
@@ -34,6 +38,7 @@ public struct RegistryServerConfiguration: Sendable {
         self.maxConnections = maxConnections
         self.idleTimeout = idleTimeout
         self.requestTimeout = requestTimeout
+        self.credentials = credentials
     }
 }
 
@@ -54,6 +59,7 @@ public struct RegistryServer: Sendable {
     /// The routes, for an application or a test.
     public func makeRouter() -> Router<BasicRequestContext> {
         let router = Router()
+        if let credentials = configuration.credentials { router.add(middleware: RegistryBasicAuth(credentials: credentials)) }
         router.add(middleware: RegistryBodyLimit(maxBytes: configuration.maxBodyBytes))
         router.get("/") { _, _ in Self.json(.object(JSONObject())) }
         router.get("/schemas/types") { _, _ in Self.json(.array([.string("AVRO")])) }
@@ -381,5 +387,45 @@ struct RegistryBodyLimit<Context: RequestContext>: RouterMiddleware {
             let status = error.status
             return RegistryServer.error(SchemaRegistryError(status: status.code, code: status.code, message: status.reasonPhrase))
         }
+    }
+}
+
+/// A user and password for HTTP basic authentication.
+public struct RegistryCredentials: Sendable, Equatable {
+    public var username: String
+    public var password: String
+
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+}
+
+/// Requires the configured basic-auth credentials on every request (401 with Confluent's error
+/// body otherwise), compared in constant time; they are never logged.
+struct RegistryBasicAuth<Context: RequestContext>: RouterMiddleware {
+    let expected: [UInt8]
+
+    init(credentials: RegistryCredentials) {
+        expected = Array((credentials.username + ":" + credentials.password).utf8)
+    }
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if let header = request.headers[.authorization], header.hasPrefix("Basic "),
+            let decoded = Data(base64Encoded: String(header.dropFirst(6))), Self.equal(Array(decoded), expected)
+        {
+            return try await next(request, context)
+        }
+        var response = RegistryServer.error(SchemaRegistryError(status: 401, code: 401, message: "Unauthorized: this registry needs basic-auth credentials"))
+        response.headers[.wwwAuthenticate] = "Basic realm=\"freshet-schema-registry\""
+        return response
+    }
+
+    /// Constant-time comparison (length leaks, content does not).
+    static func equal(_ x: [UInt8], _ y: [UInt8]) -> Bool {
+        guard x.count == y.count else { return false }
+        var difference: UInt8 = 0
+        for i in 0..<x.count { difference |= x[i] ^ y[i] }
+        return difference == 0
     }
 }

@@ -114,6 +114,7 @@ enum PipelineRun {
             lines.append(
                 role == .all
                     ? "  registry   http://\(registry.host):\(registryPort)/ (schemas in _schemas)"
+                        + (registry.username != nil ? " (authentication required)" : "")
                     : "  registry   the _schemas topic of the cluster (served by freshet up/serve)")
         } else {
             lines.append("  registry   off (--no-registry)")

@@ -302,3 +302,32 @@ extension RegistryServerTests {
         }
     }
 }
+
+extension RegistryServerTests {
+    /// With credentials, every request needs them (401 with Confluent's error body otherwise),
+    /// and Freshet's client sends them.
+    @Test func basicAuthentication() async throws {
+        try await withRegistry { registry in
+            let configuration = RegistryServerConfiguration(port: 0, credentials: RegistryCredentials(username: "svc", password: "s3cret"))
+            let app = Application(router: RegistryServer(registry: registry, configuration: configuration).makeRouter())
+            try await app.test(.router) { client in
+                let anonymous = try await client.execute(uri: "/subjects", method: .get)
+                #expect(anonymous.status == .unauthorized && anonymous.errorCode == 401)
+                #expect(anonymous.headers[.wwwAuthenticate]?.hasPrefix("Basic") == true)
+                let wrong = try await client.execute(uri: "/subjects", method: .get, headers: [.authorization: "Basic c3ZjOndyb25n"])
+                #expect(wrong.status == .unauthorized)
+                let right = try await client.execute(uri: "/subjects", method: .get, headers: [.authorization: "Basic c3ZjOnMzY3JldA=="])
+                #expect(right.status == .ok && right.text == "[]")
+            }
+            try await withListeningServer(registry, configuration: configuration) { port in
+                let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)", username: "svc", password: "s3cret"))
+                #expect(try await client.register(subject: "s", schema: Schemas.user) == 1)
+                try await client.shutdown()
+                let anonymous = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)"))
+                let refused = await #expect(throws: SchemaRegistryError.self) { _ = try await anonymous.schema(id: 1) }
+                #expect(refused?.status == 401)
+                try await anonymous.shutdown()
+            }
+        }
+    }
+}

@@ -104,9 +104,12 @@ struct ConfigurationTests {
         try lonely.set("schema_registry.url", to: "http://sr:8081", origin: "test")
         try lonely.set("schema_registry.username", to: "svc", origin: "test")
         #expect(throws: ConfigurationError.self) { try lonely.validate() }
+        // Without a URL, the credentials are the served registry's; a CA file needs a URL.
         var local = PipelineConfiguration()
         try local.set("schema_registry.username", to: "svc", origin: "test")
         try local.set("schema_registry.password", to: "pw", origin: "test")
+        try local.validate()
+        try local.set("schema_registry.ca_file", to: "/etc/ca.pem", origin: "test")
         #expect(throws: ConfigurationError.self) { try local.validate() }
         for (key, value) in [
             ("schema_registry.url", "ftp://sr"), ("schema_registry.url", "http://u:pw@sr:8081"), ("schema_registry.port", "70000"),
