@@ -42,6 +42,33 @@ let package = Package(
         // IO-free Avro: schemas (parsing, canonical form, fingerprints), the binary encoding,
         // schema resolution and compatibility levels, Confluent's wire format.
         .target(name: "FreshetAvro", dependencies: ["FreshetCore"]),
+        // The schema registry's state, IO-free: subjects, versions, global ids, compatibility
+        // levels, and the `_schemas` records that change them (docs/schema-registry.md).
+        .target(name: "FreshetRegistry", dependencies: ["FreshetAvro", "FreshetContracts", "FreshetCore"]),
+        // The registry Freshet serves: its state kept in the log's `_schemas` topic through the
+        // Broker contract, and Confluent's REST API over it (Hummingbird, its own listener).
+        .target(
+            name: "FreshetRegistryServer",
+            dependencies: [
+                "FreshetRegistry", "FreshetAvro", "FreshetContracts", "FreshetCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // A client of an external Confluent-compatible registry (or another Freshet's).
+        .target(
+            name: "FreshetRegistryClient",
+            dependencies: [
+                "FreshetContracts", "FreshetCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         // Where data enters: offline generator, Random User HTTP client, compatible API server.
         .target(
             name: "FreshetSource",
@@ -98,6 +125,8 @@ let package = Package(
                 // The configuration reads the `dags` section (DAGDefinitions); `freshet up` runs
                 // the scheduler over a run history in SQLite or PostgreSQL.
                 "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres", "FreshetSchedulerService",
+                // The schema registry: served over the log, or an external one's client.
+                "FreshetRegistry", "FreshetRegistryServer", "FreshetRegistryClient",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -258,6 +287,19 @@ let package = Package(
         ),
         .testTarget(name: "FreshetCoreTests", dependencies: ["FreshetCore", "FreshetTesting"]),
         // Golden vectors from fastavro (Python/golden.py) are read from Golden/ by path.
+        .testTarget(
+            name: "FreshetRegistryTests",
+            dependencies: [
+                "FreshetRegistry", "FreshetRegistryServer", "FreshetRegistryClient", "FreshetAvro", "FreshetContracts", "FreshetCore",
+                "FreshetLog", "FreshetKafka", "FreshetTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            // confluent-kafka's SchemaRegistryClient script, run by FreshetCLITests' SchemaRegistryCLITests.
+            exclude: ["Python"]
+        ),
         .testTarget(name: "FreshetAvroTests", dependencies: ["FreshetAvro", "FreshetCore", "FreshetTesting"], exclude: ["Golden", "Python"]),
         .testTarget(
             name: "FreshetStreamTests",
@@ -334,6 +376,7 @@ let package = Package(
             name: "FreshetCLITests",
             dependencies: [
                 "FreshetContracts", "FreshetCore", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetTesting", "FreshetPostgres", "FreshetCassandra",
+                "FreshetRegistryClient",
                 "FreshetScheduler", "FreshetSchedulerSQLite", "FreshetSchedulerPostgres",
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -355,6 +398,7 @@ let package = Package(
             name: "FreshetFuzzTargets",
             dependencies: [
                 "FreshetApp", "FreshetAvro", "FreshetContracts", "FreshetCore", "FreshetCQL", "FreshetCQLServer", "FreshetKafka", "FreshetLog",
+                "FreshetRegistry",
                 "FreshetStream", "FreshetScheduler", "FreshetWeb",
             ]
         ),

@@ -2,6 +2,7 @@ import FreshetCQL
 import FreshetCQLServer
 import FreshetContracts
 import FreshetCore
+import FreshetRegistryServer
 import FreshetScheduler
 import FreshetStore
 import FreshetStream
@@ -21,13 +22,21 @@ public enum Application {
         public var webListening: @Sendable (_ host: String, _ port: Int) -> Void
         /// The CQL endpoint listens on `host:port`.
         public var cqlListening: @Sendable (_ host: String, _ port: Int) -> Void
+        /// The schema registry listens on `host:port`.
+        public var registryListening: @Sendable (_ host: String, _ port: Int) -> Void
+        /// A note for the user (e.g. why the schema registry is not served).
+        public var notice: @Sendable (_ message: String) -> Void
 
         public init(
             webListening: @escaping @Sendable (String, Int) -> Void = { _, _ in },
-            cqlListening: @escaping @Sendable (String, Int) -> Void = { _, _ in }
+            cqlListening: @escaping @Sendable (String, Int) -> Void = { _, _ in },
+            registryListening: @escaping @Sendable (String, Int) -> Void = { _, _ in },
+            notice: @escaping @Sendable (String) -> Void = { _ in }
         ) {
             self.webListening = webListening
             self.cqlListening = cqlListening
+            self.registryListening = registryListening
+            self.notice = notice
         }
     }
 
@@ -40,6 +49,10 @@ public enum Application {
         public let companions: [Companion]
         public let webEnabled: Bool
         public let cqlEnabled: Bool
+        /// The schema registry the pipeline uses (`schema_registry.*`): the one this process
+        /// serves from the log's `_schemas` topic, or an external one's client; nil with
+        /// `--no-registry`. Its services are among `companions`.
+        public var schemaRegistry: (any SchemaRegistry)? { pipeline.schemaRegistry }
 
         /// Runs the pipeline with its companions and `extra` ones (e.g. the CLI's status line),
         /// then closes the run history.
@@ -59,16 +72,15 @@ public enum Application {
     /// services: the web UI and the CQL endpoint over the store (every role but ingest), and
     /// the DAG scheduler (`up`).
     ///
-    /// `schemaRegistry` (or `makeSchemaRegistry`, on the pipeline's broker once it is open) is
-    /// the schema registry of `topic.format: avro`, required then: the source registers its
-    /// schema there, the processor, the scheduler's stream tasks and the Topics page look writer
-    /// schemas up there.
+    /// The schema registry (`schema_registry.*`, docs/schema-registry.md) is the one of
+    /// `topic.format: avro`: the source registers its schema there, the processor, the
+    /// scheduler's stream tasks and the Topics page look writer schemas up there.
     public static func assemblePipeline(
         _ config: PipelineConfiguration, role: PipelineRole, metrics: PipelineMetrics, registry: PrometheusCollectorRegistry,
-        schemaRegistry: (any SchemaRegistry)? = nil, makeSchemaRegistry: Pipeline.SchemaRegistryFactory? = nil, events: Events = Events()
+        events: Events = Events()
     ) async throws -> PipelineAssembly {
-        // A configuration error (topic.format avro without a registry) before anything opens.
-        try Pipeline.checkFormat(config, hasRegistry: schemaRegistry != nil || makeSchemaRegistry != nil)
+        // A configuration error (topic.format avro with --no-registry) before anything opens.
+        try Pipeline.checkFormat(config, hasRegistry: config.schemaRegistry.url != nil || config.schemaRegistry.enabled)
         // The dashboard and the CQL endpoint read the store (SQLite, PostgreSQL or Cassandra,
         // all UserQueries): the ingest role has no store.
         let hasStore = role != .ingest
@@ -77,11 +89,25 @@ public enum Application {
         // `freshet up` runs the DAG scheduler too (Airflow's role); its stream tasks append to
         // the pipeline's broker.
         let scheduler = role == .all && config.scheduler.enabled ? try await PipelineScheduler.open(config) : nil
+        // The broker first (Kafka, or the embedded log), then the schema registry over it —
+        // served by `freshet up`, read from the shared `_schemas` topic by the other roles, or an
+        // external one (`--registry URL`) — so that the pipeline can be given the registry.
         let pipeline: Pipeline
+        let schemas: SchemaRegistryAssembly?
         do {
-            let broker = try await BrokerConnection.open(config)
-            pipeline = try await Pipeline.open(
-                config, role: role, broker: broker, metrics: metrics, schemaRegistry: schemaRegistry, makeSchemaRegistry: makeSchemaRegistry)
+            let broker = try await BrokerConnection.open(config) ?? Pipeline.openEmbeddedLog(config, role: role)
+            do {
+                schemas = try SchemaRegistryConnection.open(config, broker: broker, serve: role == .all, onListening: events.registryListening)
+            } catch {
+                try? await broker.close()
+                throw error
+            }
+            do {
+                pipeline = try await Pipeline.open(config, role: role, broker: broker, metrics: metrics, schemaRegistry: schemas?.registry)
+            } catch {
+                await schemas?.close()
+                throw error
+            }
         } catch {
             await scheduler?.close()
             throw error
@@ -92,6 +118,7 @@ public enum Application {
             companions.append(
                 Companion(scheduler.service(broker: pipeline.broker, metrics: metrics, format: pipeline.format), failure: "the DAG scheduler failed"))
         }
+        companions += schemas?.companions ?? []
         if cqlEnabled, let queries = pipeline.store as? any UserQueries {
             let host = config.cql.host
             companions.append(
@@ -126,10 +153,11 @@ public enum Application {
     /// run history, without a pipeline. SQLite is opened read-only unless CQL clients may write
     /// (`cqlWritable`; a writable store is created when missing); a PostgreSQL or Cassandra store
     /// is a server, whose tables are made by its writers or here. Runs until SIGINT/SIGTERM.
-    /// `schemaRegistry` lets the Topics page show Avro records as JSON.
+    /// The schema registry: an external one's client (`--registry URL`), or, over a Kafka
+    /// cluster, the one kept in its `_schemas` topic, served from here; the Topics page shows Avro
+    /// records as JSON through it.
     public static func serve(
-        _ config: PipelineConfiguration, cqlWritable: Bool, registry: PrometheusCollectorRegistry, schemaRegistry: (any SchemaRegistry)? = nil,
-        events: Events = Events()
+        _ config: PipelineConfiguration, cqlWritable: Bool, registry: PrometheusCollectorRegistry, events: Events = Events()
     ) async throws {
         let sink = try await Pipeline.openStore(config, readOnly: !cqlWritable)
         guard let store = sink as? any Sink & UserQueries else {
@@ -164,12 +192,34 @@ public enum Application {
             try? await store.close()
             throw error
         }
+        // The schema registry: an external one's client, or the one kept in the Kafka cluster's
+        // `_schemas` topic, served from here. Over the embedded log it is `freshet up`'s to
+        // serve: serve does not take the data directory.
+        var schemas: SchemaRegistryAssembly?
+        do {
+            if let url = config.schemaRegistry.url {
+                let client = try SchemaRegistryConnection.remote(config, url: url)
+                schemas = SchemaRegistryAssembly(registry: client, local: nil, companions: [Companion(RemoteRegistryCloser(client: client))])
+            } else if config.schemaRegistry.enabled, let kafka {
+                schemas = try SchemaRegistryConnection.open(config, broker: kafka, serve: true, onListening: events.registryListening)
+            } else if config.schemaRegistry.enabled {
+                events.notice("schema registry not served: over the embedded log, freshet up serves it (use --broker kafka://… to serve it from here)")
+            }
+        } catch {
+            await history.close()
+            try? await kafka?.close()
+            try? await store.close()
+            throw error
+        }
         let server = WebServer(
             configuration: WebConfiguration(config.web),
             queries: store, broker: kafka.map { .live($0) } ?? .readOnly(dataDirectory: config.dataDir), metrics: nil, registry: registry,
-            scheduling: WebScheduling(dags: scheduling.dags, history: history), recordView: AvroRecordView(registry: schemaRegistry))
+            scheduling: WebScheduling(dags: scheduling.dags, history: history), recordView: AvroRecordView(registry: schemas?.registry))
         let host = config.web.host
         var services: [any Service] = [server.makeApplication { port in events.webListening(host, port) }]
+        services += (schemas?.companions ?? []).map { companion in
+            companion.failure.map { LabeledService(companion.service, failure: $0) } ?? companion.service
+        }
         if config.cql.enabled {
             // Read-only (no sink) unless cqlWritable: the writer is normally the pipeline.
             let cqlHost = config.cql.host
@@ -203,11 +253,12 @@ public enum Application {
 }
 
 extension Application {
-    /// How the log commands (`freshet consume`, `topics tail`) show records: Confluent-framed
-    /// Avro as JSON, with the writer schema from `schemaRegistry`. Nil (no registry configured)
-    /// shows such values raw, with a reason.
-    public static func logRecordView(schemaRegistry: (any SchemaRegistry)? = nil) -> AvroRecordView {
-        AvroRecordView(registry: schemaRegistry)
+    /// How the log commands (`freshet consume`, `topics tail`) show records of `broker`:
+    /// Confluent-framed Avro as JSON, with the writer schemas its `_schemas` topic holds (read
+    /// on demand, never written: `LogSchemaReader`). A log without `_schemas` shows such values
+    /// raw, with the reason.
+    public static func logRecordView(broker: any Broker) -> AvroRecordView {
+        AvroRecordView(registry: LogSchemaReader(broker: broker))
     }
 }
 

@@ -62,21 +62,11 @@ public final class Pipeline: Sendable {
         if let external {
             broker = external
         } else {
-            guard role == .all else {
-                try? await sink?.close()
-                throw PipelineError(
-                    "freshet \(role.rawValue) runs one stage of a pipeline whose stages share a Kafka cluster; "
-                        + "set --broker kafka://host:port (the embedded log belongs to one process: use freshet up)")
-            }
-            var brokerConfig = EmbeddedBrokerConfig(dataDirectory: configuration.dataDir, durability: Self.durability(configuration.log))
-            brokerConfig.defaultTopicConfig.partitions = Int32(configuration.log.partitions)
-            var logLogger = Logger(label: "freshet.log")
-            logLogger.logLevel = max(.notice, logger.logLevel)
-            brokerConfig.logger = logLogger
             do {
-                broker = try EmbeddedBroker(brokerConfig)
-            } catch let error as LogError where error.code == .dataDirLocked {
-                throw PipelineError("another freshet process is running on \(configuration.dataDir); stop it or use another --data-dir")
+                broker = try openEmbeddedLog(configuration, role: role, logger: logger)
+            } catch {
+                try? await sink?.close()
+                throw error
             }
         }
         var store: (any Sink)?
@@ -140,6 +130,28 @@ public final class Pipeline: Sendable {
             var avroLogger = Logger(label: "freshet.avro")
             avroLogger.logLevel = logger.logLevel
             return .avro(AvroUserCodec(registry: schemaRegistry, topic: "users_created", logger: avroLogger))
+        }
+    }
+
+    /// The embedded log in `<data_dir>/topics`, which belongs to one process: only `freshet up`'s
+    /// role (`.all`) may open it; the other roles share a Kafka cluster.
+    public static func openEmbeddedLog(
+        _ configuration: PipelineConfiguration, role: PipelineRole = .all, logger: Logger = Logger(label: "freshet.pipeline")
+    ) throws -> any Broker {
+        guard role == .all else {
+            throw PipelineError(
+                "freshet \(role.rawValue) runs one stage of a pipeline whose stages share a Kafka cluster; "
+                    + "set --broker kafka://host:port (the embedded log belongs to one process: use freshet up)")
+        }
+        var brokerConfig = EmbeddedBrokerConfig(dataDirectory: configuration.dataDir, durability: Self.durability(configuration.log))
+        brokerConfig.defaultTopicConfig.partitions = Int32(configuration.log.partitions)
+        var logLogger = Logger(label: "freshet.log")
+        logLogger.logLevel = max(.notice, logger.logLevel)
+        brokerConfig.logger = logLogger
+        do {
+            return try EmbeddedBroker(brokerConfig)
+        } catch let error as LogError where error.code == .dataDirLocked {
+            throw PipelineError("another freshet process is running on \(configuration.dataDir); stop it or use another --data-dir")
         }
     }
 

@@ -3,6 +3,7 @@ import FreshetCassandra
 import FreshetCore
 import FreshetKafka
 import FreshetPostgres
+import FreshetRegistryClient
 import FreshetScheduler
 import FreshetStream
 import Yams
@@ -203,6 +204,41 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var preparedCacheBytes = 8 * 1024 * 1024
     }
 
+    /// The schema registry (docs/schema-registry.md): Freshet serves Confluent's REST API over
+    /// the log's `_schemas` topic, or uses an external registry (`url`).
+    public struct Registry: Sendable, Equatable {
+        /// Serve the registry in `freshet up` and `freshet serve`. Defaults to `true`.
+        public var enabled = true
+        /// Defaults to 127.0.0.1 (this machine only).
+        public var host = "127.0.0.1"
+        /// Defaults to 8081, Confluent's port; 0 picks a free port.
+        public var port = 8081
+        /// An external Confluent-compatible registry (`http(s)://host:port`) to use instead of
+        /// serving one. Defaults to none.
+        public var url: String?
+        /// Basic-auth user and password: both or neither. With `url`, sent to that registry;
+        /// without, required by the registry Freshet serves. Default to none.
+        public var username: String?
+        public var password: String?
+        /// PEM certificate authorities to trust for an `https` `url`. Defaults to the system's.
+        public var caFile: String?
+        /// Bytes of one schema. Defaults to 1 MiB.
+        public var maxSchemaBytes = 1 << 20
+        /// Subjects held. Defaults to 10,000.
+        public var maxSubjects = 10_000
+        /// Versions of one subject. Defaults to 1,000.
+        public var maxVersionsPerSubject = 1_000
+        /// Distinct schemas (global ids). Defaults to 100,000.
+        public var maxSchemas = 100_000
+        /// Largest request body (413 beyond, before it is read). Defaults to 2 MiB.
+        public var maxBodyBytes = 2 << 20
+        /// Connections held at once. Defaults to 64.
+        public var maxConnections = 64
+        /// Time a client has to send a whole request (headers and body). Defaults to 10 s.
+        public var requestTimeout: Duration = .seconds(10)
+    }
+
+    public var schemaRegistry = Registry()
     public var source = Source()
     public var broker = Broker()
     public var log = Log()
@@ -416,6 +452,10 @@ extension PipelineConfiguration {
         static let cqlMaxPageBytes = 1024...(64 << 20)
         static let cqlMaxRowBytes = 1024...(16 << 20)
         static let cqlPreparedCacheBytes = (64 << 10)...(1 << 30)
+        static let registryMaxSchemaBytes = 1024...(16 << 20)
+        static let registryMaxCount = 1...10_000_000
+        static let registryMaxBodyBytes = 4096...(64 << 20)
+        static let registryMaxConnections = 1...10_000
     }
 
     /// A duration in `range`, where 0 means none.
@@ -518,6 +558,35 @@ extension PipelineConfiguration {
         .duration("web.idle_timeout", "an idle keep-alive connection is closed after this", \.web.idleTimeout, in: Range.webIdleTimeout),
         .int("web.max_body_bytes", "largest request body accepted", \.web.maxBodyBytes, in: Range.webMaxBodyBytes),
         .int("web.messages_max_bytes", "bytes of records one topic-messages answer gathers at most", \.web.messagesMaxBytes, in: Range.webMessagesMaxBytes),
+        .bool("schema_registry.enabled", "serve the schema registry (Confluent's REST API)", \.schemaRegistry.enabled),
+        .text("schema_registry.host", "address the schema registry binds", \.schemaRegistry.host),
+        .int("schema_registry.port", "port of the schema registry (0: any free port)", \.schemaRegistry.port, in: ConfigRange.port),
+        Key(
+            name: "schema_registry.url", help: "an external registry, http(s)://host:port, to use instead of serving one",
+            get: { $0.schemaRegistry.url },
+            set: { c, v throws(ConfigurationError) in
+                if let problem = RemoteRegistryConfiguration(url: v).problem, problem.key == "schema_registry.url" {
+                    throw fail("schema_registry.url", problem.message)
+                }
+                c.schemaRegistry.url = v
+            }, secret: true),
+        .credential(
+            "schema_registry.username",
+            "basic-auth user (with schema_registry.password): sent to schema_registry.url, or required by the served registry",
+            \.schemaRegistry.username, secret: false),
+        .credential("schema_registry.password", "basic-auth password (with schema_registry.username)", \.schemaRegistry.password, secret: true),
+        Key(
+            name: "schema_registry.ca_file", help: "PEM certificate authorities for an https external registry",
+            get: { $0.schemaRegistry.caFile }, set: { c, v in c.schemaRegistry.caFile = v.isEmpty ? nil : v }),
+        .int("schema_registry.max_schema_bytes", "bytes of one schema", \.schemaRegistry.maxSchemaBytes, in: Range.registryMaxSchemaBytes),
+        .int("schema_registry.max_subjects", "subjects the registry holds", \.schemaRegistry.maxSubjects, in: Range.registryMaxCount),
+        .int("schema_registry.max_versions_per_subject", "versions of one subject", \.schemaRegistry.maxVersionsPerSubject, in: Range.registryMaxCount),
+        .int("schema_registry.max_schemas", "distinct schemas (global ids) the registry holds", \.schemaRegistry.maxSchemas, in: Range.registryMaxCount),
+        .int("schema_registry.max_body_bytes", "largest request body accepted", \.schemaRegistry.maxBodyBytes, in: Range.registryMaxBodyBytes),
+        .int("schema_registry.max_connections", "connections the registry holds at once", \.schemaRegistry.maxConnections, in: Range.registryMaxConnections),
+        .duration(
+            "schema_registry.request_timeout", "time a client has to send a whole request (headers and body)", \.schemaRegistry.requestTimeout,
+            in: Range.webRequestTimeout),
         .bool("cql.enabled", "serve the CQL endpoint (cqlsh, Cassandra drivers)", \.cql.enabled),
         .text("cql.host", "address the CQL endpoint binds", \.cql.host),
         .int("cql.port", "port of the CQL endpoint (0: any free port)", \.cql.port, in: ConfigRange.port),
@@ -766,6 +835,11 @@ extension PipelineConfiguration {
         }
         try pair("web.username", web.username, "web.password", web.password)
         try pair("cql.username", cql.username, "cql.password", cql.password)
+        try pair("schema_registry.username", schemaRegistry.username, "schema_registry.password", schemaRegistry.password)
+        if schemaRegistry.url == nil && schemaRegistry.caFile != nil {
+            throw ConfigurationError(
+                key: "schema_registry.ca_file", origin: origin, message: "is for an external registry: set schema_registry.url (--registry) too")
+        }
         if source.count != nil && source.duration != nil {
             throw ConfigurationError(key: "source.count", origin: origin, message: "source.count and source.duration (--count, --duration) exclude each other")
         }

@@ -25,7 +25,7 @@ public struct FuzzTarget: Sendable {
 
 public enum FuzzTargets {
     /// Every target, by module of the data path.
-    public static let all: [FuzzTarget] = core + avro + cql + kafka + log + app
+    public static let all: [FuzzTarget] = core + avro + registry + cql + kafka + log + app
 
     public static func named(_ name: String) -> FuzzTarget? {
         all.first { $0.name == name }

@@ -25,6 +25,11 @@ public func freshetExecutable() throws -> URL {
     throw FixtureError(message: "the freshet executable was not found (looked in \(candidates.map(\.path))); run `swift build` first or set FRESHET_BIN")
 }
 
+/// What every `freshet` a test starts gets in its environment (a test's own `environment`, or
+/// a flag, overrides it): the schema registry on a free port rather than 8081, so that tests
+/// running `freshet up` at the same time do not collide (as they pass `--web-port 0`).
+public let testEnvironment = ["FRESHET_SCHEMA_REGISTRY_PORT": "0"]
+
 /// The outcome of a finished child process.
 public struct ProcessResult: Sendable {
     public var status: Int32
@@ -43,7 +48,7 @@ public func runFreshet(
 ) async throws
     -> ProcessResult
 {
-    try await runProcess(try freshetExecutable(), arguments, stdin: stdin, environment: environment, timeout: timeout)
+    try await runProcess(try freshetExecutable(), arguments, stdin: stdin, environment: testEnvironment.merging(environment) { $1 }, timeout: timeout)
 }
 
 /// Runs a program found on PATH (e.g. `python3`, `chromium`); a missing program is an error
@@ -161,9 +166,7 @@ public final class RunningFreshet: Sendable {
         } else {
             process.standardError = errPipe
         }
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
+        process.environment = ProcessInfo.processInfo.environment.merging(testEnvironment.merging(environment) { $1 }) { $1 }
         let output = self.output
         outPipe.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData

@@ -80,6 +80,18 @@ struct PipelineOptions: ParsableArguments {
     @Flag(help: "Do not serve the CQL endpoint (cql.enabled=false).")
     var noCql = false
 
+    @Option(help: "Port of the schema registry (Confluent's REST API), 0 for any free port (schema_registry.port).")
+    var registryPort: Int?
+
+    @Flag(help: "Do not serve the schema registry (schema_registry.enabled=false).")
+    var noRegistry = false
+
+    @Option(
+        help: ArgumentHelp(
+            "Use this external Confluent-compatible registry instead of serving one: http(s)://host:port (schema_registry.url; credentials in schema_registry.username/password).",
+            valueName: "URL"))
+    var registry: String?
+
     @Flag(help: "Do not run the DAG scheduler in freshet up (scheduler.enabled=false).")
     var noScheduler = false
 
@@ -115,6 +127,8 @@ struct PipelineOptions: ParsableArguments {
                 ("--no-web", "web.enabled", noWeb ? "false" : nil),
                 ("--cql-host", "cql.host", cqlHost), ("--cql-port", "cql.port", cqlPort.map(String.init)),
                 ("--no-cql", "cql.enabled", noCql ? "false" : nil),
+                ("--registry-port", "schema_registry.port", registryPort.map(String.init)),
+                ("--no-registry", "schema_registry.enabled", noRegistry ? "false" : nil), ("--registry", "schema_registry.url", registry),
                 ("--no-scheduler", "scheduler.enabled", noScheduler ? "false" : nil), ("--metadata", "metadata.url", metadata),
             ]
             for (flag, key, value) in flags {

@@ -36,12 +36,17 @@ enum PipelineRun {
             },
             cqlListening: { host, port in
                 FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(host):\(port)  (cqlsh \(host) \(port); keyspace spark_streams)")
-            })
+            },
+            registryListening: { host, port in
+                FileHandleOutput.standardOutput.writeLine(
+                    "schema registry listening on http://\(host):\(port)/  (Confluent's REST API: /subjects, /schemas/ids/{id})")
+            },
+            notice: { message in FileHandleOutput.standardError.writeLine("note: \(message)") })
         let assembly: Application.PipelineAssembly
         do {
             assembly = try await Application.assemblePipeline(config, role: role, metrics: PipelineMetrics.shared, registry: registry, events: events)
         } catch let error as ConfigurationError where error.key == "topic.format" {
-            // --format avro without a schema registry: a usage error (exit 2), like other keys.
+            // --format avro without a schema registry (--no-registry): a usage error (exit 2), like other keys.
             throw ValidationError(error.description)
         }
         let pipeline = assembly.pipeline
@@ -107,6 +112,19 @@ enum PipelineRun {
             lines.append("  scheduler  \(scheduler ?? "off (scheduler.enabled: false)")")
         }
         lines.append("  log        \(logLine)")
+        let registry = config.schemaRegistry
+        if let url = registry.url {
+            lines.append("  registry   \(redact(url)) (external)")
+        } else if registry.enabled {
+            let registryPort = registry.port == 0 ? "<free port>" : String(registry.port)
+            lines.append(
+                role == .all
+                    ? "  registry   http://\(registry.host):\(registryPort)/ (schemas in _schemas)"
+                        + (registry.username != nil ? " (authentication required)" : "")
+                    : "  registry   the _schemas topic of the cluster (served by freshet up/serve)")
+        } else {
+            lines.append("  registry   off (--no-registry)")
+        }
         if role != .ingest {
             lines.append("  processor  group \(config.processor.group), batches up to \(config.processor.maxBatchRecords), dead letters → users_created.dlq")
             lines.append("  store      \(config.store.isCassandra || config.store.isPostgres ? redact(config.store.url) : config.storePath)")

@@ -56,7 +56,12 @@ struct Serve: AsyncParsableCommand {
             },
             cqlListening: { host, port in
                 FileHandleOutput.standardOutput.writeLine("CQL endpoint listening on \(host):\(port)  (\(mode); cqlsh \(host) \(port))")
-            })
+            },
+            registryListening: { host, port in
+                FileHandleOutput.standardOutput.writeLine(
+                    "schema registry listening on http://\(host):\(port)/  (Confluent's REST API: /subjects, /schemas/ids/{id})")
+            },
+            notice: { message in FileHandleOutput.standardError.writeLine("note: \(message)") })
         do {
             try await Application.serve(config, cqlWritable: cqlWritable, registry: Freshet.bootstrapMetrics(), events: events)
         } catch let error as ConfigurationError where error.key == "store.url" {

@@ -2,9 +2,8 @@ import Foundation
 import FreshetTesting
 import Testing
 
-/// `--format` on the pipeline commands. Until a schema registry is configured (the local one of
-/// `freshet up`, or `--registry URL`), Avro is a usage error naming `topic.format`, before
-/// anything is opened.
+/// `--format` on the pipeline commands. Avro without a schema registry (`--no-registry`) is a
+/// usage error naming `topic.format`, before anything is opened.
 @Suite("CLI: --format")
 struct AvroFormatCLITests {
     func tempDir() -> String {
@@ -15,7 +14,7 @@ struct AvroFormatCLITests {
     func avroWithoutARegistryIsAUsageError(command: [String]) async throws {
         let dir = tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let result = try await runFreshet(command + ["--format", "avro", "--count", "10", "--no-web", "--no-cql", "--data-dir", dir])
+        let result = try await runFreshet(command + ["--format", "avro", "--no-registry", "--count", "10", "--no-web", "--no-cql", "--data-dir", dir])
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.contains("topic.format avro needs a schema registry"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/topics"), "the log was opened")

@@ -173,7 +173,9 @@ struct PipelineE2ETests {
         let seed = ProcessInfo.processInfo.environment["FRESHET_TEST_SEED"].flatMap(UInt64.init) ?? UInt64.random(in: 1...UInt64(Int64.max))
         print("sigkillAtRandomPoints: FRESHET_TEST_SEED=\(seed)")
         var random = SplitMix64(seed: seed)
-        let arguments = ["up", "--no-cql", "--count", "20000", "--rate", "10000", "--seed", "crash", "--no-web", "--no-scheduler", "--data-dir", dir]
+        let arguments = [
+            "up", "--no-cql", "--count", "20000", "--rate", "10000", "--seed", "crash", "--no-web", "--no-scheduler", "--no-registry", "--data-dir", dir,
+        ]
         var kills = 0
         for _ in 0..<20 {
             let process = Process()

@@ -76,7 +76,7 @@ struct ConfigurationTests {
 
     @Test func everySectionIsPrintedOnce() {
         let sections = PipelineConfiguration().yaml().split(separator: "\n").filter { !$0.hasPrefix(" ") && $0.hasSuffix(":") }
-        #expect(sections == ["source:", "broker:", "log:", "topic:", "processor:", "store:", "web:", "cql:", "scheduler:", "metadata:"])
+        #expect(sections == ["source:", "broker:", "log:", "topic:", "processor:", "store:", "web:", "schema_registry:", "cql:", "scheduler:", "metadata:"])
     }
 
     @Test func webSecretsAreRedacted() throws {
@@ -86,6 +86,37 @@ struct ConfigurationTests {
         let yaml = c.yaml()
         #expect(!yaml.contains("tok-123") && !yaml.contains("pw-456"))
         #expect(yaml.contains("token: \"***\"") && yaml.contains("username: ops"))
+    }
+
+    @Test func schemaRegistryKeys() throws {
+        var c = PipelineConfiguration()
+        #expect(c.schemaRegistry.enabled && c.schemaRegistry.port == 8081 && c.schemaRegistry.url == nil)
+        #expect(c.schemaRegistry.maxSchemaBytes == 1 << 20)
+        _ = try c.apply(environment: [
+            "FRESHET_SCHEMA_REGISTRY_URL": "https://sr.example.com:8081", "FRESHET_SCHEMA_REGISTRY_USERNAME": "svc",
+            "FRESHET_SCHEMA_REGISTRY_PASSWORD": "sr-pw-123",
+        ])
+        try c.validate()
+        let yaml = c.yaml()
+        #expect(!yaml.contains("sr-pw-123") && yaml.contains("password: \"***\"") && yaml.contains("url: \"https://sr.example.com:8081\""))
+        // Credentials come in pairs and are for an external registry.
+        var lonely = PipelineConfiguration()
+        try lonely.set("schema_registry.url", to: "http://sr:8081", origin: "test")
+        try lonely.set("schema_registry.username", to: "svc", origin: "test")
+        #expect(throws: ConfigurationError.self) { try lonely.validate() }
+        // Without a URL, the credentials are the served registry's; a CA file needs a URL.
+        var local = PipelineConfiguration()
+        try local.set("schema_registry.username", to: "svc", origin: "test")
+        try local.set("schema_registry.password", to: "pw", origin: "test")
+        try local.validate()
+        try local.set("schema_registry.ca_file", to: "/etc/ca.pem", origin: "test")
+        #expect(throws: ConfigurationError.self) { try local.validate() }
+        for (key, value) in [
+            ("schema_registry.url", "ftp://sr"), ("schema_registry.url", "http://u:pw@sr:8081"), ("schema_registry.port", "70000"),
+            ("schema_registry.max_schema_bytes", "10"), ("schema_registry.password", ""),
+        ] {
+            #expect(throws: ConfigurationError.self, "\(key)=\(value)") { try c.set(key, to: value, origin: "test") }
+        }
     }
 
     @Test func cqlKeys() throws {

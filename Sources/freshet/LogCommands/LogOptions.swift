@@ -48,10 +48,10 @@ struct LogOptions: ParsableArguments {
 
     var isKafka: Bool { brokerURL.hasPrefix("kafka://") }
 
-    /// How `consume` and `topics tail` show values: Confluent-framed Avro as JSON, through the
-    /// schema registry the composition root gives (`Application.logRecordView`).
-    func recordView() -> AvroRecordView {
-        Application.logRecordView()
+    /// How `consume` and `topics tail` show the values of `broker`: Confluent-framed Avro as
+    /// JSON, with the writer schemas of the log's `_schemas` topic (`Application.logRecordView`).
+    func recordView(broker: any Broker) -> AvroRecordView {
+        Application.logRecordView(broker: broker)
     }
 
     var durabilityPolicy: Durability {

@@ -142,7 +142,7 @@ struct TopicsCommand: AsyncParsableCommand {
 
         func tail(_ broker: any Broker) async throws {
             let out = StdoutWriter()
-            let view = log.recordView()
+            let view = log.recordView(broker: broker)
             do {
                 let d = try await broker.describeTopic(topic)
                 var last: [ConsumerRecord] = []
