@@ -158,6 +158,7 @@ public enum Application {
             scheduling: WebScheduling(dags: scheduling.dags, history: history))
         let host = config.web.host
         var services: [any Service] = [server.makeApplication { port in events.webListening(host, port) }]
+        if let kafka, let client = BrokerConnection.service(of: kafka) { services.insert(client, at: 0) }
         if config.cql.enabled {
             // Read-only (no sink) unless cqlWritable: the writer is normally the pipeline.
             let cqlHost = config.cql.host
