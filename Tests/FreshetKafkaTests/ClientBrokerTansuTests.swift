@@ -110,6 +110,68 @@ import Testing
     }
 }
 
+/// Up to five batches of a partition in flight with idempotence (issue #15), against Tansu.
+@Suite(.serialized) struct ClientInFlightTansuTests {
+    /// Many small batches from concurrent calls: every record lands once, at the offset the
+    /// producer reported, and each call's records of a partition in input order.
+    @Test func manyBatchesInFlightKeepTheirOrder() async throws {
+        try await TansuBroker.with { tansu in
+            var config = ClientTest.configuration(tansu)
+            config.producer.maxBatchBytes = 4096
+            config.producer.maxInFlight = 5
+            try await KafkaBroker.withBroker(config, logger: ClientTest.logger) { broker in
+                let topic = ClientTest.topicName("inflight")
+                try await broker.createTopic(topic, config: TopicConfig(partitions: 2))
+                let calls = 8
+                let perCall = 2500
+                let pad = [UInt8](repeating: UInt8(ascii: "p"), count: 90)
+                let results = try await withThrowingTaskGroup(of: (Int, [RecordMetadata]).self) { group in
+                    for c in 0..<calls {
+                        group.addTask {
+                            let records = (0..<perCall).map { i in
+                                ProducerRecord(value: Array("\(c)-\(i)|".utf8) + pad, partition: Int32(i % 2))
+                            }
+                            return (c, try await broker.produce(topic: topic, records: records))
+                        }
+                    }
+                    var all: [Int: [RecordMetadata]] = [:]
+                    for try await (c, metadata) in group { all[c] = metadata }
+                    return all
+                }
+                let peak = await broker.producer.peakInFlight
+                #expect(peak > 1 && peak <= 5, "peak batches of one partition in flight: \(peak)")
+                var expected: [String: TopicPartitionOffset] = [:]
+                for (c, metadata) in results {
+                    #expect(metadata.count == perCall)
+                    for (i, m) in metadata.enumerated() { expected["\(c)-\(i)"] = TopicPartitionOffset(partition: m.partition, offset: m.offset) }
+                    for p in [Int32(0), 1] {
+                        let offsets = metadata.filter { $0.partition == p }.map(\.offset)
+                        #expect(offsets == offsets.sorted(), "call \(c), partition \(p): records out of input order")
+                    }
+                }
+                let consumer = try await broker.makeConsumer(ClientTest.consumerConfig(group: "inflight", topic: topic))
+                let read = try await ClientTest.pollAll(consumer, count: calls * perCall)
+                try await consumer.close()
+                #expect(read.count == calls * perCall)
+                var names = Set<String>()
+                var misplaced = 0
+                for r in read {
+                    let name = String(decoding: r.value.prefix { $0 != UInt8(ascii: "|") }, as: UTF8.self)
+                    names.insert(name)
+                    if expected[name] != TopicPartitionOffset(partition: r.partition, offset: r.offset) { misplaced += 1 }
+                }
+                #expect(names.count == calls * perCall, "a record was read twice")
+                #expect(misplaced == 0, "records not where the producer said they landed")
+            }
+        }
+    }
+
+    struct TopicPartitionOffset: Hashable {
+        var partition: Int32
+        var offset: Int64
+    }
+}
+
 /// The cluster reconnects (with backoff) when its broker goes away and comes back.
 @Suite(.serialized) struct ClientReconnectTansuTests {
     @Test func producesAgainAfterTheBrokerRestartsAtTheSameAddress() async throws {

@@ -84,6 +84,8 @@ public actor KafkaProducer: Service {
     private var timerDeadline: Duration?
     private var timerGeneration = 0
     private var closed = false
+    /// Most batches of one partition in flight at once so far (for tests and benchmarks).
+    private(set) var peakInFlight = 0
 
     /// A producer on `cluster`. With idempotence on, call `start()` (or use `make`) before
     /// producing so that the producer id is known; run `run()` while producing. `clock`
@@ -457,6 +459,7 @@ public actor KafkaProducer: Service {
             }
             b.inFlight = true
             inFlight[b.tp, default: 0] += 1
+            peakInFlight = max(peakInFlight, inFlight[b.tp] ?? 0)
             sent.append(b)
             byTopic[b.tp.topic, default: []].append(.init(index: b.tp.partition, records: b.encoded))
         }
