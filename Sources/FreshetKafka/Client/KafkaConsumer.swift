@@ -134,9 +134,9 @@ public actor KafkaConsumer: BrokerConsumer, Service {
                 }
             }
             for await job in jobs { group.addTask { await job() } }
+            await ended()
             group.cancelAll()
         }
-        await ended()
     }
 
     private func begin() -> Bool {

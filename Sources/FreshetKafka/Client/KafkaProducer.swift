@@ -125,9 +125,10 @@ public actor KafkaProducer: Service {
         }
         await withDiscardingTaskGroup { group in
             for await job in jobs { group.addTask { await job() } }
+            // Before the jobs see their cancellation: nothing they report is sent again.
+            await stop()
             group.cancelAll()
         }
-        await stop()
     }
 
     private func begin() -> Bool {
