@@ -214,6 +214,30 @@ struct ClientInFlightTests {
 
         init(failSequence: Int32) { self.failSequence = failSequence }
 
+        /// Fetch answers from the log: one batch from the requested offset to the end.
+        func fetch(_ request: FetchRequest) -> FetchResponse {
+            let values = state.withLock { $0.values }
+            var response = FetchResponse()
+            response.responses = request.topics.map { t in
+                var topic = FetchResponse.Topic()
+                topic.topic = t.topic
+                topic.partitions = t.partitions.map { p in
+                    var partition = FetchResponse.Partition()
+                    partition.partitionIndex = p.partition
+                    partition.highWatermark = Int64(values.count)
+                    partition.logStartOffset = 0
+                    if p.fetchOffset >= 0, p.fetchOffset < Int64(values.count) {
+                        var batch = RecordBatch.producing(values[Int(p.fetchOffset)...].map { KafkaRecord(key: nil, value: $0, timestamp: 0) })
+                        batch.baseOffset = p.fetchOffset
+                        partition.records = ByteBuffer(bytes: (try? batch.encode()) ?? [])
+                    }
+                    return partition
+                }
+                return topic
+            }
+            return response
+        }
+
         func answer(_ request: ProduceRequest) -> ProduceResponse {
             var r = ProduceResponse()
             r.responses = request.topicData.map { t in
@@ -249,13 +273,15 @@ struct ClientInFlightTests {
         }
     }
 
-    @Test("the middle batch of five in flight fails: the partition holds every record once, in order")
+    @Test("the middle batch of five in flight fails: a consumer reads every record once, in order")
     func middleBatchOfFiveFails() async throws {
         let log = SequencedLog(failSequence: 20)
         var options = TestKafkaBroker.Options()
         options.mechanisms = []
         options.topics = ["t": 1]
         options.produce = { log.answer($0) }
+        options.fetch = { log.fetch($0) }
+        options.group = true
         options.initProducerId = {
             var r = InitProducerIdResponse()
             r.producerID = 4242
@@ -290,6 +316,12 @@ struct ClientInFlightTests {
                 }
                 let metadata = try #require(try outcome.value.withLock { $0 }?.get())
                 #expect(metadata.map(\.offset) == (0..<50).map(Int64.init))
+                // Read back as a group member: each record once, in the order produced.
+                let consumer = try await client.makeConsumer(ConsumerConfig(groupID: "g", topics: ["t"]))
+                let read = try await ClientTest.pollAll(consumer, count: 50)
+                try await consumer.close()
+                #expect(read.map(\.offset) == (0..<50).map(Int64.init))
+                #expect(read.map(\.value) == records.map(\.value))
             }
         }
         let state = log.state.withLock { $0 }
