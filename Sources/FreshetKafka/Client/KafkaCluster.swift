@@ -114,6 +114,10 @@ public actor KafkaCluster {
             nodes[node]?.retryAt = nil
             for w in waiters { w.resume(returning: c) }
             return c
+        case .failure(let error as CancellationError):
+            // The caller that was connecting went away; not the broker's failure.
+            for w in waiters { w.resume(throwing: error) }
+            throw error
         case .failure(let error):
             let failures = (nodes[node]?.failures ?? 0) + 1
             nodes[node]?.failures = failures
@@ -123,6 +127,14 @@ public actor KafkaCluster {
             for w in waiters { w.resume(throwing: error) }
             throw error
         }
+    }
+
+    /// A node at a new address. Callers waiting for a connect in progress keep waiting for it
+    /// (they get what it gives, as the ones who started it do).
+    private func replaceNode(_ id: Int32, address: KafkaClientConfiguration.Server) {
+        var fresh = Node(address: address)
+        fresh.connectWaiters = nodes[id]?.connectWaiters
+        nodes[id] = fresh
     }
 
     /// `base * 2^(failures-1)`, at most `max`.
@@ -227,7 +239,7 @@ public actor KafkaCluster {
             let address = KafkaClientConfiguration.Server(host: b.host, port: Int(b.port))
             if let existing = nodes[b.nodeID] {
                 if existing.address != address {
-                    nodes[b.nodeID] = Node(address: address)
+                    replaceNode(b.nodeID, address: address)
                     if let c = existing.connection { moved.append(c) }
                 }
             } else {
@@ -319,7 +331,7 @@ public actor KafkaCluster {
             if code == .noError {
                 let key = Int32.max - answer.nodeID
                 let address = KafkaClientConfiguration.Server(host: answer.host, port: Int(answer.port))
-                if nodes[key]?.address != address { nodes[key] = Node(address: address) }
+                if nodes[key]?.address != address { replaceNode(key, address: address) }
                 coordinators[group] = key
                 return key
             }
