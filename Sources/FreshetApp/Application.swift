@@ -220,6 +220,7 @@ public enum Application {
         services += (schemas?.companions ?? []).map { companion in
             companion.failure.map { LabeledService(companion.service, failure: $0) } ?? companion.service
         }
+        if let kafka, let client = BrokerConnection.service(of: kafka) { services.insert(client, at: 0) }
         if config.cql.enabled {
             // Read-only (no sink) unless cqlWritable: the writer is normally the pipeline.
             let cqlHost = config.cql.host

@@ -2,6 +2,7 @@ import FreshetContracts
 import FreshetCore
 import FreshetKafka
 import Logging
+import ServiceLifecycle
 
 #if canImport(Glibc)
     import Glibc
@@ -28,6 +29,34 @@ public enum BrokerConnection {
             throw ConfigurationError(key: "--broker", origin: "command line", message: error.message)
         }
         return try await connect(configuration, url: url)
+    }
+
+    /// Connects to `url` (see `connect(url:)`), runs `body` with the client's background work
+    /// (`KafkaBroker.run()`) beside it, then closes the client.
+    public static func withBroker<R: Sendable>(url: String, _ body: (any Broker) async throws -> R) async throws -> R {
+        let broker = try await connect(url: url)
+        return try await running(broker, body)
+    }
+
+    /// Runs `body` with `broker`'s background work beside it (a Kafka client's `run()`; the
+    /// embedded log has none), then closes the broker, also when `body` throws.
+    public static func running<R: Sendable>(_ broker: any Broker, _ body: (any Broker) async throws -> R) async throws -> R {
+        if let kafka = broker as? KafkaBroker { return try await kafka.running { try await body($0) } }
+        let result: R
+        do {
+            result = try await body(broker)
+        } catch {
+            try? await broker.close()
+            throw error
+        }
+        try await broker.close()
+        return result
+    }
+
+    /// The background work a pipeline's service group runs for `broker` (a Kafka client's
+    /// timers, requests in flight and consumer heartbeats); nil for the embedded log.
+    public static func service(of broker: any Broker) -> (any Service)? {
+        broker as? KafkaBroker
     }
 
     static func connect(_ configuration: KafkaClientConfiguration, url: String) async throws -> any Broker {

@@ -241,6 +241,11 @@ public final class Pipeline: Sendable {
     /// closes the store and the log.
     public func run(handleSignals: Bool = true, companions: [Companion] = []) async throws {
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        // First in the group, so it shuts down last: a Kafka client's background work
+        // (producer timers, requests in flight, heartbeats) outlives the stages using it.
+        if let client = BrokerConnection.service(of: broker) {
+            services.append(.init(service: client, successTerminationBehavior: .ignore, failureTerminationBehavior: .gracefullyShutdownGroup))
+        }
         if let processor {
             services.append(
                 .init(service: processor, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .gracefullyShutdownGroup))

@@ -78,8 +78,7 @@ struct BenchKafka: AsyncParsableCommand {
 
     /// Freshet's side, through the same `Broker` interface the pipeline uses.
     func runFreshet(topic: String) async throws -> (produce: Double, consume: Double) {
-        let client = try await BrokerConnection.connect(url: broker)
-        do {
+        try await BrokerConnection.withBroker(url: broker) { client in
             try await client.createTopic(topic, config: TopicConfig(partitions: partitions))
             let filler = [UInt8](repeating: UInt8(ascii: "x"), count: valueBytes - 40)
             func record(_ i: Int) -> ProducerRecord {
@@ -121,12 +120,8 @@ struct BenchKafka: AsyncParsableCommand {
             let consumeSeconds = first.map { (clock.now - $0).seconds } ?? 0
             try await consumer.close()
             try? await client.deleteTopic(topic)
-            try await client.close()
             guard received >= records else { throw RuntimeFailure("Freshet consumed \(received) of \(records) records") }
             return (Double(records) / produceSeconds, consumeSeconds > 0 ? Double(records) / consumeSeconds : 0)
-        } catch {
-            try? await client.close()
-            throw error
         }
     }
 

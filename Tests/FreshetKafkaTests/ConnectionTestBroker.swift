@@ -122,6 +122,11 @@ final class TestKafkaBroker: Sendable {
         var findCoordinator: (@Sendable (Int16) -> FindCoordinatorResponse)? = nil
         var fetch: (@Sendable (FetchRequest) -> FetchResponse)? = nil
         var produce: (@Sendable (ProduceRequest) -> ProduceResponse)? = nil
+        var initProducerId: (@Sendable () -> InitProducerIdResponse)? = nil
+        /// Serves a group of one member: FindCoordinator names this broker, JoinGroup makes
+        /// the member its leader, SyncGroup hands back the assignment it computed, OffsetFetch
+        /// answers offset 0 for every partition, Heartbeat is counted (`heartbeats`).
+        var group = false
         /// Bytes written instead of a Metadata answer (a hostile frame).
         var rawMetadataReply: [UInt8]? = nil
     }
@@ -129,6 +134,10 @@ final class TestKafkaBroker: Sendable {
     let options: Options
     private let channel: any Channel
     private let log = Mutex<[String]>([])
+    private let heartbeatCount = Mutex(0)
+    /// Heartbeats received (with `Options.group`).
+    var heartbeats: Int { heartbeatCount.withLock { $0 } }
+    func countHeartbeat() { heartbeatCount.withLock { $0 += 1 } }
     var port: Int { channel.localAddress?.port ?? 0 }
 
     /// Requests received, in order, as "SaslHandshake v1 PLAIN" etc.
@@ -287,6 +296,74 @@ private final class TestBrokerHandler: ChannelInboundHandler {
             broker.record("Produce v\(version)")
             let request = try KafkaWire.decodeRequest(frame, as: ProduceRequest.self).body
             try reply(broker.options.produce!(request), to: ProduceRequest.self, version: version, id: id, context)
+        case .initProducerId where broker.options.initProducerId != nil:
+            broker.record("InitProducerId v\(version)")
+            try reply(broker.options.initProducerId!(), to: InitProducerIdRequest.self, version: version, id: id, context)
+        case .findCoordinator where broker.options.group:
+            broker.record("FindCoordinator v\(version)")
+            let request = try KafkaWire.decodeRequest(frame, as: FindCoordinatorRequest.self).body
+            var response = FindCoordinatorResponse()
+            if version >= 4 {
+                var c = FindCoordinatorResponse.Coordinator()
+                c.key = request.coordinatorKeys.first ?? request.key
+                c.nodeID = 1
+                c.host = "127.0.0.1"
+                c.port = Int32(broker.port)
+                response.coordinators = [c]
+            } else {
+                response.nodeID = 1
+                response.host = "127.0.0.1"
+                response.port = Int32(broker.port)
+            }
+            try reply(response, to: FindCoordinatorRequest.self, version: version, id: id, context)
+        case .joinGroup where broker.options.group:
+            broker.record("JoinGroup v\(version)")
+            let request = try KafkaWire.decodeRequest(frame, as: JoinGroupRequest.self).body
+            var response = JoinGroupResponse()
+            response.generationID = 1
+            response.memberID = "member-1"
+            response.leader = "member-1"
+            response.protocolType = "consumer"
+            response.protocolName = request.protocols.first?.name ?? "range"
+            var member = JoinGroupResponse.Member()
+            member.memberID = "member-1"
+            member.metadata = request.protocols.first?.metadata ?? ByteBuffer()
+            response.members = [member]
+            try reply(response, to: JoinGroupRequest.self, version: version, id: id, context)
+        case .syncGroup where broker.options.group:
+            broker.record("SyncGroup v\(version)")
+            let request = try KafkaWire.decodeRequest(frame, as: SyncGroupRequest.self).body
+            var response = SyncGroupResponse()
+            response.protocolType = request.protocolType
+            response.protocolName = request.protocolName
+            response.assignment = request.assignments.first { $0.memberID == request.memberID }?.assignment ?? ByteBuffer()
+            try reply(response, to: SyncGroupRequest.self, version: version, id: id, context)
+        case .offsetFetch where broker.options.group:
+            broker.record("OffsetFetch v\(version)")
+            let request = try KafkaWire.decodeRequest(frame, as: OffsetFetchRequest.self).body
+            let asked = request.groups.first?.topics ?? request.topics ?? []
+            let topics = asked.map { t in
+                var topic = OffsetFetchResponse.Topic()
+                topic.name = t.name
+                topic.partitions = t.partitionIndexes.map { p in
+                    var partition = OffsetFetchResponse.Partition()
+                    partition.partitionIndex = p
+                    partition.committedOffset = 0
+                    return partition
+                }
+                return topic
+            }
+            var response = OffsetFetchResponse()
+            response.topics = topics
+            var group = OffsetFetchResponse.Group()
+            group.groupID = request.groupID
+            group.topics = topics
+            response.groups = [group]
+            try reply(response, to: OffsetFetchRequest.self, version: version, id: id, context)
+        case .heartbeat where broker.options.group:
+            broker.record("Heartbeat v\(version)")
+            broker.countHeartbeat()
+            try reply(HeartbeatResponse(), to: HeartbeatRequest.self, version: version, id: id, context)
         default:
             broker.record("closed: unexpected \(header.apiKey)")
             context.close(promise: nil)

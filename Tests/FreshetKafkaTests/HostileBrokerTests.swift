@@ -179,12 +179,13 @@ struct HostileBrokerTests {
             return r
         }
         try await TestKafkaBroker.with(options) { broker in
-            let client = try await KafkaBroker.connect(Self.configuration(broker))
-            let error = await #expect(throws: KafkaRecordsError.self) {
-                _ = try await client.fetch(topic: "t", partition: 0, offset: 0, maxRecords: 10, maxBytes: 1 << 20, maxWait: .zero)
+            try await KafkaBroker.withBroker(Self.configuration(broker)) { client in
+                let error = await #expect(throws: KafkaRecordsError.self) {
+                    _ = try await client.fetch(topic: "t", partition: 0, offset: 0, maxRecords: 10, maxBytes: 1 << 20, maxWait: .zero)
+                }
+                #expect(error?.field == "BaseOffset")
+                try await client.close()
             }
-            #expect(error?.field == "BaseOffset")
-            try await client.close()
         }
     }
 
@@ -257,11 +258,12 @@ struct HostileBrokerTests {
             return r
         }
         try await TestKafkaBroker.with(options) { broker in
-            let client = try await KafkaBroker.connect(Self.configuration(broker))
-            let records = (0..<5).map { ProducerRecord(value: [UInt8($0)], partition: 0) }
-            let error = await #expect(throws: KafkaProtocolError.self) { _ = try await client.produce(topic: "t", records: records) }
-            #expect(error?.field == "Responses.PartitionResponses.BaseOffset")
-            try await client.close()
+            try await KafkaBroker.withBroker(Self.configuration(broker)) { client in
+                let records = (0..<5).map { ProducerRecord(value: [UInt8($0)], partition: 0) }
+                let error = await #expect(throws: KafkaProtocolError.self) { _ = try await client.produce(topic: "t", records: records) }
+                #expect(error?.field == "Responses.PartitionResponses.BaseOffset")
+                try await client.close()
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import FreshetContracts
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// Freshet's `Broker` over a real Kafka cluster: the same calls as `EmbeddedBroker`, so
@@ -9,35 +10,99 @@ import Synchronization
 /// Errors the `Broker` contract names are `LogError`s with the same codes as the embedded
 /// broker (`UNKNOWN_TOPIC_OR_PARTITION`, `TOPIC_ALREADY_EXISTS`, `OFFSET_OUT_OF_RANGE`,
 /// `BROKER_CLOSED`…); the rest are `KafkaClientError`s naming the broker, API and partition.
-public final class KafkaBroker: Broker {
+///
+/// `run()` (a ServiceLifecycle `Service`) owns the client's background work: the producer's
+/// timers and requests in flight, and the heartbeats and prefetches of every consumer
+/// `makeConsumer` returns. Produce needs it running; run it beside the code that uses the
+/// broker (a service group, or `withBroker`). `close()` ends it; cancelling it fails pending
+/// produces with `KafkaClientError.closed`.
+public final class KafkaBroker: Broker, Service {
     public let configuration: KafkaClientConfiguration
     /// Admin, fetch and produce traffic. Consumers get clusters of their own.
     public let cluster: KafkaCluster
     public let producer: KafkaProducer
     let logger: Logger
+    let clock: KafkaClock
     private let closed = Mutex(false)
+    private let started = Mutex(false)
+    /// Consumers whose `run()` the broker's `run()` takes over.
+    private let consumers: AsyncStream<KafkaConsumer>
+    private let consumerSink: AsyncStream<KafkaConsumer>.Continuation
 
-    private init(configuration: KafkaClientConfiguration, cluster: KafkaCluster, producer: KafkaProducer, logger: Logger) {
+    private init(
+        configuration: KafkaClientConfiguration, cluster: KafkaCluster, producer: KafkaProducer, logger: Logger, clock: KafkaClock
+    ) {
         self.configuration = configuration
         self.cluster = cluster
         self.producer = producer
         self.logger = logger
+        self.clock = clock
+        (consumers, consumerSink) = AsyncStream.makeStream(of: KafkaConsumer.self)
     }
 
     /// Connects to the cluster (metadata from a bootstrap server) and, with idempotence on,
     /// obtains a producer id. Throws `KafkaClientError.noBrokerAvailable` naming the
-    /// servers when none answers.
-    public static func connect(_ configuration: KafkaClientConfiguration, logger: Logger = Logger(label: "freshet.kafka")) async throws -> KafkaBroker {
+    /// servers when none answers. `clock` times the client's timers (`ContinuousClock` by
+    /// default). Run `run()` while using the broker (see `withBroker`).
+    public static func connect(
+        _ configuration: KafkaClientConfiguration, logger: Logger = Logger(label: "freshet.kafka"),
+        clock: some Clock<Duration> = ContinuousClock()
+    ) async throws -> KafkaBroker {
         try configuration.validate()
-        let cluster = KafkaCluster(configuration: configuration, logger: logger)
+        let cluster = KafkaCluster(configuration: configuration, logger: logger, clock: clock)
         do {
             try await cluster.refreshMetadata([])
-            let producer = try await KafkaProducer.make(cluster: cluster, configuration: configuration.producer, logger: logger)
+            let producer = try await KafkaProducer.make(cluster: cluster, configuration: configuration.producer, logger: logger, clock: clock)
             logger.info("connected to Kafka", metadata: ["bootstrap": "\(configuration.bootstrapServers.map(\.description).joined(separator: ","))"])
-            return KafkaBroker(configuration: configuration, cluster: cluster, producer: producer, logger: logger)
+            return KafkaBroker(configuration: configuration, cluster: cluster, producer: producer, logger: logger, clock: KafkaClock(clock))
         } catch {
             await cluster.close()
             throw error
+        }
+    }
+
+    /// Connects, runs `body` with `run()` beside it, then closes the broker (also when `body`
+    /// throws) and ends `run()`.
+    public static func withBroker<R: Sendable>(
+        _ configuration: KafkaClientConfiguration, logger: Logger = Logger(label: "freshet.kafka"),
+        clock: some Clock<Duration> = ContinuousClock(), _ body: (KafkaBroker) async throws -> R
+    ) async throws -> R {
+        let broker = try await connect(configuration, logger: logger, clock: clock)
+        return try await broker.running(body)
+    }
+
+    /// Runs `body` with `run()` beside it, then closes the broker (also when `body` throws).
+    public func running<R: Sendable>(_ body: (KafkaBroker) async throws -> R) async throws -> R {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.run() }
+            let result: Result<R, any Error>
+            do {
+                result = .success(try await body(self))
+            } catch {
+                result = .failure(error)
+            }
+            try? await close()
+            group.cancelAll()
+            try? await group.waitForAll()
+            return try result.get()
+        }
+    }
+
+    /// Runs the producer's background work and that of every consumer `makeConsumer`
+    /// returns, until `close()`, graceful shutdown (pending records are flushed first) or
+    /// cancellation (pending produces fail with `KafkaClientError.closed`).
+    public func run() async throws {
+        let first = started.withLock { s in
+            defer { s = true }
+            return !s
+        }
+        guard first else { throw KafkaClientError(.closed, "the Kafka broker's run() was already called") }
+        await withDiscardingTaskGroup { group in
+            group.addTask { try? await self.producer.run() }
+            for await consumer in consumers.cancelOnGracefulShutdown() { group.addTask { try? await consumer.run() } }
+            // Graceful shutdown (or close): what was accepted is sent and acknowledged first.
+            if !Task.isCancelled { await producer.close() }
+            group.cancelAll()
         }
     }
 
@@ -139,7 +204,7 @@ public final class KafkaBroker: Broker {
             } catch let e as KafkaConnectionError where attempt < configuration.retries {
                 attempt += 1
                 logger.debug("fetch retry", metadata: ["partition": "\(tp)", "error": "\(e)"])
-                try await Task.sleep(for: configuration.consumer.retryBackoff)
+                try await clock.sleep(for: configuration.consumer.retryBackoff)
                 continue
             }
             guard let data = response.responses.first?.partitions.first else {
@@ -193,7 +258,7 @@ public final class KafkaBroker: Broker {
                 if (code.invalidatesMetadata || code.isRetriable) && attempt < configuration.retries {
                     attempt += 1
                     await cluster.invalidate(topic: topic)
-                    try await Task.sleep(for: configuration.consumer.retryBackoff)
+                    try await clock.sleep(for: configuration.consumer.retryBackoff)
                     continue
                 }
                 throw KafkaClientError(
@@ -210,8 +275,10 @@ public final class KafkaBroker: Broker {
     public func makeConsumer(_ config: ConsumerConfig) async throws -> any BrokerConsumer {
         try checkOpen()
         try Self.validateName(config.groupID, what: "group")
-        let cluster = KafkaCluster(configuration: configuration, logger: logger)
-        return try await KafkaConsumer.join(cluster: cluster, config: config, settings: configuration.consumer, logger: logger)
+        let cluster = KafkaCluster(configuration: configuration, logger: logger, kafkaClock: clock)
+        let consumer = try await KafkaConsumer.join(cluster: cluster, config: config, settings: configuration.consumer, logger: logger, kafkaClock: clock)
+        consumerSink.yield(consumer)
+        return consumer
     }
 
     public func committedOffsets(group: String) async throws -> [TopicPartition: Int64] {
@@ -367,6 +434,7 @@ public final class KafkaBroker: Broker {
         }
         if wasClosed { return }
         await producer.close()
+        consumerSink.finish()
         await cluster.close()
     }
 }

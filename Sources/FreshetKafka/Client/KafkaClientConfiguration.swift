@@ -42,6 +42,11 @@ public struct KafkaClientConfiguration: Sendable {
         public var maxBufferedBytes: Int = 32 << 20
         /// Time the broker may take to replicate a Produce (`timeout.ms`). Defaults to 30 s.
         public var requestTimeout: Duration = .seconds(30)
+        /// Batches of one partition in flight at once with idempotence, 1…5 (Kafka's
+        /// `max.in.flight.requests.per.connection`, which idempotence bounds by 5). Without
+        /// idempotence a partition has one batch in flight, so retries cannot reorder. URL
+        /// key `max_in_flight`. Defaults to 5.
+        public var maxInFlight: Int = 5
 
         public init() {}
     }
@@ -125,7 +130,7 @@ public struct KafkaClientConfiguration: Sendable {
         "client_id", "partitions", "replication_factor", "linger_ms", "batch_bytes", "session_timeout_ms",
         "heartbeat_interval_ms", "acks", "idempotence", "compression", "request_timeout_ms", "assignor",
         "sasl", "tls", "tls_ca", "tls_cert", "tls_key", "tls_server_name", "tls_verify",
-        "max_frame_bytes", "max_decompressed_bytes", "sasl_max_iterations",
+        "max_frame_bytes", "max_decompressed_bytes", "sasl_max_iterations", "max_in_flight",
     ]
 
     /// Parses `kafka://[user:password@]host:port[,host2:port2][?key=value&…]`.
@@ -145,7 +150,8 @@ public struct KafkaClientConfiguration: Sendable {
     /// (`none`, `gzip`, `snappy`, `lz4`, `zstd`), `request_timeout_ms`, `assignor`
     /// (`range`, `roundrobin`), `max_frame_bytes` (largest response frame, 64 KiB–2 GiB),
     /// `max_decompressed_bytes` (per partition and Fetch, 1 MiB–2 GiB), `sasl_max_iterations`
-    /// (largest SCRAM iteration count the broker may ask for, 4096–10,000,000). A port
+    /// (largest SCRAM iteration count the broker may ask for, 4096–10,000,000), `max_in_flight`
+    /// (batches of one partition in flight with idempotence, 1–5, default 5). A port
     /// defaults to 9092.
     /// - Throws: `KafkaClientError.invalidConfiguration` naming the bad part or key.
     public init(url: String) throws {
@@ -208,6 +214,7 @@ public struct KafkaClientConfiguration: Sendable {
                 case "replication_factor": topicDefaults.replicationFactor = Int16(try int(-1...Int(Int16.max)))
                 case "linger_ms": producer.linger = .milliseconds(try int(0...600_000))
                 case "batch_bytes": producer.maxBatchBytes = try int(1...(256 << 20))
+                case "max_in_flight": producer.maxInFlight = try int(1...5)
                 case "session_timeout_ms":
                     consumer.sessionTimeout = .milliseconds(try int(1000...3_600_000))
                     sessionGiven = true
@@ -326,6 +333,9 @@ public struct KafkaClientConfiguration: Sendable {
         if bootstrapServers.isEmpty { throw bad("no bootstrap servers configured") }
         if producer.acks != -1 && producer.acks != 1 { throw bad("producer acks must be -1 (all) or 1, got \(producer.acks)") }
         if producer.idempotence && producer.acks != -1 { throw bad("the idempotent producer requires acks=-1 (all)") }
+        if !(1...5).contains(producer.maxInFlight) {
+            throw bad("producer maxInFlight must be in 1...5 (Kafka's bound with idempotence), got \(producer.maxInFlight)")
+        }
         if consumer.heartbeatInterval >= consumer.sessionTimeout {
             throw bad("heartbeat interval \(consumer.heartbeatInterval) must be below the session timeout \(consumer.sessionTimeout)")
         }

@@ -34,7 +34,7 @@ extension KafkaCluster {
                     if p.errorCode == .noError {
                         earliest[tp] = max(0, p.offset)
                     } else if p.errorCode.invalidatesMetadata {
-                        invalidateLater(tp.topic)
+                        await invalidate(topic: tp.topic)
                         if p.errorCode == .unknownTopicOrPartition { throw LogError.kafkaUnknownTopic(tp.topic) }
                         throw KafkaClientError(
                             .brokerError, "ListOffsets for \(tp): \(p.errorCode.name)", topic: tp.topic, partition: tp.partition, kafkaError: p.errorCode)
@@ -53,7 +53,7 @@ extension KafkaCluster {
                 for p in t.partitions {
                     let tp = TopicPartition(t.topic, p.partitionIndex)
                     guard p.errorCode == .noError || p.errorCode == .offsetOutOfRange, p.highWatermark >= 0 else {
-                        if p.errorCode.invalidatesMetadata { invalidateLater(tp.topic) }
+                        if p.errorCode.invalidatesMetadata { await invalidate(topic: tp.topic) }
                         throw KafkaClientError(
                             .brokerError, "cannot read the offsets of \(tp): \(p.errorCode.name)", topic: tp.topic,
                             partition: tp.partition, kafkaError: p.errorCode)
@@ -69,10 +69,6 @@ extension KafkaCluster {
     /// Tansu 0.6 answers a Fetch with `MaxWaitMs` 0 with no partitions at all, so every Fetch
     /// waits at least this long (with `MinBytes` 0 or data available it returns at once).
     public static let minimumFetchWaitMs: Int32 = 5
-
-    private nonisolated func invalidateLater(_ topic: String) {
-        Task { await self.invalidate(topic: topic) }
-    }
 
     /// Committed offsets of `group` for `partitions` (`nil`: every committed partition).
     /// Partitions without a commit are left out.
@@ -107,7 +103,7 @@ extension KafkaCluster {
             guard retry, attempt < configuration.retries else {
                 throw KafkaClientError(.brokerError, "cannot fetch the committed offsets of group '\(group)': \(code.name)", group: group, kafkaError: code)
             }
-            try await Task.sleep(for: configuration.consumer.retryBackoff)
+            try await clock.sleep(for: configuration.consumer.retryBackoff)
         }
     }
 

@@ -31,13 +31,16 @@ public actor KafkaCluster {
     private struct Node {
         var address: KafkaClientConfiguration.Server
         var connection: KafkaConnection?
-        var connecting: Task<KafkaConnection, any Error>?
+        /// Callers waiting for the connect that another caller is making.
+        var connectWaiters: [CheckedContinuation<KafkaConnection, any Error>]?
         var failures = 0
-        var retryAt: ContinuousClock.Instant?
+        var retryAt: Duration?
     }
 
     public nonisolated let configuration: KafkaClientConfiguration
     nonisolated let logger: Logger
+    /// Reconnect backoff and retry waits.
+    nonisolated let clock: KafkaClock
     private var nodes: [Int32: Node] = [:]
     /// Node ids of the bootstrap servers (negative, as Kafka's clients number them).
     private let bootstrapIDs: [Int32]
@@ -47,9 +50,19 @@ public actor KafkaCluster {
     private var coordinators: [String: Int32] = [:]
     private var closed = false
 
-    public init(configuration: KafkaClientConfiguration, logger: Logger = Logger(label: "freshet.kafka")) {
+    /// A client of the cluster `configuration` names; `clock` times reconnect backoffs and
+    /// retries (`ContinuousClock` by default).
+    public init(
+        configuration: KafkaClientConfiguration, logger: Logger = Logger(label: "freshet.kafka"),
+        clock: some Clock<Duration> = ContinuousClock()
+    ) {
+        self.init(configuration: configuration, logger: logger, kafkaClock: KafkaClock(clock))
+    }
+
+    init(configuration: KafkaClientConfiguration, logger: Logger, kafkaClock: KafkaClock) {
         self.configuration = configuration
         self.logger = logger
+        self.clock = kafkaClock
         var ids: [Int32] = []
         for (i, server) in configuration.bootstrapServers.enumerated() {
             let id = Int32(-1 - i)
@@ -73,35 +86,55 @@ public actor KafkaCluster {
             throw KafkaClientError(.noBrokerAvailable, "broker node \(node) is not in the cluster metadata")
         }
         if let c = state.connection { return c }
-        if let task = state.connecting { return try await task.value }
-        let address = state.address
-        let delay = state.retryAt.map { $0 - ContinuousClock.now } ?? .zero
-        let connectionConfiguration = configuration.connection
-        let task = Task<KafkaConnection, any Error> {
-            if delay > .zero { try await Task.sleep(for: delay) }
-            return try await KafkaConnection.connect(host: address.host, port: address.port, configuration: connectionConfiguration)
+        if state.connectWaiters != nil {
+            return try await withCheckedThrowingContinuation { nodes[node]?.connectWaiters?.append($0) }
         }
-        nodes[node]?.connecting = task
+        nodes[node]?.connectWaiters = []
+        let address = state.address
+        let connectionConfiguration = configuration.connection
+        let result: Result<KafkaConnection, any Error>
         do {
-            let c = try await task.value
-            nodes[node]?.connecting = nil
+            if let retryAt = state.retryAt, retryAt > clock.now { try await clock.sleep(until: retryAt) }
+            result = .success(try await KafkaConnection.connect(host: address.host, port: address.port, configuration: connectionConfiguration))
+        } catch {
+            result = .failure(error)
+        }
+        let waiters = nodes[node]?.connectWaiters ?? []
+        nodes[node]?.connectWaiters = nil
+        switch result {
+        case .success(let c):
+            if closed {
+                try? await c.close()
+                let error = KafkaClientError(.closed, "the Kafka client is closed")
+                for w in waiters { w.resume(throwing: error) }
+                throw error
+            }
             nodes[node]?.connection = c
             nodes[node]?.failures = 0
             nodes[node]?.retryAt = nil
-            if closed {
-                try? await c.close()
-                throw KafkaClientError(.closed, "the Kafka client is closed")
-            }
+            for w in waiters { w.resume(returning: c) }
             return c
-        } catch {
-            nodes[node]?.connecting = nil
+        case .failure(let error as CancellationError):
+            // The caller that was connecting went away; not the broker's failure.
+            for w in waiters { w.resume(throwing: error) }
+            throw error
+        case .failure(let error):
             let failures = (nodes[node]?.failures ?? 0) + 1
             nodes[node]?.failures = failures
             nodes[node]?.retryAt =
-                ContinuousClock.now + Self.backoff(failures: failures, base: configuration.reconnectBackoff, max: configuration.reconnectBackoffMax)
+                clock.now + Self.backoff(failures: failures, base: configuration.reconnectBackoff, max: configuration.reconnectBackoffMax)
             logger.debug("cannot connect to Kafka broker", metadata: ["broker": "\(address)", "error": "\(error)"])
+            for w in waiters { w.resume(throwing: error) }
             throw error
         }
+    }
+
+    /// A node at a new address. Callers waiting for a connect in progress keep waiting for it
+    /// (they get what it gives, as the ones who started it do).
+    private func replaceNode(_ id: Int32, address: KafkaClientConfiguration.Server) {
+        var fresh = Node(address: address)
+        fresh.connectWaiters = nodes[id]?.connectWaiters
+        nodes[id] = fresh
     }
 
     /// `base * 2^(failures-1)`, at most `max`.
@@ -112,10 +145,10 @@ public actor KafkaCluster {
     }
 
     /// Forgets `connection` (after a connection error) so the next request reconnects.
-    func dropConnection(_ node: Int32, _ connection: KafkaConnection) {
+    func dropConnection(_ node: Int32, _ connection: KafkaConnection) async {
         guard nodes[node]?.connection === connection else { return }
         nodes[node]?.connection = nil
-        Task { try? await connection.close() }
+        try? await connection.close()
     }
 
     /// `host:port` of a node, for error messages.
@@ -126,8 +159,16 @@ public actor KafkaCluster {
     /// metadata; an API the broker lacks becomes `KafkaClientError.unsupportedByBroker`.
     public nonisolated func send<R: KafkaRequest>(_ request: R, to node: Int32, timeout: TimeAmount? = nil) async throws -> R.Response {
         let connection = try await self.connection(to: node)
+        return try await response(connection.write(request, timeout: timeout), from: node, on: connection)
+    }
+
+    /// Waits for the response of a request written on `connection` (to `node`), handling its
+    /// errors as `send` does.
+    public nonisolated func response<R: KafkaRequest>(
+        _ pending: KafkaPendingResponse<R>, from node: Int32, on connection: KafkaConnection
+    ) async throws -> R.Response {
         do {
-            return try await connection.send(request, timeout: timeout)
+            return try await pending.response()
         } catch let error as KafkaConnectionError {
             if error.code == .noCommonVersion {
                 throw KafkaClientError(
@@ -187,18 +228,19 @@ public actor KafkaCluster {
     public func refreshMetadata(_ topicNames: [String]?) async throws -> MetadataResponse {
         let response = try await sendToAny(MetadataRequest(topics: topicNames, allowAutoTopicCreation: false))
         try response.validate()
-        apply(response)
+        await apply(response)
         return response
     }
 
     /// Takes a validated (`MetadataResponse.validate()`) answer into the cache.
-    private func apply(_ response: MetadataResponse) {
+    private func apply(_ response: MetadataResponse) async {
+        var moved: [KafkaConnection] = []
         for b in response.brokers {
             let address = KafkaClientConfiguration.Server(host: b.host, port: Int(b.port))
             if let existing = nodes[b.nodeID] {
                 if existing.address != address {
-                    nodes[b.nodeID] = Node(address: address)
-                    if let c = existing.connection { Task { try? await c.close() } }
+                    replaceNode(b.nodeID, address: address)
+                    if let c = existing.connection { moved.append(c) }
                 }
             } else {
                 nodes[b.nodeID] = Node(address: address)
@@ -216,6 +258,7 @@ public actor KafkaCluster {
                 topics[name] = nil
             }
         }
+        for c in moved { try? await c.close() }
     }
 
     /// The topic's partitions and leaders: from the cache, or asked for (and waited for while
@@ -240,7 +283,7 @@ public actor KafkaCluster {
                 throw KafkaClientError(
                     .brokerError, "metadata for topic '\(name)' is not available: \(code.name)", topic: name, kafkaError: code)
             }
-            try await Task.sleep(for: configuration.consumer.retryBackoff)
+            try await clock.sleep(for: configuration.consumer.retryBackoff)
         }
     }
 
@@ -288,7 +331,7 @@ public actor KafkaCluster {
             if code == .noError {
                 let key = Int32.max - answer.nodeID
                 let address = KafkaClientConfiguration.Server(host: answer.host, port: Int(answer.port))
-                if nodes[key]?.address != address { nodes[key] = Node(address: address) }
+                if nodes[key]?.address != address { replaceNode(key, address: address) }
                 coordinators[group] = key
                 return key
             }
@@ -298,17 +341,17 @@ public actor KafkaCluster {
                     .brokerError, "cannot find the coordinator of group '\(group)': \(code.name) \(message ?? "")",
                     group: group, kafkaError: code)
             }
-            try await Task.sleep(for: configuration.consumer.retryBackoff)
+            try await clock.sleep(for: configuration.consumer.retryBackoff)
         }
     }
 
     /// Forgets the coordinator of `group` (after NOT_COORDINATOR / COORDINATOR_NOT_AVAILABLE).
-    public func invalidateCoordinator(group: String) {
+    public func invalidateCoordinator(group: String) async {
         if let key = coordinators.removeValue(forKey: group), let c = nodes[key]?.connection,
             !coordinators.values.contains(key)
         {
             nodes[key]?.connection = nil
-            Task { try? await c.close() }
+            try? await c.close()
         }
     }
 
@@ -328,7 +371,7 @@ public actor KafkaCluster {
                     if code.invalidatesCoordinator { await invalidateCoordinator(group: group) }
                     attempt += 1
                     if attempt < configuration.retries {
-                        try await Task.sleep(for: configuration.consumer.retryBackoff)
+                        try await clock.sleep(for: configuration.consumer.retryBackoff)
                         continue
                     }
                 }
@@ -337,7 +380,7 @@ public actor KafkaCluster {
                 await invalidateCoordinator(group: group)
                 attempt += 1
                 if attempt >= configuration.retries { throw error }
-                try await Task.sleep(for: configuration.consumer.retryBackoff)
+                try await clock.sleep(for: configuration.consumer.retryBackoff)
             }
         }
     }

@@ -1,6 +1,7 @@
 import FreshetContracts
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 
 /// A member of a Kafka consumer group (classic protocol, eager rebalancing), implementing
@@ -8,8 +9,8 @@ import Synchronization
 ///
 /// Membership is `KafkaGroupStateMachine`; this actor performs its actions: JoinGroup (with
 /// the MEMBER_ID_REQUIRED retry), SyncGroup (computing the assignment with
-/// `KafkaPartitionAssignor` when it leads), Heartbeat on a background task, LeaveGroup on
-/// `close`. A rebalance noticed by the heartbeat is handled by the next `poll`: positions of
+/// `KafkaPartitionAssignor` when it leads), Heartbeat every `heartbeatInterval` from
+/// `run()`, LeaveGroup on `close`. A rebalance noticed by the heartbeat is handled by the next `poll`: positions of
 /// the owned partitions are committed (`ConsumerConfig.commitOnRevoke`), the partitions
 /// released, the group rejoined, and new partitions start at their committed offset or the
 /// reset policy.
@@ -20,13 +21,19 @@ import Synchronization
 /// (one round ahead, so memory stays bounded) and its batches are decoded off the actor, so
 /// the network round trip and the decoding overlap with the caller's processing.
 ///
+/// Background work — heartbeats and the prefetch — runs in the task group of `run()` (a
+/// ServiceLifecycle `Service`, which `KafkaBroker.run()` runs for the consumers it makes);
+/// `close()` ends it. Without `run()` running a consumer still polls and commits (no
+/// prefetch), but sends no heartbeats, so the group drops it after its session timeout.
+/// Timers use the injected clock.
+///
 /// Offsets: every record `poll` returns has an offset in `0..<Int64.max` (so `offset + 1`,
 /// the position after it, never overflows), and a partition's records come in strictly
 /// increasing offset order. A broker answer that would break this — a batch whose base offset
 /// is negative or reaches `Int64.max`, record offset deltas that go backwards or leave the
 /// batch, batches that go backwards — fails `poll` with a `KafkaRecordsError` or
 /// `KafkaProtocolError` naming the field instead of being handed out.
-public actor KafkaConsumer: BrokerConsumer {
+public actor KafkaConsumer: BrokerConsumer, Service {
     struct PartitionState {
         /// Next offset `poll` returns.
         var position: Int64
@@ -48,14 +55,31 @@ public actor KafkaConsumer: BrokerConsumer {
     private var partitions: [TopicPartition: PartitionState] = [:]
     private var order: [TopicPartition] = []
     private var cursor = 0
-    private var heartbeatTask: Task<Void, Never>?
-    /// The background Fetch started when the last `poll` returned records.
-    private var prefetch: Task<[FetchedPartition], any Error>?
+    nonisolated let clock: KafkaClock
+    typealias Job = @Sendable () async -> Void
+    /// Prefetches for `run()`'s task group (one at a time).
+    private nonisolated let jobs: AsyncStream<Job>
+    private nonisolated let jobSink: AsyncStream<Job>.Continuation
+    private var running = false
+    /// The background Fetch started when the last `poll` returned records: out (no result
+    /// yet), or answered.
+    private var prefetch: Prefetch?
+    private var prefetchWaiter: CheckedContinuation<Result<[FetchedPartition], any Error>, Never>?
     private var closed = false
+
+    private enum Prefetch {
+        case out
+        case answered(Result<[FetchedPartition], any Error>)
+    }
     private var fatal: (any Error)?
 
-    init(cluster: KafkaCluster, config: ConsumerConfig, settings: KafkaClientConfiguration.Consumer, logger: Logger) {
+    init(
+        cluster: KafkaCluster, config: ConsumerConfig, settings: KafkaClientConfiguration.Consumer, logger: Logger,
+        clock: KafkaClock = .continuous
+    ) {
         self.cluster = cluster
+        self.clock = clock
+        (jobs, jobSink) = AsyncStream.makeStream(of: Job.self)
         self.groupID = config.groupID
         self.config = config
         self.settings = settings
@@ -63,19 +87,26 @@ public actor KafkaConsumer: BrokerConsumer {
     }
 
     /// Joins `config.groupID` over `cluster` (which this consumer then owns and closes) and
-    /// returns the member once its first assignment is known.
+    /// returns the member once its first assignment is known; run its `run()` for heartbeats.
+    /// `clock` times heartbeats, waits and retries (`ContinuousClock` by default).
     public static func join(
-        cluster: KafkaCluster, config: ConsumerConfig, settings: KafkaClientConfiguration.Consumer, logger: Logger
+        cluster: KafkaCluster, config: ConsumerConfig, settings: KafkaClientConfiguration.Consumer, logger: Logger,
+        clock: some Clock<Duration> = ContinuousClock()
+    ) async throws -> KafkaConsumer {
+        try await join(cluster: cluster, config: config, settings: settings, logger: logger, kafkaClock: KafkaClock(clock))
+    }
+
+    static func join(
+        cluster: KafkaCluster, config: ConsumerConfig, settings: KafkaClientConfiguration.Consumer, logger: Logger, kafkaClock: KafkaClock
     ) async throws -> KafkaConsumer {
         for topic in config.topics { _ = try await cluster.topic(topic) }
-        let consumer = KafkaConsumer(cluster: cluster, config: config, settings: settings, logger: logger)
+        let consumer = KafkaConsumer(cluster: cluster, config: config, settings: settings, logger: logger, clock: kafkaClock)
         do {
             try await consumer.ensureJoined()
         } catch {
             await cluster.close()
             throw error
         }
-        await consumer.startHeartbeats()
         return consumer
     }
 
@@ -85,18 +116,46 @@ public actor KafkaConsumer: BrokerConsumer {
 
     // MARK: Membership
 
-    private func startHeartbeats() {
+    /// Sends heartbeats every `heartbeatInterval` and runs the prefetches, until `close()`
+    /// or cancellation. Runs once.
+    public nonisolated func run() async throws {
+        guard await begin() else { return }
         let interval = settings.heartbeatInterval
-        heartbeatTask = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: interval)
-                guard let self, !Task.isCancelled else { return }
-                await self.heartbeat()
+        let clock = self.clock
+        await withDiscardingTaskGroup { group in
+            group.addTask { [weak self] in
+                var next = clock.now + interval
+                while true {
+                    do { try await clock.sleep(until: next) } catch { return }
+                    guard let self else { return }
+                    await self.heartbeat()
+                    // Beats keep their rhythm however long one took, without bunching up.
+                    next = max(next + interval, clock.now)
+                }
             }
+            for await job in jobs { group.addTask { await job() } }
+            await ended()
+            group.cancelAll()
+        }
+    }
+
+    private func begin() -> Bool {
+        guard !running, !closed else { return false }
+        running = true
+        return true
+    }
+
+    /// `run()` ended: a prefetch it would have run fails the poll waiting for it.
+    private func ended() {
+        running = false
+        jobSink.finish()
+        if case .out = prefetch {
+            prefetchAnswered(.failure(closed ? closedError() : KafkaClientError(.closed, "the consumer's run() ended", group: groupID)))
         }
     }
 
     private func heartbeat() async {
+        guard !closed else { return }
         for action in machine.heartbeatDue() {
             guard case .sendHeartbeat(let g) = action else { continue }
             var request = HeartbeatRequest()
@@ -130,11 +189,11 @@ public actor KafkaConsumer: BrokerConsumer {
     /// rejoining).
     private func ensureJoined() async throws {
         guard machine.needsJoin else { return }
-        let deadline = ContinuousClock.now + config.rebalanceTimeout + settings.sessionTimeout
+        let deadline = clock.now + config.rebalanceTimeout + settings.sessionTimeout
         var actions = machine.join()
         while !actions.isEmpty {
             let action = actions.removeFirst()
-            if ContinuousClock.now > deadline {
+            if clock.now > deadline {
                 throw KafkaClientError(
                     .timedOut, "consumer could not join group '\(groupID)' within \(config.rebalanceTimeout + settings.sessionTimeout)",
                     group: groupID)
@@ -159,7 +218,7 @@ public actor KafkaConsumer: BrokerConsumer {
                 actions += try await sendJoin(memberID: id)
             case .retryJoin(let id, let refresh):
                 if refresh { await cluster.invalidateCoordinator(group: groupID) }
-                try await Task.sleep(for: settings.retryBackoff)
+                try await clock.sleep(for: settings.retryBackoff)
                 actions += try await sendJoin(memberID: id)
             case .sendSync(let g, let members):
                 actions += try await sendSync(g, members: members)
@@ -283,7 +342,7 @@ public actor KafkaConsumer: BrokerConsumer {
     public func poll(maxRecords: Int?, maxBytes: Int?, maxWait: Duration?) async throws -> [ConsumerRecord] {
         let maxRecords = max(1, maxRecords ?? config.maxPollRecords)
         let maxBytes = maxBytes ?? config.maxPollBytes
-        let deadline = ContinuousClock.now + (maxWait ?? config.maxWait)
+        let deadline = clock.now + (maxWait ?? config.maxWait)
         while true {
             if closed { throw closedError() }
             if let fatal { throw fatal }
@@ -293,11 +352,11 @@ public actor KafkaConsumer: BrokerConsumer {
                 try await startPrefetch()
                 return records
             }
-            let remaining = deadline - ContinuousClock.now
+            let remaining = deadline - clock.now
             if remaining <= .zero { return [] }
             if order.isEmpty {
                 // Nothing assigned: wait (a rebalance may bring partitions).
-                try await Task.sleep(for: min(remaining, settings.maxWait))
+                try await clock.sleep(for: min(remaining, settings.maxWait))
                 continue
             }
             try await fetch(maxWait: min(remaining, settings.maxWait))
@@ -362,26 +421,59 @@ public actor KafkaConsumer: BrokerConsumer {
     /// Starts the next Fetch in the background (one round ahead; a short broker wait, so an
     /// idle topic does not hold the next `poll` beyond its own `maxWait`).
     private func startPrefetch() async throws {
-        guard prefetch == nil, !closed, fatal == nil, !machine.needsJoin else { return }
+        guard running, prefetch == nil, !closed, fatal == nil, !machine.needsJoin else { return }
         let byLeader = try await fetchTargets()
-        guard !byLeader.isEmpty, prefetch == nil else { return }
+        guard running, !byLeader.isEmpty, prefetch == nil else { return }
         let cluster = self.cluster
         let settings = self.settings
-        prefetch = Task { try await Self.fetch(byLeader, cluster: cluster, settings: settings, waitMs: KafkaCluster.minimumFetchWaitMs) }
+        let clock = self.clock
+        prefetch = .out
+        jobSink.yield { [weak self] in
+            let result: Result<[FetchedPartition], any Error>
+            do {
+                result = .success(
+                    try await Self.fetch(byLeader, cluster: cluster, settings: settings, clock: clock, waitMs: KafkaCluster.minimumFetchWaitMs))
+            } catch {
+                result = .failure(error)
+            }
+            await self?.prefetchAnswered(result)
+        }
+    }
+
+    private func prefetchAnswered(_ result: Result<[FetchedPartition], any Error>) {
+        guard case .out = prefetch else { return }
+        if let waiter = prefetchWaiter {
+            prefetchWaiter = nil
+            prefetch = nil
+            waiter.resume(returning: result)
+        } else {
+            prefetch = .answered(result)
+        }
+    }
+
+    /// The background Fetch's answer, waiting for it if it is still out.
+    private func takePrefetch() async -> Result<[FetchedPartition], any Error>? {
+        switch prefetch {
+        case nil: return nil
+        case .answered(let result)?:
+            prefetch = nil
+            return result
+        case .out?:
+            return await withCheckedContinuation { prefetchWaiter = $0 }
+        }
     }
 
     /// One Fetch per leader for every owned partition whose buffer is empty — or the answer
     /// of the background Fetch, when one is out.
     private func fetch(maxWait: Duration) async throws {
         let fetched: [FetchedPartition]
-        if let pending = prefetch {
-            prefetch = nil
-            fetched = try await pending.value
+        if let pending = await takePrefetch() {
+            fetched = try pending.get()
         } else {
             let byLeader = try await fetchTargets()
             guard !byLeader.isEmpty else { return }
             let waitMs = max(KafkaCluster.minimumFetchWaitMs, maxWait.kafkaMilliseconds)
-            fetched = try await Self.fetch(byLeader, cluster: cluster, settings: settings, waitMs: waitMs)
+            fetched = try await Self.fetch(byLeader, cluster: cluster, settings: settings, clock: clock, waitMs: waitMs)
         }
         for partition in fetched { try await apply(partition) }
     }
@@ -389,7 +481,8 @@ public actor KafkaConsumer: BrokerConsumer {
     /// Sends the Fetches (concurrently, one per leader) and decodes the answers. A failed
     /// connection leaves its partitions out (they are fetched again after the retry backoff).
     private static func fetch(
-        _ byLeader: [Int32: [(TopicPartition, Int64)]], cluster: KafkaCluster, settings: KafkaClientConfiguration.Consumer, waitMs: Int32
+        _ byLeader: [Int32: [(TopicPartition, Int64)]], cluster: KafkaCluster, settings: KafkaClientConfiguration.Consumer,
+        clock: KafkaClock, waitMs: Int32
     ) async throws -> [FetchedPartition] {
         let results = try await withThrowingTaskGroup(of: (FetchResponse?, [(TopicPartition, Int64)]).self) { group in
             for (leader, items) in byLeader {
@@ -435,7 +528,7 @@ public actor KafkaConsumer: BrokerConsumer {
                 fetched.append(try decode(tp, requestedOffset: offset, data, options: settings.decodingOptions))
             }
         }
-        if failedConnection { try await Task.sleep(for: settings.retryBackoff) }
+        if failedConnection { try await clock.sleep(for: settings.retryBackoff) }
         return fetched
     }
 
@@ -570,8 +663,8 @@ public actor KafkaConsumer: BrokerConsumer {
     public func close() async throws {
         if closed { return }
         closed = true
-        heartbeatTask?.cancel()
-        prefetch?.cancel()
+        jobSink.finish()
+        if case .out = prefetch { prefetchAnswered(.failure(closedError())) }
         prefetch = nil
         for action in machine.leave() {
             guard case .sendLeave(let id) = action else { continue }
@@ -593,8 +686,7 @@ public actor KafkaConsumer: BrokerConsumer {
     }
 
     deinit {
-        heartbeatTask?.cancel()
-        prefetch?.cancel()
+        jobSink.finish()
     }
 }
 

@@ -2,26 +2,37 @@ import FreshetContracts
 import FreshetCore
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// Produces records to a Kafka cluster: one RecordBatch v2 per partition (headers kept,
 /// codec configurable), `linger` and `maxBatchBytes` batching, `acks=all` and the idempotent
 /// producer by default, results in input order.
 ///
-/// Ordering: a partition has at most one batch in flight (Kafka allows up to five with
-/// idempotence). `KafkaConnection.send` gives no wire order between concurrent callers, so
-/// pipelining batches of one partition could reorder them on a broker that does not check
-/// sequences; with one in flight a retry can never overtake a later batch. Different
-/// partitions (and brokers) are sent concurrently, and a batch holds everything that
-/// accumulated while the previous one was in flight, up to `maxBatchBytes`.
+/// `run()` (a ServiceLifecycle `Service`) owns the background work — the linger/retry timer,
+/// the requests in flight, connects and metadata refreshes — in one task group; `produce`
+/// needs it running. `close()` flushes and ends `run()`; cancelling `run()` fails every
+/// pending batch with `KafkaClientError.closed`. Timers use the injected clock.
+///
+/// Ordering: with idempotence a partition has up to `maxInFlight` batches in flight (Kafka's
+/// `max.in.flight.requests.per.connection`, at most 5). Requests to one broker are written
+/// on its connection by this actor in sequence order, so they reach the broker in order. A
+/// batch keeps the sequence numbers it got at its first send for every retry; when one fails
+/// retriably, the later ones the broker then refuses (OUT_OF_ORDER_SEQUENCE_NUMBER while an
+/// earlier batch is unacknowledged) are retried too, and the partition resends its failed
+/// batches one at a time, oldest first, before anything new (DUPLICATE_SEQUENCE_NUMBER counts
+/// as written). Without idempotence a partition keeps one batch in flight, so a retry can
+/// never overtake a later batch.
 ///
 /// Backpressure: `produce` waits while more than `maxBufferedBytes` of records are
 /// accepted but not yet acknowledged.
-public actor KafkaProducer {
-    final class Batch {
+public actor KafkaProducer: Service {
+    /// Only touched on the producer's actor; a job hands its batches back there unread.
+    final class Batch: @unchecked Sendable {
         let tp: TopicPartition
         var records: [KafkaRecord] = []
         var bytes = 0
-        let createdAt: ContinuousClock.Instant
+        /// On the producer's clock.
+        let createdAt: Duration
         /// No more records once sent (or full).
         var sealed = false
         var baseSequence: Int32 = -1
@@ -29,46 +40,73 @@ public actor KafkaProducer {
         var producerID: Int64 = -1
         var encoded: ByteBuffer?
         var attempts = 0
-        var retryAt: ContinuousClock.Instant?
+        var inFlight = false
+        var retryAt: Duration?
         var lastError: (any Error)?
         var result: Result<(baseOffset: Int64, logAppendTime: Int64), any Error>?
         var waiters: [CheckedContinuation<Void, Never>] = []
 
-        init(tp: TopicPartition, createdAt: ContinuousClock.Instant) {
+        init(tp: TopicPartition, createdAt: Duration) {
             self.tp = tp
             self.createdAt = createdAt
         }
     }
 
+    typealias Job = @Sendable () async -> Void
+
+    private enum Phase {
+        case idle, running, stopped
+    }
+
     nonisolated let cluster: KafkaCluster
     nonisolated let configuration: KafkaClientConfiguration.Producer
     nonisolated let logger: Logger
+    nonisolated let clock: KafkaClock
+    /// Background work for `run()`'s task group. Its size is bounded by what can be pending:
+    /// one timer, a request per partition and in-flight slot, a connect per broker, a
+    /// metadata refresh per topic.
+    private nonisolated let jobs: AsyncStream<Job>
+    private nonisolated let jobSink: AsyncStream<Job>.Continuation
+    private var phase = Phase.idle
     private var partitioner = KafkaPartitioner()
     private var sequences = KafkaProducerSequences()
     private var queues: [TopicPartition: [Batch]] = [:]
-    private var inFlight: Set<TopicPartition> = []
+    private var inFlight: [TopicPartition: Int] = [:]
     private var leaders: [TopicPartition: Int32] = [:]
+    private var connections: [Int32: KafkaConnection] = [:]
+    private var connecting: Set<Int32> = []
     private var refreshing: Set<String> = []
     private var bufferedBytes = 0
     private var spaceWaiters: [CheckedContinuation<Void, Never>] = []
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var flushing = 0
     private var bumpingEpoch = false
-    private var timerDeadline: ContinuousClock.Instant?
-    private var timerTask: Task<Void, Never>?
+    private var timerDeadline: Duration?
+    private var timerGeneration = 0
     private var closed = false
+    /// Most batches of one partition in flight at once so far (for tests and benchmarks).
+    private(set) var peakInFlight = 0
 
     /// A producer on `cluster`. With idempotence on, call `start()` (or use `make`) before
-    /// producing so that the producer id is known.
-    public init(cluster: KafkaCluster, configuration: KafkaClientConfiguration.Producer, logger: Logger) {
+    /// producing so that the producer id is known; run `run()` while producing. `clock`
+    /// times linger, retry backoff and the delivery timeout (`ContinuousClock` by default).
+    public init(
+        cluster: KafkaCluster, configuration: KafkaClientConfiguration.Producer, logger: Logger,
+        clock: some Clock<Duration> = ContinuousClock()
+    ) {
         self.cluster = cluster
         self.configuration = configuration
         self.logger = logger
+        self.clock = KafkaClock(clock)
+        (jobs, jobSink) = AsyncStream.makeStream(of: Job.self)
     }
 
-    /// A started producer.
-    public static func make(cluster: KafkaCluster, configuration: KafkaClientConfiguration.Producer, logger: Logger) async throws -> KafkaProducer {
-        let producer = KafkaProducer(cluster: cluster, configuration: configuration, logger: logger)
+    /// A started producer (its `run()` still has to be run).
+    public static func make(
+        cluster: KafkaCluster, configuration: KafkaClientConfiguration.Producer, logger: Logger,
+        clock: some Clock<Duration> = ContinuousClock()
+    ) async throws -> KafkaProducer {
+        let producer = KafkaProducer(cluster: cluster, configuration: configuration, logger: logger, clock: clock)
         try await producer.start()
         return producer
     }
@@ -78,6 +116,54 @@ public actor KafkaProducer {
         guard configuration.idempotence, sequences.producerID < 0 else { return }
         try await initProducerID(bump: false)
     }
+
+    /// Runs the producer's background work until `close()` (returns) or cancellation (fails
+    /// every pending batch with `KafkaClientError.closed`, then returns). Runs once.
+    public nonisolated func run() async throws {
+        guard await begin() else {
+            throw KafkaClientError(.closed, "the producer's run() was already called (or the producer is closed)")
+        }
+        await withDiscardingTaskGroup { group in
+            for await job in jobs { group.addTask { await job() } }
+            // Before the jobs see their cancellation: nothing they report is sent again.
+            await stop()
+            group.cancelAll()
+        }
+    }
+
+    private func begin() -> Bool {
+        guard phase == .idle, !closed else { return false }
+        phase = .running
+        return true
+    }
+
+    /// `run()` ended: nothing more is sent; whatever is pending fails.
+    private func stop() {
+        phase = .stopped
+        closed = true
+        jobSink.finish()
+        let error = KafkaClientError(.closed, "the producer stopped before these records were acknowledged")
+        for queue in queues.values {
+            for b in queue where b.result == nil { complete(b, .failure(error)) }
+        }
+        queues.removeAll()
+        inFlight.removeAll()
+        resumeAll(&spaceWaiters)
+        resumeAll(&idleWaiters)
+    }
+
+    private func resumeAll(_ waiters: inout [CheckedContinuation<Void, Never>]) {
+        let all = waiters
+        waiters.removeAll()
+        for w in all { w.resume() }
+    }
+
+    private func enqueue(_ job: @escaping Job) {
+        jobSink.yield(job)
+    }
+
+    /// Batches a partition may have in flight: `maxInFlight` with idempotence, else 1.
+    private var maxInFlight: Int { configuration.idempotence ? max(1, min(configuration.maxInFlight, 5)) : 1 }
 
     /// The producer id and epoch in use (-1 without idempotence).
     public var producerIdentity: (id: Int64, epoch: Int16) { (sequences.producerID, sequences.epoch) }
@@ -114,6 +200,9 @@ public actor KafkaProducer {
     public func produce(topic: String, records: [ProducerRecord]) async throws -> [RecordMetadata] {
         if closed { throw KafkaClientError(.closed, "the producer is closed", topic: topic) }
         guard !records.isEmpty else { return [] }
+        if phase == .idle {
+            logger.debug("produce before the producer's run() started; records wait for it", metadata: ["topic": "\(topic)"])
+        }
         if configuration.idempotence, sequences.producerID < 0 { try await start() }
         let info = try await cluster.topic(topic)
         for p in info.partitions { leaders[TopicPartition(topic, p.partition)] = p.leader }
@@ -134,7 +223,7 @@ public actor KafkaProducer {
             if closed { throw KafkaClientError(.closed, "the producer is closed", topic: topic) }
         }
         bufferedBytes += total
-        let created = ContinuousClock.now
+        let created = clock.now
         var placed: [(Batch, Int)] = []
         placed.reserveCapacity(records.count)
         for (i, r) in records.enumerated() {
@@ -183,18 +272,17 @@ public actor KafkaProducer {
         flushing += 1
         defer { flushing -= 1 }
         schedule()
-        while queues.values.contains(where: { !$0.isEmpty }) {
+        while phase != .stopped, queues.values.contains(where: { !$0.isEmpty }) {
             await withCheckedContinuation { idleWaiters.append($0) }
         }
     }
 
-    /// Flushes, then refuses further records.
+    /// Flushes, then refuses further records and ends `run()`.
     public func close() async {
         await flush()
         closed = true
-        timerTask?.cancel()
-        for w in spaceWaiters { w.resume() }
-        spaceWaiters.removeAll()
+        jobSink.finish()
+        resumeAll(&spaceWaiters)
     }
 
     // MARK: Sending
@@ -212,61 +300,89 @@ public actor KafkaProducer {
         return n
     }
 
-    /// Sends every ready batch whose partition has none in flight and arms the linger timer
-    /// for the rest.
+    /// Sends every ready batch a partition has room for (in queue order), connects to
+    /// leaders not connected yet, refreshes missing leaders, and arms the timer for the next
+    /// linger end or retry.
     private func schedule() {
-        guard !bumpingEpoch else { return }
-        let now = ContinuousClock.now
-        var byNode: [Int32: [Batch]] = [:]
-        var next: ContinuousClock.Instant?
+        guard !bumpingEpoch, phase != .stopped else { return }
+        let now = clock.now
+        var byNode: [Int32: [[Batch]]] = [:]
+        var next: Duration?
         var missingLeaders: Set<String> = []
-        for (tp, queue) in queues where !queue.isEmpty && !inFlight.contains(tp) {
-            let b = queue[0]
-            if let retryAt = b.retryAt, retryAt > now {
-                next = min(next ?? retryAt, retryAt)
-                continue
+        var unconnected: Set<Int32> = []
+        for (tp, queue) in queues where !queue.isEmpty {
+            var slots = maxInFlight - (inFlight[tp] ?? 0)
+            // A batch that failed waits for every earlier one and goes alone: retries keep
+            // their order, and nothing new is sent until they are through.
+            let recovering = queue.contains { !$0.inFlight && $0.attempts > 0 }
+            var round = 0
+            for (i, b) in queue.enumerated() where !b.inFlight {
+                if slots <= 0 { break }
+                if recovering, i > 0 || (inFlight[tp] ?? 0) > 0 { break }
+                if let retryAt = b.retryAt, retryAt > now {
+                    next = min(next ?? retryAt, retryAt)
+                    break
+                }
+                let lingerEnd = b.createdAt + configuration.linger
+                let ready = b.sealed || i < queue.count - 1 || flushing > 0 || b.attempts > 0 || now >= lingerEnd
+                if !ready {
+                    next = min(next ?? lingerEnd, lingerEnd)
+                    break
+                }
+                guard let leader = leaders[tp], leader >= 0 else {
+                    missingLeaders.insert(tp.topic)
+                    break
+                }
+                guard connections[leader] != nil else {
+                    unconnected.insert(leader)
+                    break
+                }
+                var rounds = byNode[leader] ?? []
+                if rounds.count <= round { rounds.append([]) }
+                rounds[round].append(b)
+                byNode[leader] = rounds
+                round += 1
+                slots -= 1
+                if recovering { break }
             }
-            let lingerEnd = b.createdAt + configuration.linger
-            let ready = b.sealed || queue.count > 1 || flushing > 0 || b.attempts > 0 || now >= lingerEnd
-            if !ready {
-                next = min(next ?? lingerEnd, lingerEnd)
-                continue
-            }
-            guard let leader = leaders[tp], leader >= 0 else {
-                missingLeaders.insert(tp.topic)
-                continue
-            }
-            byNode[leader, default: []].append(b)
         }
-        for (node, batches) in byNode { dispatch(batches, to: node) }
+        for (node, rounds) in byNode {
+            // Round k holds the k-th batch of each partition: written in order on the one
+            // connection, they reach the broker in sequence order.
+            for batches in rounds { dispatch(batches, to: node) }
+        }
         for topic in missingLeaders { refreshLeaders(topic) }
+        for node in unconnected { connect(node) }
         if let next { arm(next) }
     }
 
-    private func arm(_ deadline: ContinuousClock.Instant) {
+    private func arm(_ deadline: Duration) {
         if let current = timerDeadline, current <= deadline { return }
-        timerTask?.cancel()
         timerDeadline = deadline
-        timerTask = Task { [weak self] in
-            try? await Task.sleep(until: deadline, clock: .continuous)
-            if Task.isCancelled { return }
-            await self?.timerFired()
+        timerGeneration += 1
+        let generation = timerGeneration
+        let clock = self.clock
+        enqueue { [weak self] in
+            do { try await clock.sleep(until: deadline) } catch { return }
+            await self?.timerFired(generation)
         }
     }
 
-    private func timerFired() {
+    private func timerFired(_ generation: Int) {
+        guard generation == timerGeneration else { return }
         timerDeadline = nil
         schedule()
     }
 
     private func refreshLeaders(_ topic: String) {
         guard refreshing.insert(topic).inserted else { return }
-        Task {
+        let cluster = self.cluster
+        enqueue { [weak self] in
             do {
                 let info = try await cluster.topic(topic, refresh: true)
-                self.updateLeaders(topic, info, error: nil)
+                await self?.updateLeaders(topic, info, error: nil)
             } catch {
-                self.updateLeaders(topic, nil, error: error)
+                await self?.updateLeaders(topic, nil, error: error)
             }
         }
     }
@@ -278,14 +394,49 @@ public actor KafkaProducer {
         } else if let error {
             // The topic vanished or the cluster is unreachable: count it as an attempt of
             // every waiting batch so the delivery timeout still applies.
-            for (tp, queue) in queues where tp.topic == topic && !inFlight.contains(tp) {
-                if let b = queue.first { retryOrFail(b, error) }
-            }
+            failFirstWaiting({ $0.topic == topic }, error: error)
         }
         schedule()
     }
 
+    /// Counts a failed attempt for the first unsent batch of each partition `which` picks.
+    private func failFirstWaiting(_ which: (TopicPartition) -> Bool, error: any Error) {
+        for (tp, queue) in queues where which(tp) && (inFlight[tp] ?? 0) == 0 {
+            if let b = queue.first, !b.inFlight { retryOrFail(b, error) }
+        }
+    }
+
+    private func connect(_ node: Int32) {
+        guard connecting.insert(node).inserted else { return }
+        let cluster = self.cluster
+        enqueue { [weak self] in
+            do {
+                let c = try await cluster.connection(to: node)
+                await self?.connected(node, .success(c))
+            } catch {
+                await self?.connected(node, .failure(error))
+            }
+        }
+    }
+
+    private func connected(_ node: Int32, _ result: Result<KafkaConnection, any Error>) {
+        connecting.remove(node)
+        switch result {
+        case .success(let c):
+            connections[node] = c
+        case .failure(let error):
+            // Find the leaders again (the broker may have moved) and count the attempt.
+            let led = Set(leaders.filter { $0.value == node }.map(\.key))
+            for tp in led { leaders[tp] = -1 }
+            failFirstWaiting({ led.contains($0) }, error: error)
+        }
+        schedule()
+    }
+
+    /// Writes one Produce request (at most one batch per partition) to `node`'s connection
+    /// now, and hands the wait for its answer to `run()`.
     private func dispatch(_ batches: [Batch], to node: Int32) {
+        guard let connection = connections[node] else { return }
         var byTopic: [String: [ProduceRequest.PartitionData]] = [:]
         var sent: [Batch] = []
         for b in batches {
@@ -307,7 +458,9 @@ public actor KafkaProducer {
                     continue
                 }
             }
-            inFlight.insert(b.tp)
+            b.inFlight = true
+            inFlight[b.tp, default: 0] += 1
+            peakInFlight = max(peakInFlight, inFlight[b.tp] ?? 0)
             sent.append(b)
             byTopic[b.tp.topic, default: []].append(.init(index: b.tp.partition, records: b.encoded))
         }
@@ -315,24 +468,34 @@ public actor KafkaProducer {
         let request = ProduceRequest(
             acks: configuration.acks, timeoutMs: configuration.requestTimeout.kafkaMilliseconds,
             topicData: byTopic.keys.sorted().map { .init(name: $0, partitionData: byTopic[$0]!) })
-        let cluster = self.cluster
         // The connection must not time out before the broker's own replication timeout.
         let timeout = TimeAmount.milliseconds(Int64(configuration.requestTimeout.kafkaMilliseconds) + 5000)
-        Task {
+        let pending = connection.write(request, timeout: timeout)
+        let cluster = self.cluster
+        let batches = sent
+        enqueue { [weak self] in
             let result: Result<ProduceResponse, any Error>
             do {
-                result = .success(try await cluster.send(request, to: node, timeout: timeout))
+                result = .success(try await cluster.response(pending, from: node, on: connection))
             } catch {
                 result = .failure(error)
             }
-            await self.completed(sent, result)
+            await self?.completed(batches, result, node: node, connection: connection)
         }
     }
 
-    private func completed(_ batches: [Batch], _ result: Result<ProduceResponse, any Error>) async {
+    private func completed(_ batches: [Batch], _ result: Result<ProduceResponse, any Error>, node: Int32, connection: KafkaConnection) async {
+        if case .failure(let error) = result, error is KafkaConnectionError, connections[node] === connection {
+            // `cluster.response` dropped a broken connection; connect again for the retry.
+            connections[node] = nil
+        }
         var bump = false
         for b in batches {
-            inFlight.remove(b.tp)
+            guard b.inFlight else { continue }
+            b.inFlight = false
+            inFlight[b.tp, default: 1] -= 1
+            if inFlight[b.tp] == 0 { inFlight[b.tp] = nil }
+            guard b.result == nil else { continue }
             switch result {
             case .failure(let error):
                 if let e = error as? KafkaClientError, e.code == .unsupportedByBroker || e.code == .closed {
@@ -351,7 +514,22 @@ public actor KafkaProducer {
                 }
                 let code = answer.errorCode
                 let detail = answer.errorMessage.map { ": \($0)" } ?? ""
-                switch KafkaProduceOutcome.of(code) {
+                var outcome = KafkaProduceOutcome.of(code)
+                if configuration.idempotence,
+                    code == .outOfOrderSequenceNumber || code == .invalidProducerEpoch || code == .unknownProducerId
+                {
+                    if b.epoch != sequences.epoch || b.producerID != sequences.producerID {
+                        // Sent under an epoch that has since been replaced: not written;
+                        // retry with sequence numbers of the new epoch, in queue order.
+                        b.producerID = -2
+                        outcome = .retry(refreshMetadata: false)
+                    } else if code == .outOfOrderSequenceNumber, let first = queues[b.tp]?.first, first !== b {
+                        // An earlier batch of the partition is not written yet (it failed
+                        // or is still in flight): retry after it, with the same sequence.
+                        outcome = .retry(refreshMetadata: false)
+                    }
+                }
+                switch outcome {
                 case .success:
                     let base = code == .duplicateSequenceNumber ? -1 : answer.baseOffset
                     // Each record's offset is `base + index`: it must stay below Int64.max.
@@ -416,7 +594,7 @@ public actor KafkaProducer {
     }
 
     private func retryOrFail(_ b: Batch, _ error: any Error) {
-        let now = ContinuousClock.now
+        let now = clock.now
         b.lastError = error
         if now - b.createdAt >= configuration.deliveryTimeout || closed {
             complete(
@@ -447,11 +625,7 @@ public actor KafkaProducer {
             spaceWaiters.removeAll()
             for w in waiters { w.resume() }
         }
-        if queues.isEmpty {
-            let waiters = idleWaiters
-            idleWaiters.removeAll()
-            for w in waiters { w.resume() }
-        }
+        if queues.isEmpty { resumeAll(&idleWaiters) }
     }
 
     static func size(of r: KafkaRecord) -> Int {

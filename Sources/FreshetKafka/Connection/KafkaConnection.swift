@@ -1,6 +1,7 @@
 import NIOCore
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// One TCP connection to a Kafka broker: negotiates versions at connect, then sends
 /// requests at the highest version both sides support. Requests may be sent concurrently;
@@ -199,16 +200,44 @@ public final class KafkaConnection: Sendable {
         }
     }
 
-    /// Sends `request` at the negotiated version and waits for its response.
+    /// Sends `request` at the negotiated version and waits for its response. Cancelling the
+    /// waiting task stops the wait (the request itself stays on the connection).
     ///
     /// - Parameter timeout: overrides `Configuration.requestTimeout`.
     public func send<R: KafkaRequest>(_ request: R, timeout: TimeAmount? = nil) async throws -> R.Response {
+        try await write(request, timeout: timeout).response()
+    }
+
+    /// Hands `request` to the connection now and returns a handle to its response. Requests
+    /// written one after another from one task (or actor) go on the wire in that order, which
+    /// `send` from concurrent tasks does not promise.
+    public func write<R: KafkaRequest>(_ request: R, timeout: TimeAmount? = nil) -> KafkaPendingResponse<R> {
         let promise = channel.eventLoop.makePromise(of: KafkaConnectionStateMachine.Response.self)
         let handler = self.handler
         channel.eventLoop.execute {
             handler.value.send(request, timeout: timeout, promise: promise)
         }
-        let response = try await promise.futureResult.get()
+        return KafkaPendingResponse(future: promise.futureResult, broker: broker)
+    }
+
+    /// Closes the connection; requests still pending fail with `.connectionClosed`.
+    public func close() async throws {
+        let handler = self.handler
+        channel.eventLoop.execute { handler.value.close() }
+        try await channel.closeFuture.get()
+    }
+}
+
+/// A request written on a `KafkaConnection`, awaiting its response.
+public struct KafkaPendingResponse<R: KafkaRequest>: Sendable {
+    let future: EventLoopFuture<KafkaConnectionStateMachine.Response>
+    let broker: String
+
+    /// Waits for the response and decodes it. Throws `KafkaConnectionError` (the connection's
+    /// errors, `.protocolError` for an undecodable answer) or `CancellationError` when the
+    /// waiting task is cancelled.
+    public func response() async throws -> R.Response {
+        let response = try await Self.cancellable(future)
         do {
             return try KafkaWire.decodeResponse(response.frame, to: R.self, version: response.version).body
         } catch {
@@ -218,10 +247,56 @@ public final class KafkaConnection: Sendable {
         }
     }
 
-    /// Closes the connection; requests still pending fail with `.connectionClosed`.
-    public func close() async throws {
-        let handler = self.handler
-        channel.eventLoop.execute { handler.value.close() }
-        try await channel.closeFuture.get()
+    private enum Wait {
+        case idle
+        case waiting(CheckedContinuation<KafkaConnectionStateMachine.Response, any Error>)
+        case cancelled
+        case done
+    }
+
+    private final class WaitBox: Sendable {
+        let value = Mutex(Wait.idle)
+    }
+
+    /// `future.get()` that a cancelled task stops waiting for.
+    private static func cancellable(
+        _ future: EventLoopFuture<KafkaConnectionStateMachine.Response>
+    ) async throws -> KafkaConnectionStateMachine.Response {
+        let state = WaitBox()
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { c in
+                let cancelled = state.value.withLock { s -> Bool in
+                    if case .cancelled = s { return true }
+                    s = .waiting(c)
+                    return false
+                }
+                if cancelled {
+                    c.resume(throwing: CancellationError())
+                    return
+                }
+                future.whenComplete { result in
+                    let waiting = state.value.withLock { s -> CheckedContinuation<KafkaConnectionStateMachine.Response, any Error>? in
+                        guard case .waiting(let c) = s else { return nil }
+                        s = .done
+                        return c
+                    }
+                    waiting?.resume(with: result)
+                }
+            }
+        } onCancel: {
+            let waiting = state.value.withLock { s -> CheckedContinuation<KafkaConnectionStateMachine.Response, any Error>? in
+                switch s {
+                case .waiting(let c):
+                    s = .done
+                    return c
+                case .idle:
+                    s = .cancelled
+                    return nil
+                case .cancelled, .done:
+                    return nil
+                }
+            }
+            waiting?.resume(throwing: CancellationError())
+        }
     }
 }

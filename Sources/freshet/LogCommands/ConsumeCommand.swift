@@ -52,7 +52,7 @@ struct ConsumeCommand: AsyncParsableCommand {
         let out = StdoutWriter()
         let count = try await log.withBroker { broker in
             let view = log.recordView(broker: broker)
-            try await consumeTopic(broker: broker, topic: topic, group: group, from: from, max: max, follow: follow) { records in
+            return try await consumeTopic(broker: broker, topic: topic, group: group, from: from, max: max, follow: follow) { records in
                 for (r, shown) in zip(records, await view.show(records.map(\.value))) { out.write(formatRecord(r, json: json, shown: shown)) }
                 out.flush()
             }

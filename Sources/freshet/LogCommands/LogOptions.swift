@@ -78,16 +78,7 @@ struct LogOptions: ParsableArguments {
     }
 
     private func withKafka<R: Sendable>(_ body: (any Broker) async throws -> R) async throws -> R {
-        let broker = try await BrokerConnection.connect(url: brokerURL)
-        let result: R
-        do {
-            result = try await body(broker)
-        } catch {
-            try? await broker.close()
-            throw error
-        }
-        try await broker.close()
-        return result
+        try await BrokerConnection.withBroker(url: brokerURL, body)
     }
 
     /// For commands that only read: when a running pipeline holds the data directory, opens it
