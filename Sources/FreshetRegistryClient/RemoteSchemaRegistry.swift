@@ -86,7 +86,8 @@ public struct RemoteRegistryConfiguration: Sendable, Equatable {
 
 /// A client of an external Confluent-compatible registry (Confluent's, or another Freshet's):
 /// the `SchemaRegistry` the pipeline uses with `--registry URL`. Schemas by id are cached
-/// (bounded); call `shutdown()` when done.
+/// (bounded); call `shutdown()` when done (a client dropped without it closes its connections
+/// in the background rather than fail).
 public final class RemoteSchemaRegistry: SchemaRegistry, CustomStringConvertible {
     public let configuration: RemoteRegistryConfiguration
     let base: String
@@ -94,6 +95,7 @@ public final class RemoteSchemaRegistry: SchemaRegistry, CustomStringConvertible
     let client: HTTPClient
     let logger: Logger
     private let cache = Mutex(Cache())
+    private let isShutDown = Mutex(false)
 
     struct Cache {
         var schemas: [UInt32: String] = [:]
@@ -133,7 +135,21 @@ public final class RemoteSchemaRegistry: SchemaRegistry, CustomStringConvertible
 
     /// Closes the connections; later calls fail.
     public func shutdown() async throws {
+        guard
+            isShutDown.withLock({ done in
+                defer { done = true }
+                return !done
+            })
+        else { return }
         try await client.shutdown()
+    }
+
+    deinit {
+        // An owner that failed before `shutdown()` (an error on the way) must not take the
+        // process down: HTTPClient traps when released open.
+        if !isShutDown.withLock({ $0 }) {
+            client.shutdown(queue: .global()) { _ in }
+        }
     }
 
     public var description: String { "schema registry \(redact(configuration.url))" }

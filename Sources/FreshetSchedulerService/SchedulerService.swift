@@ -98,46 +98,64 @@ public final class SchedulerService<C: Clock<Duration>>: Service, Sendable {
         // Runs left running (by a dead process, or alive elsewhere) start watched.
         for r in pastRuns where r.state == .running { work.watch(Work.RunKey(dag: r.dagID, run: r.runID), interval: r.interval) }
         if let single { wake.yield(.trigger(dag: single.dag, run: single.run)) }
-        let poll = Task { [configuration, clock, logger] in
-            var known = paused
-            while !Task.isCancelled {
-                do {
-                    try await work.renewLeases()
-                    if single == nil {
-                        try await history.beat(SchedulerHeartbeat(owner: configuration.owner, at: .now()))
-                        for run in try await history.queuedRuns() { wake.yield(.trigger(dag: run.dagID, run: run.runID)) }
-                        let now = try await history.pausedDAGs()
-                        for dag in now.symmetricDifference(known) { wake.yield(.setPaused(dag: dag, now.contains(dag))) }
-                        known = now
-                        try await work.checkOtherOwners()
+        // The poll (leases, heartbeat, queued runs, pauses) and the reports of triggers that
+        // failed are children of this task; the loop runs beside them until its inbox finishes.
+        let (failedTriggers, reportFailure) = AsyncStream.makeStream(
+            of: (dag: String, run: String, error: String).self, bufferingPolicy: .bufferingNewest(1024))
+        let outcome = await withTaskGroup(of: Bool.self, returning: Result<Void, any Error>.self) { group in
+            group.addTask { [configuration, clock, logger, history] in
+                var known = paused
+                while !Task.isCancelled {
+                    do {
+                        try await work.renewLeases()
+                        if single == nil {
+                            try await history.beat(SchedulerHeartbeat(owner: configuration.owner, at: .now()))
+                            for run in try await history.queuedRuns() { wake.yield(.trigger(dag: run.dagID, run: run.runID)) }
+                            let now = try await history.pausedDAGs()
+                            for dag in now.symmetricDifference(known) { wake.yield(.setPaused(dag: dag, now.contains(dag))) }
+                            known = now
+                            try await work.checkOtherOwners()
+                        }
+                    } catch {
+                        logger.warning("run history: \(error)")
                     }
-                } catch {
-                    logger.warning("run history: \(error)")
+                    try? await clock.sleep(for: configuration.pollInterval)
                 }
-                try? await clock.sleep(for: configuration.pollInterval)
+                return false
             }
-        }
-        defer { poll.cancel() }
-        try await withGracefulShutdownHandler {
-            try await withTaskCancellationHandler {
-                try await loop.run(
-                    inbox: inbox, wake: wake,
-                    onTriggerError: { error, dag, run in
-                        Task { await work.failQueued(dag: dag, run: run, error: error.message) }
+            group.addTask {
+                for await failure in failedTriggers { await work.failQueued(dag: failure.dag, run: failure.run, error: failure.error) }
+                return true
+            }
+            let outcome: Result<Void, any Error>
+            do {
+                try await withGracefulShutdownHandler {
+                    try await withTaskCancellationHandler {
+                        try await loop.run(
+                            inbox: inbox, wake: wake,
+                            onTriggerError: { error, dag, run in reportFailure.yield((dag, run, error.message)) }
+                        ) { action, now in
+                            await work.perform(action, now: now)
+                            if let single, case .runFinished(let d, let r, _) = action, d == single.dag, r == single.run { wake.finish() }
+                        }
+                    } onCancel: {
+                        wake.finish()
                     }
-                ) { action, now in
-                    await work.perform(action, now: now)
-                    if let single, case .runFinished(let d, let r, _) = action, d == single.dag, r == single.run { wake.finish() }
+                } onGracefulShutdown: {
+                    wake.finish()
                 }
-            } onCancel: {
-                wake.finish()
+                outcome = .success(())
+            } catch {
+                outcome = .failure(error)
             }
-        } onGracefulShutdown: {
-            wake.finish()
+            // The reports already queued are written, then the poll ends, so no beat or renewal
+            // lands after the cleanup below.
+            reportFailure.finish()
+            while let reportsDone = await group.next(), !reportsDone {}
+            group.cancelAll()
+            return outcome
         }
-        // Wait for the poll to end so no beat or renewal lands after the cleanup below.
-        poll.cancel()
-        await poll.value
+        try outcome.get()
         await work.stopAll(now: Timestamp.now())
         // Remove the heartbeat so `freshet dags trigger` runs in-process at once rather than queue.
         if single == nil { try? await history.endHeartbeat(owner: configuration.owner) }

@@ -101,25 +101,27 @@ struct LogSchemaRegistryTests {
 
     @Test func twoKafkaClientsOnTansuAgree() async throws {
         try await TansuBroker.with { tansu in
-            let brokerA = try await KafkaBroker.connect(url: tansu.url, logger: quietLogger)
-            let brokerB = try await KafkaBroker.connect(url: tansu.url, logger: quietLogger)
-            let a = LogSchemaRegistry(broker: brokerA, logger: quietLogger)
-            let b = LogSchemaRegistry(broker: brokerB, logger: quietLogger)
-            try await withRunning([a, b]) {
-                try await Self.race(a, b)
+            // Each client runs (its producer's and consumers' background work) while it is used.
+            let configuration = try KafkaClientConfiguration(url: tansu.url)
+            let expected = try await KafkaBroker.withBroker(configuration, logger: quietLogger) { brokerA in
+                try await KafkaBroker.withBroker(configuration, logger: quietLogger) { brokerB in
+                    let a = LogSchemaRegistry(broker: brokerA, logger: quietLogger)
+                    let b = LogSchemaRegistry(broker: brokerB, logger: quietLogger)
+                    try await withRunning([a, b]) {
+                        try await Self.race(a, b)
+                    }
+                    return try await a.read { $0 }
+                }
             }
             // A third process started later reads the same state from the topic.
-            let brokerC = try await KafkaBroker.connect(url: tansu.url, logger: quietLogger)
-            let c = LogSchemaRegistry(broker: brokerC, logger: quietLogger)
-            let expected = try await a.read { $0 }
-            try await withRunning([c]) { () async throws in
-                let seen = try await c.read { $0 }
-                #expect(seen.subjects == expected.subjects)
-                #expect(seen.schemas.mapValues(\.text) == expected.schemas.mapValues(\.text))
+            try await KafkaBroker.withBroker(configuration, logger: quietLogger) { brokerC in
+                let c = LogSchemaRegistry(broker: brokerC, logger: quietLogger)
+                try await withRunning([c]) { () async throws in
+                    let seen = try await c.read { $0 }
+                    #expect(seen.subjects == expected.subjects)
+                    #expect(seen.schemas.mapValues(\.text) == expected.schemas.mapValues(\.text))
+                }
             }
-            try await brokerA.close()
-            try await brokerB.close()
-            try await brokerC.close()
         }
     }
 
