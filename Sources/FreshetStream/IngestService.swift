@@ -96,10 +96,11 @@ public final class IngestService: Service, Sendable {
             var tooLarge: [ProducerRecord] = []
             var writer = JSONWriter(capacity: 512)
             for person in people {
-                let message = UserCreated(person)
                 writer.bytes.removeAll(keepingCapacity: true)
-                message.encode(into: &writer)
-                let record = ProducerRecord(key: Array(message.id.utf8), value: writer.bytes)
+                UserCreated.encode(person, into: &writer)
+                // A copy of exactly the message's size; the writer keeps its buffer for the next.
+                let value = writer.bytes.withUnsafeBufferPointer { [UInt8]($0) }
+                let record = ProducerRecord(key: Array(person.login.uuid.utf8), value: value)
                 if DeadLetter.size(of: record) > maxMessageBytes { tooLarge.append(record) } else { records.append(record) }
             }
             let started = ContinuousClock.now

@@ -7,7 +7,8 @@ import FreshetCore
 /// Ages (`dob.age`, `registered.age`) are computed against `referenceDate`, as the
 /// real API computes them against the day it answers.
 public struct RandomUserGenerator: Sendable {
-    struct Prepared: Sendable {
+    /// A class: the hot path takes one reference per person, not a copy of every table.
+    final class Prepared: Sendable {
         let nat: Nationality
         let country: String
         let format: NationalityFormat
@@ -18,6 +19,22 @@ public struct RandomUserGenerator: Sendable {
         let streets: [String]
         let cities: [String]
         let states: [String]
+
+        init(
+            nat: Nationality, country: String, format: NationalityFormat, maleFirst: [(name: String, email: String)],
+            femaleFirst: [(name: String, email: String)], last: [(name: String, email: String, initial: UInt8)], streets: [String],
+            cities: [String], states: [String]
+        ) {
+            self.nat = nat
+            self.country = country
+            self.format = format
+            self.maleFirst = maleFirst
+            self.femaleFirst = femaleFirst
+            self.last = last
+            self.streets = streets
+            self.cities = cities
+            self.states = states
+        }
     }
 
     let prepared: [Prepared]
