@@ -30,7 +30,7 @@ public final class StreamProcessor: Service, Sendable {
         public var maxBatchBytes: Int = 8 << 20
         /// When the pending store transaction is written (`TransactionPlanner`): at once when a
         /// poll returns less than a full batch; under backlog, once it holds 50,000 records,
-        /// 4 MiB of records, or its first record is 500 ms old (the defaults).
+        /// 8 MiB of records, or its first record is 500 ms old (the defaults).
         public var transaction = TransactionPlanner.Limits()
         /// How long an idle poll waits for data. Defaults to 100 ms.
         public var idleWait: Duration = .milliseconds(100)
