@@ -118,7 +118,13 @@ public final class StreamProcessor: Service, Sendable {
                     loaded.formIntersection(assignment)
                     logger.info("assigned partitions", metadata: ["partitions": "\(assignment.map(\.description).joined(separator: ","))"])
                 }
-                let inBatch = Set(records.map { TopicPartition($0.topic, $0.partition) })
+                // A poll returns a partition's records together: one insert per run of them.
+                var inBatch = Set<TopicPartition>()
+                var previous: ConsumerRecord?
+                for record in records where previous?.partition != record.partition || previous?.topic != record.topic {
+                    inBatch.insert(TopicPartition(record.topic, record.partition))
+                    previous = record
+                }
                 if !inBatch.isSubset(of: loaded) {
                     // Learn how far the store already is for these partitions.
                     let stored = try await sink.positions(topic: configuration.topic)

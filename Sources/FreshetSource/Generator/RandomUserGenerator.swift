@@ -111,7 +111,8 @@ public struct RandomUserGenerator: Sendable {
         var rng = SplitMix64(seed: SplitMix64.mix(seedHash, UInt64(truncatingIfNeeded: page), UInt64(truncatingIfNeeded: index)))
         let nats = nationalities.isEmpty ? Nationality.allCases : nationalities
         let nat = nats[rng.below(nats.count)]
-        let p = prepared[Self.natIndex[nat]!]
+        // A scan of 21 enum cases is cheaper than hashing one for a dictionary lookup.
+        let p = prepared[prepared.firstIndex { $0.nat == nat }!]
         let male = gender.map { $0 == "male" } ?? (rng.next() & 1 == 0)
 
         let first = male ? p.maleFirst[rng.below(p.maleFirst.count)] : p.femaleFirst[rng.below(p.femaleFirst.count)]
@@ -191,7 +192,6 @@ public struct RandomUserGenerator: Sendable {
         )
     }
 
-    static let natIndex: [Nationality: Int] = Dictionary(uniqueKeysWithValues: Nationality.allCases.enumerated().map { ($1, $0) })
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// A version-4 UUID in its canonical text form.
