@@ -97,9 +97,9 @@ public struct PipelineConfiguration: Sendable, Equatable {
         public var maxTransactionRecords = 50_000
         /// … or this many bytes of records (keys and values). The processor holds their rows
         /// until the write, several times these bytes in memory, so this bounds its memory.
-        /// Defaults to 4 MiB (~10,000 seed records; measured to keep `freshet bench e2e` under
+        /// Defaults to 8 MiB (~20,000 seed records; measured to keep `freshet bench e2e` under
         /// 128 MB peak RSS, docs/pipeline.md "Benchmarks").
-        public var maxTransactionBytes = 4 << 20
+        public var maxTransactionBytes = 8 << 20
         /// … or its first record is this old. Defaults to 500 ms.
         public var maxTransactionTime: Duration = .milliseconds(500)
     }

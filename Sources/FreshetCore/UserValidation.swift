@@ -64,7 +64,22 @@ public struct UserSchema: Sendable {
 
     /// Parses, validates and transforms one record value. `ingestedAt` is the record's log
     /// timestamp (ms since the epoch), stored as `ingested_at`.
+    ///
+    /// Well-formed messages take a direct path (`directRow`): one pass over the bytes with no
+    /// JSON tree, keys matched as bytes. Anything it does not handle — an escaped key, a value of
+    /// a wrong type, a missing key, a syntax error — falls back to the general path (a
+    /// `JSONValue`, then `row(from: JSONObject)`), so every rejection and its reason is the one
+    /// that path gives. Both build the row with the same checks (`validatedRow`), and the fuzz
+    /// target `user-schema` checks that both paths agree on every input.
     public func row(from value: some Collection<UInt8>, ingestedAt: Int64) -> Result<CreatedUserRow, Rejection> {
+        if let direct = value.withContiguousStorageIfAvailable({ directRow(from: $0, ingestedAt: ingestedAt) }), let result = direct {
+            return result
+        }
+        return generalRow(from: value, ingestedAt: ingestedAt)
+    }
+
+    /// The general path of `row(from:ingestedAt:)`: a `JSONValue` tree, then the schema.
+    public func generalRow(from value: some Collection<UInt8>, ingestedAt: Int64) -> Result<CreatedUserRow, Rejection> {
         let json: JSONValue
         do {
             json = try JSONParser.parse(value)
@@ -105,28 +120,46 @@ public struct UserSchema: Sendable {
         for (index, field) in fields.enumerated() where field == nil {
             return .failure(Rejection(.missingField, "\(UserCreated.seedKeys[index]) is missing"))
         }
-        return row(seedFields: fields.map { $0! }, nat: nat, ingestedAt: ingestedAt)
+        let f = fields.map { $0! }
+        return validatedRow(
+            id: f[0], firstName: f[1], lastName: f[2], gender: f[3], address: f[4], postCode: f[5], email: f[6], username: f[7],
+            dob: f[8], registered: f[9], phone: f[10], picture: f[11], nat: nat, ingestedAt: ingestedAt)
     }
 
     /// Validates and transforms a message already decoded (from Avro): the same checks and
     /// row as for its JSON.
     public func row(from message: UserCreated, ingestedAt: Int64) -> Result<CreatedUserRow, Rejection> {
-        row(
-            seedFields: [
-                message.id, message.firstName, message.lastName, message.gender, message.address, message.postCode, message.email,
-                message.username, message.dob, message.registeredDate, message.phone, message.picture,
-            ], nat: message.nat, ingestedAt: ingestedAt)
+        validatedRow(
+            id: message.id, firstName: message.firstName, lastName: message.lastName, gender: message.gender, address: message.address,
+            postCode: message.postCode, email: message.email, username: message.username, dob: message.dob, registered: message.registeredDate,
+            phone: message.phone, picture: message.picture, nat: message.nat, ingestedAt: ingestedAt)
     }
 
-    /// The seed fields in `UserCreated.seedKeys` order.
-    func row(seedFields f: [String], nat: String?, ingestedAt: Int64) -> Result<CreatedUserRow, Rejection> {
-        for (index, field) in f.enumerated() where field.utf8.count > maxFieldBytes {
-            return .failure(Rejection(.fieldTooLong, "\(UserCreated.seedKeys[index]) is \(field.utf8.count) bytes (limit \(maxFieldBytes))"))
+    /// The checks and transforms of a message whose seed keys are all present as strings.
+    func validatedRow(
+        id: String, firstName: String, lastName: String, gender: String, address: String, postCode: String, email: String,
+        username: String, dob: String, registered: String, phone: String, picture: String, nat: String?, ingestedAt: Int64
+    ) -> Result<CreatedUserRow, Rejection> {
+        // The first field (in seed-key order) over the limit is the one named.
+        func tooLong(_ field: String, _ index: Int) -> Rejection? {
+            let count = field.utf8.count
+            return count > maxFieldBytes ? Rejection(.fieldTooLong, "\(UserCreated.seedKeys[index]) is \(count) bytes (limit \(maxFieldBytes))") : nil
         }
+        if let rejection = tooLong(id, 0) { return .failure(rejection) }
+        if let rejection = tooLong(firstName, 1) { return .failure(rejection) }
+        if let rejection = tooLong(lastName, 2) { return .failure(rejection) }
+        if let rejection = tooLong(gender, 3) { return .failure(rejection) }
+        if let rejection = tooLong(address, 4) { return .failure(rejection) }
+        if let rejection = tooLong(postCode, 5) { return .failure(rejection) }
+        if let rejection = tooLong(email, 6) { return .failure(rejection) }
+        if let rejection = tooLong(username, 7) { return .failure(rejection) }
+        if let rejection = tooLong(dob, 8) { return .failure(rejection) }
+        if let rejection = tooLong(registered, 9) { return .failure(rejection) }
+        if let rejection = tooLong(phone, 10) { return .failure(rejection) }
+        if let rejection = tooLong(picture, 11) { return .failure(rejection) }
         if let nat, nat.utf8.count > maxFieldBytes {
             return .failure(Rejection(.fieldTooLong, "nat is \(nat.utf8.count) bytes (limit \(maxFieldBytes))"))
         }
-        let (id, gender, address, email, dob, registered) = (f[0], f[3], f[4], f[6], f[8], f[9])
         guard Self.isUUID(id) else { return .failure(Rejection(.badUUID, "id '\(id.prefix(64))' is not a UUID")) }
         guard gender == "male" || gender == "female" else {
             return .failure(Rejection(.badGender, "gender '\(gender.prefix(64))' is not male or female"))
@@ -143,8 +176,8 @@ public struct UserSchema: Sendable {
         let r = registeredTime.components
         return .success(
             CreatedUserRow(
-                id: id, firstName: f[1], lastName: f[2], gender: gender, address: address, postCode: f[5],
-                email: email, username: f[7], dob: dob, registeredDate: registered, phone: f[10], picture: f[11],
+                id: id, firstName: firstName, lastName: lastName, gender: gender, address: address, postCode: postCode,
+                email: email, username: username, dob: dob, registeredDate: registered, phone: phone, picture: picture,
                 year: String(r.year), month: String(r.month), day: String(r.day),
                 country: Self.country(of: address),
                 emailDomain: domain,
@@ -158,46 +191,57 @@ public struct UserSchema: Sendable {
 
     /// The seeds' rule: the text after the last ", " of the address; "Unknown" if empty.
     public static func country(of address: String) -> String {
-        let utf8 = Array(address.utf8)
-        var i = utf8.count - 2
-        while i >= 0 {
-            if utf8[i] == UInt8(ascii: ","), utf8[i + 1] == UInt8(ascii: " ") {
-                let tail = utf8[(i + 2)...]
-                return tail.isEmpty ? "Unknown" : String(decoding: tail, as: UTF8.self)
+        var bytes = address
+        return bytes.withUTF8 { utf8 in
+            var i = utf8.count - 2
+            while i >= 0 {
+                if utf8[i] == UInt8(ascii: ","), utf8[i + 1] == UInt8(ascii: " ") {
+                    let tail = UnsafeBufferPointer(rebasing: utf8[(i + 2)...])
+                    return tail.isEmpty ? "Unknown" : String(decoding: tail, as: UTF8.self)
+                }
+                i -= 1
             }
-            i -= 1
+            return utf8.isEmpty ? "Unknown" : address
         }
-        return address.isEmpty ? "Unknown" : address
     }
 
     /// The lower-cased domain of an address with exactly one `@`, a non-empty local part and
     /// a dotted domain without spaces; nil otherwise.
     public static func emailDomain(_ email: String) -> String? {
-        let utf8 = email.utf8
-        guard let at = utf8.firstIndex(of: UInt8(ascii: "@")), at != utf8.startIndex else { return nil }
-        let domainBytes = utf8[utf8.index(after: at)...]
-        guard !domainBytes.isEmpty, !domainBytes.contains(UInt8(ascii: "@")), !domainBytes.contains(UInt8(ascii: " ")),
-            let dot = domainBytes.firstIndex(of: UInt8(ascii: ".")), dot != domainBytes.startIndex,
-            domainBytes.last != UInt8(ascii: "."),
-            !utf8[..<at].contains(UInt8(ascii: " "))
-        else { return nil }
-        return String(decoding: domainBytes, as: UTF8.self).lowercased()
+        var bytes = email
+        return bytes.withUTF8 { utf8 -> String? in
+            guard let at = utf8.firstIndex(of: UInt8(ascii: "@")), at != 0 else { return nil }
+            let domain = UnsafeBufferPointer(rebasing: utf8[(at + 1)...])
+            guard !domain.isEmpty, !domain.contains(UInt8(ascii: "@")), !domain.contains(UInt8(ascii: " ")),
+                let dot = domain.firstIndex(of: UInt8(ascii: ".")), dot != 0,
+                domain.last != UInt8(ascii: "."),
+                !UnsafeBufferPointer(rebasing: utf8[..<at]).contains(UInt8(ascii: " "))
+            else { return nil }
+            // Already lower-case ASCII (the common case): no second string.
+            if !domain.contains(where: { $0 >= 0x80 || ($0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z")) }) {
+                return String(decoding: domain, as: UTF8.self)
+            }
+            return String(decoding: domain, as: UTF8.self).lowercased()
+        }
     }
 
     /// 8-4-4-4-12 hexadecimal digits.
     public static func isUUID(_ text: String) -> Bool {
-        let utf8 = text.utf8
-        guard utf8.count == 36 else { return false }
-        for (i, byte) in utf8.enumerated() {
-            if i == 8 || i == 13 || i == 18 || i == 23 {
-                if byte != UInt8(ascii: "-") { return false }
-            } else {
-                switch byte {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): continue
-                default: return false
+        var text = text
+        return text.withUTF8 { utf8 in
+            guard utf8.count == 36 else { return false }
+            for i in 0..<36 {
+                let byte = utf8[i]
+                if i == 8 || i == 13 || i == 18 || i == 23 {
+                    if byte != UInt8(ascii: "-") { return false }
+                } else {
+                    switch byte {
+                    case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"), UInt8(ascii: "A")...UInt8(ascii: "F"): continue
+                    default: return false
+                    }
                 }
             }
+            return true
         }
-        return true
     }
 }

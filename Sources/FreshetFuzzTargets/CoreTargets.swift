@@ -16,12 +16,21 @@ extension FuzzTargets {
             for person in response.results {
                 let message = UserCreated(person)
                 FuzzCheck.expect((try? UserCreated.decode(message.jsonBytes())) == message, "users_created did not round-trip")
+                var writer = JSONWriter()
+                UserCreated.encode(person, into: &writer)
+                FuzzCheck.expect(writer.bytes == message.jsonBytes(), "the message written directly differs")
             }
         },
-        FuzzTarget("users-created", "UserSchema.row: a users_created message from the topic to a store row, or a rejection") { bytes in
+        FuzzTarget(
+            "users-created",
+            "UserSchema.row: a users_created message from the topic to a store row, or a rejection; its direct path agrees with the general one"
+        ) { bytes in
             var input = FuzzInput(bytes)
             let ingestedAt = Int64(bitPattern: UInt64(input.uint16()) << 48 | UInt64(input.uint16()))
-            _ = UserSchema(maxFieldBytes: 1024).row(from: input.rest(), ingestedAt: ingestedAt)
+            let schema = UserSchema(maxFieldBytes: 1024)
+            let message = input.rest()
+            let row = schema.row(from: message, ingestedAt: ingestedAt)
+            FuzzCheck.expect(row == schema.generalRow(from: message, ingestedAt: ingestedAt), "the direct and general paths disagree")
         },
         FuzzTarget("duration", "DurationText.parse of flag, config and conf values", maxLength: 256) { bytes in
             let text = String(decoding: bytes, as: UTF8.self)

@@ -269,6 +269,34 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
         return writer
     }
 
+    /// The rows of a write in log order, without copying them: the applied runs of the batch's
+    /// slices and, per row, where it is (a pending row costs 16 bytes here, not a second
+    /// `CreatedUserRow`).
+    struct RowRuns {
+        private var runs: [ArraySlice<SinkRecord>] = []
+        private var places: [(run: Int, index: Int)] = []
+
+        mutating func append(_ records: ArraySlice<SinkRecord>) {
+            guard !records.isEmpty else { return }
+            let run = runs.count
+            runs.append(records)
+            places.reserveCapacity(places.count + records.count)
+            for index in records.indices { places.append((run, index)) }
+        }
+
+        var count: Int { places.count }
+
+        subscript(position: Int) -> CreatedUserRow {
+            let place = places[position]
+            return runs[place.run][place.index].row
+        }
+
+        func id(at position: Int) -> String {
+            let place = places[position]
+            return runs[place.run][place.index].row.id
+        }
+    }
+
     private struct CounterKey: Hashable {
         var dimension: Schema.Dimension
         var value: String
@@ -291,7 +319,7 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
         try connection.execute("BEGIN IMMEDIATE")
         do {
             var outcomes: [SliceOutcome] = []
-            var rows: [CreatedUserRow] = []
+            var rows = RowRuns()
             var windows: [WindowKey: Int] = [:]
             var positions: [StreamPosition] = []
             for slice in batch.slices.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
@@ -307,8 +335,8 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
                 case .stale:
                     continue
                 case .apply(let records, _):
+                    rows.append(records)
                     for record in records {
-                        rows.append(record.row)
                         guard let start = record.windowStart else { continue }
                         for cell in SinkRecord.windowCells(of: record.row) {
                             windows[WindowKey(start: start, dimension: cell.dimension, value: cell.value), default: 0] += 1
@@ -343,12 +371,19 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
 
     /// Upserts rows in order (the last version of an id wins), with the counters following them.
     private static func upsertRows(_ rows: [CreatedUserRow], on connection: RawConnection, swiftDeltas: Bool) throws {
+        var runs = RowRuns()
+        runs.append(rows.map { SinkRecord(offset: 0, row: $0, windowStart: nil) }[...])
+        try upsertRows(runs, on: connection, swiftDeltas: swiftDeltas)
+    }
+
+    private static func upsertRows(_ rows: RowRuns, on connection: RawConnection, swiftDeltas: Bool) throws {
         if swiftDeltas {
             try upsertWithDeltas(rows, on: connection, addCount: try connection.cached(Schema.addCount))
         } else {
             // Triggers maintain user_counts.
             let upsert = try connection.cached(Schema.upsertUser)
-            for (index, row) in rows.enumerated() {
+            for index in 0..<rows.count {
+                let row = rows[index]
                 Schema.bind(row, to: upsert)
                 try upsert.step(context: ["id": row.id, "index": String(index)])
                 upsert.reset()
@@ -362,7 +397,7 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
     /// either inserts (count it in) or changes nothing, and only then do we read the old counted
     /// values and `UPDATE` (move its counts). Rows are applied in order, so an id repeated within
     /// a batch sees its earlier version.
-    private static func upsertWithDeltas(_ rows: [CreatedUserRow], on connection: RawConnection, addCount: RawStatement) throws {
+    private static func upsertWithDeltas(_ rows: RowRuns, on connection: RawConnection, addCount: RawStatement) throws {
         let insert = try connection.cached(Schema.insertUserIfNew)
         let lookup = try connection.cached(Schema.lookupCounted)
         let update = try connection.cached(Schema.updateUser)
@@ -374,7 +409,7 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
         }
         // In id order (stable, so a repeated id keeps its last-wins order): consecutive probes touch
         // neighbouring primary-key pages, which matters once the index outgrows the page cache.
-        let ordered = rows.indices.sorted { (rows[$0].id, $0) < (rows[$1].id, $1) }
+        let ordered = (0..<rows.count).sorted { (rows.id(at: $0), $0) < (rows.id(at: $1), $1) }
         for index in ordered {
             let row = rows[index]
             func context() -> [String: String] { ["id": row.id, "index": String(index)] }

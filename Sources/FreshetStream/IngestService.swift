@@ -105,14 +105,15 @@ public final class IngestService: Service, Sendable {
             var avroSchemaID: UInt32?
             if case .avro(let codec) = format { avroSchemaID = try await codec.schemaID() }
             for person in people {
-                let message = UserCreated(person)
                 writer.bytes.removeAll(keepingCapacity: true)
                 if let avroSchemaID {
-                    AvroUserCodec.frame(message, schemaID: avroSchemaID, into: &writer.bytes)
+                    AvroUserCodec.frame(UserCreated(person), schemaID: avroSchemaID, into: &writer.bytes)
                 } else {
-                    message.encode(into: &writer)
+                    UserCreated.encode(person, into: &writer)
                 }
-                let record = ProducerRecord(key: Array(message.id.utf8), value: writer.bytes)
+                // A copy of exactly the message's size; the writer keeps its buffer for the next.
+                let value = writer.bytes.withUnsafeBufferPointer { [UInt8]($0) }
+                let record = ProducerRecord(key: Array(person.login.uuid.utf8), value: value)
                 if DeadLetter.size(of: record) > maxMessageBytes { tooLarge.append(record) } else { records.append(record) }
             }
             let started = ContinuousClock.now

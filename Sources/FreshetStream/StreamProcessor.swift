@@ -30,7 +30,7 @@ public final class StreamProcessor: Service, Sendable {
         public var maxBatchBytes: Int = 8 << 20
         /// When the pending store transaction is written (`TransactionPlanner`): at once when a
         /// poll returns less than a full batch; under backlog, once it holds 50,000 records,
-        /// 4 MiB of records, or its first record is 500 ms old (the defaults).
+        /// 8 MiB of records, or its first record is 500 ms old (the defaults).
         public var transaction = TransactionPlanner.Limits()
         /// How long an idle poll waits for data. Defaults to 100 ms.
         public var idleWait: Duration = .milliseconds(100)
@@ -121,7 +121,13 @@ public final class StreamProcessor: Service, Sendable {
                     loaded.formIntersection(assignment)
                     logger.info("assigned partitions", metadata: ["partitions": "\(assignment.map(\.description).joined(separator: ","))"])
                 }
-                let inBatch = Set(records.map { TopicPartition($0.topic, $0.partition) })
+                // A poll returns a partition's records together: one insert per run of them.
+                var inBatch = Set<TopicPartition>()
+                var previous: ConsumerRecord?
+                for record in records where previous?.partition != record.partition || previous?.topic != record.topic {
+                    inBatch.insert(TopicPartition(record.topic, record.partition))
+                    previous = record
+                }
                 if !inBatch.isSubset(of: loaded) {
                     // Learn how far the store already is for these partitions.
                     let stored = try await sink.positions(topic: configuration.topic)
@@ -243,9 +249,29 @@ public final class StreamProcessor: Service, Sendable {
         if case .avro(let codec) = configuration.format {
             avro = (codec, try await codec.writers(for: records.lazy.map(\.value)))
         }
+        // The hot loop works on local copies: the watermarks are taken out of their lock once
+        // per poll (only this task moves them), and the slice of the partition being read is
+        // taken out of `pending` for the run of records of that partition (a poll returns a
+        // partition's records together), so a record costs no lock, no dictionary lookup and no
+        // copy-on-write of a slice.
+        var marks = watermarks.withLock { $0 }
+        var run: PartitionSlice?
+        var runTP = TopicPartition("", -1)
+        var runEnd: Int64?
+        func endRun() {
+            if let slice = run {
+                pending.slices[runTP] = slice
+                run = nil
+            }
+        }
         for record in records {
             bytes = TransactionPlanner.saturatingAdd(bytes, TransactionPlanner.saturatingAdd(record.value.count, record.key?.count ?? 0))
-            let tp = TopicPartition(record.topic, record.partition)
+            if record.partition != runTP.partition || record.topic != runTP.topic {
+                endRun()
+                runTP = TopicPartition(record.topic, record.partition)
+                runEnd = pending.slices[runTP]?.to ?? positions[runTP]
+            }
+            let tp = runTP
             // Offsets come from the wire: any Int64. An offset with no successor cannot be
             // committed past, so the record is dropped (and logged), never trapped on.
             guard record.offset >= 0, record.offset < Int64.max else {
@@ -256,16 +282,21 @@ public final class StreamProcessor: Service, Sendable {
             // Records before the pending slice's end are in it already (read again after a
             // rebalance); records before the store's position were applied before a crash or by
             // another processor.
-            let from = pending.slices[tp]?.to ?? positions[tp] ?? record.offset
+            let from = runEnd ?? record.offset
             if record.offset < from {
                 pending.skipped += 1
                 continue
             }
-            if pending.slices[tp] == nil {
-                pending.slices[tp] = PartitionSlice(topic: record.topic, partition: record.partition, from: from, to: from, records: [])
-                pending.order.append(tp)
+            if run == nil {
+                if let existing = pending.slices.removeValue(forKey: tp) {
+                    run = existing
+                } else {
+                    run = PartitionSlice(topic: record.topic, partition: record.partition, from: from, to: from, records: [])
+                    pending.order.append(tp)
+                }
             }
-            pending.slices[tp]!.to = record.offset + 1
+            run!.to = record.offset + 1
+            runEnd = record.offset + 1
             guard Self.acceptedTimestamps.contains(record.timestamp) else {
                 let rejection = Rejection(.badTimestamp, "log timestamp \(record.timestamp) is outside 1970-01-01…9999-12-31 (milliseconds since the epoch)")
                 deadLetters.append(DeadLetter.record(for: record, rejection: rejection, maxBytes: configuration.maxDeadLetterBytes))
@@ -282,15 +313,16 @@ public final class StreamProcessor: Service, Sendable {
             }
             switch result {
             case .success(let row):
-                let window = windowStart(of: record.timestamp, partition: tp)
+                let window = marks.window(of: record.timestamp, partition: tp)
                 if window == nil { pending.late += 1 }
-                pending.slices[tp]!.records.append(SinkRecord(offset: record.offset, row: row, windowStart: window))
-                pending.accepted[row.id, default: []].append(RecordAddress(partition: tp, offset: record.offset))
+                run!.records.append(SinkRecord(offset: record.offset, row: row, windowStart: window))
             case .failure(let rejection):
                 deadLetters.append(DeadLetter.record(for: record, rejection: rejection, maxBytes: configuration.maxDeadLetterBytes))
                 pending.deadCodes[rejection.code, default: 0] += 1
             }
         }
+        endRun()
+        watermarks.withLock { $0 = marks }
         pending.consumed += records.count
         pending.dropped += try await DeadLetter.produce(deadLetters, to: configuration.deadLetterTopic, broker: broker, logger: logger)
         stage.batchSize.record(records.count)
@@ -310,7 +342,7 @@ public final class StreamProcessor: Service, Sendable {
         if !refused.isEmpty {
             var storeDead: [ProducerRecord] = []
             for (id, error) in refused {
-                for address in pending.accepted[id] ?? [] {
+                for address in pending.addresses(of: id) {
                     let record =
                         await reread(address)
                         ?? ConsumerRecord(
@@ -497,15 +529,26 @@ public final class StreamProcessor: Service, Sendable {
 struct PendingTransaction {
     var slices: [TopicPartition: PartitionSlice] = [:]
     var order: [TopicPartition] = []
-    /// Where each row's records are in the log, by id, to dead-letter those the store refuses
-    /// (read again then). Not the records themselves: those would double what a transaction
-    /// holds across polls.
-    var accepted: [String: [RecordAddress]] = [:]
     var deadCodes: [RejectionCode: Int] = [:]
     var consumed = 0
     var skipped = 0
     var dropped = 0
     var late = 0
+}
+
+extension PendingTransaction {
+    /// Where the records of the row `id` are in the log, to dead-letter them when the store
+    /// refuses the row (they are read again then): a scan of the slices, done only for a refused
+    /// row, rather than an index kept for every record. Not the records themselves: those would
+    /// double what a transaction holds across polls.
+    func addresses(of id: String) -> [RecordAddress] {
+        var found: [RecordAddress] = []
+        for tp in order {
+            guard let slice = slices[tp] else { continue }
+            for record in slice.records where record.row.id == id { found.append(RecordAddress(partition: tp, offset: record.offset)) }
+        }
+        return found
+    }
 }
 
 /// A record's place in the log.

@@ -8,7 +8,7 @@
 /// slices of further polls join the same transaction until one of the limits is reached:
 ///
 /// - `maxRecords` records read (default 50,000);
-/// - `maxBytes` bytes of records read (default 4 MiB) — the processor keeps their rows until
+/// - `maxBytes` bytes of records read (default 8 MiB) — the processor keeps their rows until
 ///   the write, so this bounds its memory;
 /// - `maxTime` since the first record of the transaction (default 500 ms);
 ///
@@ -22,12 +22,12 @@ public struct TransactionPlanner: Sendable, Equatable {
     public struct Limits: Sendable, Equatable {
         /// Records per transaction. Defaults to 50,000.
         public var maxRecords: Int
-        /// Bytes of records (key + value) per transaction. Defaults to 4 MiB.
+        /// Bytes of records (key + value) per transaction. Defaults to 8 MiB.
         public var maxBytes: Int
         /// Time from the transaction's first record to its write. Defaults to 500 ms.
         public var maxTime: Duration
 
-        public init(maxRecords: Int = 50_000, maxBytes: Int = 4 << 20, maxTime: Duration = .milliseconds(500)) {
+        public init(maxRecords: Int = 50_000, maxBytes: Int = 8 << 20, maxTime: Duration = .milliseconds(500)) {
             self.maxRecords = max(1, maxRecords)
             self.maxBytes = max(1, maxBytes)
             self.maxTime = max(.zero, maxTime)

@@ -56,6 +56,11 @@ struct BenchE2E: AsyncParsableCommand {
         help: ArgumentHelp(
             "sqlite (default: in the scratch directory) or postgres://user:password@host:port/database (an empty scratch database).", valueName: "URL"))
     var store = "sqlite"
+    @Flag(
+        help:
+            "Run only the discarding-sink phase (source + log + processor, no store, no latency phase): for profiling the hot path, e.g. under valgrind --tool=callgrind."
+    )
+    var discardOnly = false
 
     func validate() throws {
         if records < 1 { throw ValidationError("--records must be at least 1") }
@@ -114,6 +119,11 @@ struct BenchE2E: AsyncParsableCommand {
         print(
             "settings: polls of \(maxBatch) records, store transactions up to \(maxTransactionRecords) records / \(maxTransactionBytes >> 20) MiB / \(DurationText.format(throughput.processor.maxTransactionTime)), SQLite writer cache \(sqliteCacheMib) MiB"
         )
+        if discardOnly {
+            try await discardingPhase(throughput, root: root, logger: quietLogger)
+            print("memory      peak RSS \(peakRSSMegabytes()) MB")
+            return
+        }
         let metrics1 = PipelineMetrics()
         let bar = ProgressBar(total: records, metrics: metrics1)
         let clock = ContinuousClock()
@@ -133,14 +143,7 @@ struct BenchE2E: AsyncParsableCommand {
         )
 
         // Phase 1b: the same without the store, to show what the store costs.
-        var noStore = throughput
-        noStore.dataDir = root + "/throughput-discard"
-        let metricsDiscard = PipelineMetrics()
-        let startedDiscard = clock.now
-        let pipelineDiscard = try await Pipeline.open(noStore, metrics: metricsDiscard, sink: DiscardingSink(), logger: quietLogger)
-        try await pipelineDiscard.run(handleSignals: false)
-        let secondsDiscard = startedDiscard.duration(to: clock.now).seconds
-        print("            same run with a discarding sink (source + log + processor only): \(formatted(Double(records) / secondsDiscard)) records/s")
+        try await discardingPhase(throughput, root: root, logger: quietLogger)
 
         // Phase 2: latency at a steady rate.
         if let postgres { try await BenchPostgres.truncate(postgres) }
@@ -164,6 +167,25 @@ struct BenchE2E: AsyncParsableCommand {
             "            store transaction p50 \(PipelineMetrics.Snapshot.milliseconds(m2.storeWrite.percentile(0.5)))  p99 \(PipelineMetrics.Snapshot.milliseconds(m2.storeWrite.percentile(0.99)))"
         )
         print("memory      peak RSS \(peakRSSMegabytes()) MB")
+    }
+}
+
+extension BenchE2E {
+    /// The throughput phase with a discarding sink: source + log + processor, no store.
+    fileprivate func discardingPhase(_ throughput: PipelineConfiguration, root: String, logger: Logger) async throws {
+        var noStore = throughput
+        noStore.dataDir = root + "/throughput-discard"
+        let metrics = PipelineMetrics()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let pipeline = try await Pipeline.open(noStore, metrics: metrics, sink: DiscardingSink(), logger: logger)
+        try await pipeline.run(handleSignals: false)
+        let seconds = started.duration(to: clock.now).seconds
+        let stored = metrics.snapshot.stored
+        guard stored == records else { throw RuntimeFailure("discarding phase stored \(stored) of \(records) records") }
+        print(
+            "            same run with a discarding sink (source + log + processor only): \(formatted(Double(records) / seconds)) records/s  (\(formatted(seconds, decimals: 2)) s)"
+        )
     }
 }
 

@@ -271,7 +271,7 @@ struct PipelineE2ETests {
         var largest = 0
         for round in 0..<3 {
             let logFile = dir + "/up-\(round).log"
-            // A byte budget past the default (4 MiB), so that the record (50,000) or time limit
+            // A byte budget past the default (8 MiB), so that the record (50,000) or time limit
             // ends the transactions: as large as the processor makes them.
             let environment = ["FRESHET_LOG_LEVEL": "debug", "FRESHET_PROCESSOR_MAX_TRANSACTION_BYTES": "\(64 << 20)"]
             let up = try await RunningFreshet(arguments, readyMarker: "pipeline running", environment: environment, stderrFile: logFile)

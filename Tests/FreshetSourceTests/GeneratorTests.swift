@@ -194,4 +194,19 @@ struct GeneratorTests {
             #expect(!p.location.street.name.isEmpty && (1...9999).contains(p.location.street.number))
         }
     }
+
+    /// The ingest path writes a person's message without making the message first: the same bytes.
+    @Test func aPersonsMessageIsTheSameBytesWrittenDirectly() {
+        var people = generator.page(seed: "direct", page: 1, results: 300) + Self.fixturePeople.map(\.user)
+        var odd = people[0]
+        odd.location.street.number = -12
+        odd.location.city = "Qu\"o\\te\n\u{1}"
+        odd.location.postcode = .number(0)
+        people.append(odd)
+        for person in people {
+            var writer = JSONWriter()
+            UserCreated.encode(person, into: &writer)
+            #expect(writer.bytes == UserCreated(person).jsonBytes())
+        }
+    }
 }

@@ -93,6 +93,6 @@ struct TransactionPlannerTests {
 
     @Test func theDefaults() {
         let defaults = TransactionPlanner.Limits()
-        #expect(defaults.maxRecords == 50_000 && defaults.maxBytes == 4 << 20 && defaults.maxTime == .milliseconds(500))
+        #expect(defaults.maxRecords == 50_000 && defaults.maxBytes == 8 << 20 && defaults.maxTime == .milliseconds(500))
     }
 }

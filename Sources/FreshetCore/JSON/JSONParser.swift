@@ -197,16 +197,21 @@ public struct JSONParser {
             index += 1
             let start = index
             // Fast path: no escapes.
+            var high: UInt8 = 0  // any byte ≥ 0x80 sets its top bit
             while index < buffer.count {
                 let byte = buffer[index]
                 if byte == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: buffer[start..<index])
                     index += 1
+                    // ASCII needs no validation (and `String(validating:)` is not specialized:
+                    // it looks up generic metadata on every call).
+                    if high < 0x80 { return String(decoding: slice, as: UTF8.self) }
                     guard let string = String(validating: slice, as: UTF8.self) else {
                         throw JSONParseError(code: .invalidUTF8, offset: start)
                     }
                     return string
                 }
+                high |= byte
                 if byte == UInt8(ascii: "\\") { break }
                 if byte < 0x20 { throw JSONParseError(code: .controlCharacterInString, offset: index) }
                 index += 1

@@ -29,6 +29,13 @@ public struct JSONWriter: Sendable {
 
     public mutating func string(_ value: String) {
         bytes.append(UInt8(ascii: "\""))
+        stringContent(value)
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// Writes `value` escaped, without the quotes: a string value written in pieces (between
+    /// `byte(UInt8(ascii: "\""))` calls) is the same bytes as `string` of the pieces joined.
+    public mutating func stringContent(_ value: String) {
         var value = value
         value.withUTF8 { utf8 in
             var runStart = 0
@@ -53,7 +60,6 @@ public struct JSONWriter: Sendable {
             }
             if runStart < utf8.count { bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<utf8.count])) }
         }
-        bytes.append(UInt8(ascii: "\""))
     }
 
     public mutating func optionalString(_ value: String?) {

@@ -7,7 +7,8 @@ import FreshetCore
 /// Ages (`dob.age`, `registered.age`) are computed against `referenceDate`, as the
 /// real API computes them against the day it answers.
 public struct RandomUserGenerator: Sendable {
-    struct Prepared: Sendable {
+    /// A class: the hot path takes one reference per person, not a copy of every table.
+    final class Prepared: Sendable {
         let nat: Nationality
         let country: String
         let format: NationalityFormat
@@ -18,6 +19,22 @@ public struct RandomUserGenerator: Sendable {
         let streets: [String]
         let cities: [String]
         let states: [String]
+
+        init(
+            nat: Nationality, country: String, format: NationalityFormat, maleFirst: [(name: String, email: String)],
+            femaleFirst: [(name: String, email: String)], last: [(name: String, email: String, initial: UInt8)], streets: [String],
+            cities: [String], states: [String]
+        ) {
+            self.nat = nat
+            self.country = country
+            self.format = format
+            self.maleFirst = maleFirst
+            self.femaleFirst = femaleFirst
+            self.last = last
+            self.streets = streets
+            self.cities = cities
+            self.states = states
+        }
     }
 
     let prepared: [Prepared]
@@ -94,7 +111,8 @@ public struct RandomUserGenerator: Sendable {
         var rng = SplitMix64(seed: SplitMix64.mix(seedHash, UInt64(truncatingIfNeeded: page), UInt64(truncatingIfNeeded: index)))
         let nats = nationalities.isEmpty ? Nationality.allCases : nationalities
         let nat = nats[rng.below(nats.count)]
-        let p = prepared[Self.natIndex[nat]!]
+        // A scan of 21 enum cases is cheaper than hashing one for a dictionary lookup.
+        let p = prepared[prepared.firstIndex { $0.nat == nat }!]
         let male = gender.map { $0 == "male" } ?? (rng.next() & 1 == 0)
 
         let first = male ? p.maleFirst[rng.below(p.maleFirst.count)] : p.femaleFirst[rng.below(p.femaleFirst.count)]
@@ -174,7 +192,6 @@ public struct RandomUserGenerator: Sendable {
         )
     }
 
-    static let natIndex: [Nationality: Int] = Dictionary(uniqueKeysWithValues: Nationality.allCases.enumerated().map { ($1, $0) })
     static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// A version-4 UUID in its canonical text form.
