@@ -206,6 +206,20 @@ struct AvroEndToEndTests {
             #expect(letters.compactMap { $0["code"] as? String }.sorted() == ["avro_decode_failed", "not_avro", "unknown_schema_id"], "\(letters)")
             let unknown = letters.first { $0["code"] as? String == "unknown_schema_id" }
             #expect((unknown?["reason"] as? String)?.contains("987654") == true, "\(letters)")
+            // consume shows the serializer's records decoded (the evolved ones with their added
+            // field) and the bad frames raw with the reason.
+            let consumed = try await runFreshet(["consume", "users_created", "--from", "earliest", "--json", "--broker", tansu.url])
+            #expect(consumed.status == 0, "\(consumed.stderr)")
+            let lines = try consumed.stdoutText.split(separator: "\n").map {
+                try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+            #expect(lines.count == 53)
+            // A value that is not Confluent-framed is shown as it is (consume knows no topic format).
+            #expect(lines.filter { $0["value_error"] != nil }.compactMap { $0["schema_id"] as? Int }.sorted() == [1, 987_654], "\(consumed.stdoutText)")
+            let evolved = try #require(lines.first { ($0["value"] as? String)?.contains(people[39]["id"]!) == true })
+            #expect(evolved["schema_id"] as? Int == 2)
+            let evolvedValue = try JSONSerialization.jsonObject(with: Data(((evolved["value"] as? String) ?? "").utf8)) as? [String: Any]
+            #expect(evolvedValue?["cell"] as? String == people[39]["cell"], "\(evolved)")
             let notAvro = letters.first { $0["code"] as? String == "not_avro" }
             #expect((notAvro?["value"] as? String)?.contains("Ada900") == true, "the JSON bytes are kept: \(letters)")
             #expect(letters.allSatisfy { ($0["reason"] as? String)?.isEmpty == false && $0["source_topic"] as? String == "users_created" }, "\(letters)")
