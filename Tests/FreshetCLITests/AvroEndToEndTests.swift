@@ -157,10 +157,11 @@ struct AvroEndToEndTests {
     /// confluent-kafka's AvroSerializer, with its SchemaRegistryClient on `freshet serve`'s
     /// registry, produces people with the users_created schema Freshet registered and with an
     /// evolved one (an added optional field with a default), then three bad values; `freshet
-    /// process --format avro --registry URL` (a client of that registry: mode 2) stores the 40
-    /// people next to the 10 `freshet up` stored, dead-letters the three with their reasons, and
-    /// stays up.
-    @Test func avroSerializerRecordsAreStoredAndBadOnesDeadLettered() async throws {
+    /// process --format avro` — reading the cluster's `_schemas` in-process, or with
+    /// `--registry URL` a client of serve's registry (mode 2) — stores the 40 people next to the
+    /// 10 `freshet up` stored, dead-letters the three with their reasons, and stays up.
+    @Test(arguments: [false, true])
+    func avroSerializerRecordsAreStoredAndBadOnesDeadLettered(externalRegistry: Bool) async throws {
         try await TansuBroker.with { tansu in
             let dir = tempDataDir()
             defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -185,7 +186,8 @@ struct AvroEndToEndTests {
             #expect(report["ids"] as? [Int] == [1, 2], "the evolved schema is a new version, accepted")
 
             let process = try await RunningFreshet(
-                ["process", "--broker", Self.kafka(tansu), "--format", "avro", "--registry", registry, "--no-web", "--no-cql", "--data-dir", dir],
+                ["process", "--broker", Self.kafka(tansu), "--format", "avro", "--no-web", "--no-cql", "--data-dir", dir]
+                    + (externalRegistry ? ["--registry", registry] : []),
                 readyMarker: "pipeline running")
             defer { process.sendKill() }
             try await eventually("50 people stored", within: .seconds(60)) { await KafkaPipelineTests.rowCount(dir) >= 50 }
