@@ -55,7 +55,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // Swift 6.3.1 crashes (signal 11, LLVM's coroutine splitting) optimizing the route
+            // closures of `RegistryServer.makeRouter` in release builds; the registry's REST
+            // handlers are not a hot path, so this module is built unoptimized.
+            swiftSettings: [.unsafeFlags(["-Onone"], .when(configuration: .release))]
         ),
         // A client of an external Confluent-compatible registry (or another Freshet's).
         .target(
