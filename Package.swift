@@ -38,7 +38,10 @@ let package = Package(
     ],
     targets: [
         // IO-free domain: records, schema, JSON codec, transforms.
-        .target(name: "FreshetCore"),
+        .target(name: "FreshetCore", dependencies: ["CFreshetCRC32C"]),
+        // CRC-32C with the SSE 4.2 `crc32` instruction (a C shim: Swift has no intrinsic for
+        // it); FreshetCore's `CRC32C` falls back to its table code on other CPUs.
+        .target(name: "CFreshetCRC32C"),
         // IO-free Avro: schemas (parsing, canonical form, fingerprints), the binary encoding,
         // schema resolution and compatibility levels, Confluent's wire format.
         .target(name: "FreshetAvro", dependencies: ["FreshetCore"]),
