@@ -38,7 +38,10 @@ let package = Package(
     ],
     targets: [
         // IO-free domain: records, schema, JSON codec, transforms.
-        .target(name: "FreshetCore"),
+        .target(name: "FreshetCore", dependencies: ["CFreshetCRC32C"]),
+        // CRC-32C with the SSE 4.2 `crc32` instruction (a C shim: Swift has no intrinsic for
+        // it); FreshetCore's `CRC32C` falls back to its table code on other CPUs.
+        .target(name: "CFreshetCRC32C"),
         // IO-free Avro: schemas (parsing, canonical form, fingerprints), the binary encoding,
         // schema resolution and compatibility levels, Confluent's wire format.
         .target(name: "FreshetAvro", dependencies: ["FreshetCore"]),
@@ -55,7 +58,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // Swift 6.3.1 crashes (signal 11, LLVM's coroutine splitting) optimizing the route
+            // closures of `RegistryServer.makeRouter` in release builds; the registry's REST
+            // handlers are not a hot path, so this module is built unoptimized.
+            swiftSettings: [.unsafeFlags(["-Onone"], .when(configuration: .release))]
         ),
         // A client of an external Confluent-compatible registry (or another Freshet's).
         .target(

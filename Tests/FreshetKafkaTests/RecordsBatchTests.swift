@@ -43,6 +43,40 @@ struct RecordsBatchTests {
         #expect(decoded.records[0].value == nil && decoded.records[1].value == [])
     }
 
+    @Test("encoding into a ByteBuffer gives the bytes of the plain array encoder", arguments: encodedCodecs)
+    func directEncodingMatchesReference(codec: KafkaCompression) throws {
+        for count in [0, 1, 8, 40, 300] {
+            let records = sampleRecords(count: count)
+            let batch = RecordBatch.producing(records, compression: codec, producerId: 77, producerEpoch: 2, baseSequence: 9)
+            let expected = try referenceEncode(batch)
+            #expect(try batch.encode() == expected, "\(count) records")
+            // Appended after other bytes, with a moved reader index: only the new bytes are the batch.
+            var buffer = ByteBuffer(bytes: [1, 2, 3, 4])
+            buffer.moveReaderIndex(forwardBy: 3)
+            try RecordBatch.encodeProducing(
+                records, compression: codec, producerId: 77, producerEpoch: 2, baseSequence: 9, into: &buffer)
+            #expect(Array(buffer.readableBytesView) == [4] + expected, "\(count) records")
+        }
+        // A batch not starting at offset 0 keeps its deltas relative to its base offset.
+        var moved = RecordBatch.producing(sampleRecords(count: 12), compression: codec)
+        moved.baseOffset = 1_000
+        for i in moved.records.indices { moved.records[i].offset += 1_000 }
+        #expect(try moved.encode() == referenceEncode(moved))
+    }
+
+    @Test("a failed direct encoding leaves the buffer as it was")
+    func failedEncodingLeavesBuffer() throws {
+        var batch = RecordBatch.producing(sampleRecords(count: 3))
+        batch.records[2].offset = Int64(Int32.max) + 1
+        var buffer = ByteBuffer(bytes: [7, 7])
+        #expect(throws: KafkaRecordsError.self) { try batch.encode(into: &buffer) }
+        #expect(Array(buffer.readableBytesView) == [7, 7])
+        batch.records[2].offset = Int64.min  // offset - baseOffset must not trap either
+        batch.baseOffset = 5
+        #expect(throws: KafkaRecordsError.self) { try batch.encode(into: &buffer) }
+        #expect(Array(buffer.readableBytesView) == [7, 7])
+    }
+
     @Test("10k records round trip", arguments: encodedCodecs)
     func tenThousand(codec: KafkaCompression) throws {
         let records = (0..<10_000).map { i in
@@ -268,4 +302,60 @@ struct SplitMix: RandomNumberGenerator {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+}
+
+/// The record batch encoder as it was before it wrote into a ByteBuffer: arrays, each record's
+/// body built apart and copied after its length. The oracle for the direct encoder.
+func referenceEncode(_ batch: RecordBatch) throws -> [UInt8] {
+    func bytesField(_ bytes: [UInt8]?, _ out: inout [UInt8]) {
+        guard let bytes else { return KafkaVarint.write(Int32(-1), to: &out) }
+        KafkaVarint.write(Int32(bytes.count), to: &out)
+        out += bytes
+    }
+    func be<T: FixedWidthInteger>(_ v: T, _ out: inout [UInt8]) { withUnsafeBytes(of: v.bigEndian) { out += $0 } }
+    var payload: [UInt8] = []
+    for r in batch.records {
+        var body: [UInt8] = [0]
+        KafkaVarint.write(r.timestamp - batch.baseTimestamp, to: &body)
+        KafkaVarint.write(Int32(r.offset - batch.baseOffset), to: &body)
+        bytesField(r.key, &body)
+        bytesField(r.value, &body)
+        KafkaVarint.write(Int32(r.headers.count), to: &body)
+        for h in r.headers {
+            bytesField(Array(h.key.utf8), &body)
+            bytesField(h.value, &body)
+        }
+        KafkaVarint.write(Int32(body.count), to: &payload)
+        payload += body
+    }
+    if batch.attributes.compression != .none {
+        payload = try KafkaCodecs.compress(payload, codec: batch.attributes.compression)
+    }
+    var out: [UInt8] = []
+    be(batch.baseOffset, &out)
+    be(Int32(RecordBatch.headerSize - 12 + payload.count), &out)
+    be(batch.partitionLeaderEpoch, &out)
+    out.append(RecordBatch.magic)
+    be(UInt32(0), &out)
+    be(batch.attributes.rawValue, &out)
+    be(batch.lastOffsetDelta, &out)
+    be(batch.baseTimestamp, &out)
+    be(batch.maxTimestamp, &out)
+    be(batch.producerId, &out)
+    be(batch.producerEpoch, &out)
+    be(batch.baseSequence, &out)
+    be(Int32(batch.records.count), &out)
+    out += payload
+    // The CRC with the bit-by-bit definition, not the library's.
+    var c: UInt32 = 0xFFFF_FFFF
+    for b in out[21...] {
+        c ^= UInt32(b)
+        for _ in 0..<8 { c = (c & 1) != 0 ? (c >> 1) ^ 0x82F6_3B78 : c >> 1 }
+    }
+    let crc = ~c
+    out[17] = UInt8(truncatingIfNeeded: crc >> 24)
+    out[18] = UInt8(truncatingIfNeeded: crc >> 16)
+    out[19] = UInt8(truncatingIfNeeded: crc >> 8)
+    out[20] = UInt8(truncatingIfNeeded: crc)
+    return out
 }

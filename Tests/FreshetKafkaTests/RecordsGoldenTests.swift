@@ -1,5 +1,6 @@
 import Foundation
 import FreshetKafka
+import NIOCore
 import Testing
 
 /// Batches captured from confluent-kafka 2.16.1 (librdkafka 2.16.0) producing to Tansu 0.6.0;
@@ -60,6 +61,26 @@ struct RecordsGoldenTests {
         let bytes = try Self.golden("none")
         let batch = try RecordBatch.decode(bytes)
         #expect(try batch.encode() == bytes)
+    }
+
+    @Test("the producer's direct encoder gives librdkafka's uncompressed records, after a buffer's other bytes")
+    func encodeProducingMatchesNone() throws {
+        let bytes = try Self.golden("none")
+        let batch = try RecordBatch.decode(bytes)
+        var buffer = ByteBuffer(bytes: [9, 9, 9])
+        buffer.moveReaderIndex(forwardBy: 2)
+        try RecordBatch.encodeProducing(
+            batch.records, producerId: batch.producerId, producerEpoch: batch.producerEpoch,
+            baseSequence: batch.baseSequence, into: &buffer)
+        let encoded = Array(buffer.readableBytesView.dropFirst())
+        #expect(buffer.readableBytesView.first == 9)
+        // librdkafka writes partition leader epoch 0 where a producer's batch has -1 (Java, Freshet):
+        // the same batch with -1 is byte for byte ours, and the records section is librdkafka's.
+        var withEpoch = batch
+        withEpoch.partitionLeaderEpoch = -1
+        #expect(encoded == (try withEpoch.encode()))
+        #expect(encoded[RecordBatch.headerSize...] == bytes[RecordBatch.headerSize...])
+        #expect(encoded[..<12] == bytes[..<12])
     }
 
     @Test("re-encoded golden batches survive our own codecs", arguments: [KafkaCompression.gzip, .snappy, .lz4, .zstd])

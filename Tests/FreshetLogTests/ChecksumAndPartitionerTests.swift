@@ -26,6 +26,43 @@ import Testing
         for n in 0..<70 {
             let bytes = (0..<n).map { _ in UInt8.random(in: 0...255, using: &rng) }
             #expect(CRC32C.checksum(bytes) == reference(bytes), "length \(n)")
+            #expect(bytes.withUnsafeBytes { CRC32C.softwareChecksum($0) } == reference(bytes), "length \(n)")
+        }
+    }
+
+    @Test func hardwareIsUsedOnX86() {
+        #if arch(x86_64)
+            // Every x86-64 CPU since 2008 has SSE 4.2; the check must find it.
+            #expect(CRC32C.usesHardware)
+        #else
+            #expect(!CRC32C.usesHardware)
+        #endif
+    }
+
+    /// The `crc32` instruction path (C) against the Swift tables, over many lengths, start
+    /// alignments and continuation splits.
+    @Test func hardwareMatchesSoftwareAtEveryAlignment() {
+        var rng = SystemRandomNumberGenerator()
+        let pool = (0..<5000).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        pool.withUnsafeBytes { all in
+            var lengths = Array(0..<130)
+            lengths += [255, 256, 257, 1000, 1023, 1024, 1025, 4096, 4990]
+            for length in lengths {
+                for start in 0..<8 where start + length <= all.count {
+                    let slice = UnsafeRawBufferPointer(rebasing: all[start..<(start + length)])
+                    let expected = CRC32C.softwareChecksum(slice)
+                    #expect(CRC32C.checksum(slice) == expected, "length \(length), offset \(start)")
+                    // Continuing from a split point gives the whole's CRC.
+                    let cut = length / 3
+                    let first = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: slice[0..<cut]))
+                    let whole = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: slice[cut...]), continuing: first)
+                    #expect(whole == expected, "length \(length), offset \(start), split at \(cut)")
+                    let seed = UInt32.random(in: 0...UInt32.max, using: &rng)
+                    #expect(
+                        CRC32C.checksum(slice, continuing: seed) == CRC32C.softwareChecksum(slice, continuing: seed),
+                        "length \(length), offset \(start), seed \(seed)")
+                }
+            }
         }
     }
 }

@@ -1,8 +1,14 @@
-/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), slicing-by-8.
+internal import CFreshetCRC32C
+
+/// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78): the SSE 4.2 `crc32` instruction
+/// where the CPU has it (through the C target CFreshetCRC32C), slicing-by-8 tables otherwise.
 ///
-/// Used to checksum every record batch on disk. Known vectors: `"123456789"` → `0xE3069283`,
-/// 32 zero bytes → `0x8A9136AA`.
+/// Used to checksum every record batch on disk and on the Kafka wire. Known vectors:
+/// `"123456789"` → `0xE3069283`, 32 zero bytes → `0x8A9136AA`.
 public enum CRC32C {
+    /// Whether ``checksum(_:continuing:)`` uses the `crc32` instruction (checked once).
+    public static let usesHardware: Bool = cfreshet_crc32c_hardware_available() != 0
+
     /// Eight 256-entry tables: `tables[k][b]` is the CRC of byte `b` followed by `k` zero bytes.
     private static let tables: [UInt32] = {
         var t = [UInt32](repeating: 0, count: 8 * 256)
@@ -28,6 +34,14 @@ public enum CRC32C {
 
     /// The CRC-32C of the bytes in `buffer`, continuing from `crc` (the result of a previous call).
     public static func checksum(_ buffer: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
+        guard usesHardware else { return softwareChecksum(buffer, continuing: crc) }
+        guard buffer.count > 0, let base = buffer.baseAddress else { return crc }
+        return cfreshet_crc32c_hardware(crc, base, buffer.count)
+    }
+
+    /// The table implementation (slicing-by-8), on every CPU; ``checksum(_:continuing:)``
+    /// uses it where the `crc32` instruction is missing. Public for the equality tests.
+    public static func softwareChecksum(_ buffer: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         var c = ~crc
         let count = buffer.count
         guard count > 0, let base = buffer.baseAddress else { return crc }

@@ -211,10 +211,14 @@ public actor KafkaProducer: Service {
         let wallNow = Self.wallClockMillis()
         var partitions: [Int32] = []
         partitions.reserveCapacity(records.count)
+        var sizes: [Int] = []
+        sizes.reserveCapacity(records.count)
         var total = 0
         for r in records {
             partitions.append(try KafkaPartitioner.partition(of: r, topic: topic, partitionCount: count, sticky: sticky))
-            total += Self.size(of: r)
+            let size = Self.size(of: r)
+            sizes.append(size)
+            total += size
         }
         // Backpressure: wait for room, unless nothing is pending (a call larger than the
         // whole buffer still goes through alone).
@@ -226,25 +230,31 @@ public actor KafkaProducer: Service {
         let created = clock.now
         var placed: [(Batch, Int)] = []
         placed.reserveCapacity(records.count)
+        // Each partition's open batch for this call, so a record costs no dictionary lookup
+        // (nothing else runs on the actor until the loop ends).
+        var open: [Int32: Batch] = [:]
         for (i, r) in records.enumerated() {
-            let tp = TopicPartition(topic, partitions[i])
-            let size = Self.size(of: r)
-            var queue = queues[tp] ?? []
+            let partition = partitions[i]
+            let size = sizes[i]
+            let last = open[partition] ?? queues[TopicPartition(topic, partition)]?.last
             let batch: Batch
-            if let last = queue.last, !last.sealed, last.bytes + size <= configuration.maxBatchBytes || last.records.isEmpty {
+            if let last, !last.sealed, last.bytes + size <= configuration.maxBatchBytes || last.records.isEmpty {
                 batch = last
             } else {
-                queue.last?.sealed = true
+                last?.sealed = true
+                let tp = TopicPartition(topic, partition)
                 batch = Batch(tp: tp, createdAt: created)
-                queue.append(batch)
+                batch.records.reserveCapacity(min(records.count - i, configuration.maxBatchBytes / max(size, 1) + 1))
+                queues[tp, default: []].append(batch)
             }
+            open[partition] = batch
             batch.records.append(
                 KafkaRecord(
-                    key: r.key, value: r.value, headers: r.headers.map { KafkaRecordHeader(key: $0.key, value: $0.value) },
+                    key: r.key, value: r.value,
+                    headers: r.headers.isEmpty ? [] : r.headers.map { KafkaRecordHeader(key: $0.key, value: $0.value) },
                     timestamp: r.timestamp ?? wallNow))
             batch.bytes += size
             if batch.bytes >= configuration.maxBatchBytes { batch.sealed = true }
-            queues[tp] = queue
             placed.append((batch, batch.records.count - 1))
         }
         schedule()
@@ -448,11 +458,13 @@ public actor KafkaProducer: Service {
                 b.encoded = nil
             }
             if b.encoded == nil {
-                let batch = RecordBatch.producing(
-                    b.records, compression: configuration.compression, producerId: b.producerID, producerEpoch: b.epoch,
-                    baseSequence: b.baseSequence)
+                // Encoded once, straight into the buffer the request copies from (and a retry reuses).
+                var encoded = ByteBuffer()
                 do {
-                    b.encoded = ByteBuffer(bytes: try batch.encode())
+                    try RecordBatch.encodeProducing(
+                        b.records, compression: configuration.compression, producerId: b.producerID,
+                        producerEpoch: b.epoch, baseSequence: b.baseSequence, into: &encoded)
+                    b.encoded = encoded
                 } catch {
                     complete(b, .failure(error))
                     continue

@@ -141,77 +141,181 @@ extension RecordBatch {
     /// `record.timestamp - baseTimestamp`.
     /// - Throws: ``KafkaRecordsError`` for values beyond Int32 limits.
     public func encode() throws -> [UInt8] {
-        var payload: [UInt8] = []
-        payload.reserveCapacity(records.count * 16 + records.reduce(0) { $0 + ($1.key?.count ?? 0) + ($1.value?.count ?? 0) })
-        var body: [UInt8] = []
-        for record in records {
-            body.removeAll(keepingCapacity: true)
-            try Self.encodeBody(record, baseOffset: baseOffset, baseTimestamp: baseTimestamp, into: &body)
-            guard body.count <= Int32.max else {
+        var buffer = ByteBuffer()
+        try encode(into: &buffer)
+        return Array(buffer.readableBytesView)
+    }
+
+    /// Appends the batch's wire bytes (as ``encode()`` returns them) to `buffer`: the header,
+    /// then each record with its varints written in place, then the CRC-32C patched in. On a
+    /// thrown error `buffer` is left as it was.
+    public func encode(into buffer: inout ByteBuffer) throws {
+        try Self.encode(
+            records, offsets: .relative(to: baseOffset), baseOffset: baseOffset,
+            partitionLeaderEpoch: partitionLeaderEpoch, attributes: attributes, lastOffsetDelta: lastOffsetDelta,
+            baseTimestamp: baseTimestamp, maxTimestamp: maxTimestamp, producerId: producerId,
+            producerEpoch: producerEpoch, baseSequence: baseSequence, into: &buffer)
+    }
+
+    /// Appends the bytes of ``producing(_:compression:producerId:producerEpoch:baseSequence:isTransactional:)``'s
+    /// batch to `buffer` without building it: the records are numbered 0, 1, 2, … as they are
+    /// written (no copy of the array to renumber them). On a thrown error `buffer` is left as it was.
+    public static func encodeProducing(
+        _ records: [KafkaRecord], compression: KafkaCompression = .none, producerId: Int64 = -1,
+        producerEpoch: Int16 = -1, baseSequence: Int32 = -1, isTransactional: Bool = false,
+        into buffer: inout ByteBuffer
+    ) throws {
+        var maxTimestamp = Int64.min
+        for r in records where r.timestamp > maxTimestamp { maxTimestamp = r.timestamp }
+        try encode(
+            records, offsets: .sequential, baseOffset: 0, partitionLeaderEpoch: -1,
+            attributes: Attributes(compression: compression, isTransactional: isTransactional),
+            lastOffsetDelta: Int32(clamping: records.count - 1), baseTimestamp: records.first?.timestamp ?? -1,
+            maxTimestamp: records.isEmpty ? -1 : maxTimestamp, producerId: producerId, producerEpoch: producerEpoch,
+            baseSequence: baseSequence, into: &buffer)
+    }
+
+    /// Where each record's offset delta comes from.
+    private enum OffsetDeltas {
+        /// `record.offset - base`.
+        case relative(to: Int64)
+        /// The record's index in the batch (a producer's batch).
+        case sequential
+    }
+
+    private static func encode(
+        _ records: [KafkaRecord], offsets: OffsetDeltas, baseOffset: Int64, partitionLeaderEpoch: Int32,
+        attributes: Attributes, lastOffsetDelta: Int32, baseTimestamp: Int64, maxTimestamp: Int64, producerId: Int64,
+        producerEpoch: Int16, baseSequence: Int32, into buffer: inout ByteBuffer
+    ) throws {
+        let start = buffer.writerIndex
+        do {
+            guard records.count <= Int32.max else {
+                throw KafkaRecordsError(.encodingLimit, "the batch is larger than 2 GiB", baseOffset: baseOffset)
+            }
+            let codec = attributes.compression
+            if codec == .none {
+                var estimate = headerSize
+                for r in records { estimate &+= 24 &+ (r.key?.count ?? 0) &+ (r.value?.count ?? 0) }
+                buffer.reserveCapacity(minimumWritableBytes: estimate)
+            }
+            buffer.writeInteger(baseOffset)
+            buffer.writeInteger(Int32(0))  // batch length, set below
+            buffer.writeInteger(partitionLeaderEpoch)
+            buffer.writeInteger(magic)
+            buffer.writeInteger(UInt32(0))  // CRC, set below
+            buffer.writeInteger(attributes.rawValue)
+            buffer.writeInteger(lastOffsetDelta)
+            buffer.writeInteger(baseTimestamp)
+            buffer.writeInteger(maxTimestamp)
+            buffer.writeInteger(producerId)
+            buffer.writeInteger(producerEpoch)
+            buffer.writeInteger(baseSequence)
+            buffer.writeInteger(Int32(records.count))
+            if codec == .none {
+                try encodeRecords(records, offsets: offsets, baseOffset: baseOffset, baseTimestamp: baseTimestamp, into: &buffer)
+            } else {
+                var plain = ByteBuffer()
+                try encodeRecords(records, offsets: offsets, baseOffset: baseOffset, baseTimestamp: baseTimestamp, into: &plain)
+                buffer.writeBytes(try KafkaCodecs.compress(Array(plain.readableBytesView), codec: codec))
+            }
+            let payload = buffer.writerIndex - start - headerSize
+            guard payload <= Int(Int32.max) - headerSize else {
+                throw KafkaRecordsError(.encodingLimit, "the batch is larger than 2 GiB", baseOffset: baseOffset)
+            }
+            buffer.setInteger(Int32(headerSize - 12 + payload), at: start + 8)
+            let from = start - buffer.readerIndex + 21
+            let crc = buffer.withUnsafeReadableBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[from...])) }
+            buffer.setInteger(crc, at: start + 17)
+        } catch {
+            buffer.moveWriterIndex(to: start)
+            throw error
+        }
+    }
+
+    private static func encodeRecords(
+        _ records: [KafkaRecord], offsets: OffsetDeltas, baseOffset: Int64, baseTimestamp: Int64,
+        into out: inout ByteBuffer
+    ) throws {
+        for (index, r) in records.enumerated() {
+            let delta: Int32
+            switch offsets {
+            case .sequential:
+                delta = Int32(truncatingIfNeeded: index)  // count ≤ Int32.max, checked by the caller
+            case .relative(let base):
+                let (offsetDelta, overflow) = r.offset.subtractingReportingOverflow(base)
+                guard !overflow, let d = Int32(exactly: offsetDelta) else {
+                    throw KafkaRecordsError(
+                        .encodingLimit, "record offset \(r.offset) is too far from the base offset", baseOffset: baseOffset)
+                }
+                delta = d
+            }
+            let timestampDelta = r.timestamp &- baseTimestamp
+            // The body's length first (a varint before it), computed, not measured from a copy.
+            var body = 1 + KafkaVarint.size(timestampDelta) + KafkaVarint.size(Int64(delta))
+            body += try bytesFieldSize(r.key?.count, baseOffset: baseOffset)
+            body += try bytesFieldSize(r.value?.count, baseOffset: baseOffset)
+            body += KafkaVarint.size(Int64(r.headers.count))
+            for h in r.headers {
+                body += try bytesFieldSize(h.key.utf8.count, baseOffset: baseOffset)
+                body += try bytesFieldSize(h.value?.count, baseOffset: baseOffset)
+            }
+            guard body <= Int32.max else {
                 throw KafkaRecordsError(.encodingLimit, "a record is larger than 2 GiB", baseOffset: baseOffset)
             }
-            KafkaVarint.write(Int32(body.count), to: &payload)
-            payload.append(contentsOf: body)
-        }
-        let codec = attributes.compression
-        if codec != .none {
-            payload = try KafkaCodecs.compress(payload, codec: codec)
-        }
-        guard payload.count <= Int(Int32.max) - Self.headerSize, records.count <= Int32.max else {
-            throw KafkaRecordsError(.encodingLimit, "the batch is larger than 2 GiB", baseOffset: baseOffset)
-        }
-        var out: [UInt8] = []
-        out.reserveCapacity(Self.headerSize + payload.count)
-        out.appendBE(baseOffset)
-        out.appendBE(Int32(Self.headerSize - 12 + payload.count))
-        out.appendBE(partitionLeaderEpoch)
-        out.append(Self.magic)
-        out.appendBE(UInt32(0))  // CRC, filled below
-        out.appendBE(attributes.rawValue)
-        out.appendBE(lastOffsetDelta)
-        out.appendBE(baseTimestamp)
-        out.appendBE(maxTimestamp)
-        out.appendBE(producerId)
-        out.appendBE(producerEpoch)
-        out.appendBE(baseSequence)
-        out.appendBE(Int32(records.count))
-        out.append(contentsOf: payload)
-        let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[21...])) }
-        out.setBE(crc, at: 17)
-        return out
-    }
-
-    private static func encodeBody(
-        _ r: KafkaRecord, baseOffset: Int64, baseTimestamp: Int64, into out: inout [UInt8]
-    ) throws {
-        let offsetDelta = r.offset - baseOffset
-        guard let delta = Int32(exactly: offsetDelta) else {
-            throw KafkaRecordsError(
-                .encodingLimit, "record offset \(r.offset) is too far from the base offset", baseOffset: baseOffset)
-        }
-        out.append(0)  // record attributes: unused
-        KafkaVarint.write(r.timestamp &- baseTimestamp, to: &out)
-        KafkaVarint.write(delta, to: &out)
-        try writeBytes(r.key, to: &out, baseOffset: baseOffset)
-        try writeBytes(r.value, to: &out, baseOffset: baseOffset)
-        KafkaVarint.write(Int32(clamping: r.headers.count), to: &out)
-        for h in r.headers {
-            let key = Array(h.key.utf8)
-            try writeBytes(key, to: &out, baseOffset: baseOffset)
-            try writeBytes(h.value, to: &out, baseOffset: baseOffset)
+            out.writeVarlong(Int64(body))
+            out.writeInteger(UInt8(0))  // record attributes: unused
+            out.writeVarlong(timestampDelta)
+            out.writeVarlong(Int64(delta))
+            out.writeBytesField(r.key)
+            out.writeBytesField(r.value)
+            out.writeVarlong(Int64(r.headers.count))
+            for h in r.headers {
+                out.writeVarlong(Int64(h.key.utf8.count))
+                out.writeString(h.key)
+                out.writeBytesField(h.value)
+            }
         }
     }
 
-    private static func writeBytes(_ bytes: [UInt8]?, to out: inout [UInt8], baseOffset: Int64) throws {
-        guard let bytes else {
-            KafkaVarint.write(Int32(-1), to: &out)
-            return
-        }
-        guard let n = Int32(exactly: bytes.count) else {
+    /// The bytes a length-prefixed field of `count` bytes takes (`nil`: the 1-byte null).
+    @inline(__always)
+    private static func bytesFieldSize(_ count: Int?, baseOffset: Int64) throws -> Int {
+        guard let count else { return 1 }
+        guard count <= Int32.max else {
             throw KafkaRecordsError(.encodingLimit, "a key, value or header is larger than 2 GiB", baseOffset: baseOffset)
         }
-        KafkaVarint.write(n, to: &out)
-        out.append(contentsOf: bytes)
+        return KafkaVarint.size(Int64(count)) + count
+    }
+}
+
+extension ByteBuffer {
+    /// Writes `value` zigzag-encoded in place (Kafka's varlong; for values in Int32's range the
+    /// same bytes as its varint).
+    @inline(__always)
+    fileprivate mutating func writeVarlong(_ value: Int64) {
+        var v = UInt64(bitPattern: (value << 1) ^ (value >> 63))
+        writeWithUnsafeMutableBytes(minimumWritableBytes: 10) { p in
+            var n = 0
+            while v >= 0x80 {
+                p[n] = UInt8(truncatingIfNeeded: v) | 0x80
+                v >>= 7
+                n += 1
+            }
+            p[n] = UInt8(v)
+            return n + 1
+        }
+    }
+
+    /// A length-prefixed byte field (`nil`: length -1); lengths are checked by the caller.
+    @inline(__always)
+    fileprivate mutating func writeBytesField(_ bytes: [UInt8]?) {
+        guard let bytes else {
+            writeVarlong(-1)
+            return
+        }
+        writeVarlong(Int64(bytes.count))
+        writeBytes(bytes)
     }
 }
 
