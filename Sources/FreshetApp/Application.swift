@@ -94,11 +94,18 @@ public enum Application {
         // external one (`--registry URL`) — so that the pipeline can be given the registry.
         let pipeline: Pipeline
         let schemas: SchemaRegistryAssembly?
+        var registryClient: (any Broker)?
         do {
             let broker = try await BrokerConnection.open(config) ?? Pipeline.openEmbeddedLog(config, role: role)
             do {
-                schemas = try SchemaRegistryConnection.open(config, broker: broker, serve: role == .all, onListening: events.registryListening)
+                // On Kafka the registry follows `_schemas` with long polls on a client of its own:
+                // a broker answers one connection's requests in order, so on the pipeline's
+                // connection every produce would queue behind a poll (up to 500 ms each).
+                registryClient = try await SchemaRegistryConnection.needsOwnClient(config, pipelineBroker: broker) ? BrokerConnection.open(config) : nil
+                schemas = try SchemaRegistryConnection.open(
+                    config, broker: registryClient ?? broker, serve: role == .all, onListening: events.registryListening)
             } catch {
+                try? await registryClient?.close()
                 try? await broker.close()
                 throw error
             }
@@ -106,6 +113,7 @@ public enum Application {
                 pipeline = try await Pipeline.open(config, role: role, broker: broker, metrics: metrics, schemaRegistry: schemas?.registry)
             } catch {
                 await schemas?.close()
+                try? await registryClient?.close()
                 throw error
             }
         } catch {
@@ -118,6 +126,8 @@ public enum Application {
             companions.append(
                 Companion(scheduler.service(broker: pipeline.broker, metrics: metrics, format: pipeline.format), failure: "the DAG scheduler failed"))
         }
+        // The registry's own client is listed first, so it shuts down after the registry.
+        if let registryClient { companions.append(Companion(DedicatedBrokerClient(broker: registryClient))) }
         companions += schemas?.companions ?? []
         if cqlEnabled, let queries = pipeline.store as? any UserQueries {
             let host = config.cql.host

@@ -72,6 +72,31 @@ public enum SchemaRegistryConnection {
     }
 }
 
+extension SchemaRegistryConnection {
+    /// Whether the registry kept in `_schemas` needs a broker client of its own: on Kafka (its
+    /// reader's long polls must not queue ahead of the pipeline's requests on one connection),
+    /// when this process keeps the registry (no external one, not `--no-registry`).
+    static func needsOwnClient(_ config: PipelineConfiguration, pipelineBroker: any Broker) -> Bool {
+        BrokerConnection.service(of: pipelineBroker) != nil && config.schemaRegistry.url == nil && config.schemaRegistry.enabled
+    }
+}
+
+/// A broker client owned by one companion: runs its background work (a Kafka client's
+/// `run()`), then closes it.
+struct DedicatedBrokerClient: Service {
+    let broker: any Broker
+
+    func run() async throws {
+        do {
+            try await BrokerConnection.service(of: broker)?.run()
+        } catch {
+            try? await broker.close()
+            throw error
+        }
+        try await broker.close()
+    }
+}
+
 extension PipelineConfiguration {
     /// The registry's limits from the `schema_registry.max_*` keys.
     public var registryLimits: RegistryLimits {

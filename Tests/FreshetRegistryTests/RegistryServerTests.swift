@@ -163,7 +163,7 @@ struct RegistryServerTests {
     @Test func largeBodiesAreRefused() async throws {
         try await withRegistry { registry in
             try await withListeningServer(registry) { port in
-                let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)"))
+                let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)", timeout: .seconds(60)))
                 let big = #"{"type":"record","name":"R","doc":""# + String(repeating: "x", count: 10_000_000) + #"","fields":[]}"#
                 let refused = await #expect(throws: SchemaRegistryError.self) { _ = try await client.register(subject: "s", schema: big) }
                 #expect(refused?.status == 413 && refused?.message.contains("2097152") == true)
@@ -184,7 +184,7 @@ struct RemoteSchemaRegistryTests {
     @Test func againstOurServer() async throws {
         try await withRegistry { registry in
             try await withListeningServer(registry) { port in
-                let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)/", cacheEntries: 1))
+                let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)/", timeout: .seconds(60), cacheEntries: 1))
                 let id = try await client.register(subject: "users_created-value", schema: Schemas.user)
                 #expect(id == 1)
                 #expect(try await client.register(subject: "other/subject value", schema: Schemas.userWithNat) == 2)
@@ -295,7 +295,7 @@ extension RegistryServerTests {
                 try slow.send(Array("GET /subjects HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".utf8))
                 let closed = await Task.detached { slow.waitForClose(timeout: 30) }.value
                 #expect(closed)
-                let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)"))
+                let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)", timeout: .seconds(60)))
                 #expect(try await client.register(subject: "s", schema: Schemas.user) == 1)
                 try await client.shutdown()
             }
@@ -323,7 +323,7 @@ extension RegistryServerTests {
                 let client = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)", username: "svc", password: "s3cret"))
                 #expect(try await client.register(subject: "s", schema: Schemas.user) == 1)
                 try await client.shutdown()
-                let anonymous = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)"))
+                let anonymous = try RemoteSchemaRegistry(RemoteRegistryConfiguration(url: "http://127.0.0.1:\(port)", timeout: .seconds(60)))
                 let refused = await #expect(throws: SchemaRegistryError.self) { _ = try await anonymous.schema(id: 1) }
                 #expect(refused?.status == 401)
                 try await anonymous.shutdown()
