@@ -209,6 +209,7 @@ public final class Pipeline: Sendable {
         processorConfig.transaction = TransactionPlanner.Limits(
             maxRecords: configuration.processor.maxTransactionRecords, maxBytes: configuration.processor.maxTransactionBytes,
             maxTime: configuration.processor.maxTransactionTime)
+        processorConfig.streamTransactions = configuration.processor.streamTransactions
         processorConfig.window = configuration.processor.window
         processorConfig.allowedLateness = configuration.processor.allowedLateness
         processorConfig.schema = UserSchema(maxFieldBytes: configuration.processor.maxFieldBytes)

@@ -95,13 +95,19 @@ public struct PipelineConfiguration: Sendable, Equatable {
         /// Under backlog (a poll came back full), the processed slices of further polls join one
         /// store transaction until it holds this many records. Defaults to 50,000.
         public var maxTransactionRecords = 50_000
-        /// … or this many bytes of records (keys and values). The processor holds their rows
-        /// until the write, several times these bytes in memory, so this bounds its memory.
-        /// Defaults to 8 MiB (~20,000 seed records; measured to keep `freshet bench e2e` under
-        /// 128 MB peak RSS, docs/pipeline.md "Benchmarks").
+        /// … or the processor holds this many bytes of records (keys and values) for it: their
+        /// rows, several times these bytes in memory, so this bounds its memory. Into SQLite
+        /// (a store that keeps its transaction open across polls) each poll is applied as it
+        /// comes, so only one poll is held and this limit rarely binds; into other stores the
+        /// whole transaction is held. Defaults to 8 MiB (~20,000 seed records; measured to keep
+        /// `freshet bench e2e` under 128 MB peak RSS, docs/pipeline.md "Benchmarks").
         public var maxTransactionBytes = 8 << 20
         /// … or its first record is this old. Defaults to 500 ms.
         public var maxTransactionTime: Duration = .milliseconds(500)
+        /// Into a store that can keep a transaction open across polls (SQLite), apply each poll
+        /// as it comes instead of holding the transaction's rows until its write. Defaults to
+        /// `true`; `false` holds them (bounded by `maxTransactionBytes`), as for other stores.
+        public var streamTransactions = true
     }
 
     public struct Store: Sendable, Equatable {
@@ -532,11 +538,14 @@ extension PipelineConfiguration {
             "processor.max_transaction_records", "under backlog, records per store transaction", \.processor.maxTransactionRecords,
             in: Range.maxTransactionRecords),
         .int(
-            "processor.max_transaction_bytes", "under backlog, bytes of records per store transaction", \.processor.maxTransactionBytes,
+            "processor.max_transaction_bytes", "under backlog, bytes of records held for a store transaction", \.processor.maxTransactionBytes,
             in: Range.maxTransactionBytes),
         .duration(
             "processor.max_transaction_time", "under backlog, longest a store transaction gathers records", \.processor.maxTransactionTime,
             in: Range.maxTransactionTime),
+        .bool(
+            "processor.stream_transactions", "apply each poll to a store transaction open across polls (SQLite)",
+            \.processor.streamTransactions),
         Key(
             name: "store.url",
             help: "sqlite, sqlite:///path, cassandra://[user:password@]host[:port][,host…][?keyspace=…], or postgres://user:password@host[:port]/database",

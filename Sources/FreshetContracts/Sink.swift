@@ -26,6 +26,37 @@ public protocol Sink: Sendable {
     func close() async throws
 }
 
+/// A store that can keep one transaction open across several applies, so the processor grows
+/// a store transaction under backlog while it holds only one poll's rows in memory: it applies
+/// each poll's slices as they come and commits (rows, windows, positions) once at the end.
+///
+/// While a transaction is open the store's other writes wait for it (SQLite has one writer),
+/// so the processor keeps it short: its limits are `processor.max_transaction_records` and
+/// `processor.max_transaction_time` (docs/pipeline.md).
+public protocol TransactionalSink: Sink {
+    /// Opens a transaction. Commit or roll it back: until then the store's other writes wait.
+    func beginTransaction() async throws -> any SinkTransaction
+}
+
+/// One open store transaction (`TransactionalSink`).
+///
+/// `apply` works as `Sink.write` does — fenced by the positions the transaction sees, which
+/// include what it applied before — except that nothing is durable until `commit`. Any failure
+/// of `apply` or `commit` (a gap, a refused row, the store unavailable, a lost answer) rolls the
+/// whole transaction back and ends it: the caller reads the transaction's records again from
+/// the positions it started at. After `commit` or `rollback`, `apply` and `commit` throw.
+public protocol SinkTransaction: Sendable {
+    /// Applies `batch` inside the transaction; returns what each slice did.
+    @discardableResult
+    func apply(_ batch: SinkBatch) async throws -> [SliceOutcome]
+    /// The positions for a topic as this transaction sees them (its own applies included).
+    func positions(topic: String) async throws -> [Int32: Int64]
+    /// Makes everything applied durable at once; returns only when durable.
+    func commit() async throws
+    /// Throws away everything applied and ends the transaction. Idempotent.
+    func rollback() async
+}
+
 /// A label and its count, e.g. ("female", 5012).
 public struct LabeledCount: Sendable, Equatable {
     public var label: String

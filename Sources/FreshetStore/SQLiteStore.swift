@@ -3,6 +3,7 @@ import FreshetContracts
 import FreshetCore
 import NIOConcurrencyHelpers
 import NIOPosix
+import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode.
 ///
@@ -14,7 +15,7 @@ import NIOPosix
 /// Each call is one blocking hop onto `NIOThreadPool`; a whole ``write(_:)`` batch — every row,
 /// window increment, counter delta and position, and the commit — runs in that single hop with
 /// cached prepared statements. Call ``close()`` when done (or use ``withStore(_:_:)``).
-public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectable {
+public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, FaultInjectable {
     /// How the store opens its file.
     public struct Configuration: Sendable {
         /// The database file. Its directory is created if missing (writer only).
@@ -99,6 +100,8 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
     private let writer: LockedConnection?
     private let reader: LockedConnection
     private let threadPool: NIOThreadPool
+    /// Held by an open transaction (`beginTransaction()`); every other use of the writer waits.
+    let gate = WriteGate()
 
     private init(configuration: Configuration, writer: LockedConnection?, reader: LockedConnection, threadPool: NIOThreadPool) {
         self.configuration = configuration
@@ -313,10 +316,23 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
     /// applies (`SliceFence`); then the rows with their counter deltas, the window counts of the
     /// applied records, and the new positions. A gap rolls everything back.
     private static func writeBlocking(_ batch: SinkBatch, on connection: RawConnection, swiftDeltas: Bool) throws -> [SliceOutcome] {
+        try connection.execute("BEGIN IMMEDIATE")
+        do {
+            let outcomes = try applyBlocking(batch, on: connection, swiftDeltas: swiftDeltas)
+            try connection.execute("COMMIT")
+            return outcomes
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    /// `writeBlocking` without its `BEGIN` and `COMMIT`: applies the batch inside the open
+    /// transaction (the caller rolls back on a throw).
+    static func applyBlocking(_ batch: SinkBatch, on connection: RawConnection, swiftDeltas: Bool) throws -> [SliceOutcome] {
         let addWindow = try connection.cached(Schema.addWindow)
         let recordPosition = try connection.cached(Schema.recordPosition)
         let selectPosition = try connection.cached(Schema.selectPosition)
-        try connection.execute("BEGIN IMMEDIATE")
         do {
             var outcomes: [SliceOutcome] = []
             var rows = RowRuns()
@@ -361,11 +377,7 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
                 try recordPosition.step(context: ["topic": position.topic, "partition": String(position.partition)])
                 recordPosition.reset()
             }
-            try connection.execute("COMMIT")
             return outcomes
-        } catch {
-            try? connection.execute("ROLLBACK")
-            throw error
         }
     }
 
@@ -446,7 +458,13 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
     }
 
     public func positions(topic: String) async throws -> [Int32: Int64] {
-        let pairs = try await run(on: writer ?? reader) { connection in
+        try await Self.positions(topic: topic) { body in try await self.run(on: self.writer ?? self.reader, body) }
+    }
+
+    fileprivate static func positions(
+        topic: String, on run: (@escaping @Sendable (RawConnection) throws -> [(Int32, Int64)]) async throws -> [(Int32, Int64)]
+    ) async throws -> [Int32: Int64] {
+        let pairs = try await run { connection in
             let statement = try connection.cached(Schema.selectPositions)
             statement.bind(1, topic)
             return try statement.rows { (Int32(truncatingIfNeeded: $0.int(0)), $0.int(1)) }
@@ -603,11 +621,129 @@ public final class SQLiteStore: Sink, UserQueries, KeyedRowStore, FaultInjectabl
         try await run(on: reader, body)
     }
 
+    /// Runs `body` on `connection` in one thread-pool hop; on the writer, once no transaction is
+    /// open (`WriteGate`).
     private func run<T: Sendable>(
+        on connection: LockedConnection, _ body: @escaping @Sendable (RawConnection) throws -> T
+    ) async throws -> T {
+        if connection === writer {
+            return try await gate.withGate { try await hop(on: connection, body) }
+        }
+        return try await hop(on: connection, body)
+    }
+
+    private func hop<T: Sendable>(
         on connection: LockedConnection, _ body: @escaping @Sendable (RawConnection) throws -> T
     ) async throws -> T {
         try await threadPool.runIfActive {
             try connection.withConnection(body)
+        }
+    }
+
+    // MARK: A transaction across writes
+
+    /// Opens a transaction (`BEGIN IMMEDIATE`) that later `apply` calls join: the processor
+    /// streams the polls of one large transaction into it and commits once. Until it ends, the
+    /// store's other writes (and `positions`) wait; use the transaction's own `positions`.
+    public func beginTransaction() async throws -> any SinkTransaction {
+        let writer = try self.writerConnection()
+        await gate.acquire()
+        do {
+            try await hop(on: writer) { try $0.execute("BEGIN IMMEDIATE") }
+        } catch {
+            gate.release()
+            throw error
+        }
+        return Transaction(store: self, writer: writer)
+    }
+
+    /// An open `BEGIN IMMEDIATE` transaction on the writer, holding the store's `WriteGate`.
+    final class Transaction: SinkTransaction {
+        private let store: SQLiteStore
+        private let writer: LockedConnection
+        /// Set once the transaction is committed or rolled back; the gate is released then.
+        private let ended = Mutex(false)
+
+        init(store: SQLiteStore, writer: LockedConnection) {
+            self.store = store
+            self.writer = writer
+        }
+
+        deinit {
+            // Dropped without an end (a caller's bug): roll back, so the writer is usable again.
+            if !ended.withLock({ $0 }) {
+                let writer = writer
+                let gate = store.gate
+                store.threadPool.submit { _ in
+                    try? writer.withConnection { try $0.execute("ROLLBACK") }
+                    gate.release()
+                }
+            }
+        }
+
+        private func checkOpen() throws {
+            if ended.withLock({ $0 }) {
+                throw StoreError(code: .transactionEnded, message: "the store transaction has ended", context: ["path": store.configuration.path])
+            }
+        }
+
+        func apply(_ batch: SinkBatch) async throws -> [SliceOutcome] {
+            try checkOpen()
+            let swiftDeltas = store.configuration.counterMaintenance == .swiftDeltas
+            let fault = store.takeFault { if case .failAtStatement = $0 { true } else { false } }
+            do {
+                return try await store.hop(on: writer) { connection in
+                    if case .failAtStatement(let n) = fault { connection.statementsBeforeFault = n }
+                    defer { connection.statementsBeforeFault = nil }
+                    return try SQLiteStore.applyBlocking(batch, on: connection, swiftDeltas: swiftDeltas)
+                }
+            } catch {
+                await rollback()
+                throw error
+            }
+        }
+
+        func positions(topic: String) async throws -> [Int32: Int64] {
+            try checkOpen()
+            return try await SQLiteStore.positions(topic: topic) { body in try await self.store.hop(on: self.writer, body) }
+        }
+
+        func commit() async throws {
+            try checkOpen()
+            let fault = store.takeFault { $0 == .loseAnswerAfterCommit }
+            do {
+                try await store.hop(on: writer) { try $0.execute("COMMIT") }
+            } catch {
+                await rollback()
+                throw error
+            }
+            end()
+            if fault == .loseAnswerAfterCommit { throw InjectedStoreFault("the answer to a committed transaction was lost (injected)") }
+        }
+
+        func rollback() async {
+            guard !ended.withLock({ $0 }) else { return }
+            // A failed statement may have rolled SQLite's transaction back already: then this
+            // ROLLBACK fails ("no transaction is active"), and that is fine.
+            _ = try? await store.hop(on: writer) { try $0.execute("ROLLBACK") }
+            end()
+        }
+
+        private func end() {
+            let first = ended.withLock { ended -> Bool in
+                defer { ended = true }
+                return !ended
+            }
+            if first { store.gate.release() }
+        }
+    }
+
+    /// Takes the armed fault if `matches` says it is for this step.
+    fileprivate func takeFault(_ matches: (StoreFault) -> Bool) -> StoreFault? {
+        armedFault.withLockedValue { fault in
+            guard let armed = fault, matches(armed) else { return nil }
+            fault = nil
+            return armed
         }
     }
 }

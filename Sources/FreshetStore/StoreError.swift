@@ -36,6 +36,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let closed = Code("closed")
         /// The store's tables do not exist (nothing has written to it yet).
         public static let notPrepared = Code("notPrepared")
+        /// A store transaction was used after its commit or rollback.
+        public static let transactionEnded = Code("transactionEnded")
         /// Any other SQLite failure.
         public static let other = Code("other")
     }

@@ -54,12 +54,19 @@ public final class StreamProcessor: Service, Sendable {
         /// How values are read: JSON (the default) or Confluent-framed Avro resolved to
         /// `UserCreatedAvro.schema` (`AvroUserCodec`).
         public var format: MessageFormat = .json
+        /// Under backlog, apply each poll to a store transaction kept open across polls when the
+        /// store can (`TransactionalSink`: SQLite), so the processor holds one poll whatever the
+        /// transaction's size. Defaults to `true`; `false` gathers the transaction in memory
+        /// (bounded by `transaction.maxBytes`), as stores that cannot do it always are.
+        public var streamTransactions: Bool = true
 
         public init() {}
     }
 
     let broker: any Broker
     let sink: any Sink
+    /// `sink`, when it keeps a transaction open across polls and `streamTransactions` is on.
+    let transactional: (any TransactionalSink)?
     public let configuration: Configuration
     let metrics: PipelineMetrics
     let backpressure: Backpressure?
@@ -81,6 +88,7 @@ public final class StreamProcessor: Service, Sendable {
         self.elapsed = { origin.duration(to: clock.now) }
         self.broker = broker
         self.sink = sink
+        self.transactional = configuration.streamTransactions ? sink as? any TransactionalSink : nil
         self.configuration = configuration
         self.metrics = metrics
         self.backpressure = backpressure
@@ -108,6 +116,10 @@ public final class StreamProcessor: Service, Sendable {
         // The store transaction being gathered: the processed slices of one or more polls.
         var pending = PendingTransaction()
         var planner = TransactionPlanner(limits: configuration.transaction)
+        // Per partition, the end of a streamed transaction that failed and is being read again:
+        // until every one is passed, transactions are gathered in memory, where a refused row is
+        // isolated and a store outage retried (`flush`). Empty: stream when the store can.
+        var recovering: [TopicPartition: Int64] = [:]
         do {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 let records = try await consumer.poll(maxRecords: nil, maxBytes: nil, maxWait: nil)
@@ -115,10 +127,11 @@ public final class StreamProcessor: Service, Sendable {
                 if assignment != knownAssignment {
                     // What was read under the old assignment is written first: the positions of
                     // partitions that come back are then loaded from a store that has it.
-                    if !planner.isEmpty { try await flush(&pending, &planner, consumer: consumer, positions: &positions) }
+                    if !planner.isEmpty { try await flush(&pending, &planner, consumer: consumer, positions: &positions, recovering: &recovering) }
                     // A revoked partition may be advanced by another processor before it comes back.
                     knownAssignment = assignment
                     loaded.formIntersection(assignment)
+                    recovering = recovering.filter { assignment.contains($0.key) }
                     logger.info("assigned partitions", metadata: ["partitions": "\(assignment.map(\.description).joined(separator: ","))"])
                 }
                 // A poll returns a partition's records together: one insert per run of them.
@@ -129,26 +142,40 @@ public final class StreamProcessor: Service, Sendable {
                     previous = record
                 }
                 if !inBatch.isSubset(of: loaded) {
-                    // Learn how far the store already is for these partitions.
-                    let stored = try await sink.positions(topic: configuration.topic)
+                    // Learn how far the store already is for these partitions (an open
+                    // transaction answers for the store: the store's other calls wait for it).
+                    let stored =
+                        if let transaction = pending.transaction {
+                            try await transaction.positions(topic: configuration.topic)
+                        } else {
+                            try await sink.positions(topic: configuration.topic)
+                        }
                     for tp in inBatch.subtracting(loaded) {
                         positions[tp] = stored[tp.partition]
                         loaded.insert(tp)
                     }
                 }
                 if records.isEmpty {
-                    if !planner.isEmpty { try await flush(&pending, &planner, consumer: consumer, positions: &positions) }
+                    if !planner.isEmpty { try await flush(&pending, &planner, consumer: consumer, positions: &positions, recovering: &recovering) }
                     if configuration.drainWhenSourceFinishes, sourceFinished.isSet, try await caughtUp(consumer) { break }
                     continue
                 }
                 let bytes = try await prepare(records, into: &pending, positions: positions)
                 if planner.add(records: records.count, bytes: bytes, full: isFull(records.count, bytes: bytes), now: elapsed()) {
-                    try await flush(&pending, &planner, consumer: consumer, positions: &positions)
+                    try await flush(&pending, &planner, consumer: consumer, positions: &positions, recovering: &recovering)
+                } else if let transactional, recovering.isEmpty {
+                    // Under backlog, into a store that can: this poll goes into the open store
+                    // transaction now, so the processor holds one poll, whatever the
+                    // transaction's size.
+                    try await stream(&pending, &planner, into: transactional, consumer: consumer, positions: &positions, recovering: &recovering)
                 }
             }
             // A graceful shutdown writes and commits what was read.
-            if !planner.isEmpty { try await flush(&pending, &planner, consumer: consumer, positions: &positions) }
+            if !planner.isEmpty { try await flush(&pending, &planner, consumer: consumer, positions: &positions, recovering: &recovering) }
         } catch {
+            // Whatever the open transaction applied is thrown away; the store's positions
+            // (where the next run starts) are those of its last commit.
+            await pending.transaction?.rollback()
             try? await consumer.close()
             throw error
         }
@@ -161,16 +188,18 @@ public final class StreamProcessor: Service, Sendable {
         count >= configuration.maxBatchRecords || TransactionPlanner.saturatingAdd(bytes, DeadLetter.maxRecordBytes) >= configuration.maxBatchBytes
     }
 
-    /// Writes the pending transaction (one `sink.write`), then commits its offsets and records
-    /// its metrics. A gap (the store is behind this processor) throws the whole transaction away
-    /// and reads every partition of it again from where it started.
+    /// Writes the pending transaction (one `sink.write`, or the last poll's apply and the commit
+    /// of a streamed one), then commits its offsets and records its metrics. A gap (the store is
+    /// behind this processor) throws the whole transaction away and reads every partition of it
+    /// again from where it started; so does any failure of a streamed transaction.
     func flush(
         _ pending: inout PendingTransaction, _ planner: inout TransactionPlanner, consumer: any BrokerConsumer,
-        positions: inout [TopicPartition: Int64]
+        positions: inout [TopicPartition: Int64], recovering: inout [TopicPartition: Int64]
     ) async throws {
         defer {
             pending = PendingTransaction()
             planner.reset()
+            recovering = recovering.filter { (positions[$0.key] ?? 0) < $0.value }
         }
         if planner.polls > 1 || planner.records > configuration.maxBatchRecords {
             logger.debug(
@@ -181,6 +210,10 @@ public final class StreamProcessor: Service, Sendable {
                     "to": "\(pending.order.compactMap { pending.slices[$0] }.map { "\($0.partition):\($0.to)" }.joined(separator: ","))",
                 ])
         }
+        if pending.transaction != nil {
+            try await commitStreamed(pending, consumer: consumer, positions: &positions, recovering: &recovering)
+            return
+        }
         do {
             try await write(pending, consumer: consumer, positions: &positions)
         } catch let gap as SliceGapError {
@@ -189,17 +222,128 @@ public final class StreamProcessor: Service, Sendable {
             // partition again from the store's position, and the others from where the
             // transaction started (their records were read past, and are not in the store).
             logger.error("the store refused a batch that starts past its position; reading again from there", metadata: ["error": "\(gap)"])
-            var rewind = Dictionary(uniqueKeysWithValues: pending.order.compactMap { tp in pending.slices[tp].map { (tp, $0.from) } })
-            rewind[TopicPartition(gap.topic, gap.partition)] = gap.stored
-            for (tp, offset) in rewind.sorted(by: { $0.key.description < $1.key.description }) {
-                positions[tp] = offset
-                do {
-                    try await consumer.seek(tp, to: .offset(offset))
-                } catch let error as LogError where error.code == .illegalGeneration {
-                    logger.warning("the partition is no longer this processor's", metadata: ["partition": "\(tp)", "error": "\(error)"])
-                }
+            try await rewind(pending, gap: gap, consumer: consumer, positions: &positions)
+        }
+    }
+
+    /// Reads every partition of `pending` again from where the transaction started (the gap's
+    /// partition from the store's position).
+    func rewind(_ pending: PendingTransaction, gap: SliceGapError?, consumer: any BrokerConsumer, positions: inout [TopicPartition: Int64]) async throws {
+        var rewind = Dictionary(uniqueKeysWithValues: pending.order.compactMap { tp in pending.slices[tp].map { (tp, $0.from) } })
+        if let gap { rewind[TopicPartition(gap.topic, gap.partition)] = gap.stored }
+        for (tp, offset) in rewind.sorted(by: { $0.key.description < $1.key.description }) {
+            positions[tp] = offset
+            do {
+                try await consumer.seek(tp, to: .offset(offset))
+            } catch let error as LogError where error.code == .illegalGeneration {
+                logger.warning("the partition is no longer this processor's", metadata: ["partition": "\(tp)", "error": "\(error)"])
             }
         }
+    }
+
+    /// Applies the rows read since the last apply (the last poll) to the open store
+    /// transaction, opening it first if needed, and forgets them: the transaction now holds
+    /// them. A failure rolls the transaction back and reads it again (`abandonStreamed`).
+    func stream(
+        _ pending: inout PendingTransaction, _ planner: inout TransactionPlanner, into sink: any TransactionalSink, consumer: any BrokerConsumer,
+        positions: inout [TopicPartition: Int64], recovering: inout [TopicPartition: Int64]
+    ) async throws {
+        if pending.transaction == nil {
+            do {
+                pending.transaction = try await sink.beginTransaction()
+            } catch {
+                if Task.isCancelled || Task.isShuttingDownGracefully { throw error }
+                // Nothing was applied: this transaction is gathered in memory instead.
+                noteStoreError(error, "cannot open a store transaction; gathering this one in memory")
+                for tp in pending.order { if let slice = pending.slices[tp] { recovering[tp] = slice.to } }
+                return
+            }
+            logger.debug("streaming a store transaction across polls", metadata: ["records": "\(planner.records)", "to": "\(pending.ends)"])
+        }
+        do {
+            try await applyStreamed(&pending)
+            planner.released()
+        } catch {
+            try await abandonStreamed(&pending, &planner, error, consumer: consumer, positions: &positions, recovering: &recovering)
+        }
+    }
+
+    /// Applies each partition's records since the last apply, then drops them from `pending`
+    /// (keeping the slice's range, for the offsets to commit).
+    func applyStreamed(_ pending: inout PendingTransaction) async throws {
+        guard let transaction = pending.transaction else { return }
+        var slices: [PartitionSlice] = []
+        for tp in pending.order {
+            guard var slice = pending.slices[tp] else { continue }
+            let from = pending.appliedTo[tp] ?? slice.from
+            guard slice.to > from else { continue }
+            slice.from = from
+            slices.append(slice)
+        }
+        guard !slices.isEmpty else { return }
+        let started = ContinuousClock.now
+        let outcomes = try await transaction.apply(SinkBatch(slices: slices))
+        pending.applyMicros += micros(started.duration(to: .now))
+        for (slice, outcome) in zip(slices, outcomes) {
+            let tp = TopicPartition(slice.topic, slice.partition)
+            pending.appliedTo[tp] = slice.to
+            pending.merge(outcome, for: tp)
+            for record in slice.records { pending.appliedIngestedAt.append(record.row.ingestedAt) }
+            pending.slices[tp]?.records = []
+        }
+    }
+
+    /// The end of a streamed transaction: the last poll's apply, the commit, then the offsets
+    /// and metrics as for any other.
+    func commitStreamed(
+        _ pending: PendingTransaction, consumer: any BrokerConsumer, positions: inout [TopicPartition: Int64],
+        recovering: inout [TopicPartition: Int64]
+    ) async throws {
+        var pending = pending
+        var planner = TransactionPlanner()
+        do {
+            try await applyStreamed(&pending)
+            let started = ContinuousClock.now
+            try await pending.transaction?.commit()
+            pending.applyMicros += micros(started.duration(to: .now))
+        } catch {
+            try await abandonStreamed(&pending, &planner, error, consumer: consumer, positions: &positions, recovering: &recovering)
+            return
+        }
+        let slices = pending.order.compactMap { pending.slices[$0] }
+        let outcomes = slices.map { pending.outcomes[TopicPartition($0.topic, $0.partition)] ?? SliceOutcome($0, positionBefore: nil, decision: .stale) }
+        try await finish(
+            pending, slices: slices, outcomes: outcomes, writeMicros: pending.applyMicros, skipped: pending.skipped, dropped: pending.dropped,
+            deadCodes: pending.deadCodes, consumer: consumer, positions: &positions)
+    }
+
+    /// A streamed transaction failed (a gap, a refused row, the store unavailable, a commit
+    /// whose answer was lost): the store threw all of it away, and the processor no longer holds
+    /// its rows. Its partitions are read again from where it started, and gathered in memory
+    /// until past its end (`recovering`), where `write` isolates refused rows and retries.
+    func abandonStreamed(
+        _ pending: inout PendingTransaction, _ planner: inout TransactionPlanner, _ error: any Error, consumer: any BrokerConsumer,
+        positions: inout [TopicPartition: Int64], recovering: inout [TopicPartition: Int64]
+    ) async throws {
+        await pending.transaction?.rollback()
+        let gap = error as? SliceGapError
+        if gap == nil { noteStoreError(error, "a streamed store transaction failed; reading it again") }
+        if (Task.isCancelled || Task.isShuttingDownGracefully) && gap == nil {
+            pending = PendingTransaction()
+            planner.reset()
+            throw error
+        }
+        for tp in pending.order { if let slice = pending.slices[tp] { recovering[tp] = max(recovering[tp] ?? 0, slice.to) } }
+        try await rewind(pending, gap: gap, consumer: consumer, positions: &positions)
+        // The rewind's positions stand; nothing of the transaction counts.
+        pending = PendingTransaction()
+        planner.reset()
+    }
+
+    func noteStoreError(_ error: any Error, _ message: Logger.Message) {
+        metrics.update { $0.storeErrors += 1 }
+        stage.storeErrors.increment()
+        logger.error(message, metadata: ["error": "\(error)"])
     }
 
     /// True when every owned partition's position is at the end of the log.
@@ -332,7 +476,7 @@ public final class StreamProcessor: Service, Sendable {
     /// Writes a pending transaction in one `sink.write`, dead-letters the rows the store refuses,
     /// then commits the offsets and records the metrics.
     func write(_ pending: PendingTransaction, consumer: any BrokerConsumer, positions: inout [TopicPartition: Int64]) async throws {
-        var skipped = pending.skipped
+        let skipped = pending.skipped
         var dropped = pending.dropped
         var deadCodes = pending.deadCodes
         var batch = SinkBatch(slices: pending.order.compactMap { pending.slices[$0] })
@@ -358,10 +502,22 @@ public final class StreamProcessor: Service, Sendable {
             dropped += undeliverable
             deadCodes[.storeRejected, default: 0] += storeDead.count - undeliverable
         }
+        try await finish(
+            pending, slices: batch.slices, outcomes: outcomes, writeMicros: writeMicros, skipped: skipped, dropped: dropped, deadCodes: deadCodes,
+            consumer: consumer, positions: &positions)
+    }
 
+    /// After a store transaction is durable: commits the offsets of `slices` (from their
+    /// `outcomes`), moves `positions`, records the metrics. The end-to-end latency is taken from
+    /// the records still in `slices` and, for a streamed transaction, `appliedIngestedAt`.
+    func finish(
+        _ pending: PendingTransaction, slices: [PartitionSlice], outcomes: [SliceOutcome], writeMicros: Int64, skipped: Int, dropped: Int,
+        deadCodes: [RejectionCode: Int], consumer: any BrokerConsumer, positions: inout [TopicPartition: Int64]
+    ) async throws {
+        var skipped = skipped
         var commit: [TopicPartition: Int64] = [:]
         var stored = 0
-        for (slice, outcome) in zip(batch.slices, outcomes) {
+        for (slice, outcome) in zip(slices, outcomes) {
             let tp = TopicPartition(slice.topic, slice.partition)
             skipped += outcome.alreadyApplied
             stored += outcome.applied
@@ -401,9 +557,10 @@ public final class StreamProcessor: Service, Sendable {
         stage.storeWrite.recordMicroseconds(writeMicros)
         if dropped > 0 { stage.droppedByProcessor.increment(by: dropped) }
         for (code, n) in deadCodes { stage.deadLettered[code]?.increment(by: n) }
-        for slice in batch.slices {
+        for slice in slices {
             for event in slice.records { stage.endToEnd.recordMilliseconds(Self.age(of: event.row.ingestedAt, now: now)) }
         }
+        for ingestedAt in pending.appliedIngestedAt { stage.endToEnd.recordMilliseconds(Self.age(of: ingestedAt, now: now)) }
         metrics.update { m in
             m.consumed += consumed
             m.stored += stored
@@ -413,9 +570,10 @@ public final class StreamProcessor: Service, Sendable {
             m.storeWrite.record(micros: writeMicros)
             m.dropped += dropped
             for (code, n) in deadCodes { m.deadLettered[code, default: 0] += n }
-            for slice in batch.slices {
+            for slice in slices {
                 for event in slice.records { m.endToEnd.record(micros: Self.age(of: event.row.ingestedAt, now: now) * 1000) }
             }
+            for ingestedAt in pending.appliedIngestedAt { m.endToEnd.record(micros: Self.age(of: ingestedAt, now: now) * 1000) }
         }
         backpressure?.processed(consumed)
     }
@@ -534,6 +692,37 @@ struct PendingTransaction {
     var skipped = 0
     var dropped = 0
     var late = 0
+    /// The store transaction the polls so far were applied to (streamed, `TransactionalSink`);
+    /// nil while they are held here.
+    var transaction: (any SinkTransaction)?
+    /// Per partition, where the part applied to `transaction` ends (its slice's records before
+    /// it are no longer held).
+    var appliedTo: [TopicPartition: Int64] = [:]
+    /// Per partition, what the applies so far did, merged.
+    var outcomes: [TopicPartition: SliceOutcome] = [:]
+    /// Ingest times of the applied records: their end-to-end latency is taken at the commit.
+    var appliedIngestedAt: [Int64] = []
+    /// Time spent in the applies and the commit.
+    var applyMicros: Int64 = 0
+
+    /// Folds one apply's outcome for `tp` into what the transaction did: counts add up; the
+    /// position before and staleness are the last apply's (they decide the offsets to commit).
+    mutating func merge(_ outcome: SliceOutcome, for tp: TopicPartition) {
+        guard var merged = outcomes[tp] else {
+            outcomes[tp] = outcome
+            return
+        }
+        merged.applied += outcome.applied
+        merged.alreadyApplied += outcome.alreadyApplied
+        merged.positionBefore = outcome.positionBefore
+        merged.stale = outcome.stale
+        outcomes[tp] = merged
+    }
+
+    /// "partition:end" of each slice, for logs.
+    var ends: String {
+        order.compactMap { slices[$0] }.map { "\($0.partition):\($0.to)" }.joined(separator: ",")
+    }
 }
 
 extension PendingTransaction {

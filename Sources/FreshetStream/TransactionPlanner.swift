@@ -8,8 +8,10 @@
 /// slices of further polls join the same transaction until one of the limits is reached:
 ///
 /// - `maxRecords` records read (default 50,000);
-/// - `maxBytes` bytes of records read (default 8 MiB) — the processor keeps their rows until
-///   the write, so this bounds its memory;
+/// - `maxBytes` bytes of records held in memory (default 8 MiB) — the processor keeps a
+///   poll's rows until they are written. With a store that keeps its transaction open across
+///   polls (`TransactionalSink`) each poll is applied as it comes (`released()`), so only one
+///   poll is held, whatever the transaction's size; otherwise every row of the transaction is;
 /// - `maxTime` since the first record of the transaction (default 500 ms);
 ///
 /// or a poll comes back less than full (the processor caught up).
@@ -22,7 +24,7 @@ public struct TransactionPlanner: Sendable, Equatable {
     public struct Limits: Sendable, Equatable {
         /// Records per transaction. Defaults to 50,000.
         public var maxRecords: Int
-        /// Bytes of records (key + value) per transaction. Defaults to 8 MiB.
+        /// Bytes of records (key + value) held in memory for a transaction. Defaults to 8 MiB.
         public var maxBytes: Int
         /// Time from the transaction's first record to its write. Defaults to 500 ms.
         public var maxTime: Duration
@@ -39,6 +41,7 @@ public struct TransactionPlanner: Sendable, Equatable {
         /// The poll returned less than a full batch: nothing more is waiting.
         case caughtUp = "caught up"
         case records
+        /// `maxBytes` of records are held in memory.
         case bytes
         case time
     }
@@ -48,6 +51,8 @@ public struct TransactionPlanner: Sendable, Equatable {
     public private(set) var records = 0
     /// Bytes added since the last `reset()`.
     public private(set) var bytes = 0
+    /// Bytes added since the last `reset()` or `released()`: what the processor holds.
+    public private(set) var heldBytes = 0
     /// Polls added since the last `reset()`.
     public private(set) var polls = 0
     /// When the first record of the pending transaction was added.
@@ -70,14 +75,22 @@ public struct TransactionPlanner: Sendable, Equatable {
         if openedAt == nil, records > 0 { openedAt = now }
         self.records = Self.saturatingAdd(self.records, records)
         self.bytes = Self.saturatingAdd(self.bytes, bytes)
+        heldBytes = Self.saturatingAdd(heldBytes, bytes)
         reason = decide(full: full, now: now)
         return reason != nil
+    }
+
+    /// The records added so far were written into the open store transaction and are no
+    /// longer held in memory: they stop counting towards `maxBytes`.
+    public mutating func released() {
+        heldBytes = 0
     }
 
     /// Forgets the pending transaction (after it was written, or thrown away).
     public mutating func reset() {
         records = 0
         bytes = 0
+        heldBytes = 0
         polls = 0
         openedAt = nil
         reason = nil
@@ -86,7 +99,7 @@ public struct TransactionPlanner: Sendable, Equatable {
     private func decide(full: Bool, now: Duration) -> Reason? {
         if !full { return .caughtUp }
         if records >= limits.maxRecords { return .records }
-        if bytes >= limits.maxBytes { return .bytes }
+        if heldBytes >= limits.maxBytes { return .bytes }
         if let openedAt, now - openedAt >= limits.maxTime { return .time }
         return nil
     }

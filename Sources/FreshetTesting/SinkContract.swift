@@ -263,6 +263,109 @@ public enum SinkContract {
         try await checkInvariants(store, rows: Set(written.map(\.id)).count, countedRecords: counted, "after a lost answer")
     }
 
+    // MARK: A transaction across writes (TransactionalSink)
+
+    /// Slices applied in one open transaction (two partitions, an overlap, the same ids in two
+    /// partitions) are fenced by what the transaction applied before, seen by its `positions`,
+    /// and land together at the commit; a transaction rolled back leaves nothing; an ended
+    /// transaction refuses to apply.
+    public static func aTransactionAcrossWritesCommitsWhole(_ store: some Store & TransactionalSink) async throws {
+        var generator = RowGenerator(seed: 31)
+        let rows = (0..<200).map { _ in generator.row(idPool: 1_000_000) }
+        let rolledBack = try await store.beginTransaction()
+        try await rolledBack.apply(batch(slice(Array(rows[0..<100]), from: 0)))
+        try expect(try await rolledBack.positions(topic: topic), [0: 100], "positions inside a transaction")
+        await rolledBack.rollback()
+        await rolledBack.rollback()
+        try expect(try await store.positions(topic: topic), [:], "positions after a rollback")
+        try await checkInvariants(store, rows: 0, countedRecords: 0, "after a rollback")
+        do {
+            try await rolledBack.apply(batch(slice(Array(rows[0..<10]), from: 0)))
+            throw SinkContractViolation(description: "a rolled-back transaction applied a batch")
+        } catch is SinkContractViolation {
+            throw SinkContractViolation(description: "a rolled-back transaction applied a batch")
+        } catch {}
+
+        let transaction = try await store.beginTransaction()
+        let first = try await transaction.apply(
+            batch(slice(Array(rows[0..<100]), partition: 0, from: 0), slice(Array(rows[100..<150]), partition: 1, from: 0)))
+        try expect(first.map(\.applied), [100, 50], "the first apply")
+        let overlap = try await transaction.apply(batch(slice(Array(rows[50..<200]), partition: 0, from: 50)))
+        try expect(overlap.map(\.applied), [100], "an overlapping apply: only what the transaction has not applied")
+        try expect(overlap.map(\.alreadyApplied), [50], "an overlapping apply: what it applied before")
+        try expect(overlap.map(\.positionBefore), [100], "an overlapping apply: the position the transaction moved")
+        try expect(try await transaction.positions(topic: topic), [0: 200, 1: 50], "positions inside the transaction")
+        try await transaction.commit()
+        try expect(try await store.positions(topic: topic), [0: 200, 1: 50], "positions after the commit")
+        try await checkInvariants(store, rows: 200, countedRecords: 250, "after the commit")
+        do {
+            try await transaction.commit()
+            throw SinkContractViolation(description: "a committed transaction committed again")
+        } catch is SinkContractViolation {
+            throw SinkContractViolation(description: "a committed transaction committed again")
+        } catch {}
+        let replay = try await store.write(batch(slice(Array(rows[50..<200]), partition: 0, from: 50)))
+        try expect(replay.map(\.stale), [true], "a replay of the committed transaction")
+    }
+
+    /// A failure inside an open transaction — a gap, a crash at any statement of an apply — rolls
+    /// the whole transaction back (the applies before it included) and ends it; a commit whose
+    /// answer was lost committed everything, and its retry is stale.
+    public static func aFailureInATransactionRollsAllOfItBack(_ store: some Store & TransactionalSink & FaultInjectable) async throws {
+        var generator = RowGenerator(seed: 37)
+        let rows = (0..<40).map { _ in generator.row(idPool: 1_000_000) }
+        try await store.write(batch(slice(Array(rows[0..<10]), from: 0)))
+
+        let gapped = try await store.beginTransaction()
+        try await gapped.apply(batch(slice(Array(rows[10..<20]), from: 10)))
+        do {
+            try await gapped.apply(batch(slice(Array(rows[30..<40]), from: 30)))
+            throw SinkContractViolation(description: "an apply past the transaction's position was not refused")
+        } catch let gap as SliceGapError {
+            try expect(gap.stored, 20, "the gap's stored position (the transaction's own)")
+        }
+        do {
+            try await gapped.apply(batch(slice(Array(rows[20..<30]), from: 20)))
+            throw SinkContractViolation(description: "a transaction applied after a failed apply")
+        } catch is SinkContractViolation {
+            throw SinkContractViolation(description: "a transaction applied after a failed apply")
+        } catch {}
+        try expect(try await store.positions(topic: topic), [0: 10], "positions after a gap in a transaction")
+        try await checkInvariants(store, rows: 10, countedRecords: 10, "after a gap in a transaction")
+
+        var step = 1
+        while true {
+            let transaction = try await store.beginTransaction()
+            try await transaction.apply(batch(slice(Array(rows[10..<20]), from: 10)))
+            store.injectFault(.failAtStatement(step))
+            do {
+                try await transaction.apply(batch(slice(Array(rows[20..<30]), partition: 0, from: 20), slice(Array(rows[30..<35]), partition: 1, from: 0)))
+            } catch {
+                try expect(try await store.positions(topic: topic), [0: 10], "positions after a crash at statement \(step) of an apply")
+                try await checkInvariants(store, rows: 10, countedRecords: 10, "after a crash at statement \(step) of an apply")
+                step += 1
+                guard step < 1000 else { throw SinkContractViolation(description: "an apply of 15 rows sent 1000 statements") }
+                continue
+            }
+            // The apply sent fewer statements than `step`: no fault fired (it was taken).
+            await transaction.rollback()
+            guard step > 3 else { throw SinkContractViolation(description: "an apply of 15 rows failed at none of its first statements") }
+            break
+        }
+
+        let lost = try await store.beginTransaction()
+        try await lost.apply(batch(slice(Array(rows[10..<30]), from: 10)))
+        store.injectFault(.loseAnswerAfterCommit)
+        do {
+            try await lost.commit()
+            throw SinkContractViolation(description: "the injected lost answer did not fail the commit")
+        } catch is InjectedStoreFault {}
+        try expect(try await store.positions(topic: topic), [0: 30], "positions after a commit whose answer was lost")
+        try await checkInvariants(store, rows: 30, countedRecords: 30, "after a commit whose answer was lost")
+        let retried = try await store.write(batch(slice(Array(rows[10..<30]), from: 10)))
+        try expect(retried.map(\.stale), [true], "the retry of a commit whose answer was lost")
+    }
+
     // MARK: Invariants
 
     /// The store's rows, windows and counters agree: `rows` rows, `countedRecords` records in

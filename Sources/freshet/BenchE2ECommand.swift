@@ -48,8 +48,17 @@ struct BenchE2E: AsyncParsableCommand {
             "Under backlog, records per store transaction (processor.max_transaction_records); --max-batch's value writes one transaction per poll, as before adaptive transactions."
     )
     var maxTransactionRecords = PipelineConfiguration().processor.maxTransactionRecords
-    @Option(help: "Under backlog, bytes of records per store transaction (processor.max_transaction_bytes).")
+    @Option(help: "Under backlog, bytes of records held for a store transaction (processor.max_transaction_bytes).")
     var maxTransactionBytes = PipelineConfiguration().processor.maxTransactionBytes
+    @Option(
+        help: ArgumentHelp(
+            "Under backlog, longest a store transaction gathers records (processor.max_transaction_time).", valueName: "duration"))
+    var maxTransactionTime = DurationArgument(PipelineConfiguration().processor.maxTransactionTime)
+    @Flag(
+        help:
+            "Hold a store transaction's rows until its write, as before SQLite transactions open across polls (processor.stream_transactions = false)."
+    )
+    var inMemoryTransactions = false
     @Option(help: "Page cache of the SQLite writer in MiB (store.sqlite_cache_bytes).")
     var sqliteCacheMib = PipelineConfiguration().store.sqliteCacheBytes >> 20
     @Option(
@@ -67,6 +76,9 @@ struct BenchE2E: AsyncParsableCommand {
         if latencyRate <= 0 { throw ValidationError("--latency-rate must be positive") }
         if !(1...1_000_000).contains(maxTransactionRecords) { throw ValidationError("--max-transaction-records must be in 1…1000000") }
         if !((1 << 20)...(1 << 30)).contains(maxTransactionBytes) { throw ValidationError("--max-transaction-bytes must be in 1048576…1073741824") }
+        if !(Duration.milliseconds(1)...Duration.seconds(60)).contains(maxTransactionTime.duration) {
+            throw ValidationError("--max-transaction-time must be in 1ms…60s")
+        }
         if !(1...4096).contains(sqliteCacheMib) { throw ValidationError("--sqlite-cache-mib must be in 1…4096") }
         try BenchPostgres.validateStore(store)
     }
@@ -114,10 +126,12 @@ struct BenchE2E: AsyncParsableCommand {
         throughput.processor.maxBatchRecords = maxBatch
         throughput.processor.maxTransactionRecords = maxTransactionRecords
         throughput.processor.maxTransactionBytes = maxTransactionBytes
+        throughput.processor.maxTransactionTime = maxTransactionTime.duration
+        throughput.processor.streamTransactions = !inMemoryTransactions
         throughput.store.sqliteCacheBytes = sqliteCacheMib << 20
         try throughput.set("store.url", to: store, origin: "--store")
         print(
-            "settings: polls of \(maxBatch) records, store transactions up to \(maxTransactionRecords) records / \(maxTransactionBytes >> 20) MiB / \(DurationText.format(throughput.processor.maxTransactionTime)), SQLite writer cache \(sqliteCacheMib) MiB"
+            "settings: polls of \(maxBatch) records, store transactions up to \(maxTransactionRecords) records / \(maxTransactionBytes >> 20) MiB held / \(DurationText.format(throughput.processor.maxTransactionTime)) (\(inMemoryTransactions ? "held in memory" : "streamed into SQLite")), SQLite writer cache \(sqliteCacheMib) MiB"
         )
         if discardOnly {
             try await discardingPhase(throughput, root: root, logger: quietLogger)
@@ -151,6 +165,8 @@ struct BenchE2E: AsyncParsableCommand {
         try steady.set("store.url", to: store, origin: "--store")
         steady.processor.maxTransactionRecords = maxTransactionRecords
         steady.processor.maxTransactionBytes = maxTransactionBytes
+        steady.processor.maxTransactionTime = maxTransactionTime.duration
+        steady.processor.streamTransactions = !inMemoryTransactions
         steady.store.sqliteCacheBytes = sqliteCacheMib << 20
         steady.dataDir = root + "/latency"
         steady.source.duration = latencyDuration.duration

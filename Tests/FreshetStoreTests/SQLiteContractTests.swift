@@ -1,3 +1,4 @@
+import FreshetContracts
 import FreshetCore
 import FreshetTesting
 import Testing
@@ -42,5 +43,39 @@ import Testing
     @Test(arguments: SQLiteStore.CounterMaintenance.allCases)
     func aCrashAtAnyStepThenARetryAppliesEachRecordOnce(counters: SQLiteStore.CounterMaintenance) async throws {
         try await withTestStore(counters: counters) { store, _ in try await SinkContract.aCrashAtAnyStepThenARetryAppliesEachRecordOnce(store) }
+    }
+
+    @Test(arguments: SQLiteStore.CounterMaintenance.allCases)
+    func aTransactionAcrossWritesCommitsWhole(counters: SQLiteStore.CounterMaintenance) async throws {
+        try await withTestStore(counters: counters) { store, _ in try await SinkContract.aTransactionAcrossWritesCommitsWhole(store) }
+    }
+
+    @Test func aFailureInATransactionRollsAllOfItBack() async throws {
+        try await withTestStore { store, _ in try await SinkContract.aFailureInATransactionRollsAllOfItBack(store) }
+    }
+
+    /// While a transaction is open, the store's other writes wait for it (they would otherwise
+    /// run inside it, on the one writer connection), then go through.
+    @Test func otherWritesWaitForAnOpenTransaction() async throws {
+        try await withTestStore { store, path in
+            var generator = RowGenerator(seed: 43)
+            let rows = (0..<20).map { _ in generator.row(idPool: 1_000_000) }
+            let outside = generator.row(idPool: 1_000_000)
+            let transaction = try await store.beginTransaction()
+            try await transaction.apply(batch(slice(Array(rows[0..<10]), from: 0)))
+            let upsert = Task { try await store.upsert([outside]) }
+            let positions = Task { try await store.positions(topic: "users_created") }
+            try await eventually("the upsert and the positions wait for the transaction") { store.gate.waiting == 2 }
+            // A second connection (another process) sees nothing of the open transaction.
+            let reader = try await SQLiteStore.open(.init(path: path, readOnly: true))
+            #expect(try await reader.totalUsers() == 0)
+            try await transaction.apply(batch(slice(Array(rows[10..<20]), from: 10)))
+            try await transaction.commit()
+            try await upsert.value
+            #expect(try await positions.value == [0: 20])
+            #expect(try await reader.totalUsers() == 21)
+            try await reader.close()
+            try await SinkContract.checkInvariants(store, rows: 21, countedRecords: 20, "after the transaction and the upsert")
+        }
     }
 }

@@ -195,4 +195,115 @@ struct TransactionTests {
             #expect(sink.inner.snapshot.rows.count == 90)
         }
     }
+
+    // MARK: Streamed into a store transaction open across polls (TransactionalSink)
+
+    /// Under backlog the processor applies each poll to one open store transaction and commits
+    /// it at the record limit: two transactions of 1,000 records, one apply per poll of 100.
+    /// The byte limit (held in memory) is smaller than two polls, so gathering in memory would
+    /// have written ~20 transactions: streamed, a poll is released once applied.
+    @Test func aBacklogStreamsIntoOneOpenStoreTransaction() async throws {
+        try await withTempBroker { broker in
+            let input = people(2_000, seed: "streamed")
+            var values = input.map { $0.jsonBytes() }
+            values.insert(contentsOf: BadRecords.all.prefix(3).map(\.1), at: 700)
+            try await produce(broker, values, keys: nil)
+            let onePoll = values.prefix(100).reduce(0) { $0 + $1.count }
+            let sink = TransactionalMemorySink()
+            let metrics = try await run(broker, sink) {
+                $0.maxBatchRecords = 100
+                $0.transaction = .init(maxRecords: 1_000, maxBytes: onePoll * 3 / 2, maxTime: .seconds(3600))
+            }
+            let counts = sink.transactionCounts
+            // 2,003 records: two transactions of 1,000 (ten polls each, one apply per poll) and the
+            // last 3 records, written alone (a poll that is not full is written at once).
+            #expect(counts.committed == 2, "\(counts)")
+            #expect(counts.applies == 20, "\(counts)")
+            #expect(counts.rolledBack == 0)
+            let state = sink.snapshot
+            #expect(state.writes == 3, "two commits and one plain write")
+            #expect(state.rows.count == 2_000)
+            #expect(Set(state.rows.keys) == Set(input.map(\.id)))
+            #expect(state.windows.filter { $0.key.dimension == "total" }.values.reduce(0, +) == 2_000)
+            #expect(metrics.snapshot.stored == 2_000)
+            #expect(metrics.snapshot.consumed == 2_003)
+            #expect(metrics.snapshot.deadLettered.values.reduce(0, +) == 3)
+            #expect(metrics.snapshot.endToEnd.count == 2_000, "every stored record's latency, taken at its commit")
+            let ends = try await broker.describeTopic("users_created").partitions
+            for p in ends { #expect(state.positions["users_created"]?[p.partition] ?? 0 == p.latestOffset) }
+            let group = try await broker.describeGroup("freshet-processor")
+            #expect(group.offsets.allSatisfy { $0.latestOffset == ($0.committedOffset ?? 0) })
+        }
+    }
+
+    /// A commit that fails (the store went away, or the answer was lost) threw the whole
+    /// streamed transaction away, and the processor no longer holds its rows: it reads them
+    /// again from where the transaction started, gathered in memory until past its end. Every
+    /// record is stored and counted once.
+    @Test func aFailedCommitRereadsTheStreamedTransaction() async throws {
+        try await withTempBroker { broker in
+            let input = people(2_000, seed: "streamed-commit")
+            try await produce(broker, input.map { $0.jsonBytes() }, keys: input.map(\.id))
+            let sink = TransactionalMemorySink()
+            sink.failCommits(1)
+            let metrics = try await run(broker, sink) {
+                $0.maxBatchRecords = 100
+                $0.transaction = .init(maxRecords: 1_000, maxBytes: 1 << 30, maxTime: .seconds(3600))
+            }
+            let counts = sink.transactionCounts
+            #expect(counts.rolledBack == 1, "\(counts)")
+            let state = sink.snapshot
+            #expect(state.rows.count == 2_000)
+            #expect(state.windows.filter { $0.key.dimension == "total" }.values.reduce(0, +) == 2_000)
+            #expect(metrics.snapshot.stored == 2_000)
+            #expect(metrics.snapshot.consumed == 2_000, "the thrown-away transaction's records count once, when read again")
+            #expect(metrics.snapshot.storeErrors >= 1)
+            let ends = try await broker.describeTopic("users_created").partitions
+            for p in ends { #expect(state.positions["users_created"]?[p.partition] ?? 0 == p.latestOffset) }
+        }
+    }
+
+    /// A row the store refuses in the middle of a streamed transaction: the transaction is
+    /// rolled back, read again in memory, where the row is isolated and dead-lettered; the rest
+    /// is stored once, and the processor streams again afterwards.
+    @Test func aRefusedRowInAStreamedTransactionIsDeadLetteredAlone() async throws {
+        try await withTempBroker { broker in
+            let input = people(3_000, seed: "streamed-refused")
+            try await produce(broker, input.map { $0.jsonBytes() }, keys: nil)
+            let sink = TransactionalMemorySink()
+            sink.configure { $0.refusedIDs = [input[450].id] }
+            let metrics = try await run(broker, sink) {
+                $0.maxBatchRecords = 100
+                $0.transaction = .init(maxRecords: 1_000, maxBytes: 1 << 30, maxTime: .seconds(3600))
+            }
+            let state = sink.snapshot
+            #expect(state.rows.count == 2_999)
+            #expect(state.rows[input[450].id] == nil)
+            #expect(state.windows.filter { $0.key.dimension == "total" }.values.reduce(0, +) == 2_999)
+            let dead = try await deadLetters(broker)
+            #expect(dead.filter { $0.code == "store_rejected" }.count == 1, "\(dead.map(\.code))")
+            #expect(metrics.snapshot.stored == 2_999)
+            let counts = sink.transactionCounts
+            #expect(counts.rolledBack == 1, "\(counts)")
+            // After the refused row's transaction was written in memory, later ones stream again.
+            #expect(counts.committed >= 1, "\(counts)")
+            let ends = try await broker.describeTopic("users_created").partitions
+            for p in ends { #expect(state.positions["users_created"]?[p.partition] ?? 0 == p.latestOffset) }
+        }
+    }
+
+    /// `streamTransactions = false` gathers in memory even for a store that could stream.
+    @Test func streamingCanBeTurnedOff() async throws {
+        try await withTempBroker { broker in
+            try await produce(broker, people(1_000, seed: "not-streamed").map { $0.jsonBytes() }, keys: nil)
+            let sink = TransactionalMemorySink()
+            _ = try await run(broker, sink) {
+                $0.maxBatchRecords = 100
+                $0.transaction = .init(maxRecords: 500, maxBytes: 1 << 30, maxTime: .seconds(3600))
+                $0.streamTransactions = false
+            }
+            #expect(sink.transactionCounts.applies == 0)
+            #expect(sink.snapshot.rows.count == 1_000)
+        }
+    }
 }
