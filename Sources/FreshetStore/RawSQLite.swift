@@ -66,6 +66,8 @@ final class RawConnection {
 
     /// Rows changed by the last INSERT/UPDATE/DELETE on this connection.
     var changes: Int { Int(sqlite_nio_sqlite3_changes64(handle)) }
+    /// A transaction is open on this connection (`BEGIN` without its `COMMIT`/`ROLLBACK` yet).
+    var inTransaction: Bool { sqlite_nio_sqlite3_get_autocommit(handle) == 0 }
 
     /// Runs one or more SQL statements without results.
     func execute(_ sql: String) throws(StoreError) {

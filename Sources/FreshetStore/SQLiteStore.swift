@@ -658,11 +658,18 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
     }
 
     /// An open `BEGIN IMMEDIATE` transaction on the writer, holding the store's `WriteGate`.
+    ///
+    /// `ended` is set in the same thread-pool hop (under the connection's lock) as the `COMMIT`
+    /// or `ROLLBACK`, and an apply checks it, and that SQLite has the transaction open, in its
+    /// own hop: an apply that comes late can never run in autocommit mode, nor in the next
+    /// transaction of the connection.
     final class Transaction: SinkTransaction {
         private let store: SQLiteStore
         private let writer: LockedConnection
         /// Set once the transaction is committed or rolled back; the gate is released then.
-        private let ended = Mutex(false)
+        private let ended = NIOLockedValueBox(false)
+        /// The gate was released (once).
+        private let released = NIOLockedValueBox(false)
 
         init(store: SQLiteStore, writer: LockedConnection) {
             self.store = store
@@ -671,20 +678,25 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
 
         deinit {
             // Dropped without an end (a caller's bug): roll back, so the writer is usable again.
-            if !ended.withLock({ $0 }) {
+            if !released.withLockedValue({ $0 }) {
                 let writer = writer
                 let gate = store.gate
+                let ended = ended
                 store.threadPool.submit { _ in
-                    try? writer.withConnection { try $0.execute("ROLLBACK") }
+                    try? writer.withConnection { connection in
+                        if !ended.withLockedValue({ $0 }), connection.inTransaction { try connection.execute("ROLLBACK") }
+                    }
                     gate.release()
                 }
             }
         }
 
         private func checkOpen() throws {
-            if ended.withLock({ $0 }) {
-                throw StoreError(code: .transactionEnded, message: "the store transaction has ended", context: ["path": store.configuration.path])
-            }
+            if ended.withLockedValue({ $0 }) { throw endedError }
+        }
+
+        private var endedError: StoreError {
+            StoreError(code: .transactionEnded, message: "the store transaction has ended", context: ["path": store.configuration.path])
         }
 
         func apply(_ batch: SinkBatch) async throws -> [SliceOutcome] {
@@ -692,7 +704,8 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
             let swiftDeltas = store.configuration.counterMaintenance == .swiftDeltas
             let fault = store.takeFault { if case .failAtStatement = $0 { true } else { false } }
             do {
-                return try await store.hop(on: writer) { connection in
+                return try await store.hop(on: writer) { [ended, endedError] connection in
+                    guard !ended.withLockedValue({ $0 }), connection.inTransaction else { throw endedError }
                     if case .failAtStatement(let n) = fault { connection.statementsBeforeFault = n }
                     defer { connection.statementsBeforeFault = nil }
                     return try SQLiteStore.applyBlocking(batch, on: connection, swiftDeltas: swiftDeltas)
@@ -712,27 +725,38 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
             try checkOpen()
             let fault = store.takeFault { $0 == .loseAnswerAfterCommit }
             do {
-                try await store.hop(on: writer) { try $0.execute("COMMIT") }
+                try await store.hop(on: writer) { [ended, endedError] connection in
+                    guard !ended.withLockedValue({ $0 }), connection.inTransaction else { throw endedError }
+                    try connection.execute("COMMIT")
+                    ended.withLockedValue { $0 = true }
+                }
             } catch {
                 await rollback()
                 throw error
             }
-            end()
+            release()
             if fault == .loseAnswerAfterCommit { throw InjectedStoreFault("the answer to a committed transaction was lost (injected)") }
         }
 
         func rollback() async {
-            guard !ended.withLock({ $0 }) else { return }
-            // A failed statement may have rolled SQLite's transaction back already: then this
-            // ROLLBACK fails ("no transaction is active"), and that is fine.
-            _ = try? await store.hop(on: writer) { try $0.execute("ROLLBACK") }
-            end()
+            // A failed statement may have rolled SQLite's transaction back already: then there
+            // is nothing to roll back.
+            _ = try? await store.hop(on: writer) { [ended] connection in
+                let first = ended.withLockedValue { ended -> Bool in
+                    defer { ended = true }
+                    return !ended
+                }
+                if first, connection.inTransaction { try connection.execute("ROLLBACK") }
+            }
+            // The hop did not run (the store's thread pool stopped): the transaction is over all the same.
+            ended.withLockedValue { $0 = true }
+            release()
         }
 
-        private func end() {
-            let first = ended.withLock { ended -> Bool in
-                defer { ended = true }
-                return !ended
+        private func release() {
+            let first = released.withLockedValue { released -> Bool in
+                defer { released = true }
+                return !released
             }
             if first { store.gate.release() }
         }

@@ -175,7 +175,7 @@ public final class StreamProcessor: Service, Sendable {
         } catch {
             // Whatever the open transaction applied is thrown away; the store's positions
             // (where the next run starts) are those of its last commit.
-            await pending.transaction?.rollback()
+            await pending.abandonTransaction()
             try? await consumer.close()
             throw error
         }
@@ -261,16 +261,21 @@ public final class StreamProcessor: Service, Sendable {
             logger.debug("streaming a store transaction across polls", metadata: ["records": "\(planner.records)", "to": "\(pending.ends)"])
         }
         do {
-            try await applyStreamed(&pending)
+            try await applyStreamed(&pending, wait: false)
             planner.released()
         } catch {
             try await abandonStreamed(&pending, &planner, error, consumer: consumer, positions: &positions, recovering: &recovering)
         }
     }
 
-    /// Applies each partition's records since the last apply, then drops them from `pending`
-    /// (keeping the slice's range, for the offsets to commit).
-    func applyStreamed(_ pending: inout PendingTransaction) async throws {
+    /// Hands each partition's records since the last apply (the last poll) to the open store
+    /// transaction, and drops them from `pending` (keeping the slice's range, for the offsets to
+    /// commit). The apply runs while the processor reads and decodes the next poll: one apply
+    /// in flight, so SQLite's writer thread and the decoding overlap (a depth-2 pipeline; the
+    /// processor holds at most two polls). `wait` waits for it; a failed apply throws at the
+    /// next call (`settle`).
+    func applyStreamed(_ pending: inout PendingTransaction, wait: Bool) async throws {
+        try await settle(&pending)
         guard let transaction = pending.transaction else { return }
         var slices: [PartitionSlice] = []
         for tp in pending.order {
@@ -279,18 +284,30 @@ public final class StreamProcessor: Service, Sendable {
             guard slice.to > from else { continue }
             slice.from = from
             slices.append(slice)
-        }
-        guard !slices.isEmpty else { return }
-        let started = ContinuousClock.now
-        let outcomes = try await transaction.apply(SinkBatch(slices: slices))
-        pending.applyMicros += micros(started.duration(to: .now))
-        for (slice, outcome) in zip(slices, outcomes) {
-            let tp = TopicPartition(slice.topic, slice.partition)
             pending.appliedTo[tp] = slice.to
-            pending.merge(outcome, for: tp)
             for record in slice.records { pending.appliedIngestedAt.append(record.row.ingestedAt) }
             pending.slices[tp]?.records = []
         }
+        if !slices.isEmpty {
+            let batch = SinkBatch(slices: slices)
+            pending.inFlight = InFlightApply(
+                partitions: slices.map { TopicPartition($0.topic, $0.partition) },
+                task: Task {
+                    let started = ContinuousClock.now
+                    let outcomes = try await transaction.apply(batch)
+                    return (outcomes, started.duration(to: .now))
+                })
+        }
+        if wait { try await settle(&pending) }
+    }
+
+    /// Waits for the apply in flight, if any, and folds what it did into `pending`.
+    func settle(_ pending: inout PendingTransaction) async throws {
+        guard let inFlight = pending.inFlight else { return }
+        pending.inFlight = nil
+        let (outcomes, took) = try await inFlight.task.value
+        pending.applyMicros += micros(took)
+        for (tp, outcome) in zip(inFlight.partitions, outcomes) { pending.merge(outcome, for: tp) }
     }
 
     /// The end of a streamed transaction: the last poll's apply, the commit, then the offsets
@@ -302,7 +319,7 @@ public final class StreamProcessor: Service, Sendable {
         var pending = pending
         var planner = TransactionPlanner()
         do {
-            try await applyStreamed(&pending)
+            try await applyStreamed(&pending, wait: true)
             let started = ContinuousClock.now
             try await pending.transaction?.commit()
             pending.applyMicros += micros(started.duration(to: .now))
@@ -325,7 +342,7 @@ public final class StreamProcessor: Service, Sendable {
         _ pending: inout PendingTransaction, _ planner: inout TransactionPlanner, _ error: any Error, consumer: any BrokerConsumer,
         positions: inout [TopicPartition: Int64], recovering: inout [TopicPartition: Int64]
     ) async throws {
-        await pending.transaction?.rollback()
+        await pending.abandonTransaction()
         let gap = error as? SliceGapError
         if gap == nil { noteStoreError(error, "a streamed store transaction failed; reading it again") }
         if (Task.isCancelled || Task.isShuttingDownGracefully) && gap == nil {
@@ -704,6 +721,14 @@ struct PendingTransaction {
     var appliedIngestedAt: [Int64] = []
     /// Time spent in the applies and the commit.
     var applyMicros: Int64 = 0
+    /// The apply running while the next poll is read (`StreamProcessor.applyStreamed`).
+    var inFlight: InFlightApply?
+
+    /// Waits for the apply in flight (whatever it did), then rolls the transaction back.
+    func abandonTransaction() async {
+        if let inFlight { _ = try? await inFlight.task.value }
+        await transaction?.rollback()
+    }
 
     /// Folds one apply's outcome for `tp` into what the transaction did: counts add up; the
     /// position before and staleness are the last apply's (they decide the offsets to commit).
@@ -738,6 +763,13 @@ extension PendingTransaction {
         }
         return found
     }
+}
+
+/// An apply to a streamed store transaction that is running: the partitions of its slices,
+/// in order, and the task that applies them (its outcomes and how long it took).
+struct InFlightApply {
+    var partitions: [TopicPartition]
+    var task: Task<([SliceOutcome], Duration), any Error>
 }
 
 /// A record's place in the log.
