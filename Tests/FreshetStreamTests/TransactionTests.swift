@@ -263,6 +263,33 @@ struct TransactionTests {
         }
     }
 
+    /// An apply that fails while the processor already decodes the next poll (the store went
+    /// away): found when the processor next hands a poll over, the transaction is thrown away
+    /// and read again; every record is stored and counted once.
+    @Test func aFailedApplyInFlightRereadsTheStreamedTransaction() async throws {
+        try await withTempBroker { broker in
+            let input = people(2_000, seed: "streamed-apply")
+            try await produce(broker, input.map { $0.jsonBytes() }, keys: input.map(\.id))
+            let sink = TransactionalMemorySink()
+            sink.configure { $0.transientFailures = 1 }
+            let metrics = try await run(broker, sink) {
+                $0.maxBatchRecords = 100
+                $0.transaction = .init(maxRecords: 1_000, maxBytes: 1 << 30, maxTime: .seconds(3600))
+            }
+            let counts = sink.transactionCounts
+            #expect(counts.rolledBack == 1, "\(counts)")
+            #expect(counts.committed >= 1, "streaming resumed after the re-read: \(counts)")
+            let state = sink.snapshot
+            #expect(state.rows.count == 2_000)
+            #expect(state.windows.filter { $0.key.dimension == "total" }.values.reduce(0, +) == 2_000)
+            #expect(metrics.snapshot.stored == 2_000)
+            #expect(metrics.snapshot.consumed == 2_000)
+            #expect(metrics.snapshot.storeErrors == 1)
+            let ends = try await broker.describeTopic("users_created").partitions
+            for p in ends { #expect(state.positions["users_created"]?[p.partition] ?? 0 == p.latestOffset) }
+        }
+    }
+
     /// A row the store refuses in the middle of a streamed transaction: the transaction is
     /// rolled back, read again in memory, where the row is isolated and dead-lettered; the rest
     /// is stored once, and the processor streams again afterwards.
