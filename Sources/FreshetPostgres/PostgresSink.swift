@@ -24,18 +24,26 @@ import Synchronization
 ///
 /// The sink owns a `PostgresClient` (a connection pool) and runs it in a task of its own from
 /// ``connect(_:logger:)`` until ``close()``.
-public final class PostgresSink: Sink, UserQueries, FaultInjectable {
+public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable {
     public let configuration: PostgresSinkConfiguration
     public let client: PostgresClient
     private let runTask: Task<Void, Never>
-    private let logger: Logger
+    let logger: Logger
     private let armedFault = Mutex<StoreFault?>(nil)
+    /// How to open the connection of a transaction across writes (`beginTransaction()`).
+    let connectionConfiguration: PostgresConnection.Configuration
+    /// That connection, kept between transactions (one at a time), and whether one is open.
+    let dedicated = Mutex<(connection: PostgresConnection?, inUse: Bool)>((nil, false))
 
-    private init(configuration: PostgresSinkConfiguration, client: PostgresClient, runTask: Task<Void, Never>, logger: Logger) {
+    private init(
+        configuration: PostgresSinkConfiguration, client: PostgresClient, runTask: Task<Void, Never>, logger: Logger,
+        connectionConfiguration: PostgresConnection.Configuration
+    ) {
         self.configuration = configuration
         self.client = client
         self.runTask = runTask
         self.logger = logger
+        self.connectionConfiguration = connectionConfiguration
     }
 
     /// Parses the URL (see ``PostgresSinkConfiguration``) and connects.
@@ -92,11 +100,16 @@ public final class PostgresSink: Sink, UserQueries, FaultInjectable {
             await client.run()
         }
         for await _ in started.stream {}
-        return PostgresSink(configuration: configuration, client: client, runTask: runTask, logger: logger)
+        return PostgresSink(configuration: configuration, client: client, runTask: runTask, logger: logger, connectionConfiguration: probeConfiguration)
     }
 
     /// Stops the pool and closes its connections. Idempotent.
     public func close() async throws {
+        let connection = dedicated.withLock { state in
+            defer { state.connection = nil }
+            return state.connection
+        }
+        try? await connection?.close()
         runTask.cancel()
         await runTask.value
     }
@@ -118,11 +131,7 @@ public final class PostgresSink: Sink, UserQueries, FaultInjectable {
 
     @discardableResult
     public func write(_ batch: SinkBatch) async throws -> [SliceOutcome] {
-        // Refuse here what the server would refuse, to name the row even in a many-row batch.
-        for record in batch.slices.lazy.flatMap(\.records) where !(1...255).contains(record.row.id.unicodeScalars.count) {
-            throw PostgresSinkError(
-                code: .rowRejected, message: "the id must be 1 to 255 characters (got \(record.row.id.unicodeScalars.count))", rowID: record.row.id)
-        }
+        try Self.checkIDs(batch)
         let logger = self.logger
         let fault = armedFault.withLock { fault in
             defer { fault = nil }
@@ -135,66 +144,7 @@ public final class PostgresSink: Sink, UserQueries, FaultInjectable {
                 // Writers take turns (one lock, so no two can deadlock on the shared window and
                 // counter rows), and each sees the positions the previous one committed.
                 try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.writeLockKey))", logger: logger)
-                var stored: [PositionKey: Int64] = [:]
-                for topic in Set(batch.slices.map(\.topic)).sorted() {
-                    try statements.next()
-                    for try await (partition, offset) in try await connection.query(
-                        PostgresQuery(unsafeSQL: PostgresSchema.selectPositions, binds: Self.binds(topic)), logger: logger
-                    ).decode((Int32, Int64).self) {
-                        stored[PositionKey(topic: topic, partition: partition)] = offset
-                    }
-                }
-                var outcomes: [SliceOutcome] = []
-                var rows: [CreatedUserRow] = []
-                var windows: [WindowKey: Int] = [:]
-                var positions: [(PositionKey, Int64)] = []
-                for slice in batch.slices.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
-                    let key = PositionKey(topic: slice.topic, partition: slice.partition)
-                    let decision = SliceFence.plan(slice, position: stored[key])
-                    outcomes.append(SliceOutcome(slice, positionBefore: stored[key], decision: decision))
-                    switch decision {
-                    case .gap(let position):
-                        throw SliceGapError(topic: slice.topic, partition: slice.partition, stored: position, from: slice.from)
-                    case .stale:
-                        continue
-                    case .apply(let records, _):
-                        for record in records {
-                            rows.append(record.row)
-                            guard let start = record.windowStart else { continue }
-                            for cell in SinkRecord.windowCells(of: record.row) {
-                                windows[WindowKey(start: start, dimension: cell.dimension, value: cell.value), default: 0] += 1
-                            }
-                        }
-                        positions.append((key, slice.to))
-                    }
-                }
-                try await Self.upsertRows(rows, on: connection, logger: logger, statements: statements)
-                let windowOrder = windows.keys.sorted { ($0.start, $0.dimension, $0.value) < ($1.start, $1.dimension, $1.value) }
-                var start = 0
-                while start < windowOrder.count {
-                    let chunk = windowOrder[start..<min(start + PostgresSchema.rowsPerStatement, windowOrder.count)]
-                    var binds = PostgresBindings(capacity: chunk.count * 4)
-                    for key in chunk {
-                        binds.append(key.start)
-                        binds.append(key.dimension)
-                        binds.append(key.value)
-                        binds.append(Int64(windows[key] ?? 0))
-                    }
-                    try statements.next()
-                    try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.addWindows(rows: chunk.count), binds: binds), logger: logger)
-                    start += chunk.count
-                }
-                if !positions.isEmpty {
-                    var binds = PostgresBindings(capacity: positions.count * 3)
-                    for (key, offset) in positions {
-                        binds.append(key.topic)
-                        binds.append(Int32(key.partition))
-                        binds.append(offset)
-                    }
-                    try statements.next()
-                    try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.recordPositions(rows: positions.count), binds: binds), logger: logger)
-                }
-                return outcomes
+                return try await Self.apply(batch, on: connection, logger: logger, statements: statements)
             }
             if fault == .loseAnswerAfterCommit { throw InjectedStoreFault("the answer to a committed write was lost (injected)") }
             return outcomes
@@ -202,6 +152,82 @@ public final class PostgresSink: Sink, UserQueries, FaultInjectable {
             if let gap = Self.unwrapped(error) as? SliceGapError { throw gap }
             if let injected = Self.unwrapped(error) as? InjectedStoreFault { throw injected }
             throw Self.failure(error, code: .writeFailed, doing: "writing a batch of \(batch.slices.reduce(0) { $0 + $1.records.count }) records")
+        }
+    }
+
+    /// The statements of a write inside an open transaction that holds the write lock: the
+    /// stored positions decide what applies (`SliceFence`), then one upsert of the rows, the
+    /// window increments and the positions.
+    static func apply(
+        _ batch: SinkBatch, on connection: PostgresConnection, logger: Logger, statements: StatementCount
+    ) async throws -> [SliceOutcome] {
+        var stored: [PositionKey: Int64] = [:]
+        for topic in Set(batch.slices.map(\.topic)).sorted() {
+            try statements.next()
+            for try await (partition, offset) in try await connection.query(
+                PostgresQuery(unsafeSQL: PostgresSchema.selectPositions, binds: Self.binds(topic)), logger: logger
+            ).decode((Int32, Int64).self) {
+                stored[PositionKey(topic: topic, partition: partition)] = offset
+            }
+        }
+        var outcomes: [SliceOutcome] = []
+        var rows: [CreatedUserRow] = []
+        var windows: [WindowKey: Int] = [:]
+        var positions: [(PositionKey, Int64)] = []
+        for slice in batch.slices.sorted(by: { ($0.topic, $0.partition) < ($1.topic, $1.partition) }) {
+            let key = PositionKey(topic: slice.topic, partition: slice.partition)
+            let decision = SliceFence.plan(slice, position: stored[key])
+            outcomes.append(SliceOutcome(slice, positionBefore: stored[key], decision: decision))
+            switch decision {
+            case .gap(let position):
+                throw SliceGapError(topic: slice.topic, partition: slice.partition, stored: position, from: slice.from)
+            case .stale:
+                continue
+            case .apply(let records, _):
+                for record in records {
+                    rows.append(record.row)
+                    guard let start = record.windowStart else { continue }
+                    for cell in SinkRecord.windowCells(of: record.row) {
+                        windows[WindowKey(start: start, dimension: cell.dimension, value: cell.value), default: 0] += 1
+                    }
+                }
+                positions.append((key, slice.to))
+            }
+        }
+        try await Self.upsertRows(rows, on: connection, logger: logger, statements: statements)
+        let windowOrder = windows.keys.sorted { ($0.start, $0.dimension, $0.value) < ($1.start, $1.dimension, $1.value) }
+        var start = 0
+        while start < windowOrder.count {
+            let chunk = windowOrder[start..<min(start + PostgresSchema.rowsPerStatement, windowOrder.count)]
+            var binds = PostgresBindings(capacity: chunk.count * 4)
+            for key in chunk {
+                binds.append(key.start)
+                binds.append(key.dimension)
+                binds.append(key.value)
+                binds.append(Int64(windows[key] ?? 0))
+            }
+            try statements.next()
+            try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.addWindows(rows: chunk.count), binds: binds), logger: logger)
+            start += chunk.count
+        }
+        if !positions.isEmpty {
+            var binds = PostgresBindings(capacity: positions.count * 3)
+            for (key, offset) in positions {
+                binds.append(key.topic)
+                binds.append(Int32(key.partition))
+                binds.append(offset)
+            }
+            try statements.next()
+            try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.recordPositions(rows: positions.count), binds: binds), logger: logger)
+        }
+        return outcomes
+    }
+
+    /// Refuses here what the server would refuse, to name the row even in a many-row batch.
+    static func checkIDs(_ batch: SinkBatch) throws {
+        for record in batch.slices.lazy.flatMap(\.records) where !(1...255).contains(record.row.id.unicodeScalars.count) {
+            throw PostgresSinkError(
+                code: .rowRejected, message: "the id must be 1 to 255 characters (got \(record.row.id.unicodeScalars.count))", rowID: record.row.id)
         }
     }
 
@@ -331,6 +357,15 @@ public final class PostgresSink: Sink, UserQueries, FaultInjectable {
     /// Tests (`SinkContract`): makes the next `write` fail at a chosen step.
     public func injectFault(_ fault: StoreFault) {
         armedFault.withLock { $0 = fault }
+    }
+
+    /// Takes the armed fault if `matches` says it is for this step.
+    func takeFault(_ matches: (StoreFault) -> Bool) -> StoreFault? {
+        armedFault.withLock { fault in
+            guard let armed = fault, matches(armed) else { return nil }
+            fault = nil
+            return armed
+        }
     }
 
     /// Counts the statements of a write, failing the one an injected fault names.

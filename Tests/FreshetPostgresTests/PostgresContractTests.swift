@@ -40,4 +40,12 @@ struct PostgresContractTests {
     @Test func aCrashAtAnyStepThenARetryAppliesEachRecordOnce() async throws {
         try await withPostgresSink { sink, _ in try await SinkContract.aCrashAtAnyStepThenARetryAppliesEachRecordOnce(sink) }
     }
+
+    @Test func aTransactionAcrossWritesCommitsWhole() async throws {
+        try await withPostgresSink { sink, _ in try await SinkContract.aTransactionAcrossWritesCommitsWhole(sink) }
+    }
+
+    @Test func aFailureInATransactionRollsAllOfItBack() async throws {
+        try await withPostgresSink { sink, _ in try await SinkContract.aFailureInATransactionRollsAllOfItBack(sink) }
+    }
 }
