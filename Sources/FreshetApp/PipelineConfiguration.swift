@@ -96,15 +96,15 @@ public struct PipelineConfiguration: Sendable, Equatable {
         /// store transaction until it holds this many records. Defaults to 50,000.
         public var maxTransactionRecords = 50_000
         /// … or the processor holds this many bytes of records (keys and values) for it: their
-        /// rows, several times these bytes in memory, so this bounds its memory. Into SQLite
-        /// (a store that keeps its transaction open across polls) each poll is applied as it
-        /// comes, so only one poll is held and this limit rarely binds; into other stores the
-        /// whole transaction is held. Defaults to 8 MiB (~20,000 seed records; measured to keep
+        /// rows, several times these bytes in memory, so this bounds its memory. Into SQLite and
+        /// PostgreSQL (stores that keep a transaction open across polls) each poll is applied
+        /// as it comes, so at most two polls are held and this limit rarely binds; into
+        /// Cassandra the whole transaction is held. Defaults to 8 MiB (~20,000 seed records; measured to keep
         /// `freshet bench e2e` under 128 MB peak RSS, docs/pipeline.md "Benchmarks").
         public var maxTransactionBytes = 8 << 20
         /// … or its first record is this old. Defaults to 500 ms.
         public var maxTransactionTime: Duration = .milliseconds(500)
-        /// Into a store that can keep a transaction open across polls (SQLite), apply each poll
+        /// Into a store that can keep a transaction open across polls (SQLite, PostgreSQL), apply each poll
         /// as it comes instead of holding the transaction's rows until its write. Defaults to
         /// `true`; `false` holds them (bounded by `maxTransactionBytes`), as for other stores.
         public var streamTransactions = true
@@ -544,7 +544,7 @@ extension PipelineConfiguration {
             "processor.max_transaction_time", "under backlog, longest a store transaction gathers records", \.processor.maxTransactionTime,
             in: Range.maxTransactionTime),
         .bool(
-            "processor.stream_transactions", "apply each poll to a store transaction open across polls (SQLite)",
+            "processor.stream_transactions", "apply each poll to a store transaction open across polls (SQLite, PostgreSQL)",
             \.processor.streamTransactions),
         Key(
             name: "store.url",

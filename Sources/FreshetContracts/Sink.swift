@@ -30,9 +30,9 @@ public protocol Sink: Sendable {
 /// a store transaction under backlog while it holds only one poll's rows in memory: it applies
 /// each poll's slices as they come and commits (rows, windows, positions) once at the end.
 ///
-/// While a transaction is open the store's other writes wait for it (SQLite has one writer),
-/// so the processor keeps it short: its limits are `processor.max_transaction_records` and
-/// `processor.max_transaction_time` (docs/pipeline.md).
+/// While a transaction is open the store's other writes wait for it (SQLite has one writer;
+/// PostgreSQL's writers take turns on a lock), so the processor keeps it short: its limits are
+/// `processor.max_transaction_records` and `processor.max_transaction_time` (docs/pipeline.md).
 public protocol TransactionalSink: Sink {
     /// Opens a transaction. Commit or roll it back: until then the store's other writes wait.
     func beginTransaction() async throws -> any SinkTransaction

@@ -55,9 +55,10 @@ public final class StreamProcessor: Service, Sendable {
         /// `UserCreatedAvro.schema` (`AvroUserCodec`).
         public var format: MessageFormat = .json
         /// Under backlog, apply each poll to a store transaction kept open across polls when the
-        /// store can (`TransactionalSink`: SQLite), so the processor holds one poll whatever the
-        /// transaction's size. Defaults to `true`; `false` gathers the transaction in memory
-        /// (bounded by `transaction.maxBytes`), as stores that cannot do it always are.
+        /// store can (`TransactionalSink`: SQLite, PostgreSQL), so the processor holds at most
+        /// two polls whatever the transaction's size. Defaults to `true`; `false` gathers the
+        /// transaction in memory (bounded by `transaction.maxBytes`), as stores that cannot do
+        /// it always are.
         public var streamTransactions: Bool = true
 
         public init() {}

@@ -10,8 +10,9 @@
 /// - `maxRecords` records read (default 50,000);
 /// - `maxBytes` bytes of records held in memory (default 8 MiB) — the processor keeps a
 ///   poll's rows until they are written. With a store that keeps its transaction open across
-///   polls (`TransactionalSink`) each poll is applied as it comes (`released()`), so only one
-///   poll is held, whatever the transaction's size; otherwise every row of the transaction is;
+///   polls (`TransactionalSink`) each poll is applied as it comes (`released()`), so at most
+///   two polls are held (one being applied), whatever the transaction's size; otherwise every
+///   row of the transaction is;
 /// - `maxTime` since the first record of the transaction (default 500 ms);
 ///
 /// or a poll comes back less than full (the processor caught up).

@@ -56,7 +56,7 @@ struct BenchE2E: AsyncParsableCommand {
     var maxTransactionTime = DurationArgument(PipelineConfiguration().processor.maxTransactionTime)
     @Flag(
         help:
-            "Hold a store transaction's rows until its write, as before SQLite transactions open across polls (processor.stream_transactions = false)."
+            "Hold a store transaction's rows until its write, as before store transactions open across polls (processor.stream_transactions = false)."
     )
     var inMemoryTransactions = false
     @Option(help: "Page cache of the SQLite writer in MiB (store.sqlite_cache_bytes).")
@@ -131,7 +131,7 @@ struct BenchE2E: AsyncParsableCommand {
         throughput.store.sqliteCacheBytes = sqliteCacheMib << 20
         try throughput.set("store.url", to: store, origin: "--store")
         print(
-            "settings: polls of \(maxBatch) records, store transactions up to \(maxTransactionRecords) records / \(maxTransactionBytes >> 20) MiB held / \(DurationText.format(throughput.processor.maxTransactionTime)) (\(inMemoryTransactions ? "held in memory" : "streamed into SQLite")), SQLite writer cache \(sqliteCacheMib) MiB"
+            "settings: polls of \(maxBatch) records, store transactions up to \(maxTransactionRecords) records / \(maxTransactionBytes >> 20) MiB held / \(DurationText.format(throughput.processor.maxTransactionTime)) (\(inMemoryTransactions ? "held in memory" : "streamed into the store")), SQLite writer cache \(sqliteCacheMib) MiB"
         )
         if discardOnly {
             try await discardingPhase(throughput, root: root, logger: quietLogger)
