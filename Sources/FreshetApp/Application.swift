@@ -206,17 +206,22 @@ public enum Application {
         // `_schemas` topic, served from here. Over the embedded log it is `freshet up`'s to
         // serve: serve does not take the data directory.
         var schemas: SchemaRegistryAssembly?
+        // On Kafka the registry follows `_schemas` with long polls on a client of its own, so the
+        // Topics pages' requests never queue behind one (as in `up`).
+        var registryClient: (any Broker)?
         do {
             if let url = config.schemaRegistry.url {
                 let client = try SchemaRegistryConnection.remote(config, url: url)
                 schemas = SchemaRegistryAssembly(registry: client, local: nil, companions: [Companion(RemoteRegistryCloser(client: client))])
-            } else if config.schemaRegistry.enabled, let kafka {
-                schemas = try SchemaRegistryConnection.open(config, broker: kafka, serve: true, onListening: events.registryListening)
+            } else if config.schemaRegistry.enabled, kafka != nil, let client = try await BrokerConnection.open(config) {
+                registryClient = client
+                schemas = try SchemaRegistryConnection.open(config, broker: client, serve: true, onListening: events.registryListening)
             } else if config.schemaRegistry.enabled {
                 events.notice("schema registry not served: over the embedded log, freshet up serves it (use --broker kafka://… to serve it from here)")
             }
         } catch {
             await history.close()
+            try? await registryClient?.close()
             try? await kafka?.close()
             try? await store.close()
             throw error
@@ -230,6 +235,8 @@ public enum Application {
         services += (schemas?.companions ?? []).map { companion in
             companion.failure.map { LabeledService(companion.service, failure: $0) } ?? companion.service
         }
+        // Listed first, so they shut down after the web server and the registry that use them.
+        if let registryClient { services.insert(DedicatedBrokerClient(broker: registryClient), at: 0) }
         if let kafka, let client = BrokerConnection.service(of: kafka) { services.insert(client, at: 0) }
         if config.cql.enabled {
             // Read-only (no sink) unless cqlWritable: the writer is normally the pipeline.
