@@ -53,7 +53,7 @@ let package = Package(
         .target(
             name: "FreshetRegistryServer",
             dependencies: [
-                "FreshetRegistry", "FreshetAvro", "FreshetContracts", "FreshetCore",
+                "FreshetRegistry", "FreshetAvro", "FreshetContracts", "FreshetCore", "FreshetHTTP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -93,6 +93,10 @@ let package = Package(
         // produces to and a processor consumes from (the embedded log, Kafka), and the `Sink` and
         // `UserQueries` of a store (SQLite, PostgreSQL, Cassandra).
         .target(name: "FreshetContracts", dependencies: ["FreshetCore"]),
+        // What the HTTP servers (web UI, schema registry) share: the request time limit.
+        .target(
+            name: "FreshetHTTP",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio")]),
         // The embedded durable log: Freshet's default broker, with Kafka's semantics.
         .target(
             name: "FreshetLog",
@@ -145,7 +149,7 @@ let package = Package(
         .target(
             name: "FreshetWeb",
             dependencies: [
-                "FreshetCore", "FreshetContracts", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream",
+                "FreshetCore", "FreshetContracts", "FreshetHTTP", "FreshetSource", "FreshetLog", "FreshetStore", "FreshetStream",
                 // The Runs page and the DAG API (`WebScheduling`).
                 "FreshetScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),

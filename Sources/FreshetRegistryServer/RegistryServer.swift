@@ -2,6 +2,7 @@ import Foundation
 import FreshetAvro
 import FreshetContracts
 import FreshetCore
+import FreshetHTTP
 import FreshetRegistry
 import HTTPTypes
 import Hummingbird
@@ -226,7 +227,7 @@ public struct RegistryServer: Sendable {
             router: makeRouter(),
             server: .http1(
                 configuration: .init(
-                    additionalChannelHandlers: [RegistryRequestTimeout(timeout: configuration.requestTimeout.timeAmount)],
+                    additionalChannelHandlers: [RequestTimeoutHandler(timeout: configuration.requestTimeout.timeAmount)],
                     idleTimeout: configuration.idleTimeout.timeAmount)),
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: "freshet-schema-registry",

@@ -1,6 +1,7 @@
 import Foundation
 import FreshetContracts
 import FreshetCore
+import FreshetHTTP
 import FreshetLog
 import FreshetStore
 import FreshetStream
@@ -97,8 +98,8 @@ public struct WebServer: Sendable {
     public func makeApplication(
         logger: Logger = Logger(label: "freshet.web"), onListening: @escaping @Sendable (Int) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
-        let requestTimeout = TimeAmount.nanoseconds(configuration.requestTimeout.nanosecondsClamped)
-        let idleTimeout = TimeAmount.nanoseconds(configuration.idleTimeout.nanosecondsClamped)
+        let requestTimeout = configuration.requestTimeout.timeAmount
+        let idleTimeout = configuration.idleTimeout.timeAmount
         return Application(
             router: makeRouter(),
             server: .http1(
