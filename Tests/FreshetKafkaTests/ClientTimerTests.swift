@@ -192,6 +192,47 @@ struct ClientTimerTests {
             try await client.close()
         }
     }
+
+    @Test("a produce without run() fails after the delivery timeout, and one before run() starts waits for it")
+    func aProduceWithoutRunFailsInsteadOfHanging() async throws {
+        var options = Self.options()
+        options.produce = Self.accepting(Counter())
+        try await TestKafkaBroker.with(options) { broker in
+            var config = Self.configuration(broker)
+            config.producer.linger = .zero
+            config.producer.deliveryTimeout = .seconds(30)
+            let clock = ManualClock()
+            let client = try await KafkaBroker.connect(config, clock: clock)
+            // Nobody runs the client: the produce waits for run() on the injected clock...
+            let orphan = Outcome()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                Self.produceInBackground(client, [ProducerRecord(value: [1], partition: 0)], into: orphan, group: &group)
+                try await eventually("the produce waits for run()") { clock.nextDeadline?.offset == .seconds(30) }
+                clock.advance(by: .seconds(29))
+                #expect(!orphan.done)
+                // ...and fails at the delivery timeout, saying why.
+                clock.advance(by: .seconds(1))
+                try await group.waitForAll()
+            }
+            let result = try #require(orphan.value.withLock { $0 })
+            let error = #expect(throws: KafkaClientError.self) { try result.get() }
+            #expect(error?.code == .timedOut)
+            #expect(error?.message.contains("run()") == true, "\(String(describing: error))")
+            #expect(broker.requests.filter { $0.hasPrefix("Produce") }.isEmpty)
+
+            // A produce that starts before run() goes out once run() starts.
+            let early = Outcome()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                Self.produceInBackground(client, [ProducerRecord(value: [2], partition: 0)], into: early, group: &group)
+                try await eventually("the produce waits for run()") { clock.nextDeadline != nil }
+                group.addTask { try await client.run() }
+                try await eventually("the produce went out") { early.done }
+                try await client.close()
+                try await group.waitForAll()
+            }
+            #expect(try early.value.withLock { $0 }?.get().map(\.offset) == [0])
+        }
+    }
 }
 
 /// Up to five batches of a partition in flight with idempotence (issue #15), against a

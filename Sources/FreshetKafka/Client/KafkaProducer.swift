@@ -3,6 +3,7 @@ import FreshetCore
 import Logging
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// Produces records to a Kafka cluster: one RecordBatch v2 per partition (headers kept,
 /// codec configurable), `linger` and `maxBatchBytes` batching, `acks=all` and the idempotent
@@ -78,6 +79,8 @@ public actor KafkaProducer: Service {
     private var refreshing: Set<String> = []
     private var bufferedBytes = 0
     private var spaceWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Opened when `run()` starts (or the producer stops): produces called before wait on it.
+    private nonisolated let runStarted = OpenOnce()
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var flushing = 0
     private var bumpingEpoch = false
@@ -134,7 +137,37 @@ public actor KafkaProducer: Service {
     private func begin() -> Bool {
         guard phase == .idle, !closed else { return false }
         phase = .running
+        runStarted.open()
         return true
+    }
+
+    /// A produce needs `run()`: called before it started, it waits for it, up to the delivery
+    /// timeout on the injected clock, then fails saying so — instead of waiting forever when
+    /// nobody runs the producer (or the `KafkaBroker` that owns it).
+    private func awaitRun(topic: String) async throws {
+        logger.debug("produce before the producer's run() started; records wait for it", metadata: ["topic": "\(topic)"])
+        let timeout = configuration.deliveryTimeout
+        let clock = clock
+        let started = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await self.runStarted.wait()
+                return true
+            }
+            group.addTask {
+                try await clock.sleep(for: timeout)
+                return false
+            }
+            defer { group.cancelAll() }
+            return try await group.next() ?? false
+        }
+        if !started {
+            throw KafkaClientError(
+                .timedOut,
+                "the producer's run() did not start within \(timeout) (delivery timeout): run the KafkaBroker or KafkaProducer as a service beside the code that produces (KafkaBroker.running)",
+                topic: topic)
+        }
+        try Task.checkCancellation()
+        if closed { throw KafkaClientError(.closed, "the producer is closed", topic: topic) }
     }
 
     /// `run()` ended: nothing more is sent; whatever is pending fails.
@@ -150,6 +183,7 @@ public actor KafkaProducer: Service {
         inFlight.removeAll()
         resumeAll(&spaceWaiters)
         resumeAll(&idleWaiters)
+        runStarted.open()
     }
 
     private func resumeAll(_ waiters: inout [CheckedContinuation<Void, Never>]) {
@@ -200,9 +234,7 @@ public actor KafkaProducer: Service {
     public func produce(topic: String, records: [ProducerRecord]) async throws -> [RecordMetadata] {
         if closed { throw KafkaClientError(.closed, "the producer is closed", topic: topic) }
         guard !records.isEmpty else { return [] }
-        if phase == .idle {
-            logger.debug("produce before the producer's run() started; records wait for it", metadata: ["topic": "\(topic)"])
-        }
+        if phase == .idle { try await awaitRun(topic: topic) }
         if configuration.idempotence, sequences.producerID < 0 { try await start() }
         let info = try await cluster.topic(topic)
         for p in info.partitions { leaders[TopicPartition(topic, p.partition)] = p.leader }
@@ -293,6 +325,7 @@ public actor KafkaProducer: Service {
         closed = true
         jobSink.finish()
         resumeAll(&spaceWaiters)
+        runStarted.open()
     }
 
     // MARK: Sending
@@ -654,3 +687,43 @@ public actor KafkaProducer: Service {
 #elseif canImport(Darwin)
     import Darwin
 #endif
+
+/// A gate that opens once: `wait()` returns when it is open (at once if it already is), or when
+/// the waiting task is cancelled.
+final class OpenOnce: Sendable {
+    private struct State {
+        var open = false
+        var next = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    }
+
+    private let state = Mutex(State())
+
+    func open() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.open = true
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for w in waiters { w.resume() }
+    }
+
+    func wait() async {
+        let ticket = state.withLock { state -> Int in
+            defer { state.next += 1 }
+            return state.next
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let ready = state.withLock { state -> Bool in
+                    if state.open || Task.isCancelled { return true }
+                    state.waiters[ticket] = continuation
+                    return false
+                }
+                if ready { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: ticket) }?.resume()
+        }
+    }
+}
