@@ -166,8 +166,8 @@ public final class StreamProcessor: Service, Sendable {
                     try await flush(&pending, &planner, consumer: consumer, positions: &positions, recovering: &recovering)
                 } else if let transactional, recovering.isEmpty {
                     // Under backlog, into a store that can: this poll goes into the open store
-                    // transaction now, so the processor holds one poll, whatever the
-                    // transaction's size.
+                    // transaction now (applied while the next one is read), so the processor
+                    // holds two polls at most, whatever the transaction's size.
                     try await stream(&pending, &planner, into: transactional, consumer: consumer, positions: &positions, recovering: &recovering)
                 }
             }
@@ -328,8 +328,10 @@ public final class StreamProcessor: Service, Sendable {
             try await abandonStreamed(&pending, &planner, error, consumer: consumer, positions: &positions, recovering: &recovering)
             return
         }
-        let slices = pending.order.compactMap { pending.slices[$0] }
-        let outcomes = slices.map { pending.outcomes[TopicPartition($0.topic, $0.partition)] ?? SliceOutcome($0, positionBefore: nil, decision: .stale) }
+        // Every slice was applied at least once (a slice exists only once a record of it was read).
+        let applied = pending.order.compactMap { tp in pending.slices[tp].flatMap { slice in pending.outcomes[tp].map { (slice, $0) } } }
+        let slices = applied.map(\.0)
+        let outcomes = applied.map(\.1)
         try await finish(
             pending, slices: slices, outcomes: outcomes, writeMicros: pending.applyMicros, skipped: pending.skipped, dropped: pending.dropped,
             deadCodes: pending.deadCodes, consumer: consumer, positions: &positions)
