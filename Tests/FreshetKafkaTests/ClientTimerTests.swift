@@ -177,9 +177,12 @@ struct ClientTimerTests {
             let client = try await KafkaBroker.connect(config, clock: clock)
             let outcome = Outcome()
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await client.run() }
+                // The produce starts first and waits for run() (up to the delivery timeout, 120 s):
+                // the group's cancellation reaches it too, and must not cut that wait short.
                 Self.produceInBackground(client, [ProducerRecord(value: [1], partition: 0)], into: outcome, group: &group)
-                try await eventually("the linger timer is armed") { clock.nextDeadline != nil }
+                try await eventually("the produce waits for run()") { clock.nextDeadline?.offset == .seconds(120) }
+                group.addTask { try await client.run() }
+                try await eventually("the linger timer is armed") { clock.nextDeadline?.offset == .seconds(60) }
                 group.cancelAll()
                 try await group.waitForAll()
             }

@@ -143,30 +143,37 @@ public actor KafkaProducer: Service {
 
     /// A produce needs `run()`: called before it started, it waits for it, up to the delivery
     /// timeout on the injected clock, then fails saying so — instead of waiting forever when
-    /// nobody runs the producer (or the `KafkaBroker` that owns it).
+    /// nobody runs the producer (or the `KafkaBroker` that owns it). Like the rest of a produce,
+    /// the wait is not cut short by the caller's cancellation (cancelling `run()` fails it).
     private func awaitRun(topic: String) async throws {
         logger.debug("produce before the producer's run() started; records wait for it", metadata: ["topic": "\(topic)"])
         let timeout = configuration.deliveryTimeout
         let clock = clock
-        let started = try await withThrowingTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.runStarted.wait()
-                return true
+        let runStarted = runStarted
+        // Awaited right here (not left running): a task of its own, so that the caller's
+        // cancellation does not reach the race.
+        let race = Task {
+            await withTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await runStarted.wait()
+                    return true
+                }
+                group.addTask {
+                    // Cancelled only once the other child has won.
+                    try? await clock.sleep(for: timeout)
+                    return false
+                }
+                defer { group.cancelAll() }
+                return await group.next() ?? false
             }
-            group.addTask {
-                try await clock.sleep(for: timeout)
-                return false
-            }
-            defer { group.cancelAll() }
-            return try await group.next() ?? false
         }
+        let started = await race.value
         if !started {
             throw KafkaClientError(
                 .timedOut,
                 "the producer's run() did not start within \(timeout) (delivery timeout): run the KafkaBroker or KafkaProducer as a service beside the code that produces (KafkaBroker.running)",
                 topic: topic)
         }
-        try Task.checkCancellation()
         if closed { throw KafkaClientError(.closed, "the producer is closed", topic: topic) }
     }
 
