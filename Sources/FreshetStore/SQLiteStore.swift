@@ -3,7 +3,6 @@ import FreshetContracts
 import FreshetCore
 import NIOConcurrencyHelpers
 import NIOPosix
-import Synchronization
 
 /// The embedded default store: one SQLite file in WAL mode.
 ///

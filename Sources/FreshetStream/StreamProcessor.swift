@@ -208,7 +208,7 @@ public final class StreamProcessor: Service, Sendable {
                 metadata: [
                     "records": "\(planner.records)", "bytes": "\(planner.bytes)", "polls": "\(planner.polls)",
                     "reason": "\(planner.reason?.rawValue ?? "shutdown")",
-                    "to": "\(pending.order.compactMap { pending.slices[$0] }.map { "\($0.partition):\($0.to)" }.joined(separator: ","))",
+                    "to": "\(pending.ends)",
                 ])
         }
         if pending.transaction != nil {
@@ -265,7 +265,8 @@ public final class StreamProcessor: Service, Sendable {
             try await applyStreamed(&pending, wait: false)
             planner.released()
         } catch {
-            try await abandonStreamed(&pending, &planner, error, consumer: consumer, positions: &positions, recovering: &recovering)
+            planner.reset()
+            try await abandonStreamed(&pending, error, consumer: consumer, positions: &positions, recovering: &recovering)
         }
     }
 
@@ -318,14 +319,13 @@ public final class StreamProcessor: Service, Sendable {
         recovering: inout [TopicPartition: Int64]
     ) async throws {
         var pending = pending
-        var planner = TransactionPlanner()
         do {
             try await applyStreamed(&pending, wait: true)
             let started = ContinuousClock.now
             try await pending.transaction?.commit()
             pending.applyMicros += micros(started.duration(to: .now))
         } catch {
-            try await abandonStreamed(&pending, &planner, error, consumer: consumer, positions: &positions, recovering: &recovering)
+            try await abandonStreamed(&pending, error, consumer: consumer, positions: &positions, recovering: &recovering)
             return
         }
         // Every slice was applied at least once (a slice exists only once a record of it was read).
@@ -341,23 +341,20 @@ public final class StreamProcessor: Service, Sendable {
     /// whose answer was lost): the store threw all of it away, and the processor no longer holds
     /// its rows. Its partitions are read again from where it started, and gathered in memory
     /// until past its end (`recovering`), where `write` isolates refused rows and retries.
+    /// `pending` is emptied (the caller's planner must be reset too).
     func abandonStreamed(
-        _ pending: inout PendingTransaction, _ planner: inout TransactionPlanner, _ error: any Error, consumer: any BrokerConsumer,
+        _ pending: inout PendingTransaction, _ error: any Error, consumer: any BrokerConsumer,
         positions: inout [TopicPartition: Int64], recovering: inout [TopicPartition: Int64]
     ) async throws {
-        await pending.abandonTransaction()
+        let abandoned = pending
+        pending = PendingTransaction()
+        await abandoned.abandonTransaction()
         let gap = error as? SliceGapError
         if gap == nil { noteStoreError(error, "a streamed store transaction failed; reading it again") }
-        if (Task.isCancelled || Task.isShuttingDownGracefully) && gap == nil {
-            pending = PendingTransaction()
-            planner.reset()
-            throw error
-        }
-        for tp in pending.order { if let slice = pending.slices[tp] { recovering[tp] = max(recovering[tp] ?? 0, slice.to) } }
-        try await rewind(pending, gap: gap, consumer: consumer, positions: &positions)
+        if (Task.isCancelled || Task.isShuttingDownGracefully) && gap == nil { throw error }
+        for tp in abandoned.order { if let slice = abandoned.slices[tp] { recovering[tp] = max(recovering[tp] ?? 0, slice.to) } }
         // The rewind's positions stand; nothing of the transaction counts.
-        pending = PendingTransaction()
-        planner.reset()
+        try await rewind(abandoned, gap: gap, consumer: consumer, positions: &positions)
     }
 
     func noteStoreError(_ error: any Error, _ message: Logger.Message) {
