@@ -96,7 +96,7 @@ let package = Package(
         // What the HTTP servers (web UI, schema registry) share: the request time limit.
         .target(
             name: "FreshetHTTP",
-            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio")]),
+            dependencies: ["FreshetCore", .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio")]),
         // The embedded durable log: Freshet's default broker, with Kafka's semantics.
         .target(
             name: "FreshetLog",

@@ -79,3 +79,15 @@ public enum DurationText {
         return days == days.rounded() ? "\(Int(days))d" : "\((days * 10).rounded() / 10)d"
     }
 }
+
+extension Duration {
+    /// Whole nanoseconds, saturating at Int64's range: the one conversion every NIO timeout,
+    /// timer and histogram uses, so that a duration from configuration or the wire never traps.
+    public var saturatingNanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        if overflow { return seconds < 0 ? .min : .max }
+        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
+        return overflow2 ? (scaled < 0 ? .min : .max) : sum
+    }
+}

@@ -1,3 +1,4 @@
+import FreshetCore
 import HTTPTypes
 import NIOCore
 import NIOHTTPTypes
@@ -69,11 +70,5 @@ extension RequestTimeoutHandler: Sendable {}
 
 extension Duration {
     /// For NIO, saturating at Int64's nanoseconds (a configured duration from the user never traps).
-    public var timeAmount: TimeAmount {
-        let (seconds, attoseconds) = components
-        let (scaled, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
-        if overflow { return .nanoseconds(seconds < 0 ? .min : .max) }
-        let (sum, overflow2) = scaled.addingReportingOverflow(attoseconds / 1_000_000_000)
-        return .nanoseconds(overflow2 ? (scaled < 0 ? .min : .max) : sum)
-    }
+    public var timeAmount: TimeAmount { .nanoseconds(saturatingNanoseconds) }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import FreshetContracts
+import FreshetCore
 import Synchronization
 
 /// When a produce call counts as durable (returns).
@@ -130,7 +131,7 @@ final class GroupCommitter: @unchecked Sendable {
     }
 
     private func run() {
-        let nanos = interval.components.seconds * 1_000_000_000 + interval.components.attoseconds / 1_000_000_000
+        let nanos = interval.saturatingNanoseconds
         while true {
             condition.lock()
             while pending.isEmpty && !stopped { condition.wait() }

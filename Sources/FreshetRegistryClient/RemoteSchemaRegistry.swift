@@ -242,8 +242,7 @@ public final class RemoteSchemaRegistry: SchemaRegistry, CustomStringConvertible
     }
 
     static func timeAmount(_ duration: Duration) -> TimeAmount {
-        let (seconds, attoseconds) = duration.components
-        return .nanoseconds(min(seconds, Int64.max / 1_000_000_000 - 1) * 1_000_000_000 + attoseconds / 1_000_000_000)
+        .nanoseconds(duration.saturatingNanoseconds)
     }
 }
 

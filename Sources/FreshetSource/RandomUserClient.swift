@@ -155,9 +155,7 @@ public struct RandomUserClient<C: Clock>: PeopleSource where C.Duration == Durat
         request.headers.add(name: "Accept", value: "application/json")
         let body: ByteBuffer
         do {
-            let timeout = TimeAmount.nanoseconds(
-                Int64(configuration.requestTimeout.components.seconds) * 1_000_000_000
-                    + configuration.requestTimeout.components.attoseconds / 1_000_000_000)
+            let timeout = TimeAmount.nanoseconds(configuration.requestTimeout.saturatingNanoseconds)
             let response = try await httpClient.execute(request, timeout: timeout, logger: logger)
             guard response.status == .ok else {
                 let status = response.status

@@ -133,7 +133,7 @@ public final class IngestService: Service, Sendable {
                 }
                 records = accepted
             }
-            stage.produceDuration.recordNanoseconds(started.duration(to: .now).nanoseconds)
+            stage.produceDuration.recordNanoseconds(started.duration(to: .now).saturatingNanoseconds)
             stage.produced.increment(by: records.count)
             var dropped = 0
             if !tooLarge.isEmpty {
@@ -186,8 +186,4 @@ public final class IngestService: Service, Sendable {
         }
         return try await DeadLetter.produce(letters, to: deadLetterTopic, broker: broker, logger: logger)
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

@@ -15,6 +15,17 @@ struct HostileValueTests {
         #expect(DurationText.parse(text) == nil)
     }
 
+    /// The one Duration → nanoseconds conversion (NIO timeouts, timers, histograms) saturates
+    /// instead of trapping, whatever the duration.
+    @Test func nanosecondsSaturate() {
+        #expect(Duration.milliseconds(1500).saturatingNanoseconds == 1_500_000_000)
+        #expect(Duration.nanoseconds(-7).saturatingNanoseconds == -7)
+        #expect(Duration.seconds(Int64.max).saturatingNanoseconds == .max)
+        #expect(Duration.seconds(Int64.min).saturatingNanoseconds == .min)
+        #expect(Duration.seconds(Int64.max / 1_000_000_000).saturatingNanoseconds == Int64.max / 1_000_000_000 * 1_000_000_000)
+        #expect((Duration.seconds(Int64.max / 1_000_000_000) + .seconds(1)).saturatingNanoseconds == .max)
+    }
+
     @Test func durationsWithinTheMaximumStillParse() {
         #expect(DurationText.parse("500ms") == .milliseconds(500))
         #expect(DurationText.parse("1m30s") == .seconds(90))

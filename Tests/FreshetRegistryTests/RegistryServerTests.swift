@@ -35,7 +35,12 @@ func withListeningServer<T>(
     let app = RegistryServer(registry: registry, configuration: configuration).makeApplication(logger: quietLogger) { port in
         continuation.yield(port)
     }
-    return try await withThrowingTaskGroup(of: Void.self) { group in
+    return try await withRunning(app, announcing: ports, body)
+}
+
+/// Runs `app` while `body` runs with the port it announces on `ports` (its first element).
+func withRunning<T>(_ app: some ApplicationProtocol, announcing ports: AsyncStream<Int>, _ body: (Int) async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await app.runService(gracefulShutdownSignals: []) }
         defer { group.cancelAll() }
         var iterator = ports.makeAsyncIterator()
@@ -256,13 +261,7 @@ final class RecordingRegistry: Sendable {
         let app = Application(
             router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: quietLogger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-            defer { group.cancelAll() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            return try await body(port)
-        }
+        return try await withRunning(app, announcing: ports, body)
     }
 }
 
