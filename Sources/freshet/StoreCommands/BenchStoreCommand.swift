@@ -41,8 +41,8 @@ struct BenchStoreCommand: AsyncParsableCommand {
     @Option(help: "PRAGMA synchronous: FULL, NORMAL or OFF.") var synchronous = "FULL"
     @Option(help: "Counter maintenance: swiftDeltas or triggers.") var counters = "swiftDeltas"
     @Option(help: "Page cache per connection, MiB.") var cacheMib = 64
-    @Option(help: "WAL auto-checkpoint threshold, pages.") var walAutocheckpoint = 16_384
-    @Option(help: "Page size of the new database, bytes.") var pageSize = 4096
+    @Option(help: "WAL auto-checkpoint threshold, MiB.") var walAutocheckpointMib = 64
+    @Option(help: "Page size of the new database, bytes.") var pageSize = 16_384
     @Flag(help: "Only the fresh-insert pass (skip replays, updates and queries).") var insertsOnly = false
     @Option(help: "Repetitions of each query; the median and max are reported.") var queryRepeats = 20
     @Option(
@@ -120,9 +120,9 @@ struct BenchStoreCommand: AsyncParsableCommand {
             path: path, synchronous: SQLiteStore.Synchronous(rawValue: synchronous.uppercased())!,
             cacheSizeKiB: cacheMib * 1024,
             counterMaintenance: SQLiteStore.CounterMaintenance(rawValue: counters)!,
-            walAutocheckpointPages: walAutocheckpoint, pageSize: pageSize)
+            walAutocheckpointBytes: walAutocheckpointMib << 20, pageSize: pageSize)
         print(
-            "store bench: \(rows) rows, batches of \(batch), synchronous=\(configuration.synchronous.rawValue), counters=\(counters), cache \(cacheMib) MiB, wal_autocheckpoint \(walAutocheckpoint), page size \(pageSize)"
+            "store bench: \(rows) rows, batches of \(batch), synchronous=\(configuration.synchronous.rawValue), counters=\(counters), cache \(cacheMib) MiB, wal_autocheckpoint \(walAutocheckpointMib) MiB, page size \(pageSize)"
         )
         print("file: \(path)")
         try await SQLiteStore.withStore(configuration) { store in
