@@ -121,14 +121,20 @@ final class RawStatement {
     }
 
     @inline(__always) func bind(_ index: Int32, _ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in
-            utf8.withMemoryRebound(to: CChar.self) { chars in
-                if let base = chars.baseAddress, chars.count > 0 {
-                    _ = sqlite_nio_sqlite3_bind_text64(handle, index, base, UInt64(chars.count), transient, UInt8(SQLITE_UTF8))
-                } else {
-                    _ = sqlite_nio_sqlite3_bind_text64(handle, index, "", 0, transient, UInt8(SQLITE_UTF8))
-                }
+        // A native string is contiguous UTF-8: bound without copying the String (no retain).
+        let bound: Void? = value.utf8.withContiguousStorageIfAvailable { bindText(index, $0) }
+        if bound == nil {
+            var value = value
+            value.withUTF8 { bindText(index, $0) }
+        }
+    }
+
+    @inline(__always) private func bindText(_ index: Int32, _ utf8: UnsafeBufferPointer<UInt8>) {
+        utf8.withMemoryRebound(to: CChar.self) { chars in
+            if let base = chars.baseAddress, chars.count > 0 {
+                _ = sqlite_nio_sqlite3_bind_text64(handle, index, base, UInt64(chars.count), transient, UInt8(SQLITE_UTF8))
+            } else {
+                _ = sqlite_nio_sqlite3_bind_text64(handle, index, "", 0, transient, UInt8(SQLITE_UTF8))
             }
         }
     }

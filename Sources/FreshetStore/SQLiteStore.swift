@@ -295,14 +295,35 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
 
         var count: Int { places.count }
 
-        subscript(position: Int) -> CreatedUserRow {
+        /// Calls `body` with the row at `position`, borrowed (no copy of its 20 fields).
+        func withRow<R>(at position: Int, _ body: (borrowing CreatedUserRow) throws -> R) rethrows -> R {
             let place = places[position]
-            return runs[place.run][place.index].row
+            return try runs[place.run].withUnsafeBufferPointer { records in
+                try body(records[place.index - runs[place.run].startIndex].row)
+            }
         }
 
-        func id(at position: Int) -> String {
-            let place = places[position]
-            return runs[place.run][place.index].row.id
+        /// The positions of the rows in the order of their ids' first 8 bytes (big-endian, which
+        /// is the order of SQLite's BINARY collation on those bytes), then of position: rows of
+        /// one id keep their log order (the last version wins); which of two different ids that
+        /// share 8 bytes goes first does not matter. Integer keys: no String is touched to sort.
+        func positionsInIndexOrder() -> [Int] {
+            var keyed: [(key: UInt64, position: Int)] = []
+            keyed.reserveCapacity(count)
+            for position in 0..<count {
+                withRow(at: position) { row in
+                    var key: UInt64 = 0
+                    var taken = 0
+                    for byte in row.id.utf8 {
+                        key = key << 8 | UInt64(byte)
+                        taken += 1
+                        if taken == 8 { break }
+                    }
+                    keyed.append((key << (8 * (8 - taken)), position))
+                }
+            }
+            keyed.sort { ($0.key, $0.position) < ($1.key, $1.position) }
+            return keyed.map(\.position)
         }
     }
 
@@ -401,9 +422,10 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
             // Triggers maintain user_counts.
             let upsert = try connection.cached(Schema.upsertUser)
             for index in 0..<rows.count {
-                let row = rows[index]
-                Schema.bind(row, to: upsert)
-                try upsert.step(context: ["id": row.id, "index": String(index)])
+                try rows.withRow(at: index) { row in
+                    Schema.bind(row, to: upsert)
+                    try upsert.step(context: ["id": row.id, "index": String(index)])
+                }
                 upsert.reset()
             }
         }
@@ -419,41 +441,43 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
         let insert = try connection.cached(Schema.insertUserIfNew)
         let lookup = try connection.cached(Schema.lookupCounted)
         let update = try connection.cached(Schema.updateUser)
+        var inserted = 0
         var deltas: [CounterKey: Int] = [:]
         func move(_ dimension: Schema.Dimension, from old: String, to new: String) {
             if old == new { return }
             deltas[CounterKey(dimension: dimension, value: old), default: 0] -= 1
             deltas[CounterKey(dimension: dimension, value: new), default: 0] += 1
         }
-        // In id order (stable, so a repeated id keeps its last-wins order): consecutive probes touch
+        // In id order (a repeated id keeps its last-wins order): consecutive probes touch
         // neighbouring primary-key pages, which matters once the index outgrows the page cache.
-        let ordered = (0..<rows.count).sorted { (rows.id(at: $0), $0) < (rows.id(at: $1), $1) }
-        for index in ordered {
-            let row = rows[index]
-            func context() -> [String: String] { ["id": row.id, "index": String(index)] }
-            Schema.bind(row, to: insert)
-            try insert.step(context: context())
-            insert.reset()
-            if connection.changes == 1 {
-                deltas[CounterKey(dimension: .total, value: ""), default: 0] += 1
-                deltas[CounterKey(dimension: .gender, value: row.gender), default: 0] += 1
-                deltas[CounterKey(dimension: .country, value: row.country), default: 0] += 1
-                deltas[CounterKey(dimension: .emailDomain, value: row.emailDomain), default: 0] += 1
-                deltas[CounterKey(dimension: .registrationMonth, value: Schema.month(of: row.registeredDate)), default: 0] += 1
-                continue
+        for index in rows.positionsInIndexOrder() {
+            try rows.withRow(at: index) { row in
+                func context() -> [String: String] { ["id": row.id, "index": String(index)] }
+                Schema.bind(row, to: insert)
+                try insert.step(context: context())
+                insert.reset()
+                if connection.changes == 1 {
+                    inserted += 1
+                    deltas[CounterKey(dimension: .gender, value: row.gender), default: 0] += 1
+                    deltas[CounterKey(dimension: .country, value: row.country), default: 0] += 1
+                    deltas[CounterKey(dimension: .emailDomain, value: row.emailDomain), default: 0] += 1
+                    deltas[CounterKey(dimension: .registrationMonth, value: Schema.month(of: row.registeredDate)), default: 0] += 1
+                    return
+                }
+                lookup.bind(1, row.id)
+                if try lookup.step(context: context()) {
+                    move(.gender, from: lookup.text(0), to: row.gender)
+                    move(.country, from: lookup.text(1), to: row.country)
+                    move(.emailDomain, from: lookup.text(2), to: row.emailDomain)
+                    move(.registrationMonth, from: Schema.month(of: lookup.text(3)), to: Schema.month(of: row.registeredDate))
+                }
+                lookup.reset()
+                Schema.bind(row, to: update)
+                try update.step(context: context())
+                update.reset()
             }
-            lookup.bind(1, row.id)
-            if try lookup.step(context: context()) {
-                move(.gender, from: lookup.text(0), to: row.gender)
-                move(.country, from: lookup.text(1), to: row.country)
-                move(.emailDomain, from: lookup.text(2), to: row.emailDomain)
-                move(.registrationMonth, from: Schema.month(of: lookup.text(3)), to: Schema.month(of: row.registeredDate))
-            }
-            lookup.reset()
-            Schema.bind(row, to: update)
-            try update.step(context: context())
-            update.reset()
         }
+        if inserted > 0 { deltas[CounterKey(dimension: .total, value: ""), default: 0] += inserted }
         for (key, delta) in deltas where delta != 0 {
             addCount.bind(1, key.dimension.rawValue)
             addCount.bind(2, key.value)
