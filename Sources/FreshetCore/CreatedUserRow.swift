@@ -117,9 +117,22 @@ public struct SinkRecord: Sendable, Equatable {
     /// The window cells a record counts in: ("total", ""), ("gender", …), ("country", …) and,
     /// when the person has one, ("nat", …). Every store counts the same cells.
     public static func windowCells(of row: CreatedUserRow) -> [(dimension: String, value: String)] {
-        var cells = [("total", ""), ("gender", row.gender), ("country", row.country)]
-        if let nat = row.nat { cells.append(("nat", nat)) }
-        return cells.map { (dimension: $0.0, value: $0.1) }
+        var cells: [(dimension: String, value: String)] = []
+        cells.reserveCapacity(4)
+        forEachWindowCell(of: row) { cells.append((dimension: $0, value: $1)) }
+        return cells
+    }
+
+    /// `windowCells(of:)` without building an array: `body(dimension, value)` for each cell, in
+    /// the same order.
+    @inlinable
+    public static func forEachWindowCell(
+        of row: CreatedUserRow, _ body: (_ dimension: String, _ value: String) throws -> Void
+    ) rethrows {
+        try body("total", "")
+        try body("gender", row.gender)
+        try body("country", row.country)
+        if let nat = row.nat { try body("nat", nat) }
     }
 }
 

@@ -295,11 +295,18 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
 
         var count: Int { places.count }
 
-        /// Calls `body` with the row at `position`, borrowed (no copy of its 20 fields).
-        func withRow<R>(at position: Int, _ body: (borrowing CreatedUserRow) throws -> R) rethrows -> R {
+        /// Where a record's row is stored in it (a stored property has an offset).
+        private static let rowOffset = MemoryLayout<SinkRecord>.offset(of: \SinkRecord.row)
+
+        /// Calls `body` with the row at `position`, in place (a copy would retain and release
+        /// each of its 17 strings).
+        func withRow<R>(at position: Int, _ body: (UnsafePointer<CreatedUserRow>) throws -> R) rethrows -> R {
             let place = places[position]
-            return try runs[place.run].withUnsafeBufferPointer { records in
-                try body(records[place.index - runs[place.run].startIndex].row)
+            let run = runs[place.run]
+            return try run.withUnsafeBufferPointer { records in
+                let record = records.baseAddress! + (place.index - run.startIndex)
+                guard let offset = Self.rowOffset else { return try withUnsafePointer(to: record.pointee.row) { try body($0) } }
+                return try body(UnsafeRawPointer(record).advanced(by: offset).assumingMemoryBound(to: CreatedUserRow.self))
             }
         }
 
@@ -311,10 +318,10 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
             var keyed: [(key: UInt64, position: Int)] = []
             keyed.reserveCapacity(count)
             for position in 0..<count {
-                withRow(at: position) { row in
+                withRow(at: position) { pointer in
                     var key: UInt64 = 0
                     var taken = 0
-                    for byte in row.id.utf8 {
+                    for byte in pointer.pointee.id.utf8 {
                         key = key << 8 | UInt64(byte)
                         taken += 1
                         if taken == 8 { break }
@@ -379,10 +386,13 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
                     continue
                 case .apply(let records, _):
                     rows.append(records)
-                    for record in records {
-                        guard let start = record.windowStart else { continue }
-                        for cell in SinkRecord.windowCells(of: record.row) {
-                            windows[WindowKey(start: start, dimension: cell.dimension, value: cell.value), default: 0] += 1
+                    records.withUnsafeBufferPointer { records in
+                        for record in records.indices {
+                            let pointer = records.baseAddress! + record
+                            guard let start = pointer.pointee.windowStart else { continue }
+                            SinkRecord.forEachWindowCell(of: pointer.pointee.row) { dimension, value in
+                                windows[WindowKey(start: start, dimension: dimension, value: value), default: 0] += 1
+                            }
                         }
                     }
                     positions.append(StreamPosition(topic: slice.topic, partition: slice.partition, nextOffset: slice.to))
@@ -424,7 +434,7 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
             for index in 0..<rows.count {
                 try rows.withRow(at: index) { row in
                     Schema.bind(row, to: upsert)
-                    try upsert.step(context: ["id": row.id, "index": String(index)])
+                    try upsert.step(context: ["id": row.pointee.id, "index": String(index)])
                 }
                 upsert.reset()
             }
@@ -452,24 +462,24 @@ public final class SQLiteStore: TransactionalSink, UserQueries, KeyedRowStore, F
         // neighbouring primary-key pages, which matters once the index outgrows the page cache.
         for index in rows.positionsInIndexOrder() {
             try rows.withRow(at: index) { row in
-                func context() -> [String: String] { ["id": row.id, "index": String(index)] }
+                func context() -> [String: String] { ["id": row.pointee.id, "index": String(index)] }
                 Schema.bind(row, to: insert)
                 try insert.step(context: context())
                 insert.reset()
                 if connection.changes == 1 {
                     inserted += 1
-                    deltas[CounterKey(dimension: .gender, value: row.gender), default: 0] += 1
-                    deltas[CounterKey(dimension: .country, value: row.country), default: 0] += 1
-                    deltas[CounterKey(dimension: .emailDomain, value: row.emailDomain), default: 0] += 1
-                    deltas[CounterKey(dimension: .registrationMonth, value: Schema.month(of: row.registeredDate)), default: 0] += 1
+                    deltas[CounterKey(dimension: .gender, value: row.pointee.gender), default: 0] += 1
+                    deltas[CounterKey(dimension: .country, value: row.pointee.country), default: 0] += 1
+                    deltas[CounterKey(dimension: .emailDomain, value: row.pointee.emailDomain), default: 0] += 1
+                    deltas[CounterKey(dimension: .registrationMonth, value: Schema.month(of: row.pointee.registeredDate)), default: 0] += 1
                     return
                 }
-                lookup.bind(1, row.id)
+                lookup.bind(1, row.pointee.id)
                 if try lookup.step(context: context()) {
-                    move(.gender, from: lookup.text(0), to: row.gender)
-                    move(.country, from: lookup.text(1), to: row.country)
-                    move(.emailDomain, from: lookup.text(2), to: row.emailDomain)
-                    move(.registrationMonth, from: Schema.month(of: lookup.text(3)), to: Schema.month(of: row.registeredDate))
+                    move(.gender, from: lookup.text(0), to: row.pointee.gender)
+                    move(.country, from: lookup.text(1), to: row.pointee.country)
+                    move(.emailDomain, from: lookup.text(2), to: row.pointee.emailDomain)
+                    move(.registrationMonth, from: Schema.month(of: lookup.text(3)), to: Schema.month(of: row.pointee.registeredDate))
                 }
                 lookup.reset()
                 Schema.bind(row, to: update)
