@@ -1,4 +1,5 @@
 import FreshetCore
+import NIOCore
 
 /// The SQL of the PostgreSQL store: the SQLite store's tables and semantics (see FreshetStore's
 /// `Schema`), in PostgreSQL's dialect. Only statement shapes are built here; every value is a
@@ -121,21 +122,75 @@ enum PostgresSchema {
         }.joined(separator: ", ")
     }
 
-    /// Upsert of any number of distinct ids in one statement, one array parameter per column
-    /// (`$1` … `$17` text[], `$18` bigint[] ages, `$19` text[] nationalities with `$20` bool[]
-    /// saying which rows have one — an array element cannot be bound as NULL —, `$21` bigint[]
-    /// ingest times): the statement text and its plan are the same for every batch, and the
-    /// batch is one round trip whatever its size.
-    static let upsertUsers: String = {
-        let texts = CreatedUserRow.columns.prefix(17)
-        let parameters = texts.enumerated().map { "$\($0.offset + 1)::text[]" } + ["$18::bigint[]", "$19::text[]", "$20::bool[]", "$21::bigint[]"]
-        let names = texts + ["age", "nat", "has_nat", "ingested_at"]
-        let selected = texts.map { "u.\($0)" } + ["u.age", "CASE WHEN u.has_nat THEN u.nat END", "u.ingested_at"]
+    /// The session's staging table: a batch's rows are `COPY`ed into it, then moved into
+    /// `created_users` by one statement (`upsertStaged`). Temporary (one per connection, never
+    /// written to the WAL, invisible to other sessions); created by the first batch a connection
+    /// writes (a rolled-back creation is simply redone by the next); emptied by the statement
+    /// that moves its rows, and at every commit.
+    static let stageTable = "freshet_stage"
+
+    static let createStage =
+        "CREATE TEMPORARY TABLE IF NOT EXISTS \(stageTable) (LIKE created_users INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"
+
+    /// Moves the staged rows (distinct ids) into `created_users`, emptying the stage.
+    static let upsertStaged: String = {
         let updates = CreatedUserRow.columns.dropFirst().map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
-        return "INSERT INTO created_users (\(columnList)) SELECT \(selected.joined(separator: ", ")) "
-            + "FROM unnest(\(parameters.joined(separator: ", "))) AS u(\(names.joined(separator: ", "))) "
+        return "WITH staged AS (DELETE FROM \(stageTable) RETURNING \(columnList)) "
+            + "INSERT INTO created_users (\(columnList)) SELECT \(columnList) FROM staged "
             + "ON CONFLICT (id) DO UPDATE SET \(updates)"
     }()
+
+    /// Appends `row` to `buffer` as one line of `COPY … FROM STDIN` text format, columns in
+    /// `CreatedUserRow.columns` order: tab-separated, `\N` for a missing nationality, and in
+    /// text the four bytes the format gives a meaning (backslash, tab, newline, carriage return)
+    /// escaped. Any other byte goes as it is: a NUL or invalid UTF-8 is refused by the server
+    /// (SQLSTATE 22021), as it would be in any other statement.
+    static func appendCopyLine(_ row: CreatedUserRow, to buffer: inout ByteBuffer) {
+        func text(_ value: String) {
+            var value = value
+            value.withUTF8 { bytes in
+                var start = 0
+                for index in bytes.indices {
+                    let escaped: UInt8
+                    switch bytes[index] {
+                    case UInt8(ascii: "\\"): escaped = UInt8(ascii: "\\")
+                    case UInt8(ascii: "\t"): escaped = UInt8(ascii: "t")
+                    case UInt8(ascii: "\n"): escaped = UInt8(ascii: "n")
+                    case UInt8(ascii: "\r"): escaped = UInt8(ascii: "r")
+                    default: continue
+                    }
+                    buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start..<index]))
+                    buffer.writeInteger(UInt8(ascii: "\\"))
+                    buffer.writeInteger(escaped)
+                    start = index + 1
+                }
+                buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...]))
+            }
+        }
+        func tab() { buffer.writeInteger(UInt8(ascii: "\t")) }
+        text(row.id); tab()
+        text(row.firstName); tab()
+        text(row.lastName); tab()
+        text(row.gender); tab()
+        text(row.address); tab()
+        text(row.postCode); tab()
+        text(row.email); tab()
+        text(row.username); tab()
+        text(row.dob); tab()
+        text(row.registeredDate); tab()
+        text(row.phone); tab()
+        text(row.picture); tab()
+        text(row.year); tab()
+        text(row.month); tab()
+        text(row.day); tab()
+        text(row.country); tab()
+        text(row.emailDomain); tab()
+        buffer.writeString(String(row.age)); tab()
+        if let nat = row.nat { text(nat) } else { buffer.writeStaticString("\\N") }
+        tab()
+        buffer.writeString(String(row.ingestedAt))
+        buffer.writeInteger(UInt8(ascii: "\n"))
+    }
 
     static func addWindows(rows: Int) -> String {
         "INSERT INTO window_counts (window_start, dimension, value, count) VALUES \(values(rows: rows, columns: 4)) "

@@ -13,8 +13,9 @@ import Synchronization
 /// `window_counts`, `stream_positions`, and `user_counts`, the dashboard counters, kept by
 /// statement-level triggers on `created_users` (see `PostgresSchema`).
 ///
-/// ``write(_:)`` runs one transaction: one upsert of all the rows (`INSERT … SELECT … FROM
-/// unnest(<column arrays>) ON CONFLICT (id) DO UPDATE`, the last version of an id repeated in the batch wins, as in SQLite), window
+/// ``write(_:)`` runs one transaction: the rows `COPY`ed into a temporary staging table and moved
+/// into `created_users` by one `INSERT … SELECT … ON CONFLICT (id) DO UPDATE` (the last version
+/// of an id repeated in the batch wins, as in SQLite), window
 /// increments (`count = count + EXCLUDED.count`) and positions; it returns after `COMMIT`, so a
 /// batch is durable (with the server's `synchronous_commit`) exactly when its positions are, and
 /// a replay from those positions skips it. A row the server refuses for good (SQLSTATE class 22
@@ -246,17 +247,38 @@ public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable
         }
     }
 
-    /// One upsert statement for all of `rows` (the last version of an id repeated in `rows`
-    /// wins): one round trip per batch. The counters follow by trigger. A refused row is a
-    /// `rowRejected` error, naming it when it was alone.
+    /// The rows' bytes sent per `COPY` data message (the batch is encoded as it is sent).
+    static let copyChunkBytes = 256 << 10
+
+    /// All of `rows` (the last version of an id repeated in `rows` wins) in three statements
+    /// whatever their number: the session's staging table is made sure of, the rows are
+    /// `COPY`ed into it (text format, encoded straight from the rows, no per-column arrays), and
+    /// one `INSERT … SELECT … ON CONFLICT (id) DO UPDATE` moves them into `created_users`. The
+    /// counters follow by trigger. A refused row is a `rowRejected` error, naming it when it was
+    /// alone.
     private static func upsertRows(_ all: [CreatedUserRow], on connection: PostgresConnection, logger: Logger, statements: StatementCount) async throws {
         let rows = lastVersions(all)
         guard !rows.isEmpty else { return }
-        try statements.next()
         do {
-            try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.upsertUsers, binds: columnBinds(rows)), logger: logger)
+            try statements.next()
+            try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.createStage), logger: logger)
+            try statements.next()
+            try await connection.copyFrom(table: PostgresSchema.stageTable, columns: CreatedUserRow.columns, logger: logger) { writer in
+                var buffer = ByteBuffer()
+                buffer.reserveCapacity(min(copyChunkBytes, rows.count * 512) + 4096)
+                for row in rows {
+                    PostgresSchema.appendCopyLine(row, to: &buffer)
+                    if buffer.readableBytes >= copyChunkBytes {
+                        try await writer.write(buffer)
+                        buffer.clear()
+                    }
+                }
+                if buffer.readableBytes > 0 { try await writer.write(buffer) }
+            }
+            try statements.next()
+            try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.upsertStaged), logger: logger)
         } catch {
-            // Only the rows' statement can blame a row; a constraint of windows or
+            // Only the rows' statements can blame a row; a constraint of windows or
             // positions is the processor's bug, not a row to dead-letter.
             guard let state = sqlState(error), state.hasPrefix("22") || state.hasPrefix("23") else { throw error }
             throw PostgresSinkError(
@@ -416,21 +438,6 @@ public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable
     static func binds(_ value: some PostgresDynamicTypeEncodable) -> PostgresBindings {
         var binds = PostgresBindings()
         binds.append(value)
-        return binds
-    }
-
-    /// The rows as `PostgresSchema.upsertUsers`' 21 column arrays.
-    static func columnBinds(_ rows: [CreatedUserRow]) -> PostgresBindings {
-        let text: [KeyPath<CreatedUserRow, String>] = [
-            \.id, \.firstName, \.lastName, \.gender, \.address, \.postCode, \.email, \.username, \.dob,
-            \.registeredDate, \.phone, \.picture, \.year, \.month, \.day, \.country, \.emailDomain,
-        ]
-        var binds = PostgresBindings(capacity: text.count + 4)
-        for column in text { binds.append(rows.map { $0[keyPath: column] }) }
-        binds.append(rows.map { Int64($0.age) })
-        binds.append(rows.map { $0.nat ?? "" })
-        binds.append(rows.map { $0.nat != nil })
-        binds.append(rows.map(\.ingestedAt))
         return binds
     }
 

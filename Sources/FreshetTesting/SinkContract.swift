@@ -30,12 +30,23 @@ public enum SinkContract {
         withoutNat.id = "without-nat"
         withoutNat.nat = nil
         withoutNat.address = ""
-        try await store.write(batch(slice([withNat], partition: 0, from: 0)))
+        // Bytes some wire formats give a meaning (PostgreSQL's COPY text format: tab, newline,
+        // carriage return, backslash, `\N` for NULL, `\.` for the end of the data) are text.
+        var special = generator.row(idPool: 10)
+        special.id = "special\t\\N"
+        special.firstName = "tab\there"
+        special.lastName = "line\nbreak\r\nand CR\r"
+        special.address = "back\\slash \\t \\\\ end\\"
+        special.postCode = "\\."
+        special.email = "\\N"
+        special.nat = "\\N"
+        try await store.write(batch(slice([withNat, special], partition: 0, from: 0)))
         try await store.upsert([withoutNat])
         try expect(try await store.user(id: "with-nat"), withNat, "the row with nat")
+        try expect(try await store.user(id: special.id), special, "the row with tabs, newlines and backslashes")
         try expect(try await store.user(id: "without-nat"), withoutNat, "the row without nat (written outside the log)")
         try expect(try await store.user(id: "missing"), nil, "an unknown id")
-        try expect(try await store.totalUsers(), 2, "total")
+        try expect(try await store.totalUsers(), 3, "total")
     }
 
     /// An upsert that changes a row moves it between the dashboard's counts; the same id twice
