@@ -162,7 +162,11 @@ public final class StreamProcessor: Service, Sendable {
                     continue
                 }
                 let bytes = try await prepare(records, into: &pending, positions: positions)
-                if planner.add(records: records.count, bytes: bytes, full: isFull(records.count, bytes: bytes), now: elapsed()) {
+                // A poll less than full has caught up, unless the consumer knows more is waiting
+                // (a Kafka fetch answers a share of each partition at a time, whatever the backlog).
+                var full = isFull(records.count, bytes: bytes)
+                if !full, let waiting = await consumer.backlog(), waiting > 0 { full = true }
+                if planner.add(records: records.count, bytes: bytes, full: full, now: elapsed()) {
                     try await flush(&pending, &planner, consumer: consumer, positions: &positions, recovering: &recovering)
                 } else if let transactional, recovering.isEmpty {
                     // Under backlog, into a store that can: this poll goes into the open store

@@ -42,6 +42,8 @@ public actor KafkaConsumer: BrokerConsumer, Service {
         var buffer: [ConsumerRecord] = []
         var bufferIndex = 0
         var buffered: Int { buffer.count - bufferIndex }
+        /// The partition's high watermark in the last Fetch answer with records; -1 until then.
+        var highWatermark: Int64 = -1
     }
 
     public nonisolated let groupID: String
@@ -404,6 +406,8 @@ public actor KafkaConsumer: BrokerConsumer, Service {
         package var records: [ConsumerRecord] = []
         /// The offset after the last batch returned.
         package var next: Int64
+        /// The partition's high watermark as the broker answered it (-1 if it gave none).
+        package var highWatermark: Int64 = -1
     }
 
     /// Leaders and offsets of every owned partition whose buffer is empty.
@@ -542,6 +546,7 @@ public actor KafkaConsumer: BrokerConsumer, Service {
         // Tansu 0.6 answers a position past the high watermark with no error (Kafka: OFFSET_OUT_OF_RANGE).
         if code == .noError, data.highWatermark >= 0, requestedOffset > data.highWatermark { code = .offsetOutOfRange }
         var fetched = FetchedPartition(tp: tp, requestedOffset: requestedOffset, errorCode: code, next: requestedOffset)
+        fetched.highWatermark = max(-1, data.highWatermark)
         guard code == .noError, let bytes = data.records, bytes.readableBytes > 0 else { return fetched }
         let decoded = try RecordBatch.decodeAll(bytes, options: options)
         var order = KafkaRecordOrder(tp: tp)
@@ -571,6 +576,7 @@ public actor KafkaConsumer: BrokerConsumer, Service {
             updated.fetchOffset = fetched.next
             updated.buffer = fetched.records
             updated.bufferIndex = 0
+            updated.highWatermark = fetched.highWatermark
             if fetched.records.isEmpty { updated.position = max(updated.position, fetched.next) }
             partitions[tp] = updated
         case .offsetOutOfRange:
@@ -659,6 +665,19 @@ public actor KafkaConsumer: BrokerConsumer, Service {
     public func assignment() async -> [TopicPartition] { order }
 
     public func position(_ tp: TopicPartition) async -> Int64? { partitions[tp]?.position }
+
+    /// The records between each owned partition's position and the high watermark of its last
+    /// Fetch answer with records (saturating: a hostile broker's watermark cannot trap), or nil
+    /// when no owned partition has had one.
+    public func backlog() async -> Int64? {
+        var total: Int64?
+        for state in partitions.values where state.highWatermark >= 0 {
+            let (waiting, overflow) = state.highWatermark.subtractingReportingOverflow(state.position)
+            let (sum, overflowed) = (total ?? 0).addingReportingOverflow(overflow ? Int64.max : max(0, waiting))
+            total = overflowed ? Int64.max : sum
+        }
+        return total
+    }
 
     public func close() async throws {
         if closed { return }
