@@ -89,8 +89,14 @@ import Testing
                 // A consumer in the group sees the committed positions and shows up in describeGroup.
                 let consumer = try await broker.makeConsumer(ClientTest.consumerConfig(group: group, topic: topic))
                 #expect(await consumer.assignment().count == 3)
-                let polled = try await ClientTest.pollAll(consumer, count: records.count)
+                // What waits past the position is known once a fetch has answered.
+                let first = try await consumer.poll(maxRecords: 1, maxBytes: nil, maxWait: .seconds(10))
+                #expect(first.count == 1)
+                let waiting = await consumer.backlog()
+                #expect(waiting.map { (1...Int64(records.count - 1)).contains($0) } == true, "backlog \(String(describing: waiting))")
+                let polled = try await first + ClientTest.pollAll(consumer, count: records.count - 1)
                 #expect(polled.count == records.count)
+                #expect(await consumer.backlog() == 0)
                 let live = try await broker.describeGroup(group)
                 #expect(live.members.map(\.memberID) == [consumer.memberID])
                 // Tansu 0.6 answers DescribeGroups with empty member metadata and assignments, so

@@ -73,6 +73,22 @@ struct HostileBrokerTests {
         return p
     }
 
+    /// The backlog the processor asks about adds up watermarks a broker sent: whatever they
+    /// are, the sum saturates instead of trapping, and an unknown (negative) one is skipped.
+    @Test func aHighWatermarkFromTheWireNeverTrapsTheBacklog() throws {
+        #expect(KafkaConsumer.backlog([]) == nil)
+        #expect(KafkaConsumer.backlog([(position: 5, highWatermark: -1)]) == nil)
+        #expect(KafkaConsumer.backlog([(position: 5, highWatermark: 12), (position: 9, highWatermark: 3), (position: 0, highWatermark: -1)]) == 7)
+        #expect(KafkaConsumer.backlog([(position: .min, highWatermark: .max)]) == .max)
+        #expect(KafkaConsumer.backlog([(position: 0, highWatermark: .max), (position: 1, highWatermark: .max)]) == .max)
+        let unknown = try KafkaConsumer.decode(
+            TopicPartition("t", 0), requestedOffset: 0, Self.fetchPartition([], highWatermark: .min), options: .init())
+        #expect(unknown.highWatermark == -1)
+        let known = try KafkaConsumer.decode(
+            TopicPartition("t", 0), requestedOffset: 0, Self.fetchPartition([], highWatermark: 42), options: .init())
+        #expect(known.highWatermark == 42)
+    }
+
     // MARK: 1. FindCoordinator node ids
 
     /// Before, `Int32.max - nodeID` trapped for a negative node id.

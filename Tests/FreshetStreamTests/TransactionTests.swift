@@ -334,3 +334,101 @@ struct TransactionTests {
         }
     }
 }
+
+/// A broker whose consumers answer at most `pollLimit` records a poll (as a Kafka fetch answers
+/// a share of each partition), and, when `knowsBacklog`, say how much waits past their
+/// positions (as a Kafka consumer does from its fetches' high watermarks).
+final class ShortPollsBroker: Broker, Sendable {
+    let base: EmbeddedBroker
+    let pollLimit: Int
+    let knowsBacklog: Bool
+    init(_ base: EmbeddedBroker, pollLimit: Int, knowsBacklog: Bool) {
+        self.base = base
+        self.pollLimit = pollLimit
+        self.knowsBacklog = knowsBacklog
+    }
+
+    final class Consumer: BrokerConsumer, Sendable {
+        let base: any BrokerConsumer
+        let broker: ShortPollsBroker
+        init(_ base: any BrokerConsumer, broker: ShortPollsBroker) {
+            self.base = base
+            self.broker = broker
+        }
+        var groupID: String { base.groupID }
+        var memberID: String { base.memberID }
+        func poll(maxRecords: Int?, maxBytes: Int?, maxWait: Duration?) async throws -> [ConsumerRecord] {
+            try await base.poll(maxRecords: min(maxRecords ?? broker.pollLimit, broker.pollLimit), maxBytes: maxBytes, maxWait: maxWait)
+        }
+        func commit() async throws { try await base.commit() }
+        func commit(_ offsets: [TopicPartition: Int64]) async throws { try await base.commit(offsets) }
+        func seek(_ partition: TopicPartition, to: OffsetSpec) async throws { try await base.seek(partition, to: to) }
+        func assignment() async -> [TopicPartition] { await base.assignment() }
+        func position(_ partition: TopicPartition) async -> Int64? { await base.position(partition) }
+        func backlog() async -> Int64? {
+            guard broker.knowsBacklog else { return nil }
+            var waiting: Int64 = 0
+            for tp in await base.assignment() {
+                guard let end = try? await broker.base.describeTopic(tp.topic).partitions.first(where: { $0.partition == tp.partition })?.latestOffset
+                else { return nil }
+                waiting += max(0, end - (await base.position(tp) ?? 0))
+            }
+            return waiting
+        }
+        func close() async throws { try await base.close() }
+    }
+
+    func createTopic(_ name: String, config: TopicConfig) async throws { try await base.createTopic(name, config: config) }
+    func deleteTopic(_ name: String) async throws { try await base.deleteTopic(name) }
+    func listTopics() async throws -> [String] { try await base.listTopics() }
+    func describeTopic(_ name: String) async throws -> TopicDescription { try await base.describeTopic(name) }
+    func produce(topic: String, records: [ProducerRecord]) async throws -> [RecordMetadata] { try await base.produce(topic: topic, records: records) }
+    func fetch(topic: String, partition: Int32, offset: Int64, maxRecords: Int, maxBytes: Int, maxWait: Duration) async throws -> FetchResult {
+        try await base.fetch(topic: topic, partition: partition, offset: offset, maxRecords: maxRecords, maxBytes: maxBytes, maxWait: maxWait)
+    }
+    func makeConsumer(_ config: ConsumerConfig) async throws -> any BrokerConsumer { Consumer(try await base.makeConsumer(config), broker: self) }
+    func committedOffsets(group: String) async throws -> [TopicPartition: Int64] { try await base.committedOffsets(group: group) }
+    func commitOffsets(group: String, offsets: [TopicPartition: Int64]) async throws { try await base.commitOffsets(group: group, offsets: offsets) }
+    func resetOffsets(group: String, topic: String?, to: OffsetSpec) async throws -> [TopicPartition: Int64] {
+        try await base.resetOffsets(group: group, topic: topic, to: to)
+    }
+    func listGroups() async throws -> [String] { try await base.listGroups() }
+    func describeGroup(_ group: String) async throws -> GroupDescription { try await base.describeGroup(group) }
+    func close() async throws {}
+}
+
+extension TransactionTests {
+    /// Polls of 40 records when the processor asks for 100 are "less than full", which alone
+    /// reads as caught up: each poll would be its own store transaction. A consumer that knows
+    /// more is waiting keeps the transaction open to its record limit; one that does not know
+    /// (nil) is taken at its word, poll by poll, as before.
+    @Test(arguments: [true, false])
+    func aConsumerThatKnowsMoreWaitsKeepsTheTransactionOpen(knowsBacklog: Bool) async throws {
+        try await withTempBroker { base in
+            let input = people(1_200, seed: "short-polls")
+            try await produce(base, input.map { $0.jsonBytes() }, keys: nil)
+            let sink = TransactionalMemorySink()
+            _ = try await run(ShortPollsBroker(base, pollLimit: 40, knowsBacklog: knowsBacklog), sink) {
+                $0.maxBatchRecords = 100
+                $0.transaction = .init(maxRecords: 400, maxBytes: 1 << 30, maxTime: .seconds(3600))
+            }
+            let state = sink.snapshot
+            #expect(state.rows.count == 1_200)
+            #expect(Set(state.rows.keys) == Set(input.map(\.id)))
+            let counts = sink.transactionCounts
+            if knowsBacklog {
+                // 1,200 records in polls of 40: transactions of 400 records (ten polls each),
+                // streamed, the last one ended by the records running out.
+                #expect(state.writes <= 4, "\(counts), \(state.writes) writes")
+                #expect(counts.committed >= 2, "\(counts)")
+                #expect(counts.applies >= 20, "\(counts)")
+            } else {
+                // Every poll of 40 is written alone.
+                #expect(state.writes == 30, "\(counts), \(state.writes) writes")
+                #expect(counts.committed == 0)
+            }
+            let ends = try await base.describeTopic("users_created").partitions
+            for p in ends { #expect(state.positions["users_created"]?[p.partition] ?? 0 == p.latestOffset) }
+        }
+    }
+}

@@ -670,9 +670,15 @@ public actor KafkaConsumer: BrokerConsumer, Service {
     /// Fetch answer with records (saturating: a hostile broker's watermark cannot trap), or nil
     /// when no owned partition has had one.
     public func backlog() async -> Int64? {
+        Self.backlog(partitions.values.map { (position: $0.position, highWatermark: $0.highWatermark) })
+    }
+
+    /// `backlog()` of partitions at `position` with a known `highWatermark` (≥ 0; others are
+    /// skipped): the sum of what lies between, saturating at `Int64.max`.
+    package static func backlog(_ partitions: [(position: Int64, highWatermark: Int64)]) -> Int64? {
         var total: Int64?
-        for state in partitions.values where state.highWatermark >= 0 {
-            let (waiting, overflow) = state.highWatermark.subtractingReportingOverflow(state.position)
+        for partition in partitions where partition.highWatermark >= 0 {
+            let (waiting, overflow) = partition.highWatermark.subtractingReportingOverflow(partition.position)
             let (sum, overflowed) = (total ?? 0).addingReportingOverflow(overflow ? Int64.max : max(0, waiting))
             total = overflowed ? Int64.max : sum
         }
