@@ -9,7 +9,9 @@ import VaporCSQLite
 // batch runs in ONE blocking hop on `NIOThreadPool` with cached prepared statements.
 // Callers serialize access to a `RawConnection` (see `LockedConnection`).
 
-private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
+/// SQLITE_TRANSIENT (SQLite copies the value). A computed constant: a global `let` costs a
+/// `swift_once` check on every bind.
+private var transient: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }
 
 /// One open `sqlite3*` handle. Not thread-safe by itself; always used under a lock.
 final class RawConnection {
