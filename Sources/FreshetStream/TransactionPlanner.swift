@@ -54,6 +54,8 @@ public struct TransactionPlanner: Sendable, Equatable {
     public private(set) var bytes = 0
     /// Bytes added since the last `reset()` or `released()`: what the processor holds.
     public private(set) var heldBytes = 0
+    /// Records added since the last `reset()` or `released()`.
+    public private(set) var heldRecords = 0
     /// Polls added since the last `reset()`.
     public private(set) var polls = 0
     /// When the first record of the pending transaction was added.
@@ -77,6 +79,7 @@ public struct TransactionPlanner: Sendable, Equatable {
         self.records = Self.saturatingAdd(self.records, records)
         self.bytes = Self.saturatingAdd(self.bytes, bytes)
         heldBytes = Self.saturatingAdd(heldBytes, bytes)
+        heldRecords = Self.saturatingAdd(heldRecords, records)
         reason = decide(full: full, now: now)
         return reason != nil
     }
@@ -85,6 +88,7 @@ public struct TransactionPlanner: Sendable, Equatable {
     /// longer held in memory: they stop counting towards `maxBytes`.
     public mutating func released() {
         heldBytes = 0
+        heldRecords = 0
     }
 
     /// Forgets the pending transaction (after it was written, or thrown away).
@@ -92,6 +96,7 @@ public struct TransactionPlanner: Sendable, Equatable {
         records = 0
         bytes = 0
         heldBytes = 0
+        heldRecords = 0
         polls = 0
         openedAt = nil
         reason = nil
