@@ -167,27 +167,18 @@ enum PostgresSchema {
                 buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...]))
             }
         }
-        func tab() { buffer.writeInteger(UInt8(ascii: "\t")) }
-        text(row.id); tab()
-        text(row.firstName); tab()
-        text(row.lastName); tab()
-        text(row.gender); tab()
-        text(row.address); tab()
-        text(row.postCode); tab()
-        text(row.email); tab()
-        text(row.username); tab()
-        text(row.dob); tab()
-        text(row.registeredDate); tab()
-        text(row.phone); tab()
-        text(row.picture); tab()
-        text(row.year); tab()
-        text(row.month); tab()
-        text(row.day); tab()
-        text(row.country); tab()
-        text(row.emailDomain); tab()
-        buffer.writeString(String(row.age)); tab()
+        let texts = [
+            row.id, row.firstName, row.lastName, row.gender, row.address, row.postCode, row.email, row.username, row.dob,
+            row.registeredDate, row.phone, row.picture, row.year, row.month, row.day, row.country, row.emailDomain,
+        ]
+        for value in texts {
+            text(value)
+            buffer.writeInteger(UInt8(ascii: "\t"))
+        }
+        buffer.writeString(String(row.age))
+        buffer.writeInteger(UInt8(ascii: "\t"))
         if let nat = row.nat { text(nat) } else { buffer.writeStaticString("\\N") }
-        tab()
+        buffer.writeInteger(UInt8(ascii: "\t"))
         buffer.writeString(String(row.ingestedAt))
         buffer.writeInteger(UInt8(ascii: "\n"))
     }
