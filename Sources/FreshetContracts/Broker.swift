@@ -68,7 +68,8 @@ public protocol BrokerConsumer: AnyObject, Sendable {
     /// Records known to be waiting in the owned partitions past their positions (as of the
     /// consumer's last look at the log ends: a Kafka consumer learns each partition's high
     /// watermark from its fetches), or nil when it does not know. The processor keeps a store
-    /// transaction open while more is waiting, even when a poll came back less than full.
+    /// transaction open while a full poll more is waiting, even when a poll came back less
+    /// than full.
     func backlog() async -> Int64?
     /// Leaves the group; its partitions go to the remaining members. Does not commit.
     func close() async throws

@@ -123,7 +123,7 @@ final class RawStatement {
     }
 
     @inline(__always) func bind(_ index: Int32, _ value: String) {
-        // A native string is contiguous UTF-8: bound without copying the String (no retain).
+        // A native string is contiguous UTF-8: its bytes are bound without a mutable copy of it.
         let bound: Void? = value.utf8.withContiguousStorageIfAvailable { bindText(index, $0) }
         if bound == nil {
             var value = value

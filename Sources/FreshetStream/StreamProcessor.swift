@@ -162,10 +162,12 @@ public final class StreamProcessor: Service, Sendable {
                     continue
                 }
                 let bytes = try await prepare(records, into: &pending, positions: positions)
-                // A poll less than full has caught up, unless the consumer knows more is waiting
-                // (a Kafka fetch answers a share of each partition at a time, whatever the backlog).
+                // A poll less than full has caught up, unless the consumer knows at least a full
+                // poll more is waiting (a Kafka fetch answers a share of each partition at a time,
+                // whatever the backlog). A few records arriving meanwhile, at a low rate, are not
+                // a backlog: they do not hold the transaction open (latency).
                 var full = isFull(records.count, bytes: bytes)
-                if !full, let waiting = await consumer.backlog(), waiting > 0 { full = true }
+                if !full, let waiting = await consumer.backlog(), waiting >= configuration.maxBatchRecords { full = true }
                 if planner.add(records: records.count, bytes: bytes, full: full, now: elapsed()) {
                     try await flush(&pending, &planner, consumer: consumer, positions: &positions, recovering: &recovering)
                 } else if let transactional, recovering.isEmpty, isFull(planner.heldRecords, bytes: planner.heldBytes) {
