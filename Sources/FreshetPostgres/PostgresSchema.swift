@@ -122,6 +122,25 @@ enum PostgresSchema {
         }.joined(separator: ", ")
     }
 
+    /// Upsert of any number of distinct ids in one statement, one array parameter per column
+    /// (`$1` … `$17` text[], `$18` bigint[] ages, `$19` text[] nationalities with `$20` bool[]
+    /// saying which rows have one — an array element cannot be bound as NULL —, `$21` bigint[]
+    /// ingest times): the rows' path for a role that may not create temporary tables
+    /// (`PostgresSink.RowPath.unnest`).
+    static let upsertUsers: String = {
+        let texts = CreatedUserRow.columns.prefix(17)
+        let parameters = texts.enumerated().map { "$\($0.offset + 1)::text[]" } + ["$18::bigint[]", "$19::text[]", "$20::bool[]", "$21::bigint[]"]
+        let names = texts + ["age", "nat", "has_nat", "ingested_at"]
+        let selected = texts.map { "u.\($0)" } + ["u.age", "CASE WHEN u.has_nat THEN u.nat END", "u.ingested_at"]
+        let updates = CreatedUserRow.columns.dropFirst().map { "\($0) = EXCLUDED.\($0)" }.joined(separator: ", ")
+        return "INSERT INTO created_users (\(columnList)) SELECT \(selected.joined(separator: ", ")) "
+            + "FROM unnest(\(parameters.joined(separator: ", "))) AS u(\(names.joined(separator: ", "))) "
+            + "ON CONFLICT (id) DO UPDATE SET \(updates)"
+    }()
+
+    /// Whether the session's role may create temporary tables (the staging table needs it).
+    static let mayCreateTemporaryTables = "SELECT has_database_privilege(current_database(), 'TEMPORARY')"
+
     /// The session's staging table: a batch's rows are `COPY`ed into it, then moved into
     /// `created_users` by one statement (`upsertStaged`). Temporary (one per connection, never
     /// written to the WAL, invisible to other sessions); created by the first batch a connection

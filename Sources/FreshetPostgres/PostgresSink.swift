@@ -36,6 +36,19 @@ public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable
     /// That connection, kept between transactions (one at a time), and whether one is open.
     let dedicated = Mutex<(connection: PostgresConnection?, inUse: Bool)>((nil, false))
 
+    /// How a batch's rows reach `created_users`.
+    public enum RowPath: Sendable, Equatable {
+        /// `COPY` into a temporary staging table, then one upsert (the default).
+        case copy
+        /// One upsert of 21 bound arrays: for a role without the database's `TEMPORARY`
+        /// privilege, which cannot have a staging table.
+        case unnest
+    }
+
+    private let rowPathState = Mutex(RowPath.copy)
+    /// The rows' path, decided by ``prepare()`` from the role's privileges (`.copy` before).
+    public var rowPath: RowPath { rowPathState.withLock { $0 } }
+
     private init(
         configuration: PostgresSinkConfiguration, client: PostgresClient, runTask: Task<Void, Never>, logger: Logger,
         connectionConfiguration: PostgresConnection.Configuration
@@ -128,6 +141,20 @@ public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable
         } catch {
             throw Self.failure(error, code: .schemaFailed, doing: "creating the tables")
         }
+        var mayStage = true
+        do {
+            for try await allowed in try await client.query(PostgresQuery(unsafeSQL: PostgresSchema.mayCreateTemporaryTables)).decode(Bool.self) {
+                mayStage = allowed
+            }
+        } catch {
+            throw Self.failure(error, code: .schemaFailed, doing: "reading the role's privileges")
+        }
+        if !mayStage {
+            logger.notice(
+                "the role may not create temporary tables (no TEMPORARY privilege on the database): rows are written with unnest, without COPY (slower)",
+                metadata: ["user": "\(configuration.username)", "database": "\(configuration.database)"])
+        }
+        rowPathState.withLock { $0 = mayStage ? .copy : .unnest }
     }
 
     @discardableResult
@@ -145,7 +172,7 @@ public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable
                 // Writers take turns (one lock, so no two can deadlock on the shared window and
                 // counter rows), and each sees the positions the previous one committed.
                 try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.writeLockKey))", logger: logger)
-                return try await Self.apply(batch, on: connection, logger: logger, statements: statements)
+                return try await Self.apply(batch, on: connection, logger: logger, statements: statements, rowPath: rowPath)
             }
             if fault == .loseAnswerAfterCommit { throw InjectedStoreFault("the answer to a committed write was lost (injected)") }
             return outcomes
@@ -160,7 +187,7 @@ public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable
     /// stored positions decide what applies (`SliceFence`), then one upsert of the rows, the
     /// window increments and the positions.
     static func apply(
-        _ batch: SinkBatch, on connection: PostgresConnection, logger: Logger, statements: StatementCount
+        _ batch: SinkBatch, on connection: PostgresConnection, logger: Logger, statements: StatementCount, rowPath: RowPath
     ) async throws -> [SliceOutcome] {
         var stored: [PositionKey: Int64] = [:]
         for topic in Set(batch.slices.map(\.topic)).sorted() {
@@ -195,7 +222,7 @@ public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable
                 positions.append((key, slice.to))
             }
         }
-        try await Self.upsertRows(rows, on: connection, logger: logger, statements: statements)
+        try await Self.upsertRows(rows, on: connection, logger: logger, statements: statements, rowPath: rowPath)
         let windowOrder = windows.keys.sorted { ($0.start, $0.dimension, $0.value) < ($1.start, $1.dimension, $1.value) }
         var start = 0
         while start < windowOrder.count {
@@ -240,7 +267,7 @@ public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable
         do {
             try await client.withTransaction(logger: logger) { connection in
                 try await connection.query("SELECT pg_advisory_xact_lock(\(PostgresSchema.writeLockKey))", logger: logger)
-                try await Self.upsertRows(rows, on: connection, logger: logger, statements: StatementCount(failAt: nil))
+                try await Self.upsertRows(rows, on: connection, logger: logger, statements: StatementCount(failAt: nil), rowPath: rowPath)
             }
         } catch {
             throw Self.failure(error, code: .writeFailed, doing: "writing \(rows.count) rows")
@@ -253,13 +280,20 @@ public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable
     /// All of `rows` (the last version of an id repeated in `rows` wins) in three statements
     /// whatever their number: the session's staging table is made sure of, the rows are
     /// `COPY`ed into it (text format, encoded straight from the rows, no per-column arrays), and
-    /// one `INSERT … SELECT … ON CONFLICT (id) DO UPDATE` moves them into `created_users`. The
-    /// counters follow by trigger. A refused row is a `rowRejected` error, naming it when it was
-    /// alone.
-    private static func upsertRows(_ all: [CreatedUserRow], on connection: PostgresConnection, logger: Logger, statements: StatementCount) async throws {
+    /// one `INSERT … SELECT … ON CONFLICT (id) DO UPDATE` moves them into `created_users`
+    /// (`RowPath.unnest`: one upsert of 21 bound arrays instead). The counters follow by
+    /// trigger. A refused row is a `rowRejected` error, naming it when it was alone.
+    private static func upsertRows(
+        _ all: [CreatedUserRow], on connection: PostgresConnection, logger: Logger, statements: StatementCount, rowPath: RowPath
+    ) async throws {
         let rows = lastVersions(all)
         guard !rows.isEmpty else { return }
         do {
+            if rowPath == .unnest {
+                try statements.next()
+                try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.upsertUsers, binds: columnBinds(rows)), logger: logger)
+                return
+            }
             try statements.next()
             try await connection.query(PostgresQuery(unsafeSQL: PostgresSchema.createStage), logger: logger)
             try statements.next()
@@ -433,6 +467,21 @@ public final class PostgresSink: TransactionalSink, UserQueries, FaultInjectable
             }
         }
         return result
+    }
+
+    /// The rows as `PostgresSchema.upsertUsers`' 21 column arrays.
+    static func columnBinds(_ rows: [CreatedUserRow]) -> PostgresBindings {
+        let text: [KeyPath<CreatedUserRow, String>] = [
+            \.id, \.firstName, \.lastName, \.gender, \.address, \.postCode, \.email, \.username, \.dob,
+            \.registeredDate, \.phone, \.picture, \.year, \.month, \.day, \.country, \.emailDomain,
+        ]
+        var binds = PostgresBindings(capacity: text.count + 4)
+        for column in text { binds.append(rows.map { $0[keyPath: column] }) }
+        binds.append(rows.map { Int64($0.age) })
+        binds.append(rows.map { $0.nat ?? "" })
+        binds.append(rows.map { $0.nat != nil })
+        binds.append(rows.map(\.ingestedAt))
+        return binds
     }
 
     static func binds(_ value: some PostgresDynamicTypeEncodable) -> PostgresBindings {

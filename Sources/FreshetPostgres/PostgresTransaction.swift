@@ -76,7 +76,7 @@ final class PostgresTransaction: SinkTransaction {
         let statements = PostgresSink.StatementCount(failAt: fault)
         do {
             try PostgresSink.checkIDs(batch)
-            return try await PostgresSink.apply(batch, on: connection, logger: sink.logger, statements: statements)
+            return try await PostgresSink.apply(batch, on: connection, logger: sink.logger, statements: statements, rowPath: sink.rowPath)
         } catch {
             await rollback()
             if let gap = PostgresSink.unwrapped(error) as? SliceGapError { throw gap }

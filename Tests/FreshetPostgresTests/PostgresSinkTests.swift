@@ -21,6 +21,52 @@ struct PostgresSinkTests {
                 columns.append(name)
             }
             #expect(columns == CreatedUserRow.columns)
+            #expect(sink.rowPath == .copy, "the test server's role may create temporary tables")
+        }
+    }
+
+    /// A role without the database's TEMPORARY privilege (a locked-down server) cannot have
+    /// the staging table the rows are copied into: `prepare()` sees so, and the sink writes the
+    /// rows with one `unnest` upsert instead — rows, counters, windows and positions as on the
+    /// default path, streamed transactions included.
+    @Test func aRoleWithoutTemporaryTablesWritesItsRowsWithUnnest() async throws {
+        try await Self.withSinkWithoutTemporaryTables { sink in try await SinkContract.everyColumnRoundTrips(sink) }
+        try await Self.withSinkWithoutTemporaryTables { sink in try await SinkContract.anUpsertThatChangesARowMovesItsCounts(sink) }
+        try await Self.withSinkWithoutTemporaryTables { sink in try await SinkContract.aTransactionAcrossWritesCommitsWhole(sink) }
+    }
+
+    /// A prepared sink over a fresh database whose owner, the sink's role, may not create
+    /// temporary tables.
+    static func withSinkWithoutTemporaryTables(_ body: (PostgresSink) async throws -> Void) async throws {
+        let server = try PostgresServerTrait.server()
+        let database = freshDatabaseName("notemp")
+        let role = freshDatabaseName("writer")
+        let admin = try await PostgresSink.connect(url: server.url())
+        do {
+            for statement in [
+                "CREATE ROLE \(role) LOGIN PASSWORD 'no-temp-tables'",
+                "CREATE DATABASE \(database) OWNER \(role)",
+                "REVOKE TEMPORARY ON DATABASE \(database) FROM PUBLIC, \(role)",
+            ] {
+                try await admin.client.query(PostgresQuery(unsafeSQL: statement))
+            }
+            try await admin.close()
+        } catch {
+            try? await admin.close()
+            throw error
+        }
+        var url = try #require(URLComponents(string: server.url(database: database)))
+        url.user = role
+        url.password = "no-temp-tables"
+        let sink = try await PostgresSink.connect(url: try #require(url.string))
+        do {
+            try await sink.prepare()
+            #expect(sink.rowPath == .unnest)
+            try await body(sink)
+            try await sink.close()
+        } catch {
+            try? await sink.close()
+            throw error
         }
     }
 
