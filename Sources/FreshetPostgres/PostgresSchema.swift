@@ -186,14 +186,27 @@ enum PostgresSchema {
                 buffer.writeBytes(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(bytes)[start...]))
             }
         }
-        let texts = [
-            row.id, row.firstName, row.lastName, row.gender, row.address, row.postCode, row.email, row.username, row.dob,
-            row.registeredDate, row.phone, row.picture, row.year, row.month, row.day, row.country, row.emailDomain,
-        ]
-        for value in texts {
+        func field(_ value: String) {
             text(value)
             buffer.writeInteger(UInt8(ascii: "\t"))
         }
+        field(row.id)
+        field(row.firstName)
+        field(row.lastName)
+        field(row.gender)
+        field(row.address)
+        field(row.postCode)
+        field(row.email)
+        field(row.username)
+        field(row.dob)
+        field(row.registeredDate)
+        field(row.phone)
+        field(row.picture)
+        field(row.year)
+        field(row.month)
+        field(row.day)
+        field(row.country)
+        field(row.emailDomain)
         buffer.writeString(String(row.age))
         buffer.writeInteger(UInt8(ascii: "\t"))
         if let nat = row.nat { text(nat) } else { buffer.writeStaticString("\\N") }

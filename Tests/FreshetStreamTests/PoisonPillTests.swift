@@ -11,27 +11,18 @@ import Testing
 
 @testable import FreshetStream
 
-/// A broker that refuses, as Kafka does with MESSAGE_TOO_LARGE, every record of `topic` whose
-/// encoded size is over `limit`; everything else goes to `base`.
-final class LimitedBroker: Broker, Sendable {
-    let base: EmbeddedBroker
-    let topic: String
-    let limit: Int
-    init(_ base: EmbeddedBroker, topic: String, limit: Int) {
-        self.base = base
-        self.topic = topic
-        self.limit = limit
-    }
+/// A broker that hands every call to an embedded one unless the conforming type says otherwise
+/// (the test brokers below change one or two calls).
+protocol ForwardingBroker: Broker {
+    var base: EmbeddedBroker { get }
+}
+
+extension ForwardingBroker {
     func createTopic(_ name: String, config: TopicConfig) async throws { try await base.createTopic(name, config: config) }
     func deleteTopic(_ name: String) async throws { try await base.deleteTopic(name) }
     func listTopics() async throws -> [String] { try await base.listTopics() }
     func describeTopic(_ name: String) async throws -> TopicDescription { try await base.describeTopic(name) }
-    func produce(topic: String, records: [ProducerRecord]) async throws -> [RecordMetadata] {
-        if topic == self.topic, let big = records.first(where: { DeadLetter.size(of: $0) > limit }) {
-            throw LogError(.messageTooLarge, "record of \(DeadLetter.size(of: big)) bytes over the injected limit \(limit)")
-        }
-        return try await base.produce(topic: topic, records: records)
-    }
+    func produce(topic: String, records: [ProducerRecord]) async throws -> [RecordMetadata] { try await base.produce(topic: topic, records: records) }
     func fetch(topic: String, partition: Int32, offset: Int64, maxRecords: Int, maxBytes: Int, maxWait: Duration) async throws -> FetchResult {
         try await base.fetch(topic: topic, partition: partition, offset: offset, maxRecords: maxRecords, maxBytes: maxBytes, maxWait: maxWait)
     }
@@ -44,6 +35,25 @@ final class LimitedBroker: Broker, Sendable {
     func listGroups() async throws -> [String] { try await base.listGroups() }
     func describeGroup(_ group: String) async throws -> GroupDescription { try await base.describeGroup(group) }
     func close() async throws {}
+}
+
+/// A broker that refuses, as Kafka does with MESSAGE_TOO_LARGE, every record of `topic` whose
+/// encoded size is over `limit`; everything else goes to `base`.
+final class LimitedBroker: ForwardingBroker, Sendable {
+    let base: EmbeddedBroker
+    let topic: String
+    let limit: Int
+    init(_ base: EmbeddedBroker, topic: String, limit: Int) {
+        self.base = base
+        self.topic = topic
+        self.limit = limit
+    }
+    func produce(topic: String, records: [ProducerRecord]) async throws -> [RecordMetadata] {
+        if topic == self.topic, let big = records.first(where: { DeadLetter.size(of: $0) > limit }) {
+            throw LogError(.messageTooLarge, "record of \(DeadLetter.size(of: big)) bytes over the injected limit \(limit)")
+        }
+        return try await base.produce(topic: topic, records: records)
+    }
 }
 
 /// A consumer that only records commits (for `process` called directly).

@@ -338,7 +338,7 @@ struct TransactionTests {
 /// A broker whose consumers answer at most `pollLimit` records a poll (as a Kafka fetch answers
 /// a share of each partition), and, when `knowsBacklog`, say how much waits past their
 /// positions (as a Kafka consumer does from its fetches' high watermarks).
-final class ShortPollsBroker: Broker, Sendable {
+final class ShortPollsBroker: ForwardingBroker, Sendable {
     let base: EmbeddedBroker
     let pollLimit: Int
     let knowsBacklog: Bool
@@ -378,23 +378,7 @@ final class ShortPollsBroker: Broker, Sendable {
         func close() async throws { try await base.close() }
     }
 
-    func createTopic(_ name: String, config: TopicConfig) async throws { try await base.createTopic(name, config: config) }
-    func deleteTopic(_ name: String) async throws { try await base.deleteTopic(name) }
-    func listTopics() async throws -> [String] { try await base.listTopics() }
-    func describeTopic(_ name: String) async throws -> TopicDescription { try await base.describeTopic(name) }
-    func produce(topic: String, records: [ProducerRecord]) async throws -> [RecordMetadata] { try await base.produce(topic: topic, records: records) }
-    func fetch(topic: String, partition: Int32, offset: Int64, maxRecords: Int, maxBytes: Int, maxWait: Duration) async throws -> FetchResult {
-        try await base.fetch(topic: topic, partition: partition, offset: offset, maxRecords: maxRecords, maxBytes: maxBytes, maxWait: maxWait)
-    }
     func makeConsumer(_ config: ConsumerConfig) async throws -> any BrokerConsumer { Consumer(try await base.makeConsumer(config), broker: self) }
-    func committedOffsets(group: String) async throws -> [TopicPartition: Int64] { try await base.committedOffsets(group: group) }
-    func commitOffsets(group: String, offsets: [TopicPartition: Int64]) async throws { try await base.commitOffsets(group: group, offsets: offsets) }
-    func resetOffsets(group: String, topic: String?, to: OffsetSpec) async throws -> [TopicPartition: Int64] {
-        try await base.resetOffsets(group: group, topic: topic, to: to)
-    }
-    func listGroups() async throws -> [String] { try await base.listGroups() }
-    func describeGroup(_ group: String) async throws -> GroupDescription { try await base.describeGroup(group) }
-    func close() async throws {}
 }
 
 extension TransactionTests {
